@@ -1,0 +1,57 @@
+# Guichet — the two commands of README.md, and a few more.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
+
+.PHONY: demo test install install-dev lint format messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime dependencies only (stamp file so that a second `make demo` starts at once).
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/constraints.txt
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml requirements/constraints.txt
+	$(PIP_INSTALL) -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make demo: install, migrate, seed the demo territory and serve with the worker
+demo: install
+	$(BIN)/guichet migrate --noinput -v0
+	$(BIN)/guichet collectstatic --noinput -v0
+	$(BIN)/guichet seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/guichet serve
+
+## make test: install the dev dependencies, lint, run the whole test suite
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make messages: extract the French strings and compile every catalogue (no GNU gettext needed)
+messages: install-dev
+	cd src/guichet && ../../$(BIN)/guichet makemessages -l en --no-obsolete --ignore "*/migrations/*" || true
+	$(BIN)/python scripts/compile_messages.py
+
+## make bench: seed a volume and measure (see bench/README.md)
+bench: install-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/static

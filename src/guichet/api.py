@@ -1,0 +1,34 @@
+"""The JSON API: one NinjaAPI at /api/v1/ assembled from each app's ``api.py`` ``router``."""
+
+import importlib
+import importlib.util
+
+from django.apps import apps
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="Guichet API",
+    version="1",
+    description="API du guichet numérique métropolitain (usagers, agents, partenaires).",
+    urls_namespace="api",
+)
+
+
+@api.get("/health", tags=["platform"], summary="État de l'API")
+def api_health(request):
+    return {"status": "ok"}
+
+
+def _mount_app_routers() -> None:
+    for config in apps.get_app_configs():
+        if not config.name.startswith("guichet."):
+            continue
+        module_name = f"{config.name}.api"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        router = getattr(importlib.import_module(module_name), "router", None)
+        if router is not None:
+            api.add_router(f"/{config.label}/", router)
+
+
+_mount_app_routers()

@@ -1,0 +1,187 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guichet.core.models import TimeStampedModel
+
+
+class Organisation(TimeStampedModel):
+    """The metropolis, a commune, or another body (e.g. the disability house)."""
+
+    class Kind(models.TextChoices):
+        METROPOLIS = "metropolis", _("Métropole")
+        COMMUNE = "commune", _("Commune")
+        BODY = "body", _("Autre organisme")
+
+    class PartnerStatus(models.TextChoices):
+        PILOT = "pilot", _("Pilote")
+        PARTNER = "partner", _("Partenaire")
+
+    class Offer(models.TextChoices):
+        GLOBAL = "global", _("Offre globale")
+        RESTRICTED = "restricted", _("Offre restreinte")
+
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("rattachée à"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    # Communes only ------------------------------------------------------------------------------
+    insee_code = models.CharField(_("code INSEE"), max_length=5, null=True, blank=True, unique=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(
+        _("année de référence de la population"), null=True, blank=True
+    )
+    population_source = models.CharField(
+        _("source de la population"),
+        max_length=100,
+        blank=True,
+        default="INSEE, population municipale",
+    )
+    partner_status = models.CharField(
+        _("statut"), max_length=20, choices=PartnerStatus.choices, blank=True
+    )
+    offer = models.CharField(_("offre"), max_length=20, choices=Offer.choices, blank=True)
+    # Geometry: a GeoJSON Polygon or MultiPolygon (WGS 84) and its bounding box, which indexes
+    # the point -> commune lookup without a spatial extension.
+    boundary = models.JSONField(_("contour (GeoJSON)"), null=True, blank=True)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
+    min_lon = models.FloatField(null=True, blank=True, editable=False)
+    max_lon = models.FloatField(null=True, blank=True, editable=False)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("commune successeur (fusion)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "min_lat", "max_lat"], name="org_bbox_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="commune") | Q(insee_code__isnull=True),
+                name="org_insee_only_for_communes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_commune(self) -> bool:
+        return self.kind == self.Kind.COMMUNE
+
+
+class Team(TimeStampedModel):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="teams"
+    )
+    slug = models.SlugField(_("identifiant"), max_length=80)
+    name = models.CharField(_("nom"), max_length=200)
+    email = models.EmailField(_("e-mail de l'équipe"), blank=True)
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="team_slug_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name} — {self.name}"
+
+
+class Membership(TimeStampedModel):
+    """An agent in a team, with a role."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        MANAGER = "manager", _("Responsable d'équipe")
+        DESIGNER = "designer", _("Concepteur de services")
+        SUPPORT = "support", _("Agent d'assistance")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("équipe"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.AGENT)
+
+    class Meta:
+        verbose_name = _("appartenance à une équipe")
+        verbose_name_plural = _("appartenances aux équipes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team} ({self.get_role_display()})"
+
+
+class CompetenceRule(TimeStampedModel):
+    """Who handles what where: (subject, territory) -> organisation + team.
+
+    ``subject`` is a dotted key for a service or a category (``publicspace.roads``); a rule on
+    ``publicspace.roads`` also covers ``publicspace.roads.pothole``. ``commune`` empty means the
+    whole metropolitan territory. The most specific rule wins (see ``competence_resolve``).
+    """
+
+    subject = models.CharField(_("service ou catégorie"), max_length=150, db_index=True)
+    commune = models.ForeignKey(
+        Organisation,
+        verbose_name=_("territoire (commune)"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.COMMUNE},
+        help_text=_("Vide : tout le territoire métropolitain."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation compétente"),
+        on_delete=models.CASCADE,
+        related_name="competences",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("équipe"), on_delete=models.PROTECT, related_name="competences"
+    )
+
+    class Meta:
+        verbose_name = _("règle de compétence")
+        verbose_name_plural = _("règles de compétence")
+        ordering = ["subject", "commune__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "commune"], name="competence_unique_per_commune"
+            ),
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=Q(commune__isnull=True),
+                name="competence_unique_territory_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.commune.name if self.commune_id else _("tout le territoire")
+        return f"{self.subject} @ {where} → {self.team}"

@@ -1,0 +1,100 @@
+"""Reads of the territory: point -> commune, competence rules, an agent's organisations."""
+
+from django.db.models import QuerySet
+
+from guichet.territory import geometry
+from guichet.territory.models import CompetenceRule, Membership, Organisation, Team
+
+# Parsed boundaries cached per process, keyed by (id, updated_at): a boundary re-imported by
+# another process has a new updated_at, so the cache never serves a stale polygon.
+_boundary_cache: dict[int, tuple[object, dict]] = {}
+
+
+def _boundary(org_id: int, updated_at, raw: dict) -> dict:
+    cached = _boundary_cache.get(org_id)
+    if cached is not None and cached[0] == updated_at:
+        return cached[1]
+    _boundary_cache[org_id] = (updated_at, raw)
+    return raw
+
+
+def commune_at(*, lat: float, lon: float) -> Organisation | None:
+    """The active commune whose boundary contains the point, or None (outside the territory).
+
+    One indexed query on the bounding boxes, then ray casting on the few candidates. A point
+    exactly on a shared edge falls, by the half-open rule of ray casting, on one side only;
+    should two boundaries still both claim it, the lowest INSEE code wins.
+    """
+    candidates = (
+        Organisation.objects.filter(
+            kind=Organisation.Kind.COMMUNE,
+            is_active=True,
+            min_lat__lte=lat,
+            max_lat__gte=lat,
+            min_lon__lte=lon,
+            max_lon__gte=lon,
+        )
+        .only("id", "name", "slug", "insee_code", "boundary", "updated_at", "offer")
+        .order_by("insee_code")
+    )
+    for commune in candidates:
+        shape = _boundary(commune.id, commune.updated_at, commune.boundary)
+        if shape and geometry.contains(shape, lat, lon):
+            return commune
+    return None
+
+
+def metropolis() -> Organisation | None:
+    return Organisation.objects.filter(kind=Organisation.Kind.METROPOLIS).first()
+
+
+def communes() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=Organisation.Kind.COMMUNE, is_active=True).order_by(
+        "name"
+    )
+
+
+def subject_prefixes(subject: str) -> list[str]:
+    """``a.b.c`` -> ``["a.b.c", "a.b", "a"]``: the keys whose rules cover ``subject``."""
+    parts = subject.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def competence_resolve(*, subject: str, commune: Organisation | None) -> CompetenceRule | None:
+    """The rule that decides who handles ``subject`` in ``commune``.
+
+    The most specific subject wins (``publicspace.roads.pothole`` before ``publicspace.roads``);
+    for the same subject, a rule for the commune wins over a territory-wide one.
+    """
+    prefixes = subject_prefixes(subject)
+    rules = CompetenceRule.objects.filter(subject__in=prefixes).select_related(
+        "organisation", "team"
+    )
+    if commune is not None:
+        rules = rules.filter(commune__isnull=True) | rules.filter(commune=commune)
+    else:
+        rules = rules.filter(commune__isnull=True)
+    best = None
+    best_key = None
+    for rule in rules:
+        key = (len(rule.subject.split(".")), rule.commune_id is not None)
+        if best_key is None or key > best_key:
+            best, best_key = rule, key
+    return best
+
+
+def teams_of(user) -> QuerySet[Team]:
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(memberships__user=user).select_related("organisation")
+
+
+def organisation_ids_of(user) -> set[int]:
+    """The organisations an agent works for (through their teams)."""
+    if not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user).values_list("team__organisation_id", flat=True))
+
+
+def is_agent(user) -> bool:
+    return bool(user.is_authenticated and Membership.objects.filter(user=user).exists())

@@ -1,0 +1,76 @@
+import pytest
+from django.utils import timezone
+
+from guichet.core.models import WorkerHeartbeat
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_a_missing_worker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "ok"
+    assert data["database"]["status"] == "ok"
+    assert data["worker"]["status"] == "down"
+
+
+@pytest.mark.django_db
+def test_healthz_sees_a_live_worker(client):
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker_id="w1", hostname="h", pid=1, started_at=now, seen_at=now)
+    assert client.get("/healthz").json()["worker"]["status"] == "ok"
+
+
+def test_home_page_is_french_by_default_and_accessible_in_shape(client, demo):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="fr">' in html
+    assert 'href="#contenu"' in html and 'id="contenu"' in html
+    assert "<main" in html and "<header" in html and "<footer" in html and "<nav" in html
+    assert "Vaulx-en-Velin" in html
+
+
+def test_home_page_in_english(client, demo):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Skip to content" in html
+
+
+def test_language_switch_sets_english(client, demo):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+    assert "Skip to content" in response.content.decode()
+
+
+def test_unknown_page_is_a_404_page(client, db):
+    response = client.get("/nope/")
+    assert response.status_code == 404
+
+
+def test_seed_demo_is_idempotent(demo):
+    from django.core.management import call_command
+
+    from guichet.accounts.models import User
+    from guichet.partnership.models import Agreement
+    from guichet.territory.models import CompetenceRule, Membership, Organisation
+
+    def counts():
+        return [
+            m.objects.count() for m in (User, Organisation, Membership, CompetenceRule, Agreement)
+        ]
+
+    before = counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts() == before
+
+
+def test_demo_accounts_log_in_with_the_documented_password(client, demo, demo_password):
+    for email in [
+        "admin@example.org",
+        "camille.martin@example.org",
+        "agent.oullins@example.org",
+        "agent.bron@example.org",
+        "agent.voirie@example.org",
+    ]:
+        assert client.login(username=email, password=demo_password), email
