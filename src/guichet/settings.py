@@ -51,6 +51,13 @@ INSTALLED_APPS = [
     "guichet.accounts",
     "guichet.territory",
     "guichet.partnership",
+    "guichet.identity",
+    "guichet.services",
+    "guichet.cases",
+    "guichet.notifications",
+    "guichet.localinfo",
+    "guichet.publicspace",
+    "guichet.portal",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LocalinfoConfig(AppConfig):
+    name = "guichet.localinfo"
+    label = "localinfo"
+    verbose_name = _("Informations locales")
