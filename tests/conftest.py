@@ -31,3 +31,9 @@ def admin_client(client, demo):
 def _fast_password_hashing(settings):
     """Argon2 is the production hasher (settings.py); tests hash with a cheap one for speed."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _small_demo(settings):
+    """The demo files a few hundred cases; tests need only a few."""
+    settings.DEMO_CASES = 12
