@@ -14,6 +14,9 @@ urlpatterns = [
     path("comptes/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
+    path("backoffice/services/", include("guichet.services.urls")),
+    path("backoffice/", include("guichet.cases.urls_backoffice")),
+    path("demarches/", include("guichet.cases.urls_citizen")),
     path("api/v1/", api.urls),
 ]
 
