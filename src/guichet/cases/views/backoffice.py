@@ -44,7 +44,7 @@ from guichet.cases.services import (
     case_transition,
     saved_filter_create,
 )
-from guichet.cases.views.common import agent_required, case_data_rows
+from guichet.cases.views.common import agent_required, case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import iter_fields

@@ -20,7 +20,7 @@ from guichet.cases.selectors import (
     timeline_for_citizen,
 )
 from guichet.cases.services import CaseInputError, case_message_add, case_submit, draft_save
-from guichet.cases.views.common import case_data_rows, display_value
+from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import clean_fields, condition_holds, iter_fields
 from guichet.services.selectors import (

@@ -83,3 +83,12 @@ def case_data_rows(case) -> list[dict]:
                 }
             )
     return rows
+
+
+def uploaded_files(request, fields: list[dict]) -> dict[str, list]:
+    """The files posted for the file fields among ``fields`` (input name ``f_<key>``)."""
+    files = {}
+    for field in fields:
+        if field["type"] == "file" and request.FILES.getlist(f"f_{field['key']}"):
+            files[field["key"]] = request.FILES.getlist(f"f_{field['key']}")
+    return files
