@@ -388,11 +388,7 @@ def file_for_citizen(request):
                 for c in service_communes(definition=definition, portal=False)
                 if c.slug == r["commune"]
             )
-            files = {
-                f["key"]: request.FILES.getlist(f"f_{f['key']}")
-                for f in fields
-                if f["type"] == "file" and request.FILES.getlist(f"f_{f['key']}")
-            }
+            files = uploaded_files(request, fields)
             try:
                 submission = case_submit(
                     actor=request.user,

@@ -137,11 +137,7 @@ def draft_page(request, token, page_key=None):
     if request.method == "POST":
         posted = parse_post(page["fields"], request.POST)
         values = {**draft.data, **posted}
-        files = {
-            f["key"]: request.FILES.getlist(f"f_{f['key']}")
-            for f in page["fields"]
-            if f["type"] == "file" and request.FILES.getlist(f"f_{f['key']}")
-        }
+        files = uploaded_files(request, page["fields"])
         counts = {k: len(v) for k, v in _draft_files(draft).items()}
         for k, v in files.items():
             counts[k] = counts.get(k, 0) + len(v)
