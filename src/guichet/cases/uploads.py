@@ -102,8 +102,9 @@ def check_upload(
     detected = _sniff(content[:16])
     if detected is None and "text" in accept:
         try:
-            content.decode("utf-8")
-            detected = "text/plain"
+            text = content.decode("utf-8")
+            binary = any(ord(c) < 32 and c not in "\t\n\r\f" for c in text[:4096])
+            detected = None if binary else "text/plain"
         except UnicodeDecodeError:
             detected = None
     if detected is None or detected not in allowed:
