@@ -374,3 +374,19 @@ def test_document_action_attaches_a_pdf(file_case, users):
     attachment = case.attachments.get(generated=True)
     assert attachment.content_type == "application/pdf"
     assert attachment.file.read().startswith(b"%PDF-")
+
+
+def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, users):
+    from guichet.cases.gdpr import erase, export
+    from guichet.cases.services import case_message_add
+
+    case = file_case()
+    case_message_add(
+        actor=users["camille.martin"], case=case, body="Mon secret", from_citizen=True, notify=False
+    )
+    exported = export(users["camille.martin"])
+    assert case.reference in [c["reference"] for c in exported]
+    erase(users["camille.martin"])
+    case.refresh_from_db()
+    assert case.requester is None and case.search_text == ""
+    assert "Mon secret" not in case.messages.get().body
