@@ -202,3 +202,12 @@ LOGGING = {
 
 # --- Platform ------------------------------------------------------------------------------------
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")
+
+# --- Open311 GeoReport v2 (publicspace) ----------------------------------------------------------
+OPEN311_CONTACT = env.str(
+    "OPEN311_CONTACT",
+    default="Métropole de Lyon, guichet numérique — open311@metropole.example.org",
+)
+OPEN311_KEY_SERVICE = env.str(
+    "OPEN311_KEY_SERVICE", default="Demandez une clé d'API à open311@metropole.example.org"
+)
