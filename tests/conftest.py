@@ -37,3 +37,15 @@ def _fast_password_hashing(settings):
 def _small_demo(settings):
     """The demo files a few hundred cases; tests need only a few."""
     settings.DEMO_CASES = 12
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL features (row locks under concurrency)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); .ci/run runs it there")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

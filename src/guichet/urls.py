@@ -18,6 +18,7 @@ urlpatterns = [
     path("backoffice/", include("guichet.cases.urls_backoffice")),
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("api/v1/", api.urls),
+    path("", include("guichet.publicspace.urls")),
 ]
 
 if settings.DEBUG:
