@@ -56,7 +56,11 @@ def test_the_oullins_agent_sees_and_works_the_case(oullins, oullins_case, users)
         reverse("cases_bo:message", args=[oullins_case.reference]),
         {"body": "Nous traitons votre demande."},
     )
+    oullins.post(
+        reverse("cases_bo:deadline", args=[oullins_case.reference]), {"deadline": "2030-01-15"}
+    )
     oullins_case.refresh_from_db()
+    assert oullins_case.deadline.date().isoformat() == "2030-01-15"
     assert oullins_case.status == "in_progress"
     assert oullins_case.assignee == users["agent.oullins"]
     assert oullins_case.notes.count() == 1 and oullins_case.messages.count() == 1
@@ -81,6 +85,7 @@ def test_a_transition_without_its_mandatory_comment_is_refused(oullins, oullins_
         ("post", "cases_bo:transition", {"transition": "take"}),
         ("post", "cases_bo:assign", {"assignee": "me"}),
         ("post", "cases_bo:note", {"body": "intrusion"}),
+        ("post", "cases_bo:deadline", {"deadline": "2030-01-01"}),
         ("post", "cases_bo:message", {"body": "intrusion"}),
     ],
 )

@@ -34,6 +34,7 @@ from guichet.cases.workflow import (
     WorkflowError,
     _enter_status,
     case_set_assignment,
+    case_set_deadline,
     citizen_email,
     run_actions,
     transition_get,
@@ -392,6 +393,22 @@ def case_assign(*, actor, case: Case, assignee=None, team: Team | None = None) -
 
 
 @transaction.atomic
+def case_deadline_set(*, actor, case: Case, deadline) -> Case:
+    """Set (or clear, with None) the case's deadline."""
+    _require_agent(actor, case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case_set_deadline(case=case, deadline=deadline, actor=actor)
+    audit_log(
+        actor=actor,
+        action="cases.deadline_set",
+        obj=case,
+        organisation_id=case.organisation_id,
+        data={"deadline": deadline.isoformat() if deadline else None},
+    )
+    return case
+
+
+@transaction.atomic
 def case_bulk_assign(*, actor, cases: list[Case], assignee) -> int:
     for case in cases:
         case_assign(actor=actor, case=case, assignee=assignee)
@@ -569,6 +586,7 @@ __all__ = [
     "case_assign",
     "case_bulk_assign",
     "case_bulk_transition",
+    "case_deadline_set",
     "case_message_add",
     "case_note_add",
     "case_submit",

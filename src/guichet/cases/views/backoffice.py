@@ -2,6 +2,7 @@
 saved filters, filing a case for a caller or a visitor."""
 
 import csv
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from guichet.accounts.models import User
 from guichet.cases.forms import (
     QUEUE_LABELS,
+    DeadlineForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
@@ -38,6 +40,7 @@ from guichet.cases.services import (
     case_assign,
     case_bulk_assign,
     case_bulk_transition,
+    case_deadline_set,
     case_message_add,
     case_note_add,
     case_submit,
@@ -284,6 +287,23 @@ def case_assign_view(request, reference):
         messages.success(request, _("Attribution enregistrée."))
     except WorkflowError as exc:
         messages.error(request, exc.message)
+    return redirect("cases_bo:case", reference=case.reference)
+
+
+@agent_required
+@require_POST
+def case_deadline_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    form = DeadlineForm(request.POST)
+    if form.is_valid():
+        day = form.cleaned_data["deadline"]
+        deadline = (
+            timezone.make_aware(datetime.combine(day, time(18, 0))) if day is not None else None
+        )
+        case_deadline_set(actor=request.user, case=case, deadline=deadline)
+        messages.success(request, _("Échéance enregistrée."))
+    else:
+        messages.error(request, _("Date invalide."))
     return redirect("cases_bo:case", reference=case.reference)
 
 
