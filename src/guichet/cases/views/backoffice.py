@@ -49,6 +49,7 @@ from guichet.cases.services import (
 )
 from guichet.cases.views.common import agent_required, case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import iter_fields
 from guichet.services.selectors import catalogue_for_channel, service_communes
@@ -242,6 +243,8 @@ def _render_case(request, case, *, transition_form=None, status=200):
             "members": members,
             "teams": case.organisation.teams.all(),
             "note_form": NoteForm(),
+            "extra_templates": case_templates(case.definition.key),
+            "audience": "agent",
             "message_form": MessageForm(),
             "now": timezone.now(),
         },
