@@ -120,3 +120,79 @@ def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document)
     assert response.status_code == 404
     version.refresh_from_db()
     assert not version.is_published
+
+
+def test_the_structured_editor_adds_orders_and_configures(designer_client, demo, document):
+    designer_client.post(
+        reverse("services:import"),
+        {"organisation": demo["oullins"].pk, "document": json.dumps(document)},
+    )
+    version = ServiceVersion.objects.get(definition__key="oullins.urbanisme")
+    op = reverse("services:operation", args=[version.pk])
+
+    designer_client.post(
+        op,
+        {
+            "op": "add_field",
+            "page": "demande",
+            "type": "choice",
+            "label": "Type de projet",
+            "required": "on",
+            "choices": "Extension\nabri|Abri de jardin",
+        },
+    )
+    designer_client.post(
+        op, {"op": "move_field", "page": "demande", "field": "type_de_projet", "direction": "up"}
+    )
+    designer_client.post(
+        op,
+        {
+            "op": "add_field",
+            "page": "demande",
+            "type": "number",
+            "label": "Surface (m²)",
+            "key": "surface",
+        },
+    )
+    designer_client.post(
+        op,
+        {
+            "op": "set_condition",
+            "page": "demande",
+            "field": "surface",
+            "when_field": "type_de_projet",
+            "when_value": "extension",
+        },
+    )
+    designer_client.post(op, {"op": "add_page", "title": "Pièces"})
+    designer_client.post(
+        op, {"op": "add_status", "label": "Instruction", "citizen_label": "En cours d'instruction"}
+    )
+    designer_client.post(
+        op,
+        {
+            "op": "add_transition",
+            "label": "Instruire",
+            "from": ["new"],
+            "to": "instruction",
+            "functions": ["receiver"],
+        },
+    )
+    version.refresh_from_db()
+    fields = [f["key"] for f in version.form["pages"][0]["fields"]]
+    assert fields.index("type_de_projet") == fields.index("piece") - 1
+    choice = next(f for f in version.form["pages"][0]["fields"] if f["key"] == "type_de_projet")
+    assert choice["choices"] == [
+        {"value": "extension", "label": "Extension"},
+        {"value": "abri", "label": "Abri de jardin"},
+    ]
+    surface = next(f for f in version.form["pages"][0]["fields"] if f["key"] == "surface")
+    assert surface["show_if"] == {"field": "type_de_projet", "equals": "extension"}
+    assert version.form["pages"][-1] == {"key": "pieces", "title": "Pièces", "fields": []}
+    assert version.workflow["transitions"][-1]["to"] == "instruction"
+
+    # an edit that would break the definition is refused and changes nothing
+    response = designer_client.post(op, {"op": "remove_status", "status": "new"}, follow=True)
+    assert "workflow.initial" in response.content.decode()
+    version.refresh_from_db()
+    assert "new" in [s["key"] for s in version.workflow["statuses"]]
