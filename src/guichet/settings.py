@@ -154,6 +154,7 @@ TIME_ZONE = "Europe/Paris"
 # Cases (see docs/cases.md)
 CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
+CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 USE_I18N = True
 USE_TZ = True

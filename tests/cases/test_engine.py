@@ -158,10 +158,7 @@ def test_references_are_sequential_per_prefix_and_year(file_case):
 def test_concurrent_submissions_never_share_a_reference(demo, users, contact, contact_data):
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection, connections
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (row locks)")
+    from django.db import connections
 
     def submit(_):
         try:
