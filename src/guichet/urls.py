@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from guichet.api import api
+from guichet.notifications.views import service_worker
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
@@ -15,6 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
     path("api/v1/", api.urls),
+    path("notifications/", include("guichet.notifications.urls")),
+    path("infos/", include("guichet.localinfo.urls")),
+    path("sw.js", service_worker, name="service_worker"),
 ]
 
 if settings.DEBUG:
