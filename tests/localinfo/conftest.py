@@ -10,12 +10,12 @@ class FeedServer:
 
     def __init__(self):
         self.routes: dict[str, tuple[int, str, bytes, float]] = {}
-        self.requests: list[tuple[str, dict, bytes]] = []
+        self.requests: list = []  # (path, headers, body)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self, body_in: bytes):
-                server.requests.append((self.path, dict(self.headers), body_in))
+                server.requests.append((self.path, self.headers, body_in))
                 status, ctype, body, delay = server.routes.get(
                     self.path, (404, "text/plain", b"not found", 0)
                 )

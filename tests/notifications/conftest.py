@@ -70,3 +70,15 @@ def smtp_settings(settings, smtp_sink):
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5
     return settings
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server recording requests (the SMS provider / push service stand-in)."""
+    from tests.localinfo.conftest import FeedServer
+
+    server = FeedServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
