@@ -22,7 +22,7 @@ import smtplib
 import socket
 import time
 from datetime import datetime, timedelta
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -163,7 +163,9 @@ def _from_address(organisation, cache: dict) -> str:
     if key not in cache:
         name = branding_for(organisation)["name"]
         _default_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-        cache[key] = formataddr((name, address))
+        # Unencoded: Django encodes the display name (RFC 2047) when it builds the message.
+        clean = name.replace('"', "").replace("\\", "")
+        cache[key] = f'"{clean}" <{address}>'
     return cache[key]
 
 
