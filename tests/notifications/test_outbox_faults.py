@@ -168,3 +168,43 @@ def test_a_refused_message_is_retried_with_backoff_then_failed(smtp_sink, smtp_s
 )
 def test_backoff_doubles_and_is_capped(attempts, seconds):
     assert outbox.backoff(attempts) == timedelta(seconds=seconds)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
+    smtp_sink, smtp_settings, demo
+):
+    from guichet.accounts.models import User
+    from guichet.notifications.services import (
+        broadcast_create,
+        broadcast_fan_out,
+        subscription_create,
+    )
+
+    subscribers = [UserFactory(email=f"abonne{n}@exemple.fr") for n in range(5)]
+    for user in subscribers:
+        subscription_create(actor=user, topic="alerts.roadworks", commune=demo["oullins"])
+    broadcast = broadcast_create(
+        actor=User.objects.get(email="agent.oullins@example.org"),
+        organisation=demo["oullins"],
+        commune=demo["oullins"],
+        topic="alerts.roadworks",
+        title="Travaux Grande Rue : circulation alternée",
+        body="Du lundi 7 au vendredi 18 décembre.",
+        channels=["email"],
+    )
+    assert broadcast_fan_out(public_id=str(broadcast.public_id)) is False
+    smtp_sink.start()
+    assert outbox.deliveries_process(worker_id="w") == 5
+
+    by_to = {m["To"]: m for m in smtp_sink.messages}
+    assert sorted(by_to) == sorted(u.email for u in subscribers)
+    expected_ids = dict(Delivery.objects.values_list("to", "message_id"))
+    for to, message in by_to.items():
+        assert message["Message-ID"] == expected_ids[to]
+        assert message["Subject"] == "Travaux Grande Rue : circulation alternée"
+        assert message["From"].addresses[0].display_name == "Oullins"
+        html = message.get_body(("html",)).get_content()
+        assert "Du lundi 7 au vendredi 18 décembre." in html
+        text = message.get_body(("plain",)).get_content()
+        assert "Du lundi 7 au vendredi 18 décembre." in text
