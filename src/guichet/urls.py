@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", include("guichet.notifications.urls")),
     path("infos/", include("guichet.localinfo.urls")),
     path("sw.js", service_worker, name="service_worker"),
+    path("", include("guichet.publicspace.urls")),
 ]
 
 if settings.DEBUG:
