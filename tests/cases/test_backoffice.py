@@ -233,3 +233,25 @@ def test_filing_with_missing_fields_shows_errors_and_saves_nothing(oullins):
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in response.content.decode()
     assert Case.objects.count() == before
+
+
+def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, demo, contact, contact_data):
+    from guichet.cases.models import Channel
+    from guichet.cases.services import case_submit
+
+    case_submit(
+        actor=None,
+        definition=contact,
+        data=contact_data,
+        channel=Channel.PHONE,
+        commune=demo["oullins"],
+        contact={"name": '=HYPERLINK("http://x")', "email": "x@example.org"},
+    )
+    csv = oullins.get(reverse("cases_bo:queue"), {"queue": "all", "format": "csv"})
+    text = csv.content.decode()
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_the_openapi_document_lists_the_cases_api(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/cases/mine", "/api/v1/cases/partner", "/api/v1/cases/queue"} <= set(paths)

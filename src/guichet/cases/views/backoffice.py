@@ -123,6 +123,12 @@ def queue(request):
     )
 
 
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (text typed by citizens)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv(cases) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="demandes.csv"'
@@ -143,9 +149,10 @@ def _csv(cases) -> HttpResponse:
             "deadline",
         ]
     )
-    for case in cases.iterator(chunk_size=500) if hasattr(cases, "iterator") else cases:
+    for case in cases.iterator(chunk_size=500):
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 case.reference,
                 case.definition.key,
                 case.status,
