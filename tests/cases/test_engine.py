@@ -387,3 +387,39 @@ def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, users):
     case.refresh_from_db()
     assert case.requester is None and case.search_text == ""
     assert "Mon secret" not in case.messages.get().body
+
+
+def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
+    from guichet.cases.services import draft_save
+
+    camille = users["camille.martin"]
+    draft = draft_save(
+        actor=camille,
+        version=contact.current_version,
+        data=contact_data,
+        page="coordonnees",
+        commune=demo["oullins"],
+    )
+    stale = type(draft).objects.get(pk=draft.pk)
+    case_submit(
+        actor=camille,
+        definition=contact,
+        data=draft.data,
+        channel=Channel.WEB,
+        requester=camille,
+        commune=demo["oullins"],
+        draft=draft,
+    )
+    before = Case.objects.count()
+    with pytest.raises(CaseInputError) as exc:
+        case_submit(
+            actor=camille,
+            definition=contact,
+            data=stale.data,
+            channel=Channel.WEB,
+            requester=camille,
+            commune=demo["oullins"],
+            draft=stale,
+        )
+    assert exc.value.code == "already_submitted"
+    assert Case.objects.count() == before

@@ -216,6 +216,12 @@ def case_submit(
     files = dict(files or {})
     draft_files: dict[str, int] = {}
     if draft is not None:
+        # Locked: a double submission of the same draft files one case, not two.
+        draft = CaseDraft.objects.select_for_update().filter(pk=draft.pk).first()
+        if draft is None:
+            raise CaseInputError(
+                {"__all__": _("Cette demande a déjà été envoyée.")}, code="already_submitted"
+            )
         for att in draft.attachments.all():
             draft_files[att.field_key] = draft_files.get(att.field_key, 0) + 1
     errors: dict[str, str] = {}
