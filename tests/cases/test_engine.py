@@ -423,3 +423,22 @@ def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
         )
     assert exc.value.code == "already_submitted"
     assert Case.objects.count() == before
+
+
+def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_others(file_case, users):
+    from guichet.cases.workflow import timers_fire
+
+    blocked, fine = file_case(), file_case(commune="bron")
+    for case, agent in ((blocked, "agent.oullins"), (fine, "agent.bron")):
+        case_transition(actor=users[agent], case=case, transition="take")
+        case_transition(actor=users[agent], case=case, transition="ask", comment="Pièce ?")
+    # the definition is immutable, so simulate a refusal: the case moved on by hand meanwhile
+    Case.objects.filter(pk=blocked.pk).update(status="in_progress")
+    Case.objects.filter(pk__in=[blocked.pk, fine.pk]).update(
+        timer_due_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert timers_fire() == 1
+    blocked.refresh_from_db()
+    fine.refresh_from_db()
+    assert fine.status == "expired"
+    assert blocked.status == "in_progress" and blocked.timer_due_at is None
