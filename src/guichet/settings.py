@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guichet.core.context_processors.platform",
+                "guichet.accounts.context_processors.franceconnect",
             ],
         },
     },

@@ -158,9 +158,7 @@ def test_citizen_is_not_asked_for_mfa(client, demo):
 
 def test_agent_login_with_mfa_asks_the_code(client, demo, demo_password, with_mfa):
     with_mfa(User.objects.get(email="agent.oullins@example.org"))
-    response = client.post(
-        LOGIN, {"login": "agent.oullins@example.org", "password": demo_password}
-    )
+    response = client.post(LOGIN, {"login": "agent.oullins@example.org", "password": demo_password})
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/2fa/authenticate/")
     assert "_auth_user_id" not in client.session

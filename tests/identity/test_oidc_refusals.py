@@ -160,9 +160,7 @@ def test_wrong_client_secret_is_refused(signed_in, demo_client_id):
 
 def test_refusing_consent_grants_nothing(signed_in, demo_client_id):
     _verifier, challenge = pkce_pair()
-    page = signed_in.get(
-        AUTHORIZE, _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge)
-    )
+    page = signed_in.get(AUTHORIZE, _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge))
     fields = hidden_inputs(page.content.decode())
     response = signed_in.post(
         AUTHORIZE, {"request": fields["request"], "scopes": ["openid"], "action": "cancel"}
@@ -175,9 +173,13 @@ def test_refusing_consent_grants_nothing(signed_in, demo_client_id):
 def test_consent_is_stored_per_claim_and_remembered(signed_in, camille, demo_client_id):
     verifier, challenge = pkce_pair()
     code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
-    assert set(
-        ClaimConsent.objects.filter(user=camille).values_list("claim", flat=True)
-    ) == {"sub", "email", "given_name", "family_name", "birthdate"}
+    assert set(ClaimConsent.objects.filter(user=camille).values_list("claim", flat=True)) == {
+        "sub",
+        "email",
+        "given_name",
+        "family_name",
+        "birthdate",
+    }
     assert _exchange(signed_in, code, verifier).status_code == 200
     # Second visit: no consent screen, straight back to the service with a code.
     _v2, challenge2 = pkce_pair()

@@ -1,6 +1,7 @@
 """Our django-allauth account adapter: audit of failed logins, French messages."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
 
 from guichet.accounts.models import User
 from guichet.core.audit import audit_log
@@ -18,3 +19,21 @@ class AccountAdapter(DefaultAccountAdapter):
             ip_address=self.get_client_ip(request),
             data={"known_account": target is not None},
         )
+
+    def get_logout_redirect_url(self, request) -> str:
+        """Signed in through FranceConnect: sign out there too (with ``id_token_hint``)."""
+        from guichet.accounts import franceconnect
+        from guichet.accounts.views_franceconnect import SESSION_ID_TOKEN
+
+        id_token = request.session.get(SESSION_ID_TOKEN) if hasattr(request, "session") else None
+        if id_token and franceconnect.enabled():
+            try:
+                return franceconnect.logout_url(
+                    id_token=id_token,
+                    post_logout_redirect_uri=request.build_absolute_uri(
+                        reverse("accounts:franceconnect_logged_out")
+                    ),
+                )
+            except franceconnect.FranceConnectError:
+                pass
+        return super().get_logout_redirect_url(request)

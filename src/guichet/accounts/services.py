@@ -201,3 +201,54 @@ def account_delete(*, actor: User, user: User, ip_address: str | None = None) ->
         ip_address=None,
         data={"user_id": user_id},
     )
+
+
+def _parse_date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def franceconnect_certify(*, user: User, identity) -> Profile:
+    """Copy FranceConnect's identity block into the profile; it becomes read-only there."""
+    profile = profile_of(user)
+    profile.birth_last_name = identity.family_name
+    profile.given_names = identity.given_name
+    profile.gender = identity.gender if identity.gender in Profile.Gender.values else ""
+    profile.birthdate = _parse_date(identity.birthdate)
+    profile.birthplace = identity.birthplace[:5]
+    profile.birthcountry = identity.birthcountry[:5]
+    profile.certified_at = timezone.now()
+    profile.certified_by = "FranceConnect"
+    profile.save()
+    first = identity.given_name.split(" ")[0] if identity.given_name else user.first_name
+    last = identity.preferred_username or identity.family_name or user.last_name
+    user.first_name, user.last_name = first, last
+    user.save(update_fields=["first_name", "last_name"])
+    return profile
+
+
+@transaction.atomic
+def franceconnect_link(*, user: User, identity, ip_address: str | None = None) -> None:
+    """Attach a FranceConnect identity to ``user`` (after they confirmed) and certify it."""
+    from guichet.accounts.models import FranceConnectIdentity
+
+    FranceConnectIdentity.objects.update_or_create(
+        user=user, defaults={"sub": identity.sub, "last_login_at": timezone.now()}
+    )
+    franceconnect_certify(user=user, identity=identity)
+    audit_log(actor=user, action="accounts.franceconnect_linked", obj=user, ip_address=ip_address)
+
+
+@transaction.atomic
+def franceconnect_signup(*, identity, ip_address: str | None = None) -> User:
+    """A new account from a FranceConnect identity (no password; its e-mail is verified by
+    the identity provider behind FranceConnect)."""
+    user = User.objects.create_user(identity.email, None)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    franceconnect_link(user=user, identity=identity, ip_address=ip_address)
+    return user
