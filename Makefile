@@ -34,6 +34,7 @@ demo: install
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@command -v $${CHROMIUM_PATH:-chromium} >/dev/null 2>&1 || echo "NOTE: Chromium not found: the browser tests (tests/browser) will be SKIPPED. apt-get install chromium to run them."
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev

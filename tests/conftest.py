@@ -47,3 +47,15 @@ def admin_client(client, demo):
 def _fast_password_hashing(settings):
     """Argon2 is the production hasher (settings.py); tests hash with a cheap one for speed."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL features (row locks under concurrency)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); .ci/run runs it there")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

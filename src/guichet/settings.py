@@ -103,9 +103,8 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'guichet.sqlite3'}"),
-}
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'guichet.sqlite3'}"
+DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the in-process worker write while pages read; IMMEDIATE avoids
     # "database is locked" upgrades from read to write inside a transaction.
@@ -316,3 +315,12 @@ LOGGING = {
 
 # --- Platform ------------------------------------------------------------------------------------
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")
+
+# --- Open311 GeoReport v2 (publicspace) ----------------------------------------------------------
+OPEN311_CONTACT = env.str(
+    "OPEN311_CONTACT",
+    default="Métropole de Lyon, guichet numérique — open311@metropole.example.org",
+)
+OPEN311_KEY_SERVICE = env.str(
+    "OPEN311_KEY_SERVICE", default="Demandez une clé d'API à open311@metropole.example.org"
+)

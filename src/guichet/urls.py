@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
     path("api/v1/", api.urls),
+    path("", include("guichet.publicspace.urls")),
 ]
 
 if settings.DEBUG:
