@@ -30,6 +30,20 @@ def give_second_factor(user):
     return user
 
 
+def totp_code(user) -> str:
+    """The current TOTP code of ``user``'s authenticator (what their phone app would show)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = decrypt(authenticator.data["secret"])
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
 @pytest.fixture
 def with_mfa():
     return give_second_factor

@@ -174,6 +174,19 @@ def test_agent_sessions_are_shorter(client, demo, demo_password, settings):
     client.get("/comptes/profil/")
     assert client.session.get_expiry_age() == settings.AGENT_SESSION_AGE
     assert settings.AGENT_SESSION_AGE < settings.SESSION_COOKIE_AGE
+    # Past the deadline the agent is signed out, whatever the cookie says.
+    session = client.session
+    session["guichet_session_deadline"] -= settings.AGENT_SESSION_AGE + 1
+    session.save()
+    assert client.get("/comptes/profil/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_agent_who_did_not_tick_remember_me_keeps_a_browser_session(client, demo, demo_password):
+    client.post(LOGIN, {"login": "agent.bron@example.org", "password": demo_password})
+    client.get("/comptes/profil/")
+    assert client.session.get_expire_at_browser_close()
+    assert client.session["guichet_session_deadline"]
 
 
 def test_login_page_is_french_and_in_our_layout(client, demo):
