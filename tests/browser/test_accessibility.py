@@ -29,6 +29,7 @@ def test_admin_pages_have_no_axe_violations(live_server, demo, page, axe, demo_p
         "/backoffice/partenariat/contributions/?year=abc",
     ]:
         page.goto(f"{live_server.url}{path}")
+        assert "/backoffice/" in page.url, page.url  # signed in, past the second factor
         assert axe(page) == [], path
 
 
