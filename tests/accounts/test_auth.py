@@ -195,3 +195,59 @@ def test_login_page_is_french_and_in_our_layout(client, demo):
     assert 'class="skip-link"' in html
     assert "Connexion" in html
     assert '<label for="id_login"' in html
+
+
+def test_password_reset_by_email(client, demo):
+    client.post("/comptes/password/reset/", {"email": "lucas.bernard@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/comptes/password/reset/key/[^\s]+)", mail.outbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1)
+    response = client.post(
+        action, {"password1": "un nouveau mot de passe", "password2": "un nouveau mot de passe"}
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="lucas.bernard@example.org").check_password(
+        "un nouveau mot de passe"
+    )
+    assert AuditEntry.objects.filter(action="accounts.password_changed").exists()
+
+
+def test_changing_email_requires_verifying_the_new_one(client, demo):
+    lucas = User.objects.get(email="lucas.bernard@example.org")
+    client.force_login(lucas)
+    client.post("/comptes/email/", {"action_add": "", "email": "lucas.nouveau@example.org"})
+    assert EmailAddress.objects.filter(email="lucas.nouveau@example.org", verified=False).exists()
+    lucas.refresh_from_db()
+    assert lucas.email == "lucas.bernard@example.org"  # not before verification
+    link = re.search(r"http://testserver(/comptes/confirm-email/[^\s]+)", mail.outbox[-1].body)
+    client.post(link.group(1))
+    lucas.refresh_from_db()
+    assert lucas.email == "lucas.nouveau@example.org"
+    assert list(EmailAddress.objects.filter(user=lucas).values_list("email", flat=True)) == [
+        "lucas.nouveau@example.org"
+    ]
+
+
+def test_adding_and_removing_a_second_factor_is_audited(
+    client, demo, demo_password, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    client.post(LOGIN, {"login": "camille.martin@example.org", "password": demo_password})
+    # Security changes ask for the password again (allauth's reauthentication).
+    client.post("/comptes/reauthenticate/", {"password": demo_password})
+    page = client.get("/comptes/2fa/totp/activate/")
+    assert page.status_code == 200, page.get("Location")
+    secret = page.context["form"].secret
+    import time
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/comptes/2fa/totp/activate/", {"code": code})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="accounts.mfa_added", data__type="totp").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/comptes/2fa/totp/deactivate/")
+    assert AuditEntry.objects.filter(action="accounts.mfa_removed", data__type="totp").exists()

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from guichet.accounts.models import User
+from guichet.core.models import AuditEntry
 from guichet.identity.models import ClaimConsent
 from tests.identity.conftest import DEMO_REDIRECT_URI, hidden_inputs, pkce_pair
 
@@ -97,4 +98,5 @@ def test_deleted_account_leaves_no_trace(camille_signed_in, client, demo_passwor
     assert response.status_code == 302
     assert not User.objects.filter(pk=camille.pk).exists()
     assert _occurrences(needles) == []
+    assert AuditEntry.objects.filter(action="accounts.account_deleted").exists()
     assert "_auth_user_id" not in client.session

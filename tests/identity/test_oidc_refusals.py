@@ -6,6 +6,7 @@ import pytest
 from allauth.idp.oidc.models import Token
 
 from guichet.accounts.models import User
+from guichet.core.models import AuditEntry
 from guichet.identity.models import ClaimConsent
 from tests.identity.conftest import (
     DEMO_CLIENT_SECRET,
@@ -213,6 +214,8 @@ def test_revoked_consent_kills_tokens_and_pending_codes(signed_in, camille, demo
     assert response.status_code == 302
 
     assert not ClaimConsent.objects.filter(user=camille).exists()
+    assert AuditEntry.objects.filter(action="identity.consent_given", actor=camille).exists()
+    assert AuditEntry.objects.filter(action="identity.consent_revoked", actor=camille).exists()
     userinfo = signed_in.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token['access_token']}")
     assert userinfo.status_code == 401
     assert _refresh(signed_in, token["refresh_token"]).json()["error"] == "invalid_grant"
@@ -236,6 +239,9 @@ def test_reused_refresh_token_revokes_the_whole_family(signed_in, camille, demo_
     assert _refresh(signed_in, new["refresh_token"]).status_code == 400
     userinfo = signed_in.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {new['access_token']}")
     assert userinfo.status_code == 401
+    assert AuditEntry.objects.filter(
+        action="identity.token_family_revoked", data__reason="refresh_token_replay"
+    ).exists()
 
 
 def test_refresh_token_expiry_is_absolute(signed_in, demo_client_id, settings):
