@@ -193,7 +193,7 @@ def test_login_page_is_french_and_in_our_layout(client, demo):
     html = client.get(LOGIN).content.decode()
     assert '<html lang="fr">' in html
     assert 'class="skip-link"' in html
-    assert "Connexion" in html
+    assert "<h1>Se connecter</h1>" in html
     assert '<label for="id_login"' in html
 
 
