@@ -148,3 +148,42 @@ def identity_erase(user) -> None:
     ClaimConsent.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     TokenFamily.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def tokens_issue_by_operator(*, client: Client, user, scopes: list[str], count: int = 1) -> list:
+    """Issue ``count`` independent token families (access + refresh) to ``client`` for
+    ``user``, without the browser flow: for partner integration tests and benchmarks run by
+    an operator with shell access. The consent is recorded as given by the operator and
+    audited as such; the tokens behave exactly like ones from the code flow.
+    """
+    import secrets
+
+    if not set(scopes) <= set(client.get_scopes()) or "openid" not in scopes:
+        raise ValueError(f"Scopes not allowed for {client.pk}: {scopes}")
+    granted = consent_record(
+        actor=user, client=client, requested_scopes=scopes, granted_scopes=scopes
+    )
+    audit_log(
+        actor=None,
+        action="identity.tokens_issued_by_operator",
+        obj=client,
+        data={"user_id": user.pk, "claims": granted, "count": count},
+    )
+    now = timezone.now()
+    issued = []
+    for _ in range(count):
+        family = family_start(user=user, client=client)
+        access, refresh = secrets.token_urlsafe(64), secrets.token_urlsafe(64)
+        expires_in = oidc_settings.ACCESS_TOKEN_EXPIRES_IN
+        for value, kind, expires_at in (
+            (access, Token.Type.ACCESS_TOKEN, now + timedelta(seconds=expires_in)),
+            (refresh, Token.Type.REFRESH_TOKEN, family.expires_at),
+        ):
+            token = Token(client=client, user=user, type=kind, expires_at=expires_at)
+            token.set_value(value)
+            token.set_scopes(scopes)
+            token.data = {"family": str(family.pk)}
+            token.save()
+        issued.append({"access_token": access, "refresh_token": refresh, "expires_in": expires_in})
+    return issued
