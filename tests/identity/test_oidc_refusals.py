@@ -316,3 +316,15 @@ def test_authorize_requires_login(client, demo_client_id):
     response = client.get(AUTHORIZE + "?" + urlencode(params))
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/login/")
+
+
+def test_consent_screen_in_english(signed_in, demo_client_id):
+    _verifier, challenge = pkce_pair()
+    page = signed_in.get(
+        AUTHORIZE,
+        _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = page.content.decode()
+    assert "asks for access to your account" in html
+    assert "your e-mail address" in html

@@ -11,7 +11,6 @@ import math
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 # Long passphrases are welcome (ASVS: allow 64 characters and more); a cap only protects the
 # hasher from megabyte-long inputs.
@@ -92,11 +91,7 @@ class MaximumLengthValidator:
     def validate(self, password: str, user=None) -> None:
         if len(password) > MAX_PASSWORD_LENGTH:
             raise ValidationError(
-                ngettext(
-                    "Le mot de passe ne doit pas dépasser %(max)d caractère.",
-                    "Le mot de passe ne doit pas dépasser %(max)d caractères.",
-                    MAX_PASSWORD_LENGTH,
-                )
+                _("Le mot de passe ne doit pas dépasser %(max)d caractères.")
                 % {"max": MAX_PASSWORD_LENGTH},
                 code="password_too_long",
             )
