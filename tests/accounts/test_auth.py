@@ -251,3 +251,18 @@ def test_adding_and_removing_a_second_factor_is_audited(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/comptes/2fa/totp/deactivate/")
     assert AuditEntry.objects.filter(action="accounts.mfa_removed", data__type="totp").exists()
+
+
+def test_agent_cannot_remove_their_only_second_factor(client, demo, demo_password, with_mfa):
+    from allauth.mfa.models import Authenticator
+
+    from tests.conftest import totp_code
+
+    agent = with_mfa(User.objects.get(email="agent.bron@example.org"))
+    client.post(LOGIN, {"login": agent.email, "password": demo_password})
+    client.post("/comptes/2fa/authenticate/", {"code": totp_code(agent)})
+    client.post("/comptes/reauthenticate/", {"password": demo_password})
+    response = client.post("/comptes/2fa/totp/deactivate/")
+    assert response.status_code == 200
+    assert "Vous ne pouvez pas désactiver" in response.content.decode()
+    assert Authenticator.objects.filter(user=agent, type="totp").exists()

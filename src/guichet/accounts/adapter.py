@@ -1,6 +1,8 @@
 """Our django-allauth account adapter: audit of failed logins, French messages."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
 from guichet.accounts.models import User
@@ -37,3 +39,17 @@ class AccountAdapter(DefaultAccountAdapter):
             except franceconnect.FranceConnectError:
                 pass
         return super().get_logout_redirect_url(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator) -> bool:
+        """An agent keeps at least one second factor (TOTP or security key)."""
+        from guichet.accounts.selectors import SECOND_FACTOR_TYPES, mfa_required_for
+
+        user = authenticator.user
+        if authenticator.type not in SECOND_FACTOR_TYPES or not mfa_required_for(user):
+            return super().can_delete_authenticator(authenticator)
+        others = Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exclude(
+            pk=authenticator.pk
+        )
+        return others.exists() and super().can_delete_authenticator(authenticator)
