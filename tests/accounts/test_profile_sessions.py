@@ -142,3 +142,9 @@ def test_cannot_end_someone_elses_session(camille, demo, demo_password):
     assert intruder.post(f"/comptes/sessions-actives/{his.pk}/fermer/").status_code == 404
     assert UserSession.objects.filter(pk=his.pk).exists()
     assert lucas.get("/comptes/profil/").status_code == 200
+
+
+def test_admin_sees_a_citizen_with_their_profile(admin_client, camille):
+    response = admin_client.get(f"/admin/accounts/user/{camille.pk}/change/")
+    assert response.status_code == 200
+    assert "Commune de résidence" in response.content.decode()
