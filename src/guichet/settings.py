@@ -265,6 +265,11 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
+
+# Cases (see docs/cases.md)
+CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
+CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
+DEMO_CASES = env.int("DEMO_CASES", default=300)
 USE_I18N = True
 USE_TZ = True
 
@@ -317,6 +322,29 @@ LOGGING = {
 
 # --- Platform ------------------------------------------------------------------------------------
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")
+
+# --- Notifications -------------------------------------------------------------------------------
+# Outbox delivery: rows claimed per batch, lease before a dead worker's rows are re-queued,
+# retries with exponential back-off (base seconds, max attempts) then "failed".
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
+NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=300)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+NOTIFICATIONS_OUTAGE_RETRY_SECONDS = env.int("NOTIFICATIONS_OUTAGE_RETRY_SECONDS", default=60)
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="")
+# SMS: guichet.notifications.sms.ConsoleSmsBackend (logs) or .HttpSmsBackend (provider API).
+SMS_BACKEND = env.str("SMS_BACKEND", default="guichet.notifications.sms.ConsoleSmsBackend")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="Guichet")
+# Web Push (VAPID): generated into var/vapid.json when not set (embedded mode).
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:ne-pas-repondre@guichet.local")
+
+# --- Local information feeds -------------------------------------------------------------------
+LOCALINFO_FEED_MAX_BYTES = env.int("LOCALINFO_FEED_MAX_BYTES", default=5 * 1024 * 1024)
+LOCALINFO_FEED_TIMEOUT = env.float("LOCALINFO_FEED_TIMEOUT", default=15.0)
 
 # --- Open311 GeoReport v2 (publicspace) ----------------------------------------------------------
 OPEN311_CONTACT = env.str(

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from guichet.api import api
+from guichet.notifications.views import service_worker
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
@@ -26,7 +27,13 @@ urlpatterns = [
     path("", include("allauth.idp.urls")),
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
+    path("backoffice/services/", include("guichet.services.urls")),
+    path("backoffice/", include("guichet.cases.urls_backoffice")),
+    path("demarches/", include("guichet.cases.urls_citizen")),
     path("api/v1/", api.urls),
+    path("notifications/", include("guichet.notifications.urls")),
+    path("infos/", include("guichet.localinfo.urls")),
+    path("sw.js", service_worker, name="service_worker"),
     path("", include("guichet.publicspace.urls")),
 ]
 

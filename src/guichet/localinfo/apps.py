@@ -6,3 +6,6 @@ class LocalinfoConfig(AppConfig):
     name = "guichet.localinfo"
     label = "localinfo"
     verbose_name = _("Informations locales")
+
+    def ready(self) -> None:
+        from guichet.localinfo import tasks  # noqa: F401 - registers the periodic feed import

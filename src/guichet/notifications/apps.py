@@ -6,3 +6,9 @@ class NotificationsConfig(AppConfig):
     name = "guichet.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from guichet.core.gdpr import register_gdpr_part
+        from guichet.notifications import gdpr, sweep  # noqa: F401 - registers the sweep
+
+        register_gdpr_part("notifications", export=gdpr.export, erase=gdpr.erase)

@@ -1,0 +1,75 @@
+"""JSON API of the notification centre for the mobile app (``/api/v1/notifications/``)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from guichet.notifications import selectors, services
+
+router = Router(tags=["notifications"], auth=django_auth)
+
+
+class NotificationOut(Schema):
+    id: UUID
+    created_at: datetime
+    topic: str
+    title: str
+    text: str
+    url: str
+    read: bool
+
+
+class NotificationPage(Schema):
+    count: int
+    unread: int
+    items: list[NotificationOut]
+
+
+class UnreadOut(Schema):
+    unread: int
+
+
+def _out(notification) -> NotificationOut:
+    return NotificationOut(
+        id=notification.public_id,
+        created_at=notification.created_at,
+        topic=notification.topic,
+        title=notification.title,
+        text=notification.text,
+        url=notification.url,
+        read=notification.read_at is not None,
+    )
+
+
+@router.get("/", response=NotificationPage, summary="Mes notifications")
+def notifications_list(request, limit: int = 20, offset: int = 0, unread_only: bool = False):
+    limit = max(1, min(limit, 100))
+    offset = max(0, offset)
+    qs = selectors.notifications_for(user=request.user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return NotificationPage(
+        count=qs.count(),
+        unread=selectors.unread_count(user=request.user),
+        items=[_out(n) for n in qs[offset : offset + limit]],
+    )
+
+
+@router.get("/unread-count", response=UnreadOut, summary="Nombre de notifications non lues")
+def notifications_unread_count(request):
+    return UnreadOut(unread=selectors.unread_count(user=request.user))
+
+
+@router.post("/{uuid:notification_id}/read", response=NotificationOut, summary="Marquer lue")
+def notification_read(request, notification_id: UUID):
+    notification = selectors.notification_get_for(user=request.user, public_id=notification_id)
+    services.notification_mark_read(actor=request.user, notification=notification)
+    return _out(notification)
+
+
+@router.post("/read-all", response=UnreadOut, summary="Tout marquer comme lu")
+def notifications_read_all(request):
+    services.notification_mark_all_read(actor=request.user)
+    return UnreadOut(unread=0)

@@ -1,0 +1,79 @@
+"""Render a notification from its templates, with the sending organisation's branding.
+
+Templates live under ``templates/notifications/<template>/``: ``subject.txt`` and ``body.txt``
+are required; ``body.html`` (extending ``notifications/email_base.html``) and ``sms.txt`` are
+optional (the HTML falls back to the text in the branded frame, the SMS to the subject).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+SMS_MAX_CHARS = 480  # three concatenated SMS
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def branding_for(organisation) -> dict[str, str]:
+    """Name, colour, logo and signature used to dress a message from ``organisation``."""
+    branding = None
+    if organisation is not None:
+        from guichet.notifications.models import Branding
+
+        branding = Branding.objects.filter(organisation=organisation).first()
+    name = (branding and branding.display_name) or (
+        organisation.name if organisation is not None else settings.PLATFORM_NAME
+    )
+    return {
+        "name": name,
+        "colour": branding.colour if branding else "#00458c",
+        "logo_url": branding.logo_url if branding else "",
+        "signature": branding.signature if branding else "",
+    }
+
+
+def _optional(name: str, context: dict[str, Any]) -> str | None:
+    try:
+        return render_to_string(name, context)
+    except TemplateDoesNotExist:
+        return None
+
+
+def render_notification(
+    *, template: str, context: dict[str, Any], organisation=None, url: str = ""
+) -> Rendered:
+    ctx = {
+        **context,
+        "branding": branding_for(organisation),
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "platform_name": settings.PLATFORM_NAME,
+        "url": url,
+        "absolute_url": absolute_url(url),
+        "preferences_url": absolute_url("/notifications/preferences/"),
+    }
+    base = f"notifications/{template}"
+    subject = " ".join(render_to_string(f"{base}/subject.txt", ctx).split())
+    text = render_to_string(f"{base}/body.txt", ctx).strip() + "\n"
+    ctx["subject"] = subject
+    ctx["text"] = text
+    html = _optional(f"{base}/body.html", ctx)
+    if html is None:
+        html = render_to_string("notifications/email_fallback.html", ctx)
+    sms = _optional(f"{base}/sms.txt", ctx)
+    sms = " ".join((sms if sms is not None else subject).split())[:SMS_MAX_CHARS]
+    return Rendered(subject=subject[:255], text=text, html=html, sms=sms)
+
+
+def absolute_url(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")

@@ -1,0 +1,108 @@
+"""Reads of the notifications app, scoped to the person asking."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from guichet.notifications.models import (
+    Broadcast,
+    Channel,
+    ContactSettings,
+    Notification,
+    Preference,
+    Subscription,
+)
+from guichet.notifications.topics import Topic, topic_get, topics
+
+
+def channel_enabled(topic: Topic, channel: str, preference: bool | None) -> bool:
+    """Whether ``channel`` is on for ``topic``: the person's choice, else the topic default.
+    Mandatory topics always go by e-mail."""
+    if topic.mandatory and channel == Channel.EMAIL:
+        return True
+    if preference is not None:
+        return preference
+    return channel in topic.default_channels
+
+
+def preferences_map(*, user_ids: list[int], topic: str) -> dict[tuple[int, str], bool]:
+    rows = Preference.objects.filter(user_id__in=user_ids, topic=topic).values_list(
+        "user_id", "channel", "enabled"
+    )
+    return {(user_id, channel): enabled for user_id, channel, enabled in rows}
+
+
+def preferences_table(*, user) -> list[dict]:
+    """Every registered topic with, per channel, whether it is on for ``user``."""
+    chosen = {(p.topic, p.channel): p.enabled for p in Preference.objects.filter(user=user)}
+    table = []
+    for topic in topics():
+        table.append(
+            {
+                "topic": topic,
+                "channels": [
+                    {
+                        "channel": channel,
+                        "label": channel.label,
+                        "enabled": channel_enabled(
+                            topic, channel, chosen.get((topic.key, channel))
+                        ),
+                        "locked": topic.mandatory and channel == Channel.EMAIL,
+                    }
+                    for channel in Channel
+                ],
+            }
+        )
+    return table
+
+
+def notifications_for(*, user) -> QuerySet[Notification]:
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).select_related("broadcast")
+
+
+def notification_get_for(*, user, public_id) -> Notification:
+    """One of ``user``'s notifications; the same 404 for missing and not theirs."""
+    notification = notifications_for(user=user).filter(public_id=public_id).first()
+    if notification is None:
+        raise Http404
+    return notification
+
+
+def unread_count(*, user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def subscriptions_for(*, user) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user=user).select_related("commune").order_by("id")
+
+
+def subscription_get_for(*, user, id: int) -> Subscription:
+    subscription = subscriptions_for(user=user).filter(id=id).first()
+    if subscription is None:
+        raise Http404
+    return subscription
+
+
+def mobile_phone_of(*, user) -> str:
+    return (
+        ContactSettings.objects.filter(user=user).values_list("mobile_phone", flat=True).first()
+        or ""
+    )
+
+
+def broadcasts_for(*, user) -> QuerySet[Broadcast]:
+    """Broadcasts sent by the organisations ``user`` works for."""
+    from guichet.territory.selectors import organisation_ids_of
+
+    return (
+        Broadcast.objects.filter(organisation_id__in=organisation_ids_of(user))
+        .select_related("organisation", "commune", "actor")
+        .order_by("-created_at")
+    )
+
+
+def topic_label(key: str) -> str:
+    return str(topic_get(key).label)

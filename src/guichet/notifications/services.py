@@ -1,0 +1,445 @@
+"""Writes of the notifications app. Other apps call ``notification_create``."""
+
+import math
+from email.utils import make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.core.audit import audit_log
+from guichet.notifications.models import (
+    Broadcast,
+    Channel,
+    ContactSettings,
+    Delivery,
+    Notification,
+    Preference,
+    PushSubscription,
+    Subscription,
+)
+from guichet.notifications.permissions import can_broadcast
+from guichet.notifications.rendering import render_notification
+from guichet.notifications.selectors import channel_enabled, preferences_map
+from guichet.notifications.sms import normalise_phone
+from guichet.notifications.topics import topic_get
+
+FAN_OUT_CHUNK = 1000
+
+
+def message_id_domain() -> str:
+    return getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", "") or (
+        urlsplit(settings.SITE_URL).hostname or "guichet.local"
+    )
+
+
+def new_message_id() -> str:
+    """A unique RFC 5322 Message-ID, generated once per delivery and kept for every retry."""
+    return make_msgid(domain=message_id_domain())
+
+
+def _enqueue_processing() -> None:
+    from guichet.notifications.tasks import deliveries_process_task
+
+    transaction.on_commit(deliveries_process_task.enqueue)
+
+
+def _addresses_for_user(user, channel: str) -> list[tuple[str, PushSubscription | None]]:
+    if channel == Channel.EMAIL:
+        return [(user.email, None)] if user.email else []
+    if channel == Channel.SMS:
+        phone = (
+            ContactSettings.objects.filter(user=user).values_list("mobile_phone", flat=True).first()
+        )
+        return [(phone, None)] if phone else []
+    return [(sub.endpoint, sub) for sub in PushSubscription.objects.filter(user=user)]
+
+
+def _addresses_for_contact(contact: dict, channel: str) -> list[tuple[str, None]]:
+    if channel == Channel.EMAIL and contact.get("email"):
+        return [(contact["email"], None)]
+    if channel == Channel.SMS and contact.get("phone"):
+        phone = normalise_phone(contact["phone"])
+        return [(phone, None)] if phone else []
+    return []
+
+
+@transaction.atomic
+def notification_create(
+    *,
+    recipient: Any,
+    topic: str,
+    template: str,
+    context: dict[str, Any],
+    channels: list[str] | None = None,
+    organisation=None,
+    url: str = "",
+) -> Notification:
+    """Record a notification for ``recipient`` (a user, or a contact dict with ``email`` /
+    ``phone`` / ``name`` for a person without an account) and one outbox ``Delivery`` per
+    channel, in the caller's transaction; workers send them after commit.
+
+    ``channels`` narrows the channels considered (default: all); a user's preferences for the
+    topic then decide, except for mandatory topics which always go by e-mail. The content is
+    rendered now from ``templates/notifications/<template>/`` with ``context``.
+    """
+    topic_def = topic_get(topic)
+    rendered = render_notification(
+        template=template, context=context, organisation=organisation, url=url
+    )
+    is_user = hasattr(recipient, "pk") and hasattr(recipient, "email")
+    notification = Notification.objects.create(
+        recipient=recipient if is_user else None,
+        contact={} if is_user else dict(recipient),
+        organisation=organisation,
+        topic=topic,
+        template=template,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        sms_text=rendered.sms,
+        url=url,
+    )
+    candidates = channels or [c.value for c in Channel]
+    prefs = preferences_map(user_ids=[recipient.pk], topic=topic) if is_user else {}
+    deliveries = []
+    for channel in candidates:
+        if is_user:
+            if not channel_enabled(topic_def, channel, prefs.get((recipient.pk, channel))):
+                continue
+            addresses = _addresses_for_user(recipient, channel)
+        else:
+            addresses = _addresses_for_contact(recipient, channel)
+        for address, push_subscription in addresses:
+            deliveries.append(
+                Delivery(
+                    notification=notification,
+                    channel=channel,
+                    to=address,
+                    push_subscription=push_subscription,
+                    message_id=new_message_id(),
+                )
+            )
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries)
+        _enqueue_processing()
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, actor, notification: Notification) -> None:
+    """Mark one of ``actor``'s notifications read (fetched with ``notification_get_for``)."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+
+
+@transaction.atomic
+def notification_mark_all_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def preferences_update(*, actor, choices: dict[tuple[str, str], bool]) -> None:
+    """Save ``actor``'s choices, ``{(topic, channel): enabled}``; mandatory e-mails stay on."""
+    for (topic, channel), enabled in choices.items():
+        topic_def = topic_get(topic)
+        if topic_def.mandatory and channel == Channel.EMAIL:
+            continue
+        Preference.objects.update_or_create(
+            user=actor, topic=topic, channel=channel, defaults={"enabled": bool(enabled)}
+        )
+    audit_log(actor=actor, action="notifications.preferences_update")
+
+
+@transaction.atomic
+def contact_settings_update(*, actor, mobile_phone: str) -> ContactSettings:
+    """Set the mobile number used for SMS notifications (empty removes it)."""
+    phone = ""
+    if mobile_phone.strip():
+        phone = normalise_phone(mobile_phone)
+        if phone is None:
+            raise ValidationError(
+                {"mobile_phone": _("Numéro de mobile invalide, par exemple 06 12 34 56 78.")}
+            )
+    contact, _created = ContactSettings.objects.update_or_create(
+        user=actor, defaults={"mobile_phone": phone}
+    )
+    audit_log(actor=actor, action="notifications.contact_update", obj=contact)
+    return contact
+
+
+def _check_circle(lat, lon, radius_m) -> None:
+    if lat is None or lon is None or radius_m is None:
+        raise ValidationError(_("Indiquez un point et un rayon."))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError(_("Coordonnées invalides."))
+    if not (50 <= radius_m <= 20_000):
+        raise ValidationError(_("Le rayon doit être compris entre 50 m et 20 km."))
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    actor,
+    topic: str,
+    commune=None,
+    lat: float | None = None,
+    lon: float | None = None,
+    radius_m: int | None = None,
+    label: str = "",
+) -> Subscription:
+    """Follow ``topic`` in ``commune``, or in a circle (``lat``/``lon``/``radius_m``)."""
+    from guichet.territory.selectors import commune_at
+
+    topic_def = topic_get(topic)
+    if not topic_def.subscribable:
+        raise ValidationError(_("Ce thème ne peut pas être suivi."))
+    if commune is None:
+        _check_circle(lat, lon, radius_m)
+        commune = commune_at(lat=lat, lon=lon)
+        if commune is None:
+            raise ValidationError(_("Ce point est en dehors du territoire de la Métropole."))
+    else:
+        lat = lon = radius_m = None
+    subscription, _created = Subscription.objects.get_or_create(
+        user=actor,
+        topic=topic,
+        commune=commune,
+        lat=lat,
+        lon=lon,
+        radius_m=radius_m,
+        defaults={"label": label[:200]},
+    )
+    audit_log(actor=actor, action="notifications.subscribe", obj=subscription)
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, actor, subscription: Subscription) -> None:
+    if subscription.user_id != actor.pk:
+        raise PermissionDenied
+    audit_log(actor=actor, action="notifications.unsubscribe", obj=subscription)
+    subscription.delete()
+
+
+@transaction.atomic
+def push_subscription_save(
+    *, actor, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Register (or move to ``actor``) a browser's push endpoint."""
+    if not endpoint.startswith("https://"):
+        raise ValidationError(_("Adresse d'abonnement push invalide."))
+    if not p256dh or not auth:
+        raise ValidationError(_("Clés d'abonnement push manquantes."))
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user": actor, "p256dh": p256dh, "auth": auth, "user_agent": user_agent[:300]},
+    )
+    return subscription
+
+
+@transaction.atomic
+def push_subscription_delete(*, actor, endpoint: str) -> int:
+    deleted, _detail = PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()
+    return deleted
+
+
+# --- Broadcast alerts --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def broadcast_create(
+    *,
+    actor,
+    organisation,
+    commune,
+    topic: str,
+    title: str,
+    body: str,
+    channels: list[str],
+    area: tuple[float, float, int] | None = None,
+) -> Broadcast:
+    """Send an alert to every subscriber of ``topic`` in ``commune`` (or in ``area``, a circle
+    ``(lat, lon, radius_m)`` inside it). Only agents of an organisation in charge of the commune
+    may do it. The fan-out to subscribers is done by workers, chunk by chunk."""
+    if not can_broadcast(actor, organisation=organisation, commune=commune):
+        raise PermissionDenied(_("Vous ne pouvez pas diffuser d'alerte sur cette commune."))
+    topic_def = topic_get(topic)
+    if not topic_def.subscribable:
+        raise ValidationError({"topic": _("Choisissez un thème d'alerte.")})
+    channels = [c for c in channels if c in Channel.values]
+    if not channels:
+        raise ValidationError({"channels": _("Choisissez au moins un canal.")})
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise ValidationError(_("Le titre et le message sont obligatoires."))
+    lat = lon = radius = None
+    if area is not None:
+        lat, lon, radius = area
+        _check_circle(lat, lon, radius)
+    area_label = (
+        commune.name
+        if area is None
+        else _("%(commune)s, secteur de %(radius)s m")
+        % {
+            "commune": commune.name,
+            "radius": radius,
+        }
+    )
+    rendered = render_notification(
+        template="broadcast",
+        context={"title": title, "body": body, "area_label": area_label},
+        organisation=organisation,
+    )
+    broadcast = Broadcast.objects.create(
+        organisation=organisation,
+        actor=actor,
+        commune=commune,
+        lat=lat,
+        lon=lon,
+        radius_m=radius,
+        topic=topic,
+        title=title,
+        body=body,
+        channels=channels,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        sms_text=rendered.sms,
+    )
+    audit_log(
+        actor=actor,
+        action="notifications.broadcast_create",
+        obj=broadcast,
+        organisation_id=organisation.pk,
+        data={"commune": commune.slug, "topic": topic, "channels": channels},
+    )
+    from guichet.notifications.tasks import broadcast_fan_out_task
+
+    public_id = str(broadcast.public_id)
+    transaction.on_commit(lambda: broadcast_fan_out_task.enqueue(public_id))
+    return broadcast
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def _subscription_matches(broadcast: Broadcast, subscription: Subscription) -> bool:
+    if broadcast.radius_m is None or subscription.radius_m is None:
+        # Whole commune on either side: the commune is the match (already filtered).
+        return True
+    gap = distance_m(broadcast.lat, broadcast.lon, subscription.lat, subscription.lon)
+    return gap <= broadcast.radius_m + subscription.radius_m
+
+
+def broadcast_fan_out(*, public_id: str, chunk: int = FAN_OUT_CHUNK) -> bool:
+    """Create the notifications and deliveries of the next ``chunk`` subscribers of a
+    broadcast, in one transaction with the cursor (a crash redoes the chunk, never half of it).
+    Returns True when every subscriber has been reached."""
+    from guichet.accounts.models import User
+
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().filter(public_id=public_id).first()
+        if broadcast is None or broadcast.status == Broadcast.Status.DONE:
+            return True
+        subs = Subscription.objects.filter(topic=broadcast.topic, commune_id=broadcast.commune_id)
+        user_ids = list(
+            subs.filter(user_id__gt=broadcast.cursor)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()[:chunk]
+        )
+        if not user_ids:
+            broadcast.status = Broadcast.Status.DONE
+            broadcast.save(update_fields=["status", "updated_at"])
+            return True
+        matching = {
+            s.user_id
+            for s in subs.filter(user_id__in=user_ids)
+            if _subscription_matches(broadcast, s)
+        }
+        users = User.objects.filter(id__in=matching, is_active=True).only("id", "email")
+        topic_def = topic_get(broadcast.topic)
+        prefs = preferences_map(user_ids=list(matching), topic=broadcast.topic)
+        phones = dict(
+            ContactSettings.objects.filter(user_id__in=matching)
+            .exclude(mobile_phone="")
+            .values_list("user_id", "mobile_phone")
+        )
+        pushes: dict[int, list[PushSubscription]] = {}
+        if Channel.PUSH in broadcast.channels:
+            for sub in PushSubscription.objects.filter(user_id__in=matching):
+                pushes.setdefault(sub.user_id, []).append(sub)
+        now = timezone.now()
+        notifications = []
+        plans = []
+        for user in users:
+            targets = []
+            for channel in broadcast.channels:
+                if not channel_enabled(topic_def, channel, prefs.get((user.id, channel))):
+                    continue
+                if channel == Channel.EMAIL and user.email:
+                    targets.append((channel, user.email, None))
+                elif channel == Channel.SMS and user.id in phones:
+                    targets.append((channel, phones[user.id], None))
+                elif channel == Channel.PUSH:
+                    targets.extend((channel, p.endpoint, p) for p in pushes.get(user.id, []))
+            notifications.append(
+                Notification(
+                    recipient_id=user.id,
+                    organisation_id=broadcast.organisation_id,
+                    topic=broadcast.topic,
+                    template="broadcast",
+                    broadcast=broadcast,
+                    created_at=now,
+                )
+            )
+            plans.append(targets)
+        Notification.objects.bulk_create(notifications, batch_size=500)
+        deliveries = [
+            Delivery(
+                notification=notification,
+                channel=channel,
+                to=address,
+                push_subscription=push,
+                message_id=new_message_id(),
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for notification, targets in zip(notifications, plans, strict=True)
+            for channel, address, push in targets
+        ]
+        Delivery.objects.bulk_create(deliveries, batch_size=500)
+        broadcast.cursor = user_ids[-1]
+        broadcast.recipients_count += len(notifications)
+        broadcast.status = Broadcast.Status.FANNING_OUT
+        broadcast.save(update_fields=["cursor", "recipients_count", "status", "updated_at"])
+        if deliveries:
+            _enqueue_processing()
+    return False
+
+
+@transaction.atomic
+def delivery_retry(*, actor, delivery_ids: list[int]) -> int:
+    """Put failed deliveries back in the queue (admin action)."""
+    count = Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.FAILED).update(
+        status=Delivery.Status.PENDING, next_attempt_at=timezone.now(), attempts=0
+    )
+    audit_log(actor=actor, action="notifications.delivery_retry", data={"ids": delivery_ids})
+    if count:
+        _enqueue_processing()
+    return count

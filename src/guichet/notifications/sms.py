@@ -1,0 +1,79 @@
+"""Sending SMS: a small backend interface chosen by the ``SMS_BACKEND`` setting.
+
+- ``ConsoleSmsBackend`` (default) writes the message to the log: development and demo.
+- ``HttpSmsBackend`` POSTs JSON to the provider's URL (``SMS_HTTP_URL``) with a bearer token
+  (``SMS_HTTP_TOKEN``) and a sender name (``SMS_SENDER``)::
+
+      {"to": "+33612345678", "text": "...", "sender": "Guichet", "id": "<message id>"}
+
+  The provider is expected to answer 2xx; ``id`` lets it drop a duplicate if a message is sent
+  again after a worker crash. 4xx (but 408/429) means the message can never go (invalid
+  number...): the delivery fails at once; 5xx, 408, 429 and network errors are retried.
+
+SMS is a notification channel only, never an authentication factor.
+"""
+
+import logging
+import re
+
+import requests
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+_PHONE_RE = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A French or international mobile number in E.164 (``+33612345678``), or None."""
+    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif re.fullmatch(r"0[67]\d{8}", digits):
+        digits = "+33" + digits[1:]
+    return digits if _PHONE_RE.match(digits) else None
+
+
+class SmsBackend:
+    """Interface: ``send`` returns when the provider accepted the message, else raises
+    ``outbox.PermanentFailure`` / ``outbox.TransportUnavailable`` or any other error (retried)."""
+
+    def send(self, *, to: str, text: str, message_id: str) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(SmsBackend):
+    def send(self, *, to: str, text: str, message_id: str) -> None:
+        logger.info("SMS to %s [%s]: %s", to, message_id, text)
+
+
+class HttpSmsBackend(SmsBackend):
+    def __init__(self, *, url: str | None = None, token: str | None = None, sender=None):
+        self.url = url or settings.SMS_HTTP_URL
+        self.token = token if token is not None else settings.SMS_HTTP_TOKEN
+        self.sender = sender or settings.SMS_SENDER
+        self.timeout = getattr(settings, "SMS_HTTP_TIMEOUT", 10)
+
+    def send(self, *, to: str, text: str, message_id: str) -> None:
+        from guichet.notifications.outbox import PermanentFailure, TransportUnavailable
+
+        try:
+            response = requests.post(
+                self.url,
+                json={"to": to, "text": text, "sender": self.sender, "id": message_id},
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+            )
+        except requests.ConnectionError as exc:
+            raise TransportUnavailable(f"fournisseur SMS injoignable : {exc}") from exc
+        if response.ok:
+            return
+        detail = f"fournisseur SMS : HTTP {response.status_code} {response.text[:200]}"
+        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+            raise PermanentFailure(detail)
+        raise RuntimeError(detail)
+
+
+def get_sms_backend() -> SmsBackend:
+    return import_string(settings.SMS_BACKEND)()

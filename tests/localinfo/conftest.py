@@ -1,0 +1,70 @@
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class FeedServer:
+    """A local HTTP server (never the internet): ``routes[path] = (status, type, body, delay)``."""
+
+    def __init__(self):
+        self.routes: dict[str, tuple[int, str, bytes, float]] = {}
+        self.requests: list = []  # (path, headers, body)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, body_in: bytes):
+                server.requests.append((self.path, self.headers, body_in))
+                status, ctype, body, delay = server.routes.get(
+                    self.path, (404, "text/plain", b"not found", 0)
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                if delay:
+                    self.end_headers()
+                    # Trickle the body slowly: each read is quick, the whole is too slow.
+                    for index in range(0, len(body), 64):
+                        self.wfile.write(body[index : index + 64])
+                        self.wfile.flush()
+                        time.sleep(delay)
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self._answer(b"")
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self._answer(self.rfile.read(length))
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def serve(self, path: str, body: bytes | str, ctype="application/xml", status=200, delay=0.0):
+        if isinstance(body, str):
+            body = body.encode()
+        self.routes[path] = (status, ctype, body, delay)
+        return self.url(path)
+
+
+@pytest.fixture
+def feed_server():
+    server = FeedServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()

@@ -1,0 +1,219 @@
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from guichet.accounts.models import User
+from guichet.core.worker import GuichetWorker
+from guichet.notifications.models import Broadcast, Delivery, Notification, Preference
+from guichet.notifications.services import (
+    broadcast_create,
+    broadcast_fan_out,
+    subscription_create,
+)
+from tests.factories import UserFactory
+
+OULLINS = (45.7140, 4.8070)
+NEAR_OULLINS = (45.7150, 4.8080)  # ~140 m from OULLINS
+LYON = (45.7578, 4.8320)
+
+
+def agent(slug):
+    return User.objects.get(email=f"agent.{slug}@example.org")
+
+
+def _broadcast(actor, organisation, commune, **kwargs):
+    return broadcast_create(
+        actor=actor,
+        organisation=organisation,
+        commune=commune,
+        topic=kwargs.pop("topic", "alerts.water"),
+        title=kwargs.pop("title", "Coupure d'eau rue Pierre Sémard"),
+        body=kwargs.pop("body", "L'eau sera coupée mardi de 9 h à 12 h."),
+        channels=kwargs.pop("channels", ["email"]),
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("agent_slug", "organisation", "commune", "allowed"),
+    [
+        ("oullins", "oullins", "oullins", True),
+        ("bron", "bron", "oullins", False),  # another commune's agent
+        ("oullins", "bron", "bron", False),  # on behalf of an organisation not theirs
+        ("voirie", "metropole-de-lyon", "oullins", True),  # the metropolis covers every commune
+        ("mdmph", "mdmph", "oullins", False),  # a partner body does not send alerts
+    ],
+)
+@pytest.mark.django_db
+def test_who_may_broadcast_where(demo, agent_slug, organisation, commune, allowed):
+    actor = agent(agent_slug)
+    call = lambda: _broadcast(actor, demo[organisation], demo[commune])  # noqa: E731
+    if allowed:
+        assert call().commune == demo[commune]
+    else:
+        with pytest.raises(PermissionDenied):
+            call()
+        assert not Broadcast.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_citizen_cannot_open_the_broadcast_page_and_nothing_is_created(client, demo):
+    client.force_login(User.objects.get(email="camille.martin@example.org"))
+    assert client.get(reverse("notifications:broadcast_new")).status_code == 403
+    assert client.post(reverse("notifications:broadcast_new"), {}).status_code == 403
+    assert not Broadcast.objects.exists()
+
+
+@pytest.mark.django_db
+def test_broadcast_page_refuses_another_commune(client, demo):
+    client.force_login(agent("bron"))
+    assert client.get(reverse("notifications:broadcast_new")).status_code == 200
+    response = client.post(
+        reverse("notifications:broadcast_new"),
+        {
+            "organisation": demo["bron"].pk,
+            "commune": demo["oullins"].pk,
+            "topic": "alerts.roadworks",
+            "title": "Travaux",
+            "body": "Rue barrée",
+            "channels": ["email"],
+        },
+    )
+    assert response.status_code == 200
+    assert "pas en charge de cette commune" in response.content.decode()
+    assert not Broadcast.objects.exists()
+
+
+def _subscribers(demo):
+    commune_sub = UserFactory(email="commune@example.org")
+    subscription_create(actor=commune_sub, topic="alerts.water", commune=demo["oullins"])
+    near = UserFactory(email="near@example.org")
+    subscription_create(
+        actor=near, topic="alerts.water", lat=NEAR_OULLINS[0], lon=NEAR_OULLINS[1], radius_m=200
+    )
+    # Both kinds of subscription: reached once only.
+    both = UserFactory(email="both@example.org")
+    subscription_create(actor=both, topic="alerts.water", commune=demo["oullins"])
+    subscription_create(
+        actor=both, topic="alerts.water", lat=OULLINS[0], lon=OULLINS[1], radius_m=100
+    )
+    other_topic = UserFactory(email="roadworks@example.org")
+    subscription_create(actor=other_topic, topic="alerts.roadworks", commune=demo["oullins"])
+    lyon = UserFactory(email="lyon@example.org")
+    subscription_create(actor=lyon, topic="alerts.water", commune=demo["lyon"])
+    quiet = UserFactory(email="quiet@example.org")
+    subscription_create(actor=quiet, topic="alerts.water", commune=demo["oullins"])
+    Preference.objects.create(user=quiet, topic="alerts.water", channel="email", enabled=False)
+
+
+@pytest.mark.django_db
+def test_fan_out_by_chunks_reaches_each_subscriber_once(demo):
+    _subscribers(demo)
+    broadcast = _broadcast(agent("oullins"), demo["oullins"], demo["oullins"])
+    rounds = 0
+    while not broadcast_fan_out(public_id=str(broadcast.public_id), chunk=2):
+        rounds += 1
+    assert rounds == 2  # four people, two by two
+    broadcast.refresh_from_db()
+    assert broadcast.status == "done" and broadcast.recipients_count == 4
+    reached = sorted(
+        Notification.objects.filter(broadcast=broadcast).values_list("recipient__email", flat=True)
+    )
+    assert reached == [
+        "both@example.org",
+        "commune@example.org",
+        "near@example.org",
+        "quiet@example.org",
+    ]
+    # "quiet" turned e-mail off for water alerts: in-app only.
+    assert sorted(Delivery.objects.values_list("to", flat=True)) == [
+        "both@example.org",
+        "commune@example.org",
+        "near@example.org",
+    ]
+    # Running again changes nothing.
+    assert broadcast_fan_out(public_id=str(broadcast.public_id))
+    assert Notification.objects.filter(broadcast=broadcast).count() == 4
+
+
+@pytest.mark.django_db
+def test_area_broadcast_reaches_nearby_circles_and_the_whole_commune_subscribers(demo):
+    _subscribers(demo)
+    far = UserFactory(email="far@example.org")
+    # Still in Oullins, but ~1.6 km away from the alert.
+    subscription_create(actor=far, topic="alerts.water", lat=45.7050, lon=4.8230, radius_m=100)
+    broadcast = _broadcast(
+        agent("oullins"), demo["oullins"], demo["oullins"], area=(OULLINS[0], OULLINS[1], 150)
+    )
+    assert broadcast_fan_out(public_id=str(broadcast.public_id)) is False
+    assert broadcast_fan_out(public_id=str(broadcast.public_id)) is True
+    reached = set(
+        Notification.objects.filter(broadcast=broadcast).values_list("recipient__email", flat=True)
+    )
+    assert reached == {
+        "both@example.org",
+        "commune@example.org",
+        "near@example.org",
+        "quiet@example.org",
+    }
+
+
+@pytest.mark.django_db
+def test_subscription_outside_the_territory_is_refused(demo):
+    with pytest.raises(ValidationError):
+        subscription_create(
+            actor=UserFactory(), topic="alerts.water", lat=48.85, lon=2.35, radius_m=500
+        )
+    with pytest.raises(ValidationError):
+        subscription_create(actor=UserFactory(), topic="cases.update", commune=demo["oullins"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broadcast_goes_out_through_the_worker(demo, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _subscribers(demo)
+    mail.outbox.clear()
+    _broadcast(
+        agent("voirie"), demo["metropole-de-lyon"], demo["oullins"], channels=["email", "sms"]
+    )
+    worker = GuichetWorker(worker_id="test", interval=0)
+    for _round in range(3):
+        worker.run_once()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "both@example.org",
+        "commune@example.org",
+        "near@example.org",
+    ]
+    message = mail.outbox[0]
+    assert message.subject == "Coupure d'eau rue Pierre Sémard"
+    assert "Métropole de Lyon" in message.from_email
+    html = message.alternatives[0][0]
+    assert "L&#x27;eau sera coupée mardi" in html or "L'eau sera coupée mardi" in html
+    assert Delivery.objects.filter(status="sent").count() == 3
+
+
+@pytest.mark.django_db
+def test_subscriptions_page(client, demo):
+    me = UserFactory()
+    client.force_login(me)
+    response = client.post(
+        reverse("notifications:subscriptions"),
+        {"topic": "alerts.roadworks", "where": "circle", "lat": "", "lon": "", "radius_m": ""},
+    )
+    assert response.status_code == 200
+    assert "obligatoire pour un point" in response.content.decode()
+    response = client.post(
+        reverse("notifications:subscriptions"),
+        {"topic": "alerts.roadworks", "where": "commune", "commune": demo["oullins"].pk},
+    )
+    assert response.status_code == 302
+    subscription = me.notification_subscriptions.get()
+    other = UserFactory()
+    client.force_login(other)
+    url = reverse("notifications:subscription_delete", args=[subscription.pk])
+    assert client.post(url).status_code == 404
+    assert me.notification_subscriptions.exists()
+    client.force_login(me)
+    assert client.post(url).status_code == 302
+    assert not me.notification_subscriptions.exists()
