@@ -20,14 +20,15 @@ def oullins_case(file_case, contact_data):
 
 
 @pytest.fixture
-def bron(client, users):
-    client.force_login(users["agent.bron"])
+def bron(client, users, with_mfa):
+    # Agents reach the back-office only with a second factor (accounts middleware).
+    client.force_login(with_mfa(users["agent.bron"]))
     return client
 
 
 @pytest.fixture
-def oullins(client, users):
-    client.force_login(users["agent.oullins"])
+def oullins(client, users, with_mfa):
+    client.force_login(with_mfa(users["agent.oullins"]))
     return client
 
 

@@ -8,13 +8,14 @@ from guichet.territory.models import Membership
 
 
 @pytest.fixture
-def designer_client(client, demo):
+def designer_client(client, demo, with_mfa):
     from tests.factories import MembershipFactory
 
     user = MembershipFactory(
         team=demo["oullins"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
-    client.force_login(user)
+    # Agents reach the back-office only with a second factor (accounts middleware).
+    client.force_login(with_mfa(user))
     return client
 
 
@@ -88,8 +89,10 @@ def test_editing_a_published_version_makes_a_new_draft(designer_client, demo, do
     assert versions == [(1, "published"), (2, "draft")]
 
 
-def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(client, users, demo, document):
-    client.force_login(users["agent.oullins"])
+def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(
+    client, users, demo, document, with_mfa
+):
+    client.force_login(with_mfa(users["agent.oullins"]))
     assert client.get(reverse("services:list")).status_code == 404
     assert (
         client.post(
@@ -103,7 +106,7 @@ def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(client, users, de
     assert not ServiceDefinition.objects.filter(key="oullins.urbanisme").exists()
 
 
-def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document):
+def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document, with_mfa):
     from guichet.services.services import service_import
     from tests.factories import MembershipFactory
 
@@ -114,7 +117,7 @@ def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document)
     bron_designer = MembershipFactory(
         team=demo["bron"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
-    client.force_login(bron_designer)
+    client.force_login(with_mfa(bron_designer))
     assert client.get(reverse("services:version", args=[version.pk])).status_code == 404
     response = client.post(reverse("services:publish", args=[version.pk]))
     assert response.status_code == 404
