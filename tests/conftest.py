@@ -33,6 +33,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _small_demo(settings):
+    """The demo files a few hundred cases; tests need only a few."""
+    settings.DEMO_CASES = 12
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need PostgreSQL features (row locks under concurrency)."""
     from django.conf import settings

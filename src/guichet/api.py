@@ -5,6 +5,7 @@ import importlib.util
 
 from django.apps import apps
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
 
 api = NinjaAPI(
     title="Guichet API",
@@ -12,6 +13,24 @@ api = NinjaAPI(
     description="API du guichet numérique métropolitain (usagers, agents, partenaires).",
     urls_namespace="api",
 )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request,
+        {"code": "unauthenticated", "message": "Authentification requise."},
+        status=401,
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return api.create_response(
+        request,
+        {"code": "invalid", "message": "Requête invalide.", "detail": exc.errors},
+        status=422,
+    )
 
 
 @api.get("/health", tags=["platform"], summary="État de l'API")

@@ -150,6 +150,11 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
+
+# Cases (see docs/cases.md)
+CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
+CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
+DEMO_CASES = env.int("DEMO_CASES", default=300)
 USE_I18N = True
 USE_TZ = True
 

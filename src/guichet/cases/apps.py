@@ -6,3 +6,11 @@ class CasesConfig(AppConfig):
     name = "guichet.cases"
     label = "cases"
     verbose_name = _("Demandes")
+
+    def ready(self) -> None:
+        from guichet.cases import tasks  # noqa: F401 - registers the periodic sweeps
+        from guichet.core.gdpr import register_gdpr_part
+
+        from .gdpr import erase, export
+
+        register_gdpr_part("cases", export=export, erase=erase)

@@ -1,0 +1,397 @@
+"""Cases API, mounted at /api/v1/cases/: citizens list and file their cases, partners file
+cases with an API key, agents work their queue. Errors: ``{"code": ..., "message": ...}``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from guichet.cases.auth import partner_auth, user_auth
+from guichet.cases.models import Case, Channel
+from guichet.cases.selectors import (
+    CaseFilters,
+    case_get_for_agent,
+    case_get_for_citizen,
+    cases_for_citizen,
+    queue_for_agent,
+    timeline_for_citizen,
+)
+from guichet.cases.services import CaseInputError, case_submit, case_transition
+from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.services.models import ServiceDefinition
+from guichet.services.selectors import catalogue_for_channel
+from guichet.territory.models import Organisation
+from guichet.territory.selectors import is_agent
+
+router = Router(tags=["cases"])
+
+MAX_LIMIT = 100
+
+
+class Error(Schema):
+    code: str
+    message: str
+    errors: dict[str, str] | None = None
+
+
+class Location(Schema):
+    lat: float
+    lon: float
+
+
+class FileIn(Schema):
+    name: str
+    content_base64: str
+
+
+class CaseIn(Schema):
+    service: str
+    data: dict[str, Any] = {}
+    commune: str | None = None
+    location: Location | None = None
+    address: str = ""
+    files: dict[str, list[FileIn]] = {}
+
+
+class PartnerCaseIn(CaseIn):
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    requester_email: str = ""
+
+
+class CaseOut(Schema):
+    reference: str
+    service: str
+    service_name: str
+    status: str
+    status_label: str
+    closed: bool
+    channel: str
+    commune: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TimelineEntry(Schema):
+    at: datetime
+    kind: str
+    text: str
+    comment: str = ""
+
+
+class CitizenCaseDetail(CaseOut):
+    data: dict[str, Any]
+    timeline: list[TimelineEntry]
+
+
+class SubmittedOut(Schema):
+    reference: str
+    status_label: str
+    tracking_code: str = ""
+
+
+class AgentCaseOut(CaseOut):
+    organisation: str
+    team: str
+    assignee: str | None
+    deadline: datetime | None
+    requester: str
+
+
+class TransitionOut(Schema):
+    key: str
+    label: str
+    comment_required: bool
+
+
+class AgentCaseDetail(AgentCaseOut):
+    data: dict[str, Any]
+    transitions: list[TransitionOut]
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+class CitizenPage(Page):
+    results: list[CaseOut]
+
+
+class AgentPage(Page):
+    results: list[AgentCaseOut]
+
+
+class TransitionIn(Schema):
+    transition: str
+    comment: str = ""
+
+
+def _err(code: str, message: str, errors: dict[str, str] | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors}
+
+
+def _citizen_out(case: Case) -> dict:
+    return {
+        "reference": case.reference,
+        "service": case.definition.key,
+        "service_name": case.definition.name,
+        "status": case.status,
+        "status_label": case.citizen_status_label,
+        "closed": case.is_closed,
+        "channel": case.channel,
+        "commune": case.commune.slug if case.commune_id else None,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def _agent_out(case: Case) -> dict:
+    return {
+        **_citizen_out(case),
+        "status_label": case.status_label,
+        "organisation": case.organisation.slug,
+        "team": case.team.slug,
+        "assignee": case.assignee.email if case.assignee_id else None,
+        "deadline": case.deadline,
+        "requester": case.requester_display,
+    }
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
+
+
+def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
+    files = {}
+    for key, items in payload.files.items():
+        try:
+            files[key] = [
+                (item.name, base64.b64decode(item.content_base64, validate=True)) for item in items
+            ]
+        except (binascii.Error, ValueError):
+            raise CaseInputError({key: _("Contenu base64 invalide.")}) from None
+    return files
+
+
+def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
+    definition = catalogue_for_channel(portal=portal).filter(key=payload.service).first()
+    if definition is None:
+        message = _("Service inconnu : « %s ».") % payload.service
+        return Status(404, _err("unknown_service", message))
+    commune = None
+    if payload.commune:
+        commune = Organisation.objects.filter(slug=payload.commune, kind="commune").first()
+        if commune is None:
+            message = _("Commune inconnue : « %s ».") % payload.commune
+            return Status(422, _err("unknown_commune", message))
+    location = (payload.location.lat, payload.location.lon) if payload.location else None
+    try:
+        submission = case_submit(
+            definition=definition,
+            data=payload.data,
+            files=_files(payload),
+            channel=channel,
+            commune=commune,
+            location=location,
+            address=payload.address,
+            portal=portal,
+            **kwargs,
+        )
+    except CaseInputError as exc:
+        return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
+    return Status(
+        201,
+        {
+            "reference": submission.case.reference,
+            "status_label": submission.case.citizen_status_label,
+            "tracking_code": submission.tracking_code,
+        },
+    )
+
+
+# --- citizens --------------------------------------------------------------------------------
+
+
+@router.get("/mine", auth=user_auth, response=CitizenPage, summary="Mes demandes")
+def my_cases(request, limit: int = 20, offset: int = 0):
+    limit, offset = _page(limit, offset)
+    qs = cases_for_citizen(user=request.auth).order_by("-created_at")
+    return {
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+        "results": [_citizen_out(c) for c in qs[offset : offset + limit]],
+    }
+
+
+@router.get(
+    "/mine/{reference}",
+    auth=user_auth,
+    response={200: CitizenCaseDetail, 404: Error},
+    summary="Une de mes demandes",
+)
+def my_case(request, reference: str):
+    try:
+        case = case_get_for_citizen(user=request.auth, reference=reference)
+    except Http404:
+        return Status(404, _err("not_found", _("Demande introuvable.")))
+    return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}
+
+
+@router.post(
+    "/mine",
+    auth=user_auth,
+    response={201: SubmittedOut, 404: Error, 422: Error},
+    summary="Déposer une demande",
+)
+def file_case(request, payload: CaseIn):
+    user = request.auth
+    return _submit(request, payload, channel=Channel.APP, portal=True, actor=user, requester=user)
+
+
+# --- partners --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/partner",
+    auth=partner_auth,
+    response={201: SubmittedOut, 403: Error, 404: Error, 422: Error},
+    summary="Déposer une demande (partenaire, clé d'API)",
+)
+def partner_file_case(request, payload: PartnerCaseIn):
+    """A partner files a case for a citizen. The key is scoped to its organisation: a commune's
+    key files in that commune; another organisation's key files its own services."""
+    key = request.auth
+    org = key.organisation
+    if org.kind == Organisation.Kind.COMMUNE:
+        if payload.commune and payload.commune != org.slug:
+            message = _("Cette clé ne vaut que pour %s.") % org.name
+            return Status(403, _err("out_of_scope", message))
+        payload.commune = org.slug
+    elif not ServiceDefinition.objects.filter(key=payload.service, organisation=org).exists():
+        return Status(
+            403, _err("out_of_scope", _("Ce service n'est pas publié par %s.") % org.name)
+        )
+    from guichet.accounts.models import User
+
+    requester = None
+    if payload.requester_email:
+        requester = User.objects.filter(email__iexact=payload.requester_email).first()
+    contact = {
+        "name": payload.contact_name,
+        "email": payload.contact_email or payload.requester_email,
+        "phone": payload.contact_phone,
+    }
+    return _submit(
+        request,
+        payload,
+        channel=Channel.API,
+        portal=False,
+        actor=None,
+        requester=requester,
+        contact=None if requester else contact,
+        partner_key=key,
+    )
+
+
+# --- agents ----------------------------------------------------------------------------------
+
+
+def _require_agent(request):
+    return is_agent(request.auth)
+
+
+@router.get(
+    "/queue",
+    auth=user_auth,
+    response={200: AgentPage, 403: Error},
+    summary="File de l'agent",
+)
+def agent_queue(
+    request,
+    queue: str = "team",
+    service: str = "",
+    status: str = "",
+    commune: str = "",
+    channel: str = "",
+    q: str = "",
+    sort: str = "-created",
+    limit: int = 50,
+    offset: int = 0,
+):
+    if not _require_agent(request):
+        return Status(403, _err("not_an_agent", _("Réservé aux agents.")))
+    limit, offset = _page(limit, offset)
+    qs = queue_for_agent(
+        actor=request.auth,
+        filters=CaseFilters(
+            queue=queue,
+            service=service,
+            status=status,
+            commune=commune,
+            channel=channel,
+            q=q,
+            sort=sort,
+        ),
+    )
+    return {
+        "count": qs.count(),
+        "limit": limit,
+        "offset": offset,
+        "results": [_agent_out(c) for c in qs[offset : offset + limit]],
+    }
+
+
+@router.get(
+    "/agent/{reference}",
+    auth=user_auth,
+    response={200: AgentCaseDetail, 404: Error},
+    summary="Une demande (agent)",
+)
+def agent_case(request, reference: str):
+    try:
+        case = case_get_for_agent(actor=request.auth, reference=reference)
+    except Http404:
+        return Status(404, _err("not_found", _("Demande introuvable.")))
+    return {
+        **_agent_out(case),
+        "data": case.data,
+        "transitions": [
+            {"key": t.key, "label": t.label, "comment_required": t.comment_required}
+            for t in available_transitions(case, request.auth)
+        ],
+    }
+
+
+@router.post(
+    "/agent/{reference}/transitions",
+    auth=user_auth,
+    response={200: AgentCaseOut, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Prendre une transition",
+)
+def agent_transition(request, reference: str, payload: TransitionIn):
+    try:
+        case = case_get_for_agent(actor=request.auth, reference=reference)
+    except Http404:
+        return Status(404, _err("not_found", _("Demande introuvable.")))
+    try:
+        case = case_transition(
+            actor=request.auth,
+            case=case,
+            transition=payload.transition,
+            channel=Channel.API,
+            comment=payload.comment,
+        )
+    except WorkflowError as exc:
+        status = {"forbidden": 403, "invalid_status": 409}.get(exc.code, 422)
+        return Status(status, _err(exc.code, exc.message))
+    return Status(200, _agent_out(case))

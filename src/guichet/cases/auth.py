@@ -1,0 +1,56 @@
+"""API authentication for the cases router.
+
+- ``OidcBearer``: an access token issued by our OpenID Connect provider (django-allauth
+  ``allauth.idp.oidc``), looked up by its hash in allauth's ``Token`` table; inactive until the
+  provider app is installed.
+- ``SessionAuth`` (ninja): the citizen's or agent's browser session (CSRF checked).
+- ``PartnerKey``: ``X-Api-Key: <prefix>.<secret>`` of a ``PartnerApiKey`` (hash compared in
+  constant time), scoped to the key's organisation.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.apps import apps
+from django.utils import timezone
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+
+from guichet.cases.models import PartnerApiKey
+
+
+class OidcBearer(HttpBearer):
+    def authenticate(self, request, token: str):
+        if not token or not apps.is_installed("allauth.idp.oidc"):
+            return None
+        from allauth.idp.oidc.models import Token
+
+        found = Token.objects.lookup(Token.Type.ACCESS_TOKEN, token)
+        if found is None or found.user is None or not found.user.is_active:
+            return None
+        request.user = found.user
+        return found.user
+
+
+class PartnerKey(APIKeyHeader):
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request, key: str | None):
+        from guichet.cases.services import api_key_hash
+
+        if not key or "." not in key:
+            return None
+        prefix, secret = key.split(".", 1)
+        api_key = (
+            PartnerApiKey.objects.filter(prefix=prefix, is_active=True)
+            .select_related("organisation")
+            .first()
+        )
+        if api_key is None or not hmac.compare_digest(api_key.key_hash, api_key_hash(secret)):
+            return None
+        PartnerApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+        return api_key
+
+
+user_auth = [OidcBearer(), SessionAuth()]
+partner_auth = [PartnerKey()]

@@ -1,0 +1,125 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guichet.cases.models import Channel
+from guichet.cases.selectors import QUEUES, SORTS, CaseFilters
+
+QUEUE_LABELS = {
+    "mine": _("Mes demandes"),
+    "team": _("Mes équipes"),
+    "unassigned": _("Non attribuées"),
+    "overdue": _("En retard"),
+    "all": _("Toutes"),
+    "closed": _("Closes"),
+}
+AGENT_CHANNELS = [
+    (Channel.PHONE, Channel.PHONE.label),
+    (Channel.COUNTER, Channel.COUNTER.label),
+    (Channel.EMAIL, Channel.EMAIL.label),
+    (Channel.LETTER, Channel.LETTER.label),
+]
+
+
+class QueueFilterForm(forms.Form):
+    queue = forms.ChoiceField(
+        label=_("File"), choices=[(q, QUEUE_LABELS[q]) for q in QUEUES], required=False
+    )
+    q = forms.CharField(label=_("Recherche"), required=False, max_length=200)
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    status = forms.CharField(label=_("Statut (clé)"), required=False, max_length=50)
+    commune = forms.ChoiceField(label=_("Commune"), required=False)
+    channel = forms.ChoiceField(
+        label=_("Canal"), required=False, choices=[("", "—"), *Channel.choices]
+    )
+    created_from = forms.DateField(
+        label=_("Déposée à partir du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_to = forms.DateField(
+        label=_("Déposée jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Tri"),
+        required=False,
+        choices=[
+            ("-created", _("Plus récentes")),
+            ("created", _("Plus anciennes")),
+            ("deadline", _("Échéance proche")),
+            ("-updated", _("Dernière activité")),
+            ("reference", _("Référence")),
+        ],
+    )
+
+    def __init__(self, *args, services=(), communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "—"), *[(s.key, s.name) for s in services]]
+        self.fields["commune"].choices = [("", "—"), *[(c.slug, c.name) for c in communes]]
+
+    def filters(self) -> CaseFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return CaseFilters(
+            queue=data.get("queue") or "team",
+            service=data.get("service") or "",
+            status=data.get("status") or "",
+            commune=data.get("commune") or "",
+            channel=data.get("channel") or "",
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            q=(data.get("q") or "").strip(),
+            sort=data.get("sort") if data.get("sort") in SORTS else "-created",
+        )
+
+
+class TransitionForm(forms.Form):
+    transition = forms.CharField(max_length=60)
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note interne"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        required=False,
+    )
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Nom du filtre"), max_length=100)
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+
+class TrackingForm(forms.Form):
+    reference = forms.CharField(label=_("Référence de la demande"), max_length=20)
+    code = forms.CharField(label=_("Code de suivi"), max_length=20)
+
+
+class RequesterForm(forms.Form):
+    """Who the agent files for: an existing account (by e-mail) or contact details."""
+
+    channel = forms.ChoiceField(label=_("Canal"), choices=AGENT_CHANNELS)
+    email = forms.EmailField(label=_("E-mail de l'usager"), required=False)
+    name = forms.CharField(label=_("Nom"), required=False, max_length=200)
+    phone = forms.CharField(label=_("Téléphone"), required=False, max_length=30)
+    commune = forms.ChoiceField(label=_("Commune"))
+
+    def __init__(self, *args, communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].choices = [(c.slug, c.name) for c in communes]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("email") or data.get("phone")):
+            raise forms.ValidationError(
+                _("Indiquez l'e-mail ou le téléphone de l'usager pour qu'il soit recontacté.")
+            )
+        return data

@@ -1,0 +1,244 @@
+"""The e-mail channel: RFC 5322 messages from a Maildir become case messages or new cases.
+
+- a message whose subject quotes a case reference, sent by that case's citizen, joins the case
+  as a citizen message (with its attachments);
+- any other message opens a case in the contact service (``CASES_MAIL_SERVICE``, default
+  ``contact``) of the organisation it was sent to (its ``To:`` matches ``Organisation.email``,
+  or the ``--commune`` given to the command);
+- processed messages move to the ``.traites`` folder; a message that cannot be parsed or placed
+  moves to ``.erreurs`` and is reported; attachments refused by the upload checks are listed in
+  the case message and the original is kept in ``.erreurs`` as well. Nothing is lost.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from guichet.cases.models import Case, CaseMessage, Channel
+from guichet.cases.services import CaseInputError, case_message_add, case_submit
+from guichet.cases.uploads import check_upload
+from guichet.cases.workflow import citizen_email
+from guichet.services.models import ServiceDefinition
+from guichet.services.schema import iter_fields
+from guichet.territory.models import Organisation
+
+REFERENCE_RE = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{6})\b")
+DONE_FOLDER = "traites"
+FAILED_FOLDER = "erreurs"
+
+
+class MailError(Exception):
+    pass
+
+
+@dataclass
+class ParsedMail:
+    message_id: str
+    sender: str
+    sender_name: str
+    recipients: list[str]
+    subject: str
+    body: str
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def _html_to_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parse an RFC 5322 message; MailError when it has no usable sender."""
+    try:
+        message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
+        name, sender = parseaddr(str(message.get("From", "")))
+        if "@" not in sender:
+            raise MailError("expéditeur absent ou illisible")
+        recipients = [
+            addr.lower()
+            for _n, addr in getaddresses(
+                [str(v) for h in ("To", "Cc", "Delivered-To") for v in message.get_all(h, [])]
+            )
+            if "@" in addr
+        ]
+        body_part = message.get_body(preferencelist=("plain", "html"))
+        body = ""
+        if body_part is not None:
+            content = body_part.get_content()
+            body = _html_to_text(content) if body_part.get_content_subtype() == "html" else content
+        attachments = []
+        for part in message.iter_attachments():
+            payload = part.get_payload(decode=True)
+            if payload:
+                attachments.append((part.get_filename() or "piece-jointe", payload))
+        return ParsedMail(
+            message_id=str(message.get("Message-ID", "")).strip()[:300],
+            sender=sender.lower(),
+            sender_name=name,
+            recipients=recipients,
+            subject=" ".join(str(message.get("Subject", "")).split())[:300],
+            body=body.strip(),
+            attachments=attachments,
+        )
+    except MailError:
+        raise
+    except Exception as exc:  # any defect of a hostile or broken message
+        raise MailError(f"message illisible : {exc}") from exc
+
+
+def _check_attachments(mail: ParsedMail) -> tuple[list[tuple[str, bytes]], list[str]]:
+    kept, refused = [], []
+    for name, content in mail.attachments:
+        try:
+            check_upload((name, content), accept=("pdf", "image"))
+            kept.append((name, content))
+        except ValidationError as exc:
+            refused.append(f"{name} ({exc.messages[0]})")
+    return kept, refused
+
+
+def _body_with_refusals(mail: ParsedMail, refused: list[str]) -> str:
+    body = mail.body or "(message vide)"
+    if refused:
+        body += (
+            "\n\n[Pièces jointes non acceptées, conservées par le service : "
+            + "; ".join(refused)
+            + "]"
+        )
+    return body
+
+
+def _contact_data(definition: ServiceDefinition, mail: ParsedMail, body: str) -> tuple[dict, str]:
+    """Map the mail onto the contact form: first short text <- subject, first long text <- body,
+    first e-mail <- sender, required choices <- their last answer ("Autre"); the first file
+    field receives the attachments."""
+    data: dict = {}
+    file_key = ""
+    taken: set[str] = set()
+    for _page, f in iter_fields(definition.current_version.form):
+        ftype = f["type"]
+        if ftype in taken and ftype in ("text", "textarea", "email", "file"):
+            continue
+        if ftype == "text":
+            data[f["key"]] = (mail.subject or "(sans objet)")[: f.get("max_length", 200)]
+        elif ftype == "textarea":
+            data[f["key"]] = body[: f.get("max_length", 10000)]
+        elif ftype == "email":
+            data[f["key"]] = mail.sender
+        elif ftype == "file":
+            file_key = f["key"]
+        elif ftype == "choice" and f.get("required") and not f.get("show_if"):
+            data[f["key"]] = f["choices"][-1]["value"]
+        taken.add(ftype)
+    return data, file_key
+
+
+def _commune_for(mail: ParsedMail, default: Organisation | None) -> Organisation | None:
+    if mail.recipients:
+        org = Organisation.objects.filter(
+            kind="commune", email__in=mail.recipients, is_active=True
+        ).first()
+        if org:
+            return org
+    return default
+
+
+def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tuple[str, str]:
+    """Process one raw message -> (outcome, detail). Outcomes: ``message`` (joined a case),
+    ``case`` (opened one), ``duplicate``; raises MailError when it cannot be placed."""
+    mail = parse_mail(raw)
+    if mail.message_id and CaseMessage.objects.filter(email_message_id=mail.message_id).exists():
+        return "duplicate", mail.message_id
+    kept, refused = _check_attachments(mail)
+    body = _body_with_refusals(mail, refused)
+    match = REFERENCE_RE.search(mail.subject.upper())
+    if match:
+        case = Case.objects.filter(reference=match.group(1)).select_related("requester").first()
+        if case is not None and citizen_email(case).lower() == mail.sender:
+            case_message_add(
+                actor=case.requester,
+                case=case,
+                body=body,
+                from_citizen=True,
+                channel=Channel.EMAIL,
+                files=kept,
+                email_message_id=mail.message_id,
+            )
+            return ("message" if not refused else "message+refused"), case.reference
+    key = getattr(settings, "CASES_MAIL_SERVICE", "contact")
+    definition = ServiceDefinition.objects.filter(key=key).first()
+    if definition is None or definition.current_version is None:
+        raise MailError(f"service « {key} » introuvable")
+    commune = _commune_for(mail, default_commune)
+    if commune is None:
+        raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
+    data, file_key = _contact_data(definition, mail, body)
+    from guichet.accounts.models import User
+
+    requester = User.objects.filter(email__iexact=mail.sender, is_active=True).first()
+    try:
+        submission = case_submit(
+            actor=None,
+            definition=definition,
+            data=data,
+            files={file_key: kept} if file_key and kept else {},
+            channel=Channel.EMAIL,
+            requester=requester,
+            contact=None if requester else {"name": mail.sender_name, "email": mail.sender},
+            commune=commune,
+        )
+    except CaseInputError as exc:
+        raise MailError("demande refusée : " + "; ".join(exc.errors.values())) from exc
+    case = submission.case
+    # The original mail also becomes the first message, so its Message-ID is remembered.
+    CaseMessage.objects.create(
+        case=case,
+        from_citizen=True,
+        channel=Channel.EMAIL,
+        body=body,
+        author=requester,
+        email_message_id=mail.message_id,
+    )
+    return ("case" if not refused else "case+refused"), case.reference
+
+
+def ingest_maildir(path: str, *, default_commune: Organisation | None = None) -> list[str]:
+    """Process every message of a Maildir; returns one report line per message."""
+    box = mailbox.Maildir(path, factory=None, create=False)
+    done = box.add_folder(DONE_FOLDER)
+    failed = box.add_folder(FAILED_FOLDER)
+    report = []
+    for key in list(box.iterkeys()):
+        raw = box.get_bytes(key)
+        try:
+            outcome, detail = ingest_one(raw, default_commune=default_commune)
+        except MailError as exc:
+            failed.add(raw)
+            report.append(f"ERREUR {key} : {exc} (déplacé dans .{FAILED_FOLDER})")
+        else:
+            done.add(raw)
+            if outcome.endswith("+refused"):
+                failed.add(raw)
+            report.append(f"{outcome} {key} : {detail}")
+        box.remove(key)
+    return report

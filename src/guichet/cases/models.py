@@ -1,0 +1,389 @@
+"""Cases: one record per request whatever the channel, its history, messages, notes, files."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guichet.core.models import TimeStampedModel
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Site web")
+    APP = "app", _("Application")
+    PHONE = "phone", _("Téléphone")
+    COUNTER = "counter", _("Accueil physique")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Courrier")
+    API = "api", _("API partenaire")
+    SYSTEM = "system", _("Automatique")
+
+
+class ReferenceCounter(models.Model):
+    """The last number given for (prefix, year); incremented under a row lock."""
+
+    prefix = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class Case(TimeStampedModel):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    definition = models.ForeignKey(
+        "services.ServiceDefinition",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    version = models.ForeignKey(
+        "services.ServiceVersion",
+        verbose_name=_("version du service"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    channel = models.CharField(_("canal"), max_length=20, choices=Channel.choices)
+    # Who asked: an account, or contact details and a tracking code (stored hashed).
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("usager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    contact_name = models.CharField(_("nom du demandeur"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-mail du demandeur"), blank=True)
+    contact_phone = models.CharField(_("téléphone du demandeur"), max_length=30, blank=True)
+    tracking_hash = models.CharField(max_length=64, blank=True, editable=False)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisie par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases_filed",
+    )
+    partner_key = models.ForeignKey(
+        "PartnerApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    data = models.JSONField(_("données"), default=dict)
+    # Where: optional point and address; the commune decides routing.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    address = models.CharField(_("adresse"), max_length=300, blank=True)
+    commune = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_located",
+    )
+    # Who handles it.
+    organisation = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("organisation en charge"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    team = models.ForeignKey(
+        "territory.Team", verbose_name=_("équipe"), on_delete=models.PROTECT, related_name="cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent attributaire"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases_assigned",
+    )
+    status = models.CharField(_("statut"), max_length=50)
+    is_closed = models.BooleanField(_("clos"), default=False)
+    status_entered_at = models.DateTimeField()
+    deadline = models.DateTimeField(_("échéance"), null=True, blank=True)
+    timer_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised text for the full-text filter (reference, contact, subject, data values).
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("demande")
+        verbose_name_plural = _("demandes")
+        ordering = ["-created_at"]
+        indexes = [
+            # agent queues: team x status x recency, and the mine / unassigned / overdue queues
+            models.Index(fields=["team", "is_closed", "created_at"], name="case_team_open_idx"),
+            models.Index(fields=["team", "status", "created_at"], name="case_team_status_idx"),
+            models.Index(fields=["organisation", "created_at"], name="case_org_created_idx"),
+            models.Index(fields=["assignee", "is_closed", "created_at"], name="case_assignee_idx"),
+            models.Index(
+                fields=["organisation", "is_closed", "deadline"], name="case_deadline_idx"
+            ),
+            models.Index(fields=["requester", "created_at"], name="case_requester_idx"),
+            models.Index(
+                fields=["timer_due_at"],
+                name="case_timer_idx",
+                condition=Q(timer_due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
+
+    def status_def(self) -> dict:
+        return next(
+            (s for s in self.version.workflow["statuses"] if s["key"] == self.status),
+            {"key": self.status, "label": self.status, "citizen_label": self.status},
+        )
+
+    @property
+    def status_label(self) -> str:
+        return self.status_def()["label"]
+
+    @property
+    def citizen_status_label(self) -> str:
+        return self.status_def()["citizen_label"]
+
+    @property
+    def requester_display(self) -> str:
+        if self.requester_id:
+            user = self.requester
+            name = f"{user.first_name} {user.last_name}".strip()
+            return name or user.email
+        return self.contact_name or self.contact_email or self.contact_phone or "—"
+
+
+class CaseEvent(models.Model):
+    """Append-only history: what happened, who did it, when, through which channel."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Demande déposée")
+        ROUTED = "routed", _("Orientée")
+        TRANSITION = "transition", _("Changement de statut")
+        ASSIGNED = "assigned", _("Attribution")
+        DEADLINE = "deadline", _("Échéance")
+        MESSAGE = "message", _("Message")
+        NOTE = "note", _("Note interne")
+        ATTACHMENT = "attachment", _("Pièce jointe")
+        NOTIFIED = "notified", _("Notification")
+        WEBHOOK = "webhook", _("Appel webhook")
+        DOCUMENT = "document", _("Document généré")
+        TIMER = "timer", _("Délai écoulé")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    status_from = models.CharField(max_length=50, blank=True)
+    status_to = models.CharField(max_length=50, blank=True)
+    #: shown on the citizen timeline
+    public = models.BooleanField(default=False)
+    #: a short, human summary (in French, in the language of the actor)
+    summary = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="case_event_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class CaseMessage(models.Model):
+    """A message between the citizen and the agents (the citizen sees all of them)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_citizen = models.BooleanField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    body = models.TextField()
+    #: Message-ID of an e-mail received by ingest_mail (not processed twice)
+    email_message_id = models.CharField(max_length=300, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} message {self.pk}"
+
+
+class CaseNote(models.Model):
+    """An internal note between agents: never shown to the citizen."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} note {self.pk}"
+
+
+def attachment_path(instance: CaseAttachment, filename: str) -> str:
+    return f"cases/{instance.created_at:%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class CaseAttachment(models.Model):
+    """A file of a case (form field, message, generated document) or of a draft."""
+
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    draft = models.ForeignKey(
+        "CaseDraft", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        CaseMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    field_key = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    #: generated by the workflow (document action) rather than uploaded
+    generated = models.BooleanField(default=False)
+    #: visible to the citizen (false for internal documents)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {
+            "application/pdf": ".pdf",
+            "image/jpeg": ".jpg",
+            "image/png": ".png",
+            "image/webp": ".webp",
+            "text/plain": ".txt",
+        }.get(self.content_type, ".bin")
+
+
+class CaseDraft(TimeStampedModel):
+    """A citizen form being filled in, page by page, resumed later."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="case_drafts",
+    )
+    version = models.ForeignKey(
+        "services.ServiceVersion", on_delete=models.CASCADE, related_name="drafts"
+    )
+    commune = models.ForeignKey(
+        "territory.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    page = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"draft {self.token}"
+
+
+class WebhookDelivery(models.Model):
+    """Outbox of webhook calls: the row is the truth, a periodic sweep sends and retries."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("À envoyer")
+        DONE = "done", _("Envoyé")
+        FAILED = "failed", _("Abandonné")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="webhooks")
+    created_at = models.DateTimeField(auto_now_add=True)
+    url = models.URLField(max_length=500)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.state})"
+
+
+class PartnerApiKey(TimeStampedModel):
+    """An API key of a partner application, scoped to one organisation. Only its hash is kept;
+    the key is shown once at creation (``prefix.secret``)."""
+
+    organisation = models.ForeignKey(
+        "territory.Organisation", on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clé d'API partenaire")
+        verbose_name_plural = _("clés d'API partenaires")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+
+class SavedFilter(TimeStampedModel):
+    """A back-office filter saved by an agent (the query string of the queue)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_case_filters"
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    query = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,204 @@
+"""Reads of cases, always scoped to the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseEvent, SavedFilter
+from guichet.territory.selectors import organisation_ids_of, teams_of
+
+QUEUES = ("mine", "team", "unassigned", "overdue", "all", "closed")
+SORTS = {
+    "created": "created_at",
+    "-created": "-created_at",
+    "deadline": "deadline",
+    "-deadline": "-deadline",
+    "reference": "reference",
+    "-reference": "-reference",
+    "status": "status",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+}
+
+
+def _base() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "definition", "version", "organisation", "team", "commune", "assignee", "requester"
+    )
+
+
+def cases_for_agent(*, actor) -> QuerySet[Case]:
+    """Every case the agent's organisations are in charge of."""
+    return _base().filter(organisation_id__in=organisation_ids_of(actor))
+
+
+def case_get_for_agent(*, actor, reference: str) -> Case:
+    """The case, if the agent's organisation is in charge; the same 404 otherwise."""
+    case = cases_for_agent(actor=actor).filter(reference=reference).first()
+    if case is None:
+        raise Http404("case")
+    return case
+
+
+def cases_for_citizen(*, user) -> QuerySet[Case]:
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return _base().filter(requester=user)
+
+
+def case_get_for_citizen(*, user, reference: str) -> Case:
+    case = cases_for_citizen(user=user).filter(reference=reference).first()
+    if case is None:
+        raise Http404("case")
+    return case
+
+
+def case_get_by_tracking(*, reference: str, code: str) -> Case:
+    """An anonymous request found by its reference and tracking code (same 404 otherwise)."""
+    from guichet.cases.services import hash_tracking_code
+
+    reference = (reference or "").strip().upper()
+    if not reference or not code:
+        raise Http404("case")
+    case = _base().filter(reference=reference, tracking_hash=hash_tracking_code(code)).first()
+    if case is None or not case.tracking_hash:
+        raise Http404("case")
+    return case
+
+
+@dataclass
+class CaseFilters:
+    queue: str = "team"
+    service: str = ""
+    status: str = ""
+    commune: str = ""
+    channel: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str = ""
+    sort: str = "-created"
+
+
+def queue_for_agent(*, actor, filters: CaseFilters) -> QuerySet[Case]:
+    """The filtered, sorted queue of an agent (scoped to their organisations)."""
+    qs = cases_for_agent(actor=actor)
+    now = timezone.now()
+    if filters.queue == "mine":
+        qs = qs.filter(assignee=actor, is_closed=False)
+    elif filters.queue == "team":
+        qs = qs.filter(team__in=teams_of(actor), is_closed=False)
+    elif filters.queue == "unassigned":
+        qs = qs.filter(team__in=teams_of(actor), assignee__isnull=True, is_closed=False)
+    elif filters.queue == "overdue":
+        qs = qs.filter(is_closed=False, deadline__lt=now)
+    elif filters.queue == "closed":
+        qs = qs.filter(is_closed=True)
+    if filters.service:
+        qs = qs.filter(definition__key=filters.service)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.commune:
+        qs = qs.filter(commune__slug=filters.commune)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    tz = timezone.get_current_timezone()
+    if filters.created_from:
+        qs = qs.filter(created_at__gte=datetime.combine(filters.created_from, time.min, tz))
+    if filters.created_to:
+        qs = qs.filter(created_at__lte=datetime.combine(filters.created_to, time.max, tz))
+    if filters.q:
+        for word in filters.q.split()[:5]:
+            qs = qs.filter(Q(reference__iexact=word) | Q(search_text__icontains=word))
+    return qs.order_by(SORTS.get(filters.sort, "-created_at"), "-id")
+
+
+def queue_counts(*, actor) -> dict[str, int]:
+    return {
+        name: queue_for_agent(actor=actor, filters=CaseFilters(queue=name)).count()
+        for name in ("mine", "team", "unassigned", "overdue")
+    }
+
+
+def citizen_cases_for_agent(
+    *, actor, user_id: int | None = None, email: str = ""
+) -> QuerySet[Case]:
+    """The 360° view: every case of one citizen that the agent may see."""
+    qs = cases_for_agent(actor=actor)
+    if user_id:
+        return qs.filter(requester_id=user_id)
+    if email:
+        return qs.filter(Q(requester__email__iexact=email) | Q(contact_email__iexact=email))
+    return qs.none()
+
+
+def timeline_for_agent(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("created_at", "id")
+
+
+def timeline_for_citizen(case: Case) -> list[dict]:
+    """The citizen-facing history: public events only, with citizen-facing labels only."""
+    labels = {s["key"]: s["citizen_label"] for s in case.version.workflow["statuses"]}
+    entries = []
+    for event in case.events.filter(public=True).order_by("created_at", "id"):
+        if event.kind == CaseEvent.Kind.TRANSITION:
+            text = labels.get(event.status_to, "")
+            comment = event.data.get("comment") if event.data.get("comment_public") else ""
+        elif event.kind == CaseEvent.Kind.SUBMITTED:
+            text, comment = event.get_kind_display(), ""
+        else:
+            text, comment = event.summary or event.get_kind_display(), ""
+        entries.append(
+            {
+                "at": event.created_at,
+                "kind": event.kind,
+                "text": text,
+                "comment": comment,
+                "channel": event.get_channel_display(),
+            }
+        )
+    return entries
+
+
+def attachment_get_for_agent(*, actor, pk: int) -> CaseAttachment:
+    attachment = (
+        CaseAttachment.objects.filter(pk=pk, case__organisation_id__in=organisation_ids_of(actor))
+        .select_related("case")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("attachment")
+    return attachment
+
+
+def attachment_get_for_citizen(*, case: Case, pk: int) -> CaseAttachment:
+    attachment = case.attachments.filter(pk=pk, public=True).first()
+    if attachment is None:
+        raise Http404("attachment")
+    return attachment
+
+
+def drafts_for_citizen(*, user) -> QuerySet[CaseDraft]:
+    if not getattr(user, "is_authenticated", False):
+        return CaseDraft.objects.none()
+    return CaseDraft.objects.filter(owner=user).select_related("version__definition")
+
+
+def draft_get(*, user, token, session_tokens: list[str]) -> CaseDraft:
+    draft = CaseDraft.objects.filter(token=token).select_related("version__definition").first()
+    if draft is None:
+        raise Http404("draft")
+    if draft.owner_id:
+        if not getattr(user, "is_authenticated", False) or draft.owner_id != user.pk:
+            raise Http404("draft")
+    elif str(draft.token) not in session_tokens:
+        raise Http404("draft")
+    return draft
+
+
+def saved_filters_for(*, actor) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(owner=actor)

@@ -1,0 +1,580 @@
+"""Writes on cases. Every door (citizen pages, back-office, API, e-mail, timers) calls these."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseDraft,
+    CaseEvent,
+    CaseMessage,
+    CaseNote,
+    Channel,
+    PartnerApiKey,
+    ReferenceCounter,
+    SavedFilter,
+)
+from guichet.cases.notify import case_notify
+from guichet.cases.permissions import agent_can_access
+from guichet.cases.uploads import CleanFile, check_upload
+from guichet.cases.workflow import (
+    Transition,
+    WorkflowError,
+    _enter_status,
+    case_set_assignment,
+    citizen_email,
+    run_actions,
+    transition_get,
+)
+from guichet.core.audit import audit_log
+from guichet.services.models import ServiceDefinition, ServiceVersion
+from guichet.services.registry import manifests_for
+from guichet.services.schema import clean_fields, iter_fields, unknown_keys
+from guichet.territory.models import Membership, Organisation, Team
+from guichet.territory.selectors import commune_at, competence_resolve
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class CaseInputError(Exception):
+    """Bad input for a case; ``errors`` maps a field key (or ``__all__``) to a French message."""
+
+    def __init__(self, errors: dict[str, str], code: str = "invalid"):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Submission:
+    case: Case
+    tracking_code: str  # empty for a case filed by an account
+
+
+def hash_tracking_code(code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def new_tracking_code() -> str:
+    raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def reference_next(*, prefix: str, year: int) -> str:
+    """``<PREFIX>-<YEAR>-<6 digits>``, sequential per (prefix, year), safe under concurrency:
+    the counter row is locked (select_for_update) and incremented with F() in the caller's
+    transaction, so two submissions wait for each other instead of sharing a number."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reference_next must run inside the submission transaction")
+    try:
+        with transaction.atomic():
+            ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # created by a concurrent submission: lock it below
+    counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return f"{prefix}-{year}-{counter.last:06d}"
+
+
+def _location_from_data(version: ServiceVersion, data: dict) -> tuple[float, float] | None:
+    for _page, field in iter_fields(version.form):
+        if field["type"] == "location" and data.get(field["key"]):
+            return data[field["key"]]["lat"], data[field["key"]]["lon"]
+    return None
+
+
+def _search_text(case: Case) -> str:
+    parts = [
+        case.reference,
+        case.contact_name,
+        case.contact_email,
+        case.contact_phone,
+        case.address,
+        case.definition.name,
+    ]
+    if case.requester_id:
+        parts += [case.requester.email, case.requester.first_name, case.requester.last_name]
+    for value in case.data.values():
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, dict):
+            parts += [str(v) for v in value.values()]
+    return " ".join(p for p in parts if p)[:4000]
+
+
+def _check_files(
+    version: ServiceVersion, files: dict[str, list]
+) -> tuple[dict[str, list[CleanFile]], dict[str, str]]:
+    fields = {f["key"]: f for _p, f in iter_fields(version.form) if f["type"] == "file"}
+    cleaned: dict[str, list[CleanFile]] = {}
+    errors: dict[str, str] = {}
+    for key, uploads in files.items():
+        field = fields.get(key)
+        if field is None:
+            errors[key] = _("Ce formulaire n'a pas de champ fichier « %s ».") % key
+            continue
+        limit = field.get("max_size_mb")
+        try:
+            cleaned[key] = [
+                check_upload(
+                    upload,
+                    accept=tuple(field.get("accept", ["pdf", "image"])),
+                    max_bytes=limit * 1024 * 1024 if limit else None,
+                )
+                for upload in uploads
+            ]
+        except ValidationError as exc:
+            errors[key] = exc.messages[0]
+    return cleaned, errors
+
+
+def attachment_store(
+    *,
+    clean: CleanFile,
+    case: Case | None = None,
+    draft: CaseDraft | None = None,
+    message: CaseMessage | None = None,
+    field_key: str = "",
+    uploaded_by=None,
+    public: bool = True,
+) -> CaseAttachment:
+    attachment = CaseAttachment(
+        case=case,
+        draft=draft,
+        message=message,
+        field_key=field_key,
+        created_at=timezone.now(),
+        uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
+        original_name=clean.name,
+        content_type=clean.content_type,
+        size=clean.size,
+        sha256=clean.sha256,
+        public=public,
+    )
+    attachment.file.save("upload", ContentFile(clean.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def _route(
+    *, definition: ServiceDefinition, commune: Organisation | None
+) -> tuple[Organisation, Team]:
+    rule = competence_resolve(subject=definition.key, commune=commune)
+    if rule is None:
+        raise CaseInputError(
+            {"commune": _("Aucune organisation ne traite ce service pour cette commune.")},
+            code="no_competence",
+        )
+    return rule.organisation, rule.team
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    actor,
+    definition: ServiceDefinition,
+    data: dict[str, Any],
+    channel: str,
+    files: dict[str, list] | None = None,
+    requester=None,
+    contact: dict[str, str] | None = None,
+    commune: Organisation | None = None,
+    location: tuple[float, float] | None = None,
+    address: str = "",
+    partner_key: PartnerApiKey | None = None,
+    portal: bool = False,
+    draft: CaseDraft | None = None,
+) -> Submission:
+    """File a case: validate against the service's published version, route it by competence
+    rules, give it a reference, record the history and run the initial status's actions.
+
+    ``requester`` is the citizen's account; without one, ``contact`` (name, email, phone) is
+    required and a tracking code is returned. ``actor`` is who files it (the citizen, an agent
+    on someone's behalf, None for a partner or the mail gateway). Raises CaseInputError (field
+    -> message); nothing is saved then.
+    """
+    definition.refresh_from_db(fields=["current_version", "is_active"])
+    version = definition.current_version
+    if not definition.is_active or version is None or not version.is_published:
+        raise CaseInputError({"__all__": _("Ce service n'est pas ouvert.")}, code="unknown_service")
+    data = dict(data or {})
+    files = dict(files or {})
+    draft_files: dict[str, int] = {}
+    if draft is not None:
+        for att in draft.attachments.all():
+            draft_files[att.field_key] = draft_files.get(att.field_key, 0) + 1
+    errors: dict[str, str] = {}
+    for key in unknown_keys(version.form, data):
+        errors[key] = _("Champ inconnu pour ce service.")
+    clean_files, file_errors = _check_files(version, files)
+    errors.update(file_errors)
+    counts = {k: len(v) + draft_files.get(k, 0) for k, v in clean_files.items()}
+    for key, n in draft_files.items():
+        counts.setdefault(key, n)
+    cleaned, field_errors = clean_fields(version.form, data, files=counts)
+    errors.update(field_errors)
+    contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
+    if requester is None and not (contact.get("email") or contact.get("phone")):
+        errors["contact_email"] = _(
+            "Sans compte, indiquez une adresse e-mail ou un téléphone pour être recontacté."
+        )
+    if contact.get("email"):
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(contact["email"])
+        except ValidationError:
+            errors["contact_email"] = _("Saisissez une adresse e-mail valide.")
+    location = location or _location_from_data(version, cleaned)
+    if location is not None:
+        located = commune_at(lat=location[0], lon=location[1])
+        if located is None:
+            errors["location"] = _("Ce lieu est en dehors du territoire de la Métropole.")
+        else:
+            commune = located
+    if commune is not None and not errors:
+        allowed = definition.communes.filter(pk=commune.pk)
+        if portal:
+            allowed = allowed.exclude(offer=Organisation.Offer.RESTRICTED)
+        if not allowed.exists():
+            errors["commune"] = _("Ce service n'est pas proposé dans la commune %s.") % commune.name
+    for manifest in manifests_for(definition.key):
+        if manifest.validate:
+            errors.update(manifest.validate(version=version, data=cleaned, location=location))
+    if errors:
+        raise CaseInputError(errors)
+    organisation, team = _route(definition=definition, commune=commune)
+
+    tracking_code = "" if requester is not None else new_tracking_code()
+    now = timezone.now()
+    case = Case(
+        reference=reference_next(
+            prefix=definition.reference_prefix, year=timezone.localtime(now).year
+        ),
+        definition=definition,
+        version=version,
+        channel=channel,
+        requester=requester,
+        contact_name=contact.get("name", "")[:200],
+        contact_email=contact.get("email", "")[:254],
+        contact_phone=contact.get("phone", "")[:30],
+        tracking_hash=hash_tracking_code(tracking_code) if tracking_code else "",
+        filed_by=actor
+        if getattr(actor, "is_authenticated", False) and actor != requester
+        else None,
+        partner_key=partner_key,
+        data=cleaned,
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        address=address[:300],
+        commune=commune,
+        organisation=organisation,
+        team=team,
+    )
+    _enter_status(case, version.workflow["initial"])
+    case.search_text = _search_text(case)
+    case.save()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    for key, cleans in clean_files.items():
+        for clean in cleans:
+            attachment_store(clean=clean, case=case, field_key=key, uploaded_by=user)
+    if draft is not None:
+        draft.attachments.update(case=case, draft=None)
+        draft.delete()
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.SUBMITTED,
+        actor=user,
+        channel=channel,
+        status_to=case.status,
+        public=True,
+        summary=_("Demande déposée"),
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.ROUTED,
+        channel=Channel.SYSTEM,
+        summary=f"{organisation.name} — {team.name}"[:300],
+        data={
+            "organisation": organisation.pk,
+            "team": team.pk,
+            "commune": commune.pk if commune else None,
+        },
+    )
+    run_actions(
+        case,
+        (
+            next(s for s in version.workflow["statuses"] if s["key"] == case.status).get("on_enter")
+            or []
+        ),
+        actor=user,
+    )
+    for manifest in manifests_for(definition.key):
+        if manifest.on_submitted:
+            manifest.on_submitted(case=case)
+    audit_log(
+        actor=user,
+        action="cases.submitted",
+        obj=case,
+        organisation_id=organisation.pk,
+        data={"reference": case.reference, "channel": channel},
+    )
+    case_notify(
+        case=case,
+        recipients=[citizen_email(case)],
+        template="cases/mail/receipt",
+        context={
+            "case": case,
+            "reference": case.reference,
+            "service": definition.name,
+            "tracking_code": tracking_code,
+        },
+    )
+    return Submission(case=case, tracking_code=tracking_code)
+
+
+def _require_agent(actor, case: Case) -> None:
+    if not agent_can_access(actor, case):
+        from django.http import Http404
+
+        raise Http404("case")
+
+
+def case_transition(
+    *, actor, case: Case, transition: str, channel: str = Channel.WEB, comment: str = ""
+) -> Case:
+    """Take a workflow transition (see ``Transition.check``/``execute``)."""
+    return transition_get(case, transition).execute(actor=actor, channel=channel, comment=comment)
+
+
+@transaction.atomic
+def case_assign(*, actor, case: Case, assignee=None, team: Team | None = None) -> Case:
+    """Give the case to an agent (and/or a team) of the organisation in charge."""
+    _require_agent(actor, case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    team = team or case.team
+    if team.organisation_id != case.organisation_id:
+        raise WorkflowError(
+            "invalid_team", _("Cette équipe n'est pas de l'organisation en charge.")
+        )
+    if (
+        assignee is not None
+        and not Membership.objects.filter(
+            user=assignee, team__organisation_id=case.organisation_id
+        ).exists()
+    ):
+        raise WorkflowError(
+            "invalid_assignee", _("Cet agent n'appartient pas à l'organisation en charge.")
+        )
+    case_set_assignment(case=case, team=team, assignee=assignee, actor=actor)
+    audit_log(
+        actor=actor,
+        action="cases.assigned",
+        obj=case,
+        organisation_id=case.organisation_id,
+        data={"team": team.pk, "assignee": assignee.pk if assignee else None},
+    )
+    return case
+
+
+@transaction.atomic
+def case_bulk_assign(*, actor, cases: list[Case], assignee) -> int:
+    for case in cases:
+        case_assign(actor=actor, case=case, assignee=assignee)
+    return len(cases)
+
+
+def case_bulk_transition(
+    *, actor, cases: list[Case], transition: str, comment: str = ""
+) -> tuple[list[Case], dict[str, str]]:
+    """Take ``transition`` on each case; each in its own transaction, failures reported by
+    reference (a refused case is left unchanged)."""
+    done, failed = [], {}
+    for case in cases:
+        try:
+            done.append(
+                case_transition(actor=actor, case=case, transition=transition, comment=comment)
+            )
+        except WorkflowError as exc:
+            failed[case.reference] = exc.message
+    return done, failed
+
+
+@transaction.atomic
+def case_note_add(*, actor, case: Case, body: str) -> CaseNote:
+    """An internal note (never shown to the citizen)."""
+    _require_agent(actor, case)
+    if not body.strip():
+        raise CaseInputError({"body": _("La note est vide.")})
+    note = CaseNote.objects.create(case=case, author=actor, body=body.strip())
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.NOTE,
+        actor=actor,
+        channel=Channel.WEB,
+        summary=body.strip()[:120],
+    )
+    return note
+
+
+@transaction.atomic
+def case_message_add(
+    *,
+    actor,
+    case: Case,
+    body: str,
+    from_citizen: bool,
+    channel: str = Channel.WEB,
+    files: list | None = None,
+    email_message_id: str = "",
+    notify: bool = True,
+) -> CaseMessage:
+    """A message on the case, from the citizen or from an agent (who must be in charge), with
+    optional attachments; the other side is notified."""
+    if not from_citizen:
+        _require_agent(actor, case)
+    clean = []
+    for upload in files or []:
+        try:
+            clean.append(check_upload(upload))
+        except ValidationError as exc:
+            raise CaseInputError({"files": exc.messages[0]}) from None
+    if not body.strip() and not clean:
+        raise CaseInputError({"body": _("Le message est vide.")})
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    message = CaseMessage.objects.create(
+        case=case,
+        author=user,
+        from_citizen=from_citizen,
+        channel=channel,
+        body=body.strip(),
+        email_message_id=email_message_id[:300],
+    )
+    for item in clean:
+        attachment_store(clean=item, case=case, message=message, uploaded_by=user)
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.MESSAGE,
+        actor=user,
+        channel=channel,
+        public=True,
+        summary=(_("Message de l'usager") if from_citizen else _("Message du service")),
+        data={"message": message.pk, "attachments": len(clean)},
+    )
+    if notify:
+        if from_citizen:
+            from guichet.cases.workflow import _team_emails
+
+            recipients = [case.assignee.email] if case.assignee_id else _team_emails(case.team)
+        else:
+            recipients = [citizen_email(case)]
+        case_notify(
+            case=case,
+            recipients=recipients,
+            template="cases/mail/message",
+            context={
+                "case": case,
+                "reference": case.reference,
+                "service": case.definition.name,
+                "body": message.body,
+                "from_citizen": from_citizen,
+            },
+            actor=user,
+        )
+    return message
+
+
+@transaction.atomic
+def draft_save(
+    *,
+    actor,
+    version: ServiceVersion,
+    data: dict,
+    page: str,
+    draft: CaseDraft | None = None,
+    commune: Organisation | None = None,
+    files: dict[str, list] | None = None,
+) -> CaseDraft:
+    """Save a form being filled in (page by page) so the citizen can resume it."""
+    owner = actor if getattr(actor, "is_authenticated", False) else None
+    clean_files, errors = _check_files(version, files or {})
+    if errors:
+        raise CaseInputError(errors)
+    if draft is None:
+        draft = CaseDraft.objects.create(
+            owner=owner, version=version, data=data, page=page, commune=commune
+        )
+    else:
+        draft.data = data
+        draft.page = page
+        draft.commune = commune or draft.commune
+        draft.save(update_fields=["data", "page", "commune", "updated_at"])
+    for key, cleans in clean_files.items():
+        for clean in cleans:
+            attachment_store(clean=clean, draft=draft, field_key=key, uploaded_by=owner)
+    return draft
+
+
+@transaction.atomic
+def saved_filter_create(*, actor, name: str, query: str) -> SavedFilter:
+    if not name.strip():
+        raise CaseInputError({"name": _("Donnez un nom au filtre.")})
+    return SavedFilter.objects.create(owner=actor, name=name.strip()[:100], query=query[:1000])
+
+
+def api_key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def partner_api_key_create(
+    *, actor, organisation: Organisation, name: str
+) -> tuple[PartnerApiKey, str]:
+    """Create a partner API key for ``organisation``; returns the key (shown once) — only
+    its hash is stored."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    key = PartnerApiKey.objects.create(
+        organisation=organisation, name=name, prefix=prefix, key_hash=api_key_hash(secret)
+    )
+    audit_log(
+        actor=actor,
+        action="cases.api_key_created",
+        obj=key,
+        organisation_id=organisation.pk,
+        data={"name": name},
+    )
+    return key, f"{prefix}.{secret}"
+
+
+__all__ = [
+    "CaseInputError",
+    "Submission",
+    "Transition",
+    "WorkflowError",
+    "case_assign",
+    "case_bulk_assign",
+    "case_bulk_transition",
+    "case_message_add",
+    "case_note_add",
+    "case_submit",
+    "case_transition",
+    "draft_save",
+    "partner_api_key_create",
+    "reference_next",
+    "saved_filter_create",
+]

@@ -1,0 +1,433 @@
+"""The back-office (GRU): queues, the case page and its actions, the 360° view, CSV export,
+saved filters, filing a case for a caller or a visitor."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guichet.accounts.models import User
+from guichet.cases.forms import (
+    QUEUE_LABELS,
+    MessageForm,
+    NoteForm,
+    QueueFilterForm,
+    RequesterForm,
+    SavedFilterForm,
+    TransitionForm,
+)
+from guichet.cases.models import Case
+from guichet.cases.selectors import (
+    CaseFilters,
+    attachment_get_for_agent,
+    case_get_for_agent,
+    cases_for_agent,
+    citizen_cases_for_agent,
+    queue_counts,
+    queue_for_agent,
+    saved_filters_for,
+    timeline_for_agent,
+)
+from guichet.cases.services import (
+    CaseInputError,
+    case_assign,
+    case_bulk_assign,
+    case_bulk_transition,
+    case_message_add,
+    case_note_add,
+    case_submit,
+    case_transition,
+    saved_filter_create,
+)
+from guichet.cases.views.common import agent_required, case_data_rows, uploaded_files
+from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.services.rendering import parse_post, widgets
+from guichet.services.schema import iter_fields
+from guichet.services.selectors import catalogue_for_channel, service_communes
+from guichet.territory.selectors import communes, teams_of
+
+PAGE_SIZE = 50
+
+
+def _filter_form(request):
+    return QueueFilterForm(
+        request.GET or None,
+        services=catalogue_for_channel(portal=False),
+        communes=communes(),
+    )
+
+
+@agent_required
+def queue(request):
+    form = _filter_form(request)
+    filters = form.filters() if request.GET else CaseFilters()
+    cases = queue_for_agent(actor=request.user, filters=filters)
+    if request.GET.get("format") == "csv":
+        return _csv(cases)
+    paginator = Paginator(cases, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = queue_counts(actor=request.user)
+    tabs = []
+    for key in ("mine", "team", "unassigned", "overdue", "all", "closed"):
+        q = query.copy()
+        q["queue"] = key
+        tabs.append(
+            {
+                "key": key,
+                "label": QUEUE_LABELS[key],
+                "count": counts.get(key),
+                "url": "?" + q.urlencode(),
+                "current": key == filters.queue,
+            }
+        )
+    bulk_transitions = sorted(
+        {
+            (t["key"], t["label"])
+            for case in page.object_list
+            for t in case.version.workflow.get("transitions", [])
+            if case.status in t["from"]
+        }
+    )
+    colleagues = (
+        User.objects.filter(
+            memberships__team__organisation__in={t.organisation_id for t in teams_of(request.user)}
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    return render(
+        request,
+        "cases/backoffice/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "total": paginator.count,
+            "tabs": tabs,
+            "query": query.urlencode(),
+            "saved_filters": saved_filters_for(actor=request.user),
+            "bulk_transitions": bulk_transitions,
+            "colleagues": colleagues,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _csv(cases) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="demandes.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "reference",
+            "service",
+            "status",
+            "status_label",
+            "channel",
+            "commune",
+            "organisation",
+            "team",
+            "assignee",
+            "requester",
+            "created_at",
+            "deadline",
+        ]
+    )
+    for case in cases.iterator(chunk_size=500) if hasattr(cases, "iterator") else cases:
+        writer.writerow(
+            [
+                case.reference,
+                case.definition.key,
+                case.status,
+                case.status_label,
+                case.channel,
+                case.commune.name if case.commune_id else "",
+                case.organisation.name,
+                case.team.name,
+                case.assignee.email if case.assignee_id else "",
+                case.requester_display,
+                timezone.localtime(case.created_at).isoformat(timespec="minutes"),
+                timezone.localtime(case.deadline).date().isoformat() if case.deadline else "",
+            ]
+        )
+    return response
+
+
+@agent_required
+@require_POST
+def saved_filter_add(request):
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        saved_filter_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            query=form.cleaned_data["query"] or "",
+        )
+        messages.success(request, _("Filtre enregistré."))
+    else:
+        messages.error(request, _("Donnez un nom au filtre."))
+    return redirect(f"/backoffice/?{form.data.get('query', '')}")
+
+
+def _selected_cases(request) -> list[Case]:
+    references = request.POST.getlist("cases")[: PAGE_SIZE * 4]
+    return list(cases_for_agent(actor=request.user).filter(reference__in=references))
+
+
+@agent_required
+@require_POST
+def bulk(request):
+    cases = _selected_cases(request)
+    back = "/backoffice/?" + request.POST.get("query", "")
+    if not cases:
+        messages.error(request, _("Sélectionnez au moins une demande."))
+        return redirect(back)
+    action = request.POST.get("action")
+    if action == "assign":
+        assignee = None
+        if request.POST.get("assignee"):
+            assignee = User.objects.filter(pk=request.POST["assignee"]).first()
+        try:
+            n = case_bulk_assign(actor=request.user, cases=cases, assignee=assignee)
+            messages.success(request, _("%s demandes attribuées.") % n)
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+    elif action == "transition":
+        done, failed = case_bulk_transition(
+            actor=request.user,
+            cases=cases,
+            transition=request.POST.get("transition", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        if done:
+            messages.success(request, _("%s demandes mises à jour.") % len(done))
+        for reference, error in failed.items():
+            messages.error(request, f"{reference} : {error}")
+    return redirect(back)
+
+
+@agent_required
+def case_detail(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    return _render_case(request, case)
+
+
+def _render_case(request, case, *, transition_form=None, status=200):
+    members = (
+        User.objects.filter(memberships__team__organisation_id=case.organisation_id)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    return render(
+        request,
+        "cases/backoffice/case.html",
+        {
+            "case": case,
+            "rows": case_data_rows(case),
+            "timeline": timeline_for_agent(case),
+            "messages_list": case.messages.prefetch_related("attachments").select_related("author"),
+            "notes": case.notes.select_related("author"),
+            "attachments": case.attachments.all(),
+            "transitions": available_transitions(case, request.user),
+            "transition_form": transition_form,
+            "members": members,
+            "teams": case.organisation.teams.all(),
+            "note_form": NoteForm(),
+            "message_form": MessageForm(),
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@agent_required
+@require_POST
+def case_transition_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        raise Http404("transition")
+    try:
+        case_transition(
+            actor=request.user,
+            case=case,
+            transition=form.cleaned_data["transition"],
+            comment=form.cleaned_data["comment"],
+        )
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return _render_case(request, case, transition_form=form, status=400)
+    messages.success(request, _("Statut mis à jour."))
+    return redirect("cases_bo:case", reference=case.reference)
+
+
+@agent_required
+@require_POST
+def case_assign_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    assignee = None
+    if request.POST.get("assignee") == "me":
+        assignee = request.user
+    elif request.POST.get("assignee"):
+        assignee = User.objects.filter(pk=request.POST["assignee"]).first()
+    team = None
+    if request.POST.get("team"):
+        team = case.organisation.teams.filter(pk=request.POST["team"]).first()
+    try:
+        case_assign(actor=request.user, case=case, assignee=assignee, team=team)
+        messages.success(request, _("Attribution enregistrée."))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases_bo:case", reference=case.reference)
+
+
+@agent_required
+@require_POST
+def case_note_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        case_note_add(actor=request.user, case=case, body=form.cleaned_data["body"])
+        messages.success(request, _("Note ajoutée."))
+    else:
+        messages.error(request, _("La note est vide."))
+    return redirect("cases_bo:case", reference=case.reference)
+
+
+@agent_required
+@require_POST
+def case_message_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    form = MessageForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CaseInputError({"body": _("Message invalide.")})
+        case_message_add(
+            actor=request.user,
+            case=case,
+            body=form.cleaned_data["body"],
+            from_citizen=False,
+            files=request.FILES.getlist("files"),
+        )
+        messages.success(request, _("Message envoyé à l'usager."))
+    except CaseInputError as exc:
+        for error in exc.errors.values():
+            messages.error(request, error)
+    return redirect("cases_bo:case", reference=case.reference)
+
+
+@agent_required
+def attachment_download(request, pk):
+    attachment = attachment_get_for_agent(actor=request.user, pk=pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@agent_required
+def citizen_view(request):
+    """The 360° view of a citizen: all their cases that the agent may see."""
+    email = (request.GET.get("email") or "").strip()
+    user_id = request.GET.get("user")
+    user = None
+    if user_id and user_id.isdigit():
+        user = User.objects.filter(pk=user_id).first()
+    elif email:
+        user = User.objects.filter(email__iexact=email).first()
+    cases = citizen_cases_for_agent(
+        actor=request.user, user_id=user.pk if user else None, email=email
+    )
+    if user and email:
+        cases = cases | citizen_cases_for_agent(actor=request.user, email=email)
+    # An account is shown only when the agent's organisations handle one of its cases.
+    if user is not None and not cases.exists():
+        user = None
+    return render(
+        request,
+        "cases/backoffice/citizen.html",
+        {
+            "email": email,
+            "citizen": user,
+            "cases": cases.distinct().order_by("-created_at")[:200],
+        },
+    )
+
+
+@agent_required
+def file_for_citizen(request):
+    """An agent files a case for a caller or a visitor (phone, counter, letter, e-mail)."""
+    services = catalogue_for_channel(portal=False)
+    key = request.GET.get("service") or request.POST.get("service")
+    definition = services.filter(key=key).first() if key else None
+    if definition is None:
+        return render(request, "cases/backoffice/file_choose.html", {"services": services})
+    version = definition.current_version
+    fields = [f for _p, f in iter_fields(version.form)]
+    requester_form = RequesterForm(
+        request.POST or None,
+        communes=service_communes(definition=definition, portal=False),
+        initial={"channel": "phone"},
+    )
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = parse_post(fields, request.POST)
+        if requester_form.is_valid():
+            r = requester_form.cleaned_data
+            citizen = User.objects.filter(email__iexact=r["email"]).first() if r["email"] else None
+            commune = next(
+                c
+                for c in service_communes(definition=definition, portal=False)
+                if c.slug == r["commune"]
+            )
+            files = uploaded_files(request, fields)
+            try:
+                submission = case_submit(
+                    actor=request.user,
+                    definition=definition,
+                    data=values,
+                    files=files,
+                    channel=r["channel"],
+                    requester=citizen,
+                    contact=None
+                    if citizen
+                    else {"name": r["name"], "email": r["email"], "phone": r["phone"]},
+                    commune=commune,
+                )
+            except CaseInputError as exc:
+                errors = exc.errors
+            else:
+                if submission.tracking_code:
+                    messages.success(
+                        request,
+                        _("Demande %(ref)s enregistrée. Code de suivi à communiquer : %(code)s")
+                        % {"ref": submission.case.reference, "code": submission.tracking_code},
+                    )
+                else:
+                    messages.success(
+                        request, _("Demande %s enregistrée.") % submission.case.reference
+                    )
+                return redirect("cases_bo:case", reference=submission.case.reference)
+    return render(
+        request,
+        "cases/backoffice/file_form.html",
+        {
+            "definition": definition,
+            "requester_form": requester_form,
+            "widgets": widgets(fields, values, errors),
+            "general_errors": [
+                v
+                for k, v in errors.items()
+                if k in ("__all__", "commune", "location", "contact_email")
+            ],
+        },
+        status=400 if errors else 200,
+    )

@@ -1,0 +1,387 @@
+"""The citizen side: catalogue, multi-page forms with drafts, receipt, case page, messages,
+anonymous follow-up by tracking code."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guichet.cases.forms import MessageForm, TrackingForm
+from guichet.cases.models import Channel
+from guichet.cases.selectors import (
+    attachment_get_for_citizen,
+    case_get_by_tracking,
+    case_get_for_citizen,
+    cases_for_citizen,
+    draft_get,
+    drafts_for_citizen,
+    timeline_for_citizen,
+)
+from guichet.cases.services import CaseInputError, case_message_add, case_submit, draft_save
+from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
+from guichet.services.rendering import parse_post, widgets
+from guichet.services.schema import clean_fields, condition_holds, iter_fields
+from guichet.services.selectors import (
+    catalogue_for_portal,
+    service_communes,
+    service_get_published,
+)
+from guichet.territory.models import Organisation
+
+SESSION_DRAFTS = "cases_drafts"
+SESSION_TRACKING = "cases_tracking"
+SESSION_RECEIPT = "cases_receipt"
+
+
+def catalogue(request):
+    commune = None
+    if request.GET.get("commune"):
+        commune = Organisation.objects.filter(slug=request.GET["commune"], kind="commune").first()
+    return render(
+        request,
+        "cases/citizen/catalogue.html",
+        {
+            "services": catalogue_for_portal(commune=commune),
+            "communes": Organisation.objects.filter(kind="commune", is_active=True)
+            .exclude(offer=Organisation.Offer.RESTRICTED)
+            .order_by("name"),
+            "commune": commune,
+        },
+    )
+
+
+def _prefill(version, user) -> dict:
+    if not user.is_authenticated:
+        return {}
+    profile = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "full_name": f"{user.first_name} {user.last_name}".strip(),
+    }
+    return {
+        f["key"]: profile[f["prefill"]]
+        for _p, f in iter_fields(version.form)
+        if f.get("prefill") in profile and profile[f["prefill"]]
+    }
+
+
+def _has_location(version) -> bool:
+    return any(f["type"] == "location" for _p, f in iter_fields(version.form))
+
+
+def service_start(request, key):
+    """The service's page: description, commune choice, then a draft is opened."""
+    definition = service_get_published(key=key, portal=True)
+    communes = service_communes(definition=definition, portal=True)
+    if request.method == "POST":
+        commune = communes.filter(slug=request.POST.get("commune", "")).first()
+        if commune is None and not _has_location(definition.current_version):
+            messages.error(request, _("Choisissez votre commune."))
+        else:
+            draft = draft_save(
+                actor=request.user,
+                version=definition.current_version,
+                data=_prefill(definition.current_version, request.user),
+                page="",
+                commune=commune,
+            )
+            request.session.setdefault(SESSION_DRAFTS, []).append(str(draft.token))
+            request.session.modified = True
+            return redirect("cases:draft", token=draft.token)
+    return render(
+        request,
+        "cases/citizen/start.html",
+        {
+            "definition": definition,
+            "communes": communes,
+            "needs_commune": not _has_location(definition.current_version),
+        },
+    )
+
+
+def _draft(request, token):
+    return draft_get(
+        user=request.user, token=token, session_tokens=request.session.get(SESSION_DRAFTS, [])
+    )
+
+
+def _visible_pages(version, data) -> list[dict]:
+    return [p for p in version.form["pages"] if condition_holds(p.get("show_if"), data)]
+
+
+def _draft_files(draft) -> dict[str, list[str]]:
+    files: dict[str, list[str]] = {}
+    for att in draft.attachments.all():
+        files.setdefault(att.field_key, []).append(att.original_name)
+    return files
+
+
+def draft_page(request, token, page_key=None):
+    draft = _draft(request, token)
+    version = draft.version
+    if not version.definition.is_active or version.definition.current_version_id != version.pk:
+        messages.error(request, _("Ce service a changé : recommencez votre demande."))
+        return redirect("cases:catalogue")
+    pages = _visible_pages(version, draft.data)
+    keys = [p["key"] for p in pages]
+    page_key = page_key or draft.page or keys[0]
+    if page_key not in keys:
+        raise Http404("page")
+    page = pages[keys.index(page_key)]
+    errors: dict[str, str] = {}
+    values = draft.data
+    status = 200
+    if request.method == "POST":
+        posted = parse_post(page["fields"], request.POST)
+        values = {**draft.data, **posted}
+        files = uploaded_files(request, page["fields"])
+        counts = {k: len(v) for k, v in _draft_files(draft).items()}
+        for k, v in files.items():
+            counts[k] = counts.get(k, 0) + len(v)
+        action = request.POST.get("action", "next")
+        if action != "previous" and action != "save":
+            _cleaned, errors = clean_fields(version.form, values, pages=[page_key], files=counts)
+        try:
+            draft = draft_save(
+                actor=request.user,
+                version=version,
+                data=values,
+                page=page_key,
+                draft=draft,
+                files=files,
+            )
+        except CaseInputError as exc:
+            errors.update(exc.errors)
+        if not errors:
+            if action == "save":
+                messages.success(request, _("Brouillon enregistré : vous pourrez le reprendre."))
+                return redirect("cases:draft_page", token=draft.token, page_key=page_key)
+            pages = _visible_pages(version, values)
+            keys = [p["key"] for p in pages]
+            index = keys.index(page_key) if page_key in keys else 0
+            if action == "previous":
+                return redirect(
+                    "cases:draft_page", token=draft.token, page_key=keys[max(index - 1, 0)]
+                )
+            if index + 1 < len(keys):
+                return redirect("cases:draft_page", token=draft.token, page_key=keys[index + 1])
+            return redirect("cases:draft_review", token=draft.token)
+        status = 400
+    return render(
+        request,
+        "cases/citizen/page.html",
+        {
+            "draft": draft,
+            "definition": version.definition,
+            "page": page,
+            "step": keys.index(page_key) + 1,
+            "steps": len(keys),
+            "is_first": keys.index(page_key) == 0,
+            "widgets": widgets(
+                page["fields"], values, errors, scope=values, files=_draft_files(draft)
+            ),
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+def draft_review(request, token):
+    """The summary, contact details for anonymous requests, and the submission."""
+    draft = _draft(request, token)
+    version = draft.version
+    definition = version.definition
+    errors: dict[str, str] = {}
+    contact = {}
+    if request.method == "POST":
+        contact = {k: request.POST.get(f"contact_{k}", "") for k in ("name", "email", "phone")}
+        try:
+            submission = case_submit(
+                actor=request.user,
+                definition=definition,
+                data=draft.data,
+                channel=Channel.WEB,
+                requester=request.user if request.user.is_authenticated else None,
+                contact=None if request.user.is_authenticated else contact,
+                commune=draft.commune,
+                portal=True,
+                draft=draft,
+            )
+        except CaseInputError as exc:
+            errors = exc.errors
+        else:
+            case = submission.case
+            if submission.tracking_code:
+                request.session.setdefault(SESSION_TRACKING, {})[case.reference] = (
+                    submission.tracking_code
+                )
+                request.session[SESSION_RECEIPT] = {case.reference: submission.tracking_code}
+                request.session.modified = True
+            return redirect("cases:receipt", reference=case.reference)
+    visible = {p["key"] for p in _visible_pages(version, draft.data)}
+    files = _draft_files(draft)
+    rows = []
+    for page, field in iter_fields(version.form):
+        if page["key"] not in visible or field["type"] == "title":
+            continue
+        if not condition_holds(field.get("show_if"), draft.data):
+            continue
+        text = (
+            (", ".join(files.get(field["key"], [])) or "—")
+            if field["type"] == "file"
+            else (display_value(field, draft.data.get(field["key"])))
+        )
+        rows.append(
+            {
+                "page": page,
+                "label": field["label"],
+                "text": text,
+                "error": errors.get(field["key"], ""),
+            }
+        )
+    return render(
+        request,
+        "cases/citizen/review.html",
+        {
+            "draft": draft,
+            "definition": definition,
+            "rows": rows,
+            "errors": errors,
+            "contact": contact,
+            "general_errors": [
+                v for k, v in errors.items() if k in ("__all__", "commune", "location")
+            ],
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _citizen_case(request, reference):
+    if request.user.is_authenticated:
+        try:
+            return case_get_for_citizen(user=request.user, reference=reference)
+        except Http404:
+            pass
+    code = request.session.get(SESSION_TRACKING, {}).get(reference)
+    if code:
+        return case_get_by_tracking(reference=reference, code=code)
+    raise Http404("case")
+
+
+def receipt(request, reference):
+    case = _citizen_case(request, reference)
+    tracking_code = request.session.get(SESSION_RECEIPT, {}).get(reference, "")
+    return render(
+        request, "cases/citizen/receipt.html", {"case": case, "tracking_code": tracking_code}
+    )
+
+
+@login_required
+def my_cases(request):
+    return render(
+        request,
+        "cases/citizen/my_cases.html",
+        {
+            "cases": cases_for_citizen(user=request.user).order_by("-created_at")[:200],
+            "drafts": drafts_for_citizen(user=request.user),
+        },
+    )
+
+
+def case_page(request, reference):
+    case = _citizen_case(request, reference)
+    return render(
+        request,
+        "cases/citizen/case.html",
+        {
+            "case": case,
+            "rows": case_data_rows(case),
+            "timeline": timeline_for_citizen(case),
+            "messages_list": case.messages.prefetch_related("attachments"),
+            "documents": case.attachments.filter(public=True, generated=True),
+            "message_form": MessageForm(),
+            "submitter_transitions": _submitter_transitions(case, request.user),
+        },
+    )
+
+
+def _submitter_transitions(case, user):
+    from guichet.cases.workflow import available_transitions
+
+    if not user.is_authenticated or case.requester_id != user.pk:
+        return []
+    return available_transitions(case, user)
+
+
+@require_POST
+def case_message(request, reference):
+    case = _citizen_case(request, reference)
+    form = MessageForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CaseInputError({"body": _("Message invalide.")})
+        case_message_add(
+            actor=request.user,
+            case=case,
+            body=form.cleaned_data["body"],
+            from_citizen=True,
+            files=request.FILES.getlist("files"),
+        )
+        messages.success(request, _("Votre message a été envoyé."))
+    except CaseInputError as exc:
+        for error in exc.errors.values():
+            messages.error(request, error)
+    return redirect("cases:case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def case_transition_citizen(request, reference):
+    from guichet.cases.services import case_transition
+    from guichet.cases.workflow import WorkflowError
+
+    case = case_get_for_citizen(user=request.user, reference=reference)
+    try:
+        case_transition(
+            actor=request.user,
+            case=case,
+            transition=request.POST.get("transition", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("Votre demande a été mise à jour."))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:case", reference=case.reference)
+
+
+def case_attachment(request, reference, pk):
+    case = _citizen_case(request, reference)
+    attachment = attachment_get_for_citizen(case=case, pk=pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+def tracking(request):
+    form = TrackingForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"].strip().upper()
+        try:
+            case = case_get_by_tracking(reference=reference, code=form.cleaned_data["code"])
+        except Http404:
+            form.add_error(None, _("Aucune demande ne correspond à cette référence et ce code."))
+            status = 404
+        else:
+            request.session.setdefault(SESSION_TRACKING, {})[case.reference] = form.cleaned_data[
+                "code"
+            ]
+            request.session.modified = True
+            return redirect("cases:case", reference=case.reference)
+    return render(request, "cases/citizen/tracking.html", {"form": form}, status=status)

@@ -1,0 +1,94 @@
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+
+from guichet.services.schema import iter_fields
+from guichet.territory.selectors import is_agent
+
+
+def agent_required(view: Callable) -> Callable:
+    """Logged-in agents only (members of a team); others get a 404 like a missing page."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not is_agent(request.user):
+            raise Http404("not an agent")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def display_value(field: dict, value) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    ftype = field["type"]
+    if ftype in ("choice", "multichoice"):
+        labels = {c["value"]: c["label"] for c in field["choices"]}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, v) for v in values)
+    if ftype == "checkbox":
+        return "Oui" if value else "Non"
+    if ftype == "address":
+        return " ".join(
+            p for p in (value.get("street"), value.get("postcode"), value.get("city")) if p
+        )
+    if ftype == "location":
+        return f"{value['lat']:.5f}, {value['lon']:.5f}"
+    if ftype == "repeat":
+        parts = []
+        for row in value:
+            parts.append(
+                " ; ".join(
+                    f"{sub['label']} : {display_value(sub, row.get(sub['key']))}"
+                    for sub in field["fields"]
+                    if sub["type"] != "title"
+                )
+            )
+        return " | ".join(parts)
+    return str(value)
+
+
+def case_data_rows(case) -> list[dict]:
+    """(label, text, attachments) for each answered field of the case, in form order."""
+    attachments = {}
+    for att in case.attachments.all():
+        if att.field_key:
+            attachments.setdefault(att.field_key, []).append(att)
+    rows = []
+    for page, field in iter_fields(case.version.form):
+        if field["type"] == "title":
+            continue
+        key = field["key"]
+        if field["type"] == "file":
+            if key in attachments:
+                rows.append(
+                    {
+                        "page": page["title"],
+                        "label": field["label"],
+                        "text": "",
+                        "files": attachments[key],
+                    }
+                )
+            continue
+        if key in case.data:
+            rows.append(
+                {
+                    "page": page["title"],
+                    "label": field["label"],
+                    "text": display_value(field, case.data[key]),
+                    "files": [],
+                }
+            )
+    return rows
+
+
+def uploaded_files(request, fields: list[dict]) -> dict[str, list]:
+    """The files posted for the file fields among ``fields`` (input name ``f_<key>``)."""
+    files = {}
+    for field in fields:
+        if field["type"] == "file" and request.FILES.getlist(f"f_{field['key']}"):
+            files[field["key"]] = request.FILES.getlist(f"f_{field['key']}")
+    return files

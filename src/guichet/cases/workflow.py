@@ -1,0 +1,399 @@
+"""The workflow engine: transitions as objects with ``check()`` and ``execute()``, shared by the
+back-office, the API and the timers; the actions a definition attaches to statuses and
+transitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel, WebhookDelivery
+from guichet.cases.notify import case_notify, render_string
+from guichet.core.audit import audit_log
+from guichet.services.schema import SUBMITTER
+from guichet.services.selectors import function_team
+from guichet.territory.models import Membership, Team
+
+
+class WorkflowError(Exception):
+    """A transition that may not happen now; ``code`` for the API, message in French."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+SYSTEM = object()  # the actor of timers
+
+
+def status_spec(workflow: dict, key: str) -> dict:
+    return next(s for s in workflow["statuses"] if s["key"] == key)
+
+
+def team_of_function(case: Case, function: str) -> Team:
+    """The team holding ``function`` for the case's organisation; unmapped functions fall back
+    to the team the case was routed to."""
+    team = function_team(
+        definition=case.definition, organisation_id=case.organisation_id, function=function
+    )
+    return team or case.team
+
+
+def actor_functions(case: Case, actor) -> set[str]:
+    if actor is SYSTEM:
+        return {f["key"] for f in case.version.workflow["functions"]} | {SUBMITTER}
+    if not getattr(actor, "is_authenticated", False):
+        return set()
+    functions = set()
+    if case.requester_id and case.requester_id == actor.pk:
+        functions.add(SUBMITTER)
+    team_ids = set(Membership.objects.filter(user=actor).values_list("team_id", flat=True))
+    for function in case.version.workflow["functions"]:
+        if team_of_function(case, function["key"]).pk in team_ids:
+            functions.add(function["key"])
+    return functions
+
+
+@dataclass
+class Transition:
+    case: Case
+    spec: dict
+
+    @property
+    def key(self) -> str:
+        return self.spec["key"]
+
+    @property
+    def label(self) -> str:
+        return self.spec["label"]
+
+    @property
+    def comment_required(self) -> bool:
+        return bool(self.spec.get("comment_required"))
+
+    @property
+    def confirm(self) -> str:
+        return self.spec.get("confirm") or ""
+
+    def check(self, *, actor, comment: str = "") -> None:
+        """Raise WorkflowError unless ``actor`` may take this transition now."""
+        if self.case.status not in self.spec["from"]:
+            raise WorkflowError(
+                "invalid_status",
+                _("« %(label)s » n'est pas possible depuis le statut « %(status)s ».")
+                % {"label": self.label, "status": self.case.status_label},
+            )
+        if not actor_functions(self.case, actor) & set(self.spec["functions"]):
+            raise WorkflowError(
+                "forbidden", _("Vous n'avez pas la fonction requise pour « %s ».") % self.label
+            )
+        if self.comment_required and not comment.strip():
+            raise WorkflowError("comment_required", _("Un commentaire est obligatoire."))
+
+    @transaction.atomic
+    def execute(self, *, actor, channel: str, comment: str = "") -> Case:
+        """Check under a row lock, move the case, record the event, run the actions."""
+        case = (
+            Case.objects.select_for_update()
+            .select_related("version", "definition")
+            .get(pk=self.case.pk)
+        )
+        self.case = case
+        self.check(actor=actor, comment=comment)
+        user = None if actor is SYSTEM else actor
+        previous = case.status
+        _enter_status(case, self.spec["to"])
+        case.save(
+            update_fields=[
+                "status",
+                "is_closed",
+                "status_entered_at",
+                "timer_due_at",
+                "closed_at",
+                "updated_at",
+            ]
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.TRANSITION,
+            actor=user,
+            channel=channel,
+            status_from=previous,
+            status_to=case.status,
+            public=True,
+            summary=self.label[:300],
+            data={
+                "transition": self.key,
+                "comment": comment.strip(),
+                "comment_public": bool(self.spec.get("comment_public")),
+            },
+        )
+        context = {"comment": comment.strip(), "transition": self.label}
+        run_actions(case, self.spec.get("actions") or [], actor=actor, context=context)
+        run_actions(
+            case,
+            status_spec(case.version.workflow, case.status).get("on_enter") or [],
+            actor=actor,
+            context=context,
+        )
+        audit_log(
+            actor=user,
+            action="cases.transition",
+            obj=case,
+            organisation_id=case.organisation_id,
+            data={"transition": self.key, "from": previous, "to": case.status},
+        )
+        return case
+
+
+def _enter_status(case: Case, key: str) -> None:
+    spec = status_spec(case.version.workflow, key)
+    now = timezone.now()
+    case.status = key
+    case.status_entered_at = now
+    case.is_closed = bool(spec.get("closed"))
+    case.closed_at = now if case.is_closed else None
+    timer = spec.get("timer")
+    case.timer_due_at = now + timedelta(days=timer["days"]) if timer else None
+
+
+def transitions_for(case: Case) -> list[Transition]:
+    return [
+        Transition(case, spec)
+        for spec in case.version.workflow.get("transitions", [])
+        if case.status in spec["from"]
+    ]
+
+
+def transition_get(case: Case, key: str) -> Transition:
+    spec = next((t for t in case.version.workflow.get("transitions", []) if t["key"] == key), None)
+    if spec is None:
+        raise WorkflowError("unknown_transition", _("Transition inconnue : « %s ».") % key)
+    return Transition(case, spec)
+
+
+def available_transitions(case: Case, actor) -> list[Transition]:
+    """The transitions ``actor`` may take now (comment aside)."""
+    allowed = []
+    for transition in transitions_for(case):
+        try:
+            transition.check(actor=actor, comment="-")
+        except WorkflowError:
+            continue
+        allowed.append(transition)
+    return allowed
+
+
+# --------------------------------------------------------------------------------------------
+# Actions
+# --------------------------------------------------------------------------------------------
+
+
+def citizen_email(case: Case) -> str:
+    return case.requester.email if case.requester_id else case.contact_email
+
+
+def message_context(case: Case, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What designer templates may use: plain values, never model objects."""
+    context = {
+        "reference": case.reference,
+        "service": case.definition.name,
+        "status": case.citizen_status_label,
+        "status_internal": case.status_label,
+        "organisation": case.organisation.name,
+        "team": case.team.name,
+        "requester": case.requester_display,
+        "deadline": timezone.localtime(case.deadline).strftime("%d/%m/%Y") if case.deadline else "",
+        "data": case.data,
+    }
+    context.update(extra or {})
+    return context
+
+
+def _team_emails(team: Team) -> list[str]:
+    if team.email:
+        return [team.email]
+    return list(
+        Membership.objects.filter(team=team, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None = None) -> None:
+    user = None if actor is SYSTEM else actor
+    for action in actions:
+        kind = action["type"]
+        if kind == "notify":
+            target = action["to"]
+            if target == "citizen":
+                recipients = [citizen_email(case)]
+            else:
+                recipients = _team_emails(team_of_function(case, target.split(":", 1)[1]))
+            case_notify(
+                case=case,
+                recipients=recipients,
+                template={"subject": action["subject"], "body": action["body"]},
+                context=message_context(case, context),
+                actor=user,
+            )
+        elif kind == "assign":
+            target = action["to"]
+            if target == "actor":
+                if user is not None:
+                    case_set_assignment(case=case, team=case.team, assignee=user, actor=user)
+            elif target == "nobody":
+                case_set_assignment(case=case, team=case.team, assignee=None, actor=user)
+            else:
+                team = team_of_function(case, target.split(":", 1)[1])
+                case_set_assignment(case=case, team=team, assignee=None, actor=user)
+        elif kind == "deadline":
+            deadline = (
+                None if action.get("clear") else timezone.now() + timedelta(days=action["days"])
+            )
+            case_set_deadline(case=case, deadline=deadline, actor=user)
+        elif kind == "webhook":
+            payload = {
+                "event": "case.status",
+                "reference": case.reference,
+                "service": case.definition.key,
+                "status": case.status,
+                "organisation": case.organisation.slug,
+                "at": timezone.now().isoformat(),
+            }
+            delivery = WebhookDelivery.objects.create(
+                case=case, url=action["url"], payload=payload, next_attempt_at=timezone.now()
+            )
+            CaseEvent.objects.create(
+                case=case,
+                kind=CaseEvent.Kind.WEBHOOK,
+                actor=user,
+                channel=Channel.SYSTEM,
+                summary=action["url"][:300],
+                data={"delivery": delivery.pk},
+            )
+            from guichet.cases.tasks import deliver_webhook_task
+
+            transaction.on_commit(
+                lambda pk=delivery.pk: deliver_webhook_task.enqueue(delivery_id=pk)
+            )
+        elif kind == "document":
+            _generate_document(case, action, user=user, context=context)
+
+
+def _generate_document(case: Case, action: dict, *, user, context: dict | None) -> CaseAttachment:
+    from guichet.core.pdf import render_pdf
+
+    values = message_context(case, context)
+    title = render_string(action["title"], values)
+    body = render_string(action["body"], values)
+    pdf = render_pdf("cases/document.html", {"title": title, "body": body, "case": case})
+    attachment = CaseAttachment(
+        case=case,
+        created_at=timezone.now(),
+        uploaded_by=user,
+        original_name=f"{case.reference}-{title[:60]}.pdf".replace("/", "-"),
+        content_type="application/pdf",
+        size=len(pdf),
+        generated=True,
+        public=bool(action.get("public", True)),
+    )
+    import hashlib
+
+    attachment.sha256 = hashlib.sha256(pdf).hexdigest()
+    attachment.file.save("document.pdf", ContentFile(pdf), save=False)
+    attachment.save()
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.DOCUMENT,
+        actor=user,
+        channel=Channel.SYSTEM,
+        public=attachment.public,
+        summary=title[:300],
+        data={"attachment": attachment.pk},
+    )
+    return attachment
+
+
+def case_set_assignment(*, case: Case, team: Team, assignee, actor) -> Case:
+    """Set the team and the agent in charge (no permission check: callers check)."""
+    changed = case.team_id != team.pk or case.assignee_id != (assignee.pk if assignee else None)
+    if not changed:
+        return case
+    case.team = team
+    case.assignee = assignee
+    case.save(update_fields=["team", "assignee", "updated_at"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.ASSIGNED,
+        actor=actor,
+        channel=Channel.SYSTEM if actor is None else Channel.WEB,
+        summary=(
+            f"{team.name} — {assignee.get_full_name() or assignee.email}" if assignee else team.name
+        )[:300],
+        data={"team": team.pk, "assignee": assignee.pk if assignee else None},
+    )
+    return case
+
+
+def case_set_deadline(*, case: Case, deadline, actor) -> Case:
+    case.deadline = deadline
+    case.save(update_fields=["deadline", "updated_at"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.DEADLINE,
+        actor=actor,
+        channel=Channel.SYSTEM if actor is None else Channel.WEB,
+        summary=timezone.localtime(deadline).strftime("%d/%m/%Y") if deadline else "—",
+        data={"deadline": deadline.isoformat() if deadline else None},
+    )
+    return case
+
+
+# --------------------------------------------------------------------------------------------
+# Timers
+# --------------------------------------------------------------------------------------------
+
+
+def timers_fire(*, now=None, limit: int = 500) -> int:
+    """Take the timer transition of each case whose timer is due; each case in its own
+    transaction, claimed with SKIP LOCKED so that several workers share the work."""
+    now = now or timezone.now()
+    due = list(
+        Case.objects.filter(timer_due_at__lte=now)
+        .order_by("timer_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    fired = 0
+    for pk in due:
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(skip_locked=True)
+                .select_related("version", "definition")
+                .filter(pk=pk, timer_due_at__lte=now)
+                .first()
+            )
+            if case is None:
+                continue
+            timer = status_spec(case.version.workflow, case.status).get("timer")
+            if not timer:
+                case.timer_due_at = None
+                case.save(update_fields=["timer_due_at"])
+                continue
+            CaseEvent.objects.create(
+                case=case,
+                kind=CaseEvent.Kind.TIMER,
+                channel=Channel.SYSTEM,
+                summary=_("%(days)s jours dans le statut « %(status)s »")
+                % {"days": timer["days"], "status": case.status_label},
+            )
+            transition_get(case, timer["transition"]).execute(actor=SYSTEM, channel=Channel.SYSTEM)
+            fired += 1
+    return fired

@@ -1,0 +1,94 @@
+"""Reads of the catalogue and of service definitions."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
+from guichet.services.permissions import designer_organisation_ids
+from guichet.territory.models import Organisation, Team
+
+RESTRICTED = Organisation.Offer.RESTRICTED
+
+
+def _published() -> QuerySet[ServiceDefinition]:
+    return ServiceDefinition.objects.filter(
+        is_active=True, current_version__isnull=False
+    ).select_related("organisation", "current_version")
+
+
+def catalogue_for_portal(*, commune: Organisation | None = None) -> QuerySet[ServiceDefinition]:
+    """Services shown on the citizen portal: published, available in a commune on the global
+    offer (in ``commune`` when given), and not published by a restricted-offer commune."""
+    qs = _published().exclude(organisation__kind="commune", organisation__offer=RESTRICTED)
+    if commune is not None:
+        if commune.offer == RESTRICTED:
+            return qs.none()
+        qs = qs.filter(communes=commune)
+    else:
+        qs = qs.filter(communes__offer=Organisation.Offer.GLOBAL)
+    return qs.distinct().order_by("name")
+
+
+def catalogue_for_channel(*, portal: bool) -> QuerySet[ServiceDefinition]:
+    """Services that may be filed: the portal catalogue, or every published service for the
+    back-office and the API (the restricted offer keeps them there)."""
+    return catalogue_for_portal() if portal else _published().order_by("name")
+
+
+def service_get_published(*, key: str, portal: bool) -> ServiceDefinition:
+    definition = catalogue_for_channel(portal=portal).filter(key=key).first()
+    if definition is None:
+        raise Http404("service")
+    return definition
+
+
+def service_communes(*, definition: ServiceDefinition, portal: bool) -> QuerySet[Organisation]:
+    qs = definition.communes.filter(is_active=True)
+    if portal:
+        qs = qs.exclude(offer=RESTRICTED)
+    return qs.order_by("name")
+
+
+def function_team(
+    *, definition: ServiceDefinition, organisation_id: int, function: str
+) -> Team | None:
+    mapping = (
+        FunctionMapping.objects.filter(
+            definition=definition, organisation_id=organisation_id, function=function
+        )
+        .select_related("team")
+        .first()
+    )
+    return mapping.team if mapping else None
+
+
+def definitions_for_designer(*, actor) -> QuerySet[ServiceDefinition]:
+    return ServiceDefinition.objects.filter(
+        organisation_id__in=designer_organisation_ids(actor)
+    ).select_related("organisation", "current_version")
+
+
+def definition_get_for_designer(*, actor, pk: int) -> ServiceDefinition:
+    definition = definitions_for_designer(actor=actor).filter(pk=pk).first()
+    if definition is None:
+        raise Http404("service")
+    return definition
+
+
+def version_get_for_designer(*, actor, pk: int) -> ServiceVersion:
+    version = (
+        ServiceVersion.objects.filter(
+            pk=pk, definition__organisation_id__in=designer_organisation_ids(actor)
+        )
+        .select_related("definition", "definition__organisation")
+        .first()
+    )
+    if version is None:
+        raise Http404("version")
+    return version
+
+
+def definitions_matching(text: str) -> QuerySet[ServiceDefinition]:
+    return _published().filter(Q(name__icontains=text) | Q(description__icontains=text))

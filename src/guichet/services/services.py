@@ -1,0 +1,165 @@
+"""Writes on service definitions: import, publish, catalogue availability, function mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.core.audit import audit_log
+from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
+from guichet.services.permissions import can_design
+from guichet.services.schema import FORMAT, DefinitionError, validate_document
+from guichet.territory.models import Organisation, Team
+
+
+def _require_designer(actor, organisation: Organisation) -> None:
+    if not can_design(actor, organisation):
+        raise PermissionDenied(_("Vous n'êtes pas concepteur de services de cette organisation."))
+
+
+@transaction.atomic
+def service_import(
+    *,
+    actor,
+    organisation: Organisation,
+    document: Any,
+    publish: bool = False,
+) -> ServiceVersion:
+    """Create a new version of a service from a definition document (JSON import or editor).
+
+    The document is validated first (``DefinitionError`` lists every problem, nothing saved).
+    A new definition is created if the key is new; an existing key must belong to
+    ``organisation``. The last draft version is replaced, a published one never is.
+    """
+    errors = validate_document(document)
+    if errors:
+        raise DefinitionError(errors)
+    _require_designer(actor, organisation)
+    definition = ServiceDefinition.objects.select_for_update().filter(key=document["key"]).first()
+    if definition is None:
+        definition = ServiceDefinition.objects.create(
+            key=document["key"],
+            name=document["name"].strip(),
+            description=(document.get("description") or "").strip(),
+            organisation=organisation,
+            reference_prefix=document["reference_prefix"],
+        )
+    elif definition.organisation_id != organisation.id:
+        raise DefinitionError(
+            [_("key : le service « %s » appartient à une autre organisation.") % definition.key]
+        )
+    else:
+        definition.name = document["name"].strip()
+        definition.description = (document.get("description") or "").strip()
+        definition.reference_prefix = document["reference_prefix"]
+        definition.save(update_fields=["name", "description", "reference_prefix", "updated_at"])
+    draft = definition.versions.filter(status=ServiceVersion.Status.DRAFT).order_by("-number")
+    version = draft.first()
+    if version is None:
+        number = (definition.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = ServiceVersion(definition=definition, number=number)
+    version.form = document["form"]
+    version.workflow = document["workflow"]
+    version.save()
+    audit_log(
+        actor=actor,
+        action="services.version_saved",
+        obj=version,
+        organisation_id=organisation.id,
+        data={"key": definition.key, "number": version.number},
+    )
+    if publish:
+        service_version_publish(actor=actor, version=version)
+    return version
+
+
+@transaction.atomic
+def service_version_publish(*, actor, version: ServiceVersion) -> ServiceVersion:
+    """Publish a draft version: it becomes immutable and the one new cases are filed under."""
+    version = (
+        ServiceVersion.objects.select_for_update().select_related("definition").get(pk=version.pk)
+    )
+    definition = version.definition
+    _require_designer(actor, definition.organisation)
+    if version.is_published:
+        raise DefinitionError([_("Cette version est déjà publiée.")])
+    errors = validate_document(service_export(version=version))
+    if errors:
+        raise DefinitionError(errors)
+    version.status = ServiceVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor if getattr(actor, "is_authenticated", False) else None
+    version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    definition.current_version = version
+    definition.save(update_fields=["current_version", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="services.version_published",
+        obj=version,
+        organisation_id=definition.organisation_id,
+        data={"key": definition.key, "number": version.number},
+    )
+    return version
+
+
+def service_export(*, version: ServiceVersion) -> dict:
+    """The definition document of a version (what import reads back)."""
+    definition = version.definition
+    return {
+        "format": FORMAT,
+        "key": definition.key,
+        "name": definition.name,
+        "description": definition.description,
+        "reference_prefix": definition.reference_prefix,
+        "form": version.form,
+        "workflow": version.workflow,
+    }
+
+
+@transaction.atomic
+def service_availability_set(
+    *, actor, definition: ServiceDefinition, communes: list[Organisation], is_active: bool = True
+) -> ServiceDefinition:
+    """Choose the communes where a service is offered, and whether it is in the catalogue."""
+    _require_designer(actor, definition.organisation)
+    definition.communes.set(communes)
+    definition.is_active = is_active
+    definition.save(update_fields=["is_active", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="services.availability_set",
+        obj=definition,
+        organisation_id=definition.organisation_id,
+        data={"communes": [c.slug for c in communes], "is_active": is_active},
+    )
+    return definition
+
+
+@transaction.atomic
+def function_mapping_set(
+    *, actor, definition: ServiceDefinition, organisation: Organisation, function: str, team: Team
+) -> FunctionMapping:
+    """In ``organisation``, give the workflow function ``function`` to ``team``."""
+    if team.organisation_id != organisation.id:
+        raise PermissionDenied(_("Cette équipe n'appartient pas à l'organisation."))
+    if not can_design(actor, organisation):
+        raise PermissionDenied(_("Vous n'êtes pas concepteur de services de cette organisation."))
+    mapping, _created = FunctionMapping.objects.update_or_create(
+        definition=definition,
+        organisation=organisation,
+        function=function,
+        defaults={"team": team},
+    )
+    audit_log(
+        actor=actor,
+        action="services.function_mapped",
+        obj=mapping,
+        organisation_id=organisation.id,
+        data={"key": definition.key, "function": function, "team": team.slug},
+    )
+    return mapping

@@ -1,0 +1,188 @@
+import base64
+import json
+
+import pytest
+
+from guichet.cases.models import Case
+from guichet.cases.services import partner_api_key_create
+
+API = "/api/v1/cases"
+
+
+def _post(client, url, payload, **headers):
+    return client.post(url, json.dumps(payload), content_type="application/json", **headers)
+
+
+@pytest.fixture
+def camille(client, users):
+    client.force_login(users["camille.martin"])
+    return client
+
+
+def test_a_citizen_files_and_lists_their_cases(camille, contact_data):
+    response = _post(
+        camille, f"{API}/mine", {"service": "contact", "commune": "oullins", "data": contact_data}
+    )
+    assert response.status_code == 201, response.content
+    reference = response.json()["reference"]
+    assert response.json()["status_label"] == "Reçue"
+    listing = camille.get(f"{API}/mine").json()
+    assert reference in [c["reference"] for c in listing["results"]]
+    assert listing["count"] >= 1
+    detail = camille.get(f"{API}/mine/{reference}").json()
+    assert detail["timeline"][0]["kind"] == "submitted"
+    assert Case.objects.get(reference=reference).channel == "app"
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"service": "nope", "commune": "oullins", "data": {}}, 404, "unknown_service"),
+        ({"service": "contact", "commune": "atlantis", "data": {}}, 422, "unknown_commune"),
+        ({"service": "contact", "commune": "oullins", "data": {"objet": 3}}, 422, "invalid"),
+        ({"service": "contact", "commune": "ecully", "data": {}}, 422, "invalid"),
+        ({"service": "contact"}, 422, "invalid"),
+        ({"commune": "oullins"}, 422, "invalid"),
+        (
+            {
+                "service": "contact",
+                "commune": "oullins",
+                "data": {},
+                "files": {"piece": [{"name": "a.pdf", "content_base64": "!!!"}]},
+            },
+            422,
+            "invalid",
+        ),
+    ],
+)
+def test_bad_api_input_gets_a_json_error_with_a_french_message(camille, payload, status, code):
+    before = Case.objects.count()
+    response = _post(camille, f"{API}/mine", payload)
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] == code and body["message"]
+    assert Case.objects.count() == before
+
+
+def test_files_travel_as_base64_and_are_checked(camille, contact_data):
+    pdf = base64.b64encode(b"%PDF-1.4\nok\n%%EOF").decode()
+    response = _post(
+        camille,
+        f"{API}/mine",
+        {
+            "service": "contact",
+            "commune": "oullins",
+            "data": contact_data,
+            "files": {"piece": [{"name": "ok.pdf", "content_base64": pdf}]},
+        },
+    )
+    assert response.status_code == 201
+    fake = base64.b64encode(b"GIF89a-not-accepted").decode()
+    response = _post(
+        camille,
+        f"{API}/mine",
+        {
+            "service": "contact",
+            "commune": "oullins",
+            "data": contact_data,
+            "files": {"piece": [{"name": "x.pdf", "content_base64": fake}]},
+        },
+    )
+    assert response.status_code == 422
+    assert "n'est pas d'un type accepté" in response.json()["errors"]["piece"]
+
+
+def test_anonymous_api_calls_are_refused_in_json(client):
+    response = client.get(f"{API}/mine")
+    assert response.status_code == 401
+    assert response.json() == {"code": "unauthenticated", "message": "Authentification requise."}
+
+
+def test_a_partner_files_with_an_api_key_scoped_to_its_commune(client, demo, contact_data):
+    key, secret = partner_api_key_create(actor=None, organisation=demo["bron"], name="Site Bron")
+    assert secret.split(".", 1)[1] not in key.key_hash
+    payload = {
+        "service": "contact",
+        "data": contact_data,
+        "contact_name": "Léa",
+        "contact_email": "lea@example.org",
+    }
+    response = _post(client, f"{API}/partner", payload, HTTP_X_API_KEY=secret)
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(reference=response.json()["reference"])
+    assert case.commune.slug == "bron" and case.channel == "api" and case.partner_key == key
+    assert response.json()["tracking_code"]
+    before = Case.objects.count()
+    out = _post(client, f"{API}/partner", {**payload, "commune": "oullins"}, HTTP_X_API_KEY=secret)
+    assert out.status_code == 403 and out.json()["code"] == "out_of_scope"
+    bad = _post(client, f"{API}/partner", payload, HTTP_X_API_KEY=secret + "x")
+    assert bad.status_code == 401
+    assert Case.objects.count() == before
+
+
+def test_the_restricted_offer_commune_files_through_the_api(client, demo, contact_data):
+    _key, secret = partner_api_key_create(actor=None, organisation=demo["ecully"], name="Écully")
+    response = _post(
+        client,
+        f"{API}/partner",
+        {"service": "contact", "data": contact_data, "contact_email": "a@example.org"},
+        HTTP_X_API_KEY=secret,
+    )
+    assert response.status_code == 201
+    assert Case.objects.get(reference=response.json()["reference"]).team.organisation.slug == (
+        "ecully"
+    )
+
+
+def test_agents_list_their_queue_and_take_transitions(client, users, file_case):
+    oullins_case = file_case(commune="oullins")
+    events = oullins_case.events.count()
+    client.force_login(users["agent.bron"])
+    refs = [
+        c["reference"] for c in client.get(f"{API}/queue?queue=all&limit=100").json()["results"]
+    ]
+    assert oullins_case.reference not in refs
+    assert client.get(f"{API}/agent/{oullins_case.reference}").status_code == 404
+    response = _post(
+        client, f"{API}/agent/{oullins_case.reference}/transitions", {"transition": "take"}
+    )
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    oullins_case.refresh_from_db()
+    assert oullins_case.status == "new" and oullins_case.events.count() == events
+
+    client.force_login(users["agent.oullins"])
+    queue = client.get(f"{API}/queue?queue=unassigned").json()
+    assert oullins_case.reference in [c["reference"] for c in queue["results"]]
+    detail = client.get(f"{API}/agent/{oullins_case.reference}").json()
+    assert [t["key"] for t in detail["transitions"]] == ["take", "answer"]
+    response = _post(
+        client, f"{API}/agent/{oullins_case.reference}/transitions", {"transition": "answer"}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "comment_required"
+    response = _post(
+        client, f"{API}/agent/{oullins_case.reference}/transitions", {"transition": "take"}
+    )
+    assert response.status_code == 200 and response.json()["status"] == "in_progress"
+    response = _post(
+        client, f"{API}/agent/{oullins_case.reference}/transitions", {"transition": "take"}
+    )
+    assert response.status_code == 409
+
+
+def test_a_citizen_is_not_an_agent(camille):
+    assert camille.get(f"{API}/queue").status_code == 403
+
+
+def test_an_oidc_access_token_authenticates_the_citizen(client, users, settings):
+    from django.apps import apps
+
+    if not apps.is_installed("allauth.idp.oidc"):
+        pytest.skip("the OIDC provider (allauth.idp.oidc) is not installed yet")
+    from allauth.idp.oidc.models import Token
+
+    token = Token(type=Token.Type.ACCESS_TOKEN, user=users["camille.martin"])
+    token.set_value("opaque-access-token")
+    token.save()
+    response = client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token")
+    assert response.status_code == 200
+    assert client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401

@@ -1,0 +1,230 @@
+"""Back-office pages, and tenancy on every door: the Bron agent gets a 404 for an Oullins case
+and the attempt changes nothing."""
+
+import pytest
+from django.urls import reverse
+
+from guichet.cases.models import Case, CaseEvent, CaseNote, SavedFilter
+
+
+@pytest.fixture
+def oullins_case(file_case, contact_data):
+    from guichet.cases.services import attachment_store
+    from guichet.cases.uploads import check_upload
+
+    case = file_case(commune="oullins", data={**contact_data, "objet": "Zorglub unique"})
+    attachment_store(
+        clean=check_upload(("a.pdf", b"%PDF-1.4\nhello\n%%EOF")), case=case, field_key="piece"
+    )
+    return case
+
+
+@pytest.fixture
+def bron(client, users):
+    client.force_login(users["agent.bron"])
+    return client
+
+
+@pytest.fixture
+def oullins(client, users):
+    client.force_login(users["agent.oullins"])
+    return client
+
+
+def _snapshot(case):
+    case.refresh_from_db()
+    return (
+        case.status,
+        case.assignee_id,
+        case.team_id,
+        case.events.count(),
+        CaseNote.objects.filter(case=case).count(),
+        case.messages.count(),
+    )
+
+
+def test_the_oullins_agent_sees_and_works_the_case(oullins, oullins_case, users):
+    page = oullins.get(reverse("cases_bo:queue") + "?queue=all&q=Zorglub")
+    assert oullins_case.reference in page.content.decode()
+    page = oullins.get(reverse("cases_bo:case", args=[oullins_case.reference]))
+    assert page.status_code == 200 and "Prendre en charge" in page.content.decode()
+    oullins.post(
+        reverse("cases_bo:transition", args=[oullins_case.reference]), {"transition": "take"}
+    )
+    oullins.post(reverse("cases_bo:note", args=[oullins_case.reference]), {"body": "RAS"})
+    oullins.post(
+        reverse("cases_bo:message", args=[oullins_case.reference]),
+        {"body": "Nous traitons votre demande."},
+    )
+    oullins_case.refresh_from_db()
+    assert oullins_case.status == "in_progress"
+    assert oullins_case.assignee == users["agent.oullins"]
+    assert oullins_case.notes.count() == 1 and oullins_case.messages.count() == 1
+    attachment = oullins_case.attachments.get()
+    assert oullins.get(reverse("cases_bo:attachment", args=[attachment.pk])).status_code == 200
+
+
+def test_a_transition_without_its_mandatory_comment_is_refused(oullins, oullins_case):
+    before = _snapshot(oullins_case)
+    response = oullins.post(
+        reverse("cases_bo:transition", args=[oullins_case.reference]), {"transition": "answer"}
+    )
+    assert response.status_code == 400
+    assert "Un commentaire est obligatoire." in response.content.decode()
+    assert _snapshot(oullins_case) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "cases_bo:case", None),
+        ("post", "cases_bo:transition", {"transition": "take"}),
+        ("post", "cases_bo:assign", {"assignee": "me"}),
+        ("post", "cases_bo:note", {"body": "intrusion"}),
+        ("post", "cases_bo:message", {"body": "intrusion"}),
+    ],
+)
+def test_the_bron_agent_gets_a_404_on_an_oullins_case_and_changes_nothing(
+    bron, oullins_case, method, url, data
+):
+    before = _snapshot(oullins_case)
+    response = getattr(bron, method)(reverse(url, args=[oullins_case.reference]), data)
+    assert response.status_code == 404
+    assert _snapshot(oullins_case) == before
+
+
+def test_the_bron_agent_cannot_download_an_oullins_attachment(bron, oullins_case):
+    attachment = oullins_case.attachments.get()
+    assert bron.get(reverse("cases_bo:attachment", args=[attachment.pk])).status_code == 404
+
+
+def test_the_bron_agent_does_not_find_it_in_queue_search_export_or_360(bron, oullins_case, users):
+    for queue in ("all", "team", "unassigned", "overdue", "closed"):
+        page = bron.get(reverse("cases_bo:queue"), {"queue": queue, "q": "Zorglub"})
+        assert oullins_case.reference not in page.content.decode()
+    csv = bron.get(reverse("cases_bo:queue"), {"queue": "all", "format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert oullins_case.reference not in csv.content.decode()
+    page = bron.get(reverse("cases_bo:citizen"), {"email": "camille.martin@example.org"})
+    assert oullins_case.reference not in page.content.decode()
+    page = bron.get(reverse("cases_bo:citizen"), {"user": users["camille.martin"].pk})
+    assert oullins_case.reference not in page.content.decode()
+
+
+def test_bulk_actions_skip_cases_of_other_organisations(bron, oullins_case, file_case, users):
+    bron_case = file_case(commune="bron")
+    before = _snapshot(oullins_case)
+    bron.post(
+        reverse("cases_bo:bulk"),
+        {
+            "cases": [oullins_case.reference, bron_case.reference],
+            "action": "transition",
+            "transition": "take",
+        },
+    )
+    assert _snapshot(oullins_case) == before
+    bron_case.refresh_from_db()
+    assert bron_case.status == "in_progress"
+    bron.post(
+        reverse("cases_bo:bulk"),
+        {
+            "cases": [oullins_case.reference],
+            "action": "assign",
+            "assignee": users["agent.bron"].pk,
+        },
+    )
+    assert _snapshot(oullins_case) == before
+
+
+def test_a_citizen_is_not_let_into_the_back_office(client, users, oullins_case):
+    client.force_login(users["camille.martin"])
+    assert client.get(reverse("cases_bo:queue")).status_code == 404
+    assert client.get(reverse("cases_bo:case", args=[oullins_case.reference])).status_code == 404
+
+
+def test_queue_filters_csv_saved_filters_and_360(oullins, oullins_case, users):
+    page = oullins.get(
+        reverse("cases_bo:queue"),
+        {
+            "queue": "unassigned",
+            "service": "contact",
+            "channel": "web",
+            "commune": "oullins",
+            "sort": "deadline",
+        },
+    )
+    assert oullins_case.reference in page.content.decode()
+    page = oullins.get(
+        reverse("cases_bo:queue"), {"queue": "all", "channel": "letter", "q": "Zorglub"}
+    )
+    assert oullins_case.reference not in page.content.decode()
+    csv = oullins.get(
+        reverse("cases_bo:queue"), {"queue": "all", "q": "Zorglub", "format": "csv"}
+    ).content.decode()
+    assert csv.splitlines()[0].startswith("reference,service,status")
+    assert oullins_case.reference in csv
+    oullins.post(reverse("cases_bo:saved_filter_add"), {"name": "Zorglub", "query": "q=Zorglub"})
+    assert SavedFilter.objects.get(owner=users["agent.oullins"]).query == "q=Zorglub"
+    page = oullins.get(reverse("cases_bo:citizen"), {"email": "camille.martin@example.org"})
+    assert oullins_case.reference in page.content.decode()
+
+
+def test_an_agent_files_a_phone_request_for_a_caller(oullins, users):
+    before = Case.objects.count()
+    response = oullins.post(
+        reverse("cases_bo:file"),
+        {
+            "service": "contact",
+            "channel": "phone",
+            "email": "",
+            "name": "M. Dupont",
+            "phone": "04 78 00 00 00",
+            "commune": "oullins",
+            "f_theme": "autre",
+            "f_objet": "Horaires",
+            "f_message": "Appel : horaires du samedi ?",
+            "f_email": "dupont@example.org",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.latest("id")
+    assert Case.objects.count() == before + 1
+    assert case.channel == "phone" and case.filed_by == users["agent.oullins"]
+    assert case.contact_name == "M. Dupont" and case.tracking_hash
+    submitted = case.events.get(kind=CaseEvent.Kind.SUBMITTED)
+    assert submitted.channel == "phone" and submitted.actor == users["agent.oullins"]
+
+
+def test_filing_for_a_known_citizen_links_their_account(oullins, users):
+    oullins.post(
+        reverse("cases_bo:file"),
+        {
+            "service": "contact",
+            "channel": "counter",
+            "email": "camille.martin@example.org",
+            "commune": "oullins",
+            "f_theme": "autre",
+            "f_objet": "Passage",
+            "f_message": "Passée à l'accueil ce matin.",
+            "f_email": "camille.martin@example.org",
+        },
+    )
+    case = Case.objects.latest("id")
+    assert case.requester == users["camille.martin"] and case.channel == "counter"
+
+
+def test_filing_with_missing_fields_shows_errors_and_saves_nothing(oullins):
+    before = Case.objects.count()
+    response = oullins.post(
+        reverse("cases_bo:file"),
+        {
+            "service": "contact",
+            "channel": "phone",
+            "phone": "0478000000",
+            "commune": "oullins",
+            "f_theme": "autre",
+        },
+    )
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire." in response.content.decode()
+    assert Case.objects.count() == before

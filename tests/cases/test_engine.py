@@ -1,0 +1,392 @@
+"""The done-when scenario and the engine's rules."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from guichet.cases.models import Case, CaseEvent, Channel, ReferenceCounter
+from guichet.cases.selectors import timeline_for_citizen
+from guichet.cases.services import CaseInputError, case_submit, case_transition
+from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.worker import GuichetWorker
+from guichet.services.services import service_availability_set, service_import
+from guichet.territory.selectors import communes
+
+DEFINITION = {
+    "format": "guichet.service/1",
+    "key": "contact.etat_civil",
+    "name": "Demande d'acte d'état civil",
+    "reference_prefix": "ETC",
+    "form": {
+        "pages": [
+            {
+                "key": "acte",
+                "title": "L'acte",
+                "fields": [
+                    {
+                        "key": "acte",
+                        "type": "choice",
+                        "label": "Acte",
+                        "required": True,
+                        "choices": [
+                            {"value": "naissance", "label": "Naissance"},
+                            {"value": "mariage", "label": "Mariage"},
+                        ],
+                    },
+                    {"key": "nom", "type": "text", "label": "Nom", "required": True},
+                ],
+            },
+        ]
+    },
+    "workflow": {
+        "functions": [{"key": "receiver", "label": "Accueil"}],
+        "initial": "new",
+        "statuses": [
+            {"key": "new", "label": "INTERNE nouvelle", "citizen_label": "Reçue"},
+            {
+                "key": "check",
+                "label": "INTERNE vérification",
+                "citizen_label": "En cours",
+                "timer": {"days": 3, "transition": "send"},
+            },
+            {
+                "key": "sent",
+                "label": "INTERNE expédiée",
+                "citizen_label": "Acte envoyé",
+                "closed": True,
+                "on_enter": [
+                    {
+                        "type": "notify",
+                        "to": "citizen",
+                        "subject": "[{{ reference }}] Acte envoyé",
+                        "body": "Votre acte est parti. Statut : {{ status }}",
+                    }
+                ],
+            },
+        ],
+        "transitions": [
+            {
+                "key": "take",
+                "label": "Vérifier",
+                "from": ["new"],
+                "to": "check",
+                "functions": ["receiver"],
+                "actions": [{"type": "assign", "to": "actor"}],
+            },
+            {
+                "key": "send",
+                "label": "Expédier",
+                "from": ["check"],
+                "to": "sent",
+                "functions": ["receiver"],
+            },
+        ],
+    },
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_service_imported_from_json_runs_end_to_end(demo, users):
+    admin, camille = users["admin"], users["camille.martin"]
+    version = service_import(
+        actor=admin,
+        organisation=demo["metropole-de-lyon"],
+        document=json.loads(json.dumps(DEFINITION)),
+        publish=True,
+    )
+    definition = version.definition
+    service_availability_set(actor=admin, definition=definition, communes=list(communes()))
+
+    # the citizen files it (Oullins): the "contact" rule sends it to Oullins' reception
+    submission = case_submit(
+        actor=camille,
+        definition=definition,
+        channel=Channel.WEB,
+        requester=camille,
+        commune=demo["oullins"],
+        portal=True,
+        data={"acte": "naissance", "nom": "Martin"},
+    )
+    case = submission.case
+    assert re.fullmatch(r"ETC-\d{4}-000001", case.reference)
+    assert (case.organisation.slug, case.team.slug) == ("oullins", "accueil")
+    assert case.version == version
+    assert any(case.reference in m.subject for m in mail.outbox)  # receipt
+
+    # an agent of Oullins moves it; the Bron agent may not
+    assert [t.key for t in available_transitions(case, users["agent.bron"])] == []
+    with pytest.raises(WorkflowError):
+        case_transition(actor=users["agent.bron"], case=case, transition="take")
+    case = case_transition(actor=users["agent.oullins"], case=case, transition="take")
+    assert case.status == "check" and case.assignee == users["agent.oullins"]
+
+    # three days later the timer fires through the worker's periodic job
+    Case.objects.filter(pk=case.pk).update(timer_due_at=timezone.now() - timedelta(minutes=1))
+    GuichetWorker(worker_id="test-cases", interval=0).run_once()
+    case.refresh_from_db()
+    assert case.status == "sent" and case.is_closed
+    assert any("Acte envoyé" in m.subject for m in mail.outbox)
+
+    # the citizen sees citizen-facing labels only
+    texts = " ".join(e["text"] for e in timeline_for_citizen(case))
+    assert "En cours" in texts and "Acte envoyé" in texts
+    assert "INTERNE" not in texts
+
+    # every step is in the history
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds[:2] == ["submitted", "routed"]
+    for kind in ("assigned", "transition", "timer", "notified"):
+        assert kind in kinds
+    transitions = list(case.events.filter(kind="transition").values_list("status_to", flat=True))
+    assert transitions == ["check", "sent"]
+
+
+def test_references_are_sequential_per_prefix_and_year(file_case):
+    first, second = file_case(), file_case(commune="bron")
+    n1, n2 = int(first.reference[-6:]), int(second.reference[-6:])
+    assert n2 == n1 + 1
+    year = timezone.localtime().year
+    assert ReferenceCounter.objects.get(prefix="MAIRIE", year=year).last == n2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_never_share_a_reference(demo, users, contact, contact_data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks)")
+
+    def submit(_):
+        try:
+            return case_submit(
+                actor=None,
+                definition=contact,
+                channel=Channel.API,
+                contact={"email": "x@example.org"},
+                commune=demo["lyon"],
+                data=contact_data,
+            ).case.reference
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        references = list(pool.map(submit, range(24)))
+    assert len(set(references)) == 24
+    numbers = sorted(int(r[-6:]) for r in references)
+    assert numbers == list(range(numbers[0], numbers[0] + 24))
+
+
+BAD = [
+    ("missing required field", {"objet": ""}, None, "objet", "Ce champ est obligatoire."),
+    ("wrong type", {"theme": 3}, None, "theme", "Valeur invalide."),
+    ("unknown field", {"hack": "x"}, None, "hack", "Champ inconnu pour ce service."),
+    (
+        "fake pdf",
+        {},
+        {"piece": [("note.pdf", b"MZ\x90\x00 not a pdf")]},
+        "piece",
+        "n'est pas d'un type accepté",
+    ),
+    (
+        "oversized file",
+        {},
+        {"piece": [("big.pdf", b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024))]},
+        "piece",
+        "dépasse 10 Mo",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "changes", "files", "key", "message"), BAD, ids=[b[0] for b in BAD]
+)
+def test_bad_input_is_refused_with_a_clear_error_and_saves_nothing(
+    contact, users, demo, contact_data, what, changes, files, key, message
+):
+    data = {**contact_data, **changes}
+    before = (Case.objects.count(), list(ReferenceCounter.objects.values_list("last", flat=True)))
+    with pytest.raises(CaseInputError) as exc:
+        case_submit(
+            actor=users["camille.martin"],
+            definition=contact,
+            data=data,
+            channel=Channel.WEB,
+            requester=users["camille.martin"],
+            commune=demo["oullins"],
+            files=files,
+        )
+    assert message in exc.value.errors[key]
+    after = (Case.objects.count(), list(ReferenceCounter.objects.values_list("last", flat=True)))
+    assert after == before
+
+
+def test_anonymous_request_gets_a_tracking_code_and_needs_contact(contact, demo, contact_data):
+    with pytest.raises(CaseInputError) as exc:
+        case_submit(
+            actor=None,
+            definition=contact,
+            data=contact_data,
+            channel=Channel.WEB,
+            commune=demo["bron"],
+        )
+    assert "contact_email" in exc.value.errors
+    submission = case_submit(
+        actor=None,
+        definition=contact,
+        data=contact_data,
+        channel=Channel.WEB,
+        commune=demo["bron"],
+        contact={"name": "Jo", "email": "jo@example.org"},
+    )
+    assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", submission.tracking_code)
+    assert submission.tracking_code not in submission.case.tracking_hash
+
+
+def test_location_decides_the_commune_and_routing(encombrants, users):
+    from guichet.territory.demo import REFERENCE_POINTS
+
+    lat, lon = REFERENCE_POINTS["69029"]  # Bron
+    case = case_submit(
+        actor=users["lucas.bernard"],
+        definition=encombrants,
+        channel=Channel.APP,
+        requester=users["lucas.bernard"],
+        data={
+            "objets": [{"nature": "meuble", "quantite": 2}],
+            "adresse": {"street": "1 rue X", "postcode": "69500", "city": "Bron"},
+            "position": {"lat": lat, "lon": lon},
+        },
+    ).case
+    assert case.commune.slug == "bron"
+    assert (case.organisation.slug, case.team.slug) == ("metropole-de-lyon", "proprete")
+    assert case.deadline is not None  # on_enter action of the initial status
+
+
+def test_outside_the_territory_is_refused(encombrants, users):
+    with pytest.raises(CaseInputError) as exc:
+        case_submit(
+            actor=users["lucas.bernard"],
+            definition=encombrants,
+            channel=Channel.APP,
+            requester=users["lucas.bernard"],
+            data={
+                "objets": [{"nature": "meuble", "quantite": 2}],
+                "adresse": {"street": "1 rue X", "postcode": "75001", "city": "Paris"},
+                "position": {"lat": 48.86, "lon": 2.35},
+            },
+        )
+    assert "en dehors du territoire" in exc.value.errors["location"]
+
+
+def test_comment_required_and_submitter_function(file_case, users, encombrants):
+    case = file_case()
+    with pytest.raises(WorkflowError) as exc:
+        case_transition(actor=users["agent.oullins"], case=case, transition="answer")
+    assert exc.value.code == "comment_required"
+    case.refresh_from_db()
+    assert case.status == "new"
+    case = case_transition(
+        actor=users["agent.oullins"],
+        case=case,
+        transition="answer",
+        comment="Votre acte vous a été envoyé.",
+    )
+    assert case.is_closed
+    public = timeline_for_citizen(case)
+    assert public[-1]["text"] == "Traitée"
+    assert public[-1]["comment"] == "Votre acte vous a été envoyé."
+
+
+def test_images_are_reencoded_without_metadata(file_case, contact_data):
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCameraMaker"
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif.tobytes())
+    assert b"SecretCameraMaker" in buffer.getvalue()
+    case = file_case(files={"piece": [("photo.pdf", buffer.getvalue())]})
+    attachment = case.attachments.get()
+    assert attachment.content_type == "image/jpeg"  # by content, not by name
+    stored = attachment.file.read()
+    assert b"SecretCameraMaker" not in stored
+    assert Image.open(io.BytesIO(stored)).size == (40, 30)
+
+
+def test_webhook_action_is_signed_and_retried(file_case, users, monkeypatch):
+    from guichet.cases import tasks
+    from guichet.cases.models import WebhookDelivery
+    from guichet.cases.workflow import run_actions
+
+    case = file_case()
+    calls = []
+
+    def fake_post(url, body):
+        calls.append((url, body, tasks.webhook_signature(body)))
+        if len(calls) == 1:
+            raise OSError("connection refused")
+        return 200
+
+    monkeypatch.setattr(tasks, "_post", fake_post)
+    run_actions(
+        case,
+        [{"type": "webhook", "url": "https://partenaire.example.org/hook"}],
+        actor=users["agent.oullins"],
+    )
+    delivery = WebhookDelivery.objects.get(case=case)
+    tasks.deliver_webhook(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "pending" and delivery.attempts == 1
+    assert delivery.next_attempt_at > timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    tasks.webhooks_sweep()
+    delivery.refresh_from_db()
+    assert delivery.state == "done" and delivery.attempts == 2
+    assert calls[1][2].startswith("sha256=") and case.reference.encode() in calls[1][1]
+    assert CaseEvent.objects.filter(case=case, kind="webhook").exists()
+
+
+def test_document_action_attaches_a_pdf(file_case, users):
+    from guichet.cases.workflow import run_actions
+
+    case = file_case()
+    run_actions(
+        case,
+        [
+            {
+                "type": "document",
+                "title": "Récépissé {{ reference }}",
+                "body": "Demande reçue le jour même.",
+            }
+        ],
+        actor=users["agent.oullins"],
+    )
+    attachment = case.attachments.get(generated=True)
+    assert attachment.content_type == "application/pdf"
+    assert attachment.file.read().startswith(b"%PDF-")
+
+
+def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, users):
+    from guichet.cases.gdpr import erase, export
+    from guichet.cases.services import case_message_add
+
+    case = file_case()
+    case_message_add(
+        actor=users["camille.martin"], case=case, body="Mon secret", from_citizen=True, notify=False
+    )
+    exported = export(users["camille.martin"])
+    assert case.reference in [c["reference"] for c in exported]
+    erase(users["camille.martin"])
+    case.refresh_from_db()
+    assert case.requester is None and case.search_text == ""
+    assert "Mon secret" not in case.messages.get().body

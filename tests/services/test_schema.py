@@ -1,0 +1,179 @@
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+import guichet.services as services_pkg
+from guichet.services.schema import clean_fields, validate_document
+
+DATA = Path(services_pkg.__file__).parent / "data"
+
+
+@pytest.fixture
+def doc():
+    return json.loads((DATA / "contact.json").read_text(encoding="utf-8"))
+
+
+def test_demo_definitions_are_valid():
+    for name in ("contact.json", "encombrants.json"):
+        assert validate_document(json.loads((DATA / name).read_text(encoding="utf-8"))) == []
+
+
+def _set(doc, path, value):
+    target = doc
+    for part in path[:-1]:
+        target = target[part]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+
+
+# (what is broken, path, new value, expected words in the error)
+BROKEN = [
+    ("no key", ["key"], "Contact!", "key : clé de service invalide"),
+    ("no prefix", ["reference_prefix"], "x1", "reference_prefix"),
+    ("no pages", ["form", "pages"], [], "au moins une page"),
+    (
+        "unknown field type",
+        ["form", "pages", 0, "fields", 1, "type"],
+        "slider",
+        "type de champ inconnu",
+    ),
+    (
+        "choice without answers",
+        ["form", "pages", 0, "fields", 1, "choices"],
+        [],
+        "liste de réponses",
+    ),
+    ("duplicate field key", ["form", "pages", 0, "fields", 2, "key"], "theme", "déjà utilisée"),
+    ("bad regex", ["form", "pages", 0, "fields", 2, "pattern"], "(", "ne se compile pas"),
+    (
+        "condition on a later field",
+        ["form", "pages", 0, "fields", 2, "show_if"],
+        {"field": "rappel", "equals": True},
+        "n'est pas un champ défini avant",
+    ),
+    ("unknown prefill", ["form", "pages", 1, "fields", 0, "prefill"], "iban", "pré-remplissage"),
+    (
+        "unknown error key",
+        ["form", "pages", 0, "fields", 2, "error_messages"],
+        {"oops": "x"},
+        "messages d'erreur inconnus",
+    ),
+    ("initial not a status", ["workflow", "initial"], "nowhere", "statut initial"),
+    ("transition to nowhere", ["workflow", "transitions", 0, "to"], "nowhere", "« to »"),
+    ("unknown function", ["workflow", "transitions", 0, "functions"], ["mayor"], "functions"),
+    (
+        "timer on a transition from elsewhere",
+        ["workflow", "statuses", 2, "timer", "transition"],
+        "take",
+        "doit partir de ce statut",
+    ),
+    (
+        "notify without body",
+        ["workflow", "transitions", 1, "actions", 0, "body"],
+        "",
+        "objet et un texte",
+    ),
+    (
+        "webhook with a bad url",
+        ["workflow", "transitions", 0, "actions"],
+        [{"type": "webhook", "url": "ftp://x"}],
+        "http(s)://",
+    ),
+    (
+        "status without citizen label",
+        ["workflow", "statuses", 0, "citizen_label"],
+        KeyError,
+        "citizen_label",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "path", "value", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_invalid_definitions_get_a_clear_error(doc, what, path, value, expected):
+    broken = copy.deepcopy(doc)
+    _set(broken, path, value)
+    errors = validate_document(broken)
+    assert any(expected in e for e in errors), errors
+
+
+def test_not_an_object_is_refused():
+    assert validate_document([1, 2]) == ["Le document doit être un objet JSON."]
+
+
+FORM = {
+    "pages": [
+        {
+            "key": "p",
+            "title": "P",
+            "fields": [
+                {
+                    "key": "name",
+                    "type": "text",
+                    "label": "Nom",
+                    "required": True,
+                    "error_messages": {"required": "Votre nom, s'il vous plaît."},
+                },
+                {"key": "age", "type": "number", "label": "Âge", "min": 0, "max": 130},
+                {"key": "when", "type": "date", "label": "Date"},
+                {"key": "mail", "type": "email", "label": "E-mail"},
+                {"key": "tel", "type": "phone", "label": "Téléphone"},
+                {
+                    "key": "kind",
+                    "type": "choice",
+                    "label": "Type",
+                    "choices": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}],
+                },
+                {
+                    "key": "detail",
+                    "type": "text",
+                    "label": "Détail",
+                    "required": True,
+                    "show_if": {"field": "kind", "equals": "b"},
+                },
+                {
+                    "key": "zip",
+                    "type": "text",
+                    "label": "CP",
+                    "pattern": r"\d{5}",
+                    "error_messages": {"pattern": "Cinq chiffres."},
+                },
+            ],
+        }
+    ]
+}
+
+# (data, expected errors by key)
+VALUES = [
+    ({"name": "Ana"}, {}),
+    ({}, {"name": "Votre nom, s'il vous plaît."}),
+    ({"name": "A", "age": "abc"}, {"age": "Saisissez un nombre."}),
+    ({"name": "A", "age": 200}, {"age": "Au maximum 130."}),
+    ({"name": "A", "when": "31/12/2026"}, {"when": "Saisissez une date au format AAAA-MM-JJ."}),
+    ({"name": "A", "when": "2026-02-30"}, {"when": "Saisissez une date au format AAAA-MM-JJ."}),
+    ({"name": "A", "mail": "not-an-email"}, {"mail": "Saisissez une adresse e-mail valide."}),
+    ({"name": "A", "tel": "12"}, {"tel": "Saisissez un numéro de téléphone valide."}),
+    ({"name": "A", "kind": "z"}, {"kind": "Choisissez une réponse proposée."}),
+    ({"name": "A", "kind": "b"}, {"detail": "Ce champ est obligatoire."}),
+    ({"name": "A", "kind": "a"}, {}),  # hidden field: not required
+    ({"name": "A", "zip": "6900"}, {"zip": "Cinq chiffres."}),
+    ({"name": 12}, {"name": "Valeur invalide."}),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), VALUES)
+def test_data_is_validated_against_the_form(data, expected):
+    _cleaned, errors = clean_fields(FORM, data)
+    assert errors == expected
+
+
+def test_hidden_fields_are_dropped_and_values_normalised():
+    cleaned, errors = clean_fields(
+        FORM, {"name": " Ana ", "kind": "a", "detail": "ignored", "age": "42", "mail": "A@B.FR"}
+    )
+    assert errors == {}
+    assert cleaned["name"] == "Ana" and cleaned["age"] == 42 and cleaned["mail"] == "a@b.fr"
+    assert "detail" not in cleaned
