@@ -267,3 +267,14 @@ def test_demo_gives_camille_notifications_and_sends_nothing(demo, client):
     assert Notification.objects.filter(recipient=camille).count() == 2
     client.force_login(camille)
     assert "Bienvenue sur votre espace" in client.get("/notifications/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_centre_shows_the_text_without_the_email_footer(client):
+    me = UserFactory()
+    _notify(me, url="/demandes/3/")
+    client.force_login(me)
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "Votre demande a avancé." in html
+    assert "Gérer mes notifications" not in html
+    assert Notification.objects.get().body_text.count("Gérer mes notifications") == 1

@@ -103,6 +103,7 @@ def notification_create(
         body_text=rendered.text,
         body_html=rendered.html,
         sms_text=rendered.sms,
+        summary=rendered.inapp,
         url=url,
     )
     candidates = [c.value for c in Channel] if channels is None else channels
