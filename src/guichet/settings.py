@@ -155,6 +155,12 @@ TIME_ZONE = "Europe/Paris"
 CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
+
+# Public-space reports (see docs/publicspace.md)
+# Tile URL template for the maps (empty: maps without background tiles, the forms still work).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© contributeurs OpenStreetMap")
+DEMO_REPORTS = env.int("DEMO_REPORTS", default=2000)
 USE_I18N = True
 USE_TZ = True
 
