@@ -206,8 +206,8 @@ def case_submit(
     ``requester`` is the citizen's account; without one, ``contact`` (name, email, phone) is
     required and a tracking code is returned. ``actor`` is who files it (the citizen, an agent
     on someone's behalf, None for a partner or the mail gateway). ``subject`` routes by a finer
-    competence key than the service key (a report's category, ``publicspace.roads.pothole``). Raises CaseInputError (field
-    -> message); nothing is saved then.
+    competence key than the service key (a report's category, ``publicspace.roads.pothole``).
+    Raises CaseInputError (field -> message); nothing is saved then.
     """
     definition.refresh_from_db(fields=["current_version", "is_active"])
     version = definition.current_version
