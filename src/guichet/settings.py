@@ -5,6 +5,7 @@ run, an in-process task worker, local memory cache. Production sets ``DATABASE_U
 ``SECRET_KEY``, ``REDIS_URL``, ``ALLOWED_HOSTS``... and runs app servers and workers apart.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -168,6 +169,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Leaflet's JS/CSS come from the django-leaflet wheel (its Django app needs GeoDjango/GDAL, so
+# only its static directory is used: ``{% static 'leaflet/leaflet.js' %}``). Never a CDN.
+STATICFILES_DIRS = [
+    Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Serve static files from the apps directly when collectstatic has not run (embedded mode).
