@@ -217,3 +217,23 @@ def test_alerts_for_a_commune_and_a_circle(demo, users):
         services.alert_create(actor=lucas, latitude=48.85, longitude=2.35, radius_m=300)
     file_pothole(users["camille.martin"])
     assert Notification.objects.filter(topic="publicspace.alert", recipient=lucas).count() == 1
+
+
+def test_gdpr_erase_removes_public_name_alerts_and_follows(demo, users):
+    from guichet.core.gdpr import gdpr_parts
+    from guichet.publicspace.models import Alert
+
+    camille = users["camille.martin"]
+    report = file_pothole(camille, show_name=True).case.report
+    assert report.public_name == "Camille M."
+    other = file_pothole(users["lucas.bernard"]).case.report
+    services.report_subscribe(report=other, user=camille)
+    services.alert_create(actor=camille, commune=demo["oullins"])
+    part = next(p for p in gdpr_parts() if p.name == "publicspace")
+    exported = part.export(camille)
+    assert exported["followed_reports"] == [other.case.reference] and exported["alerts"]
+    part.erase(camille)
+    report.refresh_from_db()
+    assert report.public_name == "" and not report.show_name
+    assert not Alert.objects.filter(user=camille).exists()
+    assert not ReportSubscription.objects.filter(user=camille).exists()

@@ -10,10 +10,11 @@ class PublicspaceConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
         from guichet.notifications.models import Channel
         from guichet.notifications.topics import Topic, register_topic
-        from guichet.publicspace import services
+        from guichet.publicspace import gdpr, services
         from guichet.services.registry import ServiceManifest, register_manifest
 
         register_manifest(
@@ -23,6 +24,7 @@ class PublicspaceConfig(AppConfig):
                 validate=services.manifest_validate,
             )
         )
+        register_gdpr_part("publicspace", export=gdpr.export, erase=gdpr.erase)
         both = frozenset({Channel.EMAIL, Channel.PUSH})
         register_topic(Topic("publicspace.update", _("Suivi de mes signalements"), both))
         register_topic(

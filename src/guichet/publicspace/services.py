@@ -216,7 +216,8 @@ def report_submit(
     case = submission.case
     public_name = ""
     if show_name and requester is not None:
-        public_name = f"{requester.first_name} {requester.last_name[:1]}.".strip(" .")
+        initial = f" {requester.last_name[:1]}." if requester.last_name else ""
+        public_name = f"{requester.first_name}{initial}".strip()
     report = Report.objects.create(
         case=case,
         category=category,
