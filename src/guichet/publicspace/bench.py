@@ -8,11 +8,13 @@ seed_reports; seed_reports(1_000_000)"``.
 
 from __future__ import annotations
 
+import json
 import random
-from contextlib import contextmanager
+import uuid
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -79,15 +81,77 @@ def _points(communes: list[Organisation], rng: random.Random):
                 break
 
 
+def _defaults(model) -> list[tuple[str, object]]:
+    """(column, default) of every concrete column but the primary key."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if field.has_default():
+            default = field.get_default()
+        elif field.null:
+            default = None
+        else:
+            default = ""
+        columns.append((field.column, default))
+    return columns
+
+
+def _copy(model, rows: list[dict]) -> None:
+    """Insert ``rows`` (column -> value, with ``id``) with PostgreSQL's COPY."""
+    columns = [("id", None), *_defaults(model)]
+    names = ", ".join(connection.ops.quote_name(c) for c, _d in columns)
+    json_columns = {
+        f.column for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"
+    }
+    sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row.get(c, d)) if c in json_columns else row.get(c, d)
+                    for c, d in columns
+                ]
+            )
+
+
+def _next_ids(model, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Insert rows (column -> value) and return their ids: COPY on PostgreSQL, bulk_create
+    elsewhere (the demo on SQLite)."""
+    if connection.vendor == "postgresql":
+        ids = _next_ids(model, len(rows))
+        for row, pk in zip(rows, ids, strict=True):
+            row["id"] = pk
+        _copy(model, rows)
+        return ids
+    fields = {f.column: f.attname for f in model._meta.concrete_fields}
+    objs = [model(**{fields[c]: v for c, v in row.items()}) for row in rows]
+    with _keep_timestamps(model) if hasattr(model, "updated_at") else nullcontext():
+        model.objects.bulk_create(objs, batch_size=1000)
+    if objs and objs[0].pk is None:
+        raise RuntimeError("bulk_create did not return primary keys")
+    return [o.pk for o in objs]
+
+
 def seed_reports(
     count: int,
     *,
     definition: ServiceDefinition | None = None,
-    batch: int = 5000,
+    batch: int = 10000,
     seed: int = 2026,
     log=print,
 ) -> int:
-    """Insert ``count`` reports (and their cases) in batches; returns the number inserted."""
+    """Insert ``count`` reports (and their cases and one public update each) in batches of
+    ``batch`` rows, each batch in one transaction; returns the number inserted."""
     definition = definition or ServiceDefinition.objects.get(key="publicspace")
     version = definition.current_version
     closed = {s["key"]: bool(s.get("closed")) for s in version.workflow["statuses"]}
@@ -107,95 +171,85 @@ def seed_reports(
                 (rule.organisation_id, rule.team_id) if rule else None
             )
     rng = random.Random(seed + Report.objects.count())
+    points = _points(communes, rng)
+    pool = [next(points) for _i in range(min(count, 20000))]
     states = [s for s, _w in STATE_WEIGHTS]
     weights = [w for _s, w in STATE_WEIGHTS]
-    points = _points(communes, rng)
     now = timezone.now()
     year = timezone.localtime(now).year
+    prefix = definition.reference_prefix
     done = 0
     while done < count:
         size = min(batch, count - done)
-        with transaction.atomic(), _keep_timestamps(Case):
-            first = _reserve_references(definition.reference_prefix, year, size)
-            cases, rows = [], []
+        with transaction.atomic():
+            first = _reserve_references(prefix, year, size)
+            cases, reports = [], []
             for i in range(size):
                 category = rng.choice(categories)
-                commune, lat, lon = next(points)
+                commune, lat, lon = rng.choice(pool)
+                lat += rng.uniform(-0.0003, 0.0003)
+                lon += rng.uniform(-0.0003, 0.0003)
                 route = routes[(category.pk, commune.pk)]
                 if route is None:
                     continue
                 state = rng.choices(states, weights)[0]
                 created = now - timedelta(seconds=rng.randint(0, 730 * 86400))
-                updated = created + timedelta(hours=rng.randint(0, 24 * 30))
-                updated = min(updated, now)
+                updated = min(created + timedelta(hours=rng.randint(0, 24 * 30)), now)
                 text = rng.choice(TEXTS)
+                is_closed = closed.get(state, False)
                 cases.append(
-                    Case(
-                        reference=f"{definition.reference_prefix}-{year}-{first + i:06d}",
-                        definition=definition,
-                        version=version,
-                        channel=Channel.API if rng.random() < 0.2 else Channel.WEB,
-                        contact_email=f"usager{first + i}@example.org",
-                        data={"category": category.code, "description": text, "details": ""},
-                        latitude=lat,
-                        longitude=lon,
-                        commune=commune,
-                        organisation_id=route[0],
-                        team_id=route[1],
-                        status=state,
-                        is_closed=closed.get(state, False),
-                        status_entered_at=updated,
-                        closed_at=updated if closed.get(state) else None,
-                        created_at=created,
-                        updated_at=updated,
-                    )
+                    {
+                        "uuid": uuid.uuid4(),
+                        "reference": f"{prefix}-{year}-{first + i:06d}",
+                        "definition_id": definition.pk,
+                        "version_id": version.pk,
+                        "channel": Channel.API if rng.random() < 0.2 else Channel.WEB,
+                        "contact_email": f"usager{first + i}@example.org",
+                        "data": {"category": category.code, "description": text, "details": ""},
+                        "latitude": lat,
+                        "longitude": lon,
+                        "commune_id": commune.pk,
+                        "organisation_id": route[0],
+                        "team_id": route[1],
+                        "status": state,
+                        "is_closed": is_closed,
+                        "status_entered_at": updated,
+                        "closed_at": updated if is_closed else None,
+                        "created_at": created,
+                        "updated_at": updated,
+                    }
                 )
-                rows.append((category, commune, lat, lon, state, created, updated, text))
-            Case.objects.bulk_create(cases, batch_size=1000)
-            if cases[0].pk is None:  # backends that do not return primary keys
-                ids = dict(
-                    Case.objects.filter(reference__in=[c.reference for c in cases]).values_list(
-                        "reference", "pk"
-                    )
+                reports.append(
+                    {
+                        "reference": cases[-1]["reference"],
+                        "organisation_id": route[0],
+                        "category_id": category.pk,
+                        "latitude": lat,
+                        "longitude": lon,
+                        "commune_id": commune.pk,
+                        "state": state,
+                        "is_open": state in OPEN_STATES,
+                        "public_description": text,
+                        "answers": {},
+                        "created_at": created,
+                        "updated_at": updated,
+                        "fixed_at": updated if state == State.FIXED else None,
+                        "questionnaire_sent_at": updated if state == State.FIXED else None,
+                    }
                 )
-                for case in cases:
-                    case.pk = ids[case.reference]
-            reports = [
-                Report(
-                    case_id=case.pk,
-                    category=category,
-                    latitude=lat,
-                    longitude=lon,
-                    commune=commune,
-                    state=state,
-                    is_open=state in OPEN_STATES,
-                    public_description=text,
-                    created_at=created,
-                    updated_at=updated,
-                    fixed_at=updated if state == State.FIXED else None,
-                    questionnaire_sent_at=updated if state == State.FIXED else None,
-                )
-                for case, (category, commune, lat, lon, state, created, updated, text) in zip(
-                    cases, rows, strict=True
-                )
-            ]
-            Report.objects.bulk_create(reports, batch_size=1000)
-            if reports and reports[0].pk is None:
-                ids = dict(
-                    Report.objects.filter(case_id__in=[c.pk for c in cases]).values_list(
-                        "case_id", "pk"
-                    )
-                )
-                for report in reports:
-                    report.pk = ids[report.case_id]
-            ReportUpdate.objects.bulk_create(
+            case_ids = _insert(Case, cases)
+            for report, case_id in zip(reports, case_ids, strict=True):
+                report["case_id"] = case_id
+            report_ids = _insert(Report, reports)
+            _insert(
+                ReportUpdate,
                 [
-                    ReportUpdate(report_id=r.pk, state=r.state, created_at=r.updated_at)
-                    for r in reports
-                    if r.state != State.HIDDEN
+                    {"report_id": pk, "state": r["state"], "description": "",
+                     "created_at": r["updated_at"]}
+                    for pk, r in zip(report_ids, reports, strict=True)
+                    if r["state"] != State.HIDDEN
                 ],
-                batch_size=1000,
-            )
+            )  # fmt: skip
         done += size
         if count > batch:
             log(f"signalements : {done}/{count}")

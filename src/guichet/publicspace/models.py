@@ -79,6 +79,15 @@ class Report(models.Model):
     case = models.OneToOneField(
         "cases.Case", verbose_name=_("demande"), on_delete=models.CASCADE, related_name="report"
     )
+    # copies of the case's reference (immutable) and organisation in charge (kept in step by
+    # report_reroute): public lists, Open311 and tenancy read them without joining the cases
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    organisation = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("organisation en charge"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
     category = models.ForeignKey(
         Category, verbose_name=_("catégorie"), on_delete=models.PROTECT, related_name="reports"
     )
@@ -96,6 +105,7 @@ class Report(models.Model):
     state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.OPEN)
     is_open = models.BooleanField(_("ouvert"), default=True)
     public_description = models.TextField(_("texte public (modéré)"), blank=True)
+    status_notes = models.TextField(_("dernier message public"), blank=True)
     answers = models.JSONField(_("réponses aux questions"), default=dict, blank=True)
     show_name = models.BooleanField(_("nom affiché au public"), default=False)
     public_name = models.CharField(_("nom public"), max_length=100, blank=True)
@@ -122,6 +132,7 @@ class Report(models.Model):
                 fields=["category", "is_open", "latitude", "longitude"], name="report_near_idx"
             ),
             models.Index(fields=["created_at"], name="report_created_idx"),
+            models.Index(fields=["organisation", "created_at"], name="report_org_idx"),
             models.Index(fields=["updated_at"], name="report_updated_idx"),
             models.Index(fields=["commune", "created_at"], name="report_commune_idx"),
             models.Index(fields=["state", "created_at"], name="report_state_idx"),

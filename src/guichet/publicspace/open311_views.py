@@ -186,66 +186,66 @@ def _media_url(request, photo_id: int | None) -> str | None:
     return request.build_absolute_uri(reverse("publicspace:photo", args=[photo_id, "full"]))
 
 
-def _request_documents(request, reports: list[Report]) -> list[dict]:
-    ids = [r.pk for r in reports]
-    notes: dict[int, str] = {}
-    for report_id, description in (
-        ReportUpdate.objects.filter(report_id__in=ids)
-        .exclude(description="")
-        .order_by("created_at", "pk")
-        .values_list("report_id", "description")
-    ):
-        notes[report_id] = description
+REQUEST_COLUMNS = (
+    "pk",
+    "reference",
+    "is_open",
+    "status_notes",
+    "public_description",
+    "created_at",
+    "updated_at",
+    "address",
+    "latitude",
+    "longitude",
+    "category_id",
+    "organisation_id",
+)
+
+
+def _request_documents(request, rows: list[dict]) -> list[dict]:
+    """Open311 ``request`` documents from report rows (``REQUEST_COLUMNS``): categories and
+    organisations are few and read once, so the report query joins nothing."""
+    categories = {c.pk: c for c in Category.objects.only("pk", "name", "code")}
+    organisations = dict(Organisation.objects.values_list("pk", "name"))
     photos: dict[int, int] = {}
-    for report_id, photo_id in (
-        ReportPhoto.objects.filter(report_id__in=ids, hidden=False)
-        .order_by("-order", "-pk")
-        .values_list("report_id", "pk")
-    ):
-        photos[report_id] = photo_id
-    return [
-        {
-            "service_request_id": r.case.reference,
-            "status": "open" if r.is_open else "closed",
-            "status_notes": notes.get(r.pk, ""),
-            "service_name": r.category.name,
-            "service_code": r.category.code,
-            "description": r.public_description,
-            "agency_responsible": r.case.organisation.name,
-            "service_notice": "",
-            "requested_datetime": fmt311.iso(r.created_at),
-            "updated_datetime": fmt311.iso(r.updated_at),
-            "expected_datetime": None,
-            "address": r.address,
-            "address_id": "",
-            "zipcode": None,
-            "lat": r.latitude,
-            "long": r.longitude,
-            "media_url": _media_url(request, photos.get(r.pk)),
-        }
-        for r in reports
-    ]
+    ids = [r["pk"] for r in rows]
+    if ids:
+        for report_id, photo_id in (
+            ReportPhoto.objects.filter(report_id__in=ids, hidden=False)
+            .order_by("-order", "-pk")
+            .values_list("report_id", "pk")
+        ):
+            photos[report_id] = photo_id
+    tz = timezone.get_current_timezone()
+    documents = []
+    for r in rows:
+        category = categories[r["category_id"]]
+        documents.append(
+            {
+                "service_request_id": r["reference"],
+                "status": "open" if r["is_open"] else "closed",
+                "status_notes": r["status_notes"],
+                "service_name": category.name,
+                "service_code": category.code,
+                "description": r["public_description"],
+                "agency_responsible": organisations.get(r["organisation_id"], ""),
+                "service_notice": "",
+                "requested_datetime": r["created_at"].astimezone(tz).isoformat("T", "seconds"),
+                "updated_datetime": r["updated_at"].astimezone(tz).isoformat("T", "seconds"),
+                "expected_datetime": None,
+                "address": r["address"],
+                "address_id": "",
+                "zipcode": None,
+                "lat": r["latitude"],
+                "long": r["longitude"],
+                "media_url": _media_url(request, photos.get(r["pk"])),
+            }
+        )
+    return documents
 
 
 def _public_requests():
-    return (
-        Report.objects.exclude(state=State.HIDDEN)
-        .select_related("category", "case__organisation")
-        .only(
-            "pk",
-            "is_open",
-            "public_description",
-            "created_at",
-            "updated_at",
-            "address",
-            "latitude",
-            "longitude",
-            "category__name",
-            "category__code",
-            "case__reference",
-            "case__organisation__name",
-        )
-    )
+    return Report.objects.exclude(state=State.HIDDEN).values(*REQUEST_COLUMNS)
 
 
 @csrf_exempt
@@ -259,11 +259,11 @@ def requests(request, fmt):
         return error
     qs = _public_requests()
     if organisation is not None:
-        qs = qs.filter(case__organisation=organisation)
+        qs = qs.filter(organisation=organisation)
     ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         # the spec: with service_request_id, the other parameters are ignored
-        reports = list(qs.filter(case__reference__in=ids[:MAX_RESULTS]).order_by("-created_at"))
+        reports = list(qs.filter(reference__in=ids[:MAX_RESULTS]).order_by("-created_at"))
         return fmt311.respond(fmt, "service_requests", _request_documents(request, reports))
     try:
         start = _parse_datetime(request.GET.get("start_date", ""))
@@ -298,7 +298,7 @@ def requests(request, fmt):
 
 @require_GET
 def request_detail(request, rid, fmt):
-    report = _public_requests().filter(case__reference=rid).first()
+    report = _public_requests().filter(reference=rid).first()
     if report is None:
         return fmt311.error(fmt, 404, _("service_request_id inconnu : %(r)s") % {"r": rid})
     return fmt311.respond(fmt, "service_requests", _request_documents(request, [report]))
@@ -338,18 +338,18 @@ def service_request_updates(request, fmt):
     qs = (
         ReportUpdate.objects.filter(created_at__gte=start)
         .exclude(report__state=State.HIDDEN)
-        .select_related("report__case")
-        .only("pk", "state", "description", "created_at", "report__case__reference")
+        .select_related("report")
+        .only("pk", "state", "description", "created_at", "report__reference")
     )
     if end:
         qs = qs.filter(created_at__lte=end)
     if organisation is not None:
-        qs = qs.filter(report__case__organisation=organisation)
+        qs = qs.filter(report__organisation=organisation)
     updates = list(qs.order_by("created_at", "pk")[:MAX_RESULTS])
     payload = [
         {
             "update_id": str(u.pk),
-            "service_request_id": u.report.case.reference,
+            "service_request_id": u.report.reference,
             "status": OPEN311_UPDATE_STATUS.get(u.state, "open"),
             "updated_datetime": fmt311.iso(u.created_at),
             "description": u.description,

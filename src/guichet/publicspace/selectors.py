@@ -158,7 +158,7 @@ def report_get_public(reference: str) -> Report:
     report = (
         public_reports()
         .select_related("case", "duplicate_of__case")
-        .filter(case__reference=reference)
+        .filter(reference=reference)
         .first()
     )
     if report is None:
@@ -174,7 +174,7 @@ def reports_for_agent(*, actor) -> QuerySet[Report]:
 
 
 def report_get_for_agent(*, actor, reference: str) -> Report:
-    report = reports_for_agent(actor=actor).filter(case__reference=reference).first()
+    report = reports_for_agent(actor=actor).filter(reference=reference).first()
     if report is None:
         raise Http404("report")
     return report

@@ -220,6 +220,8 @@ def report_submit(
         public_name = f"{requester.first_name}{initial}".strip()
     report = Report.objects.create(
         case=case,
+        reference=case.reference,
+        organisation=case.organisation,
         category=category,
         latitude=latitude,
         longitude=longitude,
@@ -372,11 +374,20 @@ def _set_state(
     report.state = state
     report.is_open = state in OPEN_STATES
     report.updated_at = now
+    if comment.strip() and state != State.HIDDEN:
+        report.status_notes = comment.strip()
     if state == State.FIXED:
         report.fixed_at = now
         report.questionnaire_sent_at = None
     report.save(
-        update_fields=["state", "is_open", "updated_at", "fixed_at", "questionnaire_sent_at"]
+        update_fields=[
+            "state",
+            "is_open",
+            "updated_at",
+            "fixed_at",
+            "questionnaire_sent_at",
+            "status_notes",
+        ]
     )
     if state != State.HIDDEN:
         ReportUpdate.objects.create(
@@ -422,6 +433,8 @@ def report_reroute(*, actor, report: Report, team: Team, reason: str) -> Report:
     case.organisation = team.organisation
     case.save(update_fields=["organisation", "updated_at"])
     case_set_assignment(case=case, team=team, assignee=None, actor=actor)
+    report.organisation = team.organisation
+    report.save(update_fields=["organisation"])
     CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.ROUTED,
