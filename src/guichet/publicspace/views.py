@@ -224,9 +224,7 @@ def _filter_context(filters) -> dict:
 
 def report_list(request):
     filters, qs = _public_filtered(request)
-    page = Paginator(qs.select_related("case").order_by("-created_at"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(qs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -243,13 +241,13 @@ def report_list(request):
 
 def _feature(report: Report, *, public: bool = True) -> dict:
     props = {
-        "reference": report.case.reference,
+        "reference": report.reference,
         "category": report.category.name,
         "state": report.state,
         "state_label": str(State(report.state).label),
         "commune": report.commune.name if report.commune_id else "",
         "created": report.created_at.date().isoformat(),
-        "url": reverse("publicspace:detail", args=[report.case.reference]),
+        "url": reverse("publicspace:detail", args=[report.reference]),
     }
     if not public:
         props.pop("url")
@@ -266,7 +264,7 @@ def _feature(report: Report, *, public: bool = True) -> dict:
 def report_geojson(request):
     """The public map's points (the filtered reports, most recent first)."""
     _filters, qs = _public_filtered(request)
-    reports = qs.select_related("case").order_by("-created_at")[:MAP_LIMIT]
+    reports = qs.order_by("-created_at")[:MAP_LIMIT]
     return JsonResponse(
         {"type": "FeatureCollection", "features": [_feature(r) for r in reports]},
         content_type="application/geo+json",
@@ -423,7 +421,7 @@ def _export_csv(reports) -> HttpResponse:
     for r in reports.iterator(chunk_size=2000):
         writer.writerow(
             [
-                r.case.reference,
+                r.reference,
                 r.category.name,
                 State(r.state).label,
                 r.commune.name if r.commune_id else "",
