@@ -67,6 +67,7 @@ def _fast_password_hashing(settings):
 def _small_demo(settings):
     """The demo files a few hundred cases; tests need only a few."""
     settings.DEMO_CASES = 12
+    settings.DEMO_REPORTS = 20
 
 
 def pytest_collection_modifyitems(config, items):

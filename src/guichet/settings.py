@@ -5,6 +5,7 @@ run, an in-process task worker, local memory cache. Production sets ``DATABASE_U
 ``SECRET_KEY``, ``REDIS_URL``, ``ALLOWED_HOSTS``... and runs app servers and workers apart.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -271,6 +272,12 @@ CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
+
+# Public-space reports (see docs/publicspace.md)
+# Tile URL template for the maps (empty: maps without background tiles, the forms still work).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© contributeurs OpenStreetMap")
+DEMO_REPORTS = env.int("DEMO_REPORTS", default=2000)
 USE_I18N = True
 USE_TZ = True
 
@@ -278,6 +285,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Leaflet's JS/CSS come from the django-leaflet wheel (its Django app needs GeoDjango/GDAL, so
+# only its static directory is used: ``{% static 'leaflet/leaflet.js' %}``). Never a CDN.
+STATICFILES_DIRS = [
+    Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Serve static files from the apps directly when collectstatic has not run (embedded mode).

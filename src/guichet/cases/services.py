@@ -172,9 +172,9 @@ def attachment_store(
 
 
 def _route(
-    *, definition: ServiceDefinition, commune: Organisation | None
+    *, definition: ServiceDefinition, commune: Organisation | None, subject: str = ""
 ) -> tuple[Organisation, Team]:
-    rule = competence_resolve(subject=definition.key, commune=commune)
+    rule = competence_resolve(subject=subject or definition.key, commune=commune)
     if rule is None:
         raise CaseInputError(
             {"commune": _("Aucune organisation ne traite ce service pour cette commune.")},
@@ -199,14 +199,16 @@ def case_submit(
     partner_key: PartnerApiKey | None = None,
     portal: bool = False,
     draft: CaseDraft | None = None,
+    subject: str = "",
 ) -> Submission:
     """File a case: validate against the service's published version, route it by competence
     rules, give it a reference, record the history and run the initial status's actions.
 
     ``requester`` is the citizen's account; without one, ``contact`` (name, email, phone) is
     required and a tracking code is returned. ``actor`` is who files it (the citizen, an agent
-    on someone's behalf, None for a partner or the mail gateway). Raises CaseInputError (field
-    -> message); nothing is saved then.
+    on someone's behalf, None for a partner or the mail gateway). ``subject`` routes by a finer
+    competence key than the service key (a report's category, ``publicspace.roads.pothole``).
+    Raises CaseInputError (field -> message); nothing is saved then.
     """
     definition.refresh_from_db(fields=["current_version", "is_active"])
     version = definition.current_version
@@ -264,7 +266,7 @@ def case_submit(
             errors.update(manifest.validate(version=version, data=cleaned, location=location))
     if errors:
         raise CaseInputError(errors)
-    organisation, team = _route(definition=definition, commune=commune)
+    organisation, team = _route(definition=definition, commune=commune, subject=subject)
 
     tracking_code = "" if requester is not None else new_tracking_code()
     now = timezone.now()

@@ -6,3 +6,30 @@ class PublicspaceConfig(AppConfig):
     name = "guichet.publicspace"
     label = "publicspace"
     verbose_name = _("Espace public")
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from guichet.core.gdpr import register_gdpr_part
+        from guichet.core.periodic import register_periodic
+        from guichet.notifications.models import Channel
+        from guichet.notifications.topics import Topic, register_topic
+        from guichet.publicspace import gdpr, services
+        from guichet.services.registry import ServiceManifest, register_manifest
+
+        register_manifest(
+            ServiceManifest(
+                app_label="publicspace",
+                key_prefix=services.SERVICE_KEY,
+                validate=services.manifest_validate,
+            )
+        )
+        register_gdpr_part("publicspace", export=gdpr.export, erase=gdpr.erase)
+        both = frozenset({Channel.EMAIL, Channel.PUSH})
+        register_topic(Topic("publicspace.update", _("Suivi de mes signalements"), both))
+        register_topic(
+            Topic("publicspace.alert", _("Nouveaux signalements près de chez moi"), both)
+        )
+        register_periodic("publicspace.questionnaires", every=timedelta(hours=1))(
+            lambda: services.questionnaires_send()
+        )

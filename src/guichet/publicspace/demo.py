@@ -4,8 +4,19 @@ Subjects match the demo competence rules (territory/demo.py): roads, cleanliness
 to metropolis teams; lighting, green spaces, street furniture and graffiti to the commune.
 """
 
-from guichet.publicspace.models import Category
+from django.conf import settings
+
+from guichet.accounts.models import User
+from guichet.cases.models import PartnerApiKey
+from guichet.cases.services import api_key_hash
+from guichet.publicspace.models import Category, Report
 from guichet.publicspace.questions import validate_question_definitions
+from guichet.publicspace.services import definition_document
+from guichet.services.models import ServiceDefinition
+from guichet.services.services import service_availability_set, service_export, service_import
+from guichet.territory.selectors import communes, metropolis
+
+DEMO_OPEN311_KEY = "demo-open311-key"
 
 WHERE = {
     "code": "emplacement",
@@ -121,4 +132,44 @@ def seed(log) -> list[str]:
         for child_order, child in enumerate(children):
             _upsert(*child, parent, child_order)
     log(f"espace public : {Category.objects.count()} catégories de signalement")
-    return []
+    definition = _seed_definition()
+    _seed_partner_key()
+    wanted = getattr(settings, "DEMO_REPORTS", 2000)
+    have = Report.objects.count()
+    if have < wanted:
+        from guichet.publicspace.bench import seed_reports
+
+        seed_reports(wanted - have, definition=definition)
+    log(f"espace public : {Report.objects.count()} signalements")
+    return [f"Open311 : clé d'API de démonstration « {DEMO_OPEN311_KEY} » (/open311/v2/)"]
+
+
+def _seed_definition() -> ServiceDefinition:
+    """The ``publicspace`` service (reports are its cases), offered in every commune."""
+    admin = User.objects.get(email="admin@example.org")
+    document = definition_document()
+    definition = ServiceDefinition.objects.filter(key=document["key"]).first()
+    current = definition.current_version if definition else None
+    if current is None or service_export(version=current) != document:
+        version = service_import(
+            actor=admin, organisation=metropolis(), document=document, publish=True
+        )
+        definition = version.definition
+    definition.refresh_from_db()
+    service_availability_set(actor=admin, definition=definition, communes=list(communes()))
+    return definition
+
+
+def _seed_partner_key() -> None:
+    """A partner application holding the Open311 key ``demo-open311-key`` (a key without a dot
+    is read as its first 12 characters for the prefix, the rest for the secret)."""
+    prefix, secret = DEMO_OPEN311_KEY[:12], DEMO_OPEN311_KEY[12:]
+    PartnerApiKey.objects.update_or_create(
+        prefix=prefix,
+        defaults={
+            "organisation": metropolis(),
+            "name": "Application partenaire de démonstration (Open311)",
+            "key_hash": api_key_hash(secret),
+            "is_active": True,
+        },
+    )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,3 +53,206 @@ class Category(TimeStampedModel):
     def is_reportable(self) -> bool:
         """Leaves that are not guidance-only take reports."""
         return self.is_active and not self.guidance_only
+
+
+class State(models.TextChoices):
+    """States of a report; the keys are the workflow statuses of the ``publicspace`` service."""
+
+    OPEN = "open", _("Nouveau")
+    ACKNOWLEDGED = "acknowledged", _("Pris en compte")
+    IN_PROGRESS = "in_progress", _("En cours de traitement")
+    PLANNED = "planned", _("Intervention programmée")
+    FIXED = "fixed", _("Résolu")
+    NOT_COMPETENT = "not_competent", _("Hors de notre compétence")
+    DUPLICATE = "duplicate", _("Doublon")
+    NO_ACTION = "no_action", _("Classé sans suite")
+    HIDDEN = "hidden", _("Masqué")
+
+
+OPEN_STATES = {State.OPEN, State.ACKNOWLEDGED, State.IN_PROGRESS, State.PLANNED}
+
+
+class Report(models.Model):
+    """A report on public space: the public face of a ``cases.Case`` of the ``publicspace``
+    service (the case holds the requester, the original text, files and history)."""
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("demande"), on_delete=models.CASCADE, related_name="report"
+    )
+    # copies of the case's reference (immutable) and organisation in charge (kept in step by
+    # report_reroute): public lists, Open311 and tenancy read them without joining the cases
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    organisation = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("organisation en charge"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("catégorie"), on_delete=models.PROTECT, related_name="reports"
+    )
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    address = models.CharField(_("adresse"), max_length=300, blank=True)
+    commune = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_located",
+    )
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.OPEN)
+    is_open = models.BooleanField(_("ouvert"), default=True)
+    public_description = models.TextField(_("texte public (modéré)"), blank=True)
+    status_notes = models.TextField(_("dernier message public"), blank=True)
+    answers = models.JSONField(_("réponses aux questions"), default=dict, blank=True)
+    show_name = models.BooleanField(_("nom affiché au public"), default=False)
+    public_name = models.CharField(_("nom public"), max_length=100, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("doublon de"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    created_at = models.DateTimeField(_("créé le"))
+    updated_at = models.DateTimeField(_("mis à jour le"))
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    questionnaire_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["-created_at"]
+        indexes = [
+            # nearby open reports of a category: bounding box on latitude then longitude
+            models.Index(
+                fields=["category", "is_open", "latitude", "longitude"], name="report_near_idx"
+            ),
+            models.Index(fields=["created_at"], name="report_created_idx"),
+            models.Index(fields=["organisation", "created_at"], name="report_org_idx"),
+            models.Index(fields=["updated_at"], name="report_updated_idx"),
+            models.Index(fields=["commune", "created_at"], name="report_commune_idx"),
+            models.Index(fields=["state", "created_at"], name="report_state_idx"),
+            models.Index(fields=["latitude", "longitude"], name="report_latlon_idx"),
+            models.Index(
+                fields=["fixed_at"],
+                name="report_questionnaire_idx",
+                condition=models.Q(questionnaire_sent_at__isnull=True, state="fixed"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.case.reference if self.case_id else "—"
+
+    @property
+    def is_public(self) -> bool:
+        return self.state != State.HIDDEN
+
+
+def photo_thumbnail_path(instance: "ReportPhoto", filename: str) -> str:
+    return f"publicspace/thumbs/{instance.report_id}/{filename}"
+
+
+class ReportPhoto(models.Model):
+    """A photo of a report: the cleaned image is a case attachment (kept for agents even when
+    hidden from the public) with a small thumbnail for lists and maps."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    attachment = models.OneToOneField(
+        "cases.CaseAttachment", on_delete=models.CASCADE, related_name="report_photo"
+    )
+    thumbnail = models.FileField(upload_to=photo_thumbnail_path, max_length=200)
+    hidden = models.BooleanField(_("masquée au public"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("photo de signalement")
+        verbose_name_plural = _("photos de signalement")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} #{self.order}"
+
+
+class ReportSubscription(models.Model):
+    """Someone following a report ("this is my problem too"): notified of its updates."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("abonnement à un signalement")
+        verbose_name_plural = _("abonnements à un signalement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "user"],
+                name="report_subscription_user_unique",
+                condition=models.Q(user__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["report", "email"],
+                name="report_subscription_email_unique",
+                condition=models.Q(user__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} ← {self.user or self.email}"
+
+
+class ReportUpdate(models.Model):
+    """A public update of a report (state change with its public comment): the public
+    timeline and Open311's ``servicerequestupdates``."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
+    state = models.CharField(max_length=20, choices=State.choices)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.state}"
+
+
+class Alert(models.Model):
+    """A subscription to new reports in a circle around a point or in a commune."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_alerts"
+    )
+    commune = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_alerts",
+    )
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("rayon (m)"), null=True, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("alerte signalements")
+        verbose_name_plural = _("alertes signalements")
+        indexes = [models.Index(fields=["commune"], name="alert_commune_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.commune or f'{self.radius_m} m'}"

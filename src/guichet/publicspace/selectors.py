@@ -1,10 +1,18 @@
 """Reads of the public-space service: categories, Open311 services."""
 
-from django.db.models import QuerySet
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
-from guichet.publicspace.models import Category
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from guichet.publicspace.models import Category, Report, ReportPhoto, State
+from guichet.territory.geometry import distance_m
 from guichet.territory.models import CompetenceRule, Organisation
-from guichet.territory.selectors import subject_prefixes
+from guichet.territory.selectors import organisation_ids_of, subject_prefixes
 
 
 def categories_tree() -> list[tuple[Category, list[Category]]]:
@@ -41,3 +49,164 @@ def categories_handled_by(organisation: Organisation, categories) -> list[Catego
         CompetenceRule.objects.filter(organisation=organisation).values_list("subject", flat=True)
     )
     return [c for c in categories if subjects & set(subject_prefixes(c.subject))]
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+NEARBY_RADIUS_M = 250
+NEARBY_LIMIT = 5
+METRES_PER_DEGREE = 111_320.0
+
+
+def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) around a point: the indexed prefilter before the
+    haversine distance (no spatial extension, ADR 0002)."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def reports_nearby(
+    *,
+    category: Category,
+    lat: float,
+    lon: float,
+    radius_m: float = NEARBY_RADIUS_M,
+    limit: int = NEARBY_LIMIT,
+) -> list[tuple[Report, float]]:
+    """Open reports of ``category`` within ``radius_m`` of the point, nearest then newest,
+    with their distance in metres: the candidates shown before filing a duplicate."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+    rows = list(
+        Report.objects.filter(
+            category=category,
+            is_open=True,
+            latitude__range=(min_lat, max_lat),
+            longitude__range=(min_lon, max_lon),
+        )
+        .values_list("pk", "latitude", "longitude", "created_at")
+        .order_by()[:2000]
+    )
+    scored = []
+    for pk, rlat, rlon, created in rows:
+        d = distance_m(lat, lon, rlat, rlon)
+        if d <= radius_m:
+            scored.append((round(d / 10), -created.timestamp(), pk, d))
+    scored.sort()
+    chosen = scored[:limit]
+    reports = (
+        Report.objects.select_related("case", "category")
+        .prefetch_related(Prefetch("photos", queryset=ReportPhoto.objects.filter(hidden=False)))
+        .in_bulk([pk for *_r, pk, _d in chosen])
+    )
+    return [(reports[pk], d) for *_r, pk, d in chosen if pk in reports]
+
+
+def public_reports() -> QuerySet[Report]:
+    """What anyone may see: every report except hidden ones."""
+    return Report.objects.exclude(state=State.HIDDEN).select_related("category", "commune")
+
+
+@dataclass
+class ReportFilters:
+    category: str = ""
+    state: str = ""
+    commune: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def from_query(cls, query) -> "ReportFilters":
+        def day(key: str) -> date | None:
+            try:
+                return date.fromisoformat(query.get(key, "").strip())
+            except ValueError:
+                return None
+
+        return cls(
+            category=query.get("categorie", "").strip(),
+            state=query.get("etat", "").strip(),
+            commune=query.get("commune", "").strip(),
+            since=day("du"),
+            until=day("au"),
+        )
+
+    def apply(self, qs: QuerySet[Report]) -> QuerySet[Report]:
+        if self.category:
+            qs = qs.filter(
+                Q(category__code=self.category) | Q(category__parent__code=self.category)
+            )
+        if self.state == "ouverts":
+            qs = qs.filter(is_open=True)
+        elif self.state == "clos":
+            qs = qs.filter(is_open=False)
+        elif self.state in State.values:
+            qs = qs.filter(state=self.state)
+        if self.commune:
+            qs = qs.filter(commune__slug=self.commune)
+        tz = timezone.get_current_timezone()
+        if self.since:
+            qs = qs.filter(created_at__gte=datetime.combine(self.since, time.min, tzinfo=tz))
+        if self.until:
+            qs = qs.filter(created_at__lt=datetime.combine(self.until, time.max, tzinfo=tz))
+        return qs
+
+
+def report_get_public(reference: str) -> Report:
+    report = (
+        public_reports()
+        .select_related("case", "duplicate_of__case")
+        .filter(reference=reference)
+        .first()
+    )
+    if report is None:
+        raise Http404("report")
+    return report
+
+
+def reports_for_agent(*, actor) -> QuerySet[Report]:
+    """Reports the agent's organisations are in charge of (tenancy)."""
+    return Report.objects.filter(
+        case__organisation_id__in=organisation_ids_of(actor)
+    ).select_related("case", "category", "commune", "case__team")
+
+
+def report_get_for_agent(*, actor, reference: str) -> Report:
+    report = reports_for_agent(actor=actor).filter(reference=reference).first()
+    if report is None:
+        raise Http404("report")
+    return report
+
+
+def reports_dashboard(qs: QuerySet[Report]) -> dict[str, list]:
+    """Counts by category, state, commune and month of the given reports."""
+    by_month = (
+        qs.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    labels = dict(State.choices)
+    return {
+        "category": list(
+            qs.values("category__name").annotate(n=Count("pk")).order_by("-n", "category__name")
+        ),
+        "state": [
+            {"state": labels.get(r["state"], r["state"]), "n": r["n"]}
+            for r in qs.values("state").annotate(n=Count("pk")).order_by("-n")
+        ],
+        "commune": list(
+            qs.values("commune__name").annotate(n=Count("pk")).order_by("-n", "commune__name")
+        ),
+        "month": list(by_month),
+    }
+
+
+def report_for_citizen(*, user, reference: str) -> Report | None:
+    return (
+        Report.objects.filter(case__reference=reference, case__requester=user)
+        .select_related("case", "category")
+        .first()
+    )

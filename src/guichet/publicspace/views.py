@@ -1,0 +1,554 @@
+"""Pages of reports on public space: the citizen flow (category, location, photos and text),
+the public map and list, following a report, alerts, the questionnaire, and the agents' list,
+report page, dashboard and exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guichet.cases.models import Channel
+from guichet.cases.permissions import agent_can_access
+from guichet.cases.services import CaseInputError
+from guichet.publicspace import selectors, services
+from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
+from guichet.territory.models import Organisation, Team
+from guichet.territory.selectors import communes, is_agent
+
+PAGE_SIZE = 50
+MAP_LIMIT = 2000
+
+
+def map_context() -> dict:
+    return {
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(str(value).replace(",", "."))
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _category_or_404(code: str) -> Category:
+    category = selectors.category_by_code(code)
+    if category is None:
+        raise Http404("category")
+    return category
+
+
+# --------------------------------------------------------------------------------------------
+# Citizen flow
+# --------------------------------------------------------------------------------------------
+
+
+def report_start(request):
+    """Step 1: choose the category (guidance-only ones show their guidance)."""
+    return render(request, "publicspace/start.html", {"tree": selectors.categories_tree()})
+
+
+def _nearby(category: Category, lat: float | None, lon: float | None) -> list | None:
+    if lat is None or lon is None:
+        return None
+    return [
+        {"report": r, "distance": round(d)}
+        for r, d in selectors.reports_nearby(category=category, lat=lat, lon=lon)
+    ]
+
+
+def report_nearby(request, code):
+    """The nearby open reports of a category, as an HTML fragment (map page, benchmarks)."""
+    category = _category_or_404(code)
+    lat, lon = _float(request.GET.get("lat")), _float(request.GET.get("lon"))
+    return render(
+        request,
+        "publicspace/_nearby.html",
+        {"category": category, "nearby": _nearby(category, lat, lon)},
+    )
+
+
+def report_create(request, code):
+    """Steps 2 to 4 on one page: location (map, phone position, coordinates, address), the
+    open reports nearby, then photos, text and the category's questions."""
+    category = _category_or_404(code)
+    if category.children.filter(is_active=True).exists():
+        return redirect("publicspace:start")
+    values = {"lat": request.GET.get("lat", ""), "lon": request.GET.get("lon", "")}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and not category.guidance_only:
+        values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        answers = {
+            q["code"]: (
+                request.POST.getlist(f"q_{q['code']}")
+                if q["datatype"] == "multivaluelist"
+                else request.POST.get(f"q_{q['code']}", "")
+            )
+            for q in category.questions
+        }
+        photos = request.FILES.getlist("photos")
+        lat, lon = _float(values.get("lat")), _float(values.get("lon"))
+        if (lat is None or lon is None) and photos:
+            proposed = _gps_of(photos)
+            if proposed is not None:
+                values["lat"], values["lon"] = str(proposed[0]), str(proposed[1])
+                errors["location"] = _(
+                    "Nous avons repris la position enregistrée dans votre photo : vérifiez-la, "
+                    "joignez de nouveau vos photos puis envoyez."
+                )
+        user = request.user if request.user.is_authenticated else None
+        if not errors:
+            try:
+                submission = services.report_submit(
+                    actor=user,
+                    requester=user,
+                    contact=None
+                    if user
+                    else {"name": values.get("name", ""), "email": values.get("email", "")},
+                    category_code=category.code,
+                    latitude=lat,
+                    longitude=lon,
+                    address=values.get("address", ""),
+                    description=values.get("description", ""),
+                    answers=answers,
+                    photos=photos,
+                    show_name=bool(values.get("show_name")),
+                    channel=Channel.WEB,
+                )
+            except CaseInputError as exc:
+                errors = {
+                    ("email" if k == "contact_email" else k): v for k, v in exc.errors.items()
+                }
+            else:
+                case = submission.case
+                messages.success(
+                    request,
+                    _("Merci, votre signalement %(ref)s est enregistré.") % {"ref": case.reference},
+                )
+                if submission.tracking_code:
+                    messages.info(
+                        request,
+                        _("Votre code de suivi : %(code)s (envoyé aussi par e-mail).")
+                        % {"code": submission.tracking_code},
+                    )
+                return redirect("publicspace:detail", reference=case.reference)
+    lat, lon = _float(values.get("lat")), _float(values.get("lon"))
+    questions = [
+        {
+            **q,
+            "value": values.get(f"q_{q['code']}", ""),
+            "error": errors.get(f"q_{q['code']}", ""),
+        }
+        for q in category.questions
+    ]
+    return render(
+        request,
+        "publicspace/create.html",
+        {
+            "category": category,
+            "values": values,
+            "errors": errors,
+            "questions": questions,
+            "nearby": _nearby(category, lat, lon),
+            "max_photos": services.MAX_PHOTOS,
+            "max_mb": settings.CASES_MAX_UPLOAD_MB,
+            **map_context(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _gps_of(photos) -> tuple[float, float] | None:
+    for upload in photos:
+        if upload.size and upload.size <= settings.CASES_MAX_UPLOAD_MB * 1024 * 1024:
+            upload.seek(0)
+            found = services.photo_gps(upload.read())
+            upload.seek(0)
+            if found is not None:
+                return found
+    return None
+
+
+@require_POST
+def report_follow(request, reference):
+    """ "This is my problem too": follow the report instead of filing a new one."""
+    report = selectors.report_get_public(reference)
+    try:
+        services.report_subscribe(
+            report=report,
+            user=request.user if request.user.is_authenticated else None,
+            email=request.POST.get("email", ""),
+        )
+    except CaseInputError as exc:
+        messages.error(request, next(iter(exc.errors.values())))
+    else:
+        messages.success(
+            request, _("C'est noté : vous serez informé(e) de l'avancement de ce signalement.")
+        )
+    return redirect("publicspace:detail", reference=report.case.reference)
+
+
+# --------------------------------------------------------------------------------------------
+# Public map and list
+# --------------------------------------------------------------------------------------------
+
+
+def _public_filtered(request) -> tuple[selectors.ReportFilters, object]:
+    filters = selectors.ReportFilters.from_query(request.GET)
+    return filters, filters.apply(selectors.public_reports())
+
+
+def _filter_context(filters) -> dict:
+    return {
+        "filters": filters,
+        "categories": selectors.categories_tree(),
+        "states": [(s.value, s.label) for s in State if s != State.HIDDEN],
+        "communes": list(communes()),
+    }
+
+
+def report_list(request):
+    filters, qs = _public_filtered(request)
+    page = Paginator(qs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "publicspace/list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            **_filter_context(filters),
+            **map_context(),
+        },
+    )
+
+
+def _feature(report: Report, *, public: bool = True) -> dict:
+    props = {
+        "reference": report.reference,
+        "category": report.category.name,
+        "state": report.state,
+        "state_label": str(State(report.state).label),
+        "commune": report.commune.name if report.commune_id else "",
+        "created": report.created_at.date().isoformat(),
+        "url": reverse("publicspace:detail", args=[report.reference]),
+    }
+    if not public:
+        props.pop("url")
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(report.longitude, 6), round(report.latitude, 6)],
+        },
+        "properties": props,
+    }
+
+
+def report_geojson(request):
+    """The public map's points (the filtered reports, most recent first)."""
+    _filters, qs = _public_filtered(request)
+    reports = qs.order_by("-created_at")[:MAP_LIMIT]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": [_feature(r) for r in reports]},
+        content_type="application/geo+json",
+    )
+
+
+def report_detail(request, reference):
+    report = selectors.report_get_public(reference)
+    return render(
+        request,
+        "publicspace/detail.html",
+        {
+            "report": report,
+            "photos": report.photos.filter(hidden=False),
+            "updates": report.updates.all(),
+            "state_label": State(report.state).label,
+            "following": request.user.is_authenticated
+            and report.subscriptions.filter(user=request.user).exists(),
+            "is_reporter": request.user.is_authenticated
+            and report.case.requester_id == request.user.pk,
+            **map_context(),
+        },
+    )
+
+
+def photo(request, pk, size):
+    """A report's photo: public unless hidden; agents in charge see hidden ones too."""
+    if size not in ("thumb", "full"):
+        raise Http404("size")
+    item = ReportPhoto.objects.select_related("report__case", "attachment").filter(pk=pk).first()
+    if item is None:
+        raise Http404("photo")
+    public = not item.hidden and item.report.state != State.HIDDEN
+    if not public and not agent_can_access(request.user, item.report.case):
+        raise Http404("photo")
+    field = item.thumbnail if size == "thumb" else item.attachment.file
+    content_type = "image/jpeg" if size == "thumb" else item.attachment.content_type
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# Questionnaire and alerts
+# --------------------------------------------------------------------------------------------
+
+
+def questionnaire(request, token):
+    report = services.questionnaire_report(token)
+    if report is None:
+        return render(request, "publicspace/questionnaire.html", {"expired": True}, status=404)
+    if request.method == "POST":
+        answer = request.POST.get("fixed")
+        if answer in ("yes", "no"):
+            services.questionnaire_answer(
+                report=report, fixed=answer == "yes", comment=request.POST.get("comment", "")
+            )
+            if answer == "yes":
+                messages.success(request, _("Merci pour votre réponse."))
+            else:
+                messages.success(request, _("Merci : le signalement est rouvert."))
+            return redirect("publicspace:detail", reference=report.case.reference)
+        return render(
+            request,
+            "publicspace/questionnaire.html",
+            {"report": report, "error": _("Choisissez une réponse.")},
+            status=400,
+        )
+    return render(request, "publicspace/questionnaire.html", {"report": report})
+
+
+@login_required
+def alerts(request):
+    errors: dict[str, str] = {}
+    values: dict = {}
+    if request.method == "POST":
+        values = request.POST
+        if request.POST.get("delete"):
+            alert = Alert.objects.filter(pk=request.POST.get("delete"), user=request.user).first()
+            if alert is None:
+                raise Http404("alert")
+            services.alert_delete(actor=request.user, alert=alert)
+            messages.success(request, _("Alerte supprimée."))
+            return redirect("publicspace:alerts")
+        commune = None
+        if request.POST.get("kind") == "commune":
+            commune = Organisation.objects.filter(
+                kind=Organisation.Kind.COMMUNE, slug=request.POST.get("commune", "")
+            ).first()
+            if commune is None:
+                errors["commune"] = _("Choisissez une commune.")
+        radius = _float(request.POST.get("radius_m"))
+        if not errors:
+            try:
+                services.alert_create(
+                    actor=request.user,
+                    commune=commune,
+                    latitude=_float(request.POST.get("lat")),
+                    longitude=_float(request.POST.get("lon")),
+                    radius_m=int(radius) if radius else None,
+                    category=Category.objects.filter(code=request.POST.get("category", "")).first(),
+                )
+            except CaseInputError as exc:
+                errors = dict(exc.errors)
+            else:
+                messages.success(request, _("Alerte créée."))
+                return redirect("publicspace:alerts")
+    return render(
+        request,
+        "publicspace/alerts.html",
+        {
+            "alerts": Alert.objects.filter(user=request.user).select_related("commune", "category"),
+            "communes": list(communes()),
+            "categories": selectors.categories_tree(),
+            "errors": errors,
+            "values": values,
+            **map_context(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Agents
+# --------------------------------------------------------------------------------------------
+
+
+def _require_agent(request) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not is_agent(request.user):
+        raise PermissionDenied(_("Réservé aux agents."))
+
+
+CSV_COLUMNS = [
+    "reference",
+    "categorie",
+    "etat",
+    "commune",
+    "latitude",
+    "longitude",
+    "cree_le",
+    "mis_a_jour_le",
+    "description_publique",
+]
+
+
+def _export_csv(reports) -> HttpResponse:
+    """Open-data export: no personal data (moderated text, rounded position)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="signalements.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for r in reports.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                r.reference,
+                r.category.name,
+                State(r.state).label,
+                r.commune.name if r.commune_id else "",
+                round(r.latitude, 5),
+                round(r.longitude, 5),
+                r.created_at.isoformat(timespec="seconds"),
+                r.updated_at.isoformat(timespec="seconds"),
+                r.public_description if r.state != State.HIDDEN else "",
+            ]
+        )
+    return response
+
+
+def _export_geojson(reports) -> HttpResponse:
+    features = [_feature(r, public=False) for r in reports.iterator(chunk_size=2000)]
+    response = HttpResponse(
+        json.dumps({"type": "FeatureCollection", "features": features}),
+        content_type="application/geo+json",
+    )
+    response["Content-Disposition"] = 'attachment; filename="signalements.geojson"'
+    return response
+
+
+def agent_list(request):
+    _require_agent(request)
+    filters = selectors.ReportFilters.from_query(request.GET)
+    qs = filters.apply(selectors.reports_for_agent(actor=request.user)).order_by("-created_at")
+    fmt = request.GET.get("format")
+    if fmt == "csv":
+        return _export_csv(qs)
+    if fmt == "geojson":
+        return _export_geojson(qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "publicspace/agent_list.html",
+        {"page": page, "query": query.urlencode(), **_filter_context(filters)},
+    )
+
+
+def agent_dashboard(request):
+    _require_agent(request)
+    filters = selectors.ReportFilters.from_query(request.GET)
+    qs = filters.apply(selectors.reports_for_agent(actor=request.user))
+    query = request.GET.copy()
+    return render(
+        request,
+        "publicspace/agent_dashboard.html",
+        {
+            "counts": selectors.reports_dashboard(qs),
+            "total": qs.count(),
+            "query": query.urlencode(),
+            **_filter_context(filters),
+        },
+    )
+
+
+def agent_report(request, reference):
+    _require_agent(request)
+    report = selectors.report_get_for_agent(actor=request.user, reference=reference)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "state":
+                services.report_state_set(
+                    actor=request.user,
+                    report=report,
+                    state=request.POST.get("state", ""),
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("État mis à jour ; les abonnés sont prévenus."))
+            elif action == "reroute":
+                team = Team.objects.filter(pk=_float(request.POST.get("team")) or 0).first()
+                if team is None:
+                    raise CaseInputError({"team": _("Choisissez une équipe.")})
+                services.report_reroute(
+                    actor=request.user, report=report, team=team, reason=request.POST.get("reason")
+                )
+                messages.success(request, _("Signalement réorienté."))
+                return redirect("publicspace:agent_list")
+            elif action == "duplicate":
+                ref = request.POST.get("original", "").strip()
+                original = Report.objects.filter(case__reference=ref).first()
+                if original is None:
+                    raise CaseInputError({"original": _("Référence inconnue.")})
+                services.report_mark_duplicate(
+                    actor=request.user,
+                    report=report,
+                    original=original,
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("Marqué comme doublon."))
+            elif action == "moderate":
+                services.report_moderate(
+                    actor=request.user,
+                    report=report,
+                    public_description=request.POST.get("public_description", ""),
+                    hidden_photo_ids=[
+                        int(p) for p in request.POST.getlist("hidden") if p.isdigit()
+                    ],
+                )
+                messages.success(request, _("Modération enregistrée."))
+            else:
+                raise CaseInputError({"__all__": _("Action inconnue.")})
+        except CaseInputError as exc:
+            errors = {f"{action}_{k}": v for k, v in exc.errors.items()}
+        else:
+            return redirect("publicspace:agent_report", reference=report.case.reference)
+        report = selectors.report_get_for_agent(actor=request.user, reference=reference)
+    return render(
+        request,
+        "publicspace/agent_report.html",
+        {
+            "report": report,
+            "case": report.case,
+            "photos": report.photos.all(),
+            "states": [(s.value, s.label) for s in State if s != State.DUPLICATE],
+            "state_label": State(report.state).label,
+            "teams": Team.objects.select_related("organisation").order_by(
+                "organisation__name", "name"
+            ),
+            "history": report.case.events.order_by("created_at"),
+            "errors": errors,
+            "values": request.POST if errors else {},
+        },
+        status=400 if errors else 200,
+    )

@@ -1,0 +1,239 @@
+"""Filing reports: routing by category x commune, photos, bad input, duplicates, states,
+notifications, re-routing, moderation, alerts, the questionnaire."""
+
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+from PIL import Image
+
+from guichet.cases.models import CaseAttachment, CaseEvent
+from guichet.cases.services import CaseInputError
+from guichet.notifications.models import Notification
+from guichet.publicspace import services
+from guichet.publicspace.models import Report, ReportSubscription, ReportUpdate, State
+from guichet.publicspace.selectors import reports_for_agent, reports_nearby
+from tests.publicspace.conftest import OULLINS, jpeg_bytes
+
+
+def file_pothole(user, photos=(), at=OULLINS, **kwargs):
+    return services.report_submit(
+        actor=user,
+        requester=user,
+        category_code=kwargs.pop("category", "nid-de-poule"),
+        latitude=at[0],
+        longitude=at[1],
+        description=kwargs.pop("description", "Gros trou devant la boulangerie"),
+        answers=kwargs.pop("answers", {"emplacement": "chaussee"}),
+        photos=list(photos),
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    "category,answers,org,team",
+    [
+        ("nid-de-poule", {"emplacement": "chaussee"}, "metropole", "voirie"),
+        ("corbeille-pleine", {}, "metropole", "proprete"),
+        ("depot-sauvage", {"volume": "sac"}, "metropole", "proprete"),
+        ("lampadaire-eteint", {}, "oullins", "services-techniques"),
+        ("branche-tombee", {}, "oullins", "services-techniques"),
+        ("graffiti", {"injurieux": "non"}, "oullins", "services-techniques"),
+    ],
+)
+def test_reports_are_routed_by_category_and_commune(demo, users, category, answers, org, team):
+    case = file_pothole(users["camille.martin"], category=category, answers=answers).case
+    metro_slug = next(s for s, o in demo.items() if o.kind == "metropolis")
+    expected_org = metro_slug if org == "metropole" else org
+    assert case.organisation.slug == expected_org
+    assert case.team.slug == team
+    assert case.commune.slug == "oullins"
+    report = case.report
+    assert report.category.code == category and report.state == State.OPEN
+    assert case.events.filter(kind=CaseEvent.Kind.ROUTED).count() == 1
+
+
+def test_photo_is_reencoded_without_metadata_with_a_thumbnail(demo, users):
+    content = jpeg_bytes(size=(1200, 900), gps=OULLINS)
+    assert services.photo_gps(content) == pytest.approx(OULLINS, abs=1e-4)
+    case = file_pothole(users["camille.martin"], photos=[("p.jpg", content)]).case
+    photo = case.report.photos.get()
+    with photo.attachment.file.open("rb") as fh:
+        stored = fh.read()
+    assert services.photo_gps(stored) is None
+    with Image.open(photo.attachment.file.path) as image:
+        assert not image.getexif()
+    with Image.open(photo.thumbnail.path) as thumb:
+        assert max(thumb.size) <= 320
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"at": (48.8566, 2.3522)}, "location"),  # Paris: outside the territory
+        ({"photos": [("x.jpg", b"not an image at all")]}, "photos"),
+        ({"photos": [("big.jpg", b"\xff\xd8\xff" + b"0" * (30 * 1024 * 1024))]}, "photos"),
+        ({"category": "inconnue"}, "category"),
+        ({"category": "danger"}, "category"),  # guidance only: call 112
+        ({"answers": {}}, "q_emplacement"),
+        ({"photos": [("p.jpg", jpeg_bytes())] * 6}, "photos"),
+        ({"description": "x" * 4001}, "description"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_saved(demo, users, kwargs, field):
+    before = (Report.objects.count(), CaseAttachment.objects.count())
+    with pytest.raises(CaseInputError) as exc:
+        file_pothole(users["camille.martin"], **kwargs)
+    assert field in exc.value.errors
+    assert exc.value.errors[field]
+    assert (Report.objects.count(), CaseAttachment.objects.count()) == before
+
+
+def test_nearby_open_reports_of_the_category_nearest_then_newest(demo, users):
+    Report.objects.all().delete()
+    camille = users["camille.martin"]
+    lat, lon = OULLINS
+    near = file_pothole(camille, at=(lat + 0.0005, lon)).case.report  # ~55 m
+    nearer = file_pothole(camille, at=(lat + 0.0001, lon)).case.report  # ~11 m
+    file_pothole(camille, at=(lat + 0.004, lon))  # ~445 m: too far
+    file_pothole(camille, category="corbeille-pleine", answers={}, at=(lat, lon))  # other cat
+    closed = file_pothole(camille, at=(lat, lon + 0.0001)).case.report
+    Report.objects.filter(pk=closed.pk).update(is_open=False, state=State.FIXED)
+    found = reports_nearby(category=near.category, lat=lat, lon=lon)
+    assert [r.pk for r, _d in found] == [nearer.pk, near.pk]
+    assert 40 < found[1][1] < 70
+    for _i in range(6):
+        file_pothole(camille, at=(lat + 0.0002, lon))
+    assert len(reports_nearby(category=near.category, lat=lat, lon=lon)) == 5
+
+
+def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, users):
+    camille, lucas = users["camille.martin"], users["lucas.bernard"]
+    report = file_pothole(camille).case.report
+    services.report_subscribe(report=report, user=lucas)
+    services.report_subscribe(report=report, email="voisin@example.org")
+    agent = users["agent.voirie"]
+    services.report_state_set(actor=agent, report=report, state=State.FIXED, comment="Rebouché.")
+    report.refresh_from_db()
+    assert report.state == State.FIXED and not report.is_open and report.fixed_at
+    assert report.case.status == "fixed" and report.case.is_closed
+    notes = Notification.objects.filter(topic="publicspace.update")
+    assert {n.recipient_id for n in notes if n.recipient_id} == {camille.pk, lucas.pk}
+    assert [n.contact["email"] for n in notes if not n.recipient_id] == ["voisin@example.org"]
+    assert "Rebouché." in notes.first().body_text
+    assert report.updates.last().description == "Rebouché."
+
+
+def test_agent_of_another_organisation_cannot_touch_a_report(demo, users):
+    report = file_pothole(users["camille.martin"]).case.report
+    stranger = users["agent.lyon"]
+    for call in (
+        lambda: services.report_state_set(actor=stranger, report=report, state=State.FIXED),
+        lambda: services.report_moderate(
+            actor=stranger, report=report, public_description="", hidden_photo_ids=[]
+        ),
+    ):
+        with pytest.raises(Http404):
+            call()
+    report.refresh_from_db()
+    assert report.state == State.OPEN and report.public_description
+    assert not reports_for_agent(actor=stranger).filter(pk=report.pk).exists()
+    assert reports_for_agent(actor=users["agent.voirie"]).filter(pk=report.pk).exists()
+
+
+def test_reroute_with_a_reason_is_kept_in_history(demo, users):
+    report = file_pothole(users["camille.martin"]).case.report
+    oullins_team = demo["oullins"].teams.get(slug="services-techniques")
+    with pytest.raises(CaseInputError):
+        services.report_reroute(
+            actor=users["agent.voirie"], report=report, team=oullins_team, reason=""
+        )
+    services.report_reroute(
+        actor=users["agent.voirie"], report=report, team=oullins_team, reason="Voie communale"
+    )
+    report.case.refresh_from_db()
+    assert report.case.team == oullins_team and report.case.organisation == demo["oullins"]
+    event = report.case.events.filter(kind=CaseEvent.Kind.ROUTED).last()
+    assert event.data["reason"] == "Voie communale"
+    assert reports_for_agent(actor=users["agent.oullins"]).filter(pk=report.pk).exists()
+    assert not reports_for_agent(actor=users["agent.voirie"]).filter(pk=report.pk).exists()
+
+
+def test_duplicate_moves_reporter_and_subscribers_to_the_survivor(demo, users):
+    camille, lucas = users["camille.martin"], users["lucas.bernard"]
+    original = file_pothole(camille).case.report
+    dup = file_pothole(lucas).case.report
+    services.report_subscribe(report=dup, email="voisin@example.org")
+    services.report_mark_duplicate(actor=users["agent.voirie"], report=dup, original=original)
+    dup.refresh_from_db()
+    assert dup.state == State.DUPLICATE and dup.duplicate_of == original
+    followers = ReportSubscription.objects.filter(report=original)
+    assert {s.user_id for s in followers if s.user_id} == {lucas.pk}
+    assert {s.email for s in followers if not s.user_id} == {"voisin@example.org"}
+
+
+def test_moderation_keeps_the_original_for_agents(demo, users):
+    report = file_pothole(users["camille.martin"], photos=[("p.jpg", jpeg_bytes())]).case.report
+    photo = report.photos.get()
+    services.report_moderate(
+        actor=users["agent.voirie"],
+        report=report,
+        public_description="Trou dans la chaussée",
+        hidden_photo_ids=[photo.pk],
+    )
+    report.refresh_from_db()
+    photo.refresh_from_db()
+    assert report.public_description == "Trou dans la chaussée"
+    assert report.case.data["description"] == "Gros trou devant la boulangerie"
+    assert photo.hidden and photo.attachment.file
+
+
+def test_questionnaire_after_four_weeks_can_reopen(demo, users):
+    camille = users["camille.martin"]
+    report = file_pothole(camille).case.report
+    services.report_state_set(actor=users["agent.voirie"], report=report, state=State.FIXED)
+    assert services.questionnaires_send() == 0
+    report.refresh_from_db()
+    later = report.fixed_at + timedelta(days=29)
+    assert services.questionnaires_send(now=later) == 1
+    assert services.questionnaires_send(now=later) == 0
+    note = Notification.objects.filter(template="publicspace_questionnaire").get()
+    token = note.url.rstrip("/").rsplit("/", 1)[-1]
+    assert services.questionnaire_report(token) == report
+    services.questionnaire_answer(report=report, fixed=False, comment="Toujours là")
+    report.refresh_from_db()
+    assert report.state == State.OPEN and report.is_open
+    assert services.questionnaire_report(token) is None  # the link is spent
+    assert ReportUpdate.objects.filter(report=report, state=State.OPEN).count() == 2
+    assert timezone.now() >= report.updated_at
+
+
+def test_alerts_for_a_commune_and_a_circle(demo, users):
+    lucas = users["lucas.bernard"]
+    services.alert_create(actor=lucas, commune=demo["oullins"])
+    services.alert_create(actor=lucas, latitude=45.76, longitude=4.83, radius_m=300)  # Lyon
+    with pytest.raises(CaseInputError):
+        services.alert_create(actor=lucas, latitude=48.85, longitude=2.35, radius_m=300)
+    file_pothole(users["camille.martin"])
+    assert Notification.objects.filter(topic="publicspace.alert", recipient=lucas).count() == 1
+
+
+def test_gdpr_erase_removes_public_name_alerts_and_follows(demo, users):
+    from guichet.core.gdpr import gdpr_parts
+    from guichet.publicspace.models import Alert
+
+    camille = users["camille.martin"]
+    report = file_pothole(camille, show_name=True).case.report
+    assert report.public_name == "Camille M."
+    other = file_pothole(users["lucas.bernard"]).case.report
+    services.report_subscribe(report=other, user=camille)
+    services.alert_create(actor=camille, commune=demo["oullins"])
+    part = next(p for p in gdpr_parts() if p.name == "publicspace")
+    exported = part.export(camille)
+    assert exported["followed_reports"] == [other.case.reference] and exported["alerts"]
+    part.erase(camille)
+    report.refresh_from_db()
+    assert report.public_name == "" and not report.show_name
+    assert not Alert.objects.filter(user=camille).exists()
+    assert not ReportSubscription.objects.filter(user=camille).exists()
