@@ -19,11 +19,41 @@ def demo_password():
     return DEMO_PASSWORD
 
 
+def give_second_factor(user):
+    """Agents and admins must have MFA before the back-office and the admin (accounts
+    middleware): give ``user`` a TOTP authenticator, as if they had set it up."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def totp_code(user) -> str:
+    """The current TOTP code of ``user``'s authenticator (what their phone app would show)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = decrypt(authenticator.data["secret"])
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+@pytest.fixture
+def with_mfa():
+    return give_second_factor
+
+
 @pytest.fixture
 def admin_client(client, demo):
     from guichet.accounts.models import User
 
-    client.force_login(User.objects.get(email="admin@example.org"))
+    client.force_login(give_second_factor(User.objects.get(email="admin@example.org")))
     return client
 
 
@@ -50,3 +80,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in French: a request in English (LocaleMiddleware) leaves its language
+    active in the thread, which would leak into the next test's gettext calls."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

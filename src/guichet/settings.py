@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.idp.oidc",
     # Our apps, one per domain (ARCHITECTURE.md). Order matters for seed_demo.
     "guichet.core",
     "guichet.accounts",
@@ -69,7 +74,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "guichet.accounts.middleware.AgentSessionMiddleware",
+    "guichet.accounts.middleware.AgentMfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -88,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guichet.core.context_processors.platform",
+                "guichet.accounts.context_processors.franceconnect",
             ],
         },
     },
@@ -135,16 +145,121 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Strength, not composition (identity.md, CNIL 2022-100): ~50 bits of estimated entropy are
+# enough because every login is throttled per IP and per account; 8 characters at least
+# (ASVS), long passphrases welcome, the most common/breached passwords refused.
+PASSWORD_MIN_ENTROPY_BITS = env.int("PASSWORD_MIN_ENTROPY_BITS", default=50)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
+        "OPTIONS": {"min_length": 8},
     },
+    {"NAME": "guichet.accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "guichet.accounts.passwords.StrengthValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Citizens keep a session two weeks; agents and platform admins 8 hours (identity.md).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+AGENT_SESSION_AGE = env.int("AGENT_SESSION_AGE", default=8 * 3600)
+
+# django-allauth: e-mail login, mandatory verification, throttling (per IP and per account).
+ACCOUNT_ADAPTER = "guichet.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "guichet.accounts.forms.SignupExtraForm"
+ACCOUNT_FORMS = {"login": "guichet.accounts.allauth_forms.LoginForm"}
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{env.str('PLATFORM_NAME', default='Guichet')}] "
+ACCOUNT_RATE_LIMITS = {
+    # Failed logins: per source IP and per account (the "key" is the e-mail typed).
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "login": "30/m/ip",
+    "signup": "10/m/ip",
+    "reset_password": "10/m/ip,3/m/key",
+}
+MFA_ADAPTER = "guichet.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+MFA_TOTP_ISSUER = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# --- OpenID Connect provider (allauth.idp.oidc) -------------------------------------------------
+
+
+def _embedded_oidc_key() -> str:
+    """An RSA signing key generated once into var/ for the embedded mode; never committed."""
+    key_file = VAR_DIR / "oidc_private_key.pem"
+    if not key_file.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_file.chmod(0o600)
+    return key_file.read_text()
+
+
+IDP_OIDC_ADAPTER = "guichet.identity.adapter.OIDCAdapter"
+# Key rotation: set IDP_OIDC_PRIVATE_KEY to the new key and keep the old one published in
+# IDP_OIDC_PREVIOUS_PRIVATE_KEY until the tokens it signed have expired.
+_oidc_key = env.str("IDP_OIDC_PRIVATE_KEY", multiline=True, default="") or _embedded_oidc_key()
+_previous_oidc_key = env.str("IDP_OIDC_PREVIOUS_PRIVATE_KEY", multiline=True, default="")
+# allauth signs with the most recently issued key and publishes all of them in the JWKS.
+IDP_OIDC_PRIVATE_KEYS = [{"pem": _oidc_key, "issued_at": "2001-01-01T00:00:00+00:00"}] + (
+    [{"pem": _previous_oidc_key, "issued_at": "2000-01-01T00:00:00+00:00"}]
+    if _previous_oidc_key
+    else []
+)
+IDP_OIDC_ID_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ID_TOKEN_EXPIRES_IN", default=300)
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN", default=600)
+IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN = env.int(
+    "IDP_OIDC_AUTHORIZATION_CODE_EXPIRES_IN", default=60
+)
+IDP_OIDC_ROTATE_REFRESH_TOKEN = True
+# Absolute lifetime of a refresh-token family (guichet.identity keeps it absolute across
+# rotations); 30 days by default.
+IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env.int(
+    "IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN", default=30 * 24 * 3600
+)
+IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = False
+IDP_OIDC_DCR_ENABLED = False
+
+# --- FranceConnect (upstream identity provider, v2) ---------------------------------------------
+FRANCECONNECT_ENABLED = env.bool("FRANCECONNECT_ENABLED", default=False)
+FRANCECONNECT_ISSUER = env.str(
+    "FRANCECONNECT_ISSUER", default="https://fcp-low.sbx.dev-franceconnect.fr/api/v2"
+)
+FRANCECONNECT_CLIENT_ID = env.str("FRANCECONNECT_CLIENT_ID", default="")
+FRANCECONNECT_CLIENT_SECRET = env.str("FRANCECONNECT_CLIENT_SECRET", default="")
+FRANCECONNECT_SCOPES = env.str(
+    "FRANCECONNECT_SCOPES",
+    default="openid given_name family_name birthdate birthplace birthcountry gender email"
+    " preferred_username",
+)
+FRANCECONNECT_ACR = env.str("FRANCECONNECT_ACR", default="eidas1")
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -155,6 +270,7 @@ TIME_ZONE = "Europe/Paris"
 # Cases (see docs/cases.md)
 CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
+CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 
 # Public-space reports (see docs/publicspace.md)

@@ -1,3 +1,5 @@
+from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -8,11 +10,21 @@ from guichet.notifications.views import service_worker
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
+# The admin login goes through allauth's: same throttling, same MFA step, same audit.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("guichet.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("comptes/", include("django.contrib.auth.urls")),
+    # Short names kept for templates that use them: allauth's login and logout views.
+    path("comptes/connexion/", allauth_views.login, name="login"),
+    path("comptes/deconnexion/", allauth_views.logout, name="logout"),
+    path("comptes/", include("guichet.accounts.urls")),
+    path("comptes/", include("allauth.urls")),
+    # OpenID Connect provider: our thin layer first (PKCE for all, consent per claim, refresh
+    # token families), then allauth's endpoints (discovery, JWKS, userinfo, logout...).
+    path("", include("guichet.identity.urls")),
+    path("", include("allauth.idp.urls")),
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
     path("backoffice/services/", include("guichet.services.urls")),

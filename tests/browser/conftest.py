@@ -102,3 +102,10 @@ def login(page, live_server, email: str, password: str) -> None:
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
+    if "/2fa/authenticate/" in page.url:  # agents and admins: second factor
+        from guichet.accounts.models import User
+        from tests.conftest import totp_code
+
+        page.get_by_label("Code").fill(totp_code(User.objects.get(email=email)))
+        page.get_by_label("Code").press("Enter")
+        page.wait_for_load_state()

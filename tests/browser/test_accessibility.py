@@ -19,13 +19,17 @@ def test_public_pages_have_no_axe_violations(live_server, demo, browser, axe, pa
     context.close()
 
 
-def test_admin_pages_have_no_axe_violations(live_server, demo, page, axe, demo_password):
+def test_admin_pages_have_no_axe_violations(live_server, demo, page, axe, demo_password, with_mfa):
+    from guichet.accounts.models import User
+
+    with_mfa(User.objects.get(email="admin@example.org"))
     login(page, live_server, "admin@example.org", demo_password)
     for path in [
         "/backoffice/partenariat/contributions/?year=2019",
         "/backoffice/partenariat/contributions/?year=abc",
     ]:
         page.goto(f"{live_server.url}{path}")
+        assert "/backoffice/" in page.url, page.url  # signed in, past the second factor
         assert axe(page) == [], path
 
 

@@ -181,3 +181,8 @@ def test_another_citizen_cannot_resume_my_draft(client, users):
     draft = _start(client)
     client.force_login(users["lucas.bernard"])
     assert client.get(reverse("cases:draft", args=[draft.token])).status_code == 404
+
+
+def test_the_citizen_pages_are_translated_into_english(client, demo):
+    page = client.get(reverse("cases:catalogue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Online services" in page and "Follow a request with a tracking code" in page

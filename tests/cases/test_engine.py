@@ -158,10 +158,7 @@ def test_references_are_sequential_per_prefix_and_year(file_case):
 def test_concurrent_submissions_never_share_a_reference(demo, users, contact, contact_data):
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection, connections
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (row locks)")
+    from django.db import connections
 
     def submit(_):
         try:
@@ -390,3 +387,58 @@ def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, users):
     case.refresh_from_db()
     assert case.requester is None and case.search_text == ""
     assert "Mon secret" not in case.messages.get().body
+
+
+def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
+    from guichet.cases.services import draft_save
+
+    camille = users["camille.martin"]
+    draft = draft_save(
+        actor=camille,
+        version=contact.current_version,
+        data=contact_data,
+        page="coordonnees",
+        commune=demo["oullins"],
+    )
+    stale = type(draft).objects.get(pk=draft.pk)
+    case_submit(
+        actor=camille,
+        definition=contact,
+        data=draft.data,
+        channel=Channel.WEB,
+        requester=camille,
+        commune=demo["oullins"],
+        draft=draft,
+    )
+    before = Case.objects.count()
+    with pytest.raises(CaseInputError) as exc:
+        case_submit(
+            actor=camille,
+            definition=contact,
+            data=stale.data,
+            channel=Channel.WEB,
+            requester=camille,
+            commune=demo["oullins"],
+            draft=stale,
+        )
+    assert exc.value.code == "already_submitted"
+    assert Case.objects.count() == before
+
+
+def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_others(file_case, users):
+    from guichet.cases.workflow import timers_fire
+
+    blocked, fine = file_case(), file_case(commune="bron")
+    for case, agent in ((blocked, "agent.oullins"), (fine, "agent.bron")):
+        case_transition(actor=users[agent], case=case, transition="take")
+        case_transition(actor=users[agent], case=case, transition="ask", comment="Pièce ?")
+    # the definition is immutable, so simulate a refusal: the case moved on by hand meanwhile
+    Case.objects.filter(pk=blocked.pk).update(status="in_progress")
+    Case.objects.filter(pk__in=[blocked.pk, fine.pk]).update(
+        timer_due_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert timers_fire() == 1
+    blocked.refresh_from_db()
+    fine.refresh_from_db()
+    assert fine.status == "expired"
+    assert blocked.status == "in_progress" and blocked.timer_due_at is None

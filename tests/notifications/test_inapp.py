@@ -246,3 +246,35 @@ def test_service_worker_is_served_from_the_root_scope(client):
     assert response["Content-Type"].startswith("application/javascript")
     assert response["Service-Worker-Allowed"] == "/"
     assert "showNotification" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_empty_channels_means_in_app_only():
+    notification = _notify(UserFactory(), channels=[])
+    assert not notification.deliveries.exists()
+
+
+@pytest.mark.django_db
+def test_demo_gives_camille_notifications_and_sends_nothing(demo, client):
+    from guichet.accounts.models import User
+
+    camille = User.objects.get(email="camille.martin@example.org")
+    assert unread_count(user=camille) == 2
+    assert not Delivery.objects.exists()
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Notification.objects.filter(recipient=camille).count() == 2
+    client.force_login(camille)
+    assert "Bienvenue sur votre espace" in client.get("/notifications/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_centre_shows_the_text_without_the_email_footer(client):
+    me = UserFactory()
+    _notify(me, url="/demandes/3/")
+    client.force_login(me)
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "Votre demande a avancé." in html
+    assert "Gérer mes notifications" not in html
+    assert Notification.objects.get().body_text.count("Gérer mes notifications") == 1

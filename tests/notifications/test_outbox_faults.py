@@ -175,12 +175,14 @@ def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
     smtp_sink, smtp_settings, demo
 ):
     from guichet.accounts.models import User
+    from guichet.notifications.models import Subscription
     from guichet.notifications.services import (
         broadcast_create,
         broadcast_fan_out,
         subscription_create,
     )
 
+    Subscription.objects.all().delete()  # only ours, not the demo's
     subscribers = [UserFactory(email=f"abonne{n}@exemple.fr") for n in range(5)]
     for user in subscribers:
         subscription_create(actor=user, topic="alerts.roadworks", commune=demo["oullins"])
@@ -203,7 +205,7 @@ def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
     for to, message in by_to.items():
         assert message["Message-ID"] == expected_ids[to]
         assert message["Subject"] == "Travaux Grande Rue : circulation alternée"
-        assert message["From"].addresses[0].display_name == "Oullins"
+        assert message["From"].addresses[0].display_name == "Ville d'Oullins"  # branding
         html = message.get_body(("html",)).get_content()
         assert "Du lundi 7 au vendredi 18 décembre." in html
         text = message.get_body(("plain",)).get_content()

@@ -45,9 +45,9 @@ def test_pdf_notice_for_a_commune_without_agreement_is_404(admin_client):
     assert admin_client.get(f"{URL}2019/99999.pdf").status_code == 404
 
 
-def test_agents_and_citizens_are_refused(client, demo):
+def test_agents_and_citizens_are_refused(client, demo, with_mfa):
     for email in ["agent.oullins@example.org", "camille.martin@example.org"]:
-        client.force_login(User.objects.get(email=email))
+        client.force_login(with_mfa(User.objects.get(email=email)))
         assert client.get(URL, {"year": 2019}).status_code == 403
         assert client.get(f"{URL}2019/69149.pdf").status_code == 403
 

@@ -1,5 +1,21 @@
+import copy
+from pathlib import Path
+
+import pytest
+
 from tests.cases.conftest import (  # noqa: F401 - shared fixtures
     _immediate_tasks,
     encombrants,
     users,
 )
+
+
+@pytest.fixture(autouse=True)
+def _test_templates(settings):
+    """A probe template for the manifest tests (tests/templates)."""
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [
+        *templates[0]["DIRS"],
+        Path(__file__).resolve().parents[1] / "templates",
+    ]
+    settings.TEMPLATES = templates

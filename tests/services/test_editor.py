@@ -8,13 +8,14 @@ from guichet.territory.models import Membership
 
 
 @pytest.fixture
-def designer_client(client, demo):
+def designer_client(client, demo, with_mfa):
     from tests.factories import MembershipFactory
 
     user = MembershipFactory(
         team=demo["oullins"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
-    client.force_login(user)
+    # Agents reach the back-office only with a second factor (accounts middleware).
+    client.force_login(with_mfa(user))
     return client
 
 
@@ -88,8 +89,10 @@ def test_editing_a_published_version_makes_a_new_draft(designer_client, demo, do
     assert versions == [(1, "published"), (2, "draft")]
 
 
-def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(client, users, demo, document):
-    client.force_login(users["agent.oullins"])
+def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(
+    client, users, demo, document, with_mfa
+):
+    client.force_login(with_mfa(users["agent.oullins"]))
     assert client.get(reverse("services:list")).status_code == 404
     assert (
         client.post(
@@ -103,7 +106,7 @@ def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(client, users, de
     assert not ServiceDefinition.objects.filter(key="oullins.urbanisme").exists()
 
 
-def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document):
+def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document, with_mfa):
     from guichet.services.services import service_import
     from tests.factories import MembershipFactory
 
@@ -114,9 +117,85 @@ def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document)
     bron_designer = MembershipFactory(
         team=demo["bron"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
-    client.force_login(bron_designer)
+    client.force_login(with_mfa(bron_designer))
     assert client.get(reverse("services:version", args=[version.pk])).status_code == 404
     response = client.post(reverse("services:publish", args=[version.pk]))
     assert response.status_code == 404
     version.refresh_from_db()
     assert not version.is_published
+
+
+def test_the_structured_editor_adds_orders_and_configures(designer_client, demo, document):
+    designer_client.post(
+        reverse("services:import"),
+        {"organisation": demo["oullins"].pk, "document": json.dumps(document)},
+    )
+    version = ServiceVersion.objects.get(definition__key="oullins.urbanisme")
+    op = reverse("services:operation", args=[version.pk])
+
+    designer_client.post(
+        op,
+        {
+            "op": "add_field",
+            "page": "demande",
+            "type": "choice",
+            "label": "Type de projet",
+            "required": "on",
+            "choices": "Extension\nabri|Abri de jardin",
+        },
+    )
+    designer_client.post(
+        op, {"op": "move_field", "page": "demande", "field": "type_de_projet", "direction": "up"}
+    )
+    designer_client.post(
+        op,
+        {
+            "op": "add_field",
+            "page": "demande",
+            "type": "number",
+            "label": "Surface (m²)",
+            "key": "surface",
+        },
+    )
+    designer_client.post(
+        op,
+        {
+            "op": "set_condition",
+            "page": "demande",
+            "field": "surface",
+            "when_field": "type_de_projet",
+            "when_value": "extension",
+        },
+    )
+    designer_client.post(op, {"op": "add_page", "title": "Pièces"})
+    designer_client.post(
+        op, {"op": "add_status", "label": "Instruction", "citizen_label": "En cours d'instruction"}
+    )
+    designer_client.post(
+        op,
+        {
+            "op": "add_transition",
+            "label": "Instruire",
+            "from": ["new"],
+            "to": "instruction",
+            "functions": ["receiver"],
+        },
+    )
+    version.refresh_from_db()
+    fields = [f["key"] for f in version.form["pages"][0]["fields"]]
+    assert fields.index("type_de_projet") == fields.index("piece") - 1
+    choice = next(f for f in version.form["pages"][0]["fields"] if f["key"] == "type_de_projet")
+    assert choice["choices"] == [
+        {"value": "extension", "label": "Extension"},
+        {"value": "abri", "label": "Abri de jardin"},
+    ]
+    surface = next(f for f in version.form["pages"][0]["fields"] if f["key"] == "surface")
+    assert surface["show_if"] == {"field": "type_de_projet", "equals": "extension"}
+    assert version.form["pages"][-1] == {"key": "pieces", "title": "Pièces", "fields": []}
+    assert version.workflow["transitions"][-1]["to"] == "instruction"
+
+    # an edit that would break the definition is refused and changes nothing
+    response = designer_client.post(op, {"op": "remove_status", "status": "new"}, follow=True)
+    assert "workflow.initial" in response.content.decode()
+    version.refresh_from_db()
+    assert "new" in [s["key"] for s in version.workflow["statuses"]]

@@ -51,3 +51,36 @@ def test_a_specialised_app_adds_validation_and_a_hook(manifest, encombrants, use
         requester=users["lucas.bernard"],
     ).case
     assert manifest == [case.reference]
+
+
+def test_a_manifest_template_is_included_on_both_case_pages(client, users, demo, encombrants):
+    from guichet.territory.demo import REFERENCE_POINTS
+
+    register_manifest(
+        ServiceManifest(
+            app_label="testapp2",
+            key_prefix="proprete.",
+            case_template="services/_manifest_probe.html",
+        )
+    )
+    try:
+        lat, lon = REFERENCE_POINTS["69123"]
+        case = case_submit(
+            actor=users["lucas.bernard"],
+            definition=encombrants,
+            channel=Channel.WEB,
+            requester=users["lucas.bernard"],
+            data={
+                "objets": [{"nature": "meuble", "quantite": 1}],
+                "adresse": {"street": "1 rue", "postcode": "69001", "city": "Lyon"},
+                "position": {"lat": lat, "lon": lon},
+            },
+        ).case
+        client.force_login(users["lucas.bernard"])
+        page = client.get(f"/demarches/demandes/{case.reference}/").content.decode()
+        assert f"probe citizen {case.reference}" in page
+        client.force_login(users["agent.proprete"])
+        page = client.get(f"/backoffice/demandes/{case.reference}/").content.decode()
+        assert f"probe agent {case.reference}" in page
+    finally:
+        unregister_manifest("testapp2")

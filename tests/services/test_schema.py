@@ -72,6 +72,12 @@ BROKEN = [
         "doit partir de ce statut",
     ),
     (
+        "timer on a transition that needs a comment",
+        ["workflow", "transitions", 4, "comment_required"],
+        True,
+        "ne peut pas exiger de commentaire",
+    ),
+    (
         "notify without body",
         ["workflow", "transitions", 1, "actions", 0, "body"],
         "",

@@ -3,11 +3,37 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.forms import UserChangeAdminForm, UserCreationAdminForm
-from guichet.accounts.models import User
+from guichet.accounts.models import FranceConnectIdentity, Profile, User
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+    readonly_fields = (
+        "birth_last_name",
+        "given_names",
+        "gender",
+        "birthdate",
+        "birthplace",
+        "birthcountry",
+        "certified_at",
+        "certified_by",
+    )
+    autocomplete_fields = ()
+    raw_id_fields = ("residence",)
+
+
+class FranceConnectInline(admin.TabularInline):
+    model = FranceConnectIdentity
+    can_delete = True
+    extra = 0
+    readonly_fields = ("sub", "linked_at", "last_login_at")
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    inlines = [ProfileInline, FranceConnectInline]
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["email"]

@@ -1,5 +1,7 @@
 """Demo people who are not agents: the platform admin and two citizens. Idempotent."""
 
+from allauth.account.models import EmailAddress
+
 from guichet.accounts.models import User
 from guichet.core.demo import DEMO_PASSWORD
 
@@ -16,6 +18,10 @@ def demo_user(email: str, first_name: str, last_name: str, **flags) -> User:
             setattr(user, key, flags[key])
         if changed:
             user.save(update_fields=changed)
+    # Demo people can sign in at once: their address counts as verified.
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     return user
 
 
@@ -30,4 +36,6 @@ def seed(log) -> list[str]:
         "  admin@example.org                        administrateur de la plateforme",
         "  camille.martin@example.org               usagère, habite Oullins",
         "  lucas.bernard@example.org                usager, habite Lyon",
+        "  Agents et administrateur : à leur premier accès à l'espace agent ou à",
+        "  l'administration, la double authentification (TOTP ou clé) leur est demandée.",
     ]

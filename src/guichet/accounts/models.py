@@ -73,3 +73,76 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class Profile(models.Model):
+    """What a citizen tells us about themselves, beyond the login (identity.md "Profile").
+
+    The certified block comes from FranceConnect and is read-only once ``certified_at`` is set.
+    """
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Femme")
+        MALE = "male", _("Homme")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    # Postal address (French format; the point, when given, locates the commune of residence).
+    address_line1 = models.CharField(_("numéro et voie"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    country = models.CharField(_("pays"), max_length=80, blank=True, default="France")
+    address_lat = models.FloatField(_("latitude de l'adresse"), null=True, blank=True)
+    address_lon = models.FloatField(_("longitude de l'adresse"), null=True, blank=True)
+    residence = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("commune de résidence"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        limit_choices_to={"kind": "commune"},
+        related_name="+",
+    )
+    # Up to four numbers in E.164 (+33612345678), in the user's order of preference.
+    phone_numbers = models.JSONField(_("numéros de téléphone"), default=list, blank=True)
+    # Certified identity (FranceConnect).
+    birth_last_name = models.CharField(_("nom de naissance"), max_length=150, blank=True)
+    given_names = models.CharField(_("prénoms"), max_length=300, blank=True)
+    gender = models.CharField(_("sexe"), max_length=10, blank=True, choices=Gender.choices)
+    birthdate = models.DateField(_("date de naissance"), null=True, blank=True)
+    birthplace = models.CharField(_("lieu de naissance (code INSEE)"), max_length=5, blank=True)
+    birthcountry = models.CharField(_("pays de naissance (code INSEE)"), max_length=5, blank=True)
+    certified_at = models.DateTimeField(_("identité certifiée le"), null=True, blank=True)
+    certified_by = models.CharField(_("certifiée par"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profil")
+        verbose_name_plural = _("profils")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def is_certified(self) -> bool:
+        return self.certified_at is not None
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.address_line1 or self.postal_code or self.city)
+
+
+class FranceConnectIdentity(models.Model):
+    """The link between a local account and a FranceConnect subject (``sub``)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="franceconnect")
+    sub = models.CharField(max_length=255, unique=True)
+    linked_at = models.DateTimeField(default=timezone.now)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identité FranceConnect")
+        verbose_name_plural = _("identités FranceConnect")
+
+    def __str__(self) -> str:
+        return f"FranceConnect {self.user_id}"

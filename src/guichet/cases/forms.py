@@ -123,3 +123,9 @@ class RequesterForm(forms.Form):
                 _("Indiquez l'e-mail ou le téléphone de l'usager pour qu'il soit recontacté.")
             )
         return data
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(
+        label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

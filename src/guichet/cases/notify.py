@@ -8,7 +8,9 @@ signature is the contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +18,19 @@ from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 
 from guichet.cases.models import Case, CaseEvent, Channel
+
+_muted: ContextVar[bool] = ContextVar("cases_notify_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Record notifications without sending them (the demo backfills a history silently)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
 
 # Designer-written templates (workflow actions) get only this engine's builtins, no loaders.
 _STRING_ENGINE = Engine(autoescape=False)
@@ -59,8 +74,10 @@ def case_notify(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         channel=Channel.SYSTEM,
         summary=subject[:300],
-        data={"recipients": addresses},
+        data={"recipients": addresses, "sent": not _muted.get()},
     )
+    if _muted.get():
+        return addresses
     from guichet.cases.tasks import send_case_mail
 
     transaction.on_commit(

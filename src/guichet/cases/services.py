@@ -34,6 +34,7 @@ from guichet.cases.workflow import (
     WorkflowError,
     _enter_status,
     case_set_assignment,
+    case_set_deadline,
     citizen_email,
     run_actions,
     transition_get,
@@ -217,6 +218,12 @@ def case_submit(
     files = dict(files or {})
     draft_files: dict[str, int] = {}
     if draft is not None:
+        # Locked: a double submission of the same draft files one case, not two.
+        draft = CaseDraft.objects.select_for_update().filter(pk=draft.pk).first()
+        if draft is None:
+            raise CaseInputError(
+                {"__all__": _("Cette demande a déjà été envoyée.")}, code="already_submitted"
+            )
         for att in draft.attachments.all():
             draft_files[att.field_key] = draft_files.get(att.field_key, 0) + 1
     errors: dict[str, str] = {}
@@ -389,6 +396,22 @@ def case_assign(*, actor, case: Case, assignee=None, team: Team | None = None) -
         obj=case,
         organisation_id=case.organisation_id,
         data={"team": team.pk, "assignee": assignee.pk if assignee else None},
+    )
+    return case
+
+
+@transaction.atomic
+def case_deadline_set(*, actor, case: Case, deadline) -> Case:
+    """Set (or clear, with None) the case's deadline."""
+    _require_agent(actor, case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case_set_deadline(case=case, deadline=deadline, actor=actor)
+    audit_log(
+        actor=actor,
+        action="cases.deadline_set",
+        obj=case,
+        organisation_id=case.organisation_id,
+        data={"deadline": deadline.isoformat() if deadline else None},
     )
     return case
 
@@ -571,6 +594,7 @@ __all__ = [
     "case_assign",
     "case_bulk_assign",
     "case_bulk_transition",
+    "case_deadline_set",
     "case_message_add",
     "case_note_add",
     "case_submit",

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,15 @@ class IdentityConfig(AppConfig):
     name = "guichet.identity"
     label = "identity"
     verbose_name = _("Fournisseur d'identité")
+
+    def ready(self) -> None:
+        from guichet.core.gdpr import register_gdpr_part
+        from guichet.core.periodic import register_periodic
+        from guichet.identity import services
+
+        register_gdpr_part(
+            "services_connectes", export=services.identity_export, erase=services.identity_erase
+        )
+        register_periodic("identity.sweep_expired_families", every=timedelta(hours=6))(
+            services.sweep_expired_families
+        )

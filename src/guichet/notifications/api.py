@@ -4,11 +4,13 @@ from datetime import datetime
 from uuid import UUID
 
 from ninja import Router, Schema
-from ninja.security import django_auth
 
+# The citizen's OIDC access token (mobile app) or browser session (CSRF checked on POST): the
+# same doors as the cases API.
+from guichet.cases.auth import user_auth
 from guichet.notifications import selectors, services
 
-router = Router(tags=["notifications"], auth=django_auth)
+router = Router(tags=["notifications"], auth=user_auth)
 
 
 class NotificationOut(Schema):

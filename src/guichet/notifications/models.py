@@ -142,6 +142,7 @@ class Notification(models.Model):
     body_text = models.TextField(_("texte"), blank=True)
     body_html = models.TextField(blank=True)
     sms_text = models.TextField(blank=True)
+    summary = models.TextField(_("texte affiché dans l'espace"), blank=True)
     url = models.CharField(_("lien"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
 
@@ -166,7 +167,10 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        return self.broadcast.body_text if self.broadcast_id else self.body_text
+        """The text of the notification centre (without the e-mail's links and signature)."""
+        if self.broadcast_id:
+            return self.broadcast.body
+        return self.summary or self.body_text
 
 
 class Delivery(models.Model):

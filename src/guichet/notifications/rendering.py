@@ -1,8 +1,9 @@
 """Render a notification from its templates, with the sending organisation's branding.
 
 Templates live under ``templates/notifications/<template>/``: ``subject.txt`` and ``body.txt``
-are required; ``body.html`` (extending ``notifications/email_base.html``) and ``sms.txt`` are
-optional (the HTML falls back to the text in the branded frame, the SMS to the subject).
+are required; ``body.html`` (extending ``notifications/email_base.html``), ``sms.txt`` and
+``inapp.txt`` are optional (the HTML falls back to the text in the branded frame, the SMS to the
+subject, the notification centre's text to ``body.txt``).
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ class Rendered:
     text: str
     html: str
     sms: str
+    inapp: str
 
 
 def branding_for(organisation) -> dict[str, str]:
@@ -70,7 +72,10 @@ def render_notification(
         html = render_to_string("notifications/email_fallback.html", ctx)
     sms = _optional(f"{base}/sms.txt", ctx)
     sms = " ".join((sms if sms is not None else subject).split())[:SMS_MAX_CHARS]
-    return Rendered(subject=subject[:255], text=text, html=html, sms=sms)
+    # What the notification centre shows: without the e-mail's links and signature.
+    inapp = _optional(f"{base}/inapp.txt", ctx)
+    inapp = inapp.strip() if inapp is not None else text
+    return Rendered(subject=subject[:255], text=text, html=html, sms=sms, inapp=inapp)
 
 
 def absolute_url(url: str) -> str:

@@ -83,9 +83,10 @@ def notification_create(
     ``phone`` / ``name`` for a person without an account) and one outbox ``Delivery`` per
     channel, in the caller's transaction; workers send them after commit.
 
-    ``channels`` narrows the channels considered (default: all); a user's preferences for the
-    topic then decide, except for mandatory topics which always go by e-mail. The content is
-    rendered now from ``templates/notifications/<template>/`` with ``context``.
+    ``channels`` narrows the channels considered (default: all; ``[]``: in-app only); a user's
+    preferences for the topic then decide, except for mandatory topics which always go by
+    e-mail. The content is rendered now from ``templates/notifications/<template>/`` with
+    ``context``.
     """
     topic_def = topic_get(topic)
     rendered = render_notification(
@@ -102,9 +103,10 @@ def notification_create(
         body_text=rendered.text,
         body_html=rendered.html,
         sms_text=rendered.sms,
+        summary=rendered.inapp,
         url=url,
     )
-    candidates = channels or [c.value for c in Channel]
+    candidates = [c.value for c in Channel] if channels is None else channels
     prefs = preferences_map(user_ids=[recipient.pk], topic=topic) if is_user else {}
     deliveries = []
     for channel in candidates:

@@ -14,7 +14,7 @@ every case of a service whose key starts with ``key_prefix``::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -26,10 +26,9 @@ class ServiceManifest:
     validate: Callable[..., Mapping[str, str]] | None = None
     #: called in the submission transaction once the case exists (extra rows, deadlines...)
     on_submitted: Callable[..., Any] | None = None
-    #: template included on the agent and citizen case pages (receives ``case``)
+    #: template included on the agent and citizen case pages (receives ``case`` and
+    #: ``audience``: "agent" or "citizen")
     case_template: str | None = None
-    #: extra pages appended to the citizen form, in the definition format
-    extra_pages: list[dict] = field(default_factory=list)
 
 
 _MANIFESTS: dict[str, ServiceManifest] = {}
@@ -42,6 +41,10 @@ def register_manifest(manifest: ServiceManifest) -> ServiceManifest:
 
 def unregister_manifest(app_label: str) -> None:
     _MANIFESTS.pop(app_label, None)
+
+
+def case_templates(service_key: str) -> list[str]:
+    return [m.case_template for m in manifests_for(service_key) if m.case_template]
 
 
 def manifests_for(service_key: str) -> list[ServiceManifest]:

@@ -350,6 +350,10 @@ def _check_workflow(workflow: Any, errors: list[str]) -> None:
         target = by_key.get(timer.get("transition")) if isinstance(timer, dict) else None
         if target is None or status.get("key") not in (target.get("from") or []):
             errors.append(_("%s : la transition du délai doit partir de ce statut.") % path)
+        elif target.get("comment_required"):
+            errors.append(
+                _("%s : la transition d'un délai ne peut pas exiger de commentaire.") % path
+            )
 
 
 def validate_document(doc: Any) -> list[str]:

@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guichet.services.editing import EditError, apply_operation
 from guichet.services.permissions import designer_organisation_ids
 from guichet.services.rendering import widgets
-from guichet.services.schema import DefinitionError, validate_document
+from guichet.services.schema import FIELD_TYPES, DefinitionError, validate_document
 from guichet.services.selectors import (
     definition_get_for_designer,
     definitions_for_designer,
@@ -153,9 +154,36 @@ def version_edit(request, pk):
             "versions": definition.versions.all(),
             "communes": communes(),
             "available": set(definition.communes.values_list("pk", flat=True)),
+            "structure": document if not errors else service_export(version=version),
+            "field_types": FIELD_TYPES.items(),
+            "page_moves": [("up", _("Monter la page")), ("down", _("Descendre la page"))],
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def version_operation(request, pk):
+    """One structured edit (add, order, configure pages, fields, conditions, statuses,
+    transitions): applied to the document, validated as a whole, saved as the draft."""
+    version = version_get_for_designer(actor=request.user, pk=pk)
+    try:
+        document = apply_operation(
+            service_export(version=version), request.POST.get("op", ""), request.POST
+        )
+        saved = service_import(
+            actor=request.user, organisation=version.definition.organisation, document=document
+        )
+    except EditError as exc:
+        messages.error(request, str(exc))
+        return redirect("services:version", pk=version.pk)
+    except (DefinitionError, PermissionDenied) as exc:
+        for error in getattr(exc, "errors", [str(exc)]):
+            messages.error(request, error)
+        return redirect("services:version", pk=version.pk)
+    messages.success(request, _("Brouillon mis à jour."))
+    return redirect("services:version", pk=saved.pk)
 
 
 @login_required

@@ -2,6 +2,7 @@
 saved filters, filing a case for a caller or a visitor."""
 
 import csv
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from guichet.accounts.models import User
 from guichet.cases.forms import (
     QUEUE_LABELS,
+    DeadlineForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
@@ -38,6 +40,7 @@ from guichet.cases.services import (
     case_assign,
     case_bulk_assign,
     case_bulk_transition,
+    case_deadline_set,
     case_message_add,
     case_note_add,
     case_submit,
@@ -46,6 +49,7 @@ from guichet.cases.services import (
 )
 from guichet.cases.views.common import agent_required, case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import iter_fields
 from guichet.services.selectors import catalogue_for_channel, service_communes
@@ -119,6 +123,12 @@ def queue(request):
     )
 
 
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (text typed by citizens)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv(cases) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="demandes.csv"'
@@ -139,9 +149,10 @@ def _csv(cases) -> HttpResponse:
             "deadline",
         ]
     )
-    for case in cases.iterator(chunk_size=500) if hasattr(cases, "iterator") else cases:
+    for case in cases.iterator(chunk_size=500):
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 case.reference,
                 case.definition.key,
                 case.status,
@@ -239,6 +250,8 @@ def _render_case(request, case, *, transition_form=None, status=200):
             "members": members,
             "teams": case.organisation.teams.all(),
             "note_form": NoteForm(),
+            "extra_templates": case_templates(case.definition.key),
+            "audience": "agent",
             "message_form": MessageForm(),
             "now": timezone.now(),
         },
@@ -284,6 +297,23 @@ def case_assign_view(request, reference):
         messages.success(request, _("Attribution enregistrée."))
     except WorkflowError as exc:
         messages.error(request, exc.message)
+    return redirect("cases_bo:case", reference=case.reference)
+
+
+@agent_required
+@require_POST
+def case_deadline_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    form = DeadlineForm(request.POST)
+    if form.is_valid():
+        day = form.cleaned_data["deadline"]
+        deadline = (
+            timezone.make_aware(datetime.combine(day, time(18, 0))) if day is not None else None
+        )
+        case_deadline_set(actor=request.user, case=case, deadline=deadline)
+        messages.success(request, _("Échéance enregistrée."))
+    else:
+        messages.error(request, _("Date invalide."))
     return redirect("cases_bo:case", reference=case.reference)
 
 

@@ -21,6 +21,7 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_message_add, case_submit, draft_save
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
+from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import clean_fields, condition_holds, iter_fields
 from guichet.services.selectors import (
@@ -303,6 +304,8 @@ def case_page(request, reference):
             "messages_list": case.messages.prefetch_related("attachments"),
             "documents": case.attachments.filter(public=True, generated=True),
             "message_form": MessageForm(),
+            "extra_templates": case_templates(case.definition.key),
+            "audience": "citizen",
             "submitter_transitions": _submitter_transitions(case, request.user),
         },
     )

@@ -1,0 +1,44 @@
+"""Reads about accounts: profiles, MFA state, sessions."""
+
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.db.models import QuerySet
+from django.http import Http404
+
+from guichet.accounts.models import Profile, User
+from guichet.core.permissions import is_platform_admin
+from guichet.territory.selectors import is_agent
+
+# Types that count as a second factor (recovery codes alone do not).
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def profile_of(user: User) -> Profile:
+    """The profile of ``user`` (an unsaved empty one when they never filled it in)."""
+    try:
+        return Profile.objects.select_related("residence").get(user=user)
+    except Profile.DoesNotExist:
+        return Profile(user=user)
+
+
+def mfa_required_for(user: User) -> bool:
+    """Agents (a territory membership) and platform admins must use a second factor."""
+    return bool(
+        user.is_authenticated and (is_platform_admin(user) or user.is_staff or is_agent(user))
+    )
+
+
+def has_second_factor(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def sessions_of(user: User) -> QuerySet[UserSession]:
+    return UserSession.objects.filter(user=user).order_by("-last_seen_at")
+
+
+def session_get_for(*, actor: User, session_id: int) -> UserSession:
+    """One of ``actor``'s own sessions; the same 404 for missing and someone else's."""
+    session = UserSession.objects.filter(user=actor, pk=session_id).first()
+    if session is None:
+        raise Http404
+    return session

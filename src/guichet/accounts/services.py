@@ -1,0 +1,254 @@
+"""Writes about accounts: profile, sessions, GDPR export and erasure."""
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from guichet.accounts.models import Profile, User
+from guichet.accounts.selectors import profile_of, sessions_of
+from guichet.core.audit import audit_log
+from guichet.core.gdpr import gdpr_parts
+from guichet.core.models import AuditEntry
+
+PROFILE_FIELDS = (
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "address_lat",
+    "address_lon",
+)
+
+
+@transaction.atomic
+def profile_update(
+    *, actor: User, user: User, data: dict[str, Any], phone_numbers: list[str]
+) -> Profile:
+    """Save the editable profile of ``user``.
+
+    The commune of residence is the one chosen; when none is chosen and the address has a
+    point, it is the commune containing that point. Certified names are never overwritten.
+    """
+    from guichet.territory.selectors import commune_at
+
+    if actor.pk != user.pk:
+        raise PermissionError("A profile is edited by its owner only.")
+    profile = profile_of(user)
+    if not profile.is_certified:
+        user.first_name = data["first_name"].strip()
+        user.last_name = data["last_name"].strip()
+        user.save(update_fields=["first_name", "last_name"])
+    for name in PROFILE_FIELDS:
+        value = data.get(name)
+        setattr(profile, name, value.strip() if isinstance(value, str) else value)
+    residence = data.get("residence")
+    if residence is None and profile.address_lat is not None:
+        residence = commune_at(lat=profile.address_lat, lon=profile.address_lon)
+    profile.residence = residence
+    profile.phone_numbers = phone_numbers
+    profile.save()
+    audit_log(actor=actor, action="accounts.profile_updated", obj=user)
+    return profile
+
+
+@transaction.atomic
+def profile_set_residence(*, user: User, residence) -> Profile:
+    """Set the commune of residence (demo data, imports)."""
+    profile = profile_of(user)
+    profile.residence = residence
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def session_end(*, actor: User, session: UserSession, ip_address: str | None = None) -> None:
+    """End one of ``actor``'s sessions (the browser using it is signed out at once)."""
+    if session.user_id != actor.pk:
+        raise PermissionError("Not your session.")
+    audit_log(
+        actor=actor,
+        action="accounts.session_ended",
+        obj=actor,
+        ip_address=ip_address,
+        data={"session": session.pk},
+    )
+    session.end()
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def accounts_export(user: User) -> dict[str, Any]:
+    """The accounts part of the GDPR export: identity, profile, e-mails, factors, sessions."""
+    profile = profile_of(user)
+    return {
+        "identifiant": str(user.uuid),
+        "email": user.email,
+        "prenom": user.first_name,
+        "nom": user.last_name,
+        "inscrit_le": _iso(user.date_joined),
+        "derniere_connexion": _iso(user.last_login),
+        "adresses_email": [
+            {"email": a.email, "verifiee": a.verified, "principale": a.primary}
+            for a in EmailAddress.objects.filter(user=user)
+        ],
+        "profil": {
+            "adresse": {
+                "ligne1": profile.address_line1,
+                "ligne2": profile.address_line2,
+                "code_postal": profile.postal_code,
+                "ville": profile.city,
+                "pays": profile.country,
+                "latitude": profile.address_lat,
+                "longitude": profile.address_lon,
+            },
+            "commune_de_residence": (
+                {"nom": profile.residence.name, "insee": profile.residence.insee_code}
+                if profile.residence
+                else None
+            ),
+            "telephones": list(profile.phone_numbers or []),
+            "identite_certifiee": {
+                "nom_de_naissance": profile.birth_last_name,
+                "prenoms": profile.given_names,
+                "sexe": profile.gender,
+                "date_de_naissance": _iso(profile.birthdate),
+                "lieu_de_naissance": profile.birthplace,
+                "pays_de_naissance": profile.birthcountry,
+                "certifiee_le": _iso(profile.certified_at),
+                "certifiee_par": profile.certified_by,
+            },
+        },
+        "franceconnect": hasattr(user, "franceconnect"),
+        "double_authentification": [
+            {"type": a.type, "ajoute_le": _iso(a.created_at)}
+            for a in Authenticator.objects.filter(user=user)
+        ],
+        "sessions": [
+            {
+                "ip": s.ip,
+                "navigateur": s.user_agent,
+                "ouverte_le": _iso(s.created_at),
+                "derniere_activite": _iso(s.last_seen_at),
+            }
+            for s in sessions_of(user)
+        ],
+        "journal": [
+            {"date": _iso(e.created_at), "action": e.action, "ip": e.ip_address}
+            for e in AuditEntry.objects.filter(actor=user).order_by("created_at")[:1000]
+        ],
+    }
+
+
+def accounts_erase(user: User) -> None:
+    """Everything the accounts app holds that would survive the deletion of the user row.
+
+    Sessions (allauth indexes every authenticated session), admin history about the user,
+    and the personal data in audit entries (the entries stay, anonymised: what happened and
+    when is kept, not who).
+    """
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    user_type = ContentType.objects.get_for_model(User)
+    LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).delete()
+    needles = [user.email]
+    if user.get_full_name():
+        needles.append(user.get_full_name())
+    text_match = Q()
+    for needle in needles:
+        text_match |= Q(data_text__icontains=needle)
+    entries = AuditEntry.objects.annotate(data_text=Cast("data", TextField())).filter(
+        Q(actor=user) | Q(object_type="accounts.user", object_id=str(user.pk)) | text_match
+    )
+    entries.update(data={"anonymised": True}, ip_address=None)
+
+
+def account_export(*, user: User) -> dict[str, Any]:
+    """The whole GDPR export of ``user``: one JSON document with every registered app part."""
+    document: dict[str, Any] = {
+        "format": "guichet-export-rgpd/1",
+        "exporte_le": timezone.now().isoformat(),
+    }
+    for part in gdpr_parts():
+        document[part.name] = part.export(user)
+    audit_log(actor=user, action="accounts.data_exported", obj=user)
+    return document
+
+
+@transaction.atomic
+def account_delete(*, actor: User, user: User, ip_address: str | None = None) -> None:
+    """Erase ``user``: every app's erase part, then the account itself (and by cascade its
+    e-mail addresses, factors, profile, tokens and consents). Irreversible."""
+    if actor.pk != user.pk:
+        raise PermissionError("An account is deleted by its owner only.")
+    user_id = user.pk
+    for part in gdpr_parts():
+        if part.erase is not None:
+            part.erase(user)
+    user.delete()
+    audit_log(
+        actor=None,
+        action="accounts.account_deleted",
+        ip_address=None,
+        data={"user_id": user_id},
+    )
+
+
+def _parse_date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@transaction.atomic
+def franceconnect_certify(*, user: User, identity) -> Profile:
+    """Copy FranceConnect's identity block into the profile; it becomes read-only there."""
+    profile = profile_of(user)
+    profile.birth_last_name = identity.family_name
+    profile.given_names = identity.given_name
+    profile.gender = identity.gender if identity.gender in Profile.Gender.values else ""
+    profile.birthdate = _parse_date(identity.birthdate)
+    profile.birthplace = identity.birthplace[:5]
+    profile.birthcountry = identity.birthcountry[:5]
+    profile.certified_at = timezone.now()
+    profile.certified_by = "FranceConnect"
+    profile.save()
+    first = identity.given_name.split(" ")[0] if identity.given_name else user.first_name
+    last = identity.preferred_username or identity.family_name or user.last_name
+    user.first_name, user.last_name = first, last
+    user.save(update_fields=["first_name", "last_name"])
+    return profile
+
+
+@transaction.atomic
+def franceconnect_link(*, user: User, identity, ip_address: str | None = None) -> None:
+    """Attach a FranceConnect identity to ``user`` (after they confirmed) and certify it."""
+    from guichet.accounts.models import FranceConnectIdentity
+
+    FranceConnectIdentity.objects.update_or_create(
+        user=user, defaults={"sub": identity.sub, "last_login_at": timezone.now()}
+    )
+    franceconnect_certify(user=user, identity=identity)
+    audit_log(actor=user, action="accounts.franceconnect_linked", obj=user, ip_address=ip_address)
+
+
+@transaction.atomic
+def franceconnect_signup(*, identity, ip_address: str | None = None) -> User:
+    """A new account from a FranceConnect identity (no password; its e-mail is verified by
+    the identity provider behind FranceConnect)."""
+    user = User.objects.create_user(identity.email, None)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    franceconnect_link(user=user, identity=identity, ip_address=ip_address)
+    return user

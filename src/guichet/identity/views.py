@@ -1,0 +1,241 @@
+"""A thin layer over allauth's OpenID Connect provider, and the user's consent pages.
+
+allauth.idp.oidc does the protocol; we add what the platform's rules ask (identity.md):
+PKCE S256 for every client, consent per claim that is remembered and revocable, refresh-token
+families with replay detection and an absolute expiry, and codes refused once consent is gone.
+"""
+
+import json
+from http import HTTPStatus
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core.internal import httpkit
+from allauth.idp.oidc import views as oidc_views
+from allauth.idp.oidc.internal.clientkit import is_redirect_uri_allowed, lookup_client
+from allauth.idp.oidc.internal.oauthlib import authorization_codes
+from allauth.idp.oidc.internal.oauthlib.server import get_server
+from allauth.idp.oidc.internal.oauthlib.utils import extract_params, respond_html_error
+from allauth.idp.oidc.internal.resources import get_resources
+from allauth.idp.oidc.models import Client, Token
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from oauthlib.oauth2.rfc6749 import errors
+
+from guichet.accounts.models import User
+from guichet.identity import selectors, services
+from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
+from guichet.identity.models import ClaimConsent
+
+
+def _ip(request) -> str | None:
+    return get_account_adapter().get_client_ip(request)
+
+
+def _redirect_error(redirect_uri: str, state: str | None, error: str, description: str):
+    params = {"error": error, "error_description": description}
+    if state:
+        params["state"] = state
+    return oidc_views._ClientHttpResponseRedirect(httpkit.add_query_params(redirect_uri, params))
+
+
+class AuthorizationView(oidc_views.AuthorizationView):
+    template_name = "identity/authorize.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        refused = self._refuse_without_pkce(request)
+        if refused:
+            return refused
+        response = self._login_required(request)
+        if response:
+            return response
+        orequest = extract_params(self.request)
+        try:
+            server = get_server()
+            self._scopes, self._request_info = server.validate_authorization_request(*orequest)
+            self._request_info["resources"] = get_resources(request)
+            if "none" in self._request_info.get("prompt", ()):
+                oresponse = server.create_authorization_response(*orequest, scopes=self._scopes)
+                return oidc_views.convert_response(*oresponse)
+        except (errors.FatalClientError, ValidationError) as e:
+            return respond_html_error(request, error=e)
+        except errors.OAuth2Error as e:
+            return oidc_views._ClientHttpResponseRedirect(e.in_uri(e.redirect_uri))
+        client = self._request_info["request"].client
+        if client.skip_consent or self._consent_remembered(client):
+            return self._skip_consent()
+        return super(oidc_views.AuthorizationView, self).get(request, *args, **kwargs)
+
+    def _refuse_without_pkce(self, request: HttpRequest) -> HttpResponse | None:
+        """PKCE with S256 is required from every client, confidential ones included.
+
+        Only once the client and its redirect URI are known good is the error sent back to
+        the client; otherwise allauth shows its error page (never redirect to an unknown URI).
+        """
+        client = lookup_client(request.GET.get("client_id", "") or "")
+        redirect_uri = request.GET.get("redirect_uri", "")
+        if not client or not redirect_uri:
+            return None
+        if not is_redirect_uri_allowed(
+            redirect_uri, client.get_redirect_uris(), client.allow_uri_wildcards
+        ):
+            return None
+        challenge = request.GET.get("code_challenge", "")
+        method = request.GET.get("code_challenge_method", "")
+        if challenge and method == "S256":
+            return None
+        return _redirect_error(
+            redirect_uri,
+            request.GET.get("state"),
+            "invalid_request",
+            "PKCE is required: code_challenge with code_challenge_method=S256.",
+        )
+
+    def _consent_remembered(self, client: Client) -> bool:
+        """The user already consented to every claim asked: no need to ask again."""
+        wanted = set(claims_for_scopes(self._scopes))
+        return wanted <= selectors.consented_claims(user=self.request.user, client=client)
+
+    def form_valid(self, form) -> HttpResponse:
+        client = Client.objects.get(pk=self._request_info["client_id"])
+        services.consent_record(
+            actor=self.request.user,
+            client=client,
+            requested_scopes=self._scopes,
+            granted_scopes=form.cleaned_data["scopes"],
+            ip_address=_ip(self.request),
+        )
+        return super().form_valid(form)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        field = form.fields.get("scopes")
+        if field is not None:
+            # The account identifier is what signing in means: it cannot be unticked.
+            field.label = _("Données transmises")
+            field.choices = [
+                (scope, label) for scope, label in field.choices if scope in SCOPE_CLAIMS
+            ]
+        return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["scope_details"] = [
+            {
+                "scope": scope,
+                "label": SCOPE_LABELS.get(scope, scope),
+                "claims": [claim.label for claim in SCOPE_CLAIMS.get(scope, ())],
+            }
+            for scope in self._scopes
+        ]
+        return context
+
+
+authorization = AuthorizationView.as_view()
+
+
+def _invalid_grant(description: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": "invalid_grant", "error_description": description},
+        status=HTTPStatus.BAD_REQUEST,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _client_id(request: HttpRequest) -> str:
+    client_id, _secret = httpkit.extract_basic_auth(request.headers)
+    return client_id or request.POST.get("client_id", "")
+
+
+@csrf_exempt
+@transaction.atomic
+def token(request: HttpRequest) -> HttpResponse:
+    """allauth's token endpoint, wrapped to keep token families.
+
+    - authorization_code: a code replayed revokes what it produced; a code whose consent was
+      withdrawn meanwhile is refused.
+    - refresh_token: the presented token is locked; a token already rotated away (replay)
+      revokes its whole family; new tokens join the family and never outlive its absolute
+      expiry.
+    """
+    if request.method != "POST":
+        return oidc_views.token(request)
+    grant_type = request.POST.get("grant_type")
+    family = None
+    retire = None
+    if grant_type == "authorization_code":
+        code = request.POST.get("code", "")
+        stored = authorization_codes.lookup(_client_id(request), code) if code else None
+        if stored is None:
+            replayed = services.retired_family(code) if code else None
+            if replayed is not None:
+                services.family_revoke(family=replayed, reason="code_replay")
+                return _invalid_grant("Authorization code already used.")
+        else:
+            user = User.objects.filter(uuid=stored["sub"]).first()
+            if (
+                user is None
+                or not ClaimConsent.objects.filter(
+                    user=user, client_id=stored["client_id"]
+                ).exists()
+            ):
+                authorization_codes.invalidate(stored["client_id"], code)
+                return _invalid_grant("Consent withdrawn.")
+            retire = (code, "code")
+    elif grant_type == "refresh_token":
+        value = request.POST.get("refresh_token", "")
+        current = (
+            Token.objects.select_for_update()
+            .filter(type=Token.Type.REFRESH_TOKEN, hash=services.hash_token(value))
+            .first()
+            if value
+            else None
+        )
+        if current is None:
+            replayed = services.retired_family(value) if value else None
+            if replayed is not None:
+                services.family_revoke(family=replayed, reason="refresh_token_replay")
+                return _invalid_grant("Refresh token already used.")
+        else:
+            family_id = (current.data or {}).get("family")
+            family = services.TokenFamily.objects.filter(pk=family_id).first()
+            retire = (value, "refresh")
+    response = oidc_views.token(request)
+    if response.status_code != HTTPStatus.OK or retire is None:
+        return response
+    body = json.loads(response.content)
+    if family is None:
+        client = Client.objects.get(pk=_client_id(request))
+        user = Token.objects.get(hash=services.hash_token(body["access_token"])).user
+        family = services.family_start(user=user, client=client)
+    services.family_adopt_tokens(
+        family=family, values=[body.get("access_token", ""), body.get("refresh_token", "")]
+    )
+    services.grant_retire(family=family, value=retire[0], kind=retire[1])
+    return response
+
+
+@login_required
+def consents(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "identity/consents.html", {"services": selectors.consents_of(request.user)}
+    )
+
+
+@login_required
+@require_POST
+def consent_revoke(request: HttpRequest, client_id: str) -> HttpResponse:
+    client = selectors.consented_client_get_for(user=request.user, client_id=client_id)
+    services.consent_revoke(actor=request.user, client=client, ip_address=_ip(request))
+    messages.success(
+        request,
+        _("« %(name)s » ne reçoit plus vos données ; ses accès ont été coupés.")
+        % {"name": client.name},
+    )
+    return redirect("identity:consents")

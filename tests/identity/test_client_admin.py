@@ -1,0 +1,50 @@
+"""Platform admins register partner services with their addresses and allowed data."""
+
+from allauth.idp.oidc.models import Client
+
+from guichet.accounts.models import User
+
+
+def _form(**overrides):
+    data = {
+        "id": "portail-bron",
+        "name": "Portail de Bron",
+        "type": "confidential",
+        "redirect_uris": "https://bron.example.org/oidc/callback",
+        "post_logout_redirect_uris": "https://bron.example.org/au-revoir",
+        "allowed_scopes": ["openid", "email", "commune"],
+        "grant_types": "authorization_code\r\nrefresh_token",
+        "response_types": "code",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_registers_a_client_and_sees_its_secret_once(admin_client):
+    response = admin_client.post("/admin/allauth_idp_oidc/client/add/", _form(), follow=True)
+    assert response.status_code == 200
+    client = Client.objects.get(pk="portail-bron")
+    assert client.get_scopes() == ["openid", "email", "commune"]
+    assert client.get_post_logout_redirect_uris() == ["https://bron.example.org/au-revoir"]
+    assert client.get_redirect_uris() == ["https://bron.example.org/oidc/callback"]
+    assert "secret" in response.content.decode().lower()
+    assert not client.check_secret("")
+
+
+def test_implicit_flow_cannot_be_registered(admin_client):
+    response = admin_client.post(
+        "/admin/allauth_idp_oidc/client/add/", _form(response_types="code\r\nid_token token")
+    )
+    assert response.status_code == 200
+    assert "Seul le flux" in response.content.decode()
+    assert not Client.objects.filter(pk="portail-bron").exists()
+
+
+def test_staff_who_is_not_a_platform_admin_cannot_register(client, demo, with_mfa):
+    agent = with_mfa(User.objects.get(email="agent.voirie@example.org"))
+    agent.is_staff = True
+    agent.save()
+    client.force_login(agent)
+    response = client.post("/admin/allauth_idp_oidc/client/add/", _form())
+    assert response.status_code == 403
+    assert not Client.objects.filter(pk="portail-bron").exists()

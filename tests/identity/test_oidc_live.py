@@ -1,0 +1,170 @@
+"""The whole authorization-code + PKCE flow over HTTP against a live server, driven by an
+independent OIDC client (Authlib) and checked with an independent JOSE library (joserfc)."""
+
+import base64
+import hashlib
+import secrets
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from django.core.management import call_command
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from guichet.core.demo import DEMO_PASSWORD
+from guichet.identity.demo import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_POST_LOGOUT_URI,
+    DEMO_REDIRECT_URI,
+)
+from tests.identity.conftest import hidden_inputs
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _login(browser: requests.Session, base: str, email: str) -> None:
+    page = browser.get(f"{base}/comptes/login/")
+    assert page.status_code == 200
+    fields = hidden_inputs(page.text)
+    response = browser.post(
+        f"{base}/comptes/login/",
+        data={**fields, "login": email, "password": DEMO_PASSWORD},
+        headers={"Referer": f"{base}/comptes/login/"},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:2000]
+
+
+def _at_hash(access_token: str) -> str:
+    digest = hashlib.sha256(access_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
+def test_authorization_code_flow_with_pkce_over_http(live_server):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    base = live_server.url
+    config = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+    assert config["issuer"] == base
+    assert config["code_challenge_methods_supported"] == ["S256"]
+    assert {"openid", "email", "profile", "address", "phone", "commune"} <= set(
+        config["scopes_supported"]
+    )
+    assert config["response_types_supported"] == ["code"]
+    keys = KeySet.import_key_set(requests.get(config["jwks_uri"], timeout=10).json())
+
+    browser = requests.Session()
+    _login(browser, base, "camille.martin@example.org")
+
+    rp = OAuth2Session(
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        scope="openid email profile",
+        redirect_uri=DEMO_REDIRECT_URI,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
+    verifier = secrets.token_urlsafe(48)
+    nonce = secrets.token_hex(16)
+    url, state = rp.create_authorization_url(
+        config["authorization_endpoint"], nonce=nonce, code_verifier=verifier
+    )
+
+    # Consent screen: it lists what the service will receive.
+    consent = browser.get(url, allow_redirects=False)
+    assert consent.status_code == 200
+    assert "votre adresse e-mail" in consent.text
+    assert "votre prénom" in consent.text
+    fields = hidden_inputs(consent.text)
+    granted = browser.post(
+        config["authorization_endpoint"],
+        data={
+            "csrfmiddlewaretoken": fields["csrfmiddlewaretoken"],
+            "request": fields["request"],
+            "scopes": ["openid", "email", "profile"],
+            "action": "grant",
+        },
+        headers={"Referer": url},
+        allow_redirects=False,
+    )
+    assert granted.status_code == 302, granted.text[:2000]
+    callback = granted.headers["Location"]
+    assert callback.startswith(DEMO_REDIRECT_URI)
+    assert parse_qs(urlparse(callback).query)["state"] == [state]
+    code = parse_qs(urlparse(callback).query)["code"][0]
+
+    token = rp.fetch_token(
+        config["token_endpoint"], authorization_response=callback, code_verifier=verifier
+    )
+    assert token["token_type"].lower() == "bearer"
+    assert token["expires_in"] <= 900
+    assert token["refresh_token"]
+
+    # ID token: signature against the published JWKS, issuer, audience, nonce, at_hash.
+    id_token = jwt.decode(token["id_token"], keys)
+    assert id_token.header["alg"] == "RS256"
+    jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": base},
+        aud={"essential": True, "value": DEMO_CLIENT_ID},
+        nonce={"essential": True, "value": nonce},
+        exp={"essential": True},
+    ).validate(id_token.claims)
+    assert id_token.claims["at_hash"] == _at_hash(token["access_token"])
+    assert id_token.claims["exp"] - id_token.claims["iat"] <= 600
+    from guichet.accounts.models import User
+
+    camille = User.objects.get(email="camille.martin@example.org")
+    assert id_token.claims["sub"] == str(camille.uuid)
+
+    # Userinfo: what was consented, nothing more.
+    userinfo = rp.get(config["userinfo_endpoint"]).json()
+    assert userinfo == {
+        "sub": str(camille.uuid),
+        "email": "camille.martin@example.org",
+        "email_verified": True,
+        "given_name": "Camille",
+        "family_name": "Martin",
+        "name": "Camille Martin",
+    }
+
+    # Refresh rotates the refresh token; the old one is dead.
+    first_refresh = token["refresh_token"]
+    refreshed = rp.refresh_token(config["token_endpoint"], refresh_token=first_refresh)
+    assert refreshed["refresh_token"] != first_refresh
+    assert refreshed["access_token"] != token["access_token"]
+    assert rp.get(config["userinfo_endpoint"]).json()["sub"] == str(camille.uuid)
+
+    # The code cannot be exchanged twice.
+    replay = requests.post(
+        config["token_endpoint"],
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+        auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        timeout=10,
+    )
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    # ... and a replayed code revokes the tokens it produced (RFC 6749 §4.1.2).
+    assert rp.get(config["userinfo_endpoint"]).status_code == 401
+
+    # RP-initiated logout, back to the registered post-logout URI with the state.
+    bye = browser.get(
+        config["end_session_endpoint"],
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": DEMO_POST_LOGOUT_URI,
+            "state": "au-revoir",
+        },
+        allow_redirects=False,
+    )
+    assert bye.status_code == 302
+    assert bye.headers["Location"] == f"{DEMO_POST_LOGOUT_URI}?state=au-revoir"
+    after = browser.get(f"{base}/comptes/profil/", allow_redirects=False)
+    assert after.status_code == 302
+    assert "/comptes/login/" in after.headers["Location"]
