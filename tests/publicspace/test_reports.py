@@ -55,7 +55,7 @@ def test_reports_are_routed_by_category_and_commune(demo, users, category, answe
 
 
 def test_photo_is_reencoded_without_metadata_with_a_thumbnail(demo, users):
-    content = jpeg_bytes(size=(1200, 900), gps=OULLINS)
+    content = jpeg_bytes(size=(2600, 1950), gps=OULLINS)
     assert services.photo_gps(content) == pytest.approx(OULLINS, abs=1e-4)
     case = file_pothole(users["camille.martin"], photos=[("p.jpg", content)]).case
     photo = case.report.photos.get()
@@ -64,6 +64,7 @@ def test_photo_is_reencoded_without_metadata_with_a_thumbnail(demo, users):
     assert services.photo_gps(stored) is None
     with Image.open(photo.attachment.file.path) as image:
         assert not image.getexif()
+        assert image.size == (2048, 1536)  # large photos are scaled down
     with Image.open(photo.thumbnail.path) as thumb:
         assert max(thumb.size) <= 320
 

@@ -46,6 +46,7 @@ SERVICE_KEY = "publicspace"
 DEFINITION_FILE = Path(__file__).parent / "data" / "publicspace.json"
 MAX_PHOTOS = 5
 THUMBNAIL_SIZE = (320, 320)
+PHOTO_MAX_SIDE = 2048
 QUESTIONNAIRE_DAYS = 28
 QUESTIONNAIRE_SALT = "publicspace.questionnaire"
 
@@ -95,6 +96,52 @@ def photo_gps(content: bytes) -> tuple[float, float] | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return round(lat, 6), round(lon, 6)
+
+
+def _as_bytes(upload) -> tuple[str, bytes] | None:
+    """(name, content) of an upload within the size limit, else None (the case engine then
+    refuses it with its own message)."""
+    from guichet.cases.uploads import max_upload_bytes
+
+    if isinstance(upload, tuple):
+        return upload if len(upload[1]) <= max_upload_bytes() else None
+    if getattr(upload, "size", 0) and upload.size > max_upload_bytes():
+        return None
+    upload.seek(0)
+    content = upload.read(max_upload_bytes() + 1)
+    upload.seek(0)
+    return (getattr(upload, "name", "") or "photo", content)
+
+
+def photo_downscale(upload) -> tuple[str, bytes] | object:
+    """A JPEG larger than ``PHOTO_MAX_SIDE`` is decoded at a reduced scale (``draft``: several
+    times faster than a full decode) and saved smaller before the case engine checks and
+    re-encodes it. Anything else is passed on unchanged for the engine to check or refuse."""
+    item = _as_bytes(upload)
+    if item is None:
+        return upload
+    name, content = item
+    if not content.startswith(b"\xff\xd8\xff"):
+        return (name, content)
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.format != "JPEG" or max(image.size) <= PHOTO_MAX_SIDE:
+                return (name, content)
+            exif = image.getexif()
+            orientation = exif.get(0x0112)
+            # JPEG can decode at 1/2, 1/4, 1/8: ask for at least 1500 px on the long side
+            ratio = 1500 / max(image.size)
+            image.draft("RGB", (int(image.width * ratio) + 1, int(image.height * ratio) + 1))
+            image = image.convert("RGB")
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            out = io.BytesIO()
+            keep = Image.Exif()
+            if orientation:
+                keep[0x0112] = orientation  # the engine turns the image upright
+            image.save(out, format="JPEG", quality=90, exif=keep)
+    except Exception:  # unreadable: let the engine refuse it with its clear message
+        return (name, content)
+    return (name, out.getvalue())
 
 
 def _thumbnail(content: bytes) -> bytes:
@@ -188,6 +235,8 @@ def report_submit(
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = _("%(n)d photos au plus.") % {"n": MAX_PHOTOS}
+    else:
+        photos = [photo_downscale(p) for p in photos]
     if latitude is None or longitude is None:
         errors["location"] = _(
             "Indiquez l'emplacement du problème (carte, position du téléphone ou coordonnées)."
