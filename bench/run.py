@@ -299,6 +299,9 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated groups or scenario names")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
     parser.add_argument("--label", default="", help="also write bench/results/<label>.json")
+    parser.add_argument(
+        "--seed-json", default="", help="with --skip-seed: the JSON line of an earlier seed.py run"
+    )
     args = parser.parse_args()
     volumes = dict(SCALES[args.scale])
 
@@ -314,6 +317,9 @@ def main() -> int:
     env = {**os.environ, "DEBUG": "false", "PYTHONPATH": str(ROOT / "src")}
     load_before = os.getloadavg()
     seeding = {"skipped": True}
+    if args.seed_json:
+        seeding = json.loads(Path(args.seed_json).read_text().strip().splitlines()[-1])
+        seeding["from"] = args.seed_json
     if not args.skip_seed:
         seed_args = ["--citizens", str(volumes["citizens"] if need_cases else 0)]
         if need_cases:
@@ -372,7 +378,7 @@ def main() -> int:
             elif kind == "seed":
                 result = {
                     "seconds": seeding.get("cases_s", 0) + seeding.get("citizens_s", 0)
-                    if not seeding.get("skipped") else None,
+                    if "cases_s" in seeding else None,
                     "seeding": seeding,
                     "failures": 0,
                 }  # fmt: skip
