@@ -131,13 +131,17 @@ def run_locust(user_class: str, host: str, users: int, duration: int, env: dict)
             with open(f"{prefix}_failures.csv", newline="") as fh:
                 failures = [f"{r['Occurrences']}x {r['Error'][:200]}" for r in csv.DictReader(fh)]
     total = rows["Aggregated"]
+
+    def num(value):
+        return None if value in ("", "N/A") else float(value)
+
     out = {
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
         "rps": round(float(total["Requests/s"]), 1),
-        "p50_ms": float(total["50%"]),
-        "p95_ms": float(total["95%"]),
-        "p99_ms": float(total["99%"]),
+        "p50_ms": num(total["50%"]),
+        "p95_ms": num(total["95%"]),
+        "p99_ms": num(total["99%"]),
     }
     if failures:
         out["failure_samples"] = failures[:3]
@@ -284,6 +288,9 @@ def judge(result: dict, target: dict | None) -> None:
         return
     result["target"] = target["text"]
     value = result.get(target["metric"])
+    if result.get("error"):
+        result["pass"] = False
+        return
     if result.get("skipped") or value is None:
         result["pass"] = None
         return
@@ -361,54 +368,13 @@ def main() -> int:
         dashboard = os.environ.get("BENCH_DASHBOARD_PATH", "/mon-espace/")
         for name, _group, kind, user_class, served_by, target, vol_keys in chosen:
             print(f"{name}…", flush=True)
-            if kind == "locust":
-                if (
-                    name == "portal-dashboard"
-                    and (code := status_of(hosts["app"] + dashboard, citizen_cookie)) != 200
-                ):
-                    result = {
-                        "skipped": f"{dashboard} answers {code}: the portal dashboard is not on "
-                        "this branch yet; the notification centre and the my-cases page are "
-                        "measured instead (BENCH_DASHBOARD_PATH=... to point at it)",
-                    }
-                else:
-                    result = run_locust(
-                        user_class, hosts[served_by], args.users, args.duration, env
-                    )
-            elif kind == "seed":
-                result = {
-                    "seconds": seeding.get("cases_s", 0) + seeding.get("citizens_s", 0)
-                    if "cases_s" in seeding else None,
-                    "seeding": seeding,
-                    "failures": 0,
-                }  # fmt: skip
-                if seeding.get("cases_created", 0) < volumes["cases"] * 0.9:
-                    result["note"] = (
-                        "most cases were already in the database: the time measured is not "
-                        "the time to seed the whole volume (see bench/README.md)"
-                    )
-            elif kind == "nearby":
-                out = subprocess.run(
-                    [sys.executable, str(ROOT / "bench" / "prepare.py"), "--nearby", "2000"],
-                    env=env, check=True, stdout=subprocess.PIPE, text=True,
+            try:
+                result = run_one(
+                    name, kind, user_class, served_by, args, hosts, env, volumes, seeding,
+                    dashboard, citizen_cookie,
                 )  # fmt: skip
-                result = json.loads(out.stdout.strip().splitlines()[-1])
-            elif kind == "broadcast":
-                result = run_broadcast(volumes["broadcast"], env)
-            elif kind == "weight":
-                weights = {}
-                for path in (dashboard, "/notifications/", "/demarches/mes-demandes/"):
-                    if status_of(hosts["app"] + path, citizen_cookie) == 200:
-                        weights[path] = page_weight(hosts["app"], path, citizen_cookie)
-                measured = {p: w["kb"] for p, w in weights.items()}
-                result = {
-                    "failures": 0,
-                    "kb": max(measured.values()) if measured else None,
-                    "pages_kb": measured,
-                    "resources": {p: w["resources"] for p, w in weights.items()},
-                }
-                if dashboard not in weights:
-                    result["note"] = f"{dashboard} not there: heaviest of the existing pages"
+            except Exception as error:  # noqa: BLE001 - one broken scenario must not stop the rest
+                result = {"error": repr(error)[-1000:], "failures": 1}
             if vol_keys:
                 result["volume"] = {k: volumes[k] for k in vol_keys} | result.get("volume", {})
             judge(result, target)
@@ -418,8 +384,65 @@ def main() -> int:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         tmpdir.cleanup()
+    return report(args, volumes, seeding, results, load_before)
 
-    hello_rps = results["hello-world"]["rps"] or 1
+
+def run_one(
+    name, kind, user_class, served_by, args, hosts, env, volumes, seeding, dashboard,
+    citizen_cookie,
+) -> dict:  # fmt: skip
+    """One scenario (locust load, seeding record, in-process timing, broadcast, page weight)."""
+    if kind == "locust":
+        if (
+            name == "portal-dashboard"
+            and (code := status_of(hosts["app"] + dashboard, citizen_cookie)) != 200
+        ):
+            result = {
+                "skipped": f"{dashboard} answers {code}: the portal dashboard is not on "
+                "this branch yet; the notification centre and the my-cases page are "
+                "measured instead (BENCH_DASHBOARD_PATH=... to point at it)",
+            }
+        else:
+            result = run_locust(user_class, hosts[served_by], args.users, args.duration, env)
+    elif kind == "seed":
+        result = {
+            "seconds": seeding.get("cases_s", 0) + seeding.get("citizens_s", 0)
+            if "cases_s" in seeding else None,
+            "seeding": seeding,
+            "failures": 0,
+        }  # fmt: skip
+        if seeding.get("cases_created", 0) < volumes["cases"] * 0.9:
+            result["note"] = (
+                "most cases were already in the database: the time measured is not "
+                "the time to seed the whole volume (see bench/README.md)"
+            )
+    elif kind == "nearby":
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "prepare.py"), "--nearby", "2000"],
+            env=env, check=True, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+    elif kind == "broadcast":
+        result = run_broadcast(volumes["broadcast"], env)
+    elif kind == "weight":
+        weights = {}
+        for path in (dashboard, "/notifications/", "/demarches/mes-demandes/"):
+            if status_of(hosts["app"] + path, citizen_cookie) == 200:
+                weights[path] = page_weight(hosts["app"], path, citizen_cookie)
+        measured = {p: w["kb"] for p, w in weights.items()}
+        result = {
+            "failures": 0,
+            "kb": max(measured.values()) if measured else None,
+            "pages_kb": measured,
+            "resources": {p: w["resources"] for p, w in weights.items()},
+        }
+        if dashboard not in weights:
+            result["note"] = f"{dashboard} not there: heaviest of the existing pages"
+    return result
+
+
+def report(args, volumes, seeding, results, load_before) -> int:
+    hello_rps = results["hello-world"].get("rps") or 1
     for result in results.values():
         if "rps" in result:
             result["ratio_to_hello_world"] = round(result["rps"] / hello_rps, 3)
