@@ -473,7 +473,7 @@ def report(args, volumes, seeding, results, load_before) -> int:
 
     print(
         f"\n{'scenario':<22}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'ratio':>7}  "
-        f"{'target':<34}{'pass':<6}fail"
+        f"{'target':<46}{'pass':<6}fail"
     )
     for name, r in results.items():
         if r.get("skipped"):
@@ -489,7 +489,7 @@ def report(args, volumes, seeding, results, load_before) -> int:
         print(
             f"{name:<22}{r.get('rps', '-'):>8}{r.get('p50_ms', '-'):>8}{r.get('p95_ms', '-'):>8}"
             f"{r.get('p99_ms', '-'):>8}{r.get('ratio_to_hello_world', '-'):>7}  "
-            f"{r.get('target', ''):<34}{str(r.get('pass', '')):<6}{r.get('failures', '')}{extra}"
+            f"{r.get('target', ''):<46}{str(r.get('pass', '')):<6}{r.get('failures', '')}{extra}"
         )
     print(f"\n{report['machine']['uptime']}\nwritten to {RESULTS / 'latest.json'}")
     return 1 if any(r.get("failures") for r in results.values()) else 0

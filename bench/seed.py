@@ -117,7 +117,7 @@ def seed_cases(count: int, citizens: int, log=print) -> int:
 
 
 @contextmanager
-def _bulk_load(model, *, drop_indexes: bool, log=print):
+def _bulk_load(*models, drop_indexes: bool, log=print):
     """PostgreSQL bulk load: no synchronous commit, no foreign-key triggers (the rows are
     consistent by construction; needs the superuser the benchmarks run as), and for a big load
     the model's secondary indexes dropped and rebuilt at the end (much faster than maintaining
@@ -128,9 +128,9 @@ def _bulk_load(model, *, drop_indexes: bool, log=print):
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
         cursor.execute("SET session_replication_role = replica")
-    indexes = list(model._meta.indexes) if drop_indexes else []
+    indexes = [(m, i) for m in models for i in m._meta.indexes] if drop_indexes else []
     with connection.schema_editor() as editor:
-        for index in indexes:
+        for _model, index in indexes:
             editor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
     try:
         yield
@@ -139,7 +139,7 @@ def _bulk_load(model, *, drop_indexes: bool, log=print):
             cursor.execute("SET session_replication_role = DEFAULT")
         started = time.monotonic()
         with connection.schema_editor() as editor:
-            for index in indexes:
+            for model, index in indexes:
                 editor.add_index(model, index)
         if indexes:
             log(f"{len(indexes)} indexes rebuilt in {time.monotonic() - started:.0f} s")
@@ -202,12 +202,13 @@ def _write_cases(
 
 
 def seed_report_volume(count: int, log=print) -> int:
-    from guichet.publicspace.models import Report
+    from guichet.publicspace.models import Report, ReportUpdate
 
     missing = count - Report.objects.count()
     if missing <= 0:
         return 0
-    done = seed_reports(missing, log=log)
+    with _bulk_load(Report, ReportUpdate, drop_indexes=missing >= 200_000, log=log):
+        done = seed_reports(missing, log=log)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
