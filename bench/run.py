@@ -309,8 +309,13 @@ def main() -> int:
     parser.add_argument(
         "--seed-json", default="", help="with --skip-seed: the JSON line of an earlier seed.py run"
     )
+    parser.add_argument(
+        "--broadcast", type=int, default=0, help="override the scale's number of recipients"
+    )
     args = parser.parse_args()
     volumes = dict(SCALES[args.scale])
+    if args.broadcast:
+        volumes["broadcast"] = args.broadcast
 
     wanted = {s for s in args.only.split(",") if s}
     chosen = [
