@@ -201,6 +201,25 @@ def _write_cases(
     return done
 
 
+def restore_indexes(log=print) -> list[str]:
+    """Add back any ``Meta.indexes`` of the bulk-loaded tables that an interrupted load left
+    dropped (a load rebuilds them only when it ends)."""
+    from guichet.publicspace.models import Report, ReportUpdate
+
+    added = []
+    with connection.cursor() as cursor:
+        for model in (Case, Report, ReportUpdate):
+            existing = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            missing = [i for i in model._meta.indexes if i.name not in existing]
+            with connection.schema_editor() as editor:
+                for index in missing:
+                    editor.add_index(model, index)
+                    added.append(index.name)
+    if added:
+        log(f"indexes restored: {', '.join(added)}")
+    return added
+
+
 def seed_report_volume(count: int, log=print) -> int:
     from guichet.publicspace.models import Report, ReportUpdate
 
@@ -231,6 +250,7 @@ def main(argv=None) -> dict:
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    restored = restore_indexes(log=log)
     timings["migrate_and_demo_s"] = round(time.monotonic() - started, 1)
     t = time.monotonic()
     created = seed_citizens(args.citizens)
@@ -250,6 +270,7 @@ def main(argv=None) -> dict:
         "cases_total": Case.objects.count(),
         "reports": args.reports,
         "reports_created": reports_created,
+        "indexes_restored": restored,
         **timings,
         "seconds": round(time.monotonic() - started, 1),
     }
