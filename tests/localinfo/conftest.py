@@ -29,8 +29,12 @@ class FeedServer:
                         self.wfile.flush()
                         time.sleep(delay)
                     return
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
+                if path_without_length := self.path.endswith("-nolength.rss"):
+                    # No Content-Length: the size cap must hold while streaming.
+                    self.end_headers()
+                if not path_without_length:
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
                 self.wfile.write(body)
 
             def do_GET(self):

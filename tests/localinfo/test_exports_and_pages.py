@@ -125,3 +125,18 @@ def test_demo_is_idempotent(demo):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (NewsItem.objects.count(), Event.objects.count()) == before
     assert NewsItem.objects.filter(organisation=demo["oullins"]).exists()
+
+
+@pytest.mark.django_db
+def test_infos_page_starts_with_the_citizens_commune_of_residence(client, demo):
+    from guichet.accounts.models import User
+    from guichet.accounts.services import profile_set_residence
+
+    camille = User.objects.get(email="camille.martin@example.org")
+    profile_set_residence(user=camille, residence=demo["oullins"])
+    client.force_login(camille)
+    html = client.get("/infos/").content.decode()
+    assert html.index('id="section-oullins"') < html.index('id="section-metropole-de-lyon"')
+    # An explicit choice wins over the residence.
+    html = client.get("/infos/?commune=bron").content.decode()
+    assert 'id="section-bron"' in html and 'id="section-oullins"' not in html

@@ -53,7 +53,9 @@ def test_a_specialised_app_adds_validation_and_a_hook(manifest, encombrants, use
     assert manifest == [case.reference]
 
 
-def test_a_manifest_template_is_included_on_both_case_pages(client, users, demo, encombrants):
+def test_a_manifest_template_is_included_on_both_case_pages(
+    client, users, demo, encombrants, with_mfa
+):
     from guichet.territory.demo import REFERENCE_POINTS
 
     register_manifest(
@@ -79,7 +81,7 @@ def test_a_manifest_template_is_included_on_both_case_pages(client, users, demo,
         client.force_login(users["lucas.bernard"])
         page = client.get(f"/demarches/demandes/{case.reference}/").content.decode()
         assert f"probe citizen {case.reference}" in page
-        client.force_login(users["agent.proprete"])
+        client.force_login(with_mfa(users["agent.proprete"]))  # agents need a second factor
         page = client.get(f"/backoffice/demandes/{case.reference}/").content.decode()
         assert f"probe agent {case.reference}" in page
     finally:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from guichet.accounts.selectors import profile_of
 from guichet.localinfo import exports, selectors
 from guichet.localinfo.hours import closure_on
 from guichet.territory.selectors import communes
@@ -13,7 +14,8 @@ from guichet.territory.selectors import communes
 
 @require_GET
 def index(request):
-    """``/infos/``: the chosen commune first (``?commune=<slug>``), then the metropolis."""
+    """``/infos/``: the chosen commune first (``?commune=<slug>``, else the signed-in citizen's
+    commune of residence), then the metropolis."""
     commune = None
     error = ""
     slug = request.GET.get("commune", "").strip()
@@ -21,6 +23,10 @@ def index(request):
         commune = communes().filter(slug=slug).first()
         if commune is None:
             error = _("Commune inconnue : choisissez-la dans la liste.")
+    elif request.user.is_authenticated:
+        residence = profile_of(request.user).residence
+        if residence is not None and residence.is_active:
+            commune, slug = residence, residence.slug
     context = selectors.localinfo_for(commune=commune)
     context.update({"communes": communes(), "error": error, "selected": slug})
     return render(request, "localinfo/index.html", context, status=400 if error else 200)
