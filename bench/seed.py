@@ -1,13 +1,28 @@
 """Seed a benchmark volume into the configured database (idempotent, bulk inserts).
 
-Used by bench/run.py; also `python bench/seed.py --citizens 200000`.
+Used by bench/run.py; also `python bench/seed.py --citizens 200000 --cases 2000000`.
+Prints one JSON line: what was asked, what was added and the time each part took.
+
+- citizens: ``bench.citizen.<n>@example.org`` (bulk_create, one password hash for all);
+- cases: ``contact`` cases of those citizens, written with PostgreSQL's COPY (ids from the
+  sequences, the same helpers as ``guichet.publicspace.bench``), bulk_create elsewhere; each
+  citizen gets a realistic handful (``cases / citizens`` on average, random spread); the cases
+  are spread over the communes and routed like the service's competence rules (so the Lyon
+  team queue gets Lyon's share); no events rows (the pages measured do not read them);
+- reports: ``guichet.publicspace.bench.seed_reports`` up to the requested total.
+
+Each part only adds what is missing, so a second run on the same database is fast.
 """
 
 import argparse
 import json
 import os
+import random
 import sys
 import time
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
@@ -18,11 +33,20 @@ django.setup()
 
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from guichet.accounts.models import User  # noqa: E402
+from guichet.cases.models import Case, Channel  # noqa: E402
 from guichet.core.demo import DEMO_PASSWORD  # noqa: E402
+from guichet.publicspace.bench import _insert, _reserve_references, seed_reports  # noqa: E402
+from guichet.services.models import ServiceDefinition  # noqa: E402
+from guichet.territory.models import Organisation  # noqa: E402
+from guichet.territory.selectors import competence_resolve  # noqa: E402
 
 BATCH = 5_000
+CASE_BATCH = 20_000
+BENCH_EMAIL = "bench.citizen.{n}@example.org"
 
 
 def seed_citizens(count: int) -> int:
@@ -37,7 +61,7 @@ def seed_citizens(count: int) -> int:
         User.objects.bulk_create(
             [
                 User(
-                    email=f"bench.citizen.{n}@example.org",
+                    email=BENCH_EMAIL.format(n=n),
                     first_name="Usager",
                     last_name=f"Bench {n}",
                     password=password,
@@ -50,19 +74,204 @@ def seed_citizens(count: int) -> int:
     return created
 
 
+def seed_cases(count: int, citizens: int, log=print) -> int:
+    """Add ``contact`` cases of the bench citizens until there are ``count`` of them."""
+    existing = Case.objects.filter(contact_email__startswith="bench.citizen.").count()
+    missing = count - existing
+    if missing <= 0 or citizens <= 0:
+        return 0
+    definition = ServiceDefinition.objects.get(key="contact")
+    version = definition.current_version
+    statuses = version.workflow["statuses"]
+    closed = {s["key"]: bool(s.get("closed")) for s in statuses}
+    keys = [s["key"] for s in statuses]
+    # most cases of a mature platform are closed: 75 % closed, the rest over the open statuses
+    open_keys = [k for k in keys if not closed[k]] or keys
+    closed_keys = [k for k in keys if closed[k]] or keys
+    routes = []
+    for commune in Organisation.objects.filter(kind="commune", is_active=True):
+        rule = competence_resolve(subject=definition.key, commune=commune)
+        if rule:
+            routes.append((commune.pk, rule.organisation_id, rule.team_id))
+    if not routes:
+        raise RuntimeError("no competence rule routes the contact service")
+    bench_users = dict(
+        User.objects.filter(email__startswith="bench.citizen.").values_list("email", "pk")
+    )
+    requesters = [
+        (pk, BENCH_EMAIL.format(n=n))
+        for n in range(citizens)
+        if (pk := bench_users.get(BENCH_EMAIL.format(n=n)))
+    ]
+    rng = random.Random(2026 + existing)
+    texts = ["Acte de naissance", "Horaires de la mairie", "Question sur ma facture", "Rendez-vous"]
+    with _bulk_load(Case, drop_indexes=missing >= 200_000, log=log):
+        done = _write_cases(
+            missing, rng, requesters, routes, definition, version, open_keys, closed_keys,
+            texts, log,
+        )  # fmt: skip
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Case._meta.db_table}")
+    return done
+
+
+@contextmanager
+def _bulk_load(*models, drop_indexes: bool, log=print):
+    """PostgreSQL bulk load: no synchronous commit, no foreign-key triggers (the rows are
+    consistent by construction; needs the superuser the benchmarks run as), and for a big load
+    the model's secondary indexes dropped and rebuilt at the end (much faster than maintaining
+    them row by row). Elsewhere: nothing special."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+        cursor.execute("SET session_replication_role = replica")
+    indexes = [(m, i) for m in models for i in m._meta.indexes] if drop_indexes else []
+    with connection.schema_editor() as editor:
+        for _model, index in indexes:
+            editor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        started = time.monotonic()
+        with connection.schema_editor() as editor:
+            for model, index in indexes:
+                editor.add_index(model, index)
+        if indexes:
+            log(f"{len(indexes)} indexes rebuilt in {time.monotonic() - started:.0f} s")
+
+
+def _write_cases(
+    missing, rng, requesters, routes, definition, version, open_keys, closed_keys, texts, log
+) -> int:
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    prefix = definition.reference_prefix
+    done = 0
+    while done < missing:
+        size = min(CASE_BATCH, missing - done)
+        with transaction.atomic():
+            first = _reserve_references(prefix, year, size)
+            rows = []
+            for i in range(size):
+                requester_id, email = rng.choice(requesters)
+                commune_id, organisation_id, team_id = rng.choice(routes)
+                is_closed = rng.random() < 0.75
+                status = rng.choice(closed_keys if is_closed else open_keys)
+                created = now - timedelta(seconds=rng.randint(0, 3 * 365 * 86400))
+                updated = min(created + timedelta(hours=rng.randint(0, 24 * 20)), now)
+                reference = f"{prefix}-{year}-{first + i:06d}"
+                objet = rng.choice(texts)
+                rows.append(
+                    {
+                        "uuid": uuid.uuid4(),
+                        "reference": reference,
+                        "definition_id": definition.pk,
+                        "version_id": version.pk,
+                        "channel": Channel.WEB,
+                        "requester_id": requester_id,
+                        "contact_name": "Usager Bench",
+                        "contact_email": email,
+                        "data": {
+                            "theme": "etat_civil",
+                            "objet": objet,
+                            "message": "Bonjour, merci de me répondre.",
+                            "email": email,
+                        },
+                        "commune_id": commune_id,
+                        "organisation_id": organisation_id,
+                        "team_id": team_id,
+                        "status": status,
+                        "is_closed": is_closed,
+                        "status_entered_at": updated,
+                        "closed_at": updated if is_closed else None,
+                        "search_text": f"{reference} usager bench {email} {objet}".lower(),
+                        "created_at": created,
+                        "updated_at": updated,
+                    }
+                )
+            _insert(Case, rows)
+        done += size
+        if missing > CASE_BATCH and done % 100_000 < CASE_BATCH:
+            log(f"cases: {done}/{missing}")
+    return done
+
+
+def restore_indexes(log=print) -> list[str]:
+    """Add back any ``Meta.indexes`` of the bulk-loaded tables that an interrupted load left
+    dropped (a load rebuilds them only when it ends)."""
+    from guichet.publicspace.models import Report, ReportUpdate
+
+    added = []
+    with connection.cursor() as cursor:
+        for model in (Case, Report, ReportUpdate):
+            existing = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            missing = [i for i in model._meta.indexes if i.name not in existing]
+            with connection.schema_editor() as editor:
+                for index in missing:
+                    editor.add_index(model, index)
+                    added.append(index.name)
+    if added:
+        log(f"indexes restored: {', '.join(added)}")
+    return added
+
+
+def seed_report_volume(count: int, log=print) -> int:
+    from guichet.publicspace.models import Report, ReportUpdate
+
+    missing = count - Report.objects.count()
+    if missing <= 0:
+        return 0
+    with _bulk_load(Report, ReportUpdate, drop_indexes=missing >= 200_000, log=log):
+        done = seed_reports(missing, log=log)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return done
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--citizens", type=int, default=int(os.environ.get("BENCH_CITIZENS", 10_000))
     )
+    parser.add_argument("--cases", type=int, default=0)
+    parser.add_argument("--reports", type=int, default=0)
     args = parser.parse_args(argv)
+
+    def log(line):
+        print(line, file=sys.stderr, flush=True)
+
+    timings = {}
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    restored = restore_indexes(log=log)
+    timings["migrate_and_demo_s"] = round(time.monotonic() - started, 1)
+    t = time.monotonic()
     created = seed_citizens(args.citizens)
+    timings["citizens_s"] = round(time.monotonic() - t, 1)
+    t = time.monotonic()
+    cases_created = seed_cases(args.cases, args.citizens, log=log) if args.cases else 0
+    timings["cases_s"] = round(time.monotonic() - t, 1)
+    t = time.monotonic()
+    reports_created = seed_report_volume(args.reports, log=log) if args.reports else 0
+    timings["reports_s"] = round(time.monotonic() - t, 1)
     return {
+        "database": connection.vendor,
         "citizens": args.citizens,
         "citizens_created": created,
+        "cases": args.cases,
+        "cases_created": cases_created,
+        "cases_total": Case.objects.count(),
+        "reports": args.reports,
+        "reports_created": reports_created,
+        "indexes_restored": restored,
+        **timings,
         "seconds": round(time.monotonic() - started, 1),
     }
 

@@ -1,0 +1,200 @@
+"""Credentials and inputs for the load scenarios, created in the database before a run and
+written as JSON for bench/locustfile.py (``BENCH_FIXTURES``):
+
+- OIDC token families for ``demo-famille`` (``tokens_issue_by_operator``, the documented way
+  to get tokens without a browser), one per locust user: each user refreshes its own chain;
+- bearer tokens of bench citizens who have cases (the "my cases" API, as the mobile app);
+- a session of agent.lyon (the back-office): the agent gets a TOTP authenticator as if they
+  had set it up (the MFA middleware checks that one exists), then ``Client.force_login``
+  writes an ordinary database session whose cookie the load users send;
+- sessions of bench citizens (portal pages) and of camille.martin with a CSRF cookie/token
+  pair (the report form);
+- points of existing reports (duplicates lookup) and a 3 MB JPEG (report submission).
+
+``python bench/prepare.py OUT.json --users 8``; also ``--nearby N`` prints the in-process
+timing of ``publicspace.selectors.reports_nearby`` over N random report points.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import secrets
+import string
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from guichet.accounts.models import User  # noqa: E402
+
+OIDC_CLIENT, OIDC_SECRET = "demo-famille", "demo-famille-secret"  # noqa: S105 - demo client
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _give_second_factor(user) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+
+
+def _tokens(user, count: int) -> list[dict]:
+    from allauth.idp.oidc.models import Client as OidcClient
+
+    from guichet.identity.services import tokens_issue_by_operator
+
+    client = OidcClient.objects.get(pk=OIDC_CLIENT)
+    return tokens_issue_by_operator(
+        client=client, user=user, scopes=["openid", "email", "profile"], count=count
+    )
+
+
+def _citizens_with_cases(count: int) -> list[User]:
+    from django.db.models import Count
+
+    from guichet.cases.models import Case
+
+    ids = (
+        Case.objects.filter(contact_email__startswith="bench.citizen.", requester__isnull=False)
+        .values("requester_id")
+        .annotate(n=Count("id"))
+        .order_by("requester_id")
+        .values_list("requester_id", flat=True)[:count]
+    )
+    users = list(User.objects.filter(pk__in=list(ids)))
+    if not users:  # no bench cases seeded: the first bench citizens
+        users = list(User.objects.filter(email__startswith="bench.citizen.").order_by("pk")[:count])
+    return users
+
+
+def _jpeg(size: int = 3 * 1024 * 1024) -> bytes:
+    """A photo-like JPEG of about ``size`` bytes (noise compresses badly, like a real photo)."""
+    from PIL import Image
+
+    side = 1600
+    while True:
+        image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=85)
+        if out.tell() >= size * 0.95:
+            return out.getvalue()
+        side = int(side * 1.15)
+
+
+def _report_points(count: int) -> list[tuple[float, float]]:
+    from guichet.publicspace.models import Report
+
+    rows = list(
+        Report.objects.filter(category__code="nid-de-poule")
+        .order_by("-id")
+        .values_list("latitude", "longitude")[: count * 5]
+    )
+    rng = random.Random(7)
+    rng.shuffle(rows)
+    return rows[:count] or [(45.714, 4.807)]
+
+
+def nearby_inprocess(n: int) -> dict:
+    """Time ``reports_nearby`` over ``n`` random points of existing reports."""
+    from django.db import connection
+
+    from guichet.publicspace.models import Category, Report
+    from guichet.publicspace.selectors import reports_nearby
+
+    category = Category.objects.get(code="nid-de-poule")
+    points = _report_points(n)
+    for lat, lon in points[:20]:  # warm the connection and the caches
+        list(reports_nearby(category=category, lat=lat, lon=lon))
+    timings = []
+    for i in range(n):
+        lat, lon = points[i % len(points)]
+        started = time.perf_counter()
+        list(reports_nearby(category=category, lat=lat, lon=lon))
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+
+    def pct(p):
+        return round(timings[min(len(timings) - 1, int(len(timings) * p))], 2)
+
+    return {
+        "requests": n,
+        "failures": 0,
+        "rps": round(n / (sum(timings) / 1000), 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "volume": {"reports": Report.objects.count(), "database": connection.vendor},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", nargs="?")
+    parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--groups", default="")
+    parser.add_argument("--nearby", type=int, default=0)
+    args = parser.parse_args()
+    if args.nearby:
+        print(json.dumps(nearby_inprocess(args.nearby)))
+        return
+    groups = set(args.groups.split(",")) if args.groups else {"all"}
+
+    def want(name):
+        return "all" in groups or name in groups
+
+    pool = max(args.users * 2, 4)
+    fixtures = {"users": args.users}
+    if want("accounts"):
+        camille = User.objects.get(email="camille.martin@example.org")
+        fixtures["oidc"] = {
+            "client_id": OIDC_CLIENT,
+            "client_secret": OIDC_SECRET,
+            "token_url": reverse("identity:token"),
+            "userinfo_url": reverse("idp:oidc:userinfo"),
+            "tokens": _tokens(camille, pool),
+        }
+    if want("cases") or want("portal"):
+        citizens = _citizens_with_cases(pool)
+        fixtures["citizen_bearers"] = [_tokens(u, 1)[0]["access_token"] for u in citizens]
+        fixtures["citizen_sessions"] = [_session_cookie(u) for u in citizens]
+        from guichet.cases.models import Case
+
+        counts = [Case.objects.filter(requester=u).count() for u in citizens]
+        fixtures["citizen_case_counts"] = counts
+        agent = User.objects.get(email="agent.lyon@example.org")
+        _give_second_factor(agent)
+        fixtures["agent_session"] = _session_cookie(agent)
+    if want("publicspace"):
+        camille = User.objects.get(email="camille.martin@example.org")
+        csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        fixtures["camille"] = {"session": _session_cookie(camille), "csrf": csrf}
+        fixtures["report_points"] = _report_points(1000)
+        photo = os.path.join(os.path.dirname(args.out or "."), "bench-photo.jpg")
+        with open(photo, "wb") as fh:
+            fh.write(_jpeg())
+        fixtures["photo"] = photo
+    fixtures["session_cookie_name"] = settings.SESSION_COOKIE_NAME
+    fixtures["csrf_cookie_name"] = settings.CSRF_COOKIE_NAME
+    with open(args.out, "w") as fh:
+        json.dump(fixtures, fh)
+
+
+if __name__ == "__main__":
+    main()
