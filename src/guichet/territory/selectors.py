@@ -5,18 +5,6 @@ from django.db.models import QuerySet
 from guichet.territory import geometry
 from guichet.territory.models import CompetenceRule, Membership, Organisation, Team
 
-# Parsed boundaries cached per process, keyed by (id, updated_at): a boundary re-imported by
-# another process has a new updated_at, so the cache never serves a stale polygon.
-_boundary_cache: dict[int, tuple[object, dict]] = {}
-
-
-def _boundary(org_id: int, updated_at, raw: dict) -> dict:
-    cached = _boundary_cache.get(org_id)
-    if cached is not None and cached[0] == updated_at:
-        return cached[1]
-    _boundary_cache[org_id] = (updated_at, raw)
-    return raw
-
 
 def commune_at(*, lat: float, lon: float) -> Organisation | None:
     """The active commune whose boundary contains the point, or None (outside the territory).
@@ -34,12 +22,11 @@ def commune_at(*, lat: float, lon: float) -> Organisation | None:
             min_lon__lte=lon,
             max_lon__gte=lon,
         )
-        .only("id", "name", "slug", "insee_code", "boundary", "updated_at", "offer")
+        .only("id", "name", "slug", "insee_code", "boundary", "offer")
         .order_by("insee_code")
     )
     for commune in candidates:
-        shape = _boundary(commune.id, commune.updated_at, commune.boundary)
-        if shape and geometry.contains(shape, lat, lon):
+        if commune.boundary and geometry.contains(commune.boundary, lat, lon):
             return commune
     return None
 
