@@ -1,4 +1,4 @@
-"""The case pages (citizen, editor) pass axe-core with zero violations, and the
+"""The case pages (citizen, back-office, editor) pass axe-core with zero violations, and the
 show-if conditions work in the browser."""
 
 import pytest
@@ -56,6 +56,27 @@ def test_citizen_pages_have_no_axe_violations(
     assert axe(page) == [], "page 2"
     for path in ["/demarches/mes-demandes/", f"/demarches/demandes/{oullins_case.reference}/"]:
         page.goto(f"{live_server.url}{path}")
+        assert axe(page) == [], path
+
+
+def test_backoffice_pages_have_no_axe_violations(
+    live_server, demo, page, axe, demo_password, oullins_case, with_mfa
+):
+    from guichet.accounts.models import User
+
+    with_mfa(User.objects.get(email="agent.oullins@example.org"))
+    login(page, live_server, "agent.oullins@example.org", demo_password)
+    assert "/2fa/" not in page.url and "/comptes/login/" not in page.url, page.url
+    for path in [
+        "/backoffice/",
+        "/backoffice/?queue=all&q=Bruit",
+        f"/backoffice/demandes/{oullins_case.reference}/",
+        "/backoffice/usagers/?email=camille.martin@example.org",
+        "/backoffice/saisir/",
+        "/backoffice/saisir/?service=contact",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.url.endswith(path.replace("@", "%40")) or page.url.endswith(path), page.url
         assert axe(page) == [], path
 
 
