@@ -1,9 +1,9 @@
 """The one door through which the case engine notifies people.
 
 ``case_notify`` renders the message now (inside the caller's transaction, with the data as it
-is) and sends it by e-mail once the transaction commits, through a django-tasks task. The
-notifications app will later route it through its outbox (deliveries, preferences, SMS); its
-signature is the contract.
+is) and hands it to the notifications outbox (``notification_create``) in that same
+transaction: in-app notification, e-mail, push... per the person's preferences, sent by the
+outbox workers after commit, retried, never lost.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import transaction
 from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 
@@ -52,21 +51,76 @@ def render_message(
     return " ".join(subject.split()), body
 
 
+Recipient = Any  # a User, or a contact dict (``email``, ``name``) for a person without account
+
+CITIZEN = "citizen"
+AGENTS = "agents"
+
+
+def citizen_recipient(case: Case) -> Recipient | None:
+    """The citizen of ``case``: their account, or the contact details of an anonymous request
+    (e-mail to the contact address; the receipt carries the tracking code)."""
+    if case.requester_id:
+        return case.requester
+    if case.contact_email:
+        return {"email": case.contact_email, "name": case.contact_name}
+    return None
+
+
+def team_recipients(team) -> list[Recipient]:
+    """A team: its shared mailbox when it has one, else each active member."""
+    if team.email:
+        return [{"email": team.email, "name": team.name}]
+    from guichet.accounts.models import User
+
+    return list(
+        User.objects.filter(memberships__team=team, is_active=True)
+        .exclude(email="")
+        .distinct()
+        .only("id", "email")
+    )
+
+
+def _address(recipient: Recipient) -> str:
+    email = recipient.get("email", "") if isinstance(recipient, Mapping) else recipient.email
+    return (email or "").strip().lower()
+
+
+def case_url(case: Case, audience: str, *, anonymous: bool = False) -> str:
+    if audience == AGENTS:
+        return f"/backoffice/demandes/{case.reference}/"
+    if anonymous:
+        return "/demarches/suivi/"
+    return f"/demarches/demandes/{case.reference}/"
+
+
 def case_notify(
     *,
     case: Case,
-    recipients: Iterable[str],
+    recipients: Iterable[Recipient | None],
     template: str | Mapping[str, str],
     context: Mapping[str, Any],
     actor=None,
+    audience: str = CITIZEN,
+    topic: str = "cases.update",
 ) -> list[str]:
-    """Notify ``recipients`` (e-mail addresses) about ``case``; returns the addresses used.
+    """Notify ``recipients`` (users, or contact dicts for people without an account) about
+    ``case``; returns the e-mail addresses of the people reached.
 
-    Sent after commit (never when the transaction rolls back); an event records it.
+    Each one gets a notification of the notifications outbox (``notification_create``: in-app,
+    e-mail, push... per their preferences for ``topic``), written in the caller's transaction:
+    a rollback sends nothing, a commit never loses a delivery. An event records it.
     """
-    addresses = sorted({r.strip().lower() for r in recipients if r and "@" in r})
-    if not addresses:
+    people: dict[str, Recipient] = {}
+    for recipient in recipients:
+        if recipient is None:
+            continue
+        address = _address(recipient)
+        if "@" in address:
+            people.setdefault(address, recipient)
+    if not people:
         return []
+    addresses = sorted(people)
     subject, body = render_message(template, context)
     CaseEvent.objects.create(
         case=case,
@@ -78,11 +132,17 @@ def case_notify(
     )
     if _muted.get():
         return addresses
-    from guichet.cases.tasks import send_case_mail
+    from guichet.notifications.services import notification_create
 
-    transaction.on_commit(
-        lambda: send_case_mail.enqueue(
-            recipients=addresses, subject=subject, body=body, reference=case.reference
+    for address in addresses:
+        recipient = people[address]
+        anonymous = isinstance(recipient, Mapping)
+        notification_create(
+            recipient=recipient,
+            topic=topic,
+            template="generic",
+            context={"title": subject, "body": body},
+            organisation=case.organisation,
+            url=case_url(case, audience, anonymous=anonymous),
         )
-    )
     return addresses

@@ -26,7 +26,7 @@ from guichet.cases.models import (
     ReferenceCounter,
     SavedFilter,
 )
-from guichet.cases.notify import case_notify
+from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
@@ -35,7 +35,6 @@ from guichet.cases.workflow import (
     _enter_status,
     case_set_assignment,
     case_set_deadline,
-    citizen_email,
     run_actions,
     transition_get,
 )
@@ -344,7 +343,7 @@ def case_submit(
     )
     case_notify(
         case=case,
-        recipients=[citizen_email(case)],
+        recipients=[citizen_recipient(case)],
         template="cases/mail/receipt",
         context={
             "case": case,
@@ -502,14 +501,15 @@ def case_message_add(
     )
     if notify:
         if from_citizen:
-            from guichet.cases.workflow import _team_emails
-
-            recipients = [case.assignee.email] if case.assignee_id else _team_emails(case.team)
+            recipients = [case.assignee] if case.assignee_id else team_recipients(case.team)
+            audience = {"audience": AGENTS, "topic": "cases.team"}
         else:
-            recipients = [citizen_email(case)]
+            recipients = [citizen_recipient(case)]
+            audience = {"topic": "cases.message"}
         case_notify(
             case=case,
             recipients=recipients,
+            **audience,
             template="cases/mail/message",
             context={
                 "case": case,

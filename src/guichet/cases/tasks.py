@@ -1,4 +1,5 @@
-"""Background work of the case engine: e-mails, webhook deliveries, timers."""
+"""Background work of the case engine: webhook deliveries, timers (e-mails and other
+notifications go through the notifications outbox, see ``cases.notify``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -22,17 +22,6 @@ logger = logging.getLogger(__name__)
 
 WEBHOOK_MAX_ATTEMPTS = 6
 WEBHOOK_TIMEOUT = 10
-
-
-@task()
-def send_case_mail(*, recipients: list[str], subject: str, body: str, reference: str) -> int:
-    return send_mail(
-        subject=subject,
-        message=body,
-        from_email=None,
-        recipient_list=recipients,
-        fail_silently=False,
-    )
 
 
 def webhook_secret() -> bytes:

@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel, WebhookDelivery
-from guichet.cases.notify import case_notify, render_string
+from guichet.cases.notify import (
+    AGENTS,
+    case_notify,
+    citizen_recipient,
+    render_string,
+    team_recipients,
+)
 from guichet.core.audit import audit_log
 from guichet.services.schema import SUBMITTER
 from guichet.services.selectors import function_team
@@ -217,16 +223,6 @@ def message_context(case: Case, extra: dict[str, Any] | None = None) -> dict[str
     return context
 
 
-def _team_emails(team: Team) -> list[str]:
-    if team.email:
-        return [team.email]
-    return list(
-        Membership.objects.filter(team=team, user__is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
-
-
 def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None = None) -> None:
     user = None if actor is SYSTEM else actor
     for action in actions:
@@ -234,15 +230,18 @@ def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None 
         if kind == "notify":
             target = action["to"]
             if target == "citizen":
-                recipients = [citizen_email(case)]
+                audience = {}
+                recipients = [citizen_recipient(case)]
             else:
-                recipients = _team_emails(team_of_function(case, target.split(":", 1)[1]))
+                audience = {"audience": AGENTS, "topic": "cases.team"}
+                recipients = team_recipients(team_of_function(case, target.split(":", 1)[1]))
             case_notify(
                 case=case,
                 recipients=recipients,
                 template={"subject": action["subject"], "body": action["body"]},
                 context=message_context(case, context),
                 actor=user,
+                **audience,
             )
         elif kind == "assign":
             target = action["to"]
