@@ -18,7 +18,7 @@ from guichet.cases.selectors import (
     CaseFilters,
     case_get_for_agent,
     case_get_for_citizen,
-    cases_for_citizen,
+    cases_for_citizen_list,
     queue_for_agent,
     timeline_for_citizen,
 )
@@ -224,12 +224,17 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
 @router.get("/mine", auth=user_auth, response=CitizenPage, summary="Mes demandes")
 def my_cases(request, limit: int = 20, offset: int = 0):
     limit, offset = _page(limit, offset)
-    qs = cases_for_citizen(user=request.auth).order_by("-created_at")
+    qs = cases_for_citizen_list(user=request.auth)
+    cases = list(qs[offset : offset + limit])
+    if len(cases) < limit and (cases or offset == 0):
+        count = offset + len(cases)  # the last page: no COUNT query needed
+    else:
+        count = qs.count()
     return {
-        "count": qs.count(),
+        "count": count,
         "limit": limit,
         "offset": offset,
-        "results": [_citizen_out(c) for c in qs[offset : offset + limit]],
+        "results": [_citizen_out(c) for c in cases],
     }
 
 

@@ -25,7 +25,14 @@ class OidcBearer(HttpBearer):
             return None
         from allauth.idp.oidc.models import Token
 
-        found = Token.objects.lookup(Token.Type.ACCESS_TOKEN, token)
+        # Token.objects.lookup(), with the user in the same query (one round trip, not two).
+        found = (
+            Token.objects.valid()
+            .by_value(token)
+            .filter(type=Token.Type.ACCESS_TOKEN)
+            .select_related("user")
+            .first()
+        )
         if found is None or found.user is None or not found.user.is_active:
             return None
         request.user = found.user

@@ -149,9 +149,20 @@ class Case(TimeStampedModel):
             return None
         return (self.latitude, self.longitude)
 
+    @property
+    def workflow(self) -> dict:
+        """The workflow of the case's version: the loaded version if any, else the per-process
+        cache of published versions (immutable), so that lists need not join the versions'
+        JSON documents."""
+        if type(self).version.is_cached(self):
+            return self.version.workflow
+        from guichet.services.selectors import version_cached
+
+        return version_cached(self.version_id).workflow
+
     def status_def(self) -> dict:
         return next(
-            (s for s in self.version.workflow["statuses"] if s["key"] == self.status),
+            (s for s in self.workflow["statuses"] if s["key"] == self.status),
             {"key": self.status, "label": self.status, "citizen_label": self.status},
         )
 

@@ -10,7 +10,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseEvent, SavedFilter
-from guichet.territory.selectors import organisation_ids_of, teams_of
+from guichet.territory.models import Membership
+from guichet.territory.selectors import organisation_ids_of
 
 QUEUES = ("mine", "team", "unassigned", "overdue", "all", "closed")
 SORTS = {
@@ -26,10 +27,35 @@ SORTS = {
 }
 
 
+#: Counts of the queue tabs and of a listing stop there ("1 000+"): counting hundreds of thousands
+#: of open cases on every page view costs more than the page itself.
+COUNT_CAP = 1000
+
+
 def _base() -> QuerySet[Case]:
     return Case.objects.select_related(
         "definition", "version", "organisation", "team", "commune", "assignee", "requester"
     )
+
+
+def _list_base() -> QuerySet[Case]:
+    """What lists show: no version (its JSON comes from the per-process cache of published
+    versions, ``Case.workflow``), no form data nor search text."""
+    return Case.objects.select_related(
+        "definition", "organisation", "team", "commune", "assignee", "requester"
+    ).defer("data", "search_text")
+
+
+def agent_scope(actor) -> tuple[frozenset[int], frozenset[int]]:
+    """(organisation ids, team ids) of an agent, read once per request (kept on the user)."""
+    scope = getattr(actor, "_cases_scope", None)
+    if scope is None:
+        if not getattr(actor, "is_authenticated", False):
+            return frozenset(), frozenset()
+        rows = Membership.objects.filter(user=actor).values_list("team__organisation_id", "team_id")
+        scope = (frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
+        actor._cases_scope = scope
+    return scope
 
 
 def cases_for_agent(*, actor) -> QuerySet[Case]:
@@ -49,6 +75,31 @@ def cases_for_citizen(*, user) -> QuerySet[Case]:
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     return _base().filter(requester=user)
+
+
+def cases_for_citizen_list(*, user) -> QuerySet[Case]:
+    """The citizen's cases with only what their list shows (``api.my_cases``): service, status
+    (labels from the cached published version), channel, commune, dates."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(requester=user)
+        .select_related("definition", "commune")
+        .only(
+            "reference",
+            "version_id",
+            "requester_id",
+            "status",
+            "is_closed",
+            "channel",
+            "created_at",
+            "updated_at",
+            "definition__key",
+            "definition__name",
+            "commune__slug",
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def case_get_for_citizen(*, user, reference: str) -> Case:
@@ -86,14 +137,15 @@ class CaseFilters:
 
 def queue_for_agent(*, actor, filters: CaseFilters) -> QuerySet[Case]:
     """The filtered, sorted queue of an agent (scoped to their organisations)."""
-    qs = cases_for_agent(actor=actor)
+    org_ids, team_ids = agent_scope(actor)
+    qs = _list_base().filter(organisation_id__in=org_ids)
     now = timezone.now()
     if filters.queue == "mine":
         qs = qs.filter(assignee=actor, is_closed=False)
     elif filters.queue == "team":
-        qs = qs.filter(team__in=teams_of(actor), is_closed=False)
+        qs = qs.filter(team_id__in=team_ids, is_closed=False)
     elif filters.queue == "unassigned":
-        qs = qs.filter(team__in=teams_of(actor), assignee__isnull=True, is_closed=False)
+        qs = qs.filter(team_id__in=team_ids, assignee__isnull=True, is_closed=False)
     elif filters.queue == "overdue":
         qs = qs.filter(is_closed=False, deadline__lt=now)
     elif filters.queue == "closed":
@@ -117,9 +169,16 @@ def queue_for_agent(*, actor, filters: CaseFilters) -> QuerySet[Case]:
     return qs.order_by(SORTS.get(filters.sort, "-created_at"), "-id")
 
 
-def queue_counts(*, actor) -> dict[str, int]:
+def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> int:
+    """``qs.count()``, but counting at most ``cap + 1`` rows (``> cap`` means "more than cap"):
+    ``SELECT COUNT(*) FROM (SELECT id ... LIMIT cap + 1)``, which stops early on an index."""
+    return qs.order_by().values("pk")[: cap + 1].count()
+
+
+def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Number of cases in each work queue, capped: a value above ``cap`` means "more"."""
     return {
-        name: queue_for_agent(actor=actor, filters=CaseFilters(queue=name)).count()
+        name: capped_count(queue_for_agent(actor=actor, filters=CaseFilters(queue=name)), cap)
         for name in ("mine", "team", "unassigned", "overdue")
     }
 

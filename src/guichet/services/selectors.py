@@ -51,6 +51,29 @@ def service_communes(*, definition: ServiceDefinition, portal: bool) -> QuerySet
     return qs.order_by("name")
 
 
+# Published versions are immutable (a change makes a new version): each process keeps the ones it
+# has read. Drafts are always read from the database.
+_PUBLISHED_VERSIONS: dict[int, ServiceVersion] = {}
+_PUBLISHED_VERSIONS_MAX = 512
+
+
+def version_cached(pk: int) -> ServiceVersion:
+    """The version ``pk``, from this process's cache when it is published."""
+    version = _PUBLISHED_VERSIONS.get(pk)
+    if version is None:
+        version = ServiceVersion.objects.get(pk=pk)
+        if version.is_published:
+            if len(_PUBLISHED_VERSIONS) >= _PUBLISHED_VERSIONS_MAX:
+                _PUBLISHED_VERSIONS.clear()
+            _PUBLISHED_VERSIONS[pk] = version
+    return version
+
+
+def version_cache_clear() -> None:
+    """Forget the cached versions (tests: a rolled-back database reuses primary keys)."""
+    _PUBLISHED_VERSIONS.clear()
+
+
 def function_team(
     *, definition: ServiceDefinition, organisation_id: int, function: str
 ) -> Team | None:

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,8 +26,11 @@ from guichet.cases.forms import (
 )
 from guichet.cases.models import Case
 from guichet.cases.selectors import (
+    COUNT_CAP,
     CaseFilters,
+    agent_scope,
     attachment_get_for_agent,
+    capped_count,
     case_get_for_agent,
     cases_for_agent,
     citizen_cases_for_agent,
@@ -53,7 +57,7 @@ from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import iter_fields
 from guichet.services.selectors import catalogue_for_channel, service_communes
-from guichet.territory.selectors import communes, teams_of
+from guichet.territory.selectors import communes
 
 PAGE_SIZE = 50
 
@@ -66,6 +70,29 @@ def _filter_form(request):
     )
 
 
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` rows (``SELECT COUNT(*)`` over millions of open
+    cases costs more than the page): beyond, ``more`` is true and the pages stop at the cap —
+    the filters narrow the list. ``count`` may be given when it is already known."""
+
+    def __init__(self, object_list, per_page, *, cap: int, count: int | None = None):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self._known = count
+
+    @cached_property
+    def _capped(self) -> int:
+        return self._known if self._known is not None else capped_count(self.object_list, self.cap)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._capped, self.cap)
+
+    @property
+    def more(self) -> bool:
+        return self._capped > self.cap
+
+
 @agent_required
 def queue(request):
     form = _filter_form(request)
@@ -73,20 +100,28 @@ def queue(request):
     cases = queue_for_agent(actor=request.user, filters=filters)
     if request.GET.get("format") == "csv":
         return _csv(cases)
-    paginator = Paginator(cases, PAGE_SIZE)
+    counts = queue_counts(actor=request.user)
+    unfiltered = filters == CaseFilters(queue=filters.queue, sort=filters.sort)
+    paginator = CappedPaginator(
+        cases,
+        PAGE_SIZE,
+        cap=COUNT_CAP,
+        count=counts.get(filters.queue) if unfiltered else None,  # already counted for the tab
+    )
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    counts = queue_counts(actor=request.user)
     tabs = []
     for key in ("mine", "team", "unassigned", "overdue", "all", "closed"):
         q = query.copy()
         q["queue"] = key
+        count = counts.get(key)
         tabs.append(
             {
                 "key": key,
                 "label": QUEUE_LABELS[key],
-                "count": counts.get(key),
+                "count": None if count is None else min(count, COUNT_CAP),
+                "more": count is not None and count > COUNT_CAP,
                 "url": "?" + q.urlencode(),
                 "current": key == filters.queue,
             }
@@ -95,14 +130,13 @@ def queue(request):
         {
             (t["key"], t["label"])
             for case in page.object_list
-            for t in case.version.workflow.get("transitions", [])
+            for t in case.workflow.get("transitions", [])
             if case.status in t["from"]
         }
     )
+    org_ids, _team_ids = agent_scope(request.user)
     colleagues = (
-        User.objects.filter(
-            memberships__team__organisation__in={t.organisation_id for t in teams_of(request.user)}
-        )
+        User.objects.filter(memberships__team__organisation_id__in=org_ids)
         .distinct()
         .order_by("last_name", "first_name")
     )
@@ -113,6 +147,7 @@ def queue(request):
             "form": form,
             "page": page,
             "total": paginator.count,
+            "more": paginator.more,
             "tabs": tabs,
             "query": query.urlencode(),
             "saved_filters": saved_filters_for(actor=request.user),
