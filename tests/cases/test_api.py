@@ -186,3 +186,35 @@ def test_an_oidc_access_token_authenticates_the_citizen(client, users, settings)
     response = client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token")
     assert response.status_code == 200
     assert client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+
+
+def test_my_cases_api_with_a_bearer_token_takes_few_queries(
+    client, users, settings, file_case, django_assert_max_num_queries
+):
+    from allauth.idp.oidc.models import Token
+
+    camille = users["camille.martin"]
+    for _ in range(3):
+        file_case()
+    token = Token(type=Token.Type.ACCESS_TOKEN, user=camille)
+    token.set_value("opaque-access-token-2")
+    token.save()
+    expected = Case.objects.filter(requester=camille).count()
+    # the first request reads the published versions once (per-process cache)
+    client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token-2")
+    # then: token + user (one query), the page of cases; no COUNT on the last page
+    with django_assert_max_num_queries(2):
+        response = client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token-2")
+    body = response.json()
+    assert response.status_code == 200 and body["count"] == expected
+    assert len(body["results"]) == expected
+    assert body["results"][0]["status_label"] == "Reçue"
+    # a page that is not the last one still counts them all
+    body = client.get(
+        f"{API}/mine?limit=2&offset=1", HTTP_AUTHORIZATION="Bearer opaque-access-token-2"
+    ).json()
+    assert body["count"] == expected and len(body["results"]) == 2
+    body = client.get(
+        f"{API}/mine?limit=2&offset=100", HTTP_AUTHORIZATION="Bearer opaque-access-token-2"
+    ).json()
+    assert body["count"] == expected and body["results"] == []

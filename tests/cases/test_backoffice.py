@@ -256,3 +256,62 @@ def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, demo, contac
 def test_the_openapi_document_lists_the_cases_api(client, db):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/cases/mine", "/api/v1/cases/partner", "/api/v1/cases/queue"} <= set(paths)
+
+
+def _tab_badges(html: str) -> dict[str, str]:
+    import re
+
+    return dict(
+        re.findall(r'\?queue=(\w+)[^"]*"[^>]*>[^<]*<span class="badge">([^<]+)</span>', html)
+    )
+
+
+def test_queue_counts_are_exact_below_the_cap_and_capped_above(
+    oullins, file_case, users, settings, monkeypatch
+):
+    from guichet.cases import selectors
+    from guichet.cases.views import backoffice
+
+    for _ in range(4):
+        file_case(commune="oullins")
+    agent = users["agent.oullins"]
+    team = Case.objects.filter(organisation__slug="oullins", is_closed=False)
+    expected = team.filter(team__memberships__user=agent).count()
+    counts = selectors.queue_counts(actor=agent)
+    assert counts["team"] == expected >= 4
+    assert counts["unassigned"] == team.filter(
+        team__memberships__user=agent, assignee__isnull=True
+    ).count()
+    assert counts["mine"] == team.filter(assignee=agent).count()
+    html = oullins.get(reverse("cases_bo:queue") + "?queue=team").content.decode()
+    assert _tab_badges(html)["team"] == str(expected)
+    assert f"{expected} demandes" in html
+
+    # above the cap: "3+" in the tab, "Plus de 3 demandes", pages stop at the cap
+    monkeypatch.setattr(backoffice, "COUNT_CAP", 3)
+    monkeypatch.setattr(backoffice, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    assert selectors.queue_counts(actor=agent, cap=3)["team"] == 4  # "more than 3"
+    html = oullins.get(reverse("cases_bo:queue") + "?queue=team").content.decode()
+    assert _tab_badges(html)["team"] == "3+"
+    assert "Plus de 3 demandes" in html and "Page 1 sur 2" in html
+    # a filtered list counts on its own (capped too)
+    html = oullins.get(reverse("cases_bo:queue") + "?queue=team&channel=letter").content.decode()
+    assert "0 demande" in html
+
+
+def test_queue_page_query_count_does_not_grow_with_the_page(oullins, file_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert oullins.get(reverse("cases_bo:queue") + "?queue=team").status_code == 200
+        return len(context)
+
+    file_case(commune="oullins")
+    queries()  # warm: session bookkeeping of the first request, published versions cached
+    few = queries()
+    for _ in range(8):
+        file_case(commune="oullins")
+    assert queries() == few <= 22
