@@ -226,10 +226,8 @@ def my_cases(request, limit: int = 20, offset: int = 0):
     limit, offset = _page(limit, offset)
     qs = cases_for_citizen_list(user=request.auth)
     cases = list(qs[offset : offset + limit])
-    if len(cases) < limit and (cases or offset == 0):
-        count = offset + len(cases)  # the last page: no COUNT query needed
-    else:
-        count = qs.count()
+    last_page = len(cases) < limit and (cases or offset == 0)
+    count = offset + len(cases) if last_page else qs.count()  # no COUNT on the last page
     return {
         "count": count,
         "limit": limit,
