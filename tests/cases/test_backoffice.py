@@ -279,9 +279,10 @@ def test_queue_counts_are_exact_below_the_cap_and_capped_above(
     expected = team.filter(team__memberships__user=agent).count()
     counts = selectors.queue_counts(actor=agent)
     assert counts["team"] == expected >= 4
-    assert counts["unassigned"] == team.filter(
-        team__memberships__user=agent, assignee__isnull=True
-    ).count()
+    assert (
+        counts["unassigned"]
+        == team.filter(team__memberships__user=agent, assignee__isnull=True).count()
+    )
     assert counts["mine"] == team.filter(assignee=agent).count()
     html = oullins.get(reverse("cases_bo:queue") + "?queue=team").content.decode()
     assert _tab_badges(html)["team"] == str(expected)
