@@ -133,6 +133,14 @@ class Case(TimeStampedModel):
                 fields=["organisation", "is_closed", "deadline"], name="case_deadline_idx"
             ),
             models.Index(fields=["requester", "created_at"], name="case_requester_idx"),
+            # open cases of an organisation by recency: the queue pages (team, unassigned)
+            # and their capped counts read it without touching closed cases
+            models.Index(
+                fields=["organisation", "-created_at", "-id"],
+                name="case_org_open_recent_idx",
+                include=["team", "assignee"],
+                condition=Q(is_closed=False),
+            ),
             models.Index(
                 fields=["timer_due_at"],
                 name="case_timer_idx",
