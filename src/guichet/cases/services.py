@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +41,7 @@ from guichet.core.audit import audit_log
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.registry import manifests_for
 from guichet.services.schema import clean_fields, iter_fields, unknown_keys
+from guichet.services.selectors import version_cached
 from guichet.territory.models import Membership, Organisation, Team
 from guichet.territory.selectors import commune_at, competence_resolve
 
@@ -73,21 +73,38 @@ def new_tracking_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
+def _counter_bump(prefix: str, year: int) -> int | None:
+    """``last = last + 1`` on the (prefix, year) row, returning the new value (None: no row).
+    The UPDATE takes the row lock until the caller's transaction ends: a concurrent submission
+    waits, then reads the committed value (or the same one if this transaction rolls back)."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE prefix = %s AND year = %s "  # noqa: S608 - table name from the model, values bound
+            "RETURNING last",
+            [prefix, year],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def reference_next(*, prefix: str, year: int) -> str:
     """``<PREFIX>-<YEAR>-<6 digits>``, sequential per (prefix, year), safe under concurrency:
-    the counter row is locked (select_for_update) and incremented with F() in the caller's
-    transaction, so two submissions wait for each other instead of sharing a number."""
+    the counter row is incremented by one ``UPDATE ... RETURNING`` in the caller's transaction
+    (row lock held until commit), so two submissions wait for each other instead of sharing a
+    number, and a rolled-back submission leaves no gap. The row of a new (prefix, year) is
+    created once, in a savepoint (a concurrent creator wins, this one then increments)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("reference_next must run inside the submission transaction")
-    try:
-        with transaction.atomic():
-            ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-    except IntegrityError:
-        pass  # created by a concurrent submission: lock it below
-    counter = ReferenceCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return f"{prefix}-{year}-{counter.last:06d}"
+    number = _counter_bump(prefix, year)
+    if number is None:
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
+        except IntegrityError:
+            pass  # created by a concurrent submission
+        number = _counter_bump(prefix, year)
+    return f"{prefix}-{year}-{number:06d}"
 
 
 def _location_from_data(version: ServiceVersion, data: dict) -> tuple[float, float] | None:
@@ -209,9 +226,16 @@ def case_submit(
     competence key than the service key (a report's category, ``publicspace.roads.pothole``).
     Raises CaseInputError (field -> message); nothing is saved then.
     """
-    definition.refresh_from_db(fields=["current_version", "is_active"])
-    version = definition.current_version
-    if not definition.is_active or version is None or not version.is_published:
+    # The definition as it is now (the caller's object may be stale); its published version
+    # from the per-process cache (published versions are immutable).
+    current = (
+        ServiceDefinition.objects.filter(pk=definition.pk)
+        .values_list("current_version_id", "is_active")
+        .first()
+    )
+    version_id, is_active = current or (None, False)
+    version = version_cached(version_id) if version_id else None
+    if not is_active or version is None or not version.is_published:
         raise CaseInputError({"__all__": _("Ce service n'est pas ouvert.")}, code="unknown_service")
     data = dict(data or {})
     files = dict(files or {})

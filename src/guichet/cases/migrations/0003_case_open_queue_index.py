@@ -5,17 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_initial'),
-        ('services', '0001_initial'),
-        ('territory', '0001_initial'),
+        ("cases", "0002_initial"),
+        ("services", "0001_initial"),
+        ("territory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('is_closed', False)), fields=['organisation', '-created_at', '-id'], include=('team', 'assignee'), name='case_org_open_recent_idx'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("is_closed", False)),
+                fields=["organisation", "-created_at", "-id"],
+                include=("team", "assignee"),
+                name="case_org_open_recent_idx",
+            ),
         ),
     ]
