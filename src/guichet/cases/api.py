@@ -183,7 +183,12 @@ def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
 
 
 def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
-    definition = catalogue_for_channel(portal=portal).filter(key=payload.service).first()
+    definition = (
+        catalogue_for_channel(portal=portal)
+        .select_related(None)  # the version comes from case_submit's per-process cache
+        .filter(key=payload.service)
+        .first()
+    )
     if definition is None:
         message = _("Service inconnu : « %s ».") % payload.service
         return Status(404, _err("unknown_service", message))

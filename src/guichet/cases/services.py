@@ -327,25 +327,29 @@ def case_submit(
     if draft is not None:
         draft.attachments.update(case=case, draft=None)
         draft.delete()
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.SUBMITTED,
-        actor=user,
-        channel=channel,
-        status_to=case.status,
-        public=True,
-        summary=_("Demande déposée"),
-    )
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.ROUTED,
-        channel=Channel.SYSTEM,
-        summary=f"{organisation.name} — {team.name}"[:300],
-        data={
-            "organisation": organisation.pk,
-            "team": team.pk,
-            "commune": commune.pk if commune else None,
-        },
+    CaseEvent.objects.bulk_create(  # one INSERT for both
+        [
+            CaseEvent(
+                case=case,
+                kind=CaseEvent.Kind.SUBMITTED,
+                actor=user,
+                channel=channel,
+                status_to=case.status,
+                public=True,
+                summary=_("Demande déposée"),
+            ),
+            CaseEvent(
+                case=case,
+                kind=CaseEvent.Kind.ROUTED,
+                channel=Channel.SYSTEM,
+                summary=f"{organisation.name} — {team.name}"[:300],
+                data={
+                    "organisation": organisation.pk,
+                    "team": team.pk,
+                    "commune": commune.pk if commune else None,
+                },
+            ),
+        ]
     )
     run_actions(
         case,

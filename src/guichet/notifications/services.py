@@ -68,7 +68,7 @@ def _addresses_for_contact(contact: dict, channel: str) -> list[tuple[str, None]
     return []
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint round trips
 def notification_create(
     *,
     recipient: Any,
