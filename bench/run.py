@@ -95,7 +95,11 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def gunicorn(app: str, port: int, env: dict, chdir: Path | None = None) -> subprocess.Popen:
+def gunicorn(
+    app: str, port: int, env: dict, chdir: Path | None = None, threads: int = 1
+) -> subprocess.Popen:
+    """Two gunicorn workers: sync ones, or gthread ones with ``threads`` threads each (a
+    thread waiting on the database lets the other run; still two processes)."""
     cmd = [
         str(BIN / "gunicorn"),
         app,
@@ -105,6 +109,8 @@ def gunicorn(app: str, port: int, env: dict, chdir: Path | None = None) -> subpr
         "--log-level", "warning",
         "--timeout", "120",
     ]  # fmt: skip
+    if threads > 1:
+        cmd += ["--worker-class", "gthread", "--threads", str(threads)]
     if chdir:
         cmd += ["--chdir", str(chdir)]
     return subprocess.Popen(cmd, env=env, start_new_session=True)
@@ -305,6 +311,10 @@ def main() -> int:
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--only", default="", help="comma-separated groups or scenario names")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the database as it is")
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="threads per gunicorn worker (gthread) for both the platform and hello-world",
+    )  # fmt: skip
     parser.add_argument("--label", default="", help="also write bench/results/<label>.json")
     parser.add_argument(
         "--seed-json", default="", help="with --skip-seed: the JSON line of an earlier seed.py run"
@@ -359,8 +369,10 @@ def main() -> int:
 
     app_port, hello_port = free_port(), free_port()
     servers = [
-        gunicorn("guichet.wsgi:application", app_port, env),
-        gunicorn("hello_app:application", hello_port, env, chdir=ROOT / "bench"),
+        gunicorn("guichet.wsgi:application", app_port, env, threads=args.threads),
+        gunicorn(
+            "hello_app:application", hello_port, env, chdir=ROOT / "bench", threads=args.threads
+        ),
     ]
     results = {}
     try:
@@ -465,6 +477,7 @@ def report(args, volumes, seeding, results, load_before) -> int:
         "scale": args.scale,
         "volumes": volumes,
         "gunicorn_workers": 2,
+        "gunicorn_threads": args.threads,
         "users": args.users,
         "duration_s": args.duration,
         "seed": seeding,
