@@ -210,3 +210,31 @@ def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
         assert "Du lundi 7 au vendredi 18 décembre." in html
         text = message.get_body(("plain",)).get_content()
         assert "Du lundi 7 au vendredi 18 décembre." in text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_marks_are_committed_asynchronously_during_a_batch_only(
+    smtp_sink, smtp_settings, monkeypatch
+):
+    """The per-message ``sent`` marks skip the WAL flush wait (ADR 0005), and the worker's
+    connection is back to synchronous commits afterwards, for every other write it makes."""
+    seen = []
+    smtp_sink.start()
+    _notify(UserFactory.create_batch(3))
+
+    real_mark_sent = outbox._mark_sent
+
+    def mark_sent_and_look(delivery, worker_id):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        real_mark_sent(delivery, worker_id)
+
+    monkeypatch.setattr(outbox, "_mark_sent", mark_sent_and_look)
+    assert outbox.deliveries_process(worker_id="w1") == 3
+    assert seen == ["off", "off", "off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert Delivery.objects.filter(status="sent").count() == 3

@@ -21,6 +21,7 @@ import os
 import smtplib
 import socket
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -129,6 +130,30 @@ def _mark_sent(delivery: Delivery, worker_id: str) -> None:
                 worker_id,
             ],
         )
+
+
+@contextmanager
+def _asynchronous_commits():
+    """On PostgreSQL, commit the per-message marks of a batch without waiting for the WAL flush
+    (``synchronous_commit = off``, ADR 0005).
+
+    The guarantee that matters is about a *worker* dying: each ``sent`` mark is committed, hence
+    visible to every other worker, before the next message goes out, and that holds with
+    asynchronous commit. Only a crash of the database server itself can forget the last few
+    hundred milliseconds of marks; those messages are then sent again, with the same
+    Message-ID — never lost. Waiting for a disk flush per message (about 5 ms here) otherwise
+    caps a broadcast at a fraction of the SMTP server's rate.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _mark_failed_attempt(delivery: Delivery, worker_id: str, error: str, *, permanent=False):
@@ -333,11 +358,12 @@ def _send_push(delivery: Delivery) -> None:
 
 
 def _send_batch(channel: str, deliveries: list[Delivery], worker_id: str) -> int:
-    if channel == Channel.EMAIL:
-        return _send_email_batch(deliveries, worker_id)
-    if channel == Channel.SMS:
-        return _send_one_by_one(deliveries, worker_id, _send_sms, one_server=True)
-    return _send_one_by_one(deliveries, worker_id, _send_push, one_server=False)
+    with _asynchronous_commits():
+        if channel == Channel.EMAIL:
+            return _send_email_batch(deliveries, worker_id)
+        if channel == Channel.SMS:
+            return _send_one_by_one(deliveries, worker_id, _send_sms, one_server=True)
+        return _send_one_by_one(deliveries, worker_id, _send_push, one_server=False)
 
 
 def deliveries_process(
