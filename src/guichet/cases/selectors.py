@@ -270,3 +270,223 @@ def draft_get(*, user, token, session_tokens: list[str]) -> CaseDraft:
 
 def saved_filters_for(*, actor) -> QuerySet[SavedFilter]:
     return SavedFilter.objects.filter(owner=actor)
+
+
+# --- the citizen's dashboard (portal) -----------------------------------------------------------
+
+#: The dashboard looks for cases waiting on the citizen among their most recent open cases only:
+#: a person has a handful of open requests; a bound keeps the read small whatever happens.
+AWAITING_SCAN_LIMIT = 200
+
+
+def awaiting_submitter_transitions(workflow: dict) -> dict[str, list[dict]]:
+    """Status key -> the transitions the citizen (``submitter``) may take from it that keep the
+    case open: in such a status the case waits for the citizen's move (contact's "Informations
+    demandées" waits for "Reprendre"). A status whose only citizen move closes the case (an
+    "Annuler ma demande") does not wait on them."""
+    from guichet.services.schema import SUBMITTER
+
+    closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
+    waiting: dict[str, list[dict]] = {}
+    for spec in workflow["transitions"]:
+        if SUBMITTER in spec.get("functions", []) and spec["to"] not in closed:
+            for status in spec["from"]:
+                waiting.setdefault(status, []).append(spec)
+    return waiting
+
+
+@dataclass
+class AwaitingCase:
+    """An open case of the citizen that waits on them, and what they have to do."""
+
+    case: Case
+    #: "status" (the workflow waits for a citizen transition) or "message" (the last message of
+    #: the case is an agent's, unanswered)
+    reason: str
+    #: the public comment of the agent's transition into the status (what was asked), if any
+    request: str
+    #: labels of the citizen transitions that move the case on
+    actions: list[str]
+    #: when the case's timer will close it without an answer, if it will
+    closes_at: datetime | None
+    last_agent_message_at: datetime | None
+
+    @property
+    def next_step(self) -> str:
+        """What the citizen has to do, in a sentence (in the active language)."""
+        from django.utils.formats import date_format
+        from django.utils.translation import gettext as _
+
+        if self.reason == "status":
+            step = _(
+                "Répondez depuis la page de la demande (message ou pièce), puis choisissez "
+                "« %(actions)s »."
+            ) % {"actions": " » / « ".join(self.actions)}
+        else:
+            step = _("Le service vous a écrit le %(date)s : répondez-lui depuis la demande.") % {
+                "date": date_format(timezone.localtime(self.last_agent_message_at), "d/m/Y")
+            }
+        if self.closes_at:
+            step += " " + _(
+                "Sans réponse de votre part avant le %(date)s, la demande sera close."
+            ) % {"date": date_format(timezone.localtime(self.closes_at), "d/m/Y")}
+        return step
+
+
+def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
+    """The citizen's open cases that wait on them (a status where the workflow waits for the
+    citizen, or an agent message left unanswered), the one whose timer runs out first first.
+
+    Two queries whatever the number of cases: the most recent open cases (``requester`` index,
+    with the author of each case's last message as a correlated lookup on the messages' case
+    index), then the transition events that asked something of the awaiting ones."""
+    from django.db.models import OuterRef, Subquery
+
+    from guichet.cases.models import CaseMessage
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    last_message = CaseMessage.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    rows = list(
+        Case.objects.filter(requester=user, is_closed=False)
+        .select_related("definition", "commune")
+        .only(
+            "reference",
+            "version_id",
+            "requester_id",
+            "status",
+            "is_closed",
+            "status_entered_at",
+            "timer_due_at",
+            "created_at",
+            "updated_at",
+            "definition__key",
+            "definition__name",
+            "commune__name",
+            "commune__slug",
+        )
+        .annotate(
+            last_message_from_citizen=Subquery(last_message.values("from_citizen")[:1]),
+            last_message_at=Subquery(last_message.values("created_at")[:1]),
+        )
+        .order_by("-created_at", "-id")[:AWAITING_SCAN_LIMIT]
+    )
+    found: list[AwaitingCase] = []
+    for case in rows:
+        workflow = case.workflow
+        moves = awaiting_submitter_transitions(workflow).get(case.status, [])
+        # no message at all is None, not False
+        agent_wrote = (
+            case.last_message_from_citizen is not None and not case.last_message_from_citizen
+        )
+        if not moves and not agent_wrote:
+            continue
+        closes_at = None
+        timer = case.status_def().get("timer")
+        if timer and case.timer_due_at:
+            target = next(
+                (t for t in workflow["transitions"] if t["key"] == timer["transition"]), None
+            )
+            closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
+            if target is not None and target["to"] in closed:
+                closes_at = case.timer_due_at
+        found.append(
+            AwaitingCase(
+                case=case,
+                reason="status" if moves else "message",
+                request="",
+                actions=[m["label"] for m in moves],
+                closes_at=closes_at,
+                last_agent_message_at=case.last_message_at if agent_wrote else None,
+            )
+        )
+    far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+    found.sort(key=lambda a: (a.closes_at or far, a.case.status_entered_at))
+    found = found[:limit]
+    by_case = {a.case.pk: a for a in found if a.reason == "status"}
+    if by_case:
+        # the agent's public comment on the transition that entered the current status
+        events = (
+            CaseEvent.objects.filter(
+                case_id__in=list(by_case), kind=CaseEvent.Kind.TRANSITION, public=True
+            )
+            .order_by("case_id", "-created_at", "-id")
+            .values_list("case_id", "status_to", "data")
+        )
+        seen: set[int] = set()
+        for case_id, status_to, data in events:
+            if case_id in seen:
+                continue
+            seen.add(case_id)
+            awaiting = by_case[case_id]
+            if status_to == awaiting.case.status and data.get("comment_public"):
+                awaiting.request = data.get("comment", "")
+    return found
+
+
+def cases_for_citizen_by_activity(*, user) -> QuerySet[Case]:
+    """The citizen's cases, newest activity first (status change, assignment, deadline), with
+    only what a list shows."""
+    return (
+        cases_for_citizen_list(user=user)
+        .only(
+            "reference",
+            "version_id",
+            "requester_id",
+            "status",
+            "is_closed",
+            "created_at",
+            "updated_at",
+            "definition__key",
+            "definition__name",
+            "commune__slug",
+            "commune__name",
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def documents_for_citizen(*, user, limit: int = 10) -> list[CaseAttachment]:
+    """Documents generated by the workflow (``document`` action) for the citizen's cases, the
+    public ones only, newest first; each with its case's reference for the download link."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        CaseAttachment.objects.filter(
+            case__requester=user, generated=True, public=True, case__isnull=False
+        )
+        .select_related("case")
+        .only(
+            "id",
+            "created_at",
+            "original_name",
+            "content_type",
+            "size",
+            "case__reference",
+            "case__requester_id",
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def services_used_by_citizen(*, user, limit: int = 6) -> list[dict]:
+    """The distinct services of the citizen's cases, the most recently used first:
+    ``[{"key", "name", "last_used_at"}]`` (one grouped read on the ``requester`` index)."""
+    from django.db.models import Max
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = (
+        Case.objects.filter(requester=user)
+        .values("definition__key", "definition__name")
+        .annotate(last_used_at=Max("created_at"))
+        .order_by("-last_used_at")[:limit]
+    )
+    return [
+        {
+            "key": r["definition__key"],
+            "name": r["definition__name"],
+            "last_used_at": r["last_used_at"],
+        }
+        for r in rows
+    ]
