@@ -276,7 +276,7 @@ def saved_filters_for(*, actor) -> QuerySet[SavedFilter]:
 
 #: The dashboard looks for cases waiting on the citizen among their most recent open cases only:
 #: a person has a handful of open requests; a bound keeps the read small whatever happens.
-AWAITING_SCAN_LIMIT = 200
+AWAITING_SCAN_LIMIT = 100
 
 
 def awaiting_submitter_transitions(workflow: dict) -> dict[str, list[dict]]:
@@ -310,6 +310,7 @@ class AwaitingCase:
     #: when the case's timer will close it without an answer, if it will
     closes_at: datetime | None
     last_agent_message_at: datetime | None
+    agent_wrote: bool = False
 
     @property
     def next_step(self) -> str:
@@ -337,72 +338,82 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     """The citizen's open cases that wait on them (a status where the workflow waits for the
     citizen, or an agent message left unanswered), the one whose timer runs out first first.
 
-    Two queries whatever the number of cases: the most recent open cases (``requester`` index,
-    with the author of each case's last message as a correlated lookup on the messages' case
-    index), then the transition events that asked something of the awaiting ones."""
+    Three queries whatever the number of cases: the most recent open cases as plain tuples
+    (``requester`` index, with the author of each case's last message as a correlated lookup on
+    the messages' case index), the few awaiting ones as objects, then the transition events
+    that asked something of them."""
     from django.db.models import OuterRef, Subquery
 
     from guichet.cases.models import CaseMessage
+    from guichet.services.selectors import version_cached
 
     if not getattr(user, "is_authenticated", False):
         return []
     last_message = CaseMessage.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
-    rows = list(
+    rows = (
         Case.objects.filter(requester=user, is_closed=False)
-        .select_related("definition", "commune")
-        .only(
-            "reference",
+        .annotate(last_message_from_citizen=Subquery(last_message.values("from_citizen")[:1]))
+        .order_by("-created_at", "-id")
+        .values_list(
+            "pk",
             "version_id",
-            "requester_id",
             "status",
-            "is_closed",
             "status_entered_at",
             "timer_due_at",
-            "created_at",
-            "updated_at",
-            "definition__key",
-            "definition__name",
-            "commune__name",
-            "commune__slug",
-        )
-        .annotate(
-            last_message_from_citizen=Subquery(last_message.values("from_citizen")[:1]),
-            last_message_at=Subquery(last_message.values("created_at")[:1]),
-        )
-        .order_by("-created_at", "-id")[:AWAITING_SCAN_LIMIT]
+            "last_message_from_citizen",
+        )[:AWAITING_SCAN_LIMIT]  # fmt: skip
     )
+    waiting_of: dict[int, dict[str, list[dict]]] = {}  # per version, computed once
     found: list[AwaitingCase] = []
-    for case in rows:
-        workflow = case.workflow
-        moves = awaiting_submitter_transitions(workflow).get(case.status, [])
+    for pk, version_id, status, entered_at, timer_due_at, from_citizen in rows:
+        workflow = version_cached(version_id).workflow
+        if version_id not in waiting_of:
+            waiting_of[version_id] = awaiting_submitter_transitions(workflow)
+        moves = waiting_of[version_id].get(status, [])
         # no message at all is None, not False
-        agent_wrote = (
-            case.last_message_from_citizen is not None and not case.last_message_from_citizen
-        )
+        agent_wrote = from_citizen is not None and not from_citizen
         if not moves and not agent_wrote:
             continue
         closes_at = None
-        timer = case.status_def().get("timer")
-        if timer and case.timer_due_at:
+        spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+        timer = spec.get("timer")
+        if timer and timer_due_at:
             target = next(
                 (t for t in workflow["transitions"] if t["key"] == timer["transition"]), None
             )
             closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
             if target is not None and target["to"] in closed:
-                closes_at = case.timer_due_at
+                closes_at = timer_due_at
+        # the case is loaded below, for the few kept
         found.append(
             AwaitingCase(
-                case=case,
+                case=Case(
+                    pk=pk, version_id=version_id, status=status, status_entered_at=entered_at
+                ),
                 reason="status" if moves else "message",
                 request="",
                 actions=[m["label"] for m in moves],
                 closes_at=closes_at,
-                last_agent_message_at=case.last_message_at if agent_wrote else None,
+                last_agent_message_at=None,  # read below for the few kept
+                agent_wrote=agent_wrote,
             )
         )
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
     found.sort(key=lambda a: (a.closes_at or far, a.case.status_entered_at))
     found = found[:limit]
+    if not found:
+        return []
+    loaded = (
+        cases_for_citizen_by_activity(user=user)
+        .filter(pk__in=[a.case.pk for a in found])
+        .only(*CITIZEN_ROW_FIELDS, "status_entered_at")
+        .annotate(last_message_at=Subquery(last_message.values("created_at")[:1]))
+    )
+    cases = {case.pk: case for case in loaded}
+    for awaiting in found:
+        awaiting.case = cases[awaiting.case.pk]
+        if awaiting.agent_wrote:
+            awaiting.last_agent_message_at = awaiting.case.last_message_at
     by_case = {a.case.pk: a for a in found if a.reason == "status"}
     if by_case:
         # the agent's public comment on the transition that entered the current status
@@ -424,25 +435,27 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     return found
 
 
+#: the columns of a row of the citizen's lists (dashboard, API)
+CITIZEN_ROW_FIELDS = (
+    "reference",
+    "version_id",
+    "requester_id",
+    "status",
+    "is_closed",
+    "created_at",
+    "updated_at",
+    "definition__key",
+    "definition__name",
+    "commune__slug",
+    "commune__name",
+)
+
+
 def cases_for_citizen_by_activity(*, user) -> QuerySet[Case]:
     """The citizen's cases, newest activity first (status change, assignment, deadline), with
     only what a list shows."""
     return (
-        cases_for_citizen_list(user=user)
-        .only(
-            "reference",
-            "version_id",
-            "requester_id",
-            "status",
-            "is_closed",
-            "created_at",
-            "updated_at",
-            "definition__key",
-            "definition__name",
-            "commune__slug",
-            "commune__name",
-        )
-        .order_by("-updated_at", "-id")
+        cases_for_citizen_list(user=user).only(*CITIZEN_ROW_FIELDS).order_by("-updated_at", "-id")
     )
 
 
