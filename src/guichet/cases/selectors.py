@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -297,9 +298,17 @@ def awaiting_submitter_transitions(workflow: dict) -> dict[str, list[dict]]:
 
 @dataclass
 class AwaitingCase:
-    """An open case of the citizen that waits on them, and what they have to do."""
+    """An open case of the citizen that waits on them, and what they have to do (plain values:
+    the dashboard shows them and the API returns them as they are)."""
 
-    case: Case
+    reference: str
+    service_key: str
+    service_name: str
+    commune_name: str
+    commune_slug: str
+    #: the citizen-facing label of the case's status (never the internal one)
+    status_label: str
+    status_entered_at: datetime
     #: "status" (the workflow waits for a citizen transition) or "message" (the last message of
     #: the case is an agent's, unanswered)
     reason: str
@@ -310,7 +319,6 @@ class AwaitingCase:
     #: when the case's timer will close it without an answer, if it will
     closes_at: datetime | None
     last_agent_message_at: datetime | None
-    agent_wrote: bool = False
 
     @property
     def next_step(self) -> str:
@@ -334,14 +342,25 @@ class AwaitingCase:
         return step
 
 
+def _closes_at(workflow: dict, status: str, timer_due_at: datetime | None) -> datetime | None:
+    """``timer_due_at`` when the status's timer leads to a closed status, else None."""
+    spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+    timer = spec.get("timer")
+    if not timer or not timer_due_at:
+        return None
+    target = next((t for t in workflow["transitions"] if t["key"] == timer["transition"]), None)
+    closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
+    return timer_due_at if target is not None and target["to"] in closed else None
+
+
 def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     """The citizen's open cases that wait on them (a status where the workflow waits for the
     citizen, or an agent message left unanswered), the one whose timer runs out first first.
 
-    Three queries whatever the number of cases: the most recent open cases as plain tuples
-    (``requester`` index, with the author of each case's last message as a correlated lookup on
-    the messages' case index), the few awaiting ones as objects, then the transition events
-    that asked something of them."""
+    One query whatever the number of cases: the most recent open cases as plain rows
+    (``requester`` index), each with its last message (author, date) and the public transition
+    event that entered its current status (what was asked) as correlated lookups on the
+    messages' and events' case indexes."""
     from django.db.models import OuterRef, Subquery
 
     from guichet.cases.models import CaseMessage
@@ -350,22 +369,41 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     if not getattr(user, "is_authenticated", False):
         return []
     last_message = CaseMessage.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    entering_event = CaseEvent.objects.filter(
+        case=OuterRef("pk"),
+        kind=CaseEvent.Kind.TRANSITION,
+        public=True,
+        status_to=OuterRef("status"),
+    ).order_by("-created_at", "-id")
     rows = (
         Case.objects.filter(requester=user, is_closed=False)
-        .annotate(last_message_from_citizen=Subquery(last_message.values("from_citizen")[:1]))
+        .annotate(
+            last_from_citizen=Subquery(last_message.values("from_citizen")[:1]),
+            last_message_at=Subquery(last_message.values("created_at")[:1]),
+            entering_data=Subquery(entering_event.values("data")[:1]),
+        )
         .order_by("-created_at", "-id")
         .values_list(
-            "pk",
+            "reference",
             "version_id",
             "status",
             "status_entered_at",
             "timer_due_at",
-            "last_message_from_citizen",
+            "definition__key",
+            "definition__name",
+            "commune__name",
+            "commune__slug",
+            "last_from_citizen",
+            "last_message_at",
+            "entering_data",
         )[:AWAITING_SCAN_LIMIT]  # fmt: skip
     )
     waiting_of: dict[int, dict[str, list[dict]]] = {}  # per version, computed once
     found: list[AwaitingCase] = []
-    for pk, version_id, status, entered_at, timer_due_at, from_citizen in rows:
+    for (
+        reference, version_id, status, entered_at, timer_due_at, service_key, service_name,
+        commune_name, commune_slug, from_citizen, message_at, entering,
+    ) in rows:  # fmt: skip
         workflow = version_cached(version_id).workflow
         if version_id not in waiting_of:
             waiting_of[version_id] = awaiting_submitter_transitions(workflow)
@@ -374,65 +412,29 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
         agent_wrote = from_citizen is not None and not from_citizen
         if not moves and not agent_wrote:
             continue
-        closes_at = None
-        spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
-        timer = spec.get("timer")
-        if timer and timer_due_at:
-            target = next(
-                (t for t in workflow["transitions"] if t["key"] == timer["transition"]), None
-            )
-            closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
-            if target is not None and target["to"] in closed:
-                closes_at = timer_due_at
-        # the case is loaded below, for the few kept
+        if isinstance(entering, str):  # a JSON subquery comes back as text on some backends
+            entering = json.loads(entering)
+        entering = entering or {}
+        status_spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
         found.append(
             AwaitingCase(
-                case=Case(
-                    pk=pk, version_id=version_id, status=status, status_entered_at=entered_at
-                ),
+                reference=reference,
+                service_key=service_key,
+                service_name=service_name,
+                commune_name=commune_name or "",
+                commune_slug=commune_slug or "",
+                status_label=status_spec.get("citizen_label", status),
+                status_entered_at=entered_at,
                 reason="status" if moves else "message",
-                request="",
+                request=entering.get("comment", "") if entering.get("comment_public") else "",
                 actions=[m["label"] for m in moves],
-                closes_at=closes_at,
-                last_agent_message_at=None,  # read below for the few kept
-                agent_wrote=agent_wrote,
+                closes_at=_closes_at(workflow, status, timer_due_at),
+                last_agent_message_at=message_at if agent_wrote else None,
             )
         )
     far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
-    found.sort(key=lambda a: (a.closes_at or far, a.case.status_entered_at))
-    found = found[:limit]
-    if not found:
-        return []
-    loaded = (
-        cases_for_citizen_by_activity(user=user)
-        .filter(pk__in=[a.case.pk for a in found])
-        .only(*CITIZEN_ROW_FIELDS, "status_entered_at")
-        .annotate(last_message_at=Subquery(last_message.values("created_at")[:1]))
-    )
-    cases = {case.pk: case for case in loaded}
-    for awaiting in found:
-        awaiting.case = cases[awaiting.case.pk]
-        if awaiting.agent_wrote:
-            awaiting.last_agent_message_at = awaiting.case.last_message_at
-    by_case = {a.case.pk: a for a in found if a.reason == "status"}
-    if by_case:
-        # the agent's public comment on the transition that entered the current status
-        events = (
-            CaseEvent.objects.filter(
-                case_id__in=list(by_case), kind=CaseEvent.Kind.TRANSITION, public=True
-            )
-            .order_by("case_id", "-created_at", "-id")
-            .values_list("case_id", "status_to", "data")
-        )
-        seen: set[int] = set()
-        for case_id, status_to, data in events:
-            if case_id in seen:
-                continue
-            seen.add(case_id)
-            awaiting = by_case[case_id]
-            if status_to == awaiting.case.status and data.get("comment_public"):
-                awaiting.request = data.get("comment", "")
-    return found
+    found.sort(key=lambda a: (a.closes_at or far, a.status_entered_at))
+    return found[:limit]
 
 
 #: the columns of a row of the citizen's lists (dashboard, API)
@@ -482,24 +484,26 @@ def documents_for_citizen(*, user, limit: int = 10) -> list[CaseAttachment]:
     )
 
 
-def services_used_by_citizen(*, user, limit: int = 6) -> list[dict]:
-    """The distinct services of the citizen's cases, the most recently used first:
-    ``[{"key", "name", "last_used_at"}]`` (one grouped read on the ``requester`` index)."""
-    from django.db.models import Max
+def services_used_by_citizen(*, user) -> list[dict]:
+    """The distinct services of the citizen's cases, the most recently used first, with the
+    number of cases of each: ``[{"key", "name", "last_used_at", "cases"}]`` (one grouped read
+    on the ``requester`` index; a person uses a handful of services)."""
+    from django.db.models import Count, Max
 
     if not getattr(user, "is_authenticated", False):
         return []
     rows = (
         Case.objects.filter(requester=user)
         .values("definition__key", "definition__name")
-        .annotate(last_used_at=Max("created_at"))
-        .order_by("-last_used_at")[:limit]
+        .annotate(last_used_at=Max("created_at"), cases=Count("id"))
+        .order_by("-last_used_at")
     )
     return [
         {
             "key": r["definition__key"],
             "name": r["definition__name"],
             "last_used_at": r["last_used_at"],
+            "cases": r["cases"],
         }
         for r in rows
     ]

@@ -140,17 +140,17 @@ def dashboard(request, page: int = 1):
     return DashboardOut(
         todo=[
             TodoOut(
-                reference=a.case.reference,
-                service=a.case.definition.key,
-                service_name=a.case.definition.name,
-                status_label=a.case.citizen_status_label,
-                commune=a.case.commune.slug if a.case.commune_id else None,
+                reference=a.reference,
+                service=a.service_key,
+                service_name=a.service_name,
+                status_label=a.status_label,
+                commune=a.commune_slug or None,
                 reason=a.reason,
                 request=a.request,
                 next_step=a.next_step,
                 actions=a.actions,
                 closes_at=a.closes_at,
-                url=_case_url(a.case.reference),
+                url=_case_url(a.reference),
             )
             for a in d.todo
         ],

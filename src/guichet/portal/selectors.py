@@ -24,7 +24,7 @@ from guichet.cases.selectors import (
 )
 from guichet.localinfo.selectors import events_of, news_of
 from guichet.notifications.models import Notification
-from guichet.notifications.selectors import notifications_for, unread_count
+from guichet.notifications.selectors import unread_latest
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import metropolis
 
@@ -109,19 +109,21 @@ def residence_of(user) -> Organisation | None:
 def dashboard_for(*, user, page: int | str = 1) -> Dashboard:
     """Everything the dashboard shows for ``user`` (a signed-in citizen), page ``page`` of their
     cases. Other people's rows never come in: every read filters on the citizen."""
+    services = services_used_by_citizen(user=user)
     paginator = Paginator(cases_for_citizen_by_activity(user=user), CASES_PER_PAGE)
+    # the grouped read of the services counted the citizen's cases: no COUNT query
+    paginator.count = sum(s["cases"] for s in services)
     commune = residence_of(user)
+    unread, latest_unread = unread_latest(user=user, limit=NOTIFICATIONS_LIMIT)
     return Dashboard(
         todo=cases_awaiting_citizen(user=user, limit=TODO_LIMIT),
         cases=paginator.get_page(page),
         drafts=list(drafts_for_citizen(user=user).order_by("-updated_at")[:DRAFTS_LIMIT]),
-        unread_count=unread_count(user=user),
-        notifications=list(
-            notifications_for(user=user).filter(read_at__isnull=True)[:NOTIFICATIONS_LIMIT]
-        ),
+        unread_count=unread,
+        notifications=latest_unread,
         documents=documents_for_citizen(user=user, limit=DOCUMENTS_LIMIT),
         receipts=list(cases_for_citizen_list(user=user)[:RECEIPTS_LIMIT]),
         commune=commune,
         local=local_sections_cached(commune=commune),
-        services=services_used_by_citizen(user=user, limit=SERVICES_LIMIT),
+        services=services[:SERVICES_LIMIT],
     )

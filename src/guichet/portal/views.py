@@ -10,8 +10,10 @@ from guichet.portal.selectors import dashboard_for
 @require_GET
 @login_required
 def dashboard(request):
+    dashboard = dashboard_for(user=request.user, page=request.GET.get("page") or 1)
     return render(
         request,
         "portal/dashboard.html",
-        {"dashboard": dashboard_for(user=request.user, page=request.GET.get("page") or 1)},
+        # the header's badge reuses the dashboard's count
+        {"dashboard": dashboard, "unread_notifications_known": dashboard.unread_count},
     )
