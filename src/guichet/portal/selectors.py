@@ -17,7 +17,6 @@ from guichet.cases.selectors import (
     AwaitingCase,
     cases_awaiting_citizen,
     cases_for_citizen_by_activity,
-    cases_for_citizen_list,
     documents_for_citizen,
     drafts_for_citizen,
     services_used_by_citizen,
@@ -115,14 +114,17 @@ def dashboard_for(*, user, page: int | str = 1) -> Dashboard:
     paginator.count = sum(s["cases"] for s in services)
     commune = residence_of(user)
     unread, latest_unread = unread_latest(user=user, limit=NOTIFICATIONS_LIMIT)
+    cases = paginator.get_page(page)
+    cases.object_list = list(cases.object_list)  # read once: the receipts reuse its rows
     return Dashboard(
         todo=cases_awaiting_citizen(user=user, limit=TODO_LIMIT),
-        cases=paginator.get_page(page),
+        cases=cases,
         drafts=list(drafts_for_citizen(user=user).order_by("-updated_at")[:DRAFTS_LIMIT]),
         unread_count=unread,
         notifications=latest_unread,
         documents=documents_for_citizen(user=user, limit=DOCUMENTS_LIMIT),
-        receipts=list(cases_for_citizen_list(user=user)[:RECEIPTS_LIMIT]),
+        # the receipts of the cases with the latest activity: the first rows of the page
+        receipts=list(cases.object_list[:RECEIPTS_LIMIT]) if cases.number == 1 else [],
         commune=commune,
         local=local_sections_cached(commune=commune),
         services=services[:SERVICES_LIMIT],
