@@ -85,6 +85,8 @@ def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:
     latest = list(
         notifications_for(user=user)
         .filter(read_at__isnull=True)
+        # a list shows the title and the date: not the rendered bodies
+        .defer("body_html", "body_text", "sms_text", "summary", "contact")
         .annotate(unread_total=Window(Count("id")))[:limit]
     )
     return (latest[0].unread_total if latest else 0), latest

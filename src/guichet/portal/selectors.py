@@ -119,7 +119,12 @@ def dashboard_for(*, user, page: int | str = 1) -> Dashboard:
     return Dashboard(
         todo=cases_awaiting_citizen(user=user, limit=TODO_LIMIT),
         cases=cases,
-        drafts=list(drafts_for_citizen(user=user).order_by("-updated_at")[:DRAFTS_LIMIT]),
+        drafts=list(
+            drafts_for_citizen(user=user)
+            # not the version's form and workflow documents: the list shows the service's name
+            .only("token", "updated_at", "version__definition__name")
+            .order_by("-updated_at")[:DRAFTS_LIMIT]
+        ),
         unread_count=unread,
         notifications=latest_unread,
         documents=documents_for_citizen(user=user, limit=DOCUMENTS_LIMIT),
