@@ -285,7 +285,13 @@ class _CitizenPage(FastHttpUser):
 
 
 class PortalDashboard(_CitizenPage):
+    """The dashboard of a citizen with hundreds of cases (``prepare._heavy_citizen``)."""
+
     path = os.environ.get("BENCH_DASHBOARD_PATH", "/mon-espace/")
+
+    def on_start(self):
+        pool = "heavy_citizen_sessions" if fixtures().get("heavy_citizen_sessions") else None
+        self.headers = _session_headers(_next(pool or "citizen_sessions"))
 
 
 class NotificationCentre(_CitizenPage):

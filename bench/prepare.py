@@ -7,7 +7,8 @@ written as JSON for bench/locustfile.py (``BENCH_FIXTURES``):
 - a session of agent.lyon (the back-office): the agent gets a TOTP authenticator as if they
   had set it up (the MFA middleware checks that one exists), then ``Client.force_login``
   writes an ordinary database session whose cookie the load users send;
-- sessions of bench citizens (portal pages) and of camille.martin with a CSRF cookie/token
+- sessions of bench citizens (portal pages), of a citizen with 300 cases (``_heavy_citizen``,
+  the portal dashboard and its page weight) and of camille.martin with a CSRF cookie/token
   pair (the report form);
 - points of existing reports (duplicates lookup) and a 3 MB JPEG (report submission).
 
@@ -82,6 +83,92 @@ def _citizens_with_cases(count: int) -> list[User]:
     if not users:  # no bench cases seeded: the first bench citizens
         users = list(User.objects.filter(email__startswith="bench.citizen.").order_by("pk")[:count])
     return users
+
+
+HEAVY_CITIZEN = "bench.heavy.citizen@example.org"
+HEAVY_CASES = 300
+
+
+def _heavy_citizen(cases: int = HEAVY_CASES) -> User:
+    """A citizen of Oullins with ``cases`` requests (the issue's "hundreds of cases"), for the
+    portal dashboard: filed through ``case_submit`` in every pilot commune and both demo
+    services, a third moved by an agent (closed, in progress, or waiting for her answer), a few
+    agent messages, drafts and unread notifications. Idempotent: only what is missing is added
+    (notifications muted: no e-mail is queued)."""
+    from guichet.accounts.services import profile_set_residence
+    from guichet.cases.models import Case, CaseDraft, Channel
+    from guichet.cases.notify import muted
+    from guichet.cases.services import case_message_add, case_submit, case_transition, draft_save
+    from guichet.notifications.models import Notification
+    from guichet.notifications.services import notification_create
+    from guichet.services.models import ServiceDefinition
+    from guichet.territory.demo import REFERENCE_POINTS
+    from guichet.territory.models import Organisation
+
+    user = User.objects.filter(email=HEAVY_CITIZEN).first()
+    if user is None:
+        user = User.objects.create_user(
+            HEAVY_CITIZEN, secrets.token_urlsafe(16), first_name="Claude", last_name="Nombreux"
+        )
+    communes = list(
+        Organisation.objects.filter(kind="commune", offer="global").order_by("insee_code")
+    )
+    profile_set_residence(user=user, residence=next(c for c in communes if c.slug == "oullins"))
+    contact = ServiceDefinition.objects.get(key="contact")
+    encombrants = ServiceDefinition.objects.get(key="proprete.encombrants")
+    have = Case.objects.filter(requester=user).count()
+    paths = [[], [], ["take"], ["take", "answer"], ["take", "answer"], ["take", "ask"]]
+    with muted():
+        for n in range(have, cases):
+            commune = communes[n % len(communes)]
+            if n % 4 == 3:
+                lat, lon = REFERENCE_POINTS[commune.insee_code]
+                case = case_submit(
+                    actor=user,
+                    definition=encombrants,
+                    channel=Channel.WEB,
+                    requester=user,
+                    data={
+                        "objets": [{"nature": "meuble", "quantite": 1 + n % 3}],
+                        "adresse": {"street": f"{n} Grande Rue", "postcode": "69600",
+                                    "city": commune.name},
+                        "position": {"lat": lat, "lon": lon},
+                    },
+                ).case  # fmt: skip
+                steps = [["schedule"], ["schedule", "collected"], []][n % 3]
+            else:
+                case = case_submit(
+                    actor=user,
+                    definition=contact,
+                    channel=Channel.WEB,
+                    requester=user,
+                    commune=commune,
+                    data={"theme": "autre", "objet": f"Question n°{n}",
+                          "message": "Une question sur les services de la mairie.",
+                          "email": user.email},
+                ).case  # fmt: skip
+                steps = paths[n % len(paths)]
+            agent = User.objects.filter(memberships__team=case.team).order_by("id").first()
+            for step in steps:
+                case = case_transition(
+                    actor=agent, case=case, transition=step, comment="Réponse du service."
+                )
+            if n % 25 == 1 and not case.is_closed:
+                case_message_add(
+                    actor=agent, case=case, body="Pouvez-vous préciser ?", from_citizen=False
+                )
+    if CaseDraft.objects.filter(owner=user).count() < 3:
+        for _ in range(3):
+            draft_save(actor=user, version=contact.current_version, data={}, page="")
+    for n in range(Notification.objects.filter(recipient=user).count(), 30):
+        notification_create(
+            recipient=user,
+            topic="cases.update",
+            template="generic",
+            context={"title": f"Votre demande a avancé ({n})", "body": "Voir votre espace."},
+            channels=[],
+        )
+    return user
 
 
 def _jpeg(size: int = 3 * 1024 * 1024) -> bytes:
@@ -178,6 +265,10 @@ def main() -> None:
 
         counts = [Case.objects.filter(requester=u).count() for u in citizens]
         fixtures["citizen_case_counts"] = counts
+        if want("portal"):
+            heavy = _heavy_citizen()
+            fixtures["heavy_citizen_sessions"] = [_session_cookie(heavy) for _ in range(pool)]
+            fixtures["heavy_citizen_case_count"] = Case.objects.filter(requester=heavy).count()
         agent = User.objects.get(email="agent.lyon@example.org")
         _give_second_factor(agent)
         fixtures["agent_session"] = _session_cookie(agent)

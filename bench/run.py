@@ -383,15 +383,21 @@ def main() -> int:
         if fx.get("citizen_sessions"):
             citizen_cookie = f"{fx['session_cookie_name']}={fx['citizen_sessions'][0]}"
         dashboard = os.environ.get("BENCH_DASHBOARD_PATH", "/mon-espace/")
+        # the dashboard is measured for the citizen with hundreds of cases (prepare.py)
+        dashboard_cookie = citizen_cookie
+        if fx.get("heavy_citizen_sessions"):
+            dashboard_cookie = f"{fx['session_cookie_name']}={fx['heavy_citizen_sessions'][0]}"
         for name, _group, kind, user_class, served_by, target, vol_keys in chosen:
             print(f"{name}…", flush=True)
             try:
                 result = run_one(
                     name, kind, user_class, served_by, args, hosts, env, volumes, seeding,
-                    dashboard, citizen_cookie,
+                    dashboard, citizen_cookie, dashboard_cookie,
                 )  # fmt: skip
             except Exception as error:  # noqa: BLE001 - one broken scenario must not stop the rest
                 result = {"error": repr(error)[-1000:], "failures": 1}
+            if name == "portal-dashboard" and fx.get("heavy_citizen_case_count"):
+                result["citizen_cases"] = fx["heavy_citizen_case_count"]
             if vol_keys:
                 result["volume"] = {k: volumes[k] for k in vol_keys} | result.get("volume", {})
             judge(result, target)
@@ -406,13 +412,13 @@ def main() -> int:
 
 def run_one(
     name, kind, user_class, served_by, args, hosts, env, volumes, seeding, dashboard,
-    citizen_cookie,
+    citizen_cookie, dashboard_cookie,
 ) -> dict:  # fmt: skip
     """One scenario (locust load, seeding record, in-process timing, broadcast, page weight)."""
     if kind == "locust":
         if (
             name == "portal-dashboard"
-            and (code := status_of(hosts["app"] + dashboard, citizen_cookie)) != 200
+            and (code := status_of(hosts["app"] + dashboard, dashboard_cookie)) != 200
         ):
             result = {
                 "skipped": f"{dashboard} answers {code}: the portal dashboard is not on "
@@ -444,8 +450,9 @@ def run_one(
     elif kind == "weight":
         weights = {}
         for path in (dashboard, "/notifications/", "/demarches/mes-demandes/"):
-            if status_of(hosts["app"] + path, citizen_cookie) == 200:
-                weights[path] = page_weight(hosts["app"], path, citizen_cookie)
+            cookie = dashboard_cookie if path == dashboard else citizen_cookie
+            if status_of(hosts["app"] + path, cookie) == 200:
+                weights[path] = page_weight(hosts["app"], path, cookie)
         measured = {p: w["kb"] for p, w in weights.items()}
         result = {
             "failures": 0,

@@ -22,6 +22,15 @@ class AccountAdapter(DefaultAccountAdapter):
             data={"known_account": target is not None},
         )
 
+    def get_login_redirect_url(self, request) -> str:
+        """Without a ``next``: a citizen lands on their space (``/mon-espace/``); agents and
+        admins keep landing on ``LOGIN_REDIRECT_URL`` (the home page and its entry points)."""
+        from guichet.accounts.selectors import mfa_required_for
+
+        if mfa_required_for(request.user):
+            return super().get_login_redirect_url(request)
+        return reverse("portal:dashboard")
+
     def get_logout_redirect_url(self, request) -> str:
         """Signed in through FranceConnect: sign out there too (with ``id_token_hint``)."""
         from guichet.accounts import franceconnect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -270,3 +271,239 @@ def draft_get(*, user, token, session_tokens: list[str]) -> CaseDraft:
 
 def saved_filters_for(*, actor) -> QuerySet[SavedFilter]:
     return SavedFilter.objects.filter(owner=actor)
+
+
+# --- the citizen's dashboard (portal) -----------------------------------------------------------
+
+#: The dashboard looks for cases waiting on the citizen among their most recent open cases only:
+#: a person has a handful of open requests; a bound keeps the read small whatever happens.
+AWAITING_SCAN_LIMIT = 100
+
+
+def awaiting_submitter_transitions(workflow: dict) -> dict[str, list[dict]]:
+    """Status key -> the transitions the citizen (``submitter``) may take from it that keep the
+    case open: in such a status the case waits for the citizen's move (contact's "Informations
+    demandées" waits for "Reprendre"). A status whose only citizen move closes the case (an
+    "Annuler ma demande") does not wait on them."""
+    from guichet.services.schema import SUBMITTER
+
+    closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
+    waiting: dict[str, list[dict]] = {}
+    for spec in workflow["transitions"]:
+        if SUBMITTER in spec.get("functions", []) and spec["to"] not in closed:
+            for status in spec["from"]:
+                waiting.setdefault(status, []).append(spec)
+    return waiting
+
+
+@dataclass
+class AwaitingCase:
+    """An open case of the citizen that waits on them, and what they have to do (plain values:
+    the dashboard shows them and the API returns them as they are)."""
+
+    reference: str
+    service_key: str
+    service_name: str
+    commune_name: str
+    commune_slug: str
+    #: the citizen-facing label of the case's status (never the internal one)
+    status_label: str
+    status_entered_at: datetime
+    #: "status" (the workflow waits for a citizen transition) or "message" (the last message of
+    #: the case is an agent's, unanswered)
+    reason: str
+    #: the public comment of the agent's transition into the status (what was asked), if any
+    request: str
+    #: labels of the citizen transitions that move the case on
+    actions: list[str]
+    #: when the case's timer will close it without an answer, if it will
+    closes_at: datetime | None
+    last_agent_message_at: datetime | None
+
+    @property
+    def next_step(self) -> str:
+        """What the citizen has to do, in a sentence (in the active language)."""
+        from django.utils.formats import date_format
+        from django.utils.translation import gettext as _
+
+        if self.reason == "status":
+            step = _(
+                "Répondez depuis la page de la demande (message ou pièce), puis choisissez "
+                "« %(actions)s »."
+            ) % {"actions": " » / « ".join(self.actions)}
+        else:
+            step = _("Le service vous a écrit le %(date)s : répondez-lui depuis la demande.") % {
+                "date": date_format(timezone.localtime(self.last_agent_message_at), "d/m/Y")
+            }
+        if self.closes_at:
+            step += " " + _(
+                "Sans réponse de votre part avant le %(date)s, la demande sera close."
+            ) % {"date": date_format(timezone.localtime(self.closes_at), "d/m/Y")}
+        return step
+
+
+def _closes_at(workflow: dict, status: str, timer_due_at: datetime | None) -> datetime | None:
+    """``timer_due_at`` when the status's timer leads to a closed status, else None."""
+    spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+    timer = spec.get("timer")
+    if not timer or not timer_due_at:
+        return None
+    target = next((t for t in workflow["transitions"] if t["key"] == timer["transition"]), None)
+    closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
+    return timer_due_at if target is not None and target["to"] in closed else None
+
+
+def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
+    """The citizen's open cases that wait on them (a status where the workflow waits for the
+    citizen, or an agent message left unanswered), the one whose timer runs out first first.
+
+    One query whatever the number of cases: the most recent open cases as plain rows
+    (``requester`` index), each with its last message (author, date) and the public transition
+    event that entered its current status (what was asked) as correlated lookups on the
+    messages' and events' case indexes."""
+    from django.db.models import OuterRef, Subquery
+
+    from guichet.cases.models import CaseMessage
+    from guichet.services.selectors import version_cached
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    last_message = CaseMessage.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    entering_event = CaseEvent.objects.filter(
+        case=OuterRef("pk"),
+        kind=CaseEvent.Kind.TRANSITION,
+        public=True,
+        status_to=OuterRef("status"),
+    ).order_by("-created_at", "-id")
+    rows = (
+        Case.objects.filter(requester=user, is_closed=False)
+        .annotate(
+            last_from_citizen=Subquery(last_message.values("from_citizen")[:1]),
+            last_message_at=Subquery(last_message.values("created_at")[:1]),
+            entering_data=Subquery(entering_event.values("data")[:1]),
+        )
+        .order_by("-created_at", "-id")
+        .values_list(
+            "reference",
+            "version_id",
+            "status",
+            "status_entered_at",
+            "timer_due_at",
+            "definition__key",
+            "definition__name",
+            "commune__name",
+            "commune__slug",
+            "last_from_citizen",
+            "last_message_at",
+            "entering_data",
+        )[:AWAITING_SCAN_LIMIT]  # fmt: skip
+    )
+    waiting_of: dict[int, dict[str, list[dict]]] = {}  # per version, computed once
+    found: list[AwaitingCase] = []
+    for (
+        reference, version_id, status, entered_at, timer_due_at, service_key, service_name,
+        commune_name, commune_slug, from_citizen, message_at, entering,
+    ) in rows:  # fmt: skip
+        workflow = version_cached(version_id).workflow
+        if version_id not in waiting_of:
+            waiting_of[version_id] = awaiting_submitter_transitions(workflow)
+        moves = waiting_of[version_id].get(status, [])
+        # no message at all is None, not False
+        agent_wrote = from_citizen is not None and not from_citizen
+        if not moves and not agent_wrote:
+            continue
+        if isinstance(entering, str):  # a JSON subquery comes back as text on some backends
+            entering = json.loads(entering)
+        entering = entering or {}
+        status_spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+        found.append(
+            AwaitingCase(
+                reference=reference,
+                service_key=service_key,
+                service_name=service_name,
+                commune_name=commune_name or "",
+                commune_slug=commune_slug or "",
+                status_label=status_spec.get("citizen_label", status),
+                status_entered_at=entered_at,
+                reason="status" if moves else "message",
+                request=entering.get("comment", "") if entering.get("comment_public") else "",
+                actions=[m["label"] for m in moves],
+                closes_at=_closes_at(workflow, status, timer_due_at),
+                last_agent_message_at=message_at if agent_wrote else None,
+            )
+        )
+    far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+    found.sort(key=lambda a: (a.closes_at or far, a.status_entered_at))
+    return found[:limit]
+
+
+#: the columns of a row of the citizen's lists (dashboard, API)
+CITIZEN_ROW_FIELDS = (
+    "reference",
+    "version_id",
+    "requester_id",
+    "status",
+    "is_closed",
+    "created_at",
+    "updated_at",
+    "definition__key",
+    "definition__name",
+    "commune__slug",
+    "commune__name",
+)
+
+
+def cases_for_citizen_by_activity(*, user) -> QuerySet[Case]:
+    """The citizen's cases, newest activity first (status change, assignment, deadline), with
+    only what a list shows."""
+    return (
+        cases_for_citizen_list(user=user).only(*CITIZEN_ROW_FIELDS).order_by("-updated_at", "-id")
+    )
+
+
+def documents_for_citizen(*, user, limit: int = 10) -> list[CaseAttachment]:
+    """Documents generated by the workflow (``document`` action) for the citizen's cases, the
+    public ones only, newest first; each with its case's reference for the download link."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        CaseAttachment.objects.filter(
+            case__requester=user, generated=True, public=True, case__isnull=False
+        )
+        .select_related("case")
+        .only(
+            "id",
+            "created_at",
+            "original_name",
+            "content_type",
+            "size",
+            "case__reference",
+            "case__requester_id",
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def services_used_by_citizen(*, user) -> list[dict]:
+    """The distinct services of the citizen's cases, the most recently used first, with the
+    number of cases of each: ``[{"key", "name", "last_used_at", "cases"}]`` (one grouped read
+    on the ``requester`` index; a person uses a handful of services)."""
+    from django.db.models import Count, Max
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = (
+        Case.objects.filter(requester=user)
+        .values("definition__key", "definition__name")
+        .annotate(last_used_at=Max("created_at"), cases=Count("id"))
+        .order_by("-last_used_at")
+    )
+    return [
+        {
+            "key": r["definition__key"],
+            "name": r["definition__name"],
+            "last_used_at": r["last_used_at"],
+            "cases": r["cases"],
+        }
+        for r in rows
+    ]

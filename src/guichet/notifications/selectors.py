@@ -75,6 +75,23 @@ def unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:
+    """(number of unread notifications, the ``limit`` latest of them) in one query: the count
+    is a window over the same rows (``COUNT(*) OVER ()``), on the partial unread index."""
+    from django.db.models import Count, Window
+
+    if not getattr(user, "is_authenticated", False):
+        return 0, []
+    latest = list(
+        notifications_for(user=user)
+        .filter(read_at__isnull=True)
+        # a list shows the title and the date: not the rendered bodies
+        .defer("body_html", "body_text", "sms_text", "summary", "contact")
+        .annotate(unread_total=Window(Count("id")))[:limit]
+    )
+    return (latest[0].unread_total if latest else 0), latest
+
+
 def subscriptions_for(*, user) -> QuerySet[Subscription]:
     return Subscription.objects.filter(user=user).select_related("commune").order_by("id")
 

@@ -7,7 +7,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def unread_notifications_count(context) -> int:
-    """``{% unread_notifications_count as n %}``: the header badge of the notification centre."""
+    """``{% unread_notifications_count as n %}``: the header badge of the notification centre.
+    A page that has just counted them passes ``unread_notifications_known`` (no second query)."""
+    known = context.get("unread_notifications_known")
+    if known is not None:
+        return known
     request = context.get("request")
     return unread_count(user=request.user) if request is not None else 0
 

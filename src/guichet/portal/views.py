@@ -1,0 +1,19 @@
+"""The citizen's personal space (``/mon-espace/``): server-rendered, works without JavaScript."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from guichet.portal.selectors import dashboard_for
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    dashboard = dashboard_for(user=request.user, page=request.GET.get("page") or 1)
+    return render(
+        request,
+        "portal/dashboard.html",
+        # the header's badge reuses the dashboard's count
+        {"dashboard": dashboard, "unread_notifications_known": dashboard.unread_count},
+    )
