@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's UserSessionsMiddleware, throttled (accounts/activity.py).
+    "guichet.accounts.activity.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "guichet.accounts.middleware.AgentSessionMiddleware",
     "guichet.accounts.middleware.AgentMfaRequiredMiddleware",
@@ -198,7 +199,10 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
 MFA_TOTP_ISSUER = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")
-USERSESSIONS_TRACK_ACTIVITY = True
+# Activity of the sessions is recorded by guichet.accounts.activity, at most once per
+# USERSESSIONS_ACTIVITY_SECONDS per session (allauth's own middleware writes on every request).
+USERSESSIONS_TRACK_ACTIVITY = False
+USERSESSIONS_ACTIVITY_SECONDS = env.int("USERSESSIONS_ACTIVITY_SECONDS", default=300)
 
 # --- OpenID Connect provider (allauth.idp.oidc) -------------------------------------------------
 
