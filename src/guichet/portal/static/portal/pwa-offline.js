@@ -83,7 +83,7 @@
     fields.push(["idempotency_key", key]);
     var entry = {
       key: key,
-      action: form.action || location.href,
+      action: (submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action) || location.href,
       page: location.href,
       title: form.getAttribute("data-offline-draft") || document.title,
       fields: fields,
@@ -160,8 +160,11 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute || !form.hasAttribute("data-offline-draft") || navigator.onLine) { return; }
+    var submitter = event.submitter;
+    var method = (submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get";
+    if (method.toLowerCase() !== "post") { return; }  // a GET (a search, "nearby reports") is no draft
     event.preventDefault();
-    store(form, event.submitter).catch(function () { say(text.storeFailed); });
+    store(form, submitter).catch(function () { say(text.storeFailed); });
   });
   window.addEventListener("online", flush);
   window.guichetOffline = { flush: flush, pending: pending, send: send };
