@@ -114,3 +114,57 @@ def test_a_form_submitted_offline_is_sent_once_back_online(
     )
     assert retry.endswith(f"/demarches/recu/{case.reference}/")
     assert Case.objects.filter(requester=camille).count() == before + 1
+
+
+def test_a_report_with_a_photo_drafted_offline_is_filed_once(live_server, demo, context, tmp_path):
+    from guichet.publicspace.models import Report
+    from tests.publicspace.conftest import jpeg_bytes
+
+    photo = tmp_path / "nid.jpg"
+    photo.write_bytes(jpeg_bytes())
+    page = context.new_page()
+    page.goto(f"{live_server.url}/signalements/signaler/nid-de-poule/")
+    _worker_ready(page)
+    context.set_offline(True)
+    page.get_by_label("Latitude").fill("45.7140")
+    page.get_by_label("Longitude").fill("4.8070")
+    page.get_by_label("Photos (facultatif)").set_input_files(str(photo))
+    page.get_by_label("Description (facultatif)").fill("Trou rempli d'eau, hors ligne")
+    page.locator("input[name=q_emplacement]").first.check()
+    page.get_by_label("Votre e-mail (pour suivre le signalement)").fill("horsligne@example.org")
+    page.get_by_role("button", name="Envoyer le signalement").click()
+    page.get_by_role("status").filter(has_text="gardé sur cet appareil").wait_for()
+    stored = page.evaluate(
+        "async () => (await window.guichetOffline.pending())[0].fields"
+        ".filter(f => f[1] instanceof File).map(f => [f[0], f[1].name, f[1].size])"
+    )
+    assert stored == [["photos", "nid.jpg", photo.stat().st_size]]  # the file itself is kept
+    assert not Report.objects.filter(case__contact_email="horsligne@example.org").exists()
+
+    context.set_offline(False)
+    page.wait_for_url("**/signalements/*/", timeout=15_000)
+    report = Report.objects.get(case__contact_email="horsligne@example.org")
+    assert report.reference in page.url and report.photos.count() == 1
+
+
+def test_the_reused_key_page_has_no_axe_violations(live_server, demo, page, axe):
+    url = f"{live_server.url}/signalements/signaler/lampadaire-eteint/"
+
+    def report(description: str, key: str | None = None) -> str:
+        page.goto(url)
+        if key:  # a client that reuses its key for another request
+            page.locator("input[name=idempotency_key]").evaluate("(el, k) => el.value = k", key)
+        page.get_by_label("Latitude").fill("45.7140")
+        page.get_by_label("Longitude").fill("4.8070")
+        page.get_by_label("Description (facultatif)").fill(description)
+        page.get_by_label("Votre e-mail (pour suivre le signalement)").fill("cle@example.org")
+        key = page.locator("input[name=idempotency_key]").input_value()
+        page.get_by_role("button", name="Envoyer le signalement").click()
+        page.wait_for_load_state()
+        return key
+
+    key = report("Lampadaire éteint depuis hier")
+    report("Un autre lampadaire", key)
+    assert page.get_by_role("heading", level=1).inner_text() == "Envoi refusé"
+    assert "déjà servi pour une autre demande" in page.get_by_role("alert").inner_text()
+    assert axe(page) == []

@@ -391,3 +391,25 @@ def test_concurrent_twins_with_one_key_file_one_case(django_db_setup):
     assert len(references) == 1
     assert Case.objects.filter(requester=camille).count() == before + 1
     assert IdempotencyKey.objects.filter(key=key).count() == 1
+
+
+def test_a_key_costs_a_few_statements_and_a_replay_files_nothing(client, camille):
+    """Guards the price of the key: a lookup, a savepoint around the insert, the result update;
+    a replay reads one row (after the authentication) and writes nothing."""
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(camille)
+    payload = {"service": "contact", "commune": "oullins", "data": CONTACT_DATA}
+    _api_post(client, payload)  # warm the per-process caches (published versions)
+    with CaptureQueriesContext(connection) as plain:
+        assert _api_post(client, payload).status_code == 201
+    key = _key()
+    with CaptureQueriesContext(connection) as keyed:
+        assert _api_post(client, payload, key).status_code == 201
+    # the lookup, the savepoint around the key and the case, the INSERT, the UPDATE
+    assert len(keyed) - len(plain) <= 5, [q["sql"][:60] for q in keyed]
+    with CaptureQueriesContext(connection) as replay:
+        assert _api_post(client, payload, key).status_code == 200
+    ours = [q["sql"] for q in replay if "session" not in q["sql"].split(" WHERE")[0]]
+    ours = [sql for sql in ours if not sql.startswith(("SAVEPOINT", "RELEASE", 'SELECT "accounts'))]
+    assert len(ours) == 1 and ours[0].startswith('SELECT "core_idempotencykey"'), ours

@@ -85,7 +85,6 @@ def _replay(row: IdempotencyKey, *, door: str, fingerprint: str) -> Outcome:
     return Outcome(reference=row.result_reference, result=row.result, replayed=True)
 
 
-@transaction.atomic
 def submission_once(
     *,
     actor,
@@ -103,24 +102,26 @@ def submission_once(
     """
     key = key_validate(key)
     scope = key_scope(actor)
-    existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
-    if existing is not None:
-        return _replay(existing, door=door, fingerprint=fingerprint)
+    inserted = False
     try:
-        # A savepoint: on PostgreSQL a concurrent request holding the same key makes this
-        # INSERT wait until it commits (then fail here) or rolls back (then succeed).
+        # One transaction (a savepoint inside a caller's) for the key and the case. The key is
+        # inserted first: on PostgreSQL a concurrent request holding the same key makes this
+        # INSERT wait until that one commits (then fail here) or rolls back (then go on). When
+        # it fails nothing else has run yet, so the rollback loses nothing.
         with transaction.atomic():
             row = IdempotencyKey.objects.create(
                 scope=scope, key=key, door=door, fingerprint=fingerprint
             )
+            inserted = True
+            submission = submit()
+            row.result_reference = submission.case.reference
+            row.result = result_of(submission) if result_of else {}
+            row.save(update_fields=["result_reference", "result"])
     except IntegrityError:
-        return _replay(
-            IdempotencyKey.objects.get(scope=scope, key=key), door=door, fingerprint=fingerprint
-        )
-    submission = submit()
-    row.result_reference = submission.case.reference
-    row.result = result_of(submission) if result_of else {}
-    row.save(update_fields=["result_reference", "result"])
+        if inserted:
+            raise  # from ``submit``, not from the key
+        existing = IdempotencyKey.objects.get(scope=scope, key=key)
+        return _replay(existing, door=door, fingerprint=fingerprint)
     return Outcome(
         reference=row.result_reference, result=row.result, replayed=False, submission=submission
     )
