@@ -241,6 +241,8 @@ def test_openapi_documents_the_idempotency_key(client, db):
     spec = client.get("/api/v1/openapi.json").json()
     operation = spec["paths"]["/api/v1/cases/mine"]["post"]
     assert "Idempotency-Key" in operation["description"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert headers == {"Idempotency-Key"}
     assert {"200", "201", "422"} <= set(operation["responses"])
 
 
@@ -413,3 +415,16 @@ def test_a_key_costs_a_few_statements_and_a_replay_files_nothing(client, camille
     ours = [q["sql"] for q in replay if "session" not in q["sql"].split(" WHERE")[0]]
     ours = [sql for sql in ours if not sql.startswith(("SAVEPOINT", "RELEASE", 'SELECT "accounts'))]
     assert len(ours) == 1 and ours[0].startswith('SELECT "core_idempotencykey"'), ours
+
+
+def test_keys_go_with_the_account_in_the_gdpr_export_and_erasure(client, camille):
+    from guichet.core.gdpr import gdpr_parts
+
+    client.force_login(camille)
+    payload = {"service": "contact", "commune": "oullins", "data": CONTACT_DATA}
+    reference = _api_post(client, payload, _key()).json()["reference"]
+    IdempotencyKey.objects.create(scope="anonymous", key="c" * 36, door="d", fingerprint="f")
+    part = {p.name: p for p in gdpr_parts()}["idempotency_keys"]
+    assert [row["reference"] for row in part.export(camille)] == [reference]
+    part.erase(camille)
+    assert list(IdempotencyKey.objects.values_list("scope", flat=True)) == ["anonymous"]

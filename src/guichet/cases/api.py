@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 
 from guichet.cases.auth import partner_auth, user_auth
 from guichet.cases.models import Case, Channel
@@ -290,9 +290,17 @@ def my_case(request, reference: str):
         "`idempotency_key_reused`). Les clés sont oubliées après 7 jours."
     ),
 )
-def file_case(request, payload: CaseIn):
+def file_case(
+    request,
+    payload: CaseIn,
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        description="Un UUID choisi par l'application : un nouvel essai ne dépose rien.",
+    ),
+):
     user = request.auth
-    key = request.headers.get("Idempotency-Key", "")
+    key = idempotency_key
     once = None
     if key:
         once = {"key": key, "fingerprint": fingerprint_of(payload.model_dump())}

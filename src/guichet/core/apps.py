@@ -10,9 +10,17 @@ class CoreConfig(AppConfig):
     verbose_name = _("Socle")
 
     def ready(self) -> None:
-        from guichet.core.idempotency import idempotency_keys_expire
+        from guichet.core.gdpr import register_gdpr_part
+        from guichet.core.idempotency import (
+            idempotency_keys_erase,
+            idempotency_keys_expire,
+            idempotency_keys_export,
+        )
         from guichet.core.periodic import register_periodic
 
         register_periodic("core.idempotency_keys_expire", every=timedelta(hours=6))(
             idempotency_keys_expire
+        )
+        register_gdpr_part(
+            "idempotency_keys", export=idempotency_keys_export, erase=idempotency_keys_erase
         )

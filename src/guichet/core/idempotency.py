@@ -139,3 +139,16 @@ def outcome_find(*, actor, key: str, door: str, fingerprint: str) -> Outcome | N
     that must answer a retry before loading what the first request consumed, like a draft)."""
     row = IdempotencyKey.objects.filter(scope=key_scope(actor), key=key_validate(key)).first()
     return None if row is None else _replay(row, door=door, fingerprint=fingerprint)
+
+
+def idempotency_keys_export(user) -> list[dict[str, str]]:
+    """GDPR export: the keys this person's devices sent in the last days, and what they filed."""
+    return [
+        {"door": row.door, "reference": row.result_reference, "at": row.created_at.isoformat()}
+        for row in IdempotencyKey.objects.filter(scope=key_scope(user)).order_by("created_at")
+    ]
+
+
+def idempotency_keys_erase(user) -> None:
+    """GDPR erasure: the keys go with the account (they would expire within 7 days anyway)."""
+    IdempotencyKey.objects.filter(scope=key_scope(user)).delete()
