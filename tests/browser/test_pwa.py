@@ -88,6 +88,8 @@ def test_a_form_submitted_offline_is_sent_once_back_online(
     status = page.get_by_role("status").filter(has_text="gardé sur cet appareil")
     status.wait_for()
     assert page.url == review_url
+    page.get_by_role("button", name="Envoyer ma demande").click()  # impatient: pressed again
+    page.wait_for_timeout(300)
     assert page.evaluate("async () => (await window.guichetOffline.pending()).length") == 1
     assert Case.objects.filter(requester=camille).count() == before
 

@@ -103,8 +103,8 @@ def report_create(request, code):
     if request.method == "POST" and not category.guidance_only:
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         # The offline-drafts script sends the key as a header too; the form carries it.
-        key = request.headers.get("Idempotency-Key") or values.pop("idempotency_key", "")
-        values.pop("idempotency_key", None)
+        form_key = values.pop("idempotency_key", "")
+        key = request.headers.get("Idempotency-Key") or form_key
         fingerprint = fingerprint_of(
             {
                 "category": category.code,

@@ -91,7 +91,8 @@
     };
     return keep(entry).then(function () {
       say(text.stored);
-      if (keyInput) { keyInput.value = uuid(); }  // a new submission of this page is a new request
+      // The key stays: pressing "send" again offline replaces this entry instead of adding one.
+      if (keyInput) { keyInput.value = key; }
       return entry;
     });
   }
