@@ -127,6 +127,20 @@ def submission_once(
     )
 
 
+def submission_with_key(
+    *, actor, key: str, door: str, fingerprint: str, submit: Callable[[], Any]
+) -> Outcome:
+    """What a door calls: ``submit`` once per key when the client sent one, else at once."""
+    if key:
+        return submission_once(
+            actor=actor, key=key, door=door, fingerprint=fingerprint, submit=submit
+        )
+    submission = submit()
+    return Outcome(
+        reference=submission.case.reference, result={}, replayed=False, submission=submission
+    )
+
+
 def idempotency_keys_expire(*, now=None) -> int:
     """Forget keys older than KEY_LIFETIME (a periodic job); returns how many were deleted."""
     cutoff = (now or timezone.now()) - KEY_LIFETIME

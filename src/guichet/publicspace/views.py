@@ -22,13 +22,7 @@ from django.views.decorators.http import require_POST
 from guichet.cases.models import Channel
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.services import CaseInputError
-from guichet.core.idempotency import (
-    Door,
-    IdempotencyKeyError,
-    fingerprint_of,
-    outcome_find,
-    submission_once,
-)
+from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.publicspace import selectors, services
 from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
@@ -112,20 +106,6 @@ def report_create(request, code):
                 "photos": [(p.name, p.size) for p in request.FILES.getlist("photos")],
             }
         )
-        if key:
-            try:
-                outcome = outcome_find(
-                    actor=request.user, key=key, door=Door.REPORT_FORM, fingerprint=fingerprint
-                )
-            except IdempotencyKeyError as exc:
-                return idempotency_conflict(request, exc)
-            if outcome is not None:  # a retry: the report is already filed
-                messages.success(
-                    request,
-                    _("Merci, votre signalement %(ref)s est enregistré.")
-                    % {"ref": outcome.reference},
-                )
-                return redirect("publicspace:detail", reference=outcome.reference)
         answers = {
             q["code"]: (
                 request.POST.getlist(f"q_{q['code']}")
@@ -166,19 +146,13 @@ def report_create(request, code):
                 )
 
             try:
-                if key:
-                    outcome = submission_once(
-                        actor=request.user,
-                        key=key,
-                        door=Door.REPORT_FORM,
-                        fingerprint=fingerprint,
-                        submit=submit,
-                    )
-                    submission = outcome.submission
-                    if outcome.replayed:  # a concurrent twin filed it first
-                        return redirect("publicspace:detail", reference=outcome.reference)
-                else:
-                    submission = submit()
+                outcome = submission_with_key(
+                    actor=request.user,
+                    key=key,
+                    door=Door.REPORT_FORM,
+                    fingerprint=fingerprint,
+                    submit=submit,
+                )
             except IdempotencyKeyError as exc:
                 return idempotency_conflict(request, exc)
             except CaseInputError as exc:
@@ -186,18 +160,20 @@ def report_create(request, code):
                     ("email" if k == "contact_email" else k): v for k, v in exc.errors.items()
                 }
             else:
-                case = submission.case
+                # A retry (same key) lands on the report filed the first time.
                 messages.success(
                     request,
-                    _("Merci, votre signalement %(ref)s est enregistré.") % {"ref": case.reference},
+                    _("Merci, votre signalement %(ref)s est enregistré.")
+                    % {"ref": outcome.reference},
                 )
-                if submission.tracking_code:
+                submission = outcome.submission
+                if submission is not None and submission.tracking_code:
                     messages.info(
                         request,
                         _("Votre code de suivi : %(code)s (envoyé aussi par e-mail).")
                         % {"code": submission.tracking_code},
                     )
-                return redirect("publicspace:detail", reference=case.reference)
+                return redirect("publicspace:detail", reference=outcome.reference)
     lat, lon = _float(values.get("lat")), _float(values.get("lon"))
     questions = [
         {

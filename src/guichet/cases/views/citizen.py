@@ -26,7 +26,7 @@ from guichet.core.idempotency import (
     IdempotencyKeyError,
     fingerprint_of,
     outcome_find,
-    submission_once,
+    submission_with_key,
 )
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.services.registry import case_templates
@@ -238,19 +238,16 @@ def draft_review(request, token):
             )
 
         try:
-            if key:
-                outcome = submission_once(
-                    actor=request.user,
-                    key=key,
-                    door=Door.CITIZEN_FORM,
-                    fingerprint=fingerprint,
-                    submit=submit,
-                )
-                if outcome.replayed:  # a concurrent twin filed it while we loaded the draft
-                    return redirect("cases:receipt", reference=outcome.reference)
-                submission = outcome.submission
-            else:
-                submission = submit()
+            outcome = submission_with_key(
+                actor=request.user,
+                key=key,
+                door=Door.CITIZEN_FORM,
+                fingerprint=fingerprint,
+                submit=submit,
+            )
+            if outcome.replayed:  # a concurrent twin filed it while we loaded the draft
+                return redirect("cases:receipt", reference=outcome.reference)
+            submission = outcome.submission
         except IdempotencyKeyError as exc:
             return idempotency_conflict(request, exc)
         except CaseInputError as exc:
