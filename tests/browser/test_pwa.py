@@ -143,10 +143,19 @@ def test_a_report_with_a_photo_drafted_offline_is_filed_once(live_server, demo, 
     assert stored == [["photos", "nid.jpg", photo.stat().st_size]]  # the file itself is kept
     assert not Report.objects.filter(case__contact_email="horsligne@example.org").exists()
 
-    context.set_offline(False)
-    page.wait_for_url("**/signalements/*/", timeout=15_000)
+    # Elsewhere, still offline: the worker's offline page lists what waits on this device.
+    page.goto(f"{live_server.url}/infos/")
+    pending = page.locator("#pwa-pending li")
+    pending.first.wait_for()
+    assert "Nid-de-poule" in pending.first.inner_text()
+    assert page.locator("#pwa-pending-none").is_hidden()
+
+    context.set_offline(False)  # sent from this page: the status links to the result
+    sent = page.get_by_role("status").get_by_role("link", name="voir le résultat")
+    sent.wait_for(timeout=15_000)
     report = Report.objects.get(case__contact_email="horsligne@example.org")
-    assert report.reference in page.url and report.photos.count() == 1
+    assert sent.get_attribute("href").endswith(f"/signalements/{report.reference}/")
+    assert report.photos.count() == 1
 
 
 def test_the_reused_key_page_has_no_axe_violations(live_server, demo, page, axe):
