@@ -66,6 +66,7 @@ def test_the_manifest_describes_an_installable_french_app(client, db):
     assert manifest["display"] == "standalone"
     assert manifest["lang"] == "fr" and manifest["short_name"] == "Guichet"
     assert manifest["theme_color"].startswith("#") and manifest["background_color"]
+    assert manifest["shortcuts"][0]["name"] == "Faire une démarche"
     pngs = {(i["sizes"], i["purpose"]): i["src"] for i in manifest["icons"] if "purpose" in i}
     assert set(pngs) == {
         (size, purpose) for size in ("192x192", "512x512") for purpose in ("any", "maskable")
@@ -76,6 +77,12 @@ def test_the_manifest_describes_an_installable_french_app(client, db):
         side = int(sizes.split("x")[0])
         image = Image.open(__import__("io").BytesIO(b"".join(icon.streaming_content)))
         assert image.format == "PNG" and image.size == (side, side)
+
+
+def test_the_manifest_follows_the_visitors_language(client, db):
+    client.cookies["django_language"] = "en"
+    manifest = json.loads(client.get("/manifest.webmanifest").content)
+    assert manifest["lang"] == "en" and manifest["shortcuts"][0]["name"] == "Make a request"
 
 
 def test_every_page_links_the_manifest_theme_colour_and_touch_icon(client, db):

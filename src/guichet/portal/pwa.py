@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -76,7 +77,7 @@ def manifest(request):
             "Vos démarches, signalements et informations locales auprès de la Métropole et de "
             "votre commune."
         ),
-        "lang": "fr",
+        "lang": get_language() or "fr",  # the texts below follow the visitor's language
         "dir": "ltr",
         "start_url": START_URL,
         "scope": "/",
