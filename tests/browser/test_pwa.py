@@ -19,7 +19,7 @@ def context(browser):
 def _worker_ready(page) -> str:
     """Wait until the service worker is active and controls the page; its scope."""
     scope = page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
     return scope
 
 
@@ -94,7 +94,7 @@ def test_a_form_submitted_offline_is_sent_once_back_online(
     assert Case.objects.filter(requester=camille).count() == before
 
     context.set_offline(False)  # the "online" event sends it, then shows the receipt
-    page.wait_for_url("**/demarches/recu/**", timeout=15_000)
+    page.wait_for_url("**/demarches/recu/**", timeout=30_000)
     case = Case.objects.filter(requester=camille).latest("id")
     assert Case.objects.filter(requester=camille).count() == before + 1
     assert case.reference in page.url and case.data["objet"] == "Acte de naissance"
@@ -152,7 +152,7 @@ def test_a_report_with_a_photo_drafted_offline_is_filed_once(live_server, demo, 
 
     context.set_offline(False)  # sent from this page: the status links to the result
     sent = page.get_by_role("status").get_by_role("link", name="voir le résultat")
-    sent.wait_for(timeout=15_000)
+    sent.wait_for(timeout=30_000)
     report = Report.objects.get(case__contact_email="horsligne@example.org")
     assert sent.get_attribute("href").endswith(f"/signalements/{report.reference}/")
     assert report.photos.count() == 1
