@@ -179,3 +179,24 @@ def test_the_reused_key_page_has_no_axe_violations(live_server, demo, page, axe)
     assert page.get_by_role("heading", level=1).inner_text() == "Envoi refusé"
     assert "déjà servi pour une autre demande" in page.get_by_role("alert").inner_text()
     assert axe(page) == []
+
+
+def test_a_draft_is_only_sent_by_its_own_account_and_not_kept_forever(live_server, db, page):
+    page.goto(f"{live_server.url}/")
+    page.wait_for_function("window.guichetOffline !== undefined")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    left = page.evaluate(
+        """async (base) => {
+            const old = new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString();
+            const entry = (key, owner, savedAt) => ({key, owner, savedAt, action: base + "/x/",
+                page: base + "/x/", title: key, fields: [["a", "b"]]});
+            await window.guichetOffline.keep(entry("someone-else", "0123abcd", new Date().toISOString()));
+            await window.guichetOffline.keep(entry("too-old", "", old));
+            await window.guichetOffline.flush();
+            return (await window.guichetOffline.pending()).map(e => e.key);
+        }""",
+        live_server.url,
+    )
+    assert left == ["someone-else"]  # kept for its owner; the week-old one is dropped
+    assert sent == []

@@ -7,6 +7,7 @@
 (function () {
   "use strict";
   var DB_NAME = "guichet-offline";
+  var KEEP_MS = 7 * 24 * 3600 * 1000;  // as long as the server remembers the key
   var STORE = "outbox";
   var text = {};
   try { text = JSON.parse(document.getElementById("pwa-offline-text").textContent); } catch (e) { /* no texts: stay quiet */ }
@@ -87,6 +88,7 @@
       page: location.href,
       title: form.getAttribute("data-offline-draft") || document.title,
       fields: fields,
+      owner: text.owner || "",
       savedAt: new Date().toISOString()
     };
     return keep(entry).then(function () {
@@ -124,7 +126,14 @@
   function flush() {
     if (flushing) { return flushing; }
     flushing = pending().then(function (entries) {
-      if (!entries.length || !navigator.onLine) { return []; }
+      // The offline page does not know who is signed in (it is cached): the real page does.
+      if (text.owner === null || text.owner === undefined || !navigator.onLine) { return []; }
+      var now = Date.now();
+      entries = entries.filter(function (entry) {
+        if (now - Date.parse(entry.savedAt) > KEEP_MS) { forget(entry.key); return false; }
+        return entry.owner === text.owner;  // never under someone else's session
+      });
+      if (!entries.length) { return []; }
       say(text.sending);
       var results = [];
       return entries.reduce(function (chain, entry) {
@@ -151,6 +160,7 @@
       entries.forEach(function (entry) {
         var li = document.createElement("li");
         li.textContent = entry.title + " (" + text.pendingSince + " " + new Date(entry.savedAt).toLocaleString(document.documentElement.lang) + ")";
+        if (text.owner !== null && entry.owner !== text.owner) { li.textContent += " — " + text.otherOwner; }
         list.appendChild(li);
       });
       var none = document.getElementById("pwa-pending-none");
@@ -167,8 +177,12 @@
     event.preventDefault();
     store(form, submitter).catch(function () { say(text.storeFailed); });
   });
-  window.addEventListener("online", flush);
-  window.guichetOffline = { flush: flush, pending: pending, send: send };
+  window.addEventListener("online", function () {
+    // On the offline page the address is the page that could not load: load it now.
+    if (text.owner === null) { location.reload(); return; }
+    flush();
+  });
+  window.guichetOffline = { flush: flush, pending: pending, send: send, keep: keep };
   listPending();
   flush();
 })();
