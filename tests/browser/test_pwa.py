@@ -57,8 +57,11 @@ def test_the_app_is_installable_and_works_offline(live_server, db, context, axe)
     assert page.get_by_role("heading", level=1).inner_text() == "Vous êtes hors ligne"
     assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # site.css, cached
     assert axe(page) == []
-    context.set_offline(False)
-    page.goto(f"{live_server.url}/infos/")
+    context.set_offline(False)  # back online, the offline page reloads the address by itself
+    offline = page.get_by_role("heading", level=1, name="Vous êtes hors ligne")
+    offline.wait_for(state="detached", timeout=30_000)
+    page.wait_for_load_state()
+    assert page.url == f"{live_server.url}/infos/"
     assert page.get_by_role("heading", level=1).inner_text() != "Vous êtes hors ligne"
 
 

@@ -136,11 +136,16 @@
       if (!entries.length) { return []; }
       say(text.sending);
       var results = [];
+      var failed = false;
       return entries.reduce(function (chain, entry) {
         return chain.then(function () {
-          return send(entry).then(function (r) { results.push(r); }, function () { say(text.later); });
+          return send(entry).then(function (r) { results.push(r); }, function () { failed = true; });
         });
-      }, Promise.resolve()).then(function () { return results; });
+      }, Promise.resolve()).then(function () {
+        // "online" can come before the network really works: try again a little later.
+        if (failed) { say(text.later); retryLater(); }
+        return results;
+      });
     }).then(function (results) {
       flushing = null;
       listPending();
@@ -150,6 +155,25 @@
       return results;
     }, function () { flushing = null; return []; });
     return flushing;
+  }
+
+  var retries = 0;
+  function retryLater() {
+    if (retries >= 10) { return; }
+    retries += 1;
+    setTimeout(function () { if (navigator.onLine) { flush(); } }, 2000 * retries);
+  }
+
+  // The offline page stands at the address that failed: reload it once the site answers.
+  function reloadWhenReachable(attempt) {
+    fetch(location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status >= 500) { throw new Error("server " + response.status); }
+        location.reload();
+      })
+      .catch(function () {
+        if (attempt < 30) { setTimeout(function () { reloadWhenReachable(attempt + 1); }, 2000); }
+      });
   }
 
   function listPending() {
@@ -178,10 +202,13 @@
     store(form, submitter).catch(function () { say(text.storeFailed); });
   });
   window.addEventListener("online", function () {
-    // On the offline page the address is the page that could not load: load it now.
-    if (text.owner === null) { location.reload(); return; }
+    if (text.owner === null) { reloadWhenReachable(0); return; }
     flush();
   });
+  // Served by the worker for a page the site did not answer (not a visit to /hors-ligne/).
+  if (text.owner === null && navigator.onLine && location.pathname !== "/hors-ligne/") {
+    reloadWhenReachable(0);
+  }
   window.guichetOffline = { flush: flush, pending: pending, send: send, keep: keep };
   listPending();
   flush();
