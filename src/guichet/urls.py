@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from guichet.api import api
-from guichet.notifications.views import service_worker
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
@@ -34,7 +33,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("notifications/", include("guichet.notifications.urls")),
     path("infos/", include("guichet.localinfo.urls")),
-    path("sw.js", service_worker, name="service_worker"),
+    path("", include("guichet.portal.urls_pwa")),  # manifest, /sw.js, /hors-ligne/
     path("", include("guichet.publicspace.urls")),
 ]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 
 from guichet.cases.auth import partner_auth, user_auth
 from guichet.cases.models import Case, Channel
@@ -24,6 +24,13 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.idempotency import (
+    Door,
+    IdempotencyKeyError,
+    fingerprint_of,
+    outcome_find,
+    submission_once,
+)
 from guichet.services.models import ServiceDefinition
 from guichet.services.selectors import catalogue_for_channel
 from guichet.territory.models import Organisation
@@ -182,7 +189,7 @@ def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
     return files
 
 
-def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
+def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, **kwargs):
     definition = (
         catalogue_for_channel(portal=portal)
         .select_related(None)  # the version comes from case_submit's per-process cache
@@ -199,8 +206,9 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
             message = _("Commune inconnue : « %s ».") % payload.commune
             return Status(422, _err("unknown_commune", message))
     location = (payload.location.lat, payload.location.lon) if payload.location else None
-    try:
-        submission = case_submit(
+
+    def submit():
+        return case_submit(
             definition=definition,
             data=payload.data,
             files=_files(payload),
@@ -211,16 +219,31 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
             portal=portal,
             **kwargs,
         )
+
+    try:
+        if once is None:
+            return Status(201, _submitted_out(submit()))
+        # With an idempotency key: filed at most once, a retry gets the first body.
+        outcome = submission_once(
+            actor=kwargs.get("actor"),
+            door=Door.API_MINE,
+            submit=submit,
+            result_of=_submitted_out,
+            **once,
+        )
     except CaseInputError as exc:
         return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
-    return Status(
-        201,
-        {
-            "reference": submission.case.reference,
-            "status_label": submission.case.citizen_status_label,
-            "tracking_code": submission.tracking_code,
-        },
-    )
+    except IdempotencyKeyError as exc:
+        return Status(422, _err(exc.code, exc.message))
+    return Status(200 if outcome.replayed else 201, outcome.result)
+
+
+def _submitted_out(submission) -> dict:
+    return {
+        "reference": submission.case.reference,
+        "status_label": submission.case.citizen_status_label,
+        "tracking_code": submission.tracking_code,
+    }
 
 
 # --- citizens --------------------------------------------------------------------------------
@@ -258,12 +281,38 @@ def my_case(request, reference: str):
 @router.post(
     "/mine",
     auth=user_auth,
-    response={201: SubmittedOut, 404: Error, 422: Error},
+    response={200: SubmittedOut, 201: SubmittedOut, 404: Error, 422: Error},
     summary="Déposer une demande",
+    description=(
+        "En-tête facultatif `Idempotency-Key` (un UUID choisi par l'application) : un nouvel "
+        "essai avec la même clé et la même demande ne dépose rien et renvoie la première "
+        "réponse avec le statut 200 ; la même clé avec une autre demande est refusée (422, "
+        "`idempotency_key_reused`). Les clés sont oubliées après 7 jours."
+    ),
 )
-def file_case(request, payload: CaseIn):
+def file_case(
+    request,
+    payload: CaseIn,
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        description="Un UUID choisi par l'application : un nouvel essai ne dépose rien.",
+    ),
+):
     user = request.auth
-    return _submit(request, payload, channel=Channel.APP, portal=True, actor=user, requester=user)
+    key = idempotency_key
+    once = None
+    if key:
+        once = {"key": key, "fingerprint": fingerprint_of(payload.model_dump())}
+        try:
+            outcome = outcome_find(actor=user, door=Door.API_MINE, **once)
+        except IdempotencyKeyError as exc:
+            return Status(422, _err(exc.code, exc.message))
+        if outcome is not None:
+            return Status(200, outcome.result)
+    return _submit(
+        request, payload, channel=Channel.APP, portal=True, actor=user, requester=user, once=once
+    )
 
 
 # --- partners --------------------------------------------------------------------------------

@@ -76,3 +76,30 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotencyKey(models.Model):
+    """A submission door's memory of a client-chosen key, so that a retry never files twice.
+
+    Written in the same transaction as what it records (the case, the report): a retry after a
+    crash either finds this row with its result or files once. The unique (scope, key) makes a
+    concurrent duplicate wait on the first transaction, then read its result.
+    """
+
+    scope = models.CharField(_("portée"), max_length=64)  # "user:<pk>" or "anonymous"
+    key = models.CharField(_("clé"), max_length=64)
+    door = models.CharField(_("point d'entrée"), max_length=40)
+    fingerprint = models.CharField(_("empreinte de la requête"), max_length=64)
+    result_reference = models.CharField(_("référence du résultat"), max_length=64, blank=True)
+    result = models.JSONField(_("résultat"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_scope_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.door} {self.key}"

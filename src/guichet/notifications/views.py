@@ -6,12 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.notifications import forms, selectors, services
@@ -177,18 +175,6 @@ def push_unsubscribe(request):
         actor=request.user, endpoint=str(data.get("endpoint") or "")
     )
     return JsonResponse({"deleted": deleted})
-
-
-@require_GET
-@cache_control(max_age=0, no_cache=True)
-def service_worker(request):
-    """The service worker, served from the site root so that its scope is the whole site."""
-    response = HttpResponse(
-        render_to_string("notifications/sw.js", request=request),
-        content_type="application/javascript; charset=utf-8",
-    )
-    response["Service-Worker-Allowed"] = "/"
-    return response
 
 
 # --- Agents: broadcast alerts ------------------------------------------------------------------

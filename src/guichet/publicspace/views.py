@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 from guichet.cases.models import Channel
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.services import CaseInputError
+from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
+from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.publicspace import selectors, services
 from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
 from guichet.territory.models import Organisation, Team
@@ -91,8 +93,19 @@ def report_create(request, code):
         return redirect("publicspace:start")
     values = {"lat": request.GET.get("lat", ""), "lon": request.GET.get("lon", "")}
     errors: dict[str, str] = {}
+    key = ""
     if request.method == "POST" and not category.guidance_only:
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        # The offline-drafts script sends the key as a header too; the form carries it.
+        form_key = values.pop("idempotency_key", "")
+        key = request.headers.get("Idempotency-Key") or form_key
+        fingerprint = fingerprint_of(
+            {
+                "category": category.code,
+                "fields": sorted((k, request.POST.getlist(k)) for k in values),
+                "photos": [(p.name, p.size) for p in request.FILES.getlist("photos")],
+            }
+        )
         answers = {
             q["code"]: (
                 request.POST.getlist(f"q_{q['code']}")
@@ -113,8 +126,9 @@ def report_create(request, code):
                 )
         user = request.user if request.user.is_authenticated else None
         if not errors:
-            try:
-                submission = services.report_submit(
+
+            def submit():
+                return services.report_submit(
                     actor=user,
                     requester=user,
                     contact=None
@@ -130,23 +144,36 @@ def report_create(request, code):
                     show_name=bool(values.get("show_name")),
                     channel=Channel.WEB,
                 )
+
+            try:
+                outcome = submission_with_key(
+                    actor=request.user,
+                    key=key,
+                    door=Door.REPORT_FORM,
+                    fingerprint=fingerprint,
+                    submit=submit,
+                )
+            except IdempotencyKeyError as exc:
+                return idempotency_conflict(request, exc)
             except CaseInputError as exc:
                 errors = {
                     ("email" if k == "contact_email" else k): v for k, v in exc.errors.items()
                 }
             else:
-                case = submission.case
+                # A retry (same key) lands on the report filed the first time.
                 messages.success(
                     request,
-                    _("Merci, votre signalement %(ref)s est enregistré.") % {"ref": case.reference},
+                    _("Merci, votre signalement %(ref)s est enregistré.")
+                    % {"ref": outcome.reference},
                 )
-                if submission.tracking_code:
+                submission = outcome.submission
+                if submission is not None and submission.tracking_code:
                     messages.info(
                         request,
                         _("Votre code de suivi : %(code)s (envoyé aussi par e-mail).")
                         % {"code": submission.tracking_code},
                     )
-                return redirect("publicspace:detail", reference=case.reference)
+                return redirect("publicspace:detail", reference=outcome.reference)
     lat, lon = _float(values.get("lat")), _float(values.get("lon"))
     questions = [
         {
@@ -167,6 +194,8 @@ def report_create(request, code):
             "nearby": _nearby(category, lat, lon),
             "max_photos": services.MAX_PHOTOS,
             "max_mb": settings.CASES_MAX_UPLOAD_MB,
+            # Nothing was saved by a failed attempt, so the same key serves the next one.
+            "idempotency_key": key or new_idempotency_key(),
             **map_context(),
         },
         status=400 if errors else 200,

@@ -21,6 +21,14 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_message_add, case_submit, draft_save
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
+from guichet.core.idempotency import (
+    Door,
+    IdempotencyKeyError,
+    fingerprint_of,
+    outcome_find,
+    submission_with_key,
+)
+from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import clean_fields, condition_holds, iter_fields
@@ -191,16 +199,33 @@ def draft_page(request, token, page_key=None):
 
 
 def draft_review(request, token):
-    """The summary, contact details for anonymous requests, and the submission."""
+    """The summary, contact details for anonymous requests, and the submission.
+
+    The form carries an idempotency key (the offline-drafts script may send it again when the
+    device is back online): a retry redirects to the first receipt, even though the draft is
+    gone by then."""
+    key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
+    contact = {}
+    if request.method == "POST":
+        contact = {k: request.POST.get(f"contact_{k}", "") for k in ("name", "email", "phone")}
+    fingerprint = fingerprint_of({"draft": str(token), "contact": contact})
+    if key:
+        try:
+            outcome = outcome_find(
+                actor=request.user, key=key, door=Door.CITIZEN_FORM, fingerprint=fingerprint
+            )
+        except IdempotencyKeyError as exc:
+            return idempotency_conflict(request, exc)
+        if outcome is not None:
+            return redirect("cases:receipt", reference=outcome.reference)
     draft = _draft(request, token)
     version = draft.version
     definition = version.definition
     errors: dict[str, str] = {}
-    contact = {}
     if request.method == "POST":
-        contact = {k: request.POST.get(f"contact_{k}", "") for k in ("name", "email", "phone")}
-        try:
-            submission = case_submit(
+
+        def submit():
+            return case_submit(
                 actor=request.user,
                 definition=definition,
                 data=draft.data,
@@ -211,6 +236,20 @@ def draft_review(request, token):
                 portal=True,
                 draft=draft,
             )
+
+        try:
+            outcome = submission_with_key(
+                actor=request.user,
+                key=key,
+                door=Door.CITIZEN_FORM,
+                fingerprint=fingerprint,
+                submit=submit,
+            )
+            if outcome.replayed:  # a concurrent twin filed it while we loaded the draft
+                return redirect("cases:receipt", reference=outcome.reference)
+            submission = outcome.submission
+        except IdempotencyKeyError as exc:
+            return idempotency_conflict(request, exc)
         except CaseInputError as exc:
             errors = exc.errors
         else:
@@ -252,6 +291,8 @@ def draft_review(request, token):
             "rows": rows,
             "errors": errors,
             "contact": contact,
+            # A failed submission saved nothing, so the same key can serve the next attempt.
+            "idempotency_key": key or new_idempotency_key(),
             "general_errors": [
                 v for k, v in errors.items() if k in ("__all__", "commune", "location")
             ],

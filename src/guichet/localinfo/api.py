@@ -1,0 +1,348 @@
+"""Local information API, public (no authentication): news, events (upcoming, or a date range),
+places with their weekly hours, upcoming closures and whether they are open now. Mounted at
+``/api/v1/localinfo/``; what a native app shows offline is its own copy of these answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from guichet.localinfo.hours import is_open_at, local_zone
+from guichet.localinfo.models import Event, NewsItem, Place
+from guichet.localinfo.selectors import publisher_get
+from guichet.territory.models import Organisation
+
+router = Router(tags=["localinfo"])
+
+MAX_LIMIT = 100
+
+
+class Error(Schema):
+    code: str
+    message: str
+    errors: dict[str, str] | None = None
+
+
+class Publisher(Schema):
+    slug: str
+    name: str
+    kind: str
+
+
+class NewsOut(Schema):
+    id: int
+    title: str
+    summary: str
+    body: str
+    link: str
+    published_at: datetime
+    publisher: Publisher
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    description: str
+    location: str
+    link: str
+    starts_at: datetime
+    ends_at: datetime | None
+    all_day: bool
+    publisher: Publisher
+
+
+class OpeningOut(Schema):
+    weekday: int  # 0 = Monday
+    weekday_label: str
+    opens: time
+    closes: time  # at or before ``opens``: the slot runs past midnight
+
+
+class ClosureOut(Schema):
+    start_date: date
+    end_date: date
+    reason: str
+
+
+class PlaceOut(Schema):
+    id: UUID
+    name: str
+    kind: str
+    kind_label: str
+    address: str
+    phone: str
+    website: str
+    description: str
+    lat: float | None
+    lon: float | None
+    open_now: bool
+    hours: list[OpeningOut]
+    closures: list[ClosureOut]
+    publisher: Publisher
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+class NewsPage(Page):
+    results: list[NewsOut]
+
+
+class EventPage(Page):
+    results: list[EventOut]
+
+
+class PlacePage(Page):
+    results: list[PlaceOut]
+
+
+def _err(code: str, message: str, errors: dict[str, str] | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors}
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
+
+
+def _publishers(commune: str) -> list[Organisation] | None:
+    """The publisher asked for (a commune or the metropolis, by slug), else every active one.
+    Raises Http404 for an unknown slug."""
+    if commune:
+        return [publisher_get(slug=commune)]
+    return None
+
+
+def _scoped(qs, publishers):
+    qs = qs.filter(
+        organisation__is_active=True,
+        organisation__kind__in=[Organisation.Kind.COMMUNE, Organisation.Kind.METROPOLIS],
+    )
+    return qs if publishers is None else qs.filter(organisation__in=publishers)
+
+
+def _publisher(organisation: Organisation) -> dict:
+    return {"slug": organisation.slug, "name": organisation.name, "kind": organisation.kind}
+
+
+def _unknown_commune(commune: str):
+    return Status(404, _err("unknown_commune", _("Commune inconnue : « %s ».") % commune))
+
+
+def _paginated(qs, limit: int, offset: int, out) -> dict:
+    limit, offset = _page(limit, offset)
+    rows = list(qs[offset : offset + limit])
+    last_page = len(rows) < limit and (rows or offset == 0)
+    count = offset + len(rows) if last_page else qs.count()  # no COUNT on the last page
+    return {"count": count, "limit": limit, "offset": offset, "results": [out(r) for r in rows]}
+
+
+def _news_out(item: NewsItem) -> dict:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "summary": item.summary,
+        "body": item.body,
+        "link": item.link,
+        "published_at": item.published_at,
+        "publisher": _publisher(item.organisation),
+    }
+
+
+def _event_out(event: Event) -> dict:
+    return {
+        "id": event.id,
+        "title": event.title,
+        "description": event.description,
+        "location": event.location,
+        "link": event.link,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "all_day": event.all_day,
+        "publisher": _publisher(event.organisation),
+    }
+
+
+def _place_out(place: Place, now: datetime) -> dict:
+    today = now.astimezone(local_zone()).date()
+    return {
+        "id": place.public_id,
+        "name": place.name,
+        "kind": place.kind,
+        "kind_label": place.get_kind_display(),
+        "address": place.address,
+        "phone": place.phone,
+        "website": place.website,
+        "description": place.description,
+        "lat": place.lat,
+        "lon": place.lon,
+        "open_now": is_open_at(place, now),
+        "hours": [
+            {
+                "weekday": o.weekday,
+                "weekday_label": o.get_weekday_display(),
+                "opens": o.opens,
+                "closes": o.closes,
+            }
+            for o in sorted(place.openings.all(), key=lambda o: (o.weekday, o.opens))
+        ],
+        "closures": [
+            {"start_date": c.start_date, "end_date": c.end_date, "reason": c.reason}
+            for c in sorted(place.closures.all(), key=lambda c: c.start_date)
+            if c.end_date >= today
+        ],
+        "publisher": _publisher(place.organisation),
+    }
+
+
+def _news_qs(publishers):
+    return (
+        _scoped(NewsItem.objects.filter(is_published=True), publishers)
+        .filter(published_at__lte=timezone.now())
+        .select_related("organisation")
+        .order_by("-published_at", "-id")
+    )
+
+
+def _events_qs(publishers):
+    return (
+        _scoped(Event.objects.filter(is_published=True), publishers)
+        .select_related("organisation")
+        .order_by("starts_at", "id")
+    )
+
+
+def _places_qs(publishers):
+    return (
+        _scoped(Place.objects.all(), publishers)
+        .select_related("organisation")
+        .prefetch_related("openings", "closures")
+        .order_by("name", "id")
+    )
+
+
+@router.get(
+    "/news",
+    response={200: NewsPage, 404: Error},
+    summary="Actualités",
+    description="Les plus récentes d'abord. `commune` : le slug d'une commune ou de la "
+    "Métropole (`metropole-de-lyon`) ; sans lui, toutes.",
+)
+def news_list(request, commune: str = "", limit: int = 20, offset: int = 0):
+    try:
+        publishers = _publishers(commune)
+    except Http404:
+        return _unknown_commune(commune)
+    return _paginated(_news_qs(publishers), limit, offset, _news_out)
+
+
+@router.get("/news/{news_id}", response={200: NewsOut, 404: Error}, summary="Une actualité")
+def news_detail(request, news_id: int):
+    item = _news_qs(None).filter(id=news_id).first()
+    if item is None:
+        return Status(404, _err("not_found", _("Actualité introuvable.")))
+    return _news_out(item)
+
+
+@router.get(
+    "/events",
+    response={200: EventPage, 404: Error, 422: Error},
+    summary="Agenda",
+    description="Sans dates : les événements pas encore terminés (en cours ou à venir), les "
+    "plus proches d'abord. `start` et `end` (AAAA-MM-JJ, inclus, heure de Paris) : les "
+    "événements qui ont lieu pendant cette période.",
+)
+def events_list(
+    request,
+    commune: str = "",
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 20,
+    offset: int = 0,
+):
+    try:
+        publishers = _publishers(commune)
+    except Http404:
+        return _unknown_commune(commune)
+    if start and end and end < start:
+        message = _("La fin de la période précède son début.")
+        return Status(422, _err("invalid_range", message, {"end": message}))
+    qs = _events_qs(publishers)
+    zone = local_zone()
+    if start is None and end is None:
+        now = timezone.now()
+        # Same rule as the pages: an event without an end is "on" for 12 hours.
+        qs = qs.filter(
+            Q(ends_at__gte=now) | Q(ends_at__isnull=True, starts_at__gte=now - timedelta(hours=12))
+        )
+    if start is not None:
+        since = datetime.combine(start, time.min, tzinfo=zone)
+        qs = qs.filter(Q(ends_at__gte=since) | Q(ends_at__isnull=True, starts_at__gte=since))
+    if end is not None:
+        qs = qs.filter(starts_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone))
+    return _paginated(qs, limit, offset, _event_out)
+
+
+@router.get("/events/{event_id}", response={200: EventOut, 404: Error}, summary="Un événement")
+def event_detail(request, event_id: int):
+    event = _events_qs(None).filter(id=event_id).first()
+    if event is None:
+        return Status(404, _err("not_found", _("Événement introuvable.")))
+    return _event_out(event)
+
+
+@router.get(
+    "/places",
+    response={200: PlacePage, 404: Error, 422: Error},
+    summary="Lieux et horaires",
+    description="Chaque lieu avec ses horaires de la semaine, ses fermetures exceptionnelles à "
+    "venir et `open_now` (ouvert en ce moment, heure de Paris). `kind` filtre par type "
+    "(`town_hall`, `library`, `pool`…), `open_now=true` ne garde que les lieux ouverts.",
+)
+def places_list(
+    request,
+    commune: str = "",
+    kind: str = "",
+    open_now: bool | None = None,
+    limit: int = 20,
+    offset: int = 0,
+):
+    try:
+        publishers = _publishers(commune)
+    except Http404:
+        return _unknown_commune(commune)
+    if kind and kind not in Place.Kind.values:
+        message = _("Type de lieu inconnu : « %s ».") % kind
+        return Status(422, _err("unknown_kind", message, {"kind": message}))
+    qs = _places_qs(publishers)
+    if kind:
+        qs = qs.filter(kind=kind)
+    now = timezone.now()
+    if open_now is None:
+        return _paginated(qs, limit, offset, lambda place: _place_out(place, now))
+    # "Open now" is computed from the hours in Python (ADR-free: a commune has tens of
+    # places), so that filter reads the matching places and pages the result.
+    limit, offset = _page(limit, offset)
+    matching = [p for p in qs if is_open_at(p, now) == open_now]
+    return {
+        "count": len(matching),
+        "limit": limit,
+        "offset": offset,
+        "results": [_place_out(p, now) for p in matching[offset : offset + limit]],
+    }
+
+
+@router.get("/places/{place_id}", response={200: PlaceOut, 404: Error}, summary="Un lieu")
+def place_detail(request, place_id: UUID):
+    place = _places_qs(None).filter(public_id=place_id).first()
+    if place is None:
+        return Status(404, _err("not_found", _("Lieu introuvable.")))
+    return _place_out(place, timezone.now())
