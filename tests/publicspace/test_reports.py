@@ -131,6 +131,26 @@ def test_nearby_open_reports_of_the_category_nearest_then_newest(demo, users):
     assert len(reports_nearby(category=near.category, lat=lat, lon=lon)) == 5
 
 
+def test_nearby_orders_by_10_m_steps_then_newest_in_one_query(demo, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Report.objects.all().delete()
+    camille = users["camille.martin"]
+    lat, lon = OULLINS
+    older = file_pothole(camille, at=(lat + 0.00012, lon)).case.report  # ~13 m
+    newer = file_pothole(camille, at=(lat + 0.00017, lon)).case.report  # ~19 m, same step
+    farther = file_pothole(camille, at=(lat + 0.00030, lon)).case.report  # ~33 m
+    Report.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=3))
+    with CaptureQueriesContext(connection) as queries:
+        found = reports_nearby(category=older.category, lat=lat, lon=lon)
+    assert len(queries) == 1
+    assert [r.reference for r, _d in found] == [newer.reference, older.reference, farther.reference]
+    first = found[0][0]
+    assert first.category == older.category and first.photo_id is None
+    assert first.created_at.tzinfo is not None
+
+
 def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, users):
     camille, lucas = users["camille.martin"], users["lucas.bernard"]
     report = file_pothole(camille).case.report
