@@ -254,3 +254,76 @@ def report_for_citizen(*, user, reference: str) -> Report | None:
         .select_related("case", "category")
         .first()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Open311 service requests
+# --------------------------------------------------------------------------------------------
+
+# One query on a plain cursor: the report row has everything but the category's and the
+# organisation's names (small tables joined on their primary key) and the first visible photo
+# (correlated subquery, the ReportPhoto index on report). No model instances, no converters.
+OPEN311_REQUESTS_SQL = """
+SELECT r.id, r.reference, r.is_open, r.status_notes, r.public_description, r.created_at,
+  r.updated_at, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
+  (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
+   ORDER BY p."order", p.id LIMIT 1) AS photo_id
+FROM publicspace_report r
+JOIN publicspace_category c ON c.id = r.category_id
+JOIN territory_organisation o ON o.id = r.organisation_id
+WHERE r.state <> %s{where}
+ORDER BY r.created_at DESC
+LIMIT %s
+"""
+
+
+@dataclass(frozen=True)
+class Open311Query:
+    """The filters of Open311's GET requests, already parsed and checked by the view (aware
+    datetimes; adapted for the database here, as the ORM would)."""
+
+    organisation_id: int | None = None
+    references: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    service_codes: tuple[str, ...] = ()
+    is_open: bool | None = None
+    limit: int = 1000
+
+
+def open311_requests(query: Open311Query) -> list[tuple]:
+    """Public reports (never hidden) for Open311, newest first, as rows: (id, reference,
+    is_open, status_notes, public_description, created_at, updated_at, address, latitude,
+    longitude, category name, category code, organisation name, first visible photo id).
+    Dates are aware (UTC)."""
+    where: list[str] = []
+    params: list = [False, State.HIDDEN]
+
+    def among(column: str, values) -> None:
+        where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+        params.extend(values)
+
+    if query.organisation_id is not None:
+        where.append("r.organisation_id = %s")
+        params.append(query.organisation_id)
+    if query.references:
+        among("r.reference", query.references)
+    if query.start is not None:
+        where.append("r.created_at >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(query.start))
+    if query.end is not None:
+        where.append("r.created_at <= %s")
+        params.append(connection.ops.adapt_datetimefield_value(query.end))
+    if query.service_codes:
+        among("c.code", query.service_codes)
+    if query.is_open is not None:
+        where.append("r.is_open = %s")
+        params.append(query.is_open)
+    params.append(query.limit)
+    sql = OPEN311_REQUESTS_SQL.format(where="".join(f" AND {w}" for w in where))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows and rows[0][5].tzinfo is None:  # SQLite gives naive UTC datetimes
+        rows = [(*r[:5], r[5].replace(tzinfo=UTC), r[6].replace(tzinfo=UTC), *r[7:]) for r in rows]
+    return rows
