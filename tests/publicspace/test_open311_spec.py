@@ -180,6 +180,23 @@ def test_request_documents_have_every_field_in_the_spec_order(client, filed):
     assert ET.fromstring(single.content).find("request/service_request_id").text == filed[1]
 
 
+@pytest.mark.parametrize(
+    "moment,expected",
+    [
+        ("2026-01-15T07:30:05+00:00", "2026-01-15T08:30:05+01:00"),  # winter: UTC+1
+        ("2026-07-15T22:30:59.9+00:00", "2026-07-16T00:30:59+02:00"),  # summer, next day
+    ],
+)
+def test_dates_are_local_with_their_offset(client, filed, moment, expected):
+    from datetime import datetime
+
+    at = datetime.fromisoformat(moment)
+    Report.objects.filter(reference=filed[1]).update(created_at=at, updated_at=at)
+    [document] = client.get(f"{BASE}/requests.json", {"service_request_id": filed[1]}).json()
+    assert document["requested_datetime"] == expected
+    assert document["updated_datetime"] == expected
+
+
 def test_services_and_definitions_fields(client, demo):
     services = client.get(f"{BASE}/services.json").json()
     assert services and all(list(s) == SERVICE_FIELDS for s in services)

@@ -238,9 +238,8 @@ def _comma_list(value: str) -> list[str]:
 
 
 def _request_documents(request, rows: list[tuple]) -> list[dict]:
-    """Open311 ``request`` documents from the rows of ``selectors.open311_requests``: plain
-    dicts, dates formatted once each, the photo URL from one reversed template."""
-    tz = timezone.get_current_timezone()
+    """Open311 ``request`` documents from the rows of ``selectors.open311_requests`` (dates
+    already formatted): plain dicts, the photo URL from one reversed template."""
     marker = 999999999
     photo_url = request.build_absolute_uri(reverse("publicspace:photo", args=[marker, "full"]))
     before, after = photo_url.split(str(marker), 1)
@@ -254,8 +253,8 @@ def _request_documents(request, rows: list[tuple]) -> list[dict]:
             "description": description,
             "agency_responsible": agency,
             "service_notice": "",
-            "requested_datetime": created.astimezone(tz).isoformat(timespec="seconds"),
-            "updated_datetime": updated.astimezone(tz).isoformat(timespec="seconds"),
+            "requested_datetime": requested,
+            "updated_datetime": updated,
             "expected_datetime": None,
             "address": address,
             "address_id": "",
@@ -270,7 +269,7 @@ def _request_documents(request, rows: list[tuple]) -> list[dict]:
             is_open,
             status_notes,
             description,
-            created,
+            requested,
             updated,
             address,
             lat,

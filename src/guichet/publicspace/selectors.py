@@ -264,8 +264,8 @@ def report_for_citizen(*, user, reference: str) -> Report | None:
 # organisation's names (small tables joined on their primary key) and the first visible photo
 # (correlated subquery, the ReportPhoto index on report). No model instances, no converters.
 OPEN311_REQUESTS_SQL = """
-SELECT r.id, r.reference, r.is_open, r.status_notes, r.public_description, r.created_at,
-  r.updated_at, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
+SELECT r.id, r.reference, r.is_open, r.status_notes, r.public_description, {created},
+  {updated}, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id
 FROM publicspace_report r
@@ -291,13 +291,32 @@ class Open311Query:
     limit: int = 1000
 
 
+def _pg_local_iso(column: str) -> str:
+    """PostgreSQL expression: ``column`` as ISO 8601 in a time zone given as parameter (4 %s),
+    with its offset (``2026-01-31T08:00:00+01:00``, what ``isoformat`` writes). Formatting in
+    the database spares reading, converting and formatting 2,000 datetimes in Python (half the
+    time of a 1,000-request list)."""
+    local = f"({column} AT TIME ZONE %s)"
+    offset = f"EXTRACT(EPOCH FROM {local} - ({column} AT TIME ZONE 'UTC'))::int"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN {offset} < 0 THEN '-' ELSE '+' END || "
+        f"lpad((abs({offset}) / 3600)::text, 2, '0') || ':' || "
+        f"lpad((abs({offset}) %% 3600 / 60)::text, 2, '0')"
+    )
+
+
 def open311_requests(query: Open311Query) -> list[tuple]:
     """Public reports (never hidden) for Open311, newest first, as rows: (id, reference,
-    is_open, status_notes, public_description, created_at, updated_at, address, latitude,
+    is_open, status_notes, public_description, requested, updated, address, latitude,
     longitude, category name, category code, organisation name, first visible photo id).
-    Dates are aware (UTC)."""
+    ``requested`` and ``updated`` are ISO 8601 strings in the current time zone with their
+    offset (formatted by PostgreSQL; in Python elsewhere)."""
     where: list[str] = []
-    params: list = [False, State.HIDDEN]
+    tz_name = timezone.get_current_timezone_name()
+    in_database = connection.vendor == "postgresql"
+    params: list = [tz_name] * 8 if in_database else []
+    params += [False, State.HIDDEN]
 
     def among(column: str, values) -> None:
         where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
@@ -320,10 +339,21 @@ def open311_requests(query: Open311Query) -> list[tuple]:
         where.append("r.is_open = %s")
         params.append(query.is_open)
     params.append(query.limit)
-    sql = OPEN311_REQUESTS_SQL.format(where="".join(f" AND {w}" for w in where))
+    sql = OPEN311_REQUESTS_SQL.format(
+        where="".join(f" AND {w}" for w in where),
+        created=_pg_local_iso("r.created_at") if in_database else "r.created_at",
+        updated=_pg_local_iso("r.updated_at") if in_database else "r.updated_at",
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if rows and rows[0][5].tzinfo is None:  # SQLite gives naive UTC datetimes
-        rows = [(*r[:5], r[5].replace(tzinfo=UTC), r[6].replace(tzinfo=UTC), *r[7:]) for r in rows]
-    return rows
+    if in_database:
+        return rows
+    tz = timezone.get_current_timezone()
+
+    def local_iso(value: datetime) -> str:
+        if value.tzinfo is None:  # SQLite gives naive UTC datetimes
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(tz).isoformat(timespec="seconds")
+
+    return [(*r[:5], local_iso(r[5]), local_iso(r[6]), *r[7:]) for r in rows]
