@@ -148,6 +148,11 @@ def test_spec_table(client, demo, fmt, name, method, path, data, status, shape):
         assert "GET" in response["Allow"]
 
 
+def test_head_is_get_without_a_body(client, demo):
+    assert client.head(f"{BASE}/services.json").status_code == 200
+    assert client.head(f"{BASE}/requests.xml").status_code == 200
+
+
 @pytest.fixture
 def filed(client, demo):
     """Three reports through Open311 (one with a status note), plus what the demo seeded."""

@@ -43,17 +43,19 @@ def open311_endpoint(*methods: str):
     """Answer any other method with the spec's error list (405 and ``Allow``), not Django's
     empty HTML 405; CSRF does not apply (no cookies: POSTs carry an api_key)."""
 
+    allowed = (*methods, "HEAD") if "GET" in methods else methods  # HEAD: GET without body
+
     def decorate(view):
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request, *args, fmt, **kwargs):
-            if request.method not in methods:
+            if request.method not in allowed:
                 return fmt311.error(
                     fmt,
                     405,
                     _("Méthode %(m)s non permise ici (permises : %(a)s).")
-                    % {"m": request.method, "a": ", ".join(methods)},
-                    allow=", ".join(methods),
+                    % {"m": request.method, "a": ", ".join(allowed)},
+                    allow=", ".join(allowed),
                 )
             return view(request, *args, fmt=fmt, **kwargs)
 
