@@ -224,6 +224,11 @@ def parse_w3c_datetime(name: str, value: str) -> datetime | None:
         ) from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
+    if not (datetime.min.year < parsed.year < datetime.max.year):
+        # year 1 or 9999: the 90-day window around it cannot be computed
+        raise BadParameter(
+            _("%(name)s : date hors limites « %(value)s ».") % {"name": name, "value": value}
+        )
     return parsed
 
 
