@@ -110,7 +110,7 @@ def test_discovery(client, demo, fmt):
         data = response.json()
         endpoint = data["endpoints"][0]
         assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-        assert endpoint["url"] == "http://testserver/open311/v2/"
+        assert endpoint["url"] == "http://testserver/open311/v2"
         assert endpoint["formats"] == ["text/xml", "application/json"]
         assert data["contact"] and data["key_service"] and data["changeset"]
     else:

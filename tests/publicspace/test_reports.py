@@ -1,6 +1,7 @@
 """Filing reports: routing by category x commune, photos, bad input, duplicates, states,
 notifications, re-routing, moderation, alerts, the questionnaire."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -64,9 +65,30 @@ def test_photo_is_reencoded_without_metadata_with_a_thumbnail(demo, users):
     assert services.photo_gps(stored) is None
     with Image.open(photo.attachment.file.path) as image:
         assert not image.getexif()
-        assert image.size == (2048, 1536)  # large photos are scaled down
+        assert image.size == (1300, 975)  # large photos: decoded at 1/2 scale
     with Image.open(photo.thumbnail.path) as thumb:
         assert max(thumb.size) <= 320
+
+
+def test_large_photo_is_turned_upright_once_and_its_thumbnail_made_from_the_same_decode(
+    demo, users
+):
+    image = Image.new("RGB", (2600, 1950), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, 1300, 1950))  # left half blue, right half red
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was held upright: rotate 90° clockwise to show it
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    case = file_pothole(users["camille.martin"], photos=[("p.jpg", out.getvalue())]).case
+    photo = case.report.photos.get()
+    with Image.open(photo.attachment.file.path) as stored:
+        assert stored.size == (975, 1300) and not stored.getexif()
+        top = stored.convert("RGB").getpixel((487, 100))
+    with Image.open(photo.thumbnail.path) as thumb:
+        assert thumb.size == (240, 320)
+        thumb_top = thumb.convert("RGB").getpixel((120, 20))
+    # after the rotation the blue half is on top, in the photo and its thumbnail alike
+    assert top[2] > 150 > top[0] and thumb_top[2] > 150 > thumb_top[0]
 
 
 @pytest.mark.parametrize(
@@ -107,6 +129,26 @@ def test_nearby_open_reports_of_the_category_nearest_then_newest(demo, users):
     for _i in range(6):
         file_pothole(camille, at=(lat + 0.0002, lon))
     assert len(reports_nearby(category=near.category, lat=lat, lon=lon)) == 5
+
+
+def test_nearby_orders_by_10_m_steps_then_newest_in_one_query(demo, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Report.objects.all().delete()
+    camille = users["camille.martin"]
+    lat, lon = OULLINS
+    older = file_pothole(camille, at=(lat + 0.00012, lon)).case.report  # ~13 m
+    newer = file_pothole(camille, at=(lat + 0.00017, lon)).case.report  # ~19 m, same step
+    farther = file_pothole(camille, at=(lat + 0.00030, lon)).case.report  # ~33 m
+    Report.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=3))
+    with CaptureQueriesContext(connection) as queries:
+        found = reports_nearby(category=older.category, lat=lat, lon=lon)
+    assert len(queries) == 1
+    assert [r.reference for r, _d in found] == [newer.reference, older.reference, farther.reference]
+    first = found[0][0]
+    assert first.category == older.category and first.photo_id is None
+    assert first.created_at.tzinfo is not None
 
 
 def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, users):

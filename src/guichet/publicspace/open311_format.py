@@ -1,17 +1,20 @@
 """Open311 GeoReport v2 documents in XML and JSON, and the spec's error lists.
 
 Lists are top-level arrays in JSON and ``<plural><singular>…</singular></plural>`` in XML;
-booleans are ``true``/``false``; dates are ISO 8601 with their offset.
+booleans are ``true``/``false``; dates are ISO 8601 with their offset; ``None`` is ``null`` in
+JSON and an empty element in XML. UTF-8 everywhere, and the XML declaration says so (the spec
+asks for ``encoding="UTF-8"``).
 """
 
 import json
+import re
 from datetime import datetime
-from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 from django.utils import timezone
 
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # XML element name of the items of each list
 ITEM_NAMES = {
     "services": "service",
@@ -23,6 +26,10 @@ ITEM_NAMES = {
     "formats": "format",
     "service_request_updates": "request_update",
 }
+# characters XML 1.0 cannot carry at all (a pasted control character would otherwise make the
+# whole list unreadable to every client)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def iso(value: datetime | None) -> str | None:
@@ -31,39 +38,44 @@ def iso(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds")
 
 
-def _text(value) -> str:
+def xml_text(value) -> str:
+    """The escaped XML text of a scalar."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value).translate(_ESCAPES)
     return str(value)
 
 
-def _append(parent: ET.Element, name: str, value) -> None:
+def _write(parts: list[str], name: str, value) -> None:
     if isinstance(value, list):
-        container = ET.SubElement(parent, name)
         item_name = ITEM_NAMES.get(name, "item")
+        parts.append(f"<{name}>")
         for item in value:
-            _append(container, item_name, item)
+            _write(parts, item_name, item)
+        parts.append(f"</{name}>")
     elif isinstance(value, dict):
-        element = ET.SubElement(parent, name)
+        parts.append(f"<{name}>")
         for key, sub in value.items():
-            _append(element, key, sub)
+            _write(parts, key, sub)
+        parts.append(f"</{name}>")
     else:
-        ET.SubElement(parent, name).text = _text(value)
+        text = xml_text(value)
+        parts.append(f"<{name}>{text}</{name}>" if text else f"<{name} />")
 
 
 def to_xml(root: str, payload) -> bytes:
-    """``payload`` is a list (root holds its items) or a dict (root holds its keys)."""
-    element = ET.Element(root)
-    if isinstance(payload, list):
-        item_name = ITEM_NAMES.get(root, "item")
-        for item in payload:
-            _append(element, item_name, item)
-    else:
-        for key, value in payload.items():
-            _append(element, key, value)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8")
+    """``payload`` is a list (root holds its items) or a dict (root holds its keys).
+
+    Built as a list of strings joined once: several times faster than ElementTree for the
+    1,000 requests of a list, for the same document."""
+    parts = [XML_DECLARATION]
+    _write(parts, root, payload)
+    return "".join(parts).encode()
 
 
 def respond(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
@@ -76,8 +88,11 @@ def respond(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
     return response
 
 
-def error(fmt: str, status: int, *descriptions: str) -> HttpResponse:
+def error(fmt: str, status: int, *descriptions: str, allow: str = "") -> HttpResponse:
     """The spec's error list: ``[{"code": 403, "description": "…"}]`` / ``<errors>``."""
-    return respond(
+    response = respond(
         fmt, "errors", [{"code": status, "description": d} for d in descriptions], status=status
     )
+    if allow:
+        response["Allow"] = allow
+    return response

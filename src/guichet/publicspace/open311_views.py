@@ -1,28 +1,35 @@
-"""Open311 GeoReport v2 server at /open311/v2/ (http://wiki.open311.org/GeoReport_v2)."""
+"""Open311 GeoReport v2 server at /open311/v2/ (http://wiki.open311.org/GeoReport_v2), with
+FixMyStreet's ``servicerequestupdates`` extension.
 
+Every answer, errors included, is in the format asked by the suffix (``.xml`` or ``.json``):
+errors are the spec's list of ``{code, description}`` with the HTTP status in ``code``
+(400 bad or missing parameter, 403 api_key, 404 unknown resource or jurisdiction, 405 method).
+"""
+
+import functools
 import hmac
 import math
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 
 from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.services import CaseInputError, api_key_hash
 from guichet.publicspace import open311_format as fmt311
-from guichet.publicspace.models import Category, Report, ReportPhoto, ReportUpdate, State
+from guichet.publicspace.models import Category, ReportUpdate, State
 from guichet.publicspace.selectors import (
+    Open311Query,
     categories_handled_by,
     category_by_code,
     jurisdiction,
+    open311_requests,
     reportable_categories,
 )
 from guichet.publicspace.services import report_submit
@@ -32,8 +39,34 @@ from guichet.territory.selectors import commune_at
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 
 
+def open311_endpoint(*methods: str):
+    """Answer any other method with the spec's error list (405 and ``Allow``), not Django's
+    empty HTML 405; CSRF does not apply (no cookies: POSTs carry an api_key)."""
+
+    allowed = (*methods, "HEAD") if "GET" in methods else methods  # HEAD: GET without body
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, fmt, **kwargs):
+            if request.method not in allowed:
+                return fmt311.error(
+                    fmt,
+                    405,
+                    _("Méthode %(m)s non permise ici (permises : %(a)s).")
+                    % {"m": request.method, "a": ", ".join(allowed)},
+                    allow=", ".join(allowed),
+                )
+            return view(request, *args, fmt=fmt, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def _jurisdiction_or_error(request, fmt, data=None):
-    """(organisation or None, error response or None) for the optional ``jurisdiction_id``."""
+    """(organisation or None, error response or None) for the optional ``jurisdiction_id``
+    (one per organisation: the metropolis, each commune...; absent = all of them)."""
     slug = (data if data is not None else request.GET).get("jurisdiction_id", "").strip()
     if not slug:
         return None, None
@@ -55,10 +88,11 @@ def service_document(category: Category) -> dict:
     }
 
 
-@require_GET
+@open311_endpoint("GET")
 def discovery(request, fmt):
     changed = Category.objects.aggregate(last=Max("updated_at"))["last"] or timezone.now()
-    base = request.build_absolute_uri("/open311/v2/")
+    # without the trailing slash, as in the spec's example: clients append "/services.xml"
+    base = request.build_absolute_uri("/open311/v2")
     payload = {
         "changeset": fmt311.iso(changed),
         "contact": settings.OPEN311_CONTACT,
@@ -76,7 +110,7 @@ def discovery(request, fmt):
     return fmt311.respond(fmt, "discovery", payload)
 
 
-@require_GET
+@open311_endpoint("GET")
 def services(request, fmt):
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
@@ -87,13 +121,13 @@ def services(request, fmt):
     return fmt311.respond(fmt, "services", [service_document(c) for c in categories])
 
 
-@require_GET
+@open311_endpoint("GET")
 def service_definition(request, code, fmt):
     _organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
         return error
     category = category_by_code(code)
-    if category is None or not category.is_reportable:
+    if category is None or not category.is_reportable or category.children.exists():
         return fmt311.error(fmt, 404, _("service_code inconnu : %(c)s") % {"c": code})
     attributes = [
         {
@@ -106,7 +140,7 @@ def service_definition(request, code, fmt):
             "description": q["description"],
             "values": q.get("values", []),
         }
-        for q in category.questions
+        for q in sorted(category.questions, key=lambda q: q["order"])
     ]
     return fmt311.respond(
         fmt, "service_definition", {"service_code": category.code, "attributes": attributes}
@@ -135,8 +169,11 @@ OPEN311_UPDATE_STATUS = {
     State.NO_ACTION: "no_further_action",
 }
 DEFAULT_DAYS = 90
+MAX_DAYS = 90
 MAX_RESULTS = 1000
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+# a "+" of an offset sent unencoded in a query string arrives as a space
+_OFFSET_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
 
 def partner_key_for(raw: str) -> PartnerApiKey | None:
@@ -157,18 +194,41 @@ def partner_key_for(raw: str) -> PartnerApiKey | None:
     return key
 
 
-def _parse_datetime(value: str):
-    value = value.strip()
+class BadParameter(ValueError):
+    """A GET parameter the spec's client got wrong: a 400 with this French message."""
+
+
+def parse_w3c_datetime(name: str, value: str) -> datetime | None:
+    """A date parameter in the W3C profile of ISO 8601 (``2026-01-31T08:00:00+01:00``, ``Z``,
+    fractions, or just ``2026-01-31`` / ``2026-01`` / ``2026``); without an offset it is read in
+    the platform's time zone. Empty: None. Else BadParameter."""
+    value = (value or "").strip()
     if not value:
         return None
+    text = _OFFSET_AS_SPACE.sub(r"\1+\2", value)
+    if re.fullmatch(r"\d{4}", text):
+        text += "-01-01"
+    elif re.fullmatch(r"\d{4}-\d{2}", text):
+        text += "-01"
     try:
-        parsed = parse_datetime(value.replace(" ", "+"))
+        if not re.match(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValueError(value)
+        raise BadParameter(
+            _(
+                "%(name)s : date invalide « %(value)s » (format W3C attendu, "
+                "ex. 2026-01-31T08:00:00+01:00 ou 2026-01-31T07:00:00Z)."
+            )
+            % {"name": name, "value": value}
+        ) from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
+    if not (datetime.min.year < parsed.year < datetime.max.year):
+        # year 1 or 9999: the 90-day window around it cannot be computed
+        raise BadParameter(
+            _("%(name)s : date hors limites « %(value)s ».") % {"name": name, "value": value}
+        )
     return parsed
 
 
@@ -180,133 +240,128 @@ def _float(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _media_url(request, photo_id: int | None) -> str | None:
-    if not photo_id:
-        return None
-    return request.build_absolute_uri(reverse("publicspace:photo", args=[photo_id, "full"]))
+def _comma_list(value: str) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-REQUEST_COLUMNS = (
-    "pk",
-    "reference",
-    "is_open",
-    "status_notes",
-    "public_description",
-    "created_at",
-    "updated_at",
-    "address",
-    "latitude",
-    "longitude",
-    "category_id",
-    "organisation_id",
-)
+def _request_documents(request, rows: list[tuple]) -> list[dict]:
+    """Open311 ``request`` documents from the rows of ``selectors.open311_requests`` (dates
+    already formatted): plain dicts, the photo URL from one reversed template."""
+    marker = 999999999
+    photo_url = request.build_absolute_uri(reverse("publicspace:photo", args=[marker, "full"]))
+    before, after = photo_url.split(str(marker), 1)
+    return [
+        {
+            "service_request_id": reference,
+            "status": "open" if is_open else "closed",
+            "status_notes": status_notes,
+            "service_name": category_name,
+            "service_code": category_code,
+            "description": description,
+            "agency_responsible": agency,
+            "service_notice": "",
+            "requested_datetime": requested,
+            "updated_datetime": updated,
+            "expected_datetime": None,
+            "address": address,
+            "address_id": "",
+            "zipcode": None,
+            "lat": lat,
+            "long": lon,
+            "media_url": f"{before}{photo_id}{after}" if photo_id else None,
+        }
+        for (
+            _pk,
+            reference,
+            is_open,
+            status_notes,
+            description,
+            requested,
+            updated,
+            address,
+            lat,
+            lon,
+            category_name,
+            category_code,
+            agency,
+            photo_id,
+        ) in rows
+    ]
 
 
-def _request_documents(request, rows: list[dict]) -> list[dict]:
-    """Open311 ``request`` documents from report rows (``REQUEST_COLUMNS``): categories and
-    organisations are few and read once, so the report query joins nothing."""
-    categories = {c.pk: c for c in Category.objects.only("pk", "name", "code")}
-    organisations = dict(Organisation.objects.values_list("pk", "name"))
-    photos: dict[int, int] = {}
-    ids = [r["pk"] for r in rows]
-    if ids:
-        for report_id, photo_id in (
-            ReportPhoto.objects.filter(report_id__in=ids, hidden=False)
-            .order_by("-order", "-pk")
-            .values_list("report_id", "pk")
-        ):
-            photos[report_id] = photo_id
-    tz = timezone.get_current_timezone()
-    documents = []
-    for r in rows:
-        category = categories[r["category_id"]]
-        documents.append(
-            {
-                "service_request_id": r["reference"],
-                "status": "open" if r["is_open"] else "closed",
-                "status_notes": r["status_notes"],
-                "service_name": category.name,
-                "service_code": category.code,
-                "description": r["public_description"],
-                "agency_responsible": organisations.get(r["organisation_id"], ""),
-                "service_notice": "",
-                "requested_datetime": r["created_at"].astimezone(tz).isoformat("T", "seconds"),
-                "updated_datetime": r["updated_at"].astimezone(tz).isoformat("T", "seconds"),
-                "expected_datetime": None,
-                "address": r["address"],
-                "address_id": "",
-                "zipcode": None,
-                "lat": r["latitude"],
-                "long": r["longitude"],
-                "media_url": _media_url(request, photos.get(r["pk"])),
-            }
+def _requests_query(params, organisation) -> Open311Query:
+    """The checked filters of GET requests (BadParameter otherwise), per the spec: with
+    ``service_request_id`` the other filters are ignored; dates select ``requested_datetime``
+    over at most 90 days (default: the last 90 days); ``status`` open and/or closed; at most
+    1,000 requests, newest first."""
+    org_id = organisation.pk if organisation is not None else None
+    references = _comma_list(params.get("service_request_id", ""))
+    if references:
+        return Open311Query(organisation_id=org_id, references=tuple(references[:MAX_RESULTS]))
+    start = parse_w3c_datetime("start_date", params.get("start_date", ""))
+    end = parse_w3c_datetime("end_date", params.get("end_date", ""))
+    window = timedelta(days=MAX_DAYS)
+    if start is None and end is None:  # the last 90 days, up to now
+        start = timezone.now() - timedelta(days=DEFAULT_DAYS)
+    elif start is None:
+        start = end - window
+    elif end is None:
+        end = start + window
+    if end is not None and end < start:
+        raise BadParameter(_("end_date est antérieure à start_date."))
+    if end is not None and end - start > window:
+        raise BadParameter(
+            _("start_date et end_date ne peuvent couvrir plus de %(n)d jours.") % {"n": MAX_DAYS}
         )
-    return documents
+    statuses = {s.lower() for s in _comma_list(params.get("status", ""))}
+    if statuses - {"open", "closed"}:
+        raise BadParameter(_("status vaut open ou closed (ou les deux : open,closed)."))
+    return Open311Query(
+        organisation_id=org_id,
+        start=start,
+        end=end,
+        service_codes=tuple(_comma_list(params.get("service_code", ""))),
+        is_open=(statuses == {"open"}) if len(statuses) == 1 else None,
+        limit=MAX_RESULTS,
+    )
 
 
-def _public_requests():
-    return Report.objects.exclude(state=State.HIDDEN).values(*REQUEST_COLUMNS)
-
-
-@csrf_exempt
+@open311_endpoint("GET", "POST")
 def requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
-    if request.method != "GET":
-        return fmt311.error(fmt, 405, _("Méthode non permise."))
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
         return error
-    qs = _public_requests()
-    if organisation is not None:
-        qs = qs.filter(organisation=organisation)
-    ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
-    if ids:
-        # the spec: with service_request_id, the other parameters are ignored
-        reports = list(qs.filter(reference__in=ids[:MAX_RESULTS]).order_by("-created_at"))
-        return fmt311.respond(fmt, "service_requests", _request_documents(request, reports))
     try:
-        start = _parse_datetime(request.GET.get("start_date", ""))
-        end = _parse_datetime(request.GET.get("end_date", ""))
-    except ValueError as exc:
-        return fmt311.error(
-            fmt,
-            400,
-            _("Date invalide (ISO 8601 attendu, ex. 2026-01-31T08:00:00+01:00) : %s") % exc,
-        )
-    if start is None and end is None:
-        start = timezone.now() - timedelta(days=DEFAULT_DAYS)
-    elif start is None:
-        start = end - timedelta(days=DEFAULT_DAYS)
-    if start:
-        qs = qs.filter(created_at__gte=start)
-    if end:
-        qs = qs.filter(created_at__lte=end)
-    codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
-    if codes:
-        qs = qs.filter(category__code__in=codes)
-    statuses = {s.strip() for s in request.GET.get("status", "").split(",") if s.strip()}
-    if statuses - {"open", "closed"}:
-        return fmt311.error(fmt, 400, _("status vaut open ou closed."))
-    if statuses == {"open"}:
-        qs = qs.filter(is_open=True)
-    elif statuses == {"closed"}:
-        qs = qs.filter(is_open=False)
-    reports = list(qs.order_by("-created_at")[:MAX_RESULTS])
-    return fmt311.respond(fmt, "service_requests", _request_documents(request, reports))
+        query = _requests_query(request.GET, organisation)
+    except BadParameter as exc:
+        return fmt311.error(fmt, 400, str(exc))
+    rows = open311_requests(query)
+    return fmt311.respond(fmt, "service_requests", _request_documents(request, rows))
 
 
-@require_GET
+@open311_endpoint("GET")
 def request_detail(request, rid, fmt):
-    report = _public_requests().filter(reference=rid).first()
-    if report is None:
+    organisation, error = _jurisdiction_or_error(request, fmt)
+    if error:
+        return error
+    rows = open311_requests(
+        Open311Query(
+            organisation_id=organisation.pk if organisation else None, references=(rid,), limit=1
+        )
+    )
+    if not rows:
         return fmt311.error(fmt, 404, _("service_request_id inconnu : %(r)s") % {"r": rid})
-    return fmt311.respond(fmt, "service_requests", _request_documents(request, [report]))
+    return fmt311.respond(fmt, "service_requests", _request_documents(request, rows))
 
 
-@require_GET
+@open311_endpoint("GET")
 def token(request, token, fmt):
-    case = Case.objects.filter(uuid=token).first() if _is_uuid(token) else None
+    _organisation, error = _jurisdiction_or_error(request, fmt)
+    if error:
+        return error
+    case = Case.objects.filter(uuid=token).only("reference").first() if _is_uuid(token) else None
     if case is None or not hasattr(case, "report"):
         return fmt311.error(fmt, 404, _("token inconnu : %(t)s") % {"t": token})
     return fmt311.respond(
@@ -322,40 +377,45 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-@require_GET
+@open311_endpoint("GET")
 def service_request_updates(request, fmt):
-    """FixMyStreet's extension: status changes between start_date and end_date."""
-    try:
-        start = _parse_datetime(request.GET.get("start_date", ""))
-        end = _parse_datetime(request.GET.get("end_date", ""))
-    except ValueError as exc:
-        return fmt311.error(fmt, 400, _("Date invalide (ISO 8601 attendu) : %s") % exc)
+    """FixMyStreet's extension: the public updates (state changes with their public comment)
+    between start_date and end_date (default: the last 24 hours), oldest first, at most 1,000.
+    Statuses are FixMyStreet's (open, investigating, in_progress, action_scheduled, fixed,
+    not_councils_responsibility, duplicate, no_further_action)."""
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
         return error
+    try:
+        start = parse_w3c_datetime("start_date", request.GET.get("start_date", ""))
+        end = parse_w3c_datetime("end_date", request.GET.get("end_date", ""))
+        if start and end and end < start:
+            raise BadParameter(_("end_date est antérieure à start_date."))
+    except BadParameter as exc:
+        return fmt311.error(fmt, 400, str(exc))
     if start is None:
         start = (end or timezone.now()) - timedelta(days=1)
     qs = (
         ReportUpdate.objects.filter(created_at__gte=start)
         .exclude(report__state=State.HIDDEN)
-        .select_related("report")
-        .only("pk", "state", "description", "created_at", "report__reference")
+        .values_list("pk", "report__reference", "state", "created_at", "description")
     )
     if end:
         qs = qs.filter(created_at__lte=end)
     if organisation is not None:
         qs = qs.filter(report__organisation=organisation)
-    updates = list(qs.order_by("created_at", "pk")[:MAX_RESULTS])
     payload = [
         {
-            "update_id": str(u.pk),
-            "service_request_id": u.report.reference,
-            "status": OPEN311_UPDATE_STATUS.get(u.state, "open"),
-            "updated_datetime": fmt311.iso(u.created_at),
-            "description": u.description,
+            "update_id": str(pk),
+            "service_request_id": reference,
+            "status": OPEN311_UPDATE_STATUS.get(state, "open"),
+            "updated_datetime": fmt311.iso(created_at),
+            "description": description,
             "media_url": "",
         }
-        for u in updates
+        for pk, reference, state, created_at, description in qs.order_by("created_at", "pk")[
+            :MAX_RESULTS
+        ]
     ]
     return fmt311.respond(fmt, "service_request_updates", payload)
 
@@ -373,8 +433,13 @@ def _post_request(request, fmt):
     category = category_by_code(code)
     if category is None or not category.is_reportable:
         return fmt311.error(fmt, 404, _("service_code inconnu : %(c)s") % {"c": code})
-    lat, lon = _float(request.POST.get("lat", "")), _float(request.POST.get("long", ""))
+    raw_lat, raw_lon = request.POST.get("lat", "").strip(), request.POST.get("long", "").strip()
+    lat, lon = _float(raw_lat), _float(raw_lon)
     address = request.POST.get("address_string", "").strip()[:300]
+    if (raw_lat or raw_lon) and (lat is None or lon is None):
+        return fmt311.error(
+            fmt, 400, _("lat et long doivent être deux nombres (degrés décimaux WGS84).")
+        )
     if lat is None or lon is None:
         if address or request.POST.get("address_id", "").strip():
             return fmt311.error(
@@ -438,14 +503,9 @@ def _post_request(request, fmt):
         fmt,
         "service_requests",
         [
-            {
-                "service_request_id": case.reference,
-                "token": str(case.uuid),
-                "service_notice": "",
-                "account_id": None,
-            }
+            # realtime: the id at once, so no token (the spec: one or the other)
+            {"service_request_id": case.reference, "service_notice": "", "account_id": None}
         ],
-        status=201,
     )
 
 

@@ -2,8 +2,9 @@
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -58,6 +59,7 @@ def categories_handled_by(organisation: Organisation, categories) -> list[Catego
 NEARBY_RADIUS_M = 250
 NEARBY_LIMIT = 5
 METRES_PER_DEGREE = 111_320.0
+K_LAT = METRES_PER_DEGREE**2
 
 
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
@@ -68,12 +70,12 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-# Plain SQL (same on SQLite and PostgreSQL): this runs on every move of the map pin, and the
-# ORM's compilation of the query costs more than the query itself. D2 = squared planar distance.
+# Plain SQL on a plain cursor (same on SQLite and PostgreSQL): this runs on every move of the
+# map pin, and building the ORM query and model instances cost several times the query itself.
+# d2 = squared planar distance in m² (exact enough at 250 m); the order is by 10 m steps of
+# distance (SQRT and FLOOR: built in on PostgreSQL, registered by Django on SQLite), then newest.
 NEARBY_SQL = """
-SELECT r.*,
-  ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
-    AS d2,
+SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id
 FROM publicspace_report r
@@ -81,9 +83,26 @@ WHERE r.category_id = %s AND r.is_open = %s
   AND r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s
   AND ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
     <= %s
-ORDER BY d2, r.created_at DESC
+ORDER BY FLOOR(SQRT(
+  (r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s
+) / %s), r.created_at DESC, r.id DESC
 LIMIT %s
 """
+NEARBY_STEP_M = 10
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyReport:
+    """What the duplicates list shows of an open report nearby (no model instance: the list is
+    read on every move of the pin)."""
+
+    pk: int
+    reference: str
+    created_at: datetime
+    latitude: float
+    longitude: float
+    photo_id: int | None
+    category: Category
 
 
 def reports_nearby(
@@ -93,19 +112,17 @@ def reports_nearby(
     lon: float,
     radius_m: float = NEARBY_RADIUS_M,
     limit: int = NEARBY_LIMIT,
-) -> list[tuple[Report, float]]:
-    """Open reports of ``category`` within ``radius_m`` of the point, nearest then newest,
-    with their distance in metres: the candidates shown before filing a duplicate.
+) -> list[tuple[NearbyReport, float]]:
+    """Open reports of ``category`` within ``radius_m`` of the point, nearest (by steps of
+    10 m) then newest, with their distance in metres: the candidates shown before filing a
+    duplicate, each with the id of its first visible photo (``photo_id``).
 
     One query: the bounding box uses the index ``(category, is_open, latitude, longitude)``;
-    the planar distance (exact enough at 250 m) filters, orders and limits in SQL; each report
-    carries the id of its first visible photo (``photo_id``)."""
+    the planar distance filters, orders and limits in SQL."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-    k_lat = METRES_PER_DEGREE**2
     k_lon = (METRES_PER_DEGREE * math.cos(math.radians(lat))) ** 2
-    d2_params = [lat, lat, k_lat, lon, lon, k_lon]
+    d2_params = [lat, lat, K_LAT, lon, lon, k_lon]
     params = [
-        *d2_params,
         False,
         category.pk,
         True,
@@ -115,12 +132,19 @@ def reports_nearby(
         max_lon,
         *d2_params,
         radius_m * radius_m,
+        *d2_params,
+        NEARBY_STEP_M,
         limit,
     ]
+    with connection.cursor() as cursor:
+        cursor.execute(NEARBY_SQL, params)
+        rows = cursor.fetchall()
     found = []
-    for report in Report.objects.raw(NEARBY_SQL, params):
-        report.category = category
-        found.append((report, distance_m(lat, lon, report.latitude, report.longitude)))
+    for pk, reference, created_at, r_lat, r_lon, photo_id in rows:
+        if created_at.tzinfo is None:  # SQLite gives naive UTC
+            created_at = created_at.replace(tzinfo=UTC)
+        report = NearbyReport(pk, reference, created_at, r_lat, r_lon, photo_id, category)
+        found.append((report, distance_m(lat, lon, r_lat, r_lon)))
     return found
 
 
@@ -230,3 +254,106 @@ def report_for_citizen(*, user, reference: str) -> Report | None:
         .select_related("case", "category")
         .first()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Open311 service requests
+# --------------------------------------------------------------------------------------------
+
+# One query on a plain cursor: the report row has everything but the category's and the
+# organisation's names (small tables joined on their primary key) and the first visible photo
+# (correlated subquery, the ReportPhoto index on report). No model instances, no converters.
+OPEN311_REQUESTS_SQL = """
+SELECT r.id, r.reference, r.is_open, r.status_notes, r.public_description, {created},
+  {updated}, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
+  (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
+   ORDER BY p."order", p.id LIMIT 1) AS photo_id
+FROM publicspace_report r
+JOIN publicspace_category c ON c.id = r.category_id
+JOIN territory_organisation o ON o.id = r.organisation_id
+WHERE r.state <> %s{where}
+ORDER BY r.created_at DESC
+LIMIT %s
+"""
+
+
+@dataclass(frozen=True)
+class Open311Query:
+    """The filters of Open311's GET requests, already parsed and checked by the view (aware
+    datetimes; adapted for the database here, as the ORM would)."""
+
+    organisation_id: int | None = None
+    references: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    service_codes: tuple[str, ...] = ()
+    is_open: bool | None = None
+    limit: int = 1000
+
+
+def _pg_local_iso(column: str) -> str:
+    """PostgreSQL expression: ``column`` as ISO 8601 in a time zone given as parameter (4 %s),
+    with its offset (``2026-01-31T08:00:00+01:00``, what ``isoformat`` writes). Formatting in
+    the database spares reading, converting and formatting 2,000 datetimes in Python (half the
+    time of a 1,000-request list)."""
+    local = f"({column} AT TIME ZONE %s)"
+    offset = f"EXTRACT(EPOCH FROM {local} - ({column} AT TIME ZONE 'UTC'))::int"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN {offset} < 0 THEN '-' ELSE '+' END || "
+        f"lpad((abs({offset}) / 3600)::text, 2, '0') || ':' || "
+        f"lpad((abs({offset}) %% 3600 / 60)::text, 2, '0')"
+    )
+
+
+def open311_requests(query: Open311Query) -> list[tuple]:
+    """Public reports (never hidden) for Open311, newest first, as rows: (id, reference,
+    is_open, status_notes, public_description, requested, updated, address, latitude,
+    longitude, category name, category code, organisation name, first visible photo id).
+    ``requested`` and ``updated`` are ISO 8601 strings in the current time zone with their
+    offset (formatted by PostgreSQL; in Python elsewhere)."""
+    where: list[str] = []
+    tz_name = timezone.get_current_timezone_name()
+    in_database = connection.vendor == "postgresql"
+    params: list = [tz_name] * 8 if in_database else []
+    params += [False, State.HIDDEN]
+
+    def among(column: str, values) -> None:
+        where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+        params.extend(values)
+
+    if query.organisation_id is not None:
+        where.append("r.organisation_id = %s")
+        params.append(query.organisation_id)
+    if query.references:
+        among("r.reference", query.references)
+    if query.start is not None:
+        where.append("r.created_at >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(query.start))
+    if query.end is not None:
+        where.append("r.created_at <= %s")
+        params.append(connection.ops.adapt_datetimefield_value(query.end))
+    if query.service_codes:
+        among("c.code", query.service_codes)
+    if query.is_open is not None:
+        where.append("r.is_open = %s")
+        params.append(query.is_open)
+    params.append(query.limit)
+    sql = OPEN311_REQUESTS_SQL.format(
+        where="".join(f" AND {w}" for w in where),
+        created=_pg_local_iso("r.created_at") if in_database else "r.created_at",
+        updated=_pg_local_iso("r.updated_at") if in_database else "r.updated_at",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if in_database:
+        return rows
+    tz = timezone.get_current_timezone()
+
+    def local_iso(value: datetime) -> str:
+        if value.tzinfo is None:  # SQLite gives naive UTC datetimes
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(tz).isoformat(timespec="seconds")
+
+    return [(*r[:5], local_iso(r[5]), local_iso(r[6]), *r[7:]) for r in rows]

@@ -5,22 +5,24 @@ from guichet.publicspace import open311_views, views
 app_name = "publicspace"
 
 FMT = r"\.(?P<fmt>xml|json)$"
+# "/?": a client that appends "/services.xml" to the discovery URL ".../v2/" still lands here
+S = r"^/?"
 
 open311_patterns = [
-    re_path(r"^discovery" + FMT, open311_views.discovery, name="open311_discovery"),
-    re_path(r"^services" + FMT, open311_views.services, name="open311_services"),
+    re_path(S + r"discovery" + FMT, open311_views.discovery, name="open311_discovery"),
+    re_path(S + r"services" + FMT, open311_views.services, name="open311_services"),
     re_path(
-        r"^services/(?P<code>[-\w]+)" + FMT,
+        S + r"services/(?P<code>[-\w]+)" + FMT,
         open311_views.service_definition,
         name="open311_service_definition",
     ),
-    re_path(r"^requests" + FMT, open311_views.requests, name="open311_requests"),
+    re_path(S + r"requests" + FMT, open311_views.requests, name="open311_requests"),
     re_path(
-        r"^requests/(?P<rid>[-\w]+)" + FMT, open311_views.request_detail, name="open311_request"
+        S + r"requests/(?P<rid>[-\w]+)" + FMT, open311_views.request_detail, name="open311_request"
     ),
-    re_path(r"^tokens/(?P<token>[-\w]+)" + FMT, open311_views.token, name="open311_token"),
+    re_path(S + r"tokens/(?P<token>[-\w]+)" + FMT, open311_views.token, name="open311_token"),
     re_path(
-        r"^servicerequestupdates" + FMT,
+        S + r"servicerequestupdates" + FMT,
         open311_views.service_request_updates,
         name="open311_updates",
     ),
