@@ -5,7 +5,6 @@ PKCE S256 for every client, consent per claim that is remembered and revocable, 
 families with replay detection and an absolute expiry, and codes refused once consent is gone.
 """
 
-import json
 from http import HTTPStatus
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -14,24 +13,29 @@ from allauth.idp.oidc import views as oidc_views
 from allauth.idp.oidc.internal.clientkit import is_redirect_uri_allowed, lookup_client
 from allauth.idp.oidc.internal.oauthlib import authorization_codes
 from allauth.idp.oidc.internal.oauthlib.server import get_server
-from allauth.idp.oidc.internal.oauthlib.utils import extract_params, respond_html_error
+from allauth.idp.oidc.internal.oauthlib.utils import (
+    convert_response,
+    extract_params,
+    get_validator_context,
+    respond_html_error,
+    respond_json_error,
+)
 from allauth.idp.oidc.internal.resources import get_resources
 from allauth.idp.oidc.models import Client, Token
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from oauthlib.oauth2.rfc6749 import errors
 
-from guichet.accounts.models import User
 from guichet.identity import selectors, services
 from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
-from guichet.identity.models import ClaimConsent
+from guichet.identity.oauth import oauth_server
 
 
 def _ip(request) -> str | None:
@@ -140,17 +144,38 @@ class AuthorizationView(oidc_views.AuthorizationView):
 authorization = AuthorizationView.as_view()
 
 
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # Token responses carry credentials: never cached (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
 def _invalid_grant(description: str) -> JsonResponse:
-    return JsonResponse(
-        {"error": "invalid_grant", "error_description": description},
-        status=HTTPStatus.BAD_REQUEST,
-        headers={"Cache-Control": "no-store"},
+    return _no_store(
+        JsonResponse(
+            {"error": "invalid_grant", "error_description": description},
+            status=HTTPStatus.BAD_REQUEST,
+        )
     )
 
 
 def _client_id(request: HttpRequest) -> str:
     client_id, _secret = httpkit.extract_basic_auth(request.headers)
     return client_id or request.POST.get("client_id", "")
+
+
+def _token_response(request: HttpRequest) -> HttpResponse:
+    """allauth's token endpoint (without its device-code branch, which we do not offer), on
+    our request validator."""
+    try:
+        get_validator_context().requested_resources = get_resources(request)
+        response = convert_response(*oauth_server().create_token_response(*extract_params(request)))
+    except errors.OAuth2Error as e:
+        response = JsonResponse(dict(e.twotuples), status=e.status_code)
+        for name, value in e.headers.items():
+            response[name] = value
+    return _no_store(response)
 
 
 @csrf_exempt
@@ -162,12 +187,12 @@ def token(request: HttpRequest) -> HttpResponse:
       withdrawn meanwhile is refused.
     - refresh_token: the presented token is locked; a token already rotated away (replay)
       revokes its whole family; new tokens join the family and never outlive its absolute
-      expiry.
+      expiry (``oauth.GuichetRequestValidator``).
     """
     if request.method != "POST":
-        return oidc_views.token(request)
+        return HttpResponseNotAllowed(["POST"])
     grant_type = request.POST.get("grant_type")
-    family = None
+    ctx = get_validator_context()
     retire = None
     if grant_type == "authorization_code":
         code = request.POST.get("code", "")
@@ -178,20 +203,17 @@ def token(request: HttpRequest) -> HttpResponse:
                 services.family_revoke(family=replayed, reason="code_replay")
                 return _invalid_grant("Authorization code already used.")
         else:
-            user = User.objects.filter(uuid=stored["sub"]).first()
-            if (
-                user is None
-                or not ClaimConsent.objects.filter(
-                    user=user, client_id=stored["client_id"]
-                ).exists()
-            ):
+            source = selectors.claim_source_by_sub(sub=stored["sub"], client_id=stored["client_id"])
+            if source is None or not source.consented:
                 authorization_codes.invalidate(stored["client_id"], code)
                 return _invalid_grant("Consent withdrawn.")
+            ctx.claim_source = source
             retire = (code, "code")
     elif grant_type == "refresh_token":
         value = request.POST.get("refresh_token", "")
         current = (
-            Token.objects.select_for_update()
+            selectors.tokens_with_claim_source()
+            .select_for_update(of=("self",))
             .filter(type=Token.Type.REFRESH_TOKEN, hash=services.hash_token(value))
             .first()
             if value
@@ -203,22 +225,30 @@ def token(request: HttpRequest) -> HttpResponse:
                 services.family_revoke(family=replayed, reason="refresh_token_replay")
                 return _invalid_grant("Refresh token already used.")
         else:
-            family_id = (current.data or {}).get("family")
-            family = services.TokenFamily.objects.filter(pk=family_id).first()
+            # What the validator would read again: the token, its client, its user and claims.
+            ctx.locked_refresh_token = current
+            ctx.claim_source = selectors.claim_source_of(current)
+            if current.client is not None:
+                ctx.clients[current.client_id] = current.client
             retire = (value, "refresh")
-    response = oidc_views.token(request)
+    response = _token_response(request)
     if response.status_code != HTTPStatus.OK or retire is None:
         return response
-    body = json.loads(response.content)
-    if family is None:
-        client = Client.objects.get(pk=_client_id(request))
-        user = Token.objects.get(hash=services.hash_token(body["access_token"])).user
-        family = services.family_start(user=user, client=client)
-    services.family_adopt_tokens(
-        family=family, values=[body.get("access_token", ""), body.get("refresh_token", "")]
-    )
-    services.grant_retire(family=family, value=retire[0], kind=retire[1])
+    family_id, _expires_at = ctx.token_family
+    services.grant_retire(family_id=family_id, value=retire[0], kind=retire[1])
     return response
+
+
+@csrf_exempt
+def userinfo(request: HttpRequest) -> HttpResponse:
+    """allauth's userinfo endpoint (GET and POST, OIDC Core §5.3.1) on our request validator:
+    the access token, its user and the claims' data in one query."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        return convert_response(*oauth_server().create_userinfo_response(*extract_params(request)))
+    except errors.OAuth2Error as e:
+        return respond_json_error(request, e)
 
 
 @login_required
