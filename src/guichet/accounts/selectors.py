@@ -32,6 +32,14 @@ def has_second_factor(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists()
 
 
+def session_passed_second_factor(request, user: User) -> bool:
+    """Whether this session's sign-in passed a second factor (TOTP, security key, passkey):
+    allauth records each authentication step in the session."""
+    from allauth.account.authentication import get_authentication_records
+
+    return any(r.get("method") == "mfa" for r in get_authentication_records(request, user))
+
+
 def sessions_of(user: User) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user).order_by("-last_seen_at")
 

@@ -49,6 +49,17 @@ class OIDCAdapter(DefaultOIDCAdapter):
             source = claim_source(user=user, client=client)
         return released_claims(source, scopes, sub=self.get_user_sub(client, user))
 
+    def populate_id_token(self, id_token: dict, client, scopes, **kwargs) -> None:
+        """When and how the user signed in (OIDC Core §2: ``auth_time``, ``amr``), carried
+        from the authorization code to every token of its family."""
+        from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
+
+        authentication = getattr(get_validator_context(), "authentication", None) or {}
+        if authentication.get("auth_time"):
+            id_token["auth_time"] = authentication["auth_time"]
+        if authentication.get("amr"):
+            id_token["amr"] = authentication["amr"]
+
     def populate_server_metadata(self, data: dict) -> None:
         data["scopes_supported"] = list(SCOPE_CLAIMS)
         data["claims_supported"] = CLAIMS_SUPPORTED

@@ -15,6 +15,7 @@ millisecond counts.
 
 from functools import lru_cache
 
+from allauth.account.authentication import get_authentication_records
 from allauth.core import context
 from allauth.core.internal import httpkit, jwkkit
 from allauth.idp.oidc import app_settings
@@ -70,6 +71,20 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
             return False
         request.user = token.user
         ctx.refresh_token = token
+        ctx.authentication = (token.data or {}).get("auth", {})
+        return True
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """allauth's, with how and when the user signed in (``amr``, ``auth_time``), which
+        the tokens of the code then carry (ID token claims; MFA check of the agents' API)."""
+        code = {**code, "guichet_auth": session_authentication(context.request, request.user)}
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        stored = self._lookup_authorization_code(request, client_id, code) or {}
+        get_validator_context().authentication = stored.get("code", {}).get("guichet_auth", {})
         return True
 
     def validate_bearer_token(self, token, scopes, request) -> bool:
@@ -107,7 +122,7 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
     def _prep_refresh_token(self, ctx, refresh_token, request) -> Token:
         family_id, expires_at = _family_of(ctx, request)
         token = super()._prep_refresh_token(ctx, refresh_token, request)
-        token.data = {**(token.data or {}), "family": family_id}
+        token.data = {**(token.data or {}), "family": family_id, **_auth_data(ctx)}
         if expires_at is not None and (token.expires_at is None or token.expires_at > expires_at):
             token.expires_at = expires_at
         return token
@@ -115,10 +130,45 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
     def _prep_access_token(self, ctx, token, request) -> Token:
         family_id, family_expires_at = _family_of(ctx, request)
         access = super()._prep_access_token(ctx, token, request)
-        access.data = {**(access.data or {}), "family": family_id}
+        access.data = {**(access.data or {}), "family": family_id, **_auth_data(ctx)}
         if family_expires_at is not None and access.expires_at > family_expires_at:
             access.expires_at = family_expires_at
         return access
+
+
+def _auth_data(ctx) -> dict:
+    authentication = getattr(ctx, "authentication", None)
+    return {"auth": authentication} if authentication else {}
+
+
+# allauth's authentication methods -> RFC 8176 "amr" values.
+_AMR = {"password": "pwd", "password_reset": "pwd", "code": "otp", "socialaccount": "fed"}
+
+
+def session_authentication(django_request, user) -> dict:
+    """How and when ``user`` signed in, in this session: ``{"amr": [...], "auth_time": int}``.
+
+    From allauth's authentication records (each login step, with its time); ``mfa`` is in
+    ``amr`` when a second factor (TOTP, security key, passkey) was passed. A session without
+    records (opened by ``force_login``) counts as signed in at ``last_login``, without MFA.
+    """
+    records = get_authentication_records(django_request, user)
+    amr = set()
+    for record in records:
+        method = record.get("method")
+        if method == "mfa":
+            amr.add("mfa")
+            amr.add("hwk" if record.get("type") == "webauthn" else "otp")
+        elif method in _AMR:
+            amr.add(_AMR[method])
+    times = [r["at"] for r in records if isinstance(r.get("at"), int | float)]
+    if times:
+        auth_time = int(max(times))
+    elif getattr(user, "last_login", None):
+        auth_time = int(user.last_login.timestamp())
+    else:
+        auth_time = int(timezone.now().timestamp())
+    return {"amr": sorted(amr), "auth_time": auth_time}
 
 
 def _family_of(ctx, request) -> tuple[str, object]:

@@ -150,3 +150,8 @@ def consented_client_get_for(*, user, client_id: str) -> Client:
     if client is None:
         raise Http404
     return client
+
+
+def token_passed_second_factor(token: Token) -> bool:
+    """Whether the sign-in an access token descends from passed a second factor."""
+    return "mfa" in ((token.data or {}).get("auth") or {}).get("amr", ())

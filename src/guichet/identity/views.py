@@ -12,7 +12,6 @@ from allauth.core.internal import httpkit
 from allauth.idp.oidc import views as oidc_views
 from allauth.idp.oidc.internal.clientkit import is_redirect_uri_allowed, lookup_client
 from allauth.idp.oidc.internal.oauthlib import authorization_codes
-from allauth.idp.oidc.internal.oauthlib.server import get_server
 from allauth.idp.oidc.internal.oauthlib.utils import (
     convert_response,
     extract_params,
@@ -61,7 +60,7 @@ class AuthorizationView(oidc_views.AuthorizationView):
             return response
         orequest = extract_params(self.request)
         try:
-            server = get_server()
+            server = oauth_server()
             self._scopes, self._request_info = server.validate_authorization_request(*orequest)
             self._request_info["resources"] = get_resources(request)
             if "none" in self._request_info.get("prompt", ()):
@@ -115,7 +114,23 @@ class AuthorizationView(oidc_views.AuthorizationView):
             granted_scopes=form.cleaned_data["scopes"],
             ip_address=_ip(self.request),
         )
-        return super().form_valid(form)
+        # allauth's form_valid, on our oauthlib server (the code records how the user signed
+        # in: see GuichetRequestValidator.save_authorization_code).
+        credentials = {"user": self.request.user, **self._request_info}
+        credentials.pop("resources", None)
+        ctx = get_validator_context()
+        ctx.requested_resources = self._request_info.get("resources")
+        if email := form.cleaned_data.get("email"):
+            ctx.email = email
+        try:
+            oresponse = oauth_server().create_authorization_response(
+                *extract_params(self.request),
+                scopes=form.cleaned_data["scopes"],
+                credentials=credentials,
+            )
+        except errors.FatalClientError as e:
+            return respond_html_error(self.request, error=e)
+        return convert_response(*oresponse)
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
