@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guichet.accounts.selectors import dependants_of
 from guichet.cases.forms import MessageForm, TrackingForm
 from guichet.cases.models import Channel
 from guichet.cases.selectors import (
@@ -197,9 +198,16 @@ def draft_review(request, token):
     definition = version.definition
     errors: dict[str, str] = {}
     contact = {}
+    dependants = list(dependants_of(request.user)) if request.user.is_authenticated else []
+    beneficiary_choice = request.POST.get("beneficiary", "")
     if request.method == "POST":
         contact = {k: request.POST.get(f"contact_{k}", "") for k in ("name", "email", "phone")}
+        beneficiary = next((d for d in dependants if str(d.pk) == beneficiary_choice), None)
         try:
+            if beneficiary_choice and beneficiary is None:
+                raise CaseInputError(
+                    {"beneficiary": _("Choisissez une personne que vous représentez.")}
+                )
             submission = case_submit(
                 actor=request.user,
                 definition=definition,
@@ -210,6 +218,7 @@ def draft_review(request, token):
                 commune=draft.commune,
                 portal=True,
                 draft=draft,
+                beneficiary=beneficiary,
             )
         except CaseInputError as exc:
             errors = exc.errors
@@ -252,6 +261,8 @@ def draft_review(request, token):
             "rows": rows,
             "errors": errors,
             "contact": contact,
+            "dependants": dependants,
+            "beneficiary_choice": beneficiary_choice,
             "general_errors": [
                 v for k, v in errors.items() if k in ("__all__", "commune", "location")
             ],
