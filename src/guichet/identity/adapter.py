@@ -69,5 +69,9 @@ class OIDCAdapter(DefaultOIDCAdapter):
         data["code_challenge_methods_supported"] = ["S256"]
         data["claims_parameter_supported"] = False
         data["request_parameter_supported"] = False
+        # Discovery §3: true when left out, and we do not fetch request objects by reference.
+        data["request_uri_parameter_supported"] = False
+        data["prompt_values_supported"] = ["none", "login", "consent"]
+        data["claim_types_supported"] = ["normal"]
         data["ui_locales_supported"] = ["fr", "en"]
         data.pop("device_authorization_endpoint", None)

@@ -54,6 +54,9 @@ CLAIMS_SUPPORTED = [
     "phone_number_verified",
     "commune_insee",
     "commune_name",
+    # How and when the user signed in (ID token).
+    "auth_time",
+    "amr",
 ]
 
 

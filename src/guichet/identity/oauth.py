@@ -30,6 +30,7 @@ from django.utils import timezone
 from oauthlib.openid import Server
 
 from guichet.identity import selectors, services
+from guichet.identity.claims import claims_for_scopes
 from guichet.identity.client_secrets import client_secret_matches
 from guichet.identity.models import TokenFamily
 
@@ -104,6 +105,8 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
             return False
         granted_scopes = instance.get_scopes()
         if not set(scopes) <= set(granted_scopes):
+            # A valid token without the scope asked: 403 insufficient_scope, not 401.
+            get_validator_context().insufficient_scope = True
             return False
         ctx = get_validator_context()
         if (
@@ -118,6 +121,15 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
         ctx.access_token = instance
         ctx.claim_source = selectors.claim_source_of(instance)
         return True
+
+    def validate_silent_authorization(self, request) -> bool:
+        """prompt=none: allowed when the user already consented to every claim asked (our
+        per-claim consent, not allauth's "has some token with these scopes")."""
+        client = request.client
+        if client.skip_consent:
+            return True
+        wanted = set(claims_for_scopes(request.scopes or []))
+        return wanted <= selectors.consented_claims(user=context.request.user, client=client)
 
     def _prep_refresh_token(self, ctx, refresh_token, request) -> Token:
         family_id, expires_at = _family_of(ctx, request)

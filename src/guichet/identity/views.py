@@ -5,6 +5,7 @@ PKCE S256 for every client, consent per claim that is remembered and revocable, 
 families with replay detection and an absolute expiry, and codes refused once consent is gone.
 """
 
+import time
 from http import HTTPStatus
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -27,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -34,7 +36,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from guichet.identity import selectors, services
 from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
-from guichet.identity.oauth import oauth_server
+from guichet.identity.oauth import oauth_server, session_authentication
 
 
 def _ip(request) -> str | None:
@@ -52,9 +54,13 @@ class AuthorizationView(oidc_views.AuthorizationView):
     template_name = "identity/authorize.html"
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        refused = self._refuse_without_pkce(request)
+        refused = self._refuse_early(request)
         if refused:
             return refused
+        prompts = set(request.GET.get("prompt", "").split())
+        too_old = self._sign_in_older_than_max_age(request)
+        if too_old and "none" not in prompts:
+            return self._reauthenticate(request)
         response = self._login_required(request)
         if response:
             return response
@@ -63,7 +69,14 @@ class AuthorizationView(oidc_views.AuthorizationView):
             server = oauth_server()
             self._scopes, self._request_info = server.validate_authorization_request(*orequest)
             self._request_info["resources"] = get_resources(request)
-            if "none" in self._request_info.get("prompt", ()):
+            if "none" in prompts:
+                if too_old:
+                    return _redirect_error(
+                        self._request_info["redirect_uri"],
+                        self._request_info.get("state"),
+                        "login_required",
+                        "The sign-in is older than max_age.",
+                    )
                 oresponse = server.create_authorization_response(*orequest, scopes=self._scopes)
                 return oidc_views.convert_response(*oresponse)
         except (errors.FatalClientError, ValidationError) as e:
@@ -71,15 +84,21 @@ class AuthorizationView(oidc_views.AuthorizationView):
         except errors.OAuth2Error as e:
             return oidc_views._ClientHttpResponseRedirect(e.in_uri(e.redirect_uri))
         client = self._request_info["request"].client
-        if client.skip_consent or self._consent_remembered(client):
+        # prompt=consent: the user is asked again even when their consent is remembered.
+        if client.skip_consent or ("consent" not in prompts and self._consent_remembered(client)):
             return self._skip_consent()
         return super(oidc_views.AuthorizationView, self).get(request, *args, **kwargs)
 
-    def _refuse_without_pkce(self, request: HttpRequest) -> HttpResponse | None:
-        """PKCE with S256 is required from every client, confidential ones included.
+    def _refuse_early(self, request: HttpRequest) -> HttpResponse | None:
+        """What we refuse before oauthlib sees the request, sent back to the client with
+        ``error`` and ``state`` (OIDC Core §3.1.2.6).
 
         Only once the client and its redirect URI are known good is the error sent back to
         the client; otherwise allauth shows its error page (never redirect to an unknown URI).
+        - Only the ``code`` response type exists here (``unsupported_response_type``).
+        - PKCE with S256 is required from every client, confidential ones included.
+        - ``prompt=none`` cannot be combined with another value; ``max_age`` is a number of
+          seconds.
         """
         client = lookup_client(request.GET.get("client_id", "") or "")
         redirect_uri = request.GET.get("redirect_uri", "")
@@ -89,15 +108,48 @@ class AuthorizationView(oidc_views.AuthorizationView):
             redirect_uri, client.get_redirect_uris(), client.allow_uri_wildcards
         ):
             return None
+        state = request.GET.get("state")
+        if request.GET.get("response_type", "") != "code":
+            return _redirect_error(
+                redirect_uri,
+                state,
+                "unsupported_response_type",
+                "Only the authorization code flow (response_type=code) is offered.",
+            )
         challenge = request.GET.get("code_challenge", "")
         method = request.GET.get("code_challenge_method", "")
-        if challenge and method == "S256":
-            return None
-        return _redirect_error(
-            redirect_uri,
-            request.GET.get("state"),
-            "invalid_request",
-            "PKCE is required: code_challenge with code_challenge_method=S256.",
+        if not challenge or method != "S256":
+            return _redirect_error(
+                redirect_uri,
+                state,
+                "invalid_request",
+                "PKCE is required: code_challenge with code_challenge_method=S256.",
+            )
+        prompts = request.GET.get("prompt", "").split()
+        if "none" in prompts and len(prompts) > 1:
+            return _redirect_error(
+                redirect_uri, state, "invalid_request", "prompt=none cannot be combined."
+            )
+        max_age = request.GET.get("max_age")
+        if max_age is not None and not max_age.isdigit():
+            return _redirect_error(
+                redirect_uri, state, "invalid_request", "max_age must be a number of seconds."
+            )
+        return None
+
+    def _sign_in_older_than_max_age(self, request: HttpRequest) -> bool:
+        """OIDC Core §3.1.2.1 max_age: the sign-in of this session is older than asked."""
+        max_age = request.GET.get("max_age")
+        if max_age is None or not request.user.is_authenticated:
+            return False
+        auth_time = session_authentication(request, request.user)["auth_time"]
+        return time.time() - auth_time > int(max_age)
+
+    def _reauthenticate(self, request: HttpRequest) -> HttpResponse:
+        # Back here without max_age once signed in again: max_age=0 would otherwise loop.
+        next_url = httpkit.del_query_params(request.get_full_path(), "max_age")
+        return redirect(
+            httpkit.add_query_params(reverse("account_reauthenticate"), {"next": next_url})
         )
 
     def _consent_remembered(self, client: Client) -> bool:
@@ -190,6 +242,13 @@ def _token_response(request: HttpRequest) -> HttpResponse:
         response = JsonResponse(dict(e.twotuples), status=e.status_code)
         for name, value in e.headers.items():
             response[name] = value
+    if response.status_code == HTTPStatus.UNAUTHORIZED:
+        # RFC 6749 §5.2: a client that authenticated with HTTP Basic gets a Basic challenge
+        # (oauthlib answers with a Bearer one, which is for resource servers).
+        if request.headers.get("Authorization", "").lower().startswith("basic "):
+            response["WWW-Authenticate"] = 'Basic realm="guichet", charset="UTF-8"'
+        elif "WWW-Authenticate" in response:
+            del response["WWW-Authenticate"]
     return _no_store(response)
 
 
@@ -207,6 +266,18 @@ def token(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     grant_type = request.POST.get("grant_type")
+    if grant_type not in ("authorization_code", "refresh_token"):
+        # RFC 6749 §5.2: the two grants we offer, nothing else (no password, no implicit).
+        error = "unsupported_grant_type" if grant_type else "invalid_request"
+        return _no_store(
+            JsonResponse(
+                {
+                    "error": error,
+                    "error_description": "grant_type: authorization_code or refresh_token.",
+                },
+                status=HTTPStatus.BAD_REQUEST,
+            )
+        )
     ctx = get_validator_context()
     retire = None
     if grant_type == "authorization_code":
@@ -263,7 +334,24 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     try:
         return convert_response(*oauth_server().create_userinfo_response(*extract_params(request)))
     except errors.OAuth2Error as e:
-        return respond_json_error(request, e)
+        error = e
+    if getattr(get_validator_context(), "insufficient_scope", False):
+        # RFC 6750 §3.1: a valid token without the scope userinfo needs (openid).
+        return _insufficient_scope()
+    response = respond_json_error(request, error)
+    if not request.headers.get("Authorization") and not request.POST.get("access_token"):
+        # RFC 6750 §3.1: a request without credentials gets the challenge, no error code.
+        response["WWW-Authenticate"] = 'Bearer realm="guichet"'
+    return response
+
+
+def _insufficient_scope() -> JsonResponse:
+    response = JsonResponse(
+        {"error": "insufficient_scope", "error_description": "The openid scope is required."},
+        status=HTTPStatus.FORBIDDEN,
+    )
+    response["WWW-Authenticate"] = 'Bearer error="insufficient_scope", scope="openid"'
+    return response
 
 
 @login_required
