@@ -61,8 +61,10 @@ def tokens_with_claim_source() -> QuerySet[Token]:
 
 @lru_cache(maxsize=1)
 def _tokens_with_claim_source() -> QuerySet[Token]:
+    # The commune of residence is read only when the commune claim is released (rare): its
+    # join costs every call more than the extra query costs those few.
     return (
-        Token.objects.select_related("client", "user__profile__residence")
+        Token.objects.select_related("client", "user__profile")
         .annotate(
             consent_mask=_consent_mask("user_id", OuterRef("client_id")),
             primary_email=_primary_email("user_id", "email"),
