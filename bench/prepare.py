@@ -67,6 +67,18 @@ def _tokens(user, count: int) -> list[dict]:
     )
 
 
+def _reset_demo_client_secret() -> None:
+    """Store the demo client's secret with this checkout's key: client secrets are an HMAC
+    keyed by SECRET_KEY (ADR 0201), and each checkout's embedded mode has its own key."""
+    from allauth.idp.oidc.models import Client as OidcClient
+
+    from guichet.identity.client_secrets import client_secret_set
+
+    client = OidcClient.objects.get(pk=OIDC_CLIENT)
+    client_secret_set(client, OIDC_SECRET)
+    client.save(update_fields=["secret"])
+
+
 def _citizens_with_cases(count: int) -> list[User]:
     from django.db.models import Count
 
@@ -250,6 +262,7 @@ def main() -> None:
     fixtures = {"users": args.users}
     if want("accounts"):
         camille = User.objects.get(email="camille.martin@example.org")
+        _reset_demo_client_secret()
         fixtures["oidc"] = {
             "client_id": OIDC_CLIENT,
             "client_secret": OIDC_SECRET,

@@ -4,8 +4,11 @@ import importlib
 import importlib.util
 
 from django.apps import apps
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+
+from guichet.cases.auth import SecondFactorRequired
 
 api = NinjaAPI(
     title="Guichet API",
@@ -21,6 +24,21 @@ def _unauthenticated(request, exc):
         request,
         {"code": "unauthenticated", "message": "Authentification requise."},
         status=401,
+    )
+
+
+@api.exception_handler(SecondFactorRequired)
+def _second_factor_required(request, exc):
+    return api.create_response(
+        request,
+        {
+            "code": "second_factor_required",
+            "message": _(
+                "Les agents doivent s'être connectés avec une double authentification "
+                "(application TOTP ou clé de sécurité) pour utiliser l'API."
+            ),
+        },
+        status=403,
     )
 
 

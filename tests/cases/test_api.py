@@ -5,6 +5,7 @@ import pytest
 
 from guichet.cases.models import Case
 from guichet.cases.services import partner_api_key_create
+from tests.conftest import login_with_second_factor
 
 API = "/api/v1/cases"
 
@@ -137,7 +138,7 @@ def test_the_restricted_offer_commune_files_through_the_api(client, demo, contac
 def test_agents_list_their_queue_and_take_transitions(client, users, file_case):
     oullins_case = file_case(commune="oullins")
     events = oullins_case.events.count()
-    client.force_login(users["agent.bron"])
+    login_with_second_factor(client, users["agent.bron"])
     refs = [
         c["reference"] for c in client.get(f"{API}/queue?queue=all&limit=100").json()["results"]
     ]
@@ -150,7 +151,7 @@ def test_agents_list_their_queue_and_take_transitions(client, users, file_case):
     oullins_case.refresh_from_db()
     assert oullins_case.status == "new" and oullins_case.events.count() == events
 
-    client.force_login(users["agent.oullins"])
+    login_with_second_factor(client, users["agent.oullins"])
     queue = client.get(f"{API}/queue?queue=unassigned").json()
     assert oullins_case.reference in [c["reference"] for c in queue["results"]]
     detail = client.get(f"{API}/agent/{oullins_case.reference}").json()

@@ -1,8 +1,16 @@
 """Platform admins register partner services with their addresses and allowed data."""
 
+import re
+from html import unescape
+
 from allauth.idp.oidc.models import Client
 
 from guichet.accounts.models import User
+from guichet.identity.client_secrets import client_secret_matches
+
+
+def html(response) -> str:
+    return response.content.decode()
 
 
 def _form(**overrides):
@@ -27,8 +35,13 @@ def test_admin_registers_a_client_and_sees_its_secret_once(admin_client):
     assert client.get_scopes() == ["openid", "email", "commune"]
     assert client.get_post_logout_redirect_uris() == ["https://bron.example.org/au-revoir"]
     assert client.get_redirect_uris() == ["https://bron.example.org/oidc/callback"]
-    assert "secret" in response.content.decode().lower()
-    assert not client.check_secret("")
+    shown = re.search(r'<input readonly size="\d+" type="text" value="([^"]+)">', html(response))
+    assert shown, "the secret is shown once"
+    # Stored as a keyed hash, never in clear, and it authenticates the client.
+    assert client.secret.startswith("hmac_sha256$")
+    assert shown.group(1) not in client.secret
+    assert client_secret_matches(client, unescape(shown.group(1)))
+    assert not client_secret_matches(client, "")
 
 
 def test_implicit_flow_cannot_be_registered(admin_client):

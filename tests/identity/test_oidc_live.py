@@ -168,3 +168,43 @@ def test_authorization_code_flow_with_pkce_over_http(live_server):
     after = browser.get(f"{base}/comptes/profil/", allow_redirects=False)
     assert after.status_code == 302
     assert "/comptes/login/" in after.headers["Location"]
+
+
+def test_an_independent_client_reads_our_errors(live_server):
+    """With Authlib as the client: an authorization error comes back to the redirect URI with
+    Authlib's state (prompt=none without a session); Authlib reads the token endpoint's error
+    (bad client secret); userinfo answers an anonymous call with a Bearer challenge."""
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.oauth2.rfc6749.errors import OAuth2Error
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    base = live_server.url
+    config = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
+    rp = OAuth2Session(
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        scope="openid email",
+        redirect_uri=DEMO_REDIRECT_URI,
+        code_challenge_method="S256",
+    )
+    verifier = secrets.token_urlsafe(48)
+    url, state = rp.create_authorization_url(
+        config["authorization_endpoint"], code_verifier=verifier, prompt="none"
+    )
+    answer = requests.get(url, allow_redirects=False, timeout=10)  # no session
+    assert answer.status_code == 302
+    callback = answer.headers["Location"]
+    assert callback.startswith(DEMO_REDIRECT_URI)
+    # (Authlib's client does not read errors from the redirect itself: the query does.)
+    query = {k: v[0] for k, v in parse_qs(urlparse(callback).query).items()}
+    assert (query["error"], query["state"]) == ("login_required", state)
+    assert "code" not in query
+
+    wrong = OAuth2Session(DEMO_CLIENT_ID, "not-the-secret", redirect_uri=DEMO_REDIRECT_URI)
+    with pytest.raises((OAuthError, OAuth2Error)) as refused:
+        wrong.refresh_token(config["token_endpoint"], refresh_token="whatever")
+    assert refused.value.error == "invalid_client"
+
+    anonymous = requests.get(config["userinfo_endpoint"], timeout=10)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")

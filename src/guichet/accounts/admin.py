@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.forms import UserChangeAdminForm, UserCreationAdminForm
-from guichet.accounts.models import FranceConnectIdentity, Profile, User
+from guichet.accounts.models import Dependant, FranceConnectIdentity, Profile, User
 
 
 class ProfileInline(admin.StackedInline):
@@ -57,3 +57,13 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(Dependant)
+class DependantAdmin(admin.ModelAdmin):
+    """Platform admins link a represented person's own account, on documentary proof."""
+
+    list_display = ["__str__", "relationship", "owner", "account", "created_at"]
+    list_filter = ["relationship"]
+    search_fields = ["first_name", "last_name", "owner__email"]
+    raw_id_fields = ["owner", "account"]

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from guichet.accounts.models import Profile, User
+from guichet.accounts.models import Dependant, Profile, User
 from guichet.accounts.phones import MAX_PHONE_NUMBERS, normalize_phone
 from guichet.territory.models import Organisation
 
@@ -159,3 +159,34 @@ class DeleteAccountForm(forms.Form):
         if self.user.has_usable_password() and not self.user.check_password(password):
             raise forms.ValidationError(_("Mot de passe incorrect."))
         return password
+
+
+# What the citizen reads: the parent of a minor child, the legal representative of an adult
+# under guardianship or curatorship, or an aidant.
+RELATIONSHIP_LABELS = [
+    (Dependant.Relationship.CHILD, _("parent d'un enfant mineur")),
+    (Dependant.Relationship.GUARDIANSHIP, _("tuteur ou tutrice d'un majeur sous tutelle")),
+    (Dependant.Relationship.CURATORSHIP, _("curateur ou curatrice d'un majeur sous curatelle")),
+    (Dependant.Relationship.AIDED, _("aidant ou aidante d'une personne")),
+]
+
+
+class DependantForm(forms.Form):
+    """Someone the user acts for; the rules are the service's (``dependant_problems``)."""
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    birth_date = forms.DateField(
+        label=_("Date de naissance"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Saisissez une date valide (jour, mois, année).")},
+    )
+    relationship = forms.ChoiceField(
+        label=_("Vous agissez pour cette personne en tant que…"),
+        choices=[("", "—")] + [(v, label) for v, label in RELATIONSHIP_LABELS],
+    )
+
+    def add_service_errors(self, error) -> None:
+        """Show the service's ValidationError (field -> message) on the form's fields."""
+        for field, messages in error.message_dict.items():
+            self.add_error(None if field == "__all__" else field, messages)

@@ -146,3 +146,47 @@ class FranceConnectIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"FranceConnect {self.user_id}"
+
+
+class Dependant(models.Model):
+    """Someone the user acts for (identity.md): their minor child, an adult they represent
+    under guardianship or curatorship, or a person they help (aidant).
+
+    ``account`` optionally links the person's own account; it is set by a platform admin in
+    the admin (a legal link to check on documents), never by the user, so that nobody can
+    attach themselves to an account by typing its e-mail.
+    """
+
+    class Relationship(models.TextChoices):
+        CHILD = "child", _("Enfant mineur")
+        GUARDIANSHIP = "guardianship", _("Majeur sous tutelle")
+        CURATORSHIP = "curatorship", _("Majeur sous curatelle")
+        AIDED = "aided", _("Personne aidée")
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dependants")
+    first_name = models.CharField(_("prénom"), max_length=150)
+    last_name = models.CharField(_("nom"), max_length=150)
+    birth_date = models.DateField(_("date de naissance"))
+    relationship = models.CharField(_("lien"), max_length=20, choices=Relationship.choices)
+    account = models.ForeignKey(
+        User,
+        verbose_name=_("compte de la personne"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="represented_by",
+    )
+    created_at = models.DateTimeField(_("ajoutée le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("personne représentée")
+        verbose_name_plural = _("personnes représentées")
+        ordering = ["last_name", "first_name", "pk"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

@@ -5,7 +5,7 @@ from allauth.usersessions.models import UserSession
 from django.db.models import QuerySet
 from django.http import Http404
 
-from guichet.accounts.models import Profile, User
+from guichet.accounts.models import Dependant, Profile, User
 from guichet.core.permissions import is_platform_admin
 from guichet.territory.selectors import is_agent
 
@@ -32,6 +32,14 @@ def has_second_factor(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists()
 
 
+def session_passed_second_factor(request, user: User) -> bool:
+    """Whether this session's sign-in passed a second factor (TOTP, security key, passkey):
+    allauth records each authentication step in the session."""
+    from allauth.account.authentication import get_authentication_records
+
+    return any(r.get("method") == "mfa" for r in get_authentication_records(request, user))
+
+
 def sessions_of(user: User) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user).order_by("-last_seen_at")
 
@@ -42,3 +50,19 @@ def session_get_for(*, actor: User, session_id: int) -> UserSession:
     if session is None:
         raise Http404
     return session
+
+
+def dependants_of(user: User) -> QuerySet[Dependant]:
+    """The people ``user`` acts for."""
+    return Dependant.objects.filter(owner=user)
+
+
+def dependant_get_for(*, actor: User, dependant_id) -> Dependant:
+    """One of the people ``actor`` acts for; the same 404 for missing and someone else's."""
+    try:
+        dependant = Dependant.objects.filter(owner=actor, pk=int(dependant_id)).first()
+    except (TypeError, ValueError):
+        dependant = None
+    if dependant is None:
+        raise Http404
+    return dependant

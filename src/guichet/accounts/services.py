@@ -1,5 +1,6 @@
 """Writes about accounts: profile, sessions, GDPR export and erasure."""
 
+from datetime import date
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -7,13 +8,15 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from guichet.accounts.models import Profile, User
-from guichet.accounts.selectors import profile_of, sessions_of
+from guichet.accounts.models import Dependant, Profile, User
+from guichet.accounts.selectors import dependants_of, profile_of, sessions_of
 from guichet.core.audit import audit_log
 from guichet.core.gdpr import gdpr_parts
 from guichet.core.models import AuditEntry
@@ -128,6 +131,21 @@ def accounts_export(user: User) -> dict[str, Any]:
                 "certifiee_par": profile.certified_by,
             },
         },
+        "personnes_representees": [
+            {
+                "prenom": d.first_name,
+                "nom": d.last_name,
+                "date_de_naissance": _iso(d.birth_date),
+                "lien": d.relationship,
+                "compte_lie": str(d.account.uuid) if d.account_id else None,
+                "ajoutee_le": _iso(d.created_at),
+            }
+            for d in dependants_of(user).select_related("account")
+        ],
+        "represente_par": [
+            {"prenom": d.owner.first_name, "nom": d.owner.last_name, "lien": d.relationship}
+            for d in Dependant.objects.filter(account=user).select_related("owner")
+        ],
         "franceconnect": hasattr(user, "franceconnect"),
         "double_authentification": [
             {"type": a.type, "ajoute_le": _iso(a.created_at)}
@@ -158,6 +176,9 @@ def accounts_erase(user: User) -> None:
     """
     for session in UserSession.objects.filter(user=user):
         session.end()
+    # The people the user acted for (their names are a third person's data); links from
+    # other users' lists to this account are cut (the FK is SET_NULL).
+    Dependant.objects.filter(owner=user).delete()
     user_type = ContentType.objects.get_for_model(User)
     LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).delete()
     needles = [user.email]
@@ -252,3 +273,151 @@ def franceconnect_signup(*, identity, ip_address: str | None = None) -> User:
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     franceconnect_link(user=user, identity=identity, ip_address=ip_address)
     return user
+
+
+# --- People the user acts for ---------------------------------------------------------------
+
+MAX_DEPENDANTS = 20
+_OLDEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def _age(birth_date: date, today: date) -> int:
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def dependant_problems(
+    *, relationship: str, birth_date: date | None, today: date
+) -> dict[str, str]:
+    """What is wrong with a person the user acts for (field -> French message).
+
+    A child is a minor (parental authority ends at 18); guardianship and curatorship are
+    measures for adults; anyone may be helped by an aidant.
+    """
+    problems: dict[str, str] = {}
+    if relationship not in Dependant.Relationship.values:
+        problems["relationship"] = _("Choisissez le lien qui vous unit à cette personne.")
+    if birth_date is None:
+        problems["birth_date"] = _("Indiquez la date de naissance.")
+        return problems
+    if birth_date > today:
+        problems["birth_date"] = _("La date de naissance ne peut pas être dans le futur.")
+    elif birth_date < _OLDEST_BIRTH_DATE:
+        problems["birth_date"] = _("Vérifiez l'année de naissance.")
+    elif relationship == Dependant.Relationship.CHILD and _age(birth_date, today) >= 18:
+        problems["birth_date"] = _(
+            "Un enfant majeur ne peut plus être représenté à ce titre : choisissez "
+            "« personne aidée » ou la mesure de protection qui s'applique."
+        )
+    elif (
+        relationship in (Dependant.Relationship.GUARDIANSHIP, Dependant.Relationship.CURATORSHIP)
+        and _age(birth_date, today) < 18
+    ):
+        problems["birth_date"] = _("La tutelle et la curatelle concernent des personnes majeures.")
+    return problems
+
+
+def _dependant_check(*, owner: User, dependant: Dependant) -> None:
+    dependant.first_name = dependant.first_name.strip()
+    dependant.last_name = dependant.last_name.strip()
+    problems = dependant_problems(
+        relationship=dependant.relationship,
+        birth_date=dependant.birth_date,
+        today=timezone.localdate(),
+    )
+    if not dependant.first_name:
+        problems["first_name"] = _("Indiquez le prénom.")
+    if not dependant.last_name:
+        problems["last_name"] = _("Indiquez le nom.")
+    same = Dependant.objects.filter(
+        owner=owner,
+        first_name__iexact=dependant.first_name,
+        last_name__iexact=dependant.last_name,
+        birth_date=dependant.birth_date,
+    ).exclude(pk=dependant.pk)
+    if not problems and same.exists():
+        problems["__all__"] = _("Cette personne est déjà dans votre liste.")
+    if problems:
+        raise ValidationError(problems)
+
+
+def _dependant_audit(dependant: Dependant) -> dict:
+    # Who the user acts for is personal data of a third person: the log keeps the link, not
+    # the name (the account deletion anonymises the user's entries anyway).
+    return {"dependant": dependant.pk, "relationship": dependant.relationship}
+
+
+@transaction.atomic
+def dependant_create(
+    *,
+    actor: User,
+    first_name: str,
+    last_name: str,
+    birth_date: date,
+    relationship: str,
+) -> Dependant:
+    """Add someone ``actor`` acts for. Raises ValidationError (field -> message)."""
+    # Locks the owner's row: two concurrent additions cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    if Dependant.objects.filter(owner=actor).count() >= MAX_DEPENDANTS:
+        raise ValidationError(
+            {
+                "__all__": _("Vous ne pouvez pas représenter plus de %(n)d personnes.")
+                % {"n": MAX_DEPENDANTS}
+            }
+        )
+    dependant = Dependant(
+        owner=actor,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        relationship=relationship,
+    )
+    _dependant_check(owner=actor, dependant=dependant)
+    dependant.save()
+    audit_log(
+        actor=actor, action="accounts.dependant_added", obj=actor, data=_dependant_audit(dependant)
+    )
+    return dependant
+
+
+@transaction.atomic
+def dependant_update(
+    *,
+    actor: User,
+    dependant: Dependant,
+    first_name: str,
+    last_name: str,
+    birth_date: date,
+    relationship: str,
+) -> Dependant:
+    """Correct someone ``actor`` acts for (``dependant`` from ``dependant_get_for``)."""
+    if dependant.owner_id != actor.pk:
+        raise PermissionDenied
+    dependant.first_name, dependant.last_name = first_name, last_name
+    dependant.birth_date, dependant.relationship = birth_date, relationship
+    _dependant_check(owner=actor, dependant=dependant)
+    dependant.save(
+        update_fields=["first_name", "last_name", "birth_date", "relationship", "updated_at"]
+    )
+    audit_log(
+        actor=actor,
+        action="accounts.dependant_updated",
+        obj=actor,
+        data=_dependant_audit(dependant),
+    )
+    return dependant
+
+
+@transaction.atomic
+def dependant_delete(*, actor: User, dependant: Dependant) -> None:
+    """Remove someone from the people ``actor`` acts for. Cases already filed for them keep
+    the name they were filed with (a snapshot on the case)."""
+    if dependant.owner_id != actor.pk:
+        raise PermissionDenied
+    data = _dependant_audit(dependant)
+    dependant.delete()
+    audit_log(actor=actor, action="accounts.dependant_removed", obj=actor, data=data)

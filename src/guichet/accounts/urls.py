@@ -6,6 +6,10 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profil/", views.profile, name="profile"),
+    path("personnes/", views.dependants, name="dependants"),
+    path("personnes/ajouter/", views.dependant_add, name="dependant_add"),
+    path("personnes/<int:dependant_id>/modifier/", views.dependant_edit, name="dependant_edit"),
+    path("personnes/<int:dependant_id>/retirer/", views.dependant_remove, name="dependant_remove"),
     path("sessions-actives/", views.sessions, name="sessions"),
     path("sessions-actives/<int:session_id>/fermer/", views.session_end, name="session_end"),
     path("mes-donnees/", views.data_export, name="export"),

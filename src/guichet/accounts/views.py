@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.accounts import selectors, services
-from guichet.accounts.forms import DeleteAccountForm, ProfileForm
+from guichet.accounts.forms import DeleteAccountForm, DependantForm, ProfileForm
 
 
 def _ip(request) -> str | None:
@@ -104,3 +105,73 @@ def account_delete(request):
         messages.success(request, _("Votre compte et vos données ont été supprimés."))
         return redirect("/")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+def dependants(request):
+    """The people the user acts for: children, represented adults, people they help."""
+    return render(
+        request,
+        "accounts/dependants.html",
+        {"dependants": selectors.dependants_of(request.user).select_related("account")},
+    )
+
+
+@login_required
+def dependant_add(request):
+    form = DependantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dependant = services.dependant_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request, _("%(name)s a été ajouté(e).") % {"name": dependant.full_name}
+            )
+            return redirect("accounts:dependants")
+    return render(
+        request,
+        "accounts/dependant_form.html",
+        {"form": form, "dependant": None},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def dependant_edit(request, dependant_id: int):
+    dependant = selectors.dependant_get_for(actor=request.user, dependant_id=dependant_id)
+    initial = {
+        "first_name": dependant.first_name,
+        "last_name": dependant.last_name,
+        "birth_date": dependant.birth_date,
+        "relationship": dependant.relationship,
+    }
+    form = DependantForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dependant_update(actor=request.user, dependant=dependant, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Les informations sont enregistrées."))
+            return redirect("accounts:dependants")
+    return render(
+        request,
+        "accounts/dependant_form.html",
+        {"form": form, "dependant": dependant},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def dependant_remove(request, dependant_id: int):
+    dependant = selectors.dependant_get_for(actor=request.user, dependant_id=dependant_id)
+    if request.method == "POST":
+        name = dependant.full_name
+        services.dependant_delete(actor=request.user, dependant=dependant)
+        messages.success(
+            request, _("%(name)s ne fait plus partie de votre liste.") % {"name": name}
+        )
+        return redirect("accounts:dependants")
+    return render(request, "accounts/dependant_remove.html", {"dependant": dependant})

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 
-from guichet.cases.auth import partner_auth, user_auth
+from guichet.cases.auth import agent_auth, partner_auth, user_auth
 from guichet.cases.models import Case, Channel
 from guichet.cases.selectors import (
     CaseFilters,
@@ -369,7 +369,7 @@ def _require_agent(request):
 
 @router.get(
     "/queue",
-    auth=user_auth,
+    auth=agent_auth,
     response={200: AgentPage, 403: Error},
     summary="File de l'agent",
 )
@@ -410,8 +410,8 @@ def agent_queue(
 
 @router.get(
     "/agent/{reference}",
-    auth=user_auth,
-    response={200: AgentCaseDetail, 404: Error},
+    auth=agent_auth,
+    response={200: AgentCaseDetail, 403: Error, 404: Error},
     summary="Une demande (agent)",
 )
 def agent_case(request, reference: str):
@@ -431,7 +431,7 @@ def agent_case(request, reference: str):
 
 @router.post(
     "/agent/{reference}/transitions",
-    auth=user_auth,
+    auth=agent_auth,
     response={200: AgentCaseOut, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="Prendre une transition",
 )

@@ -36,7 +36,47 @@ class OidcBearer(HttpBearer):
         if found is None or found.user is None or not found.user.is_active:
             return None
         request.user = found.user
+        request.oidc_token = found
         return found.user
+
+
+class SecondFactorRequired(Exception):
+    """An agent's session or token whose sign-in did not pass a second factor (403)."""
+
+
+def _agent_second_factor_checked(request, user, *, passed: bool):
+    from guichet.accounts.selectors import mfa_required_for
+
+    if user is not None and not passed and mfa_required_for(user):
+        raise SecondFactorRequired
+    return user
+
+
+class AgentOidcBearer(OidcBearer):
+    """An OIDC access token; an agent's must come from a sign-in with a second factor, as the
+    back-office asks (``AgentMfaRequiredMiddleware``)."""
+
+    def authenticate(self, request, token: str):
+        from guichet.identity.selectors import token_passed_second_factor
+
+        user = super().authenticate(request, token)
+        if user is None:
+            return None
+        passed = token_passed_second_factor(request.oidc_token)
+        return _agent_second_factor_checked(request, user, passed=passed)
+
+
+class AgentSessionAuth(SessionAuth):
+    """The browser session; an agent's must have passed a second factor at sign-in."""
+
+    def authenticate(self, request, key):
+        from guichet.accounts.selectors import session_passed_second_factor
+
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        passed = session_passed_second_factor(request, user)
+        return _agent_second_factor_checked(request, user, passed=passed)
 
 
 class PartnerKey(APIKeyHeader):
@@ -60,4 +100,6 @@ class PartnerKey(APIKeyHeader):
 
 
 user_auth = [OidcBearer(), SessionAuth()]
+# The agents' endpoints: same doors, and an agent without a second factor is refused (403).
+agent_auth = [AgentOidcBearer(), AgentSessionAuth()]
 partner_auth = [PartnerKey()]

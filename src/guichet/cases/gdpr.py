@@ -13,6 +13,7 @@ def export(user) -> list[dict]:
             "status": case.citizen_status_label,
             "created_at": case.created_at.isoformat(),
             "channel": case.channel,
+            "beneficiary": case.beneficiary_name,
             "data": case.data,
             "messages": [
                 {"at": m.created_at.isoformat(), "from_citizen": m.from_citizen, "body": m.body}
@@ -32,7 +33,12 @@ def erase(user) -> None:
         body="[effacé à la demande de l'usager]", author=None
     )
     Case.objects.filter(requester=user).update(
-        requester=None, contact_name="", contact_email="", contact_phone="", search_text=""
+        requester=None,
+        contact_name="",
+        contact_email="",
+        contact_phone="",
+        search_text="",
+        beneficiary_name="",
     )
 
 

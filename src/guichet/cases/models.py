@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.models import Dependant
 from guichet.core.models import TimeStampedModel
 
 
@@ -68,6 +69,15 @@ class Case(TimeStampedModel):
     contact_email = models.EmailField(_("e-mail du demandeur"), blank=True)
     contact_phone = models.CharField(_("téléphone du demandeur"), max_length=30, blank=True)
     tracking_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # For whom, when the requester acts for someone else (accounts.Dependant): a snapshot, so
+    # the record stays true if the person is later edited or removed from the list (ADR 0202).
+    beneficiary_name = models.CharField(_("demande faite pour"), max_length=300, blank=True)
+    beneficiary_relationship = models.CharField(
+        _("lien avec le demandeur"),
+        max_length=20,
+        blank=True,
+        choices=Dependant.Relationship.choices,
+    )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("saisie par"),

@@ -216,6 +216,7 @@ def case_submit(
     portal: bool = False,
     draft: CaseDraft | None = None,
     subject: str = "",
+    beneficiary=None,
 ) -> Submission:
     """File a case: validate against the service's published version, route it by competence
     rules, give it a reference, record the history and run the initial status's actions.
@@ -224,6 +225,8 @@ def case_submit(
     required and a tracking code is returned. ``actor`` is who files it (the citizen, an agent
     on someone's behalf, None for a partner or the mail gateway). ``subject`` routes by a finer
     competence key than the service key (a report's category, ``publicspace.roads.pothole``).
+    ``beneficiary``: one of the requester's ``accounts.Dependant`` when the case is filed for
+    them; its name and the relationship are copied onto the case.
     Raises CaseInputError (field -> message); nothing is saved then.
     """
     # The definition as it is now (the caller's object may be stale); its published version
@@ -287,6 +290,8 @@ def case_submit(
     for manifest in manifests_for(definition.key):
         if manifest.validate:
             errors.update(manifest.validate(version=version, data=cleaned, location=location))
+    if beneficiary is not None and (requester is None or beneficiary.owner_id != requester.pk):
+        errors["beneficiary"] = _("Choisissez une personne que vous représentez.")
     if errors:
         raise CaseInputError(errors)
     organisation, team = _route(definition=definition, commune=commune, subject=subject)
@@ -304,6 +309,8 @@ def case_submit(
         contact_name=contact.get("name", "")[:200],
         contact_email=contact.get("email", "")[:254],
         contact_phone=contact.get("phone", "")[:30],
+        beneficiary_name=beneficiary.full_name[:300] if beneficiary else "",
+        beneficiary_relationship=beneficiary.relationship if beneficiary else "",
         tracking_hash=hash_tracking_code(tracking_code) if tracking_code else "",
         filed_by=actor
         if getattr(actor, "is_authenticated", False) and actor != requester

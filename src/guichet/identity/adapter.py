@@ -2,11 +2,15 @@
 
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from allauth.idp.oidc.adapter import DefaultOIDCAdapter
 from django.utils.translation import gettext_lazy as _
 
-from guichet.identity.claims import CLAIMS_SUPPORTED, SCOPE_CLAIMS, SCOPE_LABELS
+from guichet.identity.claims import (
+    CLAIMS_SUPPORTED,
+    SCOPE_CLAIMS,
+    SCOPE_LABELS,
+    released_claims,
+)
 
 
 class OIDCAdapter(DefaultOIDCAdapter):
@@ -31,47 +35,30 @@ class OIDCAdapter(DefaultOIDCAdapter):
             return None
 
     def get_claims(self, purpose, user, client, scopes, email=None, **kwargs) -> dict[str, Any]:
-        """The claims of the granted ``scopes`` that ``user`` consented ``client`` receives."""
-        from guichet.accounts.selectors import profile_of
-        from guichet.identity.selectors import consented_claims
+        """The claims of the granted ``scopes`` that ``user`` consented ``client`` receives.
 
-        scopes = set(scopes)
-        allowed = consented_claims(user=user, client=client)
-        claims: dict[str, Any] = {"sub": self.get_user_sub(client, user)}
-        if "email" in scopes and "email" in allowed:
-            address = EmailAddress.objects.filter(user=user, primary=True).first()
-            claims["email"] = address.email if address else user.email
-            claims["email_verified"] = bool(address and address.verified)
-        profile = None
-        if scopes & {"profile", "address", "phone", "commune"}:
-            profile = profile_of(user)
-        if "profile" in scopes:
-            if "given_name" in allowed and user.first_name:
-                claims["given_name"] = user.first_name
-            if "family_name" in allowed and user.last_name:
-                claims["family_name"] = user.last_name
-            if {"given_name", "family_name"} <= allowed and user.get_full_name():
-                claims["name"] = user.get_full_name()
-            if "birthdate" in allowed and profile.is_certified and profile.birthdate:
-                claims["birthdate"] = profile.birthdate.isoformat()
-        if "address" in scopes and "address" in allowed and profile.has_address:
-            street = "\n".join(filter(None, [profile.address_line1, profile.address_line2]))
-            claims["address"] = {
-                "formatted": "\n".join(
-                    filter(None, [street, f"{profile.postal_code} {profile.city}".strip()])
-                ),
-                "street_address": street,
-                "postal_code": profile.postal_code,
-                "locality": profile.city,
-                "country": profile.country,
-            }
-        if "phone" in scopes and "phone_number" in allowed and profile.phone_numbers:
-            claims["phone_number"] = profile.phone_numbers[0]
-            claims["phone_number_verified"] = False
-        if "commune" in scopes and "commune_insee" in allowed and profile.residence_id:
-            claims["commune_insee"] = profile.residence.insee_code
-            claims["commune_name"] = profile.residence.name
-        return claims
+        The token endpoint and userinfo read the claim source with the token (one query, see
+        ``GuichetRequestValidator``); other callers read it here.
+        """
+        from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
+
+        from guichet.identity.selectors import claim_source
+
+        source = getattr(get_validator_context(), "claim_source", None)
+        if source is None or (source.user.pk, source.client_id) != (user.pk, client.pk):
+            source = claim_source(user=user, client=client)
+        return released_claims(source, scopes, sub=self.get_user_sub(client, user))
+
+    def populate_id_token(self, id_token: dict, client, scopes, **kwargs) -> None:
+        """When and how the user signed in (OIDC Core §2: ``auth_time``, ``amr``), carried
+        from the authorization code to every token of its family."""
+        from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
+
+        authentication = getattr(get_validator_context(), "authentication", None) or {}
+        if authentication.get("auth_time"):
+            id_token["auth_time"] = authentication["auth_time"]
+        if authentication.get("amr"):
+            id_token["amr"] = authentication["amr"]
 
     def populate_server_metadata(self, data: dict) -> None:
         data["scopes_supported"] = list(SCOPE_CLAIMS)
@@ -82,5 +69,9 @@ class OIDCAdapter(DefaultOIDCAdapter):
         data["code_challenge_methods_supported"] = ["S256"]
         data["claims_parameter_supported"] = False
         data["request_parameter_supported"] = False
+        # Discovery §3: true when left out, and we do not fetch request objects by reference.
+        data["request_uri_parameter_supported"] = False
+        data["prompt_values_supported"] = ["none", "login", "consent"]
+        data["claim_types_supported"] = ["normal"]
         data["ui_locales_supported"] = ["fr", "en"]
         data.pop("device_authorization_endpoint", None)

@@ -1,13 +1,17 @@
 """Partner services (OIDC clients), registered by platform admins."""
 
+from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.admin import ClientAdmin as AllauthClientAdmin
 from allauth.idp.oidc.models import Client
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS
+from guichet.identity.client_secrets import client_secret_set
 from guichet.identity.models import ClaimConsent, TokenFamily
 
 
@@ -114,6 +118,23 @@ class ClientAdmin(AllauthClientAdmin):
         lambda self, request, obj=None: request.user.is_active and request.user.is_superuser
     )
     has_delete_permission = has_change_permission
+
+    def save_model(self, request, obj, form, change):
+        """allauth's (the secret generated and shown once), stored with our keyed hash."""
+        if not change:
+            secret = get_adapter().generate_client_secret()
+            client_secret_set(obj, secret)
+            self.message_user(
+                request,
+                format_html(
+                    gettext("Le secret du client n'est affiché qu'une fois : {}"),
+                    format_html(
+                        '<input readonly size="{}" type="text" value="{}">', len(secret), secret
+                    ),
+                ),
+                level=messages.WARNING,
+            )
+        return admin.ModelAdmin.save_model(self, request, obj, form, change)
 
 
 @admin.register(ClaimConsent)

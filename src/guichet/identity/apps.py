@@ -13,6 +13,9 @@ class IdentityConfig(AppConfig):
         from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
         from guichet.identity import services
+        from guichet.identity.oauth import cache_signing_keys
+
+        cache_signing_keys()
 
         register_gdpr_part(
             "services_connectes", export=services.identity_export, erase=services.identity_erase

@@ -1,6 +1,7 @@
 """Scopes a partner service may ask, and the claims (pieces of data) each one releases."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,9 @@ SCOPE_LABELS = {
     "commune": _("Commune de résidence"),
 }
 
+# The claims a user consents to, one by one (ClaimConsent.claim).
+CONSENTABLE_CLAIMS = tuple(claim.name for claims in SCOPE_CLAIMS.values() for claim in claims)
+
 CLAIM_LABELS = {claim.name: claim.label for claims in SCOPE_CLAIMS.values() for claim in claims}
 
 # Every claim a token may carry (discovery's claims_supported).
@@ -50,6 +54,9 @@ CLAIMS_SUPPORTED = [
     "phone_number_verified",
     "commune_insee",
     "commune_name",
+    # How and when the user signed in (ID token).
+    "auth_time",
+    "amr",
 ]
 
 
@@ -60,3 +67,44 @@ def claims_for_scopes(scopes) -> list[str]:
             if claim.name not in names:
                 names.append(claim.name)
     return names
+
+
+def released_claims(source, scopes, *, sub: str) -> dict[str, Any]:
+    """The claims of the granted ``scopes`` that the user consented the client receives
+    (``source``: a ``selectors.ClaimSource``)."""
+    scopes = set(scopes)
+    allowed = source.consented
+    user, profile = source.user, source.profile
+    claims: dict[str, Any] = {"sub": sub}
+    if "email" in scopes and "email" in allowed:
+        claims["email"] = source.primary_email or user.email
+        claims["email_verified"] = source.primary_email_verified
+    if "profile" in scopes:
+        if "given_name" in allowed and user.first_name:
+            claims["given_name"] = user.first_name
+        if "family_name" in allowed and user.last_name:
+            claims["family_name"] = user.last_name
+        if {"given_name", "family_name"} <= allowed and user.get_full_name():
+            claims["name"] = user.get_full_name()
+        if "birthdate" in allowed and profile and profile.is_certified and profile.birthdate:
+            claims["birthdate"] = profile.birthdate.isoformat()
+    if profile is None:
+        return claims
+    if "address" in scopes and "address" in allowed and profile.has_address:
+        street = "\n".join(filter(None, [profile.address_line1, profile.address_line2]))
+        claims["address"] = {
+            "formatted": "\n".join(
+                filter(None, [street, f"{profile.postal_code} {profile.city}".strip()])
+            ),
+            "street_address": street,
+            "postal_code": profile.postal_code,
+            "locality": profile.city,
+            "country": profile.country,
+        }
+    if "phone" in scopes and "phone_number" in allowed and profile.phone_numbers:
+        claims["phone_number"] = profile.phone_numbers[0]
+        claims["phone_number_verified"] = False
+    if "commune" in scopes and "commune_insee" in allowed and profile.residence_id:
+        claims["commune_insee"] = profile.residence.insee_code
+        claims["commune_name"] = profile.residence.name
+    return claims

@@ -4,6 +4,7 @@ from allauth.idp.oidc.models import Client
 
 from guichet.accounts.models import User
 from guichet.accounts.services import profile_set_residence
+from guichet.identity.client_secrets import client_secret_set
 from guichet.territory.models import Organisation
 
 DEMO_CLIENT_ID = "demo-famille"
@@ -27,7 +28,7 @@ def seed(log) -> list[str]:
     client.set_response_types(["code"])
     client.set_redirect_uris([DEMO_REDIRECT_URI])
     client.set_post_logout_redirect_uris([DEMO_POST_LOGOUT_URI])
-    client.set_secret(DEMO_CLIENT_SECRET)
+    client_secret_set(client, DEMO_CLIENT_SECRET)
     client.save()
     for email, slug in RESIDENCES.items():
         user = User.objects.filter(email=email).first()

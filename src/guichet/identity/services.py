@@ -79,24 +79,12 @@ def family_start(*, user, client: Client) -> TokenFamily:
     )
 
 
-def family_adopt_tokens(*, family: TokenFamily, values: list[str]) -> None:
-    """Tag freshly issued tokens with their family; a refresh token never outlives it."""
-    hashes = [hash_token(v) for v in values if v]
-    for token in Token.objects.filter(hash__in=hashes):
-        token.data = {**(token.data or {}), "family": str(family.pk)}
-        fields = ["data"]
-        outlives = family.expires_at is not None and (
-            token.expires_at is None or token.expires_at > family.expires_at
-        )
-        if token.type == Token.Type.REFRESH_TOKEN and outlives:
-            token.expires_at = family.expires_at
-            fields.append("expires_at")
-        token.save(update_fields=fields)
-
-
-def grant_retire(*, family: TokenFamily, value: str, kind: str) -> None:
-    RetiredGrant.objects.get_or_create(
-        hash=hash_token(value), defaults={"family": family, "kind": kind}
+def grant_retire(*, family_id, value: str, kind: str) -> None:
+    """Remember that ``value`` (a code or refresh token of ``family_id``) was exchanged: one
+    INSERT, a second retirement of the same value is a no-op."""
+    RetiredGrant.objects.bulk_create(
+        [RetiredGrant(hash=hash_token(value), family_id=family_id, kind=kind)],
+        ignore_conflicts=True,
     )
 
 

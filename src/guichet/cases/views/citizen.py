@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guichet.accounts.selectors import dependants_of
 from guichet.cases.forms import MessageForm, TrackingForm
 from guichet.cases.models import Channel
 from guichet.cases.selectors import (
@@ -206,9 +207,12 @@ def draft_review(request, token):
     gone by then."""
     key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
     contact = {}
+    beneficiary_choice = request.POST.get("beneficiary", "")
     if request.method == "POST":
         contact = {k: request.POST.get(f"contact_{k}", "") for k in ("name", "email", "phone")}
-    fingerprint = fingerprint_of({"draft": str(token), "contact": contact})
+    fingerprint = fingerprint_of(
+        {"draft": str(token), "contact": contact, "beneficiary": beneficiary_choice}
+    )
     if key:
         try:
             outcome = outcome_find(
@@ -222,7 +226,9 @@ def draft_review(request, token):
     version = draft.version
     definition = version.definition
     errors: dict[str, str] = {}
+    dependants = list(dependants_of(request.user)) if request.user.is_authenticated else []
     if request.method == "POST":
+        beneficiary = next((d for d in dependants if str(d.pk) == beneficiary_choice), None)
 
         def submit():
             return case_submit(
@@ -235,9 +241,14 @@ def draft_review(request, token):
                 commune=draft.commune,
                 portal=True,
                 draft=draft,
+                beneficiary=beneficiary,
             )
 
         try:
+            if beneficiary_choice and beneficiary is None:
+                raise CaseInputError(
+                    {"beneficiary": _("Choisissez une personne que vous représentez.")}
+                )
             outcome = submission_with_key(
                 actor=request.user,
                 key=key,
@@ -291,6 +302,8 @@ def draft_review(request, token):
             "rows": rows,
             "errors": errors,
             "contact": contact,
+            "dependants": dependants,
+            "beneficiary_choice": beneficiary_choice,
             # A failed submission saved nothing, so the same key can serve the next attempt.
             "idempotency_key": key or new_idempotency_key(),
             "general_errors": [

@@ -1,0 +1,180 @@
+"""The agents' JSON API asks what the back-office asks: a sign-in with a second factor."""
+
+import json
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from allauth.idp.oidc.models import Token
+
+from guichet.accounts.models import User
+from guichet.cases.models import Case
+from tests.conftest import give_second_factor, login_with_second_factor, totp_code
+from tests.identity.conftest import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, pkce_pair
+
+API = "/api/v1/cases"
+LOGIN = "/comptes/login/"
+
+
+@pytest.fixture
+def agent(demo):
+    return User.objects.get(email="agent.oullins@example.org")
+
+
+@pytest.fixture
+def oullins_case(demo):
+    case = Case.objects.filter(team__organisation__slug="oullins", closed_at__isnull=True).first()
+    assert case is not None, "the demo files cases in Oullins"
+    return case
+
+
+def _agent_doors(case):
+    return [
+        ("get", f"{API}/queue?queue=all"),
+        ("get", f"{API}/agent/{case.reference}"),
+        ("post", f"{API}/agent/{case.reference}/transitions"),
+    ]
+
+
+def _call(client, method, url, **headers):
+    if method == "post":
+        return client.post(
+            url, json.dumps({"transition": "take"}), content_type="application/json", **headers
+        )
+    return client.get(url, **headers)
+
+
+def _assert_refused(response):
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "second_factor_required"
+    assert "double authentification" in body["message"]
+
+
+@pytest.mark.parametrize("has_factor", [False, True])
+def test_agent_session_without_a_second_factor_is_refused(client, agent, oullins_case, has_factor):
+    """Even with a factor set up: this session's sign-in did not pass it (force_login)."""
+    if has_factor:
+        give_second_factor(agent)
+    client.force_login(agent)
+    status, events = oullins_case.status, oullins_case.events.count()
+    for method, url in _agent_doors(oullins_case):
+        _assert_refused(_call(client, method, url))
+    oullins_case.refresh_from_db()
+    assert (oullins_case.status, oullins_case.events.count()) == (status, events)
+
+
+def test_agent_session_that_passed_a_second_factor_works(client, agent, oullins_case):
+    login_with_second_factor(client, agent)
+    queue = client.get(f"{API}/queue?queue=all&limit=100")
+    assert queue.status_code == 200
+    assert oullins_case.reference in [c["reference"] for c in queue.json()["results"]]
+
+
+def test_real_login_with_password_and_totp_opens_the_api(client, agent, demo_password):
+    give_second_factor(agent)
+    client.post(LOGIN, {"login": agent.email, "password": demo_password})
+    client.post("/comptes/2fa/authenticate/", {"code": totp_code(agent)})
+    assert client.get(f"{API}/queue").status_code == 200
+
+
+def test_agent_of_another_commune_still_gets_404_with_mfa(client, demo, oullins_case):
+    """Tenancy is unchanged: MFA opens the door, not other communes' cases."""
+    login_with_second_factor(client, User.objects.get(email="agent.bron@example.org"))
+    assert client.get(f"{API}/agent/{oullins_case.reference}").status_code == 404
+
+
+def test_citizens_are_not_asked_for_a_second_factor(client, demo):
+    client.force_login(User.objects.get(email="camille.martin@example.org"))
+    assert client.get(f"{API}/mine").status_code == 200
+    response = client.get(f"{API}/queue")
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_an_agent"
+
+
+def _bearer(user, *, amr):
+    token = Token(type=Token.Type.ACCESS_TOKEN, user=user)
+    token.set_value(f"access-{user.pk}-{'-'.join(amr) or 'none'}")
+    token.data = {"auth": {"amr": amr, "auth_time": 1}}
+    token.save()
+    return f"Bearer access-{user.pk}-{'-'.join(amr) or 'none'}"
+
+
+@pytest.mark.parametrize("amr", [[], ["pwd"]])
+def test_agent_token_without_a_second_factor_is_refused(client, agent, oullins_case, amr):
+    give_second_factor(agent)
+    bearer = _bearer(agent, amr=amr)
+    for method, url in _agent_doors(oullins_case):
+        _assert_refused(_call(client, method, url, HTTP_AUTHORIZATION=bearer))
+
+
+def test_agent_token_from_a_sign_in_with_a_second_factor_works(client, agent, oullins_case):
+    bearer = _bearer(agent, amr=["mfa", "otp", "pwd"])
+    response = client.get(f"{API}/agent/{oullins_case.reference}", HTTP_AUTHORIZATION=bearer)
+    assert response.status_code == 200
+
+
+def _oidc_access_token(client, rich_client_id="demo-famille"):
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": rich_client_id,
+        "redirect_uri": DEMO_REDIRECT_URI,
+        "scope": "openid email",
+        "state": "s",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    from tests.identity.conftest import hidden_inputs
+
+    page = client.get("/identity/o/authorize", params)
+    if page.status_code == 200:
+        fields = hidden_inputs(page.content.decode())
+        page = client.post(
+            "/identity/o/authorize",
+            {"request": fields["request"], "scopes": ["openid", "email"], "action": "grant"},
+        )
+    code = parse_qs(urlparse(page["Location"]).query)["code"][0]
+    tokens = client.post(
+        "/identity/o/api/token",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": DEMO_REDIRECT_URI,
+            "client_id": rich_client_id,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "code_verifier": verifier,
+        },
+    ).json()
+    return tokens
+
+
+@pytest.mark.parametrize("with_mfa", [False, True])
+def test_tokens_remember_whether_the_sign_in_passed_a_second_factor(
+    client, agent, oullins_case, with_mfa
+):
+    """The code carries how the agent signed in; its tokens, and the rotated ones, too."""
+    import jwt
+
+    if with_mfa:
+        login_with_second_factor(client, agent)
+    else:
+        client.force_login(agent)
+    tokens = _oidc_access_token(client)
+    id_token = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert ("mfa" in id_token.get("amr", [])) is with_mfa
+    assert id_token["auth_time"] > 0
+    refreshed = client.post(
+        "/identity/o/api/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": "demo-famille",
+            "client_secret": DEMO_CLIENT_SECRET,
+        },
+    ).json()
+    api = client.__class__()  # no session: the bearer token alone
+    response = api.get(f"{API}/queue", HTTP_AUTHORIZATION=f"Bearer {refreshed['access_token']}")
+    if with_mfa:
+        assert response.status_code == 200
+    else:
+        _assert_refused(response)
