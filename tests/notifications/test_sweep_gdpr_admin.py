@@ -102,3 +102,26 @@ def test_admin_lists_deliveries_and_requeues_failed_ones(admin_client):
         "/admin/notifications/branding/add/",
     ]:
         assert admin_client.get(path).status_code == 200, path
+
+
+PROCESS_TASK = "guichet.notifications.tasks.deliveries_process_task"
+
+
+@pytest.mark.django_db
+def test_the_wake_up_task_is_written_in_the_changes_own_transaction():
+    """With the database task backend the task row commits with the deliveries (one commit for
+    the change) and disappears with them on a rollback."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _notify(UserFactory())
+        assert DBTaskResult.objects.filter(task_path=PROCESS_TASK).count() == 1
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), transaction.atomic():
+        _notify(UserFactory())
+        raise Abandon
+    assert DBTaskResult.objects.filter(task_path=PROCESS_TASK).count() == 1
+    assert Delivery.objects.count() == 1
