@@ -423,7 +423,7 @@ def run_one(
             result = run_locust(user_class, hosts[served_by], args.users, args.duration, env)
     elif kind == "seed":
         result = {
-            "seconds": seeding.get("cases_s", 0) + seeding.get("citizens_s", 0)
+            "seconds": round(seeding.get("cases_s", 0) + seeding.get("citizens_s", 0), 1)
             if "cases_s" in seeding else None,
             "seeding": seeding,
             "failures": 0,
