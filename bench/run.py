@@ -139,9 +139,9 @@ def _tree_cpu_ms(pid: int) -> float:
     return total + sum(_tree_cpu_ms(int(child)) for child in children)
 
 
-def _database_cpu_ms(database: str) -> float:
-    """CPU of the PostgreSQL backends serving ``database`` (their process title names it)."""
-    total = 0.0
+def _database_cpu_ms(database: str) -> dict[int, float]:
+    """CPU of each PostgreSQL backend serving ``database`` (their process title names it)."""
+    backends = {}
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
@@ -149,8 +149,8 @@ def _database_cpu_ms(database: str) -> float:
             except OSError:
                 continue
             if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
-                total += _cpu_ms(int(proc.name))
-    return total
+                backends[int(proc.name)] = _cpu_ms(int(proc.name))
+    return backends
 
 
 class CpuMeter:
@@ -161,11 +161,11 @@ class CpuMeter:
     def __init__(self, server_pid: int | None, database: str):
         self.server_pid, self.database = server_pid, database
 
-    def _snapshot(self) -> tuple[float, float, float]:
+    def _snapshot(self) -> tuple[float, dict[int, float], float]:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return (
             _tree_cpu_ms(self.server_pid) if self.server_pid else 0.0,
-            _database_cpu_ms(self.database) if self.database else 0.0,
+            _database_cpu_ms(self.database) if self.database else {},
             (children.ru_utime + children.ru_stime) * 1000,
         )
 
@@ -174,7 +174,10 @@ class CpuMeter:
         return self
 
     def __exit__(self, *exc):
-        self.spent = [a - b for a, b in zip(self._snapshot(), self.before, strict=True)]
+        server, backends, locust = self._snapshot()
+        # per backend: one that started meanwhile counts from zero, one that ended is lost
+        database = sum(cpu - self.before[1].get(pid, 0.0) for pid, cpu in backends.items())
+        self.spent = [server - self.before[0], database, locust - self.before[2]]
         return False
 
     def per_request(self, requests: int) -> dict:
