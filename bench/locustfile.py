@@ -7,6 +7,7 @@ import os
 import random
 
 from locust import FastHttpUser, constant, task
+from payloads import CONTACT  # locust puts the locustfile's folder on sys.path
 
 _FIXTURES = None
 
@@ -149,18 +150,6 @@ class MyCasesApi(FastHttpUser):
         ) as response:
             if response.status_code != 200:
                 response.failure(f"mine {response.status_code}")
-
-
-CONTACT = {
-    "service": "contact",
-    "commune": "oullins",
-    "data": {
-        "theme": "etat_civil",
-        "objet": "Acte de naissance",
-        "message": "Bonjour, je voudrais une copie intégrale de mon acte de naissance.",
-        "email": "usager@example.org",
-    },
-}
 
 
 class CaseSubmitApi(FastHttpUser):

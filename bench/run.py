@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import resource
 import signal
 import smtplib
 import socket
@@ -114,6 +115,74 @@ def gunicorn(
     if chdir:
         cmd += ["--chdir", str(chdir)]
     return subprocess.Popen(cmd, env=env, start_new_session=True)
+
+
+_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * _TICK_MS
+
+
+def _tree_cpu_ms(pid: int) -> float:
+    """CPU of a gunicorn master and its workers."""
+    total = _cpu_ms(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(_tree_cpu_ms(int(child)) for child in children)
+
+
+def _database_cpu_ms(database: str) -> dict[int, float]:
+    """CPU of each PostgreSQL backend serving ``database`` (their process title names it)."""
+    backends = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                title = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+                backends[int(proc.name)] = _cpu_ms(int(proc.name))
+    return backends
+
+
+class CpuMeter:
+    """CPU spent during a scenario by the platform's server (gunicorn master and workers), by
+    the database's backends and by locust itself: on a shared machine, the CPU per request
+    in the server says what two workers could do on two free cores, whatever the load."""
+
+    def __init__(self, server_pid: int | None, database: str):
+        self.server_pid, self.database = server_pid, database
+
+    def _snapshot(self) -> tuple[float, dict[int, float], float]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (
+            _tree_cpu_ms(self.server_pid) if self.server_pid else 0.0,
+            _database_cpu_ms(self.database) if self.database else {},
+            (children.ru_utime + children.ru_stime) * 1000,
+        )
+
+    def __enter__(self):
+        self.before = self._snapshot()
+        return self
+
+    def __exit__(self, *exc):
+        server, backends, locust = self._snapshot()
+        # per backend: one that started meanwhile counts from zero, one that ended is lost
+        database = sum(cpu - self.before[1].get(pid, 0.0) for pid, cpu in backends.items())
+        self.spent = [server - self.before[0], database, locust - self.before[2]]
+        return False
+
+    def per_request(self, requests: int) -> dict:
+        server, database, locust = (round(x / max(requests, 1), 2) for x in self.spent)
+        return {"server": server, "database": database, "locust": locust}
 
 
 def run_locust(user_class: str, host: str, users: int, duration: int, env: dict) -> dict:
@@ -355,6 +424,8 @@ def main() -> int:
         )  # fmt: skip
         seeding = json.loads(seed.stdout.strip().splitlines()[-1])
         print(f"seeded: {seeding}", flush=True)
+    # The branch's migrations (an index change must be measured), also with --skip-seed.
+    subprocess.run([str(BIN / "guichet"), "migrate", "--noinput", "-v0"], env=env, check=True)
     subprocess.run([str(BIN / "guichet"), "collectstatic", "--noinput", "-v0"], env=env, check=True)
 
     tmpdir = tempfile.TemporaryDirectory()
@@ -393,6 +464,7 @@ def main() -> int:
                 result = run_one(
                     name, kind, user_class, served_by, args, hosts, env, volumes, seeding,
                     dashboard, citizen_cookie, dashboard_cookie,
+                    {"app": servers[0], "hello": servers[1]},
                 )  # fmt: skip
             except Exception as error:  # noqa: BLE001 - one broken scenario must not stop the rest
                 result = {"error": repr(error)[-1000:], "failures": 1}
@@ -412,7 +484,7 @@ def main() -> int:
 
 def run_one(
     name, kind, user_class, served_by, args, hosts, env, volumes, seeding, dashboard,
-    citizen_cookie, dashboard_cookie,
+    citizen_cookie, dashboard_cookie, servers,
 ) -> dict:  # fmt: skip
     """One scenario (locust load, seeding record, in-process timing, broadcast, page weight)."""
     if kind == "locust":
@@ -426,10 +498,18 @@ def run_one(
                 "measured instead (BENCH_DASHBOARD_PATH=... to point at it)",
             }
         else:
-            result = run_locust(user_class, hosts[served_by], args.users, args.duration, env)
+            server_pid = servers[served_by].pid
+            database = ""
+            if env.get("DATABASE_URL", "").startswith("postgres"):
+                database = urllib.parse.urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+            with CpuMeter(server_pid, database if served_by == "app" else "") as meter:
+                result = run_locust(user_class, hosts[served_by], args.users, args.duration, env)
+            result["cpu_ms_per_request"] = meter.per_request(result["requests"])
+            load = os.getloadavg()[0]
+            result["load_1min_after"] = round(load, 2)
     elif kind == "seed":
         result = {
-            "seconds": seeding.get("cases_s", 0) + seeding.get("citizens_s", 0)
+            "seconds": round(seeding.get("cases_s", 0) + seeding.get("citizens_s", 0), 1)
             if "cases_s" in seeding else None,
             "seeding": seeding,
             "failures": 0,
@@ -511,6 +591,10 @@ def report(args, volumes, seeding, results, load_before) -> int:
             extra = f" {r['rate_per_s']}/s vs {r['smtplib_rate_per_s']}/s"
         elif r.get("seconds") is not None and "rps" not in r:
             extra = f" {r['seconds']} s"
+        elif cpu := r.get("cpu_ms_per_request"):
+            extra = (
+                f" CPU ms/req server {cpu['server']} db {cpu['database']} locust {cpu['locust']}"
+            )
         print(
             f"{name:<22}{r.get('rps', '-'):>8}{r.get('p50_ms', '-'):>8}{r.get('p95_ms', '-'):>8}"
             f"{r.get('p99_ms', '-'):>8}{r.get('ratio_to_hello_world', '-'):>7}  "

@@ -111,8 +111,13 @@ def seed_cases(count: int, citizens: int, log=print) -> int:
             texts, log,
         )  # fmt: skip
     if connection.vendor == "postgresql":
+        # What PostgreSQL's manual advises after a bulk load, and what autovacuum would do on
+        # a live database: statistics, and the visibility map, without which every index-only
+        # scan (the queue counts) still visits the heap. Part of the seeding time.
+        started = time.monotonic()
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Case._meta.db_table}")
+            cursor.execute(f"VACUUM (ANALYZE) {Case._meta.db_table}")
+        log(f"cases vacuumed and analysed in {time.monotonic() - started:.0f} s")
     return done
 
 

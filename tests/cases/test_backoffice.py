@@ -316,3 +316,42 @@ def test_queue_page_query_count_does_not_grow_with_the_page(oullins, file_case):
     for _ in range(8):
         file_case(commune="oullins")
     assert queries() == few <= 22
+
+
+def test_queue_rows_are_escaped_and_show_a_late_deadline(oullins, file_case, contact):
+    """The rows are formatted as HTML in the view: every value escaped, the late deadline in
+    the error style, the link and the selection box of each case."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    contact.name = "Contact <b>&</b>"
+    contact.save(update_fields=["name"])
+    late = file_case(commune="oullins")
+    Case.objects.filter(pk=late.pk).update(deadline=timezone.now() - timedelta(days=2))
+    html = oullins.get(reverse("cases_bo:queue") + "?queue=team").content.decode()
+    assert "Contact &lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>&</b>" not in html
+    day = timezone.localtime(timezone.now() - timedelta(days=2)).strftime("%d/%m/%Y")
+    assert f'<strong class="error">{day}</strong>' in html
+    assert f'href="{reverse("cases_bo:case", args=[late.reference])}">{late.reference}</a>' in html
+    assert f'value="{late.reference}" id="sel-{late.pk}"' in html
+
+
+def test_queue_tab_counts_walk_the_open_cases_in_the_list_order(oullins, file_case, users):
+    """The team and unassigned counts keep the list's ORDER BY: on PostgreSQL that makes the
+    capped count read the partial index of open cases (see ORDERED_COUNTS) instead of ANDing
+    two large bitmaps; the other two stay unordered (their own indexes)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guichet.cases import selectors
+
+    file_case(commune="oullins")
+    with CaptureQueriesContext(connection) as context:
+        counts = selectors.queue_counts(actor=users["agent.oullins"])
+    assert counts["team"] >= 1
+    (sql,) = [q["sql"] for q in context.captured_queries if "q_team" in q["sql"]]
+    parts = {name: sql.split(f"AS q_{name}")[0].rsplit("(SELECT COUNT(*)", 1)[1]
+             for name in ("mine", "team", "unassigned", "overdue")}  # fmt: skip
+    assert "ORDER BY" in parts["team"] and "ORDER BY" in parts["unassigned"]
+    assert "ORDER BY" not in parts["mine"] and "ORDER BY" not in parts["overdue"]

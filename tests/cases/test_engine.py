@@ -442,3 +442,44 @@ def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_other
     fine.refresh_from_db()
     assert fine.status == "expired"
     assert blocked.status == "in_progress" and blocked.timer_due_at is None
+
+
+@pytest.mark.parametrize(
+    ("where", "portal", "located", "offered"),
+    [
+        ("oullins", True, False, True),
+        ("oullins", True, True, True),
+        ("bron", True, False, False),  # taken off the service's communes below
+        ("bron", False, True, False),  # found from the location, not offered either
+        ("ecully", True, False, False),  # restricted offer: not on the portal...
+        ("ecully", False, False, True),  # ...but from the back-office and the API
+    ],
+)
+def test_a_case_is_filed_only_in_a_commune_that_offers_the_service(
+    contact, users, demo, contact_data, where, portal, located, offered
+):
+    from guichet.territory.selectors import commune_at
+
+    contact.communes.remove(demo["bron"])
+    camille = users["camille.martin"]
+    commune = demo[where]
+    kwargs = {"commune": commune}
+    if located:  # no commune given: the one whose boundary holds the point
+        point = ((commune.min_lat + commune.max_lat) / 2, (commune.min_lon + commune.max_lon) / 2)
+        assert commune_at(lat=point[0], lon=point[1]) == commune
+        kwargs = {"location": point}
+    before = Case.objects.count()
+    submit = lambda: case_submit(  # noqa: E731
+        actor=camille, definition=contact, data=contact_data, channel=Channel.WEB,
+        requester=camille, portal=portal, **kwargs,
+    )  # fmt: skip
+    if offered:
+        assert submit().case.commune == commune
+        assert Case.objects.count() == before + 1
+    else:
+        with pytest.raises(CaseInputError) as refused:
+            submit()
+        assert refused.value.errors == {
+            "commune": f"Ce service n'est pas proposé dans la commune {commune.name}."
+        }
+        assert Case.objects.count() == before

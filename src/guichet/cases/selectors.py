@@ -177,6 +177,14 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> int:
     return qs.order_by().values("pk")[: cap + 1].count()
 
 
+#: Tab counts read in the list's order (newest first): the ``LIMIT cap + 1`` then walks the
+#: partial index of open cases by organisation and recency (``case_org_open_recent_idx``, team
+#: and assignee included) and stops after ``cap + 1`` entries. Without the ORDER BY, PostgreSQL
+#: underestimates the open cases of the agent's teams (team and organisation are correlated) and
+#: ANDs two bitmaps of ~100,000 rows each: 130-190 ms per page on 2M cases instead of 1-3 ms.
+ORDERED_COUNTS = frozenset({"team", "unassigned"})
+
+
 def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
     """Number of cases in each work queue, capped: a value above ``cap`` means "more".
     One round trip: ``SELECT (SELECT COUNT(*) FROM (... LIMIT cap + 1)), ...``."""
@@ -184,7 +192,9 @@ def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
     parts, params = [], []
     for name in names:
         qs = queue_for_agent(actor=actor, filters=CaseFilters(queue=name))
-        sql, sql_params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        if name not in ORDERED_COUNTS:
+            qs = qs.order_by()
+        sql, sql_params = qs.values("pk")[: cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q_{name})")  # noqa: S608 - ORM SQL, values bound
         params.extend(sql_params)
     with connection.cursor() as cursor:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,6 +200,17 @@ def _route(
     return rule.organisation, rule.team
 
 
+def _offered_in(commune: Organisation, *, portal: bool) -> Exists:
+    """Whether the outer definition is offered in ``commune`` (on the portal: not in a
+    commune of the restricted offer)."""
+    offers = ServiceDefinition.communes.through.objects.filter(
+        servicedefinition_id=OuterRef("pk"), organisation_id=commune.pk
+    )
+    if portal:
+        offers = offers.exclude(organisation__offer=Organisation.Offer.RESTRICTED)
+    return Exists(offers)
+
+
 @transaction.atomic
 def case_submit(
     *,
@@ -230,13 +242,17 @@ def case_submit(
     Raises CaseInputError (field -> message); nothing is saved then.
     """
     # The definition as it is now (the caller's object may be stale); its published version
-    # from the per-process cache (published versions are immutable).
-    current = (
-        ServiceDefinition.objects.filter(pk=definition.pk)
-        .values_list("current_version_id", "is_active")
-        .first()
-    )
-    version_id, is_active = current or (None, False)
+    # from the per-process cache (published versions are immutable). In the same query,
+    # whether the commune given by the caller offers the service (checked below unless a
+    # location puts the case in another commune).
+    current = ServiceDefinition.objects.filter(pk=definition.pk)
+    if commune is not None:
+        current = current.annotate(offered=_offered_in(commune, portal=portal))
+    current = current.values_list(
+        "current_version_id", "is_active", *(["offered"] if commune is not None else [])
+    ).first()
+    version_id, is_active = (current or (None, False))[:2]
+    offered_in = {commune.pk: current[2]} if current and commune is not None else {}
     version = version_cached(version_id) if version_id else None
     if not is_active or version is None or not version.is_published:
         raise CaseInputError({"__all__": _("Ce service n'est pas ouvert.")}, code="unknown_service")
@@ -282,10 +298,14 @@ def case_submit(
         else:
             commune = located
     if commune is not None and not errors:
-        allowed = definition.communes.filter(pk=commune.pk)
-        if portal:
-            allowed = allowed.exclude(offer=Organisation.Offer.RESTRICTED)
-        if not allowed.exists():
+        offered = offered_in.get(commune.pk)
+        if offered is None:  # a commune found from the location
+            offered = (
+                ServiceDefinition.objects.filter(pk=definition.pk)
+                .filter(_offered_in(commune, portal=portal))
+                .exists()
+            )
+        if not offered:
             errors["commune"] = _("Ce service n'est pas proposé dans la commune %s.") % commune.name
     for manifest in manifests_for(definition.key):
         if manifest.validate:

