@@ -3,6 +3,7 @@ anonymous follow-up by tracking code."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from guichet.cases.selectors import (
     attachment_get_for_citizen,
     case_get_by_tracking,
     case_get_for_citizen,
-    cases_for_citizen,
+    cases_for_citizen_list,
     draft_get,
     drafts_for_citizen,
     timeline_for_citizen,
@@ -334,14 +335,25 @@ def receipt(request, reference):
     )
 
 
+MY_CASES_PER_PAGE = 20
+
+
 @login_required
 def my_cases(request):
+    """Every case of the citizen, newest first, a page at a time (a citizen may have hundreds):
+    the list reads only the columns it shows, the statuses' labels come from the cached
+    published versions."""
+    page = Paginator(cases_for_citizen_list(user=request.user), MY_CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "cases/citizen/my_cases.html",
         {
-            "cases": cases_for_citizen(user=request.user).order_by("-created_at")[:200],
-            "drafts": drafts_for_citizen(user=request.user),
+            "page": page,
+            "drafts": drafts_for_citizen(user=request.user).only(
+                "token", "updated_at", "version__definition__name"
+            ),
         },
     )
 
