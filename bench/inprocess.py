@@ -5,6 +5,7 @@ server is what bounds the throughput of two workers on two shared cores.
 
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario submit -n 200 [--profile]
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario queue,mine --rollback
+    DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario dashboard --profile --rollback
 
 ``--rollback`` runs everything (the credentials it makes, and any write) in one transaction that
 is rolled back at the end: for a database that must be left as it is (guichet_bench). Settings
@@ -48,7 +49,7 @@ def _citizen():
 
 
 def _clients() -> dict:
-    from prepare import _give_second_factor, _tokens
+    from prepare import HEAVY_CITIZEN, _give_second_factor, _tokens
 
     citizen = _citizen()
     token = _tokens(citizen, 1)[0]["access_token"]
@@ -59,6 +60,9 @@ def _clients() -> dict:
     agent_client.force_login(agent, backend=settings.AUTHENTICATION_BACKENDS[0])
     from payloads import CONTACT
 
+    heavy = User.objects.filter(email=HEAVY_CITIZEN).first()
+    dashboard_client = Client()
+    dashboard_client.force_login(heavy or citizen, backend=settings.AUTHENTICATION_BACKENDS[0])
     # One client each: a new Client loads the middleware again (whitenoise scans the files).
     api_client = Client()
     body = json.dumps(CONTACT)
@@ -68,10 +72,11 @@ def _clients() -> dict:
         "submit": lambda: api_client.post(
             "/api/v1/cases/mine", body, content_type="application/json", **bearer
         ),
+        "dashboard": lambda: dashboard_client.get("/mon-espace/"),
     }
 
 
-EXPECTED = {"queue": 200, "mine": 200, "submit": 201}
+EXPECTED = {"queue": 200, "mine": 200, "submit": 201, "dashboard": 200}
 
 
 def measure(name: str, call, n: int, profile: bool, show_sql: bool, sort="cumulative") -> dict:
