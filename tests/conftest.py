@@ -15,6 +15,20 @@ def demo(db):
 
 
 @pytest.fixture
+def camille(demo):
+    """The demo citizen of Oullins (README)."""
+    from guichet.accounts.models import User
+
+    return User.objects.get(email="camille.martin@example.org")
+
+
+@pytest.fixture
+def signed_in(client, camille):
+    client.force_login(camille)
+    return client
+
+
+@pytest.fixture
 def demo_password():
     return DEMO_PASSWORD
 

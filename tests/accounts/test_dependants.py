@@ -19,17 +19,6 @@ LIST = reverse("accounts:dependants")
 ADD = reverse("accounts:dependant_add")
 
 
-@pytest.fixture
-def camille(demo):
-    return User.objects.get(email="camille.martin@example.org")
-
-
-@pytest.fixture
-def signed_in(client, camille):
-    client.force_login(camille)
-    return client
-
-
 def _lea(owner, **overrides):
     values = {
         "first_name": "Léa",

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from guichet.accounts.models import Profile, User
+from guichet.accounts.models import Profile
 from guichet.accounts.phones import normalize_phone
 
 
@@ -29,11 +29,6 @@ def test_phone_numbers_are_normalised_to_e164(raw, e164):
 def test_invalid_phone_numbers_are_refused(raw):
     with pytest.raises(ValidationError):
         normalize_phone(raw)
-
-
-@pytest.fixture
-def camille(demo):
-    return User.objects.get(email="camille.martin@example.org")
 
 
 def _form(**overrides):

@@ -8,6 +8,10 @@ from allauth.idp.oidc.models import Client
 
 from guichet.identity.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
 
+AUTHORIZE = "/identity/o/authorize"
+TOKEN = "/identity/o/api/token"
+USERINFO = "/identity/o/api/userinfo"
+
 
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
@@ -45,4 +49,12 @@ def rich_client(demo):
     return client
 
 
-__all__ = ["DEMO_CLIENT_SECRET", "DEMO_REDIRECT_URI", "hidden_inputs", "pkce_pair"]
+__all__ = [
+    "AUTHORIZE",
+    "DEMO_CLIENT_SECRET",
+    "DEMO_REDIRECT_URI",
+    "hidden_inputs",
+    "pkce_pair",
+    "TOKEN",
+    "USERINFO",
+]

@@ -5,19 +5,17 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from allauth.idp.oidc.models import Token
 
-from guichet.accounts.models import User
 from guichet.core.models import AuditEntry
 from guichet.identity.models import ClaimConsent
 from tests.identity.conftest import (
+    AUTHORIZE,
     DEMO_CLIENT_SECRET,
     DEMO_REDIRECT_URI,
+    TOKEN,
+    USERINFO,
     hidden_inputs,
     pkce_pair,
 )
-
-AUTHORIZE = "/identity/o/authorize"
-TOKEN = "/identity/o/api/token"
-USERINFO = "/identity/o/api/userinfo"
 
 
 def _authorize_params(client_id, redirect_uri, challenge=None, scope="openid email profile"):
@@ -79,17 +77,6 @@ def _refresh(client, refresh_token):
             "client_secret": DEMO_CLIENT_SECRET,
         },
     )
-
-
-@pytest.fixture
-def camille(demo):
-    return User.objects.get(email="camille.martin@example.org")
-
-
-@pytest.fixture
-def signed_in(client, camille):
-    client.force_login(camille)
-    return client
 
 
 def _tokens(signed_in, demo_client_id):

@@ -10,30 +10,19 @@ import jwt
 import pytest
 from allauth.idp.oidc.models import Token
 
-from guichet.accounts.models import Profile, User
+from guichet.accounts.models import Profile
 from tests.conftest import login_with_second_factor
 from tests.identity.conftest import (
+    AUTHORIZE,
     DEMO_CLIENT_SECRET,
     DEMO_REDIRECT_URI,
+    TOKEN,
+    USERINFO,
     hidden_inputs,
     pkce_pair,
 )
 
-AUTHORIZE = "/identity/o/authorize"
-TOKEN = "/identity/o/api/token"
-USERINFO = "/identity/o/api/userinfo"
 DISCOVERY = "/.well-known/openid-configuration"
-
-
-@pytest.fixture
-def camille(demo):
-    return User.objects.get(email="camille.martin@example.org")
-
-
-@pytest.fixture
-def signed_in(client, camille):
-    client.force_login(camille)
-    return client
 
 
 def _params(challenge, **overrides):

@@ -43,13 +43,6 @@ def _immediate_tasks(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture
-def camille(demo):
-    from guichet.accounts.models import User
-
-    return User.objects.get(email="camille.martin@example.org")
-
-
 def _key() -> str:
     return str(uuid.uuid4())
 
