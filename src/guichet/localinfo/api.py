@@ -15,7 +15,13 @@ from ninja import Router, Schema, Status
 
 from guichet.localinfo.hours import is_open_at, local_zone
 from guichet.localinfo.models import Event, NewsItem, Place
-from guichet.localinfo.selectors import publisher_get
+from guichet.localinfo.selectors import (
+    events_not_over,
+    events_published,
+    news_published,
+    places_listed,
+    publisher_get,
+)
 from guichet.territory.models import Organisation
 
 router = Router(tags=["localinfo"])
@@ -121,14 +127,6 @@ def _publishers(commune: str) -> list[Organisation] | None:
     return None
 
 
-def _scoped(qs, publishers):
-    qs = qs.filter(
-        organisation__is_active=True,
-        organisation__kind__in=[Organisation.Kind.COMMUNE, Organisation.Kind.METROPOLIS],
-    )
-    return qs if publishers is None else qs.filter(organisation__in=publishers)
-
-
 def _publisher(organisation: Organisation) -> dict:
     return {"slug": organisation.slug, "name": organisation.name, "kind": organisation.kind}
 
@@ -205,8 +203,7 @@ def _place_out(place: Place, now: datetime) -> dict:
 
 def _news_qs(publishers):
     return (
-        _scoped(NewsItem.objects.filter(is_published=True), publishers)
-        .filter(published_at__lte=timezone.now())
+        news_published(publishers=publishers)
         .select_related("organisation")
         .order_by("-published_at", "-id")
     )
@@ -214,7 +211,7 @@ def _news_qs(publishers):
 
 def _events_qs(publishers):
     return (
-        _scoped(Event.objects.filter(is_published=True), publishers)
+        events_published(publishers=publishers)
         .select_related("organisation")
         .order_by("starts_at", "id")
     )
@@ -222,10 +219,7 @@ def _events_qs(publishers):
 
 def _places_qs(publishers):
     return (
-        _scoped(Place.objects.all(), publishers)
-        .select_related("organisation")
-        .prefetch_related("openings", "closures")
-        .order_by("name", "id")
+        places_listed(publishers=publishers).select_related("organisation").order_by("name", "id")
     )
 
 
@@ -278,11 +272,7 @@ def events_list(
     qs = _events_qs(publishers)
     zone = local_zone()
     if start is None and end is None:
-        now = timezone.now()
-        # Same rule as the pages: an event without an end is "on" for 12 hours.
-        qs = qs.filter(
-            Q(ends_at__gte=now) | Q(ends_at__isnull=True, starts_at__gte=now - timedelta(hours=12))
-        )
+        qs = events_not_over(qs)  # the pages' rule
     if start is not None:
         since = datetime.combine(start, time.min, tzinfo=zone)
         qs = qs.filter(Q(ends_at__gte=since) | Q(ends_at__isnull=True, starts_at__gte=since))
