@@ -79,7 +79,9 @@ def _clients() -> dict:
 EXPECTED = {"queue": 200, "mine": 200, "submit": 201, "dashboard": 200}
 
 
-def measure(name: str, call, n: int, profile: bool, show_sql: bool, sort="cumulative") -> dict:
+def measure(
+    name: str, call, n: int, profile: bool, show_sql: bool, sort="cumulative", sampling=False
+) -> dict:
     response = call()  # warm: caches, connection, templates
     assert response.status_code == EXPECTED[name], (response.status_code, response.content[:500])
     with CaptureQueriesContext(connection) as context:
@@ -89,6 +91,14 @@ def measure(name: str, call, n: int, profile: bool, show_sql: bool, sort="cumula
     walls, cpus = [], []
     # CPU time, not wall time: on a shared machine the wall clock mostly measures the others.
     profiler = cProfile.Profile(time.process_time) if profile else None
+    sampler = None
+    if sampling:
+        # A sampling profiler: it does not slow the ORM's many small calls down the way
+        # cProfile does, so the shares it reports are those of a real request.
+        from pyinstrument import Profiler
+
+        sampler = Profiler(interval=0.0005)
+        sampler.start()
     for _ in range(n):
         wall, cpu = time.perf_counter(), time.process_time()
         if profiler:
@@ -99,6 +109,8 @@ def measure(name: str, call, n: int, profile: bool, show_sql: bool, sort="cumula
         walls.append((time.perf_counter() - wall) * 1000)
         cpus.append((time.process_time() - cpu) * 1000)
         assert response.status_code == EXPECTED[name], response.status_code
+    if sampler:
+        sampler.stop()
     walls.sort()
     out = {
         "scenario": name,
@@ -112,6 +124,8 @@ def measure(name: str, call, n: int, profile: bool, show_sql: bool, sort="cumula
     if show_sql:
         for q in queries:
             print(f"  [{q['time']}] {q['sql'][:400]}")
+    if sampler:
+        print(sampler.output_text(unicode=True, color=False, show_all=False))
     if profiler:
         stream = io.StringIO()
         pstats.Stats(profiler, stream=stream).sort_stats(sort).print_stats(45)
@@ -125,6 +139,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true")
+    parser.add_argument(
+        "--sample", action="store_true", help="pyinstrument call tree (sampling, low overhead)"
+    )
     parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime...)")
     parser.add_argument("--rollback", action="store_true")
     args = parser.parse_args()
@@ -132,7 +149,7 @@ def main() -> None:
         with transaction.atomic() if args.rollback else _nothing():
             calls = _clients()
             for name in args.scenario.split(","):
-                measure(name, calls[name], args.n, args.profile, args.sql, args.sort)
+                measure(name, calls[name], args.n, args.profile, args.sql, args.sort, args.sample)
             if args.rollback:
                 raise _Rollback
     except _Rollback:

@@ -120,6 +120,57 @@ def test_branding_dresses_the_html_email():
 
 
 @pytest.mark.django_db
+def test_a_branding_changed_after_a_message_dresses_the_next_one():
+    """Brandings are cached (one query less per receipt): a change must still show at once."""
+    from guichet.notifications.models import Branding
+    from tests.factories import CommuneFactory
+
+    commune = CommuneFactory(name="Oullins")
+    branding = Branding.objects.create(organisation=commune, colour="#7a1f5c")
+    assert "#7a1f5c" in _notify(UserFactory(), organisation=commune).body_html
+    branding.colour = "#123456"
+    branding.display_name = "Mairie d'Oullins"
+    branding.save()
+    changed = _notify(UserFactory(), organisation=commune)
+    assert "#123456" in changed.body_html
+    assert "Mairie d'Oullins" in changed.body_text
+    branding.delete()
+    commune.name = "Oullins-Pierre-Bénite"
+    commune.save()
+    renamed = _notify(UserFactory(), organisation=commune)
+    assert "#123456" not in renamed.body_html
+    assert "Oullins-Pierre-Bénite" in renamed.body_text
+
+
+@pytest.mark.django_db
+def test_each_push_endpoint_of_the_person_gets_its_delivery_per_their_choices():
+    user, other = UserFactory(), UserFactory()
+    phone = PushSubscription.objects.create(
+        user=user, endpoint="https://push.example.org/phone", p256dh="k", auth="a"
+    )
+    laptop = PushSubscription.objects.create(
+        user=user, endpoint="https://push.example.org/laptop", p256dh="k", auth="a"
+    )
+    PushSubscription.objects.create(
+        user=other, endpoint="https://push.example.org/other", p256dh="k", auth="a"
+    )
+    Preference.objects.create(user=user, topic="cases.update", channel="email", enabled=False)
+    Preference.objects.create(user=other, topic="cases.update", channel="push", enabled=False)
+    mine = _notify(user)
+    assert sorted(mine.deliveries.values_list("channel", "to", "push_subscription_id")) == [
+        ("push", "https://push.example.org/laptop", laptop.pk),
+        ("push", "https://push.example.org/phone", phone.pk),
+    ]
+    Preference.objects.filter(user=user, channel="email").update(enabled=True)
+    Preference.objects.create(user=user, topic="cases.update", channel="push", enabled=False)
+    assert list(_notify(user).deliveries.values_list("channel", flat=True)) == ["email"]
+    # in-app only: no delivery at all
+    assert not _notify(user, channels=[]).deliveries.exists()
+    # the other person's own choice (push off) is theirs only
+    assert list(_notify(other).deliveries.values_list("channel", flat=True)) == ["email"]
+
+
+@pytest.mark.django_db
 def test_notification_centre_lists_only_mine_and_marks_read(client):
     me, other = UserFactory(), UserFactory()
     mine = _notify(me, title="Pour moi", url="/demandes/1/")

@@ -9,6 +9,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from guichet.core.gdpr import register_gdpr_part
-        from guichet.notifications import gdpr, sweep  # noqa: F401 - registers the sweep
+        from guichet.notifications import gdpr, receivers, sweep  # noqa: F401 - sweep, receivers
 
         register_gdpr_part("notifications", export=gdpr.export, erase=gdpr.erase)

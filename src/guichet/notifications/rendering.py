@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
@@ -25,13 +26,37 @@ class Rendered:
     inapp: str
 
 
+#: A branding is read for every message an organisation sends (a query per case receipt): it is
+#: kept this long in the cache. A change made through the admin or the demo drops the entry at
+#: once (``branding_forget``); a process with a per-process cache (no Redis) may show the old
+#: colours for this long.
+BRANDING_CACHE_SECONDS = 300
+
+
+def _branding_key(organisation_id) -> str:
+    return f"notifications:branding:{organisation_id}"
+
+
+def branding_forget(organisation_id) -> None:
+    cache.delete(_branding_key(organisation_id))
+
+
 def branding_for(organisation) -> dict[str, str]:
     """Name, colour, logo and signature used to dress a message from ``organisation``."""
-    branding = None
-    if organisation is not None:
+    if organisation is None:
+        return _branding_values(None, None)
+    key = _branding_key(organisation.pk)
+    values = cache.get(key)
+    if values is None:
         from guichet.notifications.models import Branding
 
         branding = Branding.objects.filter(organisation=organisation).first()
+        values = _branding_values(organisation, branding)
+        cache.set(key, values, BRANDING_CACHE_SECONDS)
+    return dict(values)
+
+
+def _branding_values(organisation, branding) -> dict[str, str]:
     name = (branding and branding.display_name) or (
         organisation.name if organisation is not None else settings.PLATFORM_NAME
     )

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import BigIntegerField, BooleanField, CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +62,8 @@ def _enqueue_processing() -> None:
         transaction.on_commit(deliveries_process_task.enqueue)
 
 
-def _addresses_for_user(user, channel: str) -> list[tuple[str, PushSubscription | None]]:
+def _addresses_for_user(user, channel: str) -> list[tuple[str, None]]:
+    """E-mail and SMS addresses of ``user`` (push endpoints: ``_preferences_and_pushes``)."""
     if channel == Channel.EMAIL:
         return [(user.email, None)] if user.email else []
     if channel == Channel.SMS:
@@ -69,7 +71,39 @@ def _addresses_for_user(user, channel: str) -> list[tuple[str, PushSubscription 
             ContactSettings.objects.filter(user=user).values_list("mobile_phone", flat=True).first()
         )
         return [(phone, None)] if phone else []
-    return [(sub.endpoint, sub) for sub in PushSubscription.objects.filter(user=user)]
+    return []
+
+
+def _preferences_and_pushes(
+    user, topic: str, *, want_push: bool
+) -> tuple[dict[str, bool], list[tuple[str, int]]]:
+    """``user``'s choices for ``topic`` (channel -> on/off) and their browsers' push endpoints
+    (endpoint, subscription id), read in one round trip (a receipt is written on every
+    submission)."""
+    prefs = Preference.objects.filter(user=user, topic=topic).values_list(
+        "channel",
+        "enabled",
+        Value(None, output_field=BigIntegerField()),
+        Value("", output_field=CharField()),
+    )
+    if want_push:
+        endpoints = PushSubscription.objects.filter(user=user).values_list(
+            Value(Channel.PUSH.value, output_field=CharField()),
+            Value(False, output_field=BooleanField()),
+            "id",
+            "endpoint",
+        )
+        rows = prefs.union(endpoints, all=True)
+    else:
+        rows = prefs
+    choices: dict[str, bool] = {}
+    endpoints_found: list[tuple[str, int]] = []
+    for channel, enabled, subscription_id, endpoint in rows:
+        if subscription_id is None:
+            choices[channel] = enabled
+        else:
+            endpoints_found.append((endpoint, subscription_id))
+    return choices, endpoints_found
 
 
 def _addresses_for_contact(contact: dict, channel: str) -> list[tuple[str, None]]:
@@ -120,22 +154,28 @@ def notification_create(
         url=url,
     )
     candidates = [c.value for c in Channel] if channels is None else channels
-    prefs = preferences_map(user_ids=[recipient.pk], topic=topic) if is_user else {}
+    if is_user:
+        prefs, pushes = _preferences_and_pushes(
+            recipient, topic, want_push=Channel.PUSH in candidates
+        )
     deliveries = []
     for channel in candidates:
         if is_user:
-            if not channel_enabled(topic_def, channel, prefs.get((recipient.pk, channel))):
+            if not channel_enabled(topic_def, channel, prefs.get(channel)):
                 continue
-            addresses = _addresses_for_user(recipient, channel)
+            if channel == Channel.PUSH:
+                addresses = pushes
+            else:
+                addresses = _addresses_for_user(recipient, channel)
         else:
             addresses = _addresses_for_contact(recipient, channel)
-        for address, push_subscription in addresses:
+        for address, push_subscription_id in addresses:
             deliveries.append(
                 Delivery(
                     notification=notification,
                     channel=channel,
                     to=address,
-                    push_subscription=push_subscription,
+                    push_subscription_id=push_subscription_id,
                     message_id=new_message_id(),
                 )
             )
