@@ -561,6 +561,9 @@ def report(args, volumes, seeding, results, load_before) -> int:
             "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
         },
         "database": os.environ.get("DATABASE_URL", "sqlite (embedded default)").split("@")[-1],
+        # sessions and cache: Redis (as in production with several servers) or each process's
+        # memory and the database (the embedded default)
+        "cache": "redis" if os.environ.get("REDIS_URL") else "per-process memory, sessions in db",
         "scale": args.scale,
         "volumes": volumes,
         "gunicorn_workers": 2,
