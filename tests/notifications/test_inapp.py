@@ -193,6 +193,33 @@ def test_notification_centre_lists_only_mine_and_marks_read(client):
 
 
 @pytest.mark.django_db
+def test_the_notification_centre_reads_the_same_whatever_the_number_of_notifications(
+    client, django_assert_max_num_queries
+):
+    """Twenty a page, the latest first, one count of the unread (the header reuses it)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    me = UserFactory()
+    for n in range(45):
+        notification = _notify(me, title=f"Avis {n:02d}")
+        Notification.objects.filter(pk=notification.pk).update(
+            created_at=timezone.now() - timedelta(minutes=45 - n)
+        )
+    client.force_login(me)
+    client.get(reverse("notifications:list"))  # the session's first request records it
+    # session, user, agent or not, page count, page rows, unread count (the header's too)
+    with django_assert_max_num_queries(6):
+        html = client.get(reverse("notifications:list")).content.decode()
+    assert html.index("Avis 44") < html.index("Avis 25")
+    assert "Avis 24" not in html
+    assert '<span class="badge">45<span class="visually-hidden"> non lues</span>' in html
+    older = client.get(reverse("notifications:list"), {"page": 3}).content.decode()
+    assert "Avis 04" in older and "Avis 05" not in older
+
+
+@pytest.mark.django_db
 def test_header_shows_the_unread_count(client):
     me = UserFactory()
     _notify(me)

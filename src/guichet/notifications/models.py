@@ -121,6 +121,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notif_recipient_recent_idx leads with it
     )
     contact = models.JSONField(_("contact sans compte"), default=dict, blank=True)
     organisation = models.ForeignKey(
@@ -155,6 +156,11 @@ class Notification(models.Model):
                 fields=["recipient", "created_at"],
                 name="notif_unread_idx",
                 condition=Q(read_at__isnull=True),
+            ),
+            # the notification centre: a person's latest first, and their count, without
+            # reading and sorting years of notifications
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="notif_recipient_recent_idx"
             ),
         ]
 

@@ -22,13 +22,18 @@ from guichet.notifications.topics import topic_get
 @login_required
 @require_GET
 def notification_list(request):
-    page = Paginator(selectors.notifications_for(user=request.user), 20).get_page(
-        request.GET.get("page")
+    notifications = selectors.notifications_for(user=request.user).defer(
+        "body_html",
+        "sms_text",
+        "contact",  # the e-mail's parts: the list shows the text
     )
+    page = Paginator(notifications, 20).get_page(request.GET.get("page"))
+    unread = selectors.unread_count(user=request.user)
     return render(
         request,
         "notifications/list.html",
-        {"page": page, "unread": selectors.unread_count(user=request.user)},
+        # the header's badge reuses the count
+        {"page": page, "unread": unread, "unread_notifications_known": unread},
     )
 
 
