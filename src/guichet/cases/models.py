@@ -42,7 +42,9 @@ class ReferenceCounter(models.Model):
 
 class Case(TimeStampedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    # unique by the case_reference_unique constraint (no LIKE index: references are looked up
+    # whole; the search reads search_text)
+    reference = models.CharField(_("référence"), max_length=20)
     definition = models.ForeignKey(
         "services.ServiceDefinition",
         verbose_name=_("service"),
@@ -86,9 +88,15 @@ class Case(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="cases_filed",
+        db_index=False,  # case_filed_by_idx, partial
     )
     partner_key = models.ForeignKey(
-        "PartnerApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "PartnerApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        db_index=False,  # case_partner_key_idx, partial
     )
     data = models.JSONField(_("données"), default=dict)
     # Where: optional point and address; the commune decides routing.
@@ -147,7 +155,12 @@ class Case(TimeStampedModel):
             models.Index(fields=["team", "is_closed", "created_at"], name="case_team_open_idx"),
             models.Index(fields=["team", "status", "created_at"], name="case_team_status_idx"),
             models.Index(fields=["organisation", "created_at"], name="case_org_created_idx"),
-            models.Index(fields=["assignee", "is_closed", "created_at"], name="case_assignee_idx"),
+            # the "mine" queue; new cases have no assignee: nothing to write for them
+            models.Index(
+                fields=["assignee", "is_closed", "created_at"],
+                name="case_assignee_idx",
+                condition=Q(assignee__isnull=False),
+            ),
             models.Index(
                 fields=["organisation", "is_closed", "deadline"], name="case_deadline_idx"
             ),
@@ -165,6 +178,22 @@ class Case(TimeStampedModel):
                 name="case_timer_idx",
                 condition=Q(timer_due_at__isnull=False),
             ),
+            # Most cases are filed by the citizen, online: these foreign keys are empty on
+            # them, and partial indexes cost nothing to write for those (the lookups that use
+            # them, an agent's or a partner key's cases and their deletion, are on set values).
+            models.Index(
+                fields=["filed_by"],
+                name="case_filed_by_idx",
+                condition=Q(filed_by__isnull=False),
+            ),
+            models.Index(
+                fields=["partner_key"],
+                name="case_partner_key_idx",
+                condition=Q(partner_key__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
         ]
 
     def __str__(self) -> str:
