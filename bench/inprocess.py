@@ -49,11 +49,13 @@ def _citizen():
 
 
 def _clients() -> dict:
-    from prepare import HEAVY_CITIZEN, _give_second_factor, _tokens
+    from prepare import HEAVY_CITIZEN, _give_second_factor, _submitters, _tokens
 
     citizen = _citizen()
     token = _tokens(citizen, 1)[0]["access_token"]
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    submitter_token = _tokens(_submitters(1)[0], 1)[0]["access_token"]
+    submitter = {"HTTP_AUTHORIZATION": f"Bearer {submitter_token}"}
     agent = User.objects.get(email="agent.lyon@example.org")
     _give_second_factor(agent)
     agent_client = Client()
@@ -70,7 +72,7 @@ def _clients() -> dict:
         "queue": lambda: agent_client.get("/backoffice/?queue=team"),
         "mine": lambda: api_client.get("/api/v1/cases/mine", **bearer),
         "submit": lambda: api_client.post(
-            "/api/v1/cases/mine", body, content_type="application/json", **bearer
+            "/api/v1/cases/mine", body, content_type="application/json", **submitter
         ),
         "dashboard": lambda: dashboard_client.get("/mon-espace/"),
     }

@@ -156,7 +156,8 @@ class CaseSubmitApi(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self):
-        self.headers = {"Authorization": f"Bearer {_next('citizen_bearers')}"}
+        # submitters of their own: the read scenarios' citizens keep their ~10 cases
+        self.headers = {"Authorization": f"Bearer {_next('submitter_bearers')}"}
 
     @task
     def submit(self):

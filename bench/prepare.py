@@ -97,6 +97,22 @@ def _citizens_with_cases(count: int) -> list[User]:
     return users
 
 
+def _submitters(count: int) -> list[User]:
+    """Accounts of their own for the submission scenario: the cases (and receipts) it files
+    would otherwise pile up on the citizens whose lists the read scenarios measure."""
+    users = []
+    for n in range(count):
+        user, created = User.objects.get_or_create(
+            email=f"bench.submitter.{n}@example.org",
+            defaults={"first_name": "Déposant", "last_name": f"Bench {n}"},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        users.append(user)
+    return users
+
+
 HEAVY_CITIZEN = "bench.heavy.citizen@example.org"
 HEAVY_CASES = 300
 
@@ -273,6 +289,9 @@ def main() -> None:
     if want("cases") or want("portal"):
         citizens = _citizens_with_cases(pool)
         fixtures["citizen_bearers"] = [_tokens(u, 1)[0]["access_token"] for u in citizens]
+        fixtures["submitter_bearers"] = [
+            _tokens(u, 1)[0]["access_token"] for u in _submitters(pool)
+        ]
         fixtures["citizen_sessions"] = [_session_cookie(u) for u in citizens]
         from guichet.cases.models import Case
 
