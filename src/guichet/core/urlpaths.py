@@ -5,7 +5,9 @@ a citizen's dashboard has sixty links. ``path_to`` reverses each (name, number o
 once per process, URL prefix and language, with placeholder arguments, and then only puts the
 real arguments, quoted as ``reverse`` quotes them, in their places. An argument that
 ``reverse`` could refuse (empty, or with a ``/``) or a URL that takes no placeholder goes
-through ``reverse`` itself, which raises ``NoReverseMatch`` as usual.
+through ``reverse`` itself, which raises ``NoReverseMatch`` as usual. Unlike ``reverse``,
+the fast path does not match each argument against its converter (``int``, ``slug``): give it
+the values of the rows it links to, not user input.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ def _template(name: str, count: int) -> list[str] | None:
             head, rest = rest.split(placeholder)
             parts.append(head)
         parts.append(rest)
-        if len(_templates) > 1000:  # a bound, whatever is asked
-            _templates.clear()
+    if len(_templates) > 1000:  # a bound, whatever is asked
+        _templates.clear()
     _templates[key] = parts
     return parts
 

@@ -1,6 +1,6 @@
 """Reads of the notifications app, scoped to the person asking."""
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, BooleanField, CharField, QuerySet, Value
 from django.http import Http404
 
 from guichet.notifications.models import (
@@ -9,6 +9,7 @@ from guichet.notifications.models import (
     ContactSettings,
     Notification,
     Preference,
+    PushSubscription,
     Subscription,
 )
 from guichet.notifications.topics import Topic, topic_get, topics
@@ -29,6 +30,38 @@ def preferences_map(*, user_ids: list[int], topic: str) -> dict[tuple[int, str],
         "user_id", "channel", "enabled"
     )
     return {(user_id, channel): enabled for user_id, channel, enabled in rows}
+
+
+def preferences_and_push_endpoints(
+    *, user, topic: str, want_push: bool
+) -> tuple[dict[str, bool], list[tuple[str, int]]]:
+    """``user``'s choices for ``topic`` (channel -> on/off) and their browsers' push endpoints
+    (endpoint, subscription id), read in one round trip (a receipt is written on every
+    submission)."""
+    prefs = Preference.objects.filter(user=user, topic=topic).values_list(
+        "channel",
+        "enabled",
+        Value(None, output_field=BigIntegerField()),
+        Value("", output_field=CharField()),
+    )
+    if want_push:
+        endpoints = PushSubscription.objects.filter(user=user).values_list(
+            Value(Channel.PUSH.value, output_field=CharField()),
+            Value(False, output_field=BooleanField()),
+            "id",
+            "endpoint",
+        )
+        rows = prefs.union(endpoints, all=True)
+    else:
+        rows = prefs
+    choices: dict[str, bool] = {}
+    endpoints_found: list[tuple[str, int]] = []
+    for channel, enabled, subscription_id, endpoint in rows:
+        if subscription_id is None:
+            choices[channel] = enabled
+        else:
+            endpoints_found.append((endpoint, subscription_id))
+    return choices, endpoints_found
 
 
 def preferences_table(*, user) -> list[dict]:

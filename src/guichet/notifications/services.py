@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, BooleanField, CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,11 @@ from guichet.notifications.models import (
 )
 from guichet.notifications.permissions import can_broadcast
 from guichet.notifications.rendering import render_notification
-from guichet.notifications.selectors import channel_enabled, preferences_map
+from guichet.notifications.selectors import (
+    channel_enabled,
+    preferences_and_push_endpoints,
+    preferences_map,
+)
 from guichet.notifications.sms import normalise_phone
 from guichet.notifications.topics import topic_get
 
@@ -63,7 +66,7 @@ def _enqueue_processing() -> None:
 
 
 def _addresses_for_user(user, channel: str) -> list[tuple[str, None]]:
-    """E-mail and SMS addresses of ``user`` (push endpoints: ``_preferences_and_pushes``)."""
+    """E-mail and SMS addresses of ``user`` (push endpoints: ``preferences_and_push_endpoints``)."""
     if channel == Channel.EMAIL:
         return [(user.email, None)] if user.email else []
     if channel == Channel.SMS:
@@ -72,38 +75,6 @@ def _addresses_for_user(user, channel: str) -> list[tuple[str, None]]:
         )
         return [(phone, None)] if phone else []
     return []
-
-
-def _preferences_and_pushes(
-    user, topic: str, *, want_push: bool
-) -> tuple[dict[str, bool], list[tuple[str, int]]]:
-    """``user``'s choices for ``topic`` (channel -> on/off) and their browsers' push endpoints
-    (endpoint, subscription id), read in one round trip (a receipt is written on every
-    submission)."""
-    prefs = Preference.objects.filter(user=user, topic=topic).values_list(
-        "channel",
-        "enabled",
-        Value(None, output_field=BigIntegerField()),
-        Value("", output_field=CharField()),
-    )
-    if want_push:
-        endpoints = PushSubscription.objects.filter(user=user).values_list(
-            Value(Channel.PUSH.value, output_field=CharField()),
-            Value(False, output_field=BooleanField()),
-            "id",
-            "endpoint",
-        )
-        rows = prefs.union(endpoints, all=True)
-    else:
-        rows = prefs
-    choices: dict[str, bool] = {}
-    endpoints_found: list[tuple[str, int]] = []
-    for channel, enabled, subscription_id, endpoint in rows:
-        if subscription_id is None:
-            choices[channel] = enabled
-        else:
-            endpoints_found.append((endpoint, subscription_id))
-    return choices, endpoints_found
 
 
 def _addresses_for_contact(contact: dict, channel: str) -> list[tuple[str, None]]:
@@ -155,8 +126,8 @@ def notification_create(
     )
     candidates = [c.value for c in Channel] if channels is None else channels
     if is_user:
-        prefs, pushes = _preferences_and_pushes(
-            recipient, topic, want_push=Channel.PUSH in candidates
+        prefs, pushes = preferences_and_push_endpoints(
+            user=recipient, topic=topic, want_push=Channel.PUSH in candidates
         )
     deliveries = []
     for channel in candidates:
