@@ -86,3 +86,25 @@ def test_a_designer_cannot_take_over_another_organisations_key(demo, designer, d
 def test_restricted_offer_communes_do_not_show_services_on_the_portal(demo):
     assert catalogue_for_portal(commune=demo["oullins"]).filter(key="contact").exists()
     assert not catalogue_for_portal(commune=demo["ecully"]).exists()  # restricted offer
+
+
+@pytest.mark.parametrize("portal", [True, False])
+def test_filable_for_channel_holds_the_rows_of_the_channels_catalogue(demo, portal):
+    from guichet.services.selectors import catalogue_for_channel, filable_for_channel
+
+    # one service of a restricted-offer commune, one withdrawn, one never published
+    published = ServiceDefinition.objects.exclude(key="contact").filter(
+        current_version__isnull=False
+    )
+    ServiceDefinition.objects.filter(pk=published.first().pk).update(organisation=demo["ecully"])
+    ServiceDefinition.objects.filter(key="contact").update(is_active=False)
+    ServiceDefinition.objects.create(
+        key="jamais.publie", name="Jamais publié", organisation=demo["bron"]
+    )
+    expected = set(catalogue_for_channel(portal=portal).values_list("pk", flat=True))
+    assert expected  # the demo has services on both channels
+    assert set(filable_for_channel(portal=portal).values_list("pk", flat=True)) == expected
+    publishers = set(
+        filable_for_channel(portal=portal).values_list("organisation__offer", flat=True)
+    )
+    assert ("restricted" in publishers) is (not portal)

@@ -32,9 +32,8 @@ from guichet.core.idempotency import (
     submission_once,
 )
 from guichet.services.models import ServiceDefinition
-from guichet.services.selectors import catalogue_for_channel
 from guichet.territory.models import Organisation
-from guichet.territory.selectors import is_agent
+from guichet.territory.selectors import commune_by_slug, is_agent
 
 router = Router(tags=["cases"])
 
@@ -190,18 +189,9 @@ def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
 
 
 def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, **kwargs):
-    definition = (
-        catalogue_for_channel(portal=portal)
-        .select_related(None)  # the version comes from case_submit's per-process cache
-        .filter(key=payload.service)
-        .first()
-    )
-    if definition is None:
-        message = _("Service inconnu : « %s ».") % payload.service
-        return Status(404, _err("unknown_service", message))
     commune = None
     if payload.commune:
-        commune = Organisation.objects.filter(slug=payload.commune, kind="commune").first()
+        commune = commune_by_slug(payload.commune)
         if commune is None:
             message = _("Commune inconnue : « %s ».") % payload.commune
             return Status(422, _err("unknown_commune", message))
@@ -209,7 +199,7 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
 
     def submit():
         return case_submit(
-            definition=definition,
+            definition=payload.service,  # by key: case_submit reads it in the API's catalogue
             data=payload.data,
             files=_files(payload),
             channel=channel,
@@ -232,10 +222,16 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
             **once,
         )
     except CaseInputError as exc:
-        return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
+        return _input_error(exc)
     except IdempotencyKeyError as exc:
         return Status(422, _err(exc.code, exc.message))
     return Status(200 if outcome.replayed else 201, outcome.result)
+
+
+def _input_error(exc: CaseInputError) -> Status:
+    if exc.code == "unknown_service":
+        return Status(404, _err(exc.code, exc.errors["__all__"]))
+    return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
 
 
 def _submitted_out(submission) -> dict:

@@ -42,9 +42,9 @@ from guichet.core.audit import audit_log
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.registry import manifests_for
 from guichet.services.schema import clean_fields, iter_fields, unknown_keys
-from guichet.services.selectors import version_cached
+from guichet.services.selectors import filable_for_channel, version_cached
 from guichet.territory.models import Membership, Organisation, Team
-from guichet.territory.selectors import commune_at, competence_resolve
+from guichet.territory.selectors import commune_at, competence_route
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -191,13 +191,13 @@ def attachment_store(
 def _route(
     *, definition: ServiceDefinition, commune: Organisation | None, subject: str = ""
 ) -> tuple[Organisation, Team]:
-    rule = competence_resolve(subject=subject or definition.key, commune=commune)
-    if rule is None:
+    route = competence_route(subject=subject or definition.key, commune=commune)
+    if route is None:
         raise CaseInputError(
             {"commune": _("Aucune organisation ne traite ce service pour cette commune.")},
             code="no_competence",
         )
-    return rule.organisation, rule.team
+    return route
 
 
 def _offered_in(commune: Organisation, *, portal: bool) -> Exists:
@@ -215,7 +215,7 @@ def _offered_in(commune: Organisation, *, portal: bool) -> Exists:
 def case_submit(
     *,
     actor,
-    definition: ServiceDefinition,
+    definition: ServiceDefinition | str,
     data: dict[str, Any],
     channel: str,
     files: dict[str, list] | None = None,
@@ -239,18 +239,35 @@ def case_submit(
     competence key than the service key (a report's category, ``publicspace.roads.pothole``).
     ``beneficiary``: one of the requester's ``accounts.Dependant`` when the case is filed for
     them; its name and the relationship are copied onto the case.
+    ``definition`` may be given by its key: it must then be in the catalogue of the channel
+    (``portal``), else CaseInputError ``unknown_service``.
     Raises CaseInputError (field -> message); nothing is saved then.
     """
     # The definition as it is now (the caller's object may be stale); its published version
     # from the per-process cache (published versions are immutable). In the same query,
     # whether the commune given by the caller offers the service (checked below unless a
     # location puts the case in another commune).
-    current = ServiceDefinition.objects.filter(pk=definition.pk)
-    if commune is not None:
-        current = current.annotate(offered=_offered_in(commune, portal=portal))
-    current = current.values_list(
-        "current_version_id", "is_active", *(["offered"] if commune is not None else [])
-    ).first()
+    if isinstance(definition, str):
+        # A key (the API): the channel's catalogue decides, in this one query.
+        found = filable_for_channel(portal=portal).filter(key=definition)
+        if commune is not None:
+            found = found.annotate(offered=_offered_in(commune, portal=portal))
+        found = found.first()
+        if found is None:
+            raise CaseInputError(
+                {"__all__": _("Service inconnu : « %s ».") % definition}, code="unknown_service"
+            )
+        definition = found
+        current = (found.current_version_id, found.is_active)
+        if commune is not None:
+            current += (found.offered,)
+    else:
+        current = ServiceDefinition.objects.filter(pk=definition.pk)
+        if commune is not None:
+            current = current.annotate(offered=_offered_in(commune, portal=portal))
+        current = current.values_list(
+            "current_version_id", "is_active", *(["offered"] if commune is not None else [])
+        ).first()
     version_id, is_active = (current or (None, False))[:2]
     offered_in = {commune.pk: current[2]} if current and commune is not None else {}
     version = version_cached(version_id) if version_id else None

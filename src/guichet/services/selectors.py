@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
@@ -35,6 +35,20 @@ def catalogue_for_channel(*, portal: bool) -> QuerySet[ServiceDefinition]:
     """Services that may be filed: the portal catalogue, or every published service for the
     back-office and the API (the restricted offer keeps them there)."""
     return catalogue_for_portal() if portal else _published().order_by("name")
+
+
+def filable_for_channel(*, portal: bool) -> QuerySet[ServiceDefinition]:
+    """The rows of ``catalogue_for_channel``, for reading one of them: no join to the communes
+    (an EXISTS instead, so no DISTINCT), no ordering, no related rows."""
+    qs = ServiceDefinition.objects.filter(is_active=True, current_version__isnull=False)
+    if not portal:
+        return qs
+    offered_globally = ServiceDefinition.communes.through.objects.filter(
+        servicedefinition_id=OuterRef("pk"), organisation__offer=Organisation.Offer.GLOBAL
+    )
+    return qs.exclude(organisation__kind="commune", organisation__offer=RESTRICTED).filter(
+        Exists(offered_globally)
+    )
 
 
 def service_get_published(*, key: str, portal: bool) -> ServiceDefinition:

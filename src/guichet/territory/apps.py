@@ -6,3 +6,6 @@ class TerritoryConfig(AppConfig):
     name = "guichet.territory"
     label = "territory"
     verbose_name = _("Territoire")
+
+    def ready(self):
+        from guichet.territory import receivers  # noqa: F401 - cache generation on changes

@@ -1,0 +1,97 @@
+"""The cached reads a submission makes of the territory (``commune_by_slug``,
+``competence_route``): the same answers as the database, and never older than a change once it
+is committed."""
+
+import pytest
+from django.core.cache import cache
+
+from guichet.territory.models import CompetenceRule, Organisation
+from guichet.territory.selectors import (
+    _cache_key,
+    commune_by_slug,
+    competence_resolve,
+    competence_route,
+)
+from tests.territory.test_competence import ROUTING
+
+
+@pytest.mark.parametrize(("subject", "commune", "organisation", "team"), ROUTING)
+def test_cached_route_is_the_rules_answer(demo, subject, commune, organisation, team):
+    for _ in range(2):  # read, then from the cache
+        org, found_team = competence_route(subject=subject, commune=demo[commune])
+        assert (org.slug, found_team.slug) == (organisation, team)
+
+
+def test_no_rule_is_cached_as_none(demo, django_assert_num_queries):
+    assert competence_route(subject="unknown.thing", commune=demo["lyon"]) is None
+    with django_assert_num_queries(0):
+        assert competence_route(subject="unknown.thing", commune=demo["lyon"]) is None
+
+
+def test_a_cached_route_costs_no_query(demo, django_assert_num_queries):
+    competence_route(subject="contact", commune=demo["bron"])
+    with django_assert_num_queries(0):
+        org, team = competence_route(subject="contact", commune=demo["bron"])
+    assert org == demo["bron"] and team.organisation_id == demo["bron"].pk
+
+
+def test_a_rule_changed_or_deleted_shows_in_the_next_route(demo):
+    bron = demo["bron"]
+    assert competence_route(subject="publicspace.roads", commune=bron)[0].slug == (
+        "metropole-de-lyon"
+    )
+    rule = CompetenceRule.objects.create(
+        subject="publicspace.roads",
+        commune=bron,
+        organisation=bron,
+        team=bron.teams.get(slug="services-techniques"),
+    )
+    assert competence_route(subject="publicspace.roads", commune=bron) == (bron, rule.team)
+    rule.team = bron.teams.get(slug="accueil")
+    rule.save()
+    assert competence_route(subject="publicspace.roads", commune=bron)[1].slug == "accueil"
+    rule.delete()
+    assert competence_route(subject="publicspace.roads", commune=bron)[0].slug == (
+        "metropole-de-lyon"
+    )
+
+
+def test_a_route_cached_by_another_process_before_the_commit_is_dropped_after_it(
+    demo, django_capture_on_commit_callbacks
+):
+    """Another process may read the rules while the change is not committed yet, and cache
+    what it saw under the new generation: the commit starts another one."""
+    bron = demo["bron"]
+    before = competence_route(subject="publicspace.roads", commune=bron)
+    with django_capture_on_commit_callbacks(execute=True):
+        CompetenceRule.objects.create(
+            subject="publicspace.roads",
+            commune=bron,
+            organisation=bron,
+            team=bron.teams.get(slug="services-techniques"),
+        )
+        # what the other process caches, reading the rules as they were before the commit
+        cache.set(_cache_key("route", bron.pk, "publicspace.roads"), before, 60)
+        assert competence_route(subject="publicspace.roads", commune=bron) == before
+    assert competence_route(subject="publicspace.roads", commune=bron)[0] == bron
+
+
+def test_commune_by_slug_follows_the_row(demo, django_assert_num_queries):
+    assert commune_by_slug("oullins") == demo["oullins"]
+    with django_assert_num_queries(0):
+        assert commune_by_slug("oullins").name == demo["oullins"].name
+    oullins = Organisation.objects.get(slug="oullins")
+    oullins.name = "Oullins-Pierre-Bénite"
+    oullins.save()
+    assert commune_by_slug("oullins").name == "Oullins-Pierre-Bénite"
+
+
+@pytest.mark.parametrize("slug", ["atlantis", "metropole-de-lyon"])
+def test_commune_by_slug_is_none_for_what_is_not_a_commune(demo, slug):
+    assert commune_by_slug(slug) is None
+
+
+def test_cached_commune_has_no_boundary_loaded_but_reads_it_on_demand(demo):
+    commune = commune_by_slug("oullins")
+    assert "boundary" in commune.get_deferred_fields()
+    assert competence_resolve(subject="contact", commune=commune).organisation == commune
