@@ -5,9 +5,10 @@ is committed."""
 import pytest
 from django.core.cache import cache
 
+from guichet.core.generations import entry_key
 from guichet.territory.models import CompetenceRule, Organisation
 from guichet.territory.selectors import (
-    _cache_key,
+    TERRITORY,
     commune_by_slug,
     competence_resolve,
     competence_route,
@@ -71,7 +72,7 @@ def test_a_route_cached_by_another_process_before_the_commit_is_dropped_after_it
             team=bron.teams.get(slug="services-techniques"),
         )
         # what the other process caches, reading the rules as they were before the commit
-        cache.set(_cache_key("route", bron.pk, "publicspace.roads"), before, 60)
+        cache.set(entry_key(TERRITORY, "route", bron.pk, "publicspace.roads"), before, 60)
         assert competence_route(subject="publicspace.roads", commune=bron) == before
     assert competence_route(subject="publicspace.roads", commune=bron)[0] == bron
 

@@ -10,7 +10,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +41,11 @@ from guichet.core.audit import audit_log
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.registry import manifests_for
 from guichet.services.schema import clean_fields, iter_fields, unknown_keys
-from guichet.services.selectors import filable_for_channel, version_cached
+from guichet.services.selectors import (
+    definition_for_filing,
+    offered_in_commune,
+    version_cached,
+)
 from guichet.territory.models import Membership, Organisation, Team
 from guichet.territory.selectors import commune_at, competence_route
 
@@ -200,17 +203,6 @@ def _route(
     return route
 
 
-def _offered_in(commune: Organisation, *, portal: bool) -> Exists:
-    """Whether the outer definition is offered in ``commune`` (on the portal: not in a
-    commune of the restricted offer)."""
-    offers = ServiceDefinition.communes.through.objects.filter(
-        servicedefinition_id=OuterRef("pk"), organisation_id=commune.pk
-    )
-    if portal:
-        offers = offers.exclude(organisation__offer=Organisation.Offer.RESTRICTED)
-    return Exists(offers)
-
-
 @transaction.atomic
 def case_submit(
     *,
@@ -248,23 +240,20 @@ def case_submit(
     # whether the commune given by the caller offers the service (checked below unless a
     # location puts the case in another commune).
     if isinstance(definition, str):
-        # A key (the API): the channel's catalogue decides, in this one query.
-        found = filable_for_channel(portal=portal).filter(key=definition)
-        if commune is not None:
-            found = found.annotate(offered=_offered_in(commune, portal=portal))
-        found = found.first()
+        # A key (the API): the channel's catalogue decides (a cached read).
+        found = definition_for_filing(key=definition, portal=portal, commune=commune)
         if found is None:
             raise CaseInputError(
                 {"__all__": _("Service inconnu : « %s ».") % definition}, code="unknown_service"
             )
-        definition = found
-        current = (found.current_version_id, found.is_active)
+        definition, offered = found
+        current = (definition.current_version_id, definition.is_active)
         if commune is not None:
-            current += (found.offered,)
+            current += (offered,)
     else:
         current = ServiceDefinition.objects.filter(pk=definition.pk)
         if commune is not None:
-            current = current.annotate(offered=_offered_in(commune, portal=portal))
+            current = current.annotate(offered=offered_in_commune(commune, portal=portal))
         current = current.values_list(
             "current_version_id", "is_active", *(["offered"] if commune is not None else [])
         ).first()
@@ -319,7 +308,7 @@ def case_submit(
         if offered is None:  # a commune found from the location
             offered = (
                 ServiceDefinition.objects.filter(pk=definition.pk)
-                .filter(_offered_in(commune, portal=portal))
+                .filter(offered_in_commune(commune, portal=portal))
                 .exists()
             )
         if not offered:

@@ -6,3 +6,6 @@ class ServicesConfig(AppConfig):
     name = "guichet.services"
     label = "services"
     verbose_name = _("Téléservices")
+
+    def ready(self):
+        from guichet.services import receivers  # noqa: F401 - catalogue cache generation

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from guichet.core.generations import cached_read
 from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
 from guichet.services.permissions import designer_organisation_ids
 from guichet.territory.models import Organisation, Team
@@ -49,6 +50,42 @@ def filable_for_channel(*, portal: bool) -> QuerySet[ServiceDefinition]:
     return qs.exclude(organisation__kind="commune", organisation__offer=RESTRICTED).filter(
         Exists(offered_globally)
     )
+
+
+#: the generation of the cached catalogue reads, replaced by any change of a definition, a
+#: version, the communes a service is offered in, or an organisation (its offer)
+CATALOGUE = "catalogue"
+
+
+def definition_for_filing(
+    *, key: str, portal: bool, commune: Organisation | None = None
+) -> tuple[ServiceDefinition, bool | None] | None:
+    """The service ``key`` if it is in the channel's catalogue (``filable_for_channel``) and
+    whether it is offered in ``commune`` (None without one; on the portal, never in a commune
+    of the restricted offer); None for a key the channel does not offer. From the cache
+    (core.generations), since every submission through the API asks."""
+
+    def read():
+        qs = filable_for_channel(portal=portal).filter(key=key)
+        if commune is not None:
+            qs = qs.annotate(offered=offered_in_commune(commune, portal=portal))
+        definition = qs.first()
+        if definition is None:
+            return None
+        return definition, (definition.offered if commune is not None else None)
+
+    return cached_read(CATALOGUE, ("filing", key, int(portal), commune.pk if commune else 0), read)
+
+
+def offered_in_commune(commune: Organisation, *, portal: bool) -> Exists:
+    """Whether the outer definition is offered in ``commune`` (on the portal: not in a
+    commune of the restricted offer)."""
+    offers = ServiceDefinition.communes.through.objects.filter(
+        servicedefinition_id=OuterRef("pk"), organisation_id=commune.pk
+    )
+    if portal:
+        offers = offers.exclude(organisation__offer=RESTRICTED)
+    return Exists(offers)
 
 
 def service_get_published(*, key: str, portal: bool) -> ServiceDefinition:

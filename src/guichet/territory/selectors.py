@@ -1,10 +1,8 @@
 """Reads of the territory: point -> commune, competence rules, an agent's organisations."""
 
-import time
-
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from guichet.core.generations import cached_read
 from guichet.territory import geometry
 from guichet.territory.models import CompetenceRule, Membership, Organisation, Team
 
@@ -80,58 +78,34 @@ def competence_resolve(*, subject: str, commune: Organisation | None) -> Compete
 
 # --- cached reads for the filing of a case ------------------------------------------------------
 # Organisations, teams and competence rules change a few times a year; every submission reads
-# a commune and a route. Those reads are cached, under a generation that any save or deletion of
-# one of the three models replaces (``territory_changed``, from the receivers): with a shared
-# cache (Redis) a change is seen at once by every process; with the per-process cache of the
-# embedded default, by the process that made it at once and by the others within
-# ROUTING_CACHE_SECONDS.
-ROUTING_CACHE_SECONDS = 60
-_GENERATION_KEY = "territory:generation"
-
-
-def _generation() -> str:
-    generation = cache.get(_GENERATION_KEY)
-    if generation is None:
-        cache.add(_GENERATION_KEY, str(time.time_ns()), None)
-        generation = cache.get(_GENERATION_KEY, "0")
-    return generation
-
-
-def _cache_key(kind: str, *parts) -> str:
-    return ":".join(["territory", _generation(), kind, *map(str, parts)])
-
-
-def territory_changed() -> None:
-    """Forget every cached commune and route (an organisation, team or rule was changed)."""
-    cache.set(_GENERATION_KEY, str(time.time_ns()), None)
+# a commune and a route: from the cache, under the "territory" generation that the receivers
+# replace on any change of the three models (core.generations).
+TERRITORY = "territory"
 
 
 def commune_by_slug(slug: str) -> Organisation | None:
     """The commune ``slug`` (active or not; without its boundary), from the cache."""
-    key = _cache_key("commune", slug)
-    commune = cache.get(key)
-    if commune is None:
-        commune = (
+    return cached_read(
+        TERRITORY,
+        ("commune", slug),
+        lambda: (
             Organisation.objects.filter(slug=slug, kind=Organisation.Kind.COMMUNE)
             .defer("boundary")
             .first()
-        )
-        if commune is not None:
-            cache.set(key, commune, ROUTING_CACHE_SECONDS)
-    return commune
+        ),
+    )
 
 
 def competence_route(
     *, subject: str, commune: Organisation | None
 ) -> tuple[Organisation, Team] | None:
     """``competence_resolve``'s organisation and team (None: no rule), from the cache."""
-    key = _cache_key("route", commune.pk if commune else 0, subject)
-    route = cache.get(key)
-    if route is None:
+
+    def read():
         rule = competence_resolve(subject=subject, commune=commune)
-        route = (rule.organisation, rule.team) if rule is not None else ()
-        cache.set(key, route, ROUTING_CACHE_SECONDS)
-    return route or None
+        return (rule.organisation, rule.team) if rule is not None else None
+
+    return cached_read(TERRITORY, ("route", commune.pk if commune else 0, subject), read)
 
 
 def teams_of(user) -> QuerySet[Team]:
