@@ -316,3 +316,49 @@ def test_the_dashboard_in_english(client, citizen, file_contact, users):
     client.force_login(citizen)
     page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My space" in page and "To do" in page and "Next step:" in page
+
+
+def test_the_rows_of_my_cases_are_escaped_and_dated_in_local_time(
+    client, citizen, file_contact, demo
+):
+    from datetime import UTC, datetime
+
+    from guichet.services.models import ServiceDefinition
+
+    with_commune = file_contact(citizen)
+    without = file_contact(citizen)
+    ServiceDefinition.objects.filter(key="contact").update(name='Contact <b>"&</b>')
+    late_evening = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)  # 1 April, 00:30 in Paris
+    Case.objects.filter(pk=without.pk).update(commune=None, updated_at=late_evening)
+    page = _page(client, citizen)
+    table = page[page.index("<tbody>") : page.index("</tbody>")]
+    rows = table.split("<tr>")[1:]
+    assert len(rows) == 2
+    assert rows[0].startswith(
+        f'<td><a href="{reverse("cases:case", args=[with_commune.reference])}">'
+        f"{with_commune.reference}</a></td>"
+    )
+    assert (
+        "<td>Contact &lt;b&gt;&quot;&amp;&lt;/b&gt;</td><td>Oullins</td><td>Reçue</td>" in rows[0]
+    )
+    assert "<b>" not in table
+    assert "<td>—</td>" in rows[1]
+    assert '<time datetime="2026-04-01">01/04/2026</time>' in rows[1]
+
+
+def test_the_local_section_is_rendered_once_per_commune_and_language(client, citizen, demo):
+    from django.core.cache import cache
+    from django.db import connection
+
+    french = _page(client, citizen)
+    section = french[french.index('id="infos-locales"') : french.index('id="mes-demarches"')]
+    assert "Infos locales : Oullins" in section
+    # the data it was rendered from leaves the cache: the rendered section is still there
+    cache.delete(f"portal:local:{demo['oullins'].pk}")
+    with CaptureQueriesContext(connection) as ctx:
+        again = _page(client, citizen)
+    assert not [q for q in ctx.captured_queries if "localinfo_" in q["sql"]]
+    assert section in again
+    client.force_login(citizen)
+    english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Local information: Oullins" in english and "Infos locales" not in english

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from guichet.portal.selectors import dashboard_for
+from guichet.portal.selectors import LOCAL_CACHE_SECONDS, dashboard_for
 
 
 @require_GET
@@ -15,5 +15,9 @@ def dashboard(request):
         request,
         "portal/dashboard.html",
         # the header's badge reuses the dashboard's count
-        {"dashboard": dashboard, "unread_notifications_known": dashboard.unread_count},
+        {
+            "dashboard": dashboard,
+            "unread_notifications_known": dashboard.unread_count,
+            "local_cache_seconds": LOCAL_CACHE_SECONDS,
+        },
     )
