@@ -108,20 +108,28 @@ PROCESS_TASK = "guichet.notifications.tasks.deliveries_process_task"
 
 
 @pytest.mark.django_db
-def test_the_wake_up_task_is_written_in_the_changes_own_transaction():
-    """With the database task backend the task row commits with the deliveries (one commit for
-    the change) and disappears with them on a rollback."""
-    from django.db import transaction
+def test_a_notification_writes_no_task_the_outbox_poll_wakes_one_worker_up():
+    """With the database task backend a change pays for its deliveries only: the workers'
+    round hook enqueues the processing once they are due, and only when none is waiting."""
+    from guichet.notifications.sweep import outbox_poll
 
-    with transaction.atomic():
-        _notify(UserFactory())
-        assert DBTaskResult.objects.filter(task_path=PROCESS_TASK).count() == 1
+    DBTaskResult.objects.all().delete()
+    assert outbox_poll() is False  # nothing due
+    _notify(UserFactory())
+    assert not DBTaskResult.objects.exists()
+    assert outbox_poll() is True
+    assert outbox_poll() is False  # one is waiting already
+    assert DBTaskResult.objects.filter(task_path=PROCESS_TASK, status="READY").count() == 1
 
-    class Abandon(Exception):
-        pass
 
-    with pytest.raises(Abandon), transaction.atomic():
-        _notify(UserFactory())
-        raise Abandon
-    assert DBTaskResult.objects.filter(task_path=PROCESS_TASK).count() == 1
-    assert Delivery.objects.count() == 1
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_notification_is_sent_by_the_next_worker_round(settings):
+    from django.core import mail
+
+    from guichet.core.worker import GuichetWorker
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _notify(UserFactory(email="sans.tache@example.org"))
+    GuichetWorker(worker_id="poll", interval=0).run_once()
+    assert [m.to for m in mail.outbox if m.subject == "Titre"] == [["sans.tache@example.org"]]
+    assert Delivery.objects.get().status == "sent"

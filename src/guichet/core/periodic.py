@@ -43,6 +43,28 @@ def registered_jobs() -> list[JobSpec]:
     return list(_REGISTRY.values())
 
 
+_ROUND_HOOKS: dict[str, Callable[[], object]] = {}
+
+
+def register_round_hook(name: str) -> Callable:
+    """Decorator: call ``func`` on every round of every worker, before it runs the ready tasks
+    (a cheap check, such as "is anything due in an outbox?", that may enqueue a task)."""
+
+    def decorator(func: Callable[[], object]) -> Callable[[], object]:
+        _ROUND_HOOKS[name] = func
+        return func
+
+    return decorator
+
+
+def run_round_hooks() -> None:
+    for name, func in list(_ROUND_HOOKS.items()):
+        try:
+            func()
+        except Exception:
+            logger.exception("worker round hook %s failed", name)
+
+
 def _claim(spec: JobSpec) -> bool:
     now = timezone.now()
     try:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from guichet.core.models import WorkerHeartbeat
-from guichet.core.periodic import run_due_jobs
+from guichet.core.periodic import run_due_jobs, run_round_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,13 @@ class GuichetWorker:
         self._last_beat = time.monotonic()
 
     def run_once(self) -> None:
-        """One round: heartbeat if due, periodic jobs, then the ready tasks (bounded)."""
+        """One round: heartbeat if due, periodic jobs, round hooks (the outbox's poll), then
+        the ready tasks (bounded)."""
         close_old_connections()
         if time.monotonic() - self._last_beat >= HEARTBEAT_EVERY:
             self.heartbeat()
         run_due_jobs()
+        run_round_hooks()
         Worker(
             queue_names=["*"],
             interval=0,

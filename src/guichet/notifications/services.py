@@ -65,6 +65,19 @@ def _enqueue_processing() -> None:
         transaction.on_commit(deliveries_process_task.enqueue)
 
 
+def _wake_up_after_commit() -> None:
+    """A notification's deliveries: with the database task backend, the workers' outbox poll
+    (``sweep.outbox_poll``, every round) finds them once committed, and the change writes no
+    task row; other backends (a broker, the immediate backend of the tests) are told after
+    the commit."""
+    from django_tasks_db import DatabaseBackend
+
+    from guichet.notifications.tasks import deliveries_process_task
+
+    if not isinstance(deliveries_process_task.get_backend(), DatabaseBackend):
+        transaction.on_commit(deliveries_process_task.enqueue)
+
+
 def _addresses_for_user(user, channel: str) -> list[tuple[str, None]]:
     """E-mail and SMS addresses of ``user`` (push endpoints: ``preferences_and_push_endpoints``)."""
     if channel == Channel.EMAIL:
@@ -152,7 +165,7 @@ def notification_create(
             )
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
-        _enqueue_processing()
+        _wake_up_after_commit()
     return notification
 
 
