@@ -129,7 +129,14 @@ else:
         # (docs/adr/0007). Turn off behind a pooler that cannot keep prepared statements
         # (PgBouncer in transaction mode before 1.21).
         DATABASES["default"].setdefault("OPTIONS", {}).update(
-            {"server_side_binding": True, "prepare_threshold": 5}
+            {
+                "server_side_binding": True,
+                "prepare_threshold": 5,
+                # Planned again with each call's values: a generic plan cannot use a partial
+                # index whose condition is a parameter (the outbox's claim scanned the
+                # deliveries); parsing and analysis are still saved.
+                "options": "-c plan_cache_mode=force_custom_plan",
+            }
         )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
