@@ -219,3 +219,60 @@ def test_my_cases_api_with_a_bearer_token_takes_few_queries(
         f"{API}/mine?limit=2&offset=100", HTTP_AUTHORIZATION="Bearer opaque-access-token-2"
     ).json()
     assert body["count"] == expected and body["results"] == []
+
+
+def _bearer_for(user, **token_changes):
+    from allauth.idp.oidc.models import Client as OidcClient
+    from allauth.idp.oidc.models import Token
+
+    from guichet.identity.services import tokens_issue_by_operator
+
+    issued = tokens_issue_by_operator(
+        client=OidcClient.objects.first(), user=user, scopes=["openid", "email"], count=1
+    )[0]["access_token"]
+    if token_changes:
+        from allauth.idp.oidc.adapter import get_adapter
+
+        Token.objects.filter(hash=get_adapter().hash_token(issued)).update(**token_changes)
+    return {"HTTP_AUTHORIZATION": f"Bearer {issued}"}
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({}, 200),
+        ({"expires_at": "past"}, 401),
+        ({"expires_at": "future"}, 200),
+        ({"expires_at": None}, 200),
+        ({"type": "rt"}, 401),  # a refresh token is not an access token
+        ({"user_inactive": True}, 401),
+    ],
+)
+def test_the_bearer_token_must_be_a_valid_access_token_of_an_active_user(
+    client, users, change, status
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = users["camille.martin"]
+    changes = {}
+    if change.get("expires_at") == "past":
+        changes["expires_at"] = timezone.now() - timedelta(seconds=5)
+    elif change.get("expires_at") == "future":
+        changes["expires_at"] = timezone.now() + timedelta(minutes=5)
+    elif "expires_at" in change:
+        changes["expires_at"] = None
+    if "type" in change:
+        changes["type"] = change["type"]
+    headers = _bearer_for(user, **changes)
+    if change.get("user_inactive"):
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    response = client.get(f"{API}/mine", **headers)
+    assert response.status_code == status, response.content
+    if status == 200:
+        assert response.json()["count"] == Case.objects.filter(requester=user).count()
+
+
+def test_a_wrong_bearer_token_is_refused(client, demo):
+    assert client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
