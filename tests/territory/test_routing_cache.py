@@ -96,3 +96,9 @@ def test_cached_commune_has_no_boundary_loaded_but_reads_it_on_demand(demo):
     commune = commune_by_slug("oullins")
     assert "boundary" in commune.get_deferred_fields()
     assert competence_resolve(subject="contact", commune=commune).organisation == commune
+
+
+def test_a_slug_from_a_request_makes_a_short_safe_cache_key(demo):
+    key = entry_key(TERRITORY, "commune", "x" * 5000 + " \\n\\t")
+    assert len(key) < 100 and " " not in key
+    assert commune_by_slug("x" * 5000 + " ") is None

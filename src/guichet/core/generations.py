@@ -10,6 +10,7 @@ the entry's lifetime (``READ_CACHE_SECONDS``).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +49,10 @@ def generation_bump(*names: str) -> None:
 
 
 def entry_key(name: str, *parts: Any) -> str:
-    return ":".join([name, generation(name), *map(str, parts)])
+    """The cache key of an entry: its parts (which may come from a request: a slug, a service
+    key) go in as a digest, so a key is always short and safe for any cache backend."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"{name}:{generation(name)}:{digest}"
 
 
 def cached_read(name: str, parts: tuple, read: Callable[[], Any]) -> Any:
