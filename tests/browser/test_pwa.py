@@ -19,6 +19,11 @@ def context(browser):
 def _worker_ready(page) -> str:
     """Wait until the service worker is active and controls the page; its scope."""
     scope = page.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        # The worker activated (and claimed its clients) while this document was still being
+        # loaded, by a redirect after the sign-in: that document stays uncontrolled, as the
+        # specification says; the next one is controlled.
+        page.reload()
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
     return scope
 
