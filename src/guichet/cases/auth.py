@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 
@@ -20,6 +21,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from guichet.cases.models import PartnerApiKey
 
 
+@functools.cache
 def _bearer_sql() -> str:
     """The access token's lookup (``Token.objects.valid().by_value(...)`` for an access token,
     with its user), as one fixed statement written once from the models' metadata: building
@@ -46,23 +48,17 @@ def _bearer_sql() -> str:
     )
 
 
-_BEARER_SQL: list[str] = []
-
-
 def access_token_user(value: str):
     """The active user of the valid access token ``value`` and the token (its id and data
     only), or None: allauth's ``Token.objects.valid().by_value(value)`` for an access token."""
     from allauth.idp.oidc.adapter import get_adapter
     from allauth.idp.oidc.models import Token
     from django.contrib.auth import get_user_model
-
-    if not _BEARER_SQL:
-        _BEARER_SQL.append(_bearer_sql())
     from django.db import connection
 
     now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the column stores it
     params = [get_adapter().hash_token(value), Token.Type.ACCESS_TOKEN.value, now]
-    user = next(iter(get_user_model().objects.raw(_BEARER_SQL[0], params)), None)
+    user = next(iter(get_user_model().objects.raw(_bearer_sql(), params)), None)
     if user is None or not user.is_active:
         return None
     data = user.bearer_token_data

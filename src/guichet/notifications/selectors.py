@@ -1,5 +1,7 @@
 """Reads of the notifications app, scoped to the person asking."""
 
+import functools
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -33,6 +35,7 @@ def preferences_map(*, user_ids: list[int], topic: str) -> dict[tuple[int, str],
     return {(user_id, channel): enabled for user_id, channel, enabled in rows}
 
 
+@functools.cache
 def _preferences_and_push_sql(*, want_push: bool) -> str:
     """The statement of ``preferences_and_push_endpoints``, from the models' tables and
     columns: a fixed shape, so it is written once rather than built by the ORM on every
@@ -57,18 +60,13 @@ def _preferences_and_push_sql(*, want_push: bool) -> str:
     return sql
 
 
-_PREFERENCES_AND_PUSH_SQL = {}
-
-
 def preferences_and_push_endpoints(
     *, user, topic: str, want_push: bool
 ) -> tuple[dict[str, bool], list[tuple[str, int]]]:
     """``user``'s choices for ``topic`` (channel -> on/off) and their browsers' push endpoints
     (endpoint, subscription id), read in one round trip (a receipt is written on every
     submission)."""
-    sql = _PREFERENCES_AND_PUSH_SQL.get(want_push)
-    if sql is None:
-        sql = _PREFERENCES_AND_PUSH_SQL[want_push] = _preferences_and_push_sql(want_push=want_push)
+    sql = _preferences_and_push_sql(want_push=want_push)
     params = [user.pk, topic, user.pk] if want_push else [user.pk, topic]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

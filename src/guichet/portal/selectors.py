@@ -80,12 +80,6 @@ class LocalSections:
     def __iter__(self):
         return iter(self._read())
 
-    def __len__(self) -> int:
-        return len(self._read())
-
-    def __getitem__(self, index):
-        return self._read()[index]
-
 
 def local_sections_cached(*, commune: Organisation | None) -> list[LocalSection]:
     """``local_sections_for(commune=)``, shared for a minute by the citizens of the commune."""
