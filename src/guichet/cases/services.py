@@ -111,6 +111,38 @@ def reference_next(*, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
+def reference_take(*, prefix: str, year: int) -> str:
+    """The next reference of (prefix, year), taken in a transaction of its own: the counter row
+    is locked for the time of one statement. For a caller that records the case in the next
+    transaction (``case_submit``) and gives the number back if that transaction rolls back
+    (``reference_give_back``)."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reference_take takes its own transaction: use reference_next")
+    with transaction.atomic():
+        return reference_next(prefix=prefix, year=year)
+
+
+def reference_give_back(reference: str, *, prefix: str, year: int) -> bool:
+    """Return the number of a reference whose case was not recorded, if no later number was
+    taken meanwhile (then the sequence has a gap, the only way it gets one). True when given
+    back. A database that cannot be reached keeps the number (the gap again), and says so."""
+    import logging
+
+    number = int(reference.rsplit("-", 1)[1])
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last - 1 "  # noqa: S608 - table name from the model, values bound
+                "WHERE prefix = %s AND year = %s AND last = %s",
+                [prefix, year, number],
+            )
+            return cursor.rowcount == 1
+    except Exception:  # the submission's own error is the one to raise
+        logging.getLogger(__name__).exception("reference %s not given back", reference)
+        return False
+
+
 def _location_from_data(version: ServiceVersion, data: dict) -> tuple[float, float] | None:
     for _page, field in iter_fields(version.form):
         if field["type"] == "location" and data.get(field["key"]):
@@ -203,7 +235,6 @@ def _route(
     return route
 
 
-@transaction.atomic
 def case_submit(
     *,
     actor,
@@ -234,7 +265,102 @@ def case_submit(
     ``definition`` may be given by its key: it must then be in the catalogue of the channel
     (``portal``), else CaseInputError ``unknown_service``.
     Raises CaseInputError (field -> message); nothing is saved then.
+
+    The input is checked first, outside any transaction; then the case and everything it
+    writes are recorded in one transaction. The number of its reference is taken just before,
+    in a transaction of its own (``reference_take``): the counter row of a service is locked
+    for one statement, not for the whole recording, so concurrent submissions to one service
+    record in parallel. When the caller already holds a transaction (the mail gateway's, a
+    test's), or a draft is submitted (locked from the check to the recording, so that a double
+    click files one case), everything runs in one transaction and the number is taken in it.
     """
+    arguments = {
+        "actor": actor,
+        "definition": definition,
+        "data": data,
+        "channel": channel,
+        "files": files,
+        "requester": requester,
+        "contact": contact,
+        "commune": commune,
+        "location": location,
+        "address": address,
+        "partner_key": partner_key,
+        "portal": portal,
+        "draft": draft,
+        "subject": subject,
+        "beneficiary": beneficiary,
+    }
+    if draft is not None or transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            checked = _submission_checked(**arguments)
+            return _submission_recorded(
+                checked,
+                reference_next(prefix=checked.definition.reference_prefix, year=checked.year),
+            )
+    checked = _submission_checked(**arguments)
+    prefix, year = checked.definition.reference_prefix, checked.year
+    reference = reference_take(prefix=prefix, year=year)
+    recording = False
+    try:
+        with transaction.atomic():
+            recording = True
+            submission = _submission_recorded(checked, reference)
+            recording = False  # from here, the commit: its failure leaves the outcome unknown
+    except BaseException:
+        if recording:  # rolled back: the number goes back unless a later one was taken
+            reference_give_back(reference, prefix=prefix, year=year)
+        raise
+    return submission
+
+
+@dataclass
+class _CheckedSubmission:
+    """A submission whose input passed every check, ready to record."""
+
+    actor: Any
+    definition: ServiceDefinition
+    version: ServiceVersion
+    channel: str
+    requester: Any
+    contact: dict[str, str]
+    commune: Organisation | None
+    location: tuple[float, float] | None
+    address: str
+    partner_key: PartnerApiKey | None
+    draft: CaseDraft | None
+    beneficiary: Any
+    cleaned: dict[str, Any]
+    clean_files: dict[str, list[CleanFile]]
+    organisation: Organisation
+    team: Team
+    now: Any
+
+    @property
+    def year(self) -> int:
+        return timezone.localtime(self.now).year
+
+
+def _submission_checked(
+    *,
+    actor,
+    definition: ServiceDefinition | str,
+    data: dict[str, Any],
+    channel: str,
+    files: dict[str, list] | None,
+    requester,
+    contact: dict[str, str] | None,
+    commune: Organisation | None,
+    location: tuple[float, float] | None,
+    address: str,
+    partner_key: PartnerApiKey | None,
+    portal: bool,
+    draft: CaseDraft | None,
+    subject: str,
+    beneficiary,
+) -> _CheckedSubmission:
+    """Every check of ``case_submit``'s input; writes nothing (a draft is locked: the caller
+    holds a transaction then). Raises CaseInputError."""
     # The definition as it is now (the caller's object may be stale); its published version
     # from the per-process cache (published versions are immutable). In the same query,
     # whether the commune given by the caller offers the service (checked below unless a
@@ -322,12 +448,39 @@ def case_submit(
         raise CaseInputError(errors)
     organisation, team = _route(definition=definition, commune=commune, subject=subject)
 
+    return _CheckedSubmission(
+        actor=actor,
+        definition=definition,
+        version=version,
+        channel=channel,
+        requester=requester,
+        contact=contact,
+        commune=commune,
+        location=location,
+        address=address,
+        partner_key=partner_key,
+        draft=draft,
+        beneficiary=beneficiary,
+        cleaned=cleaned,
+        clean_files=clean_files,
+        organisation=organisation,
+        team=team,
+        now=timezone.now(),
+    )
+
+
+def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submission:
+    """Write the checked submission under ``reference``: the case, its files, its history, the
+    initial status's actions, the audit entry and the receipt (in the caller's transaction)."""
+    actor, definition, version = checked.actor, checked.definition, checked.version
+    channel, requester, contact = checked.channel, checked.requester, checked.contact
+    commune, location, address = checked.commune, checked.location, checked.address
+    partner_key, draft, beneficiary = checked.partner_key, checked.draft, checked.beneficiary
+    cleaned, clean_files = checked.cleaned, checked.clean_files
+    organisation, team = checked.organisation, checked.team
     tracking_code = "" if requester is not None else new_tracking_code()
-    now = timezone.now()
     case = Case(
-        reference=reference_next(
-            prefix=definition.reference_prefix, year=timezone.localtime(now).year
-        ),
+        reference=reference,
         definition=definition,
         version=version,
         channel=channel,
@@ -662,6 +815,8 @@ __all__ = [
     "case_transition",
     "draft_save",
     "partner_api_key_create",
+    "reference_give_back",
     "reference_next",
+    "reference_take",
     "saved_filter_create",
 ]

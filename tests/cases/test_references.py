@@ -1,0 +1,114 @@
+"""The reference's number is taken in a transaction of its own, just before the case is
+recorded: the counter row is locked for one statement, and a recording that fails gives the
+number back (case_submit, reference_take, reference_give_back)."""
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, connections
+from django.db.models.signals import post_save
+
+from guichet.cases.models import Case, Channel, ReferenceCounter
+from guichet.cases.services import case_submit, reference_give_back, reference_take
+
+
+def _number(reference: str) -> int:
+    return int(reference.rsplit("-", 1)[1])
+
+
+@pytest.fixture
+def submit(demo, contact, contact_data):
+    def make():
+        return case_submit(
+            actor=None,
+            definition=contact,
+            channel=Channel.API,
+            contact={"email": "x@example.org"},
+            commune=demo["lyon"],
+            data=contact_data,
+        ).case
+
+    return make
+
+
+@contextmanager
+def on_case_saved(function):
+    """Run ``function(case)`` inside the recording transaction, when the case row is written."""
+
+    def receiver(sender, instance, created, **kwargs):
+        if created:
+            function(instance)
+
+    post_save.connect(receiver, sender=Case, weak=False)
+    try:
+        yield
+    finally:
+        post_save.disconnect(receiver, sender=Case)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_that_fails_while_recording_gives_its_number_back(submit):
+    first = submit()
+    cases = Case.objects.count()
+
+    def fail(case):
+        raise RuntimeError("the disk is full")
+
+    with on_case_saved(fail), pytest.raises(RuntimeError, match="disk is full"):
+        submit()
+    assert Case.objects.count() == cases
+    counter = ReferenceCounter.objects.get(prefix="MAIRIE")
+    assert counter.last == _number(first.reference)
+    assert _number(submit().reference) == _number(first.reference) + 1  # no gap
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_number_is_given_back_only_while_it_is_the_last_taken():
+    first = reference_take(prefix="TST", year=2026)
+    second = reference_take(prefix="TST", year=2026)
+    assert (first, second) == ("TST-2026-000001", "TST-2026-000002")
+    assert reference_give_back(first, prefix="TST", year=2026) is False  # a gap, no duplicate
+    assert ReferenceCounter.objects.get(prefix="TST", year=2026).last == 2
+    assert reference_give_back(second, prefix="TST", year=2026) is True
+    assert ReferenceCounter.objects.get(prefix="TST", year=2026).last == 1
+    assert reference_take(prefix="TST", year=2026) == "TST-2026-000002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_a_number_inside_a_transaction_is_refused():
+    from django.db import transaction
+
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        reference_take(prefix="TST", year=2026)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_counter_is_not_locked_while_the_case_records(submit):
+    """Another submission to the same service can take its number while this one records."""
+    outcome = {}
+
+    def another_connection_takes_the_row(case):
+        def update():
+            try:
+                with connection.cursor() as cursor:  # this thread's own connection
+                    cursor.execute("SET lock_timeout = '3s'")
+                    cursor.execute(
+                        "UPDATE cases_referencecounter SET last = last WHERE prefix = %s",
+                        ["MAIRIE"],
+                    )
+                    outcome["rows"] = cursor.rowcount
+            except Exception as exc:  # a lock timeout: the row is locked by the recording
+                outcome["error"] = str(exc)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=update)
+        thread.start()
+        thread.join(10)
+
+    with on_case_saved(another_connection_takes_the_row):
+        case = submit()
+    assert outcome == {"rows": 1}
+    assert Case.objects.filter(reference=case.reference).exists()
