@@ -280,3 +280,32 @@ def test_gdpr_erase_removes_public_name_alerts_and_follows(demo, users):
     assert report.public_name == "" and not report.show_name
     assert not Alert.objects.filter(user=camille).exists()
     assert not ReportSubscription.objects.filter(user=camille).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_that_cannot_be_recorded_leaves_no_case_and_no_gap(demo, users):
+    """The report is recorded in the case's transaction: a failure while recording it rolls
+    the case back too, and the reference's number is given back."""
+    from django.db.models.signals import post_save
+
+    from guichet.cases.models import Case, ReferenceCounter
+
+    first = file_pothole(users["camille.martin"], photos=[("a.jpg", jpeg_bytes())])
+    prefix = first.case.reference.rsplit("-", 2)[0]
+    cases, reports = Case.objects.count(), Report.objects.count()
+
+    def fail(sender, instance, created, **kwargs):
+        raise RuntimeError("thumbnail storage unavailable")
+
+    post_save.connect(fail, sender=Report, weak=False)
+    try:
+        with pytest.raises(RuntimeError, match="thumbnail storage"):
+            file_pothole(users["camille.martin"], photos=[("b.jpg", jpeg_bytes())])
+    finally:
+        post_save.disconnect(fail, sender=Report)
+    assert (Case.objects.count(), Report.objects.count()) == (cases, reports)
+    assert not CaseAttachment.objects.filter(original_name="b.jpg").exists()
+    assert ReferenceCounter.objects.get(prefix=prefix).last == int(first.case.reference[-6:])
+    second = file_pothole(users["camille.martin"])
+    assert int(second.case.reference[-6:]) == int(first.case.reference[-6:]) + 1
+    assert Report.objects.filter(case=second.case).exists()

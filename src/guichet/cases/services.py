@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,6 +253,7 @@ def case_submit(
     draft: CaseDraft | None = None,
     subject: str = "",
     beneficiary=None,
+    also_record: Callable[[Submission], Any] | None = None,
 ) -> Submission:
     """File a case: validate against the service's published version, route it by competence
     rules, give it a reference, record the history and run the initial status's actions.
@@ -264,6 +266,9 @@ def case_submit(
     them; its name and the relationship are copied onto the case.
     ``definition`` may be given by its key: it must then be in the catalogue of the channel
     (``portal``), else CaseInputError ``unknown_service``.
+    ``also_record(submission)`` is called in the recording transaction, once the case and all
+    it writes are there: what a service records with its cases, committed or rolled back with
+    them (a report and its photos).
     Raises CaseInputError (field -> message); nothing is saved then.
 
     The input is checked first, outside any transaction; then the case and everything it
@@ -297,6 +302,7 @@ def case_submit(
             return _submission_recorded(
                 checked,
                 reference_next(prefix=checked.definition.reference_prefix, year=checked.year),
+                also_record,
             )
     checked = _submission_checked(**arguments)
     prefix, year = checked.definition.reference_prefix, checked.year
@@ -305,7 +311,7 @@ def case_submit(
     try:
         with transaction.atomic():
             recording = True
-            submission = _submission_recorded(checked, reference)
+            submission = _submission_recorded(checked, reference, also_record)
             recording = False  # from here, the commit: its failure leaves the outcome unknown
     except BaseException:
         if recording:  # rolled back: the number goes back unless a later one was taken
@@ -469,7 +475,11 @@ def _submission_checked(
     )
 
 
-def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submission:
+def _submission_recorded(
+    checked: _CheckedSubmission,
+    reference: str,
+    also_record: Callable[[Submission], Any] | None = None,
+) -> Submission:
     """Write the checked submission under ``reference``: the case, its files, its history, the
     initial status's actions, the audit entry and the receipt (in the caller's transaction)."""
     actor, definition, version = checked.actor, checked.definition, checked.version
@@ -566,7 +576,10 @@ def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submiss
             "tracking_code": tracking_code,
         },
     )
-    return Submission(case=case, tracking_code=tracking_code)
+    submission = Submission(case=case, tracking_code=tracking_code)
+    if also_record is not None:
+        also_record(submission)
+    return submission
 
 
 def _require_agent(actor, case: Case) -> None:

@@ -232,7 +232,6 @@ def manifest_validate(*, version, data: dict, location) -> dict[str, str]:
     return errors
 
 
-@transaction.atomic
 def report_submit(
     *,
     actor,
@@ -251,8 +250,9 @@ def report_submit(
 ) -> Submission:
     """File a report: check the category, point, answers and photos (up to 5, checked by
     content and re-encoded without metadata by the case engine), file the case routed by the
-    category's competence subject, then record the report, its thumbnails, and alert the
-    people who follow the area. Raises CaseInputError (field -> French message)."""
+    category's competence subject, and record with it (in the case's recording transaction)
+    the report, its thumbnails, and the alerts of the people who follow the area.
+    Raises CaseInputError (field -> French message)."""
     errors: dict[str, str] = {}
     category = Category.objects.filter(code=(category_code or "").strip()).first()
     if category is None or not category.is_active:
@@ -280,7 +280,42 @@ def report_submit(
         raise CaseInputError(errors)
     # decoded only once the cheap checks passed: this is the costly part of a submission
     prepared = [photo_prepare(p) for p in photos]
-    submission = case_submit(
+    public_name = ""
+    if show_name and requester is not None:
+        initial = f" {requester.last_name[:1]}." if requester.last_name else ""
+        public_name = f"{requester.first_name}{initial}".strip()
+
+    def record_report(submission: Submission) -> None:
+        case = submission.case
+        report = Report.objects.create(
+            case=case,
+            reference=case.reference,
+            organisation=case.organisation,
+            category=category,
+            latitude=latitude,
+            longitude=longitude,
+            address=case.address,
+            commune=case.commune,
+            state=State.OPEN,
+            is_open=True,
+            public_description=description,
+            answers=cleaned_answers,
+            show_name=bool(public_name),
+            public_name=public_name,
+            created_at=case.created_at,
+            updated_at=case.created_at,
+        )
+        attachments = case.attachments.filter(field_key="photos").order_by("pk")
+        for order, attachment in enumerate(attachments):
+            # the engine stores the files in the order given
+            thumbnail = prepared[order].thumbnail if order < len(prepared) else None
+            _photo_create(report, attachment, order, thumbnail)
+        ReportUpdate.objects.create(
+            report=report, state=State.OPEN, description="", created_at=case.created_at
+        )
+        _alerts_notify(report)
+
+    return case_submit(
         actor=actor,
         definition=report_definition(),
         data={
@@ -296,40 +331,8 @@ def report_submit(
         address=address,
         partner_key=partner_key,
         subject=category.subject,
+        also_record=record_report,
     )
-    case = submission.case
-    public_name = ""
-    if show_name and requester is not None:
-        initial = f" {requester.last_name[:1]}." if requester.last_name else ""
-        public_name = f"{requester.first_name}{initial}".strip()
-    report = Report.objects.create(
-        case=case,
-        reference=case.reference,
-        organisation=case.organisation,
-        category=category,
-        latitude=latitude,
-        longitude=longitude,
-        address=case.address,
-        commune=case.commune,
-        state=State.OPEN,
-        is_open=True,
-        public_description=description,
-        answers=cleaned_answers,
-        show_name=bool(public_name),
-        public_name=public_name,
-        created_at=case.created_at,
-        updated_at=case.created_at,
-    )
-    attachments = case.attachments.filter(field_key="photos").order_by("pk")
-    for order, attachment in enumerate(attachments):
-        # the engine stores the files in the order given
-        thumbnail = prepared[order].thumbnail if order < len(prepared) else None
-        _photo_create(report, attachment, order, thumbnail)
-    ReportUpdate.objects.create(
-        report=report, state=State.OPEN, description="", created_at=case.created_at
-    )
-    _alerts_notify(report)
-    return submission
 
 
 def _alerts_notify(report: Report) -> int:
