@@ -112,3 +112,21 @@ def test_the_counter_is_not_locked_while_the_case_records(submit):
         case = submit()
     assert outcome == {"rows": 1}
     assert Case.objects.filter(reference=case.reference).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_input_takes_no_number(submit, demo, contact, contact_data):
+    from guichet.cases.services import CaseInputError
+
+    first = submit()
+    with pytest.raises(CaseInputError):
+        case_submit(
+            actor=None,
+            definition=contact,
+            channel=Channel.API,
+            contact={"email": "x@example.org"},
+            commune=demo["lyon"],
+            data={**contact_data, "objet": ""},
+        )
+    assert ReferenceCounter.objects.get(prefix="MAIRIE").last == _number(first.reference)
+    assert _number(submit().reference) == _number(first.reference) + 1
