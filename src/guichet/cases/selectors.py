@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseEvent, SavedFilter
+from guichet.core.fixedsql import FixedQuery
 from guichet.territory.models import Membership
 from guichet.territory.selectors import organisation_ids_of
 
@@ -363,21 +364,13 @@ def _closes_at(workflow: dict, status: str, timer_due_at: datetime | None) -> da
     return timer_due_at if target is not None and target["to"] in closed else None
 
 
-def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
-    """The citizen's open cases that wait on them (a status where the workflow waits for the
-    citizen, or an agent message left unanswered), the one whose timer runs out first first.
-
-    One query whatever the number of cases: the most recent open cases as plain rows
-    (``requester`` index), each with its last message (author, date) and the public transition
-    event that entered its current status (what was asked) as correlated lookups on the
-    messages' and events' case indexes."""
+def _awaiting_rows(requester_id: int) -> QuerySet:
+    """The most recent open cases of a citizen as plain rows, each with its last message
+    (author, date) and the public transition event that entered its current status."""
     from django.db.models import OuterRef, Subquery
 
     from guichet.cases.models import CaseMessage
-    from guichet.services.selectors import version_cached
 
-    if not getattr(user, "is_authenticated", False):
-        return []
     last_message = CaseMessage.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
     entering_event = CaseEvent.objects.filter(
         case=OuterRef("pk"),
@@ -385,8 +378,8 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
         public=True,
         status_to=OuterRef("status"),
     ).order_by("-created_at", "-id")
-    rows = (
-        Case.objects.filter(requester=user, is_closed=False)
+    return (
+        Case.objects.filter(requester_id=requester_id, is_closed=False)
         .annotate(
             last_from_citizen=Subquery(last_message.values("from_citizen")[:1]),
             last_message_at=Subquery(last_message.values("created_at")[:1]),
@@ -408,6 +401,25 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
             "entering_data",
         )[:AWAITING_SCAN_LIMIT]  # fmt: skip
     )
+
+
+#: compiled once per process: building and compiling it cost more than running it
+_AWAITING_ROWS = FixedQuery(_awaiting_rows)
+
+
+def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
+    """The citizen's open cases that wait on them (a status where the workflow waits for the
+    citizen, or an agent message left unanswered), the one whose timer runs out first first.
+
+    One query whatever the number of cases (``_awaiting_rows``, compiled once per process):
+    the most recent open cases as plain rows (``requester`` index), each with its last message
+    (author, date) and the public transition event that entered its current status (what was
+    asked) as correlated lookups on the messages' and events' case indexes."""
+    from guichet.services.selectors import version_cached
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = _AWAITING_ROWS.rows(user.pk)
     waiting_of: dict[int, dict[str, list[dict]]] = {}  # per version, computed once
     found: list[AwaitingCase] = []
     for (
@@ -498,22 +510,24 @@ def services_used_by_citizen(*, user) -> list[dict]:
     """The distinct services of the citizen's cases, the most recently used first, with the
     number of cases of each: ``[{"key", "name", "last_used_at", "cases"}]`` (one grouped read
     on the ``requester`` index; a person uses a handful of services)."""
-    from django.db.models import Count, Max
-
     if not getattr(user, "is_authenticated", False):
         return []
-    rows = (
-        Case.objects.filter(requester=user)
+    return [
+        {"key": key, "name": name, "last_used_at": last_used_at, "cases": cases}
+        for key, name, last_used_at, cases in _SERVICES_USED.rows(user.pk)
+    ]
+
+
+def _services_used(requester_id: int) -> QuerySet:
+    from django.db.models import Count, Max
+
+    return (
+        Case.objects.filter(requester_id=requester_id)
         .values("definition__key", "definition__name")
         .annotate(last_used_at=Max("created_at"), cases=Count("id"))
         .order_by("-last_used_at")
+        .values_list("definition__key", "definition__name", "last_used_at", "cases")
     )
-    return [
-        {
-            "key": r["definition__key"],
-            "name": r["definition__name"],
-            "last_used_at": r["last_used_at"],
-            "cases": r["cases"],
-        }
-        for r in rows
-    ]
+
+
+_SERVICES_USED = FixedQuery(_services_used)
