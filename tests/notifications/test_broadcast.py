@@ -224,3 +224,40 @@ def test_subscriptions_page(client, demo):
     client.force_login(me)
     assert client.post(url).status_code == 302
     assert not me.notification_subscriptions.exists()
+
+
+@pytest.mark.django_db
+def test_a_claimed_batch_reads_its_broadcast_and_organisation_once(demo):
+    """The rows of a batch share their broadcast and sending organisation: read once for the
+    batch whatever its size, and each message still gets the broadcast's content."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guichet.notifications import outbox
+
+    for n in range(12):
+        subscription_create(
+            actor=UserFactory(email=f"abonne{n}@example.org"),
+            topic="alerts.water",
+            commune=demo["oullins"],
+        )
+    broadcast = _broadcast(agent("oullins"), demo["oullins"], demo["oullins"])
+    while not broadcast_fan_out(public_id=str(broadcast.public_id)):
+        pass
+    counts = []
+    for size in (2, 10):
+        with CaptureQueriesContext(connection) as queries:
+            batch = outbox.deliveries_claim(channel="email", worker_id="w1", limit=size)
+        counts.append(len(queries))
+        assert len(batch) == size
+        with CaptureQueriesContext(connection) as later:
+            for delivery in batch:
+                assert delivery.notification.broadcast.title == broadcast.title
+                assert delivery.notification.organisation.name == demo["oullins"].name
+        assert len(later) == 0  # given with the batch, not read per row
+        # one object each for the whole batch (a join hydrated, and decoded, one per row)
+        assert len({id(d.notification.broadcast) for d in batch}) == 1
+        assert len({id(d.notification.organisation) for d in batch}) == 1
+    assert counts[0] == counts[1]
+    subjects = {outbox._content(d)[0] for d in batch}
+    assert subjects == {broadcast.subject}

@@ -16,6 +16,7 @@ Guarantees (tested in ``tests/notifications/test_outbox_faults.py``):
   (visible and retryable in the admin).
 """
 
+import functools
 import logging
 import os
 import smtplib
@@ -100,36 +101,64 @@ def deliveries_claim(
             lease_expires_at=now + lease_duration(),
             worker_id=worker_id,
         )
-    return list(
+    deliveries = list(
         Delivery.objects.filter(id__in=ids, worker_id=worker_id, status=Delivery.Status.SENDING)
-        .select_related(
-            "notification",
-            "notification__broadcast",
-            "notification__organisation",
-            "push_subscription",
-        )
+        .select_related("notification", "push_subscription")
         .order_by("next_attempt_at", "id")
+    )
+    _attach_shared(deliveries)
+    return deliveries
+
+
+def _attach_shared(deliveries: list[Delivery]) -> None:
+    """Give the batch's notifications their broadcast and sending organisation, each read
+    once for the batch: the hundred rows of a broadcast share one of each, and joining them
+    brought the broadcast's bodies and the commune's boundary back (and decoded) per row."""
+    from guichet.notifications.models import Broadcast
+    from guichet.territory.models import Organisation
+
+    notifications = [d.notification for d in deliveries]
+    broadcast_ids = {n.broadcast_id for n in notifications if n.broadcast_id}
+    organisation_ids = {n.organisation_id for n in notifications if n.organisation_id}
+    broadcasts = Broadcast.objects.in_bulk(broadcast_ids) if broadcast_ids else {}
+    organisations = (
+        Organisation.objects.defer("boundary").in_bulk(organisation_ids) if organisation_ids else {}
+    )
+    for notification in notifications:
+        if notification.broadcast_id in broadcasts:
+            notification.broadcast = broadcasts[notification.broadcast_id]
+        if notification.organisation_id in organisations:
+            notification.organisation = organisations[notification.organisation_id]
+
+
+@functools.cache
+def _mark_sent_sql() -> str:
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    return (
+        f"UPDATE {table} SET status = %s, sent_at = %s, lease_expires_at = NULL, "  # noqa: S608 - table name from the model, values bound
+        "attempts = attempts + 1, last_error = '' "
+        "WHERE id = %s AND status = %s AND worker_id = %s"
     )
 
 
-def _mark_sent(delivery: Delivery, worker_id: str) -> None:
+def _mark_sent(delivery: Delivery, worker_id: str, cursor=None) -> None:
     # One short statement per message, committed at once (autocommit): a worker killed after
     # this line never sends the message again. Plain SQL: at broadcast volume the ORM's query
-    # building cost as much as the database write itself.
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, lease_expires_at = NULL, "  # noqa: S608 - table name from the model, values bound
-            "attempts = attempts + 1, last_error = '' "
-            "WHERE id = %s AND status = %s AND worker_id = %s",
-            [
-                Delivery.Status.SENT.value,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-                delivery.id,
-                Delivery.Status.SENDING.value,
-                worker_id,
-            ],
-        )
+    # building cost as much as the database write itself. ``cursor``: the batch's, opened once.
+    if cursor is None:
+        with connection.cursor() as cursor:
+            _mark_sent(delivery, worker_id, cursor)
+        return
+    cursor.execute(
+        _mark_sent_sql(),
+        [
+            Delivery.Status.SENT.value,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            delivery.id,
+            Delivery.Status.SENDING.value,
+            worker_id,
+        ],
+    )
 
 
 @contextmanager
@@ -264,6 +293,11 @@ _MESSAGE_ERRORS = (
 )
 
 
+def _database_cursor():
+    """A database cursor (the e-mail sender's own ``connection`` is the SMTP one)."""
+    return connection.cursor()
+
+
 def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
     connection = get_connection(fail_silently=False)
     try:
@@ -278,6 +312,7 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
     # The shared fast path speaks SMTP directly; other backends (console, file, memory) get
     # one EmailMessage per delivery.
     smtp_backend = isinstance(connection, SmtpEmailBackend)
+    marks = _database_cursor()
     try:
         for index, delivery in enumerate(deliveries):
             try:
@@ -301,9 +336,10 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
                 _release(deliveries[index:], worker_id, f"connexion interrompue : {exc}")
                 break
             else:
-                _mark_sent(delivery, worker_id)
+                _mark_sent(delivery, worker_id, marks)
                 sent += 1
     finally:
+        marks.close()
         try:
             connection.close()
         except Exception:  # closing a broken connection must not hide the outcome
