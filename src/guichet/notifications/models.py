@@ -223,9 +223,12 @@ class Delivery(models.Model):
         verbose_name_plural = _("envois")
         ordering = ["-created_at", "-id"]
         indexes = [
+            # In the claim's order (next_attempt_at, id): a claim reads its hundred rows off
+            # the index instead of sorting every pending row (a broadcast's 100,000 share a
+            # few next_attempt_at values: 28 ms a claim, sorted on disk).
             models.Index(
-                fields=["channel", "next_attempt_at"],
-                name="delivery_due_idx",
+                fields=["channel", "next_attempt_at", "id"],
+                name="delivery_due_order_idx",
                 condition=Q(status="pending"),
             ),
             models.Index(
