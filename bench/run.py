@@ -357,7 +357,8 @@ def run_broadcast(count: int, env: dict) -> dict:
             "send_s": float(sent.group(2)) if sent else None,
             "rate_per_s": rate,
             "smtplib_rate_per_s": round(baseline, 1),
-            "ratio_to_smtplib": round(rate / baseline, 3) if baseline else 0,
+            # judged as measured: a rounded 0.6995 would have passed a 0.7 target
+            "ratio_to_smtplib": rate / baseline if baseline else 0,
             "output": text.strip().splitlines()[-3:],
         }
     finally:
@@ -598,7 +599,9 @@ def report(args, volumes, seeding, results, load_before) -> int:
         if "kb" in r:
             extra = f" {r['kb']} KB"
         elif "ratio_to_smtplib" in r:
-            extra = f" {r['rate_per_s']}/s vs {r['smtplib_rate_per_s']}/s"
+            extra = (
+                f" {r['rate_per_s']}/s vs {r['smtplib_rate_per_s']}/s ({r['ratio_to_smtplib']:.1%})"
+            )
         elif r.get("seconds") is not None and "rps" not in r:
             extra = f" {r['seconds']} s"
         elif cpu := r.get("cpu_ms_per_request"):
