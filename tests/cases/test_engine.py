@@ -153,33 +153,6 @@ def test_references_are_sequential_per_prefix_and_year(file_case):
     assert ReferenceCounter.objects.get(prefix="MAIRIE", year=year).last == n2
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_submissions_never_share_a_reference(demo, users, contact, contact_data):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connections
-
-    def submit(_):
-        try:
-            return case_submit(
-                actor=None,
-                definition=contact,
-                channel=Channel.API,
-                contact={"email": "x@example.org"},
-                commune=demo["lyon"],
-                data=contact_data,
-            ).case.reference
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        references = list(pool.map(submit, range(24)))
-    assert len(set(references)) == 24
-    numbers = sorted(int(r[-6:]) for r in references)
-    assert numbers == list(range(numbers[0], numbers[0] + 24))
-
-
 BAD = [
     ("missing required field", {"objet": ""}, None, "objet", "Ce champ est obligatoire."),
     ("wrong type", {"theme": 3}, None, "theme", "Valeur invalide."),

@@ -10,7 +10,8 @@ from django.db import connection, connections
 from django.db.models.signals import post_save
 
 from guichet.cases.models import Case, Channel, ReferenceCounter
-from guichet.cases.services import case_submit, reference_give_back, reference_take
+from guichet.cases.references import reference_give_back, reference_take
+from guichet.cases.services import case_submit
 
 
 def _number(reference: str) -> int:
@@ -130,3 +131,21 @@ def test_bad_input_takes_no_number(submit, demo, contact, contact_data):
         )
     assert ReferenceCounter.objects.get(prefix="MAIRIE").last == _number(first.reference)
     assert _number(submit().reference) == _number(first.reference) + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_never_share_a_reference(submit):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def submit_in_a_thread(_):
+        try:
+            return submit().reference
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        references = list(pool.map(submit_in_a_thread, range(24)))
+    assert len(set(references)) == 24
+    numbers = sorted(int(r[-6:]) for r in references)
+    assert numbers == list(range(numbers[0], numbers[0] + 24))

@@ -225,11 +225,11 @@ def test_marks_are_committed_asynchronously_during_a_batch_only(
 
     real_mark_sent = outbox._mark_sent
 
-    def mark_sent_and_look(delivery, worker_id, *cursor):
+    def mark_sent_and_look(delivery, worker_id, cursor):
         with connection.cursor() as cursor_of_the_test:
             cursor_of_the_test.execute("SHOW synchronous_commit")
             seen.append(cursor_of_the_test.fetchone()[0])
-        real_mark_sent(delivery, worker_id, *cursor)
+        real_mark_sent(delivery, worker_id, cursor)
 
     monkeypatch.setattr(outbox, "_mark_sent", mark_sent_and_look)
     assert outbox.deliveries_process(worker_id="w1") == 3

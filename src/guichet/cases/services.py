@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,11 +24,11 @@ from guichet.cases.models import (
     CaseNote,
     Channel,
     PartnerApiKey,
-    ReferenceCounter,
     SavedFilter,
 )
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.permissions import agent_can_access
+from guichet.cases.references import reference_give_back, reference_next, reference_take
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
     Transition,
@@ -76,72 +77,6 @@ def hash_tracking_code(code: str) -> str:
 def new_tracking_code() -> str:
     raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
     return f"{raw[:5]}-{raw[5:]}"
-
-
-def _counter_bump(prefix: str, year: int) -> int | None:
-    """``last = last + 1`` on the (prefix, year) row, returning the new value (None: no row).
-    The UPDATE takes the row lock until the caller's transaction ends: a concurrent submission
-    waits, then reads the committed value (or the same one if this transaction rolls back)."""
-    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE prefix = %s AND year = %s "  # noqa: S608 - table name from the model, values bound
-            "RETURNING last",
-            [prefix, year],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def reference_next(*, prefix: str, year: int) -> str:
-    """``<PREFIX>-<YEAR>-<6 digits>``, sequential per (prefix, year), safe under concurrency:
-    the counter row is incremented by one ``UPDATE ... RETURNING`` in the caller's transaction
-    (row lock held until commit), so two submissions wait for each other instead of sharing a
-    number, and a rolled-back submission leaves no gap. The row of a new (prefix, year) is
-    created once, in a savepoint (a concurrent creator wins, this one then increments)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("reference_next must run inside the submission transaction")
-    number = _counter_bump(prefix, year)
-    if number is None:
-        try:
-            with transaction.atomic():
-                ReferenceCounter.objects.get_or_create(prefix=prefix, year=year)
-        except IntegrityError:
-            pass  # created by a concurrent submission
-        number = _counter_bump(prefix, year)
-    return f"{prefix}-{year}-{number:06d}"
-
-
-def reference_take(*, prefix: str, year: int) -> str:
-    """The next reference of (prefix, year), taken in a transaction of its own: the counter row
-    is locked for the time of one statement. For a caller that records the case in the next
-    transaction (``case_submit``) and gives the number back if that transaction rolls back
-    (``reference_give_back``)."""
-    if transaction.get_connection().in_atomic_block:
-        raise RuntimeError("reference_take takes its own transaction: use reference_next")
-    with transaction.atomic():
-        return reference_next(prefix=prefix, year=year)
-
-
-def reference_give_back(reference: str, *, prefix: str, year: int) -> bool:
-    """Return the number of a reference whose case was not recorded, if no later number was
-    taken meanwhile (then the sequence has a gap, the only way it gets one). True when given
-    back. A database that cannot be reached keeps the number (the gap again), and says so."""
-    import logging
-
-    number = int(reference.rsplit("-", 1)[1])
-    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET last = last - 1 "  # noqa: S608 - table name from the model, values bound
-                "WHERE prefix = %s AND year = %s AND last = %s",
-                [prefix, year, number],
-            )
-            return cursor.rowcount == 1
-    except Exception:  # the submission's own error is the one to raise
-        logging.getLogger(__name__).exception("reference %s not given back", reference)
-        return False
 
 
 def _location_from_data(version: ServiceVersion, data: dict) -> tuple[float, float] | None:
@@ -275,7 +210,7 @@ def case_submit(
     writes are recorded in one transaction. The number of its reference is taken just before,
     in a transaction of its own (``reference_take``): the counter row of a service is locked
     for one statement, not for the whole recording, so concurrent submissions to one service
-    record in parallel. When the caller already holds a transaction (the mail gateway's, a
+    record in parallel. When the caller already holds a transaction (an idempotency key's, a
     test's), or a draft is submitted (locked from the check to the recording, so that a double
     click files one case), everything runs in one transaction and the number is taken in it.
     """
@@ -340,7 +275,7 @@ class _CheckedSubmission:
     clean_files: dict[str, list[CleanFile]]
     organisation: Organisation
     team: Team
-    now: Any
+    now: datetime
 
     @property
     def year(self) -> int:
@@ -828,8 +763,5 @@ __all__ = [
     "case_transition",
     "draft_save",
     "partner_api_key_create",
-    "reference_give_back",
-    "reference_next",
-    "reference_take",
     "saved_filter_create",
 ]

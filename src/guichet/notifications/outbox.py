@@ -33,7 +33,7 @@ from django.core.mail.message import sanitize_address
 from django.db import connection, transaction
 from django.utils import timezone
 
-from guichet.notifications.models import Channel, Delivery
+from guichet.notifications.models import Broadcast, Channel, Delivery
 from guichet.notifications.rendering import absolute_url, branding_for
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,6 @@ def _attach_shared(deliveries: list[Delivery]) -> None:
     """Give the batch's notifications their broadcast and sending organisation, each read
     once for the batch: the hundred rows of a broadcast share one of each, and joining them
     brought the broadcast's bodies and the commune's boundary back (and decoded) per row."""
-    from guichet.notifications.models import Broadcast
     from guichet.territory.models import Organisation
 
     notifications = [d.notification for d in deliveries]
@@ -141,14 +140,10 @@ def _mark_sent_sql() -> str:
     )
 
 
-def _mark_sent(delivery: Delivery, worker_id: str, cursor=None) -> None:
+def _mark_sent(delivery: Delivery, worker_id: str, cursor) -> None:
     # One short statement per message, committed at once (autocommit): a worker killed after
     # this line never sends the message again. Plain SQL: at broadcast volume the ORM's query
     # building cost as much as the database write itself. ``cursor``: the batch's, opened once.
-    if cursor is None:
-        with connection.cursor() as cursor:
-            _mark_sent(delivery, worker_id, cursor)
-        return
     cursor.execute(
         _mark_sent_sql(),
         [
@@ -293,15 +288,10 @@ _MESSAGE_ERRORS = (
 )
 
 
-def _database_cursor():
-    """A database cursor (the e-mail sender's own ``connection`` is the SMTP one)."""
-    return connection.cursor()
-
-
 def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
-    connection = get_connection(fail_silently=False)
+    smtp = get_connection(fail_silently=False)
     try:
-        connection.open()
+        smtp.open()
     except (OSError, smtplib.SMTPException) as exc:
         _release(deliveries, worker_id, f"serveur de messagerie injoignable : {exc}")
         logger.warning("mail server unreachable, %s deliveries deferred: %s", len(deliveries), exc)
@@ -311,18 +301,18 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
     shared: dict[int, SharedEmail] = {}
     # The shared fast path speaks SMTP directly; other backends (console, file, memory) get
     # one EmailMessage per delivery.
-    smtp_backend = isinstance(connection, SmtpEmailBackend)
-    marks = _database_cursor()
+    smtp_backend = isinstance(smtp, SmtpEmailBackend)
+    marks = connection.cursor()  # the batch's sent marks, one cursor for all
     try:
         for index, delivery in enumerate(deliveries):
             try:
                 broadcast_id = delivery.notification.broadcast_id
                 if broadcast_id is None or not smtp_backend:
-                    connection.send_messages([build_email(delivery, connection, from_cache)])
+                    smtp.send_messages([build_email(delivery, smtp, from_cache)])
                 else:
                     if broadcast_id not in shared:
-                        shared[broadcast_id] = SharedEmail(delivery, connection, from_cache)
-                    shared[broadcast_id].send(connection, delivery)
+                        shared[broadcast_id] = SharedEmail(delivery, smtp, from_cache)
+                    shared[broadcast_id].send(smtp, delivery)
             except _MESSAGE_ERRORS as exc:
                 if isinstance(exc, smtplib.SMTPRecipientsRefused):
                     codes = [code for code, _msg in exc.recipients.values()]
@@ -341,7 +331,7 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
     finally:
         marks.close()
         try:
-            connection.close()
+            smtp.close()
         except Exception:  # closing a broken connection must not hide the outcome
             logger.debug("closing the SMTP connection failed", exc_info=True)
     return sent
@@ -351,20 +341,21 @@ def _send_one_by_one(deliveries: list[Delivery], worker_id: str, send, *, one_se
     """Send each message in turn. ``one_server``: all go through one provider, so when it is
     unreachable the rest of the batch is deferred too (push endpoints differ per browser)."""
     sent = 0
-    for index, delivery in enumerate(deliveries):
-        try:
-            send(delivery)
-        except TransportUnavailable as exc:
-            _release(deliveries[index:] if one_server else [delivery], worker_id, str(exc))
-            if one_server:
-                break
-        except PermanentFailure as exc:
-            _mark_failed_attempt(delivery, worker_id, str(exc), permanent=True)
-        except Exception as exc:  # any provider error is one failed attempt
-            _mark_failed_attempt(delivery, worker_id, repr(exc))
-        else:
-            _mark_sent(delivery, worker_id)
-            sent += 1
+    with connection.cursor() as marks:
+        for index, delivery in enumerate(deliveries):
+            try:
+                send(delivery)
+            except TransportUnavailable as exc:
+                _release(deliveries[index:] if one_server else [delivery], worker_id, str(exc))
+                if one_server:
+                    break
+            except PermanentFailure as exc:
+                _mark_failed_attempt(delivery, worker_id, str(exc), permanent=True)
+            except Exception as exc:  # any provider error is one failed attempt
+                _mark_failed_attempt(delivery, worker_id, repr(exc))
+            else:
+                _mark_sent(delivery, worker_id, marks)
+                sent += 1
     return sent
 
 
