@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
     path("backoffice/services/", include("guichet.services.urls")),
+    path("backoffice/audit/", include("guichet.core.urls_audit")),
     path("backoffice/", include("guichet.cases.urls_backoffice")),
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("mon-espace/", include("guichet.portal.urls")),

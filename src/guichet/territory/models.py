@@ -115,6 +115,8 @@ class Membership(TimeStampedModel):
         MANAGER = "manager", _("Responsable d'équipe")
         DESIGNER = "designer", _("Concepteur de services")
         SUPPORT = "support", _("Agent d'assistance")
+        # Reviews who read what the organisation holds (core.AccessRecord, /backoffice/audit/).
+        AUDITOR = "auditor", _("Auditeur")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -123,3 +123,26 @@ def organisation_ids_of(user) -> set[int]:
 
 def is_agent(user) -> bool:
     return bool(user.is_authenticated and Membership.objects.filter(user=user).exists())
+
+
+def auditor_organisation_ids(user) -> set[int]:
+    """The organisations whose access records ``user`` may review (an auditor membership)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, role=Membership.Role.AUDITOR).values_list(
+            "team__organisation_id", flat=True
+        )
+    )
+
+
+def members_of(organisation_ids) -> QuerySet:
+    """The people with a membership in one of ``organisation_ids`` (agents and others)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(memberships__team__organisation_id__in=organisation_ids)
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )

@@ -1,0 +1,153 @@
+"""The auditor's pages (/backoffice/audit/): who read what their organisation holds.
+
+Behind the agents' door (login, membership, second factor: ``agent_required`` and the
+accounts middleware on /backoffice/), then the auditor role: any other agent gets the same 404
+as a missing page. The records are scoped to the auditor's organisations before any filter.
+"""
+
+import csv
+from collections.abc import Iterator
+
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from guichet.cases.views.common import agent_required
+from guichet.core.access import Door, access_record, request_query
+from guichet.core.forms import AccessFilterForm
+from guichet.core.selectors import AccessFilters, access_records_for_auditor
+from guichet.territory.selectors import auditor_organisation_ids, members_of
+
+PAGE_SIZE = 50
+#: Columns of the CSV export, in order.
+CSV_COLUMNS = [
+    "date",
+    "agent",
+    "agent_id",
+    "organisation_id",
+    "acces",
+    "type_objet",
+    "id_objet",
+    "reference_demande",
+    "id_piece_jointe",
+    "recherche_ou_filtres",
+    "nombre_de_lignes",
+    "methode",
+    "chemin",
+    "adresse_ip",
+]
+
+
+def _auditor_organisations(request) -> set[int]:
+    organisation_ids = auditor_organisation_ids(request.user)
+    if not organisation_ids:
+        raise Http404("not an auditor")
+    return organisation_ids
+
+
+def _filtered(request, organisation_ids: set[int]):
+    form = AccessFilterForm(request.GET or None, agents=members_of(organisation_ids))
+    if not request.GET:
+        return form, AccessFilters(), True
+    valid = form.is_valid()
+    return form, form.filters() if valid else None, valid
+
+
+@agent_required
+def access_log(request):
+    """The access records of the auditor's organisations, filtered, 50 a page.
+
+    No count: over millions of records it would cost more than the page; "next" is shown when
+    one more row than the page exists."""
+    organisation_ids = _auditor_organisations(request)
+    form, filters, valid = _filtered(request, organisation_ids)
+    records, has_next, page = [], False, 1
+    if valid:
+        page_param = request.GET.get("page", "1")
+        page = int(page_param) if page_param.isdigit() and int(page_param) > 0 else 1
+        start = (page - 1) * PAGE_SIZE
+        qs = access_records_for_auditor(organisation_ids=organisation_ids, filters=filters)
+        records = list(qs[start : start + PAGE_SIZE + 1])
+        has_next = len(records) > PAGE_SIZE
+        records = records[:PAGE_SIZE]
+    return render(
+        request,
+        "core/audit/access_log.html",
+        {
+            "form": form,
+            "records": records,
+            "page": page,
+            "has_next": has_next,
+            "query": request_query(request, without=("page",)),
+        },
+        status=200 if valid else 400,
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line (csv.writer into a streaming body)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (searches typed by agents)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_lines(records) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for r in records.iterator(chunk_size=2000):
+        yield writer.writerow(
+            _cell(v)
+            for v in (
+                timezone.localtime(r.at).isoformat(timespec="seconds"),
+                r.actor_label,
+                r.actor_id,
+                r.organisation_id,
+                r.door,
+                r.object_type,
+                r.object_id,
+                r.case_reference,
+                r.attachment_id,
+                r.query,
+                r.count,
+                r.method,
+                r.path,
+                r.ip_address,
+            )
+        )
+
+
+@agent_required
+def access_log_csv(request):
+    """The filtered records as CSV, streamed (a year of reads does not fit a response in
+    memory). The export is itself a read of personal data (agents' names, searches): it is
+    recorded, with the filters and the number of rows."""
+    organisation_ids = _auditor_organisations(request)
+    form, filters, valid = _filtered(request, organisation_ids)
+    if not valid:
+        return render(
+            request,
+            "core/audit/access_log.html",
+            {"form": form, "records": [], "page": 1, "has_next": False, "query": ""},
+            status=400,
+        )
+    # The rows up to now: the export's own record, written next, is not among them.
+    records = access_records_for_auditor(organisation_ids=organisation_ids, filters=filters).filter(
+        at__lte=timezone.now()
+    )
+    access_record(
+        actor=request.user,
+        door=Door.AUDIT_EXPORT,
+        organisation_ids=organisation_ids,
+        request=request,
+        query=request_query(request),
+        count=records.count(),
+    )
+    response = StreamingHttpResponse(_csv_lines(records), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="journal-des-acces.csv"'
+    return response
