@@ -14,6 +14,7 @@ from ninja import Header, Router, Schema, Status
 
 from guichet.cases.auth import agent_auth, partner_auth, user_auth
 from guichet.cases.models import Case, Channel
+from guichet.cases.reads import AccessDoor, record_case, record_list
 from guichet.cases.selectors import (
     CaseFilters,
     case_get_for_agent,
@@ -396,8 +397,12 @@ def agent_queue(
             sort=sort,
         ),
     )
+    count = qs.count()
+    record_list(
+        request, AccessDoor.SEARCH if q else AccessDoor.CASE_API_LIST, count, actor=request.auth
+    )
     return {
-        "count": qs.count(),
+        "count": count,
         "limit": limit,
         "offset": offset,
         "results": [_agent_out(c) for c in qs[offset : offset + limit]],
@@ -415,6 +420,7 @@ def agent_case(request, reference: str):
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
         return Status(404, _err("not_found", _("Demande introuvable.")))
+    record_case(request, case, door=AccessDoor.CASE_API_VIEW, actor=request.auth)
     return {
         **_agent_out(case),
         "data": case.data,

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from guichet.core.models import AccessRecord
 
-Door = AccessRecord.Door
+AccessDoor = AccessRecord.Door
 
 #: Longest search or filter string kept (the column's size).
 QUERY_MAX = AccessRecord._meta.get_field("query").max_length

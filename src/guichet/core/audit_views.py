@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from guichet.cases.views.common import agent_required
-from guichet.core.access import Door, access_record, request_query
+from guichet.core.access import AccessDoor, access_record, request_query
 from guichet.core.forms import AccessFilterForm
 from guichet.core.selectors import AccessFilters, access_records_for_auditor
 from guichet.territory.selectors import auditor_organisation_ids, members_of
@@ -142,7 +142,7 @@ def access_log_csv(request):
     )
     access_record(
         actor=request.user,
-        door=Door.AUDIT_EXPORT,
+        door=AccessDoor.AUDIT_EXPORT,
         organisation_ids=organisation_ids,
         request=request,
         query=request_query(request),

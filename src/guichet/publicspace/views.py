@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from guichet.cases.models import Channel
 from guichet.cases.permissions import agent_can_access
+from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
 from guichet.cases.services import CaseInputError
 from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
@@ -329,6 +330,8 @@ def photo(request, pk, size):
     public = not item.hidden and item.report.state != State.HIDDEN
     if not public and not agent_can_access(request.user, item.report.case):
         raise Http404("photo")
+    if not public:  # a hidden photo, seen by an agent in charge
+        record_attachment(request, item.attachment, case=item.report.case, obj=item)
     field = item.thumbnail if size == "thumb" else item.attachment.file
     content_type = "image/jpeg" if size == "thumb" else item.attachment.content_type
     response = FileResponse(field.open("rb"), content_type=content_type)
@@ -479,11 +482,18 @@ def agent_list(request):
     filters = selectors.ReportFilters.from_query(request.GET)
     qs = filters.apply(selectors.reports_for_agent(actor=request.user)).order_by("-created_at")
     fmt = request.GET.get("format")
+    if fmt in ("csv", "geojson"):
+        record_list(
+            request,
+            AccessDoor.EXPORT_CSV if fmt == "csv" else AccessDoor.EXPORT_GEOJSON,
+            qs.count(),
+        )
     if fmt == "csv":
         return _export_csv(qs)
     if fmt == "geojson":
         return _export_geojson(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_list(request, AccessDoor.REPORT_LIST, page.paginator.count)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -563,6 +573,7 @@ def agent_report(request, reference):
         else:
             return redirect("publicspace:agent_report", reference=report.case.reference)
         report = selectors.report_get_for_agent(actor=request.user, reference=reference)
+    record_case(request, report.case, door=AccessDoor.REPORT_VIEW, obj=report)
     return render(
         request,
         "publicspace/agent_report.html",

@@ -28,6 +28,13 @@ from guichet.cases.forms import (
     TransitionForm,
 )
 from guichet.cases.models import Case, Channel
+from guichet.cases.reads import (
+    AccessDoor,
+    record_attachment,
+    record_case,
+    record_list,
+    record_person,
+)
 from guichet.cases.selectors import (
     COUNT_CAP,
     CaseFilters,
@@ -120,6 +127,7 @@ def queue(request):
     filters = form.filters() if request.GET else CaseFilters()
     cases = queue_for_agent(actor=request.user, filters=filters)
     if request.GET.get("format") == "csv":
+        record_list(request, AccessDoor.EXPORT_CSV, cases.count())
         return _csv(cases)
     counts = queue_counts(actor=request.user)
     unfiltered = filters == CaseFilters(queue=filters.queue, sort=filters.sort)
@@ -131,6 +139,7 @@ def queue(request):
         count=counts.get(filters.queue) if unfiltered else None,  # already counted for the tab
     )
     page = paginator.get_page(request.GET.get("page"))
+    record_list(request, AccessDoor.SEARCH if filters.q else AccessDoor.CASE_LIST, paginator.count)
     query = request.GET.copy()
     query.pop("page", None)
     tabs = []
@@ -328,6 +337,7 @@ def case_detail(request, reference):
 
 
 def _render_case(request, case, *, transition_form=None, status=200):
+    record_case(request, case)
     members = (
         User.objects.filter(memberships__team__organisation_id=case.organisation_id)
         .distinct()
@@ -453,6 +463,7 @@ def case_message_view(request, reference):
 @agent_required
 def attachment_download(request, pk):
     attachment = attachment_get_for_agent(actor=request.user, pk=pk)
+    record_attachment(request, attachment)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -479,6 +490,8 @@ def citizen_view(request):
     # An account is shown only when the agent's organisations handle one of its cases.
     if user is not None and not cases.exists():
         user = None
+    if email or user_id:
+        record_person(request, user)
     return render(
         request,
         "cases/backoffice/citizen.html",
