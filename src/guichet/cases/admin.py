@@ -2,19 +2,49 @@ from django.contrib import admin
 
 from guichet.cases.models import Case, PartnerApiKey, WebhookDelivery
 
+#: What the platform admin sees of a case: technical fields only. Running the platform is not
+#: reading citizens' files: the form's answers, the requester, the messages, notes and
+#: attachments are read in the back-office by the organisation in charge, where each read is
+#: recorded (core.access); none of them is shown here.
+CASE_ADMIN_FIELDS = [
+    "reference",
+    "uuid",
+    "definition",
+    "version",
+    "channel",
+    "status",
+    "is_closed",
+    "status_entered_at",
+    "deadline",
+    "closed_at",
+    "commune",
+    "organisation",
+    "team",
+    "created_at",
+    "updated_at",
+]
+
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    """Read-only: cases change through the back-office and the API (services, history)."""
+    """Read-only and without content: cases change through the back-office and the API
+    (services, history); their content is read there, recorded."""
 
     list_display = ["reference", "definition", "status", "organisation", "team", "created_at"]
     list_filter = ["channel", "is_closed", "organisation"]
     search_fields = ["reference"]
+    fields = CASE_ADMIN_FIELDS
+    readonly_fields = CASE_ADMIN_FIELDS
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The confirmation page lists the case's messages, notes and attachments (by file
+        # name); cases are erased through the GDPR services, not from here.
         return False
 
 
@@ -29,5 +59,9 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Delivery state only: the payload carries the case's content (not shown, see above)."""
+
     list_display = ["case", "url", "state", "attempts", "next_attempt_at", "last_status"]
     list_filter = ["state"]
+    fields = ["case", "url", "state", "attempts", "next_attempt_at", "last_status", "last_error"]
+    readonly_fields = ["case", "url"]

@@ -38,6 +38,12 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["topic"]
     search_fields = ["recipient__email", "subject"]
     raw_id_fields = ["recipient", "broadcast"]
+    # What was said to the person (bodies, summary, contact, link) is not shown: the platform
+    # admin runs the delivery, they do not read people's messages (docs/security/read-audit.md).
+    fields = [
+        "public_id", "created_at", "recipient", "organisation", "topic", "template",
+        "broadcast", "subject", "read_at",
+    ]  # fmt: skip
     readonly_fields = ["public_id"]
 
 
