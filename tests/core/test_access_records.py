@@ -365,3 +365,11 @@ def test_the_access_log_cannot_be_changed_in_the_admin(admin_client, oullins_cas
     assert response.status_code == 403
     assert AccessRecord.objects.get() == record and record.door == AccessDoor.CASE_VIEW
     assert AccessRecord.objects.get().actor_label == record.actor_label
+
+
+def test_the_demo_has_an_auditor_of_the_disability_house(client, demo):
+    from guichet.accounts.models import User
+
+    auditor = User.objects.get(email="auditeur.mdmph@example.org")
+    login_with_second_factor(client, auditor)
+    assert client.get("/backoffice/audit/").status_code == 200

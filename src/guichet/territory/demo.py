@@ -137,4 +137,7 @@ def seed(log) -> list[str]:
     email = "agent.mdmph@example.org"
     _member(email, "Alex", "Instruction", mdmph.teams.get(slug="instruction"))
     lines.append(f"  {email:<40} agent de la MDMPH")
+    email = "auditeur.mdmph@example.org"
+    _member(email, "Claude", "Audit", mdmph.teams.get(slug="instruction"), Membership.Role.AUDITOR)
+    lines.append(f"  {email:<40} auditeur de la MDMPH (/backoffice/audit/)")
     return lines
