@@ -222,6 +222,7 @@ def test_the_auditor_sees_their_organisations_records_only(client, auditor, read
     [
         ({}, True),
         ({"reference": "{ref}"}, True),
+        ({"reference": " {lower_ref} "}, True),
         ({"reference": "OUL-0000-99999"}, False),
         ({"agent": "{agent}"}, True),
         ({"door": "case.view"}, True),
@@ -243,6 +244,7 @@ def test_the_auditor_filters_by_case_agent_door_and_dates(
     today = timezone.localdate()
     values = {
         "ref": oullins_case.reference,
+        "lower_ref": oullins_case.reference.lower(),
         "agent": users["agent.oullins"].pk,
         "today": today.isoformat(),
         "tomorrow": (today + timedelta(days=1)).isoformat(),

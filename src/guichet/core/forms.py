@@ -44,5 +44,5 @@ class AccessFilterForm(forms.Form):
             date_to=data.get("date_to"),
             door=data.get("door") or "",
             actor_id=data.get("agent"),
-            reference=(data.get("reference") or "").strip(),
+            reference=(data.get("reference") or "").strip().upper(),  # references are upper case
         )
