@@ -222,4 +222,10 @@ def test_authorization_is_not_forwarded_to_another_host(allow_loopback_one, sett
     ],
 )
 def test_validate_public_url_gives_the_reason_in_french(url, reason):
-    assert reason in outbound.validate_public_url(url)
+    assert reason in outbound.validate_public_url(url, require_resolution=True)
+
+
+def test_a_name_that_does_not_resolve_yet_may_be_saved_but_not_fetched():
+    assert outbound.validate_public_url("https://push.nom-qui-n-existe-pas.invalid/x") is None
+    with pytest.raises(DestinationRefused):
+        safe_request("GET", "https://push.nom-qui-n-existe-pas.invalid/x")

@@ -91,6 +91,10 @@ class DestinationRefused(OutboundError):
     """The URL is not allowed: scheme, credentials, or an address that is not public."""
 
 
+class _Unresolvable(DestinationRefused):
+    """The host name does not resolve (now)."""
+
+
 class OutboundTimeout(OutboundError):
     """Connecting or reading took longer than allowed."""
 
@@ -221,7 +225,7 @@ def _resolve(host: str, port: int) -> tuple[Address, ...]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise DestinationRefused(_("nom de serveur inconnu : %(host)s") % {"host": host}) from exc
+        raise _Unresolvable(_("nom de serveur inconnu : %(host)s") % {"host": host}) from exc
     addresses: list[Address] = []
     for _family, _type, _proto, _name, sockaddr in infos:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
@@ -230,7 +234,7 @@ def _resolve(host: str, port: int) -> tuple[Address, ...]:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise DestinationRefused(_("nom de serveur inconnu : %(host)s") % {"host": host})
+        raise _Unresolvable(_("nom de serveur inconnu : %(host)s") % {"host": host})
     return tuple(addresses)
 
 
@@ -249,11 +253,15 @@ def check_url(url: str, *, allow_networks: tuple[Network, ...] = ()) -> Target:
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=addresses)
 
 
-def validate_public_url(url: str) -> str | None:
+def validate_public_url(url: str, *, require_resolution: bool = False) -> str | None:
     """The French reason ``url`` may not be used as a destination, or None when it may (for
-    forms and schemas checking a URL as it is saved)."""
+    forms and services checking a URL as it is saved). A name that does not resolve *now* is
+    let through unless ``require_resolution``: the check at every request is the guard, this
+    one gives the person an early, clear refusal."""
     try:
         check_url(url)
+    except _Unresolvable as exc:
+        return str(exc) if require_resolution else None
     except DestinationRefused as exc:
         return str(exc)
     return None
