@@ -295,7 +295,9 @@ def _read_capped(response, *, max_bytes: int, deadline: float) -> bytes:
             _("réponse trop volumineuse (plus de %(max)s octets)") % {"max": max_bytes}
         )
     size, chunks = 0, []
-    for chunk in response.stream(64 * 1024, decode_content=True):
+    # read1: whatever one read of the socket gives, so a server trickling bytes meets the
+    # deadline between two reads rather than after a whole 64 KiB block.
+    while chunk := response.read1(64 * 1024, decode_content=True):
         size += len(chunk)
         if size > max_bytes:
             raise ResponseTooLarge(
