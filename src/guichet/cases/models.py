@@ -480,6 +480,9 @@ class WebhookAttempt(models.Model):
     class Meta:
         ordering = ["-attempted_at"]
 
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code}"
+
 
 class PartnerApiKey(TimeStampedModel):
     """An API key of a partner application, scoped to one organisation. Only its hash is kept;

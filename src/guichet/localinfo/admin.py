@@ -22,7 +22,15 @@ class FeedForm(forms.ModelForm):
 
     class Meta:
         model = Feed
-        fields = "__all__"
+        fields = [
+            "organisation",
+            "name",
+            "url",
+            "kind",
+            "is_active",
+            "refresh_minutes",
+            "next_fetch_at",
+        ]
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
