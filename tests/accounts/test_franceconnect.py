@@ -17,6 +17,8 @@ def fc(settings, demo):
     with FakeFranceConnect() as op:
         settings.FRANCECONNECT_ENABLED = True
         settings.FRANCECONNECT_ISSUER = op.url
+        # The fake provider listens on loopback: this test's operator allows it.
+        settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
         settings.FRANCECONNECT_CLIENT_ID = CLIENT_ID
         settings.FRANCECONNECT_CLIENT_SECRET = CLIENT_SECRET
         cache.clear()
