@@ -191,3 +191,39 @@ def test_the_body_is_the_json_payload(endpoint, partner, users):
     tasks.deliver_webhook(delivery.pk)
     body = json.loads(partner.requests[0][2])
     assert body["event"] == "case.status" and body["organisation"]
+
+
+def test_agents_create_endpoints_see_the_secret_once_and_re_enable(client, users, demo, settings):
+    from django.urls import reverse
+
+    from tests.conftest import login_with_second_factor
+
+    agent = users["agent.oullins"]
+    login_with_second_factor(client, agent)
+    oullins = demo["oullins"]
+    refused = client.post(
+        reverse("cases_bo:webhooks"),
+        {"organisation": oullins.pk, "key": "sirh", "url": "http://169.254.169.254/latest/"},
+    )
+    assert refused.status_code == 400 and "refusée" in refused.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
+    created = client.post(
+        reverse("cases_bo:webhooks"),
+        {"organisation": oullins.pk, "key": "sirh", "url": "http://127.0.0.1:9/hook"},
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert created.status_code == 200 and endpoint.secret in created.content.decode()
+    assert endpoint.secret not in client.get(reverse("cases_bo:webhooks")).content.decode()
+    endpoint.disabled_at = timezone.now()
+    endpoint.save(update_fields=["disabled_at"])
+    assert "Désactivé" in client.get(reverse("cases_bo:webhooks")).content.decode()
+    client.post(reverse("cases_bo:webhook_enable", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert endpoint.disabled_at is None
+    # An agent of another organisation neither sees it nor reaches it.
+    other = login_with_second_factor(client, users["agent.mdmph"])
+    assert "sirh" not in other.get(reverse("cases_bo:webhooks")).content.decode()
+    response = other.post(reverse("cases_bo:webhook_secret", args=[endpoint.pk]))
+    assert response.status_code == 404
+    assert WebhookEndpoint.objects.get().secret == endpoint.secret

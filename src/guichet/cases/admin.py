@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from guichet.cases.models import Case, PartnerApiKey, WebhookDelivery
+from guichet.cases.models import Case, PartnerApiKey, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(Case)
@@ -27,7 +27,29 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
         return False  # keys are created by `guichet partner_key` (shown once)
 
 
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Read-only here: the organisation's agents manage endpoints in the back-office, where the
+    URL is checked and the secret shown once (never in the admin)."""
+
+    list_display = ["key", "organisation", "url", "consecutive_failures", "disabled_at"]
+    list_filter = ["organisation"]
+    fields = ["organisation", "key", "url", "consecutive_failures", "disabled_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["case", "url", "state", "attempts", "next_attempt_at", "last_status"]
+    list_display = [
+        "case",
+        "endpoint",
+        "url",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_status",
+    ]
     list_filter = ["state"]
