@@ -390,6 +390,8 @@ LOCALINFO_FEED_TIMEOUT = env.float("LOCALINFO_FEED_TIMEOUT", default=15.0)
 OUTBOUND_ALLOWED_PRIVATE_NETWORKS = env.list("OUTBOUND_ALLOWED_PRIVATE_NETWORKS", default=[])
 # The only proxy outbound requests use (HTTP_PROXY and the like are ignored). Empty: direct.
 OUTBOUND_PROXY = env.str("OUTBOUND_PROXY", default="")
+# CA bundle (PEM file) for HTTPS partners signed by a private CA. Empty: certifi's bundle.
+OUTBOUND_CA_BUNDLE = env.str("OUTBOUND_CA_BUNDLE", default="")
 
 # --- Open311 GeoReport v2 (publicspace) ----------------------------------------------------------
 OPEN311_CONTACT = env.str(

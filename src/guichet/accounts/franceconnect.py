@@ -4,8 +4,8 @@ allauth's generic OpenID Connect client lacks what FranceConnect requires (ident
 64-hex ``state`` and ``nonce``, ``acr_values=eidas1``, ``client_secret_post``, a *signed*
 userinfo (a JWT), ``acr`` checks and logout with ``id_token_hint``. So this module talks to
 FranceConnect directly through ``core.outbound.safe_request`` (like every outbound call: the
-endpoints come from a discovery document, which must not point inside) and verifies every JWT with ``joserfc`` against the
-provider's JWKS (ES256 or RS256).
+endpoints come from a discovery document, which must not point inside) and verifies every
+JWT with ``joserfc`` against the provider's JWKS (ES256 or RS256).
 """
 
 import json

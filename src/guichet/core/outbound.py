@@ -275,10 +275,10 @@ def _pool(target: Target, address: Address, timeout: urllib3.Timeout):
             "server_hostname": target.host,
             "assert_hostname": target.host,
             "cert_reqs": "CERT_REQUIRED",
-            "ca_certs": getattr(settings, "OUTBOUND_CA_BUNDLE", "") or certifi.where(),
+            "ca_certs": settings.OUTBOUND_CA_BUNDLE or certifi.where(),
         }
     ip = str(address).split("%")[0] if address.version == 6 and "%" in str(address) else address
-    proxy = getattr(settings, "OUTBOUND_PROXY", "")
+    proxy = settings.OUTBOUND_PROXY
     if proxy:
         manager = urllib3.ProxyManager(proxy, timeout=timeout, retries=False)
         return manager.connection_from_host(
