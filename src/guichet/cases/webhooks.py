@@ -197,7 +197,7 @@ def deliver_webhook(delivery_id: int) -> str:
     ``webhook-id``. Returns the delivery's state, or "skipped"."""
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 pk=delivery_id,
                 state=WebhookDelivery.State.PENDING,
