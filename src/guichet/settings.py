@@ -292,7 +292,10 @@ TIME_ZONE = "Europe/Paris"
 
 # Cases (see docs/cases.md)
 CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
-CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
+# Webhooks (docs/security/outbound-requests.md): attempts per delivery, then consecutive failed
+# attempts after which an endpoint is disabled until its organisation re-enables it.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 
@@ -381,6 +384,14 @@ VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:ne-pas-repondre@guichet
 # --- Local information feeds -------------------------------------------------------------------
 LOCALINFO_FEED_MAX_BYTES = env.int("LOCALINFO_FEED_MAX_BYTES", default=5 * 1024 * 1024)
 LOCALINFO_FEED_TIMEOUT = env.float("LOCALINFO_FEED_TIMEOUT", default=15.0)
+
+# --- Outbound requests (core.outbound, docs/security/outbound-requests.md) ---------------------
+# Private networks (CIDR) an outbound request may reach: an on-premise partner. Empty: none.
+OUTBOUND_ALLOWED_PRIVATE_NETWORKS = env.list("OUTBOUND_ALLOWED_PRIVATE_NETWORKS", default=[])
+# The only proxy outbound requests use (HTTP_PROXY and the like are ignored). Empty: direct.
+OUTBOUND_PROXY = env.str("OUTBOUND_PROXY", default="")
+# CA bundle (PEM file) for HTTPS partners signed by a private CA. Empty: certifi's bundle.
+OUTBOUND_CA_BUNDLE = env.str("OUTBOUND_CA_BUNDLE", default="")
 
 # --- Open311 GeoReport v2 (publicspace) ----------------------------------------------------------
 OPEN311_CONTACT = env.str(

@@ -17,6 +17,8 @@ def fc(settings, demo):
     with FakeFranceConnect() as op:
         settings.FRANCECONNECT_ENABLED = True
         settings.FRANCECONNECT_ISSUER = op.url
+        # The fake provider listens on loopback: this test's operator allows it.
+        settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
         settings.FRANCECONNECT_CLIENT_ID = CLIENT_ID
         settings.FRANCECONNECT_CLIENT_SECRET = CLIENT_SECRET
         cache.clear()
@@ -133,3 +135,15 @@ def test_wrong_state_is_refused(client, fc):
 def test_franceconnect_is_off_unless_configured(client, demo):
     assert client.get("/comptes/franceconnect/").status_code == 404
     assert "FranceConnect" not in client.get("/comptes/login/").content.decode()
+
+
+def test_a_provider_on_a_private_address_is_refused_unless_the_operator_allows_it(
+    client, fc, settings
+):
+    """FranceConnect's requests go through core.outbound: the fake provider on loopback is
+    refused once the operator's allowance is gone (login falls back, nothing reached it)."""
+    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
+    response = client.get("/comptes/franceconnect/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/comptes/login/")
+    assert fc.token_requests == []

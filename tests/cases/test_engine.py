@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from guichet.cases.models import Case, CaseEvent, Channel, ReferenceCounter
+from guichet.cases.models import Case, Channel, ReferenceCounter
 from guichet.cases.selectors import timeline_for_citizen
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
@@ -291,39 +291,6 @@ def test_images_are_reencoded_without_metadata(file_case, contact_data):
     stored = attachment.file.read()
     assert b"SecretCameraMaker" not in stored
     assert Image.open(io.BytesIO(stored)).size == (40, 30)
-
-
-def test_webhook_action_is_signed_and_retried(file_case, users, monkeypatch):
-    from guichet.cases import tasks
-    from guichet.cases.models import WebhookDelivery
-    from guichet.cases.workflow import run_actions
-
-    case = file_case()
-    calls = []
-
-    def fake_post(url, body):
-        calls.append((url, body, tasks.webhook_signature(body)))
-        if len(calls) == 1:
-            raise OSError("connection refused")
-        return 200
-
-    monkeypatch.setattr(tasks, "_post", fake_post)
-    run_actions(
-        case,
-        [{"type": "webhook", "url": "https://partenaire.example.org/hook"}],
-        actor=users["agent.oullins"],
-    )
-    delivery = WebhookDelivery.objects.get(case=case)
-    tasks.deliver_webhook(delivery.pk)
-    delivery.refresh_from_db()
-    assert delivery.state == "pending" and delivery.attempts == 1
-    assert delivery.next_attempt_at > timezone.now()
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    tasks.webhooks_sweep()
-    delivery.refresh_from_db()
-    assert delivery.state == "done" and delivery.attempts == 2
-    assert calls[1][2].startswith("sha256=") and case.reference.encode() in calls[1][1]
-    assert CaseEvent.objects.filter(case=case, kind="webhook").exists()
 
 
 def test_document_action_attaches_a_pdf(file_case, users):

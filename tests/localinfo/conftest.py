@@ -66,7 +66,9 @@ class FeedServer:
 
 
 @pytest.fixture
-def feed_server():
+def feed_server(settings):
+    """The communes' feed server, on loopback: allowed for outbound requests in these tests."""
+    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     server = FeedServer()
     server.thread.start()
     yield server

@@ -123,3 +123,56 @@ def test_bad_feeds_are_reported_and_skipped_without_stopping_the_others(feed_ser
     assert list(Event.objects.values_list("uid", flat=True)) == ["good@x"]
     # Nothing is due again before the refresh period.
     assert feeds_import_due() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/admin/",
+        "http://localhost/flux.rss",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://192.168.0.10/flux.rss",
+        "http://[::1]/flux.rss",
+        "ftp://ville.example.org/flux.rss",
+    ],
+)
+@pytest.mark.django_db
+def test_a_feed_url_to_a_private_address_is_refused_when_saved(url):
+    from guichet.localinfo.admin import FeedForm
+
+    form = FeedForm(
+        data={
+            "organisation": CommuneFactory().pk,
+            "name": "Flux",
+            "url": url,
+            "kind": "rss",
+            "refresh_minutes": 60,
+            "is_active": "on",
+        }
+    )
+    assert not form.is_valid()
+    assert "url" in form.errors
+    assert not Feed.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_feed_url_to_a_private_address_is_refused_at_fetch_time(feed_server, settings):
+    """Saved before the rule, or a name that now points inside: nothing is fetched."""
+    feed = _feed(CommuneFactory(), feed_server.serve("/intranet.rss", RSS), "rss")
+    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
+    report = feed_import(feed=feed)
+    assert report.status == "error"
+    assert "non publique" in Feed.objects.get(pk=feed.pk).last_error
+    assert feed_server.requests == []
+    assert not NewsItem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_feed_redirecting_to_a_private_address_is_refused(feed_server):
+    from tests.outbound_server import LocalServer
+
+    with LocalServer("127.0.0.1") as local:  # allowed, like feed_server
+        local.serve("/moved.rss", status=302, headers={"Location": "http://169.254.169.254/"})
+        report = feed_import(feed=_feed(CommuneFactory(), local.url("/moved.rss"), "rss"))
+    assert report.status == "error" and "non publique" in report.problems[0]
+    assert [path for path, *_rest in local.requests] == ["/moved.rss"]

@@ -73,9 +73,13 @@ def smtp_settings(settings, smtp_sink):
 
 
 @pytest.fixture
-def http_server():
-    """A local HTTP server recording requests (the SMS provider / push service stand-in)."""
+def http_server(settings):
+    """A local HTTP server recording requests (the SMS provider / push service stand-in). It
+    listens on loopback, which outbound requests refuse unless the operator allows it: this
+    test's operator does."""
     from tests.localinfo.conftest import FeedServer
+
+    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
 
     server = FeedServer()
     server.thread.start()

@@ -6,6 +6,7 @@ import http_ece
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.urls import reverse
 
 from guichet.notifications import outbox
 from guichet.notifications.models import Delivery, PushSubscription
@@ -170,4 +171,61 @@ def test_a_gone_push_subscription_is_removed_and_the_delivery_fails(http_server)
     outbox.deliveries_process(worker_id="w")
     delivery = Delivery.objects.get()
     assert delivery.status == "failed" and "410" in delivery.last_error
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://127.0.0.1/push/1",
+        "https://localhost:8443/push/1",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.7/push",
+        "https://[::1]/push",
+        "https://[::ffff:192.168.1.1]/push",
+    ],
+)
+@pytest.mark.django_db
+def test_a_push_subscription_to_a_private_address_is_refused(client, endpoint):
+    me = UserFactory()
+    client.force_login(me)
+    response = client.post(
+        reverse("notifications:push_subscribe"),
+        json.dumps({"endpoint": endpoint, "keys": {"p256dh": "BPk", "auth": "secret"}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "refusée" in response.json()["error"]
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_push_endpoint_to_a_private_address_is_refused_at_send_time(http_server, settings):
+    """A subscription saved before the rule (or whose name now points inside): the send is
+    refused, nothing reaches the address, the subscription is removed."""
+    http_server.serve("/push/internal", "", "text/plain", status=201)
+    user = UserFactory()
+    browser_key = ec.generate_private_key(ec.SECP256R1())
+    PushSubscription.objects.create(
+        user=user,
+        endpoint=http_server.url("/push/internal"),
+        p256dh=_b64(
+            browser_key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        ),
+        auth=_b64(os.urandom(16)),
+    )
+    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
+    notification_create(
+        recipient=user,
+        topic="cases.update",
+        template="generic",
+        context={"title": "t", "body": "b"},
+        channels=["push"],
+    )
+    outbox.deliveries_process(worker_id="w")
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed" and "non publique" in delivery.last_error
+    assert http_server.requests == []
     assert not PushSubscription.objects.exists()

@@ -84,10 +84,16 @@ BROKEN = [
         "objet et un texte",
     ),
     (
-        "webhook with a bad url",
+        "webhook naming an address instead of an endpoint",
         ["workflow", "transitions", 0, "actions"],
-        [{"type": "webhook", "url": "ftp://x"}],
-        "http(s)://",
+        [{"type": "webhook", "url": "http://169.254.169.254/latest/meta-data/"}],
+        "point d'accès",
+    ),
+    (
+        "webhook with a bad endpoint key",
+        ["workflow", "transitions", 0, "actions"],
+        [{"type": "webhook", "endpoint": "../../x"}],
+        "point d'accès",
     ),
     (
         "status without citizen label",

@@ -3,22 +3,25 @@
 allauth's generic OpenID Connect client lacks what FranceConnect requires (identity.md): a
 64-hex ``state`` and ``nonce``, ``acr_values=eidas1``, ``client_secret_post``, a *signed*
 userinfo (a JWT), ``acr`` checks and logout with ``id_token_hint``. So this module talks to
-FranceConnect directly with ``requests`` and verifies every JWT with ``joserfc`` against the
-provider's JWKS (ES256 or RS256).
+FranceConnect directly through ``core.outbound.safe_request`` (like every outbound call: the
+endpoints come from a discovery document, which must not point inside) and verifies every
+JWT with ``joserfc`` against the provider's JWKS (ES256 or RS256).
 """
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
 from django.conf import settings
 from django.core.cache import cache
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from guichet.core.outbound import OutboundError, OutboundResponse, safe_request
 
 ALGORITHMS = ["ES256", "RS256"]
 HTTP_TIMEOUT = 10
@@ -53,12 +56,17 @@ def _issuer() -> str:
     return settings.FRANCECONNECT_ISSUER.rstrip("/")
 
 
+def _http(method: str, url: str, **kwargs) -> OutboundResponse:
+    return safe_request(method, url, timeout=HTTP_TIMEOUT, max_bytes=256 * 1024, **kwargs)
+
+
 def _get_json(url: str) -> dict[str, Any]:
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT)
-        response.raise_for_status()
-        return response.json()
-    except (requests.RequestException, ValueError) as error:
+        response = _http("GET", url)
+        if not response.ok:
+            raise ValueError(f"HTTP {response.status}")
+        return json.loads(response.body)
+    except (OutboundError, ValueError) as error:
         raise FranceConnectError(f"FranceConnect unreachable: {url}") from error
 
 
@@ -136,35 +144,42 @@ def exchange(*, code: str, redirect_uri: str, nonce: str) -> FranceConnectIdenti
     """Trade the code for tokens, verify the ID token and the signed userinfo."""
     config = configuration()
     try:
-        response = requests.post(
+        response = _http(
+            "POST",
             config["token_endpoint"],
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "client_id": settings.FRANCECONNECT_CLIENT_ID,
-                "client_secret": settings.FRANCECONNECT_CLIENT_SECRET,
-            },
-            timeout=HTTP_TIMEOUT,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=urlencode(
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "client_id": settings.FRANCECONNECT_CLIENT_ID,
+                    "client_secret": settings.FRANCECONNECT_CLIENT_SECRET,
+                }
+            ).encode(),
+            max_redirects=0,
         )
-        tokens = response.json()
-    except (requests.RequestException, ValueError) as error:
+        tokens = json.loads(response.body)
+        if not isinstance(tokens, dict):
+            raise ValueError("not an object")
+    except (OutboundError, ValueError) as error:
         raise FranceConnectError("Token endpoint unreachable") from error
-    if response.status_code != 200 or "id_token" not in tokens:
-        raise FranceConnectError(f"Token refused: {tokens.get('error', response.status_code)}")
+    if response.status != 200 or "id_token" not in tokens:
+        raise FranceConnectError(f"Token refused: {tokens.get('error', response.status)}")
     id_claims = _verify(tokens["id_token"])
     _check_id_token(id_claims, nonce=nonce)
     try:
-        info = requests.get(
+        info = _http(
+            "GET",
             config["userinfo_endpoint"],
             headers={"Authorization": f"Bearer {tokens['access_token']}"},
-            timeout=HTTP_TIMEOUT,
+            max_redirects=0,
         )
-    except requests.RequestException as error:
+    except OutboundError as error:
         raise FranceConnectError("Userinfo unreachable") from error
-    if info.status_code != 200 or "jwt" not in info.headers.get("Content-Type", ""):
+    if info.status != 200 or "jwt" not in info.headers.get("content-type", ""):
         raise FranceConnectError("Userinfo is not a signed JWT")
-    user_claims = _verify(info.text.strip())
+    user_claims = _verify(info.text().strip())
     if user_claims.get("sub") != id_claims["sub"]:
         raise FranceConnectError("Userinfo subject differs from the ID token's")
     if user_claims.get("iss", id_claims["iss"]) != id_claims["iss"]:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel, WebhookDelivery
+from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel
 from guichet.cases.notify import (
     AGENTS,
     case_notify,
@@ -267,22 +267,26 @@ def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None 
                 "organisation": case.organisation.slug,
                 "at": timezone.now().isoformat(),
             }
-            delivery = WebhookDelivery.objects.create(
-                case=case, url=action["url"], payload=payload, next_attempt_at=timezone.now()
-            )
+            from guichet.cases.webhooks import webhook_enqueue
+
+            key = str(action.get("endpoint") or "")
+            delivery = webhook_enqueue(case=case, endpoint_key=key, payload=payload)
             CaseEvent.objects.create(
                 case=case,
                 kind=CaseEvent.Kind.WEBHOOK,
                 actor=user,
                 channel=Channel.SYSTEM,
-                summary=action["url"][:300],
-                data={"delivery": delivery.pk},
+                summary=(
+                    key if delivery is not None else _("webhook « %(key)s » inconnu") % {"key": key}
+                )[:300],
+                data={"delivery": delivery.pk if delivery is not None else None},
             )
-            from guichet.cases.tasks import deliver_webhook_task
+            if delivery is not None:
+                from guichet.cases.tasks import deliver_webhook_task
 
-            transaction.on_commit(
-                lambda pk=delivery.pk: deliver_webhook_task.enqueue(delivery_id=pk)
-            )
+                transaction.on_commit(
+                    lambda pk=delivery.pk: deliver_webhook_task.enqueue(delivery_id=pk)
+                )
         elif kind == "document":
             _generate_document(case, action, user=user, context=context)
 

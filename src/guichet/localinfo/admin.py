@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from guichet.core.outbound import validate_public_url
 from guichet.localinfo.models import (
     Event,
     ExceptionalClosure,
@@ -12,8 +14,37 @@ from guichet.localinfo.models import (
 from guichet.localinfo.services import feed_import
 
 
+class FeedForm(forms.ModelForm):
+    """A feed URL that points inside the server's network is refused when saved (and again
+    at every fetch, by ``core.outbound``)."""
+
+    url = forms.URLField(label=_("adresse du flux"), max_length=1000, assume_scheme="https")
+
+    class Meta:
+        model = Feed
+        fields = [
+            "organisation",
+            "name",
+            "url",
+            "kind",
+            "is_active",
+            "refresh_minutes",
+            "next_fetch_at",
+        ]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        reason = validate_public_url(url)
+        if reason:
+            raise forms.ValidationError(
+                _("Adresse de flux refusée : %(reason)s."), params={"reason": reason}
+            )
+        return url
+
+
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
+    form = FeedForm
     list_display = ["name", "organisation", "kind", "is_active", "last_fetched_at", "last_status"]
     list_filter = ["last_status", "kind", "is_active"]
     readonly_fields = ["last_fetched_at", "last_status", "last_error", "last_count"]

@@ -1,23 +1,28 @@
 """Fetching and parsing the feeds communes already publish (RSS 2.0, Atom, iCalendar).
 
-Fetching is size-capped (``LOCALINFO_FEED_MAX_BYTES``) and time-limited
-(``LOCALINFO_FEED_TIMEOUT``, for the whole download); parsing never raises for one bad item:
+Fetching goes through ``core.outbound.safe_request`` (no private address, redirects checked),
+size-capped (``LOCALINFO_FEED_MAX_BYTES``) and time-limited (``LOCALINFO_FEED_TIMEOUT``, for
+the whole download); parsing never raises for one bad item:
 the item is skipped and the problem reported, so one broken entry or feed never stops the rest.
 """
 
 import calendar
 import html
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import feedparser
-import requests
 from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from icalendar import Calendar
 
+from guichet.core.outbound import (
+    OutboundError,
+    OutboundTimeout,
+    ResponseTooLarge,
+    safe_request,
+)
 from guichet.localinfo.hours import local_zone
 
 MAX_ITEMS = 500
@@ -55,10 +60,9 @@ class ParseResult:
 
 
 def fetch(url: str) -> bytes:
-    """Download ``url``; FeedError beyond the size cap, the time limit or on HTTP errors."""
+    """Download ``url``; FeedError on a refused address, beyond the size cap or the time
+    limit, or on HTTP errors."""
     max_bytes = settings.LOCALINFO_FEED_MAX_BYTES
-    timeout = settings.LOCALINFO_FEED_TIMEOUT
-    deadline = time.monotonic() + timeout
     headers = {
         "User-Agent": f"Guichet/1.0 (+{settings.SITE_URL})",
         "Accept": (
@@ -67,31 +71,24 @@ def fetch(url: str) -> bytes:
         ),
     }
     try:
-        with requests.get(url, stream=True, timeout=(5, timeout), headers=headers) as response:
-            if response.status_code != 200:
-                raise FeedError(
-                    _("le serveur a répondu HTTP %(code)s") % {"code": response.status_code}
-                )
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError(
-                    _("flux trop volumineux (plus de %(max)s octets)") % {"max": max_bytes}
-                )
-            size, chunks = 0, []
-            for chunk in response.iter_content(chunk_size=64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FeedError(
-                        _("flux trop volumineux (plus de %(max)s octets)") % {"max": max_bytes}
-                    )
-                if time.monotonic() > deadline:
-                    raise FeedError(_("délai de téléchargement dépassé"))
-                chunks.append(chunk)
-    except requests.Timeout as exc:
+        response = safe_request(
+            "GET",
+            url,
+            headers=headers,
+            timeout=settings.LOCALINFO_FEED_TIMEOUT,
+            max_bytes=max_bytes,
+        )
+    except ResponseTooLarge as exc:
+        raise FeedError(
+            _("flux trop volumineux (plus de %(max)s octets)") % {"max": max_bytes}
+        ) from exc
+    except OutboundTimeout as exc:
         raise FeedError(_("délai de téléchargement dépassé")) from exc
-    except requests.RequestException as exc:
+    except OutboundError as exc:
         raise FeedError(_("flux inaccessible : %(error)s") % {"error": exc}) from exc
-    return b"".join(chunks)
+    if response.status != 200:
+        raise FeedError(_("le serveur a répondu HTTP %(code)s") % {"code": response.status})
+    return response.body
 
 
 def _text(value, limit: int) -> str:

@@ -1,4 +1,6 @@
-"""Web Push (RFC 8030 + VAPID, RFC 8292) with pywebpush.
+"""Web Push (RFC 8030 + VAPID, RFC 8292): pywebpush encrypts (RFC 8291) and py_vapid signs;
+the request goes through ``core.outbound.safe_request`` like every outbound call (the endpoint
+is whatever a browser sent us: no private address, no redirect).
 
 Keys come from ``VAPID_PUBLIC_KEY`` / ``VAPID_PRIVATE_KEY`` (base64url, as browsers expect);
 in embedded mode they are generated once into ``var/vapid.json`` (like the secret key).
@@ -7,13 +9,22 @@ in embedded mode they are generated once into ``var/vapid.json`` (like the secre
 import base64
 import json
 import logging
+import time
 from functools import cache
+from urllib.parse import urlsplit
 
-import requests
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
+from pywebpush import WebPusher
+
+from guichet.core.outbound import (
+    DestinationRefused,
+    OutboundConnectionError,
+    OutboundError,
+    OutboundTimeout,
+    safe_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,29 +55,50 @@ def vapid_keys() -> dict[str, str]:
     return json.loads(key_file.read_text())
 
 
+def _vapid_headers(endpoint: str) -> dict[str, str]:
+    parts = urlsplit(endpoint)
+    claims = {
+        "sub": settings.VAPID_SUBJECT,
+        "aud": f"{parts.scheme}://{parts.netloc}",
+        "exp": int(time.time()) + 12 * 3600,
+    }
+    return Vapid02.from_string(private_key=vapid_keys()["private"]).sign(claims)
+
+
 def push_send(*, subscription, payload: dict) -> None:
     """Send ``payload`` (title, body, url, tag) to one browser; a gone subscription is deleted."""
     from guichet.notifications.outbox import PermanentFailure, TransportUnavailable
 
+    subscription_info = {
+        "endpoint": subscription.endpoint,
+        "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+    }
+    encoded = WebPusher(subscription_info).encode(json.dumps(payload).encode(), "aes128gcm")
+    headers = {
+        **_vapid_headers(subscription.endpoint),
+        "Content-Encoding": "aes128gcm",
+        "Content-Type": "application/octet-stream",
+        "TTL": str(getattr(settings, "PUSH_TTL_SECONDS", 86400)),
+    }
     try:
-        webpush(
-            subscription_info={
-                "endpoint": subscription.endpoint,
-                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-            },
-            data=json.dumps(payload),
-            vapid_private_key=vapid_keys()["private"],
-            vapid_claims={"sub": settings.VAPID_SUBJECT},
-            ttl=getattr(settings, "PUSH_TTL_SECONDS", 86400),
+        response = safe_request(
+            "POST",
+            subscription.endpoint,
+            headers=headers,
+            body=encoded["body"],
             timeout=10,
+            max_bytes=64 * 1024,
+            max_redirects=0,
         )
-    except requests.ConnectionError as exc:
+    except DestinationRefused as exc:
+        subscription.delete()
+        raise PermanentFailure(f"abonnement push refusé : {exc}") from exc
+    except (OutboundConnectionError, OutboundTimeout) as exc:
         raise TransportUnavailable(f"service push injoignable : {exc}") from exc
-    except WebPushException as exc:
-        status = exc.response.status_code if exc.response is not None else None
-        if status in (404, 410):
-            subscription.delete()
-            raise PermanentFailure(f"abonnement push expiré (HTTP {status})") from exc
-        if status is None:
-            raise TransportUnavailable(f"service push injoignable : {exc}") from exc
-        raise
+    except OutboundError as exc:
+        raise RuntimeError(f"service push : {exc}") from exc
+    if response.status in (404, 410):
+        subscription.delete()
+        raise PermanentFailure(f"abonnement push expiré (HTTP {response.status})")
+    if response.status > 202:
+        raise RuntimeError(f"service push : HTTP {response.status} {response.text()[:200]}")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.core.audit import audit_log
+from guichet.core.outbound import validate_public_url
 from guichet.notifications.models import (
     Broadcast,
     Channel,
@@ -277,6 +278,12 @@ def push_subscription_save(
     """Register (or move to ``actor``) a browser's push endpoint."""
     if not endpoint.startswith("https://"):
         raise ValidationError(_("Adresse d'abonnement push invalide."))
+    # The endpoint is whatever the browser (or a script) sent: never a private address.
+    reason = validate_public_url(endpoint)
+    if reason:
+        raise ValidationError(
+            _("Adresse d'abonnement push refusée : %(reason)s.") % {"reason": reason}
+        )
     if not p256dh or not auth:
         raise ValidationError(_("Clés d'abonnement push manquantes."))
     subscription, _created = PushSubscription.objects.update_or_create(

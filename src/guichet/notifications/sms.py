@@ -13,12 +13,19 @@
 SMS is a notification channel only, never an authentication factor.
 """
 
+import json
 import logging
 import re
 
-import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from guichet.core.outbound import (
+    OutboundConnectionError,
+    OutboundError,
+    OutboundTimeout,
+    safe_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,18 +66,28 @@ class HttpSmsBackend(SmsBackend):
         from guichet.notifications.outbox import PermanentFailure, TransportUnavailable
 
         try:
-            response = requests.post(
+            response = safe_request(
+                "POST",
                 self.url,
-                json={"to": to, "text": text, "sender": self.sender, "id": message_id},
-                headers={"Authorization": f"Bearer {self.token}"},
+                headers={
+                    "Authorization": f"Bearer {self.token}",
+                    "Content-Type": "application/json",
+                },
+                body=json.dumps(
+                    {"to": to, "text": text, "sender": self.sender, "id": message_id}
+                ).encode(),
                 timeout=self.timeout,
+                max_bytes=64 * 1024,
+                max_redirects=0,
             )
-        except requests.ConnectionError as exc:
+        except (OutboundConnectionError, OutboundTimeout) as exc:
             raise TransportUnavailable(f"fournisseur SMS injoignable : {exc}") from exc
+        except OutboundError as exc:  # the configured URL is refused (private address…)
+            raise RuntimeError(f"fournisseur SMS : {exc}") from exc
         if response.ok:
             return
-        detail = f"fournisseur SMS : HTTP {response.status_code} {response.text[:200]}"
-        if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+        detail = f"fournisseur SMS : HTTP {response.status} {response.text()[:200]}"
+        if 400 <= response.status < 500 and response.status not in (408, 429):
             raise PermanentFailure(detail)
         raise RuntimeError(detail)
 

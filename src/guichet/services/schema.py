@@ -246,9 +246,13 @@ def _check_action(action: Any, path: str, functions: set[str], errors: list[str]
         ):
             errors.append(_("%s : une échéance a un nombre de jours positif (days).") % path)
     elif kind == "webhook":
-        url = action.get("url")
-        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
-            errors.append(_("%s : l'adresse du webhook doit commencer par http(s)://.") % path)
+        # The URL and the secret belong to the organisation (cases.WebhookEndpoint): the
+        # definition only names the endpoint, so no definition can aim at an address.
+        endpoint = action.get("endpoint")
+        if not isinstance(endpoint, str) or not re.fullmatch(r"[-a-z0-9_]{1,50}", endpoint):
+            errors.append(
+                _("%s : un webhook nomme le point d'accès de l'organisation (endpoint).") % path
+            )
     elif kind == "document" and (
         not _is_str(action.get("title")) or not _is_str(action.get("body"))
     ):

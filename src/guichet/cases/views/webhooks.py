@@ -1,0 +1,97 @@
+"""The back-office page of an organisation's webhook endpoints: list with state and recent
+attempts, creation and secret regeneration (the secret is shown once, in that answer only),
+re-enabling after automatic disabling."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guichet.cases.forms import WebhookEndpointForm
+from guichet.cases.models import WebhookAttempt
+from guichet.cases.views.common import agent_required
+from guichet.cases.webhooks import (
+    WebhookEndpointError,
+    endpoints_for,
+    webhook_endpoint_create,
+    webhook_endpoint_enable,
+    webhook_endpoint_regenerate_secret,
+)
+from guichet.territory.models import Organisation
+from guichet.territory.selectors import organisation_ids_of
+
+
+def _organisations(user):
+    return list(Organisation.objects.filter(pk__in=organisation_ids_of(user)).order_by("name"))
+
+
+def _page(request, *, form=None, shown_secret=None, status=200):
+    endpoints = list(endpoints_for(request.user).order_by("organisation__name", "key"))
+    recent = {}
+    for attempt in (
+        WebhookAttempt.objects.filter(delivery__endpoint__in=endpoints)
+        .select_related("delivery")
+        .order_by("-attempted_at")[:200]
+    ):
+        recent.setdefault(attempt.delivery.endpoint_id, [])
+        if len(recent[attempt.delivery.endpoint_id]) < 10:
+            recent[attempt.delivery.endpoint_id].append(attempt)
+    for endpoint in endpoints:
+        endpoint.recent_attempts = recent.get(endpoint.pk, [])
+    return render(
+        request,
+        "cases/backoffice/webhooks.html",
+        {
+            "endpoints": endpoints,
+            "form": form or WebhookEndpointForm(organisations=_organisations(request.user)),
+            "shown_secret": shown_secret,
+        },
+        status=status,
+    )
+
+
+def _endpoint(request, pk: int):
+    endpoint = endpoints_for(request.user).filter(pk=pk).first()
+    if endpoint is None:
+        raise Http404("no such endpoint")
+    return endpoint
+
+
+@agent_required
+def webhook_endpoints(request):
+    if request.method != "POST":
+        return _page(request)
+    organisations = _organisations(request.user)
+    form = WebhookEndpointForm(request.POST, organisations=organisations)
+    if not form.is_valid():
+        return _page(request, form=form, status=400)
+    organisation = next(o for o in organisations if o.pk == form.cleaned_data["organisation"])
+    try:
+        endpoint = webhook_endpoint_create(
+            actor=request.user,
+            organisation=organisation,
+            key=form.cleaned_data["key"],
+            url=form.cleaned_data["url"],
+        )
+    except WebhookEndpointError as exc:
+        form.add_error(None, str(exc))
+        return _page(request, form=form, status=400)
+    return _page(request, shown_secret=(endpoint, endpoint.secret))
+
+
+@agent_required
+@require_POST
+def webhook_endpoint_secret(request, pk: int):
+    endpoint = _endpoint(request, pk)
+    secret = webhook_endpoint_regenerate_secret(actor=request.user, endpoint=endpoint)
+    return _page(request, shown_secret=(endpoint, secret))
+
+
+@agent_required
+@require_POST
+def webhook_endpoint_enable_view(request, pk: int):
+    endpoint = _endpoint(request, pk)
+    webhook_endpoint_enable(actor=request.user, endpoint=endpoint)
+    messages.success(request, _("Point d'accès réactivé : ses envois en attente partent."))
+    return redirect("cases_bo:webhooks")
