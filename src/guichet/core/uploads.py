@@ -238,9 +238,7 @@ def pdf_check(content: bytes, name: str) -> None:
     except ValidationError:
         raise
     except _PdfTooSlow:
-        raise _refuse(
-            _("Le PDF « %(name)s » est trop complexe pour être vérifié."), name
-        ) from None
+        raise _refuse(_("Le PDF « %(name)s » est trop complexe pour être vérifié."), name) from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError):
         raise _refuse(_("Le PDF « %(name)s » est illisible ou corrompu."), name) from None
     except RecursionError:
