@@ -16,6 +16,10 @@ from tests.factories import jpeg_bytes, pdf_bytes, png_bytes
 #: 10,000 x 9,000 = 90 megapixels declared over a few bytes of invalid pixel data: decoding
 #: it would fail with "illisible", so a refusal naming the pixel limit shows no decode ran
 PNG_BOMB = png_bytes(10_000, 9_000, pixel_data=b"not zlib at all")
+#: the JavaScript action's names written with #xx escapes (offsets then wrong: pypdf repairs)
+PDF_JS_ESCAPED = (
+    pdf_bytes(javascript=True).replace(b"/JS ", b"/J#53 ").replace(b"/JavaScript", b"/J#61vaScript")
+)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +32,7 @@ PNG_BOMB = png_bytes(10_000, 9_000, pixel_data=b"not zlib at all")
         ("image.png", b'<svg xmlns="http://www.w3.org/2000/svg"/>', ("image",), "type accepté"),
         ("note.txt", b"<html><script>alert(1)</script></html>", ("text",), "type accepté"),
         ("script.pdf", pdf_bytes(javascript=True), ("pdf",), "contenu actif (JS"),
+        ("masque.pdf", PDF_JS_ESCAPED, ("pdf",), "contenu actif"),
         ("lance.pdf", pdf_bytes(launch=True), ("pdf",), "contenu actif (Launch"),
         ("secret.pdf", pdf_bytes(password="x"), ("pdf",), "chiffré"),
         ("long.pdf", pdf_bytes(pages=101), ("pdf",), "101 pages : 100 au plus"),
