@@ -54,7 +54,7 @@ def clamd_socket(tmp_path_factory):
     conf.write_text(
         f"LocalSocket {sock}\nDatabaseDirectory {database}\nForeground yes\n"
         f"LogFile {base / 'clamd.log'}\nPidFile {base / 'clamd.pid'}\n"
-        f"TemporaryDirectory {base}\nUser root\n"
+        f"TemporaryDirectory {base}\nUser root\nStreamMaxLength 1M\n"
     )
     process = subprocess.Popen(  # noqa: S603 - our own fixed command line
         [CLAMD, "--config-file", str(conf)],
@@ -90,6 +90,12 @@ def test_clamd_answers_clean_and_found(clamd_socket, settings):
     assert clamd_scan(b"hello").verdict == "clean"
     result = clamd_scan(_signed_pdf())
     assert result.verdict == "infected" and "Guichet.Test.Marker" in result.detail
+
+
+def test_a_stream_above_clamd_limit_is_an_error_not_a_pass(clamd_socket, settings):
+    settings.CLAMD_SOCKET = clamd_socket
+    result = clamd_scan(b"x" * (3 * 1024 * 1024))
+    assert result.verdict == "error" and "limit" in result.detail
 
 
 def _send(client, case, name, content):

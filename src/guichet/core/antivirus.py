@@ -60,11 +60,16 @@ def clamd_scan(content: bytes, *, timeout: float | None = None) -> ScanResult:
         timeout = float(getattr(settings, "CLAMD_TIMEOUT", 30))
     try:
         with _connect(timeout) as sock:
-            sock.sendall(b"zINSTREAM\0")
-            for start in range(0, len(content), CHUNK):
-                chunk = content[start : start + CHUNK]
-                sock.sendall(struct.pack(">I", len(chunk)) + chunk)
-            sock.sendall(struct.pack(">I", 0))
+            try:
+                sock.sendall(b"zINSTREAM\0")
+                for start in range(0, len(content), CHUNK):
+                    chunk = content[start : start + CHUNK]
+                    sock.sendall(struct.pack(">I", len(chunk)) + chunk)
+                sock.sendall(struct.pack(">I", 0))
+            except (BrokenPipeError, ConnectionResetError):
+                # clamd stops reading when a stream passes its StreamMaxLength and answers
+                # "INSTREAM size limit exceeded. ERROR": read that answer below
+                pass
             reply = b""
             while not reply.endswith(b"\0"):
                 data = sock.recv(4096)
