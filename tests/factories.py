@@ -48,3 +48,67 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(TeamFactory)
+
+
+# Files for the upload checks (core.uploads): real PDFs and PNGs made here, crafted ones too.
+
+
+def pdf_bytes(
+    *, pages: int = 1, javascript: bool = False, password: str = "", launch: bool = False
+) -> bytes:
+    """A valid PDF of ``pages`` blank pages; with an OpenAction running JavaScript, a launch
+    action, or encrypted with ``password``."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    actions = []
+    if javascript:
+        actions.append(("/JavaScript", "/JS", "app.alert('hello');"))
+    if launch:
+        actions.append(("/Launch", "/F", "calc.exe"))
+    for kind, key, value in actions:
+        action = DictionaryObject(
+            {NameObject("/S"): NameObject(kind), NameObject(key): TextStringObject(value)}
+        )
+        writer.root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    if password:
+        writer.encrypt(password, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_bytes(width: int = 40, height: int = 30, *, pixel_data: bytes | None = None) -> bytes:
+    """A PNG (8-bit RGB) built by hand; ``pixel_data`` replaces the compressed rows, so a
+    header can declare any size over a few bytes of invalid data (decoding it would fail)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    if pixel_data is None:
+        pixel_data = zlib.compress((b"\x00" + b"\x80\x40\x20" * width) * height)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixel_data)
+        + chunk(b"IEND", b"")
+    )
+
+
+def jpeg_bytes(width: int = 40, height: int = 30) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 100, 50)).save(out, format="JPEG")
+    return out.getvalue()

@@ -296,6 +296,14 @@ CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 # attempts after which an endpoint is disabled until its organisation re-enables it.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
+# Upload checks (core.uploads, docs/security/uploads.md): limits checked before decoding.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
+UPLOAD_PDF_MAX_PAGES = env.int("UPLOAD_PDF_MAX_PAGES", default=100)
+UPLOAD_PDF_PARSE_SECONDS = env.float("UPLOAD_PDF_PARSE_SECONDS", default=5.0)
+# Antivirus (core.antivirus): clamd's unix socket, or host:port; neither = no antivirus.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_TCP = env.str("CLAMD_TCP", default="")
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 

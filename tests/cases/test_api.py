@@ -6,6 +6,7 @@ import pytest
 from guichet.cases.models import Case
 from guichet.cases.services import partner_api_key_create
 from tests.conftest import login_with_second_factor
+from tests.factories import pdf_bytes
 
 API = "/api/v1/cases"
 
@@ -66,7 +67,7 @@ def test_bad_api_input_gets_a_json_error_with_a_french_message(camille, payload,
 
 
 def test_files_travel_as_base64_and_are_checked(camille, contact_data):
-    pdf = base64.b64encode(b"%PDF-1.4\nok\n%%EOF").decode()
+    pdf = base64.b64encode(pdf_bytes()).decode()
     response = _post(
         camille,
         f"{API}/mine",

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from guichet.cases.models import Case, CaseEvent, CaseNote, SavedFilter
+from tests.factories import pdf_bytes
 
 
 @pytest.fixture
@@ -13,9 +14,7 @@ def oullins_case(file_case, contact_data):
     from guichet.cases.uploads import check_upload
 
     case = file_case(commune="oullins", data={**contact_data, "objet": "Zorglub unique"})
-    attachment_store(
-        clean=check_upload(("a.pdf", b"%PDF-1.4\nhello\n%%EOF")), case=case, field_key="piece"
-    )
+    attachment_store(clean=check_upload(("a.pdf", pdf_bytes())), case=case, field_key="piece")
     return case
 
 

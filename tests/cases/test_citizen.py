@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from guichet.cases.models import Case, CaseDraft
 from guichet.cases.services import case_note_add, case_transition
+from tests.factories import pdf_bytes
 
 
 def test_catalogue_follows_the_communes_offer(client, demo):
@@ -47,7 +48,7 @@ def test_a_citizen_fills_a_multipage_form_with_a_draft_and_submits(
         {
             **PAGE1,
             "action": "save",
-            "f_piece": SimpleUploadedFile("scan.pdf", b"%PDF-1.4\nx\n%%EOF"),
+            "f_piece": SimpleUploadedFile("scan.pdf", pdf_bytes(), "application/pdf"),
         },
     )
     draft.refresh_from_db()
@@ -140,7 +141,7 @@ def test_the_case_page_shows_citizen_labels_only_never_notes(client, file_case, 
         reverse("cases:message", args=[case.reference]),
         {
             "body": "Voici ma pièce.",
-            "files": SimpleUploadedFile("id.pdf", b"%PDF-1.4\nid\n%%EOF"),
+            "files": SimpleUploadedFile("id.pdf", pdf_bytes(), "application/pdf"),
         },
     )
     assert response.status_code == 302

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from guichet.cases.models import Case, CaseMessage
+from tests.factories import pdf_bytes
 
 
 def _mail(
@@ -49,7 +50,7 @@ def test_a_reply_quoting_a_reference_joins_the_case(maildir, file_case):
         _mail(
             f"Re: [{case.reference}] Informations demandées",
             "Voici le document.",
-            attachments=[("scan.pdf", b"%PDF-1.4\nscan\n%%EOF", "application", "pdf")],
+            attachments=[("scan.pdf", pdf_bytes(), "application", "pdf")],
             message_id="<reply-1@example.org>",
         )
     )

@@ -320,6 +320,13 @@ class CaseNote(models.Model):
         return f"{self.case_id} note {self.pk}"
 
 
+class ScanState(models.TextChoices):
+    PENDING = "pending", _("en cours d'analyse")
+    CLEAN = "clean", _("sain")
+    INFECTED = "infected", _("refusé par l'antivirus")
+    ERROR = "error", _("analyse impossible")
+
+
 def attachment_path(instance: CaseAttachment, filename: str) -> str:
     return f"cases/{instance.created_at:%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
 
@@ -350,9 +357,23 @@ class CaseAttachment(models.Model):
     generated = models.BooleanField(default=False)
     #: visible to the citizen (false for internal documents)
     public = models.BooleanField(default=True)
+    #: the antivirus verdict (``core.antivirus``): only a clean file is ever served; without
+    #: an antivirus configured, an upload is clean once the upload checks passed
+    scan_state = models.CharField(max_length=10, choices=ScanState.choices, default=ScanState.CLEAN)
+    #: the signature found, or clamd's error
+    scan_detail = models.CharField(max_length=200, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # the periodic rescan reads the few pending files only
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(scan_state="pending"),
+                name="cases_attachment_pending_scan",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -6,12 +6,21 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseEvent, SavedFilter
+from guichet.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseDraft,
+    CaseEvent,
+    SavedFilter,
+    ScanState,
+)
 from guichet.core.fixedsql import FixedQuery
 from guichet.territory.models import Membership
 from guichet.territory.selectors import organisation_ids_of
@@ -244,22 +253,31 @@ def timeline_for_citizen(case: Case) -> list[dict]:
     return entries
 
 
+def _servable(attachment: CaseAttachment | None) -> CaseAttachment:
+    """Only a file the antivirus passed is ever opened: an infected one is gone (404), one not
+    yet analysed (or whose analysis failed) is refused until it is (403, said so)."""
+    if attachment is None or attachment.scan_state == ScanState.INFECTED:
+        raise Http404("attachment")
+    if attachment.scan_state != ScanState.CLEAN:
+        raise PermissionDenied(
+            _("Ce fichier est en cours d'analyse antivirus : réessayez dans quelques minutes.")
+        )
+    return attachment
+
+
 def attachment_get_for_agent(*, actor, pk: int) -> CaseAttachment:
+    """An attachment of a case of the agent's organisations, to open: clean files only."""
     attachment = (
         CaseAttachment.objects.filter(pk=pk, case__organisation_id__in=organisation_ids_of(actor))
         .select_related("case")
         .first()
     )
-    if attachment is None:
-        raise Http404("attachment")
-    return attachment
+    return _servable(attachment)
 
 
 def attachment_get_for_citizen(*, case: Case, pk: int) -> CaseAttachment:
-    attachment = case.attachments.filter(pk=pk, public=True).first()
-    if attachment is None:
-        raise Http404("attachment")
-    return attachment
+    """A public attachment of the citizen's case, to open: clean files only."""
+    return _servable(case.attachments.filter(pk=pk, public=True).first())
 
 
 def drafts_for_citizen(*, user) -> QuerySet[CaseDraft]:

@@ -29,6 +29,7 @@ from guichet.cases.models import (
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.references import reference_give_back, reference_next, reference_take
+from guichet.cases.scanning import attachment_scan_later, initial_scan_state
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
     Transition,
@@ -153,9 +154,11 @@ def attachment_store(
         size=clean.size,
         sha256=clean.sha256,
         public=public,
+        scan_state=initial_scan_state(),
     )
     attachment.file.save("upload", ContentFile(clean.content), save=False)
     attachment.save()
+    attachment_scan_later(attachment)
     return attachment
 
 

@@ -41,3 +41,18 @@ def timers_sweep() -> int:
     from guichet.cases.workflow import timers_fire
 
     return timers_fire()
+
+
+@task()
+def attachment_scan_task(*, attachment_id: int) -> str:
+    from guichet.cases.scanning import attachment_scan
+
+    return attachment_scan(attachment_id=attachment_id)
+
+
+@register_periodic("cases.attachments_scan", every=timedelta(minutes=1))
+def attachments_scan_sweep() -> int:
+    """Scan the attachments still pending (clamd was unreachable when they came)."""
+    from guichet.cases.scanning import pending_attachments_scan
+
+    return pending_attachments_scan()

@@ -17,6 +17,9 @@ class CoreConfig(AppConfig):
             idempotency_keys_export,
         )
         from guichet.core.periodic import register_periodic
+        from guichet.core.uploads import configure_pillow
+
+        configure_pillow()
 
         register_periodic("core.idempotency_keys_expire", every=timedelta(hours=6))(
             idempotency_keys_expire

@@ -29,6 +29,7 @@ from guichet.cases.permissions import agent_can_access
 from guichet.cases.services import CaseInputError, Submission, case_submit
 from guichet.cases.workflow import Transition, case_set_assignment
 from guichet.core.audit import audit_log
+from guichet.core.uploads import image_within_limits, max_upload_bytes
 from guichet.publicspace.models import (
     OPEN_STATES,
     Alert,
@@ -104,8 +105,6 @@ def photo_gps(content: bytes) -> tuple[float, float] | None:
 def _as_bytes(upload) -> tuple[str, bytes] | None:
     """(name, content) of an upload within the size limit, else None (the case engine then
     refuses it with its own message)."""
-    from guichet.cases.uploads import max_upload_bytes
-
     if isinstance(upload, tuple):
         return upload if len(upload[1]) <= max_upload_bytes() else None
     if getattr(upload, "size", 0) and upload.size > max_upload_bytes():
@@ -152,7 +151,8 @@ def photo_prepare(upload) -> PreparedPhoto:
     if item is None:
         return PreparedPhoto(upload)
     name, content = item
-    if not content.startswith(b"\xff\xd8\xff"):
+    if not content.startswith(b"\xff\xd8\xff") or not image_within_limits(content):
+        # not a JPEG, or more pixels than allowed (read from the header): never decoded here
         return PreparedPhoto((name, content))
     try:
         with Image.open(io.BytesIO(content)) as image:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guichet.cases.models import Channel
+from guichet.cases.models import Channel, ScanState
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
 from guichet.cases.services import CaseInputError
@@ -308,7 +308,7 @@ def report_detail(request, reference):
         "publicspace/detail.html",
         {
             "report": report,
-            "photos": report.photos.filter(hidden=False),
+            "photos": report.photos.filter(hidden=False, attachment__scan_state=ScanState.CLEAN),
             "updates": report.updates.all(),
             "state_label": State(report.state).label,
             "following": request.user.is_authenticated
@@ -325,8 +325,8 @@ def photo(request, pk, size):
     if size not in ("thumb", "full"):
         raise Http404("size")
     item = ReportPhoto.objects.select_related("report__case", "attachment").filter(pk=pk).first()
-    if item is None:
-        raise Http404("photo")
+    if item is None or item.attachment.scan_state != ScanState.CLEAN:
+        raise Http404("photo")  # served once the antivirus passed it, never if infected
     public = not item.hidden and item.report.state != State.HIDDEN
     if not public and not agent_can_access(request.user, item.report.case):
         raise Http404("photo")
