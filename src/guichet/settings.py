@@ -294,6 +294,8 @@ TIME_ZONE = "Europe/Paris"
 CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
+# how long the link that attaches a partner-filed case to an account stays valid (cases.claims)
+CASES_CLAIM_MAX_AGE_DAYS = env.int("CASES_CLAIM_MAX_AGE_DAYS", default=30)
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 
 # Public-space reports (see docs/publicspace.md)

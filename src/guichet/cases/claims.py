@@ -33,7 +33,7 @@ class ClaimError(Exception):
 
 def claim_max_age() -> int:
     """How long a claim link stays valid, in seconds (``CASES_CLAIM_MAX_AGE_DAYS``)."""
-    return int(getattr(settings, "CASES_CLAIM_MAX_AGE_DAYS", 30)) * 24 * 3600
+    return settings.CASES_CLAIM_MAX_AGE_DAYS * 24 * 3600
 
 
 def claim_token(case: Case) -> str:
