@@ -305,6 +305,8 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_TCP = env.str("CLAMD_TCP", default="")
 CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
+# how long the link that attaches a partner-filed case to an account stays valid (cases.claims)
+CASES_CLAIM_MAX_AGE_DAYS = env.int("CASES_CLAIM_MAX_AGE_DAYS", default=30)
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 
 # Public-space reports (see docs/publicspace.md)

@@ -5,7 +5,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
-from guichet.accounts.models import User
+from guichet.accounts.selectors import account_by_email
 from guichet.core.audit import audit_log
 
 
@@ -13,7 +13,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def authentication_failed(self, request, **credentials) -> None:
         """Trace a failed login (the attempted e-mail is not stored, only the account hit)."""
         email = (credentials.get("email") or credentials.get("username") or "").strip()
-        target = User.objects.filter(email__iexact=email).first() if email else None
+        target = account_by_email(email)
         audit_log(
             actor=None,
             action="accounts.login_failed",

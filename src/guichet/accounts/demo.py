@@ -3,11 +3,12 @@
 from allauth.account.models import EmailAddress
 
 from guichet.accounts.models import User
+from guichet.accounts.selectors import account_by_email
 from guichet.core.demo import DEMO_PASSWORD
 
 
 def demo_user(email: str, first_name: str, last_name: str, **flags) -> User:
-    user = User.objects.filter(email__iexact=email).first()
+    user = account_by_email(email)
     if user is None:
         user = User.objects.create_user(
             email, DEMO_PASSWORD, first_name=first_name, last_name=last_name, **flags

@@ -66,3 +66,31 @@ def dependant_get_for(*, actor: User, dependant_id) -> Dependant:
     if dependant is None:
         raise Http404
     return dependant
+
+
+def account_by_email(
+    email: str, *, verified: bool = False, active_only: bool = False
+) -> User | None:
+    """The account of ``email`` (case-insensitive), or None.
+
+    ``verified``: only through an address its owner proved they hold (allauth's
+    ``EmailAddress.verified``, any of the account's addresses). Anything that *links* a case,
+    a message or a right to an account asks for it: an e-mail address typed by someone else (a
+    partner's payload, an agent's form, a mail's ``From``) proves nothing by itself.
+    ``active_only``: leave out deactivated accounts (implied by ``verified``)."""
+    email = (email or "").strip()
+    if not email or "\x00" in email:
+        return None
+    if verified:
+        from allauth.account.models import EmailAddress
+
+        address = (
+            EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
+            .select_related("user")
+            .first()
+        )
+        return address.user if address is not None else None
+    accounts = User.objects.filter(email__iexact=email)
+    if active_only:
+        accounts = accounts.filter(is_active=True)
+    return accounts.first()

@@ -19,6 +19,7 @@ from guichet.cases.selectors import (
     CaseFilters,
     case_get_for_agent,
     case_get_for_citizen,
+    case_get_for_partner_key,
     cases_for_citizen_list,
     queue_for_agent,
     timeline_for_citizen,
@@ -32,7 +33,6 @@ from guichet.core.idempotency import (
     outcome_find,
     submission_once,
 )
-from guichet.services.models import ServiceDefinition
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug, is_agent
 
@@ -230,6 +230,8 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
 
 
 def _input_error(exc: CaseInputError) -> Status:
+    if exc.code == "out_of_scope":
+        return Status(403, _err(exc.code, exc.errors["__all__"]))
     if exc.code == "unknown_service":
         return Status(404, _err(exc.code, exc.errors["__all__"]))
     return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
@@ -315,15 +317,35 @@ def file_case(
 # --- partners --------------------------------------------------------------------------------
 
 
+class PartnerCaseOut(Schema):
+    reference: str
+    service: str
+    status_label: str
+    closed: bool
+    commune: str | None
+    organisation: str
+    created_at: datetime
+    updated_at: datetime
+
+
 @router.post(
     "/partner",
     auth=partner_auth,
     response={201: SubmittedOut, 403: Error, 404: Error, 422: Error},
     summary="Déposer une demande (partenaire, clé d'API)",
+    description=(
+        "La clé ne dépose que dans son organisation : la clé d'une commune, dans cette "
+        "commune ; celle d'une autre organisation, ce dont elle a la charge selon les règles "
+        "de compétence (403 `out_of_scope` sinon, rien n'est déposé). L'adresse e-mail "
+        "(`contact_email`, ou `requester_email`, lu comme elle) n'est qu'un contact : la "
+        "demande n'est rattachée à aucun compte ; la personne reçoit un lien pour la rattacher "
+        "au sien."
+    ),
 )
 def partner_file_case(request, payload: PartnerCaseIn):
-    """A partner files a case for a citizen. The key is scoped to its organisation: a commune's
-    key files in that commune; another organisation's key files its own services."""
+    """A partner files a case for a citizen, as a contact (never linked to an account by its
+    e-mail: ``cases.claims``). Its scope is checked by ``case_submit`` after routing
+    (``cases.partner_keys``); a commune's key files in its commune by default."""
     key = request.auth
     org = key.organisation
     if org.kind == Organisation.Kind.COMMUNE:
@@ -331,15 +353,6 @@ def partner_file_case(request, payload: PartnerCaseIn):
             message = _("Cette clé ne vaut que pour %s.") % org.name
             return Status(403, _err("out_of_scope", message))
         payload.commune = org.slug
-    elif not ServiceDefinition.objects.filter(key=payload.service, organisation=org).exists():
-        return Status(
-            403, _err("out_of_scope", _("Ce service n'est pas publié par %s.") % org.name)
-        )
-    from guichet.accounts.models import User
-
-    requester = None
-    if payload.requester_email:
-        requester = User.objects.filter(email__iexact=payload.requester_email).first()
     contact = {
         "name": payload.contact_name,
         "email": payload.contact_email or payload.requester_email,
@@ -351,10 +364,33 @@ def partner_file_case(request, payload: PartnerCaseIn):
         channel=Channel.API,
         portal=False,
         actor=None,
-        requester=requester,
-        contact=None if requester else contact,
+        requester=None,
+        contact=contact,
         partner_key=key,
     )
+
+
+@router.get(
+    "/partner/{reference}",
+    auth=partner_auth,
+    response={200: PartnerCaseOut, 404: Error},
+    summary="Une demande (partenaire, clé d'API)",
+)
+def partner_case(request, reference: str):
+    """A case the key's organisation holds, or that the key filed; any other is not found."""
+    case = case_get_for_partner_key(key=request.auth, reference=reference)
+    if case is None:
+        return Status(404, _err("not_found", _("Demande introuvable.")))
+    return {
+        "reference": case.reference,
+        "service": case.definition.key,
+        "status_label": case.citizen_status_label,
+        "closed": case.is_closed,
+        "commune": case.commune.slug if case.commune_id else None,
+        "organisation": case.organisation.slug,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
 
 
 # --- agents ----------------------------------------------------------------------------------

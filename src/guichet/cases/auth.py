@@ -11,14 +11,13 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import json
 
 from django.apps import apps
 from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
-from guichet.cases.models import PartnerApiKey
+from guichet.cases.partner_keys import partner_key_authenticate
 
 
 @functools.cache
@@ -120,23 +119,12 @@ class AgentSessionAuth(SessionAuth):
 
 
 class PartnerKey(APIKeyHeader):
+    """``X-Api-Key: <prefix>.<secret>``: the key of ``cases.partner_keys``, as Open311 reads it."""
+
     param_name = "X-Api-Key"
 
     def authenticate(self, request, key: str | None):
-        from guichet.cases.services import api_key_hash
-
-        if not key or "." not in key:
-            return None
-        prefix, secret = key.split(".", 1)
-        api_key = (
-            PartnerApiKey.objects.filter(prefix=prefix, is_active=True)
-            .select_related("organisation")
-            .first()
-        )
-        if api_key is None or not hmac.compare_digest(api_key.key_hash, api_key_hash(secret)):
-            return None
-        PartnerApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
-        return api_key
+        return partner_key_authenticate(key)
 
 
 user_auth = [OidcBearer(), SessionAuth()]

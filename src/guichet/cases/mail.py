@@ -193,9 +193,10 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
     if commune is None:
         raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
     data, file_key = _contact_data(definition, mail, body)
-    from guichet.accounts.models import User
+    from guichet.accounts.selectors import account_by_email
 
-    requester = User.objects.filter(email__iexact=mail.sender, is_active=True).first()
+    # a From header proves nothing: the account must have verified the address
+    requester = account_by_email(mail.sender, verified=True)
     try:
         submission = case_submit(
             actor=None,

@@ -134,6 +134,17 @@ def case_get_by_tracking(*, reference: str, code: str) -> Case:
     return case
 
 
+def case_get_for_partner_key(*, key, reference: str) -> Case | None:
+    """A case a partner key may read (``partner_keys.cases_readable_by_key``), or None for
+    missing and not-its-own alike."""
+    from guichet.cases.partner_keys import cases_readable_by_key
+
+    reference = (reference or "").strip().upper()
+    if not reference:
+        return None
+    return cases_readable_by_key(key, _base()).filter(reference=reference).first()
+
+
 @dataclass
 class CaseFilters:
     queue: str = "team"

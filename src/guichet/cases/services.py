@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guichet.cases.claims import claim_url
 from guichet.cases.models import (
     Case,
     CaseAttachment,
@@ -27,6 +28,7 @@ from guichet.cases.models import (
     SavedFilter,
 )
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
+from guichet.cases.partner_keys import api_key_hash, partner_key_scope_refusal
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.references import reference_give_back, reference_next, reference_take
 from guichet.cases.scanning import attachment_scan_later, initial_scan_state
@@ -355,7 +357,13 @@ def _submission_checked(
     cleaned, field_errors = clean_fields(version.form, data, files=counts)
     errors.update(field_errors)
     contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
-    if requester is None and not (contact.get("email") or contact.get("phone")):
+    # A partner's key answers for the cases it files: the person's contact details are then
+    # optional (Open311 GeoReport v2 makes e-mail and phone optional).
+    if (
+        requester is None
+        and partner_key is None
+        and not (contact.get("email") or contact.get("phone"))
+    ):
         errors["contact_email"] = _(
             "Sans compte, indiquez une adresse e-mail ou un téléphone pour être recontacté."
         )
@@ -391,6 +399,12 @@ def _submission_checked(
     if errors:
         raise CaseInputError(errors)
     organisation, team = _route(definition=definition, commune=commune, subject=subject)
+    if partner_key is not None:
+        # After routing, before any number is taken: the key's organisation bounds what it
+        # files, whatever the payload's commune, location or address.
+        refusal = partner_key_scope_refusal(partner_key, commune=commune, organisation=organisation)
+        if refusal:
+            raise CaseInputError({"__all__": refusal}, code="out_of_scope")
 
     return _CheckedSubmission(
         actor=actor,
@@ -512,6 +526,9 @@ def _submission_recorded(
             "reference": case.reference,
             "service": definition.name,
             "tracking_code": tracking_code,
+            # Filed for the person by a partner: never attached to an account by its e-mail;
+            # the person claims it with this link (cases.claims).
+            "claim_url": claim_url(case) if partner_key and case.contact_email else "",
         },
     )
     submission = Submission(case=case, tracking_code=tracking_code)
@@ -724,10 +741,6 @@ def saved_filter_create(*, actor, name: str, query: str) -> SavedFilter:
     if not name.strip():
         raise CaseInputError({"name": _("Donnez un nom au filtre.")})
     return SavedFilter.objects.create(owner=actor, name=name.strip()[:100], query=query[:1000])
-
-
-def api_key_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic

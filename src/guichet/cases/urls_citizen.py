@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("mes-demandes/", views.my_cases, name="my_cases"),
     path("suivi/", views.tracking, name="tracking"),
+    path("rattacher/<str:token>/", views.case_claim_page, name="claim"),
     path("brouillons/<uuid:token>/", views.draft_page, name="draft"),
     path("brouillons/<uuid:token>/recapitulatif/", views.draft_review, name="draft_review"),
     path("brouillons/<uuid:token>/<str:page_key>/", views.draft_page, name="draft_page"),

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from guichet.accounts.models import User
 from guichet.cases.models import PartnerApiKey
-from guichet.cases.services import api_key_hash
+from guichet.cases.partner_keys import api_key_hash
 from guichet.publicspace.models import Category, Report
 from guichet.publicspace.questions import validate_question_definitions
 from guichet.publicspace.services import definition_document

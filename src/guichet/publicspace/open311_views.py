@@ -3,25 +3,36 @@ FixMyStreet's ``servicerequestupdates`` extension.
 
 Every answer, errors included, is in the format asked by the suffix (``.xml`` or ``.json``):
 errors are the spec's list of ``{code, description}`` with the HTTP status in ``code``
-(400 bad or missing parameter, 403 api_key, 404 unknown resource or jurisdiction, 405 method).
+(400 bad or missing parameter, 403 api_key, 404 unknown resource or jurisdiction, 405 method),
+never an HTML page: a NUL character in any parameter, an unreadable body or an unexpected
+failure also answer in the list.
+
+A partner key (``api_key``, the one of ``cases.partner_keys``, as the cases API reads it)
+files only what its organisation is in charge of (``case_submit`` checks it); on a GET it
+narrows the answer to what its organisation holds or it filed, and grants nothing more than a
+public read.
 """
 
+import dataclasses
 import functools
-import hmac
+import logging
 import math
 import re
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db.models import Max
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from guichet.cases.models import Case, Channel, PartnerApiKey
-from guichet.cases.services import CaseInputError, api_key_hash
+from guichet.cases.partner_keys import partner_key_authenticate
+from guichet.cases.services import CaseInputError
 from guichet.publicspace import open311_format as fmt311
 from guichet.publicspace.models import Category, ReportUpdate, State
 from guichet.publicspace.selectors import (
@@ -33,10 +44,9 @@ from guichet.publicspace.selectors import (
     reportable_categories,
 )
 from guichet.publicspace.services import report_submit
-from guichet.territory.models import Organisation
-from guichet.territory.selectors import commune_at
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+logger = logging.getLogger(__name__)
 
 
 def open311_endpoint(*methods: str):
@@ -57,11 +67,56 @@ def open311_endpoint(*methods: str):
                     % {"m": request.method, "a": ", ".join(allowed)},
                     allow=", ".join(allowed),
                 )
-            return view(request, *args, fmt=fmt, **kwargs)
+            refusal = _unreadable_input(request, kwargs)
+            if refusal:
+                return fmt311.error(fmt, 400, refusal)
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except Exception:  # an answer in the spec's shape, never Django's HTML page
+                logger.exception("Open311: unexpected failure on %s", request.path)
+                return fmt311.error(fmt, 500, _("Erreur interne du serveur."))
 
         return wrapper
 
     return decorate
+
+
+def _unreadable_input(request, path_values: dict) -> str:
+    """Why the request's parameters cannot be read (French), or "": a body the parser refuses,
+    or a NUL character in a name or value (PostgreSQL cannot store it: it would fail deep in a
+    query instead of answering the client)."""
+    try:
+        sources = [request.GET, request.POST]
+    except (MultiPartParserError, RequestDataTooBig, SuspiciousOperation, BadRequest):
+        return _("Corps de la requête illisible ou trop volumineux.")
+    for params in sources:
+        for name, values in params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return _("Caractère nul (\\x00) interdit dans le paramètre %(name)s.") % {
+                    "name": name.replace("\x00", "\\x00")
+                }
+    for name, value in path_values.items():
+        if isinstance(value, str) and "\x00" in value:
+            return _("Caractère nul (\\x00) interdit dans l'adresse (%(name)s).") % {"name": name}
+    return ""
+
+
+def _reading_key(request, fmt) -> tuple[PartnerApiKey | None, object | None]:
+    """(key or None, error or None) for the ``api_key`` of a GET: absent, a public read; given,
+    it must be valid, and the answer is narrowed to what the key may read."""
+    raw = request.GET.get("api_key", "")
+    if not raw.strip():
+        return None, None
+    key = partner_key_authenticate(raw)
+    if key is None:
+        return None, fmt311.error(fmt, 403, _("api_key invalide."))
+    return key, None
+
+
+def _scoped(query: Open311Query, key: PartnerApiKey | None) -> Open311Query:
+    if key is None:
+        return query
+    return dataclasses.replace(query, key_scope=(key.organisation_id, key.pk))
 
 
 def _jurisdiction_or_error(request, fmt, data=None):
@@ -174,24 +229,6 @@ MAX_RESULTS = 1000
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 # a "+" of an offset sent unencoded in a query string arrives as a space
 _OFFSET_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$")
-
-
-def partner_key_for(raw: str) -> PartnerApiKey | None:
-    """The active partner key matching ``raw`` (``prefix.secret``; a key without a dot is read
-    as 12 characters of prefix then the secret). Only hashes are stored."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    prefix, secret = raw.split(".", 1) if "." in raw else (raw[:12], raw[12:])
-    key = (
-        PartnerApiKey.objects.filter(prefix=prefix, is_active=True)
-        .select_related("organisation")
-        .first()
-    )
-    if key is None or not hmac.compare_digest(key.key_hash, api_key_hash(secret)):
-        return None
-    PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    return key
 
 
 class BadParameter(ValueError):
@@ -333,11 +370,14 @@ def requests(request, fmt):
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
         return error
+    key, error = _reading_key(request, fmt)
+    if error:
+        return error
     try:
         query = _requests_query(request.GET, organisation)
     except BadParameter as exc:
         return fmt311.error(fmt, 400, str(exc))
-    rows = open311_requests(query)
+    rows = open311_requests(_scoped(query, key))
     return fmt311.respond(fmt, "service_requests", _request_documents(request, rows))
 
 
@@ -346,11 +386,13 @@ def request_detail(request, rid, fmt):
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
         return error
-    rows = open311_requests(
-        Open311Query(
-            organisation_id=organisation.pk if organisation else None, references=(rid,), limit=1
-        )
+    key, error = _reading_key(request, fmt)
+    if error:
+        return error
+    query = Open311Query(
+        organisation_id=organisation.pk if organisation else None, references=(rid,), limit=1
     )
+    rows = open311_requests(_scoped(query, key))
     if not rows:
         return fmt311.error(fmt, 404, _("service_request_id inconnu : %(r)s") % {"r": rid})
     return fmt311.respond(fmt, "service_requests", _request_documents(request, rows))
@@ -421,7 +463,7 @@ def service_request_updates(request, fmt):
 
 
 def _post_request(request, fmt):
-    key = partner_key_for(request.POST.get("api_key", ""))
+    key = partner_key_authenticate(request.POST.get("api_key", ""))
     if key is None:
         return fmt311.error(fmt, 403, _("api_key manquante ou invalide."))
     _organisation, error = _jurisdiction_or_error(request, fmt, data=request.POST)
@@ -468,12 +510,6 @@ def _post_request(request, fmt):
         "email": request.POST.get("email", ""),
         "phone": request.POST.get("phone", ""),
     }
-    if key.organisation.kind == Organisation.Kind.COMMUNE:
-        located = commune_at(lat=lat, lon=lon)
-        if located is not None and located.pk != key.organisation_id:
-            return fmt311.error(
-                fmt, 403, _("Cette clé ne permet de signaler que dans %s.") % key.organisation.name
-            )
     try:
         submission = report_submit(
             actor=None,
@@ -496,7 +532,7 @@ def _post_request(request, fmt):
                 else OPEN311_FIELDS.get(field, field)
             )
             messages.append(f"{label} : {message}" if field != "__all__" else message)
-        status = 404 if exc.code == "unknown_category" else 400
+        status = {"unknown_category": 404, "out_of_scope": 403}.get(exc.code, 400)
         return fmt311.error(fmt, status, *messages)
     case = submission.case
     return fmt311.respond(

@@ -289,6 +289,9 @@ class Open311Query:
     service_codes: tuple[str, ...] = ()
     is_open: bool | None = None
     limit: int = 1000
+    # (organisation, key) of a partner key that asked: only what the organisation holds or the
+    # key filed (cases.partner_keys.cases_readable_by_key)
+    key_scope: tuple[int, int] | None = None
 
 
 def _pg_local_iso(column: str) -> str:
@@ -325,6 +328,12 @@ def open311_requests(query: Open311Query) -> list[tuple]:
     if query.organisation_id is not None:
         where.append("r.organisation_id = %s")
         params.append(query.organisation_id)
+    if query.key_scope is not None:
+        where.append(
+            "(r.organisation_id = %s OR EXISTS (SELECT 1 FROM cases_case k "
+            "WHERE k.id = r.case_id AND k.partner_key_id = %s))"
+        )
+        params.extend(query.key_scope)
     if query.references:
         among("r.reference", query.references)
     if query.start is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,11 +16,63 @@ from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceV
 from guichet.services.permissions import can_design
 from guichet.services.schema import FORMAT, DefinitionError, validate_document
 from guichet.territory.models import Organisation, Team
+from guichet.territory.selectors import competence_resolve
 
 
 def _require_designer(actor, organisation: Organisation) -> None:
     if not can_design(actor, organisation):
         raise PermissionDenied(_("Vous n'êtes pas concepteur de services de cette organisation."))
+
+
+def scope_errors(
+    *, key: str, organisation: Organisation, communes: Iterable[Organisation]
+) -> list[str]:
+    """Why a service ``key`` of ``organisation`` offered in ``communes`` would reach beyond
+    that organisation (French messages; empty: it does not).
+
+    A commune's service is offered in that commune only. Every organisation's service but the
+    metropolis's (whose catalogue is shared, routed to each commune by the competence rules)
+    must be routed to that organisation: a dotted key inherits the rules of its parents
+    (``publicspace.roads.mything`` those of ``publicspace.roads``, the metropolis's roads team),
+    so a key that resolves to another organisation would file the commune's cases into that
+    organisation's queues."""
+    errors: list[str] = []
+    communes = list(communes)
+    is_commune = organisation.kind == Organisation.Kind.COMMUNE
+    if is_commune:
+        others = sorted(c.name for c in communes if c.pk != organisation.pk)
+        if others:
+            errors.append(
+                _(
+                    "communes : un service de %(org)s n'est proposé que dans %(org)s "
+                    "(pas dans %(others)s)."
+                )
+                % {"org": organisation.name, "others": ", ".join(others)}
+            )
+    if organisation.kind == Organisation.Kind.METROPOLIS:
+        return errors
+    where: list[Organisation | None] = [organisation] if is_commune else [None, *communes]
+    for commune in where:
+        rule = competence_resolve(subject=key, commune=commune)
+        if rule is not None and rule.organisation_id != organisation.pk:
+            errors.append(
+                _(
+                    "key : « %(key)s » suit la règle de compétence « %(subject)s », qui confie "
+                    "ces demandes à %(other)s ; choisissez une clé propre à %(org)s."
+                )
+                % {
+                    "key": key,
+                    "subject": rule.subject,
+                    "other": rule.organisation.name,
+                    "org": organisation.name,
+                }
+            )
+            break
+    return errors
+
+
+def _definition_communes(definition: ServiceDefinition | None) -> list[Organisation]:
+    return list(definition.communes.all()) if definition is not None else []
 
 
 @transaction.atomic
@@ -41,6 +94,14 @@ def service_import(
         raise DefinitionError(errors)
     _require_designer(actor, organisation)
     definition = ServiceDefinition.objects.select_for_update().filter(key=document["key"]).first()
+    if definition is None or definition.organisation_id == organisation.id:
+        errors = scope_errors(
+            key=document["key"],
+            organisation=organisation,
+            communes=_definition_communes(definition),
+        )
+        if errors:
+            raise DefinitionError(errors)
     if definition is None:
         definition = ServiceDefinition.objects.create(
             key=document["key"],
@@ -89,6 +150,11 @@ def service_version_publish(*, actor, version: ServiceVersion) -> ServiceVersion
     if version.is_published:
         raise DefinitionError([_("Cette version est déjà publiée.")])
     errors = validate_document(service_export(version=version))
+    errors += scope_errors(
+        key=definition.key,
+        organisation=definition.organisation,
+        communes=_definition_communes(definition),
+    )
     if errors:
         raise DefinitionError(errors)
     version.status = ServiceVersion.Status.PUBLISHED
@@ -127,6 +193,11 @@ def service_availability_set(
 ) -> ServiceDefinition:
     """Choose the communes where a service is offered, and whether it is in the catalogue."""
     _require_designer(actor, definition.organisation)
+    errors = scope_errors(
+        key=definition.key, organisation=definition.organisation, communes=communes
+    )
+    if errors:
+        raise DefinitionError(errors)
     definition.communes.set(communes)
     definition.is_active = is_active
     definition.save(update_fields=["is_active", "updated_at"])

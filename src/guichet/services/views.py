@@ -218,11 +218,16 @@ def definition_availability(request, pk):
     chosen = list(
         communes().filter(pk__in=[int(v) for v in request.POST.getlist("communes") if v.isdigit()])
     )
-    service_availability_set(
-        actor=request.user,
-        definition=definition,
-        communes=chosen,
-        is_active="is_active" in request.POST,
-    )
-    messages.success(request, _("Disponibilité enregistrée."))
+    try:
+        service_availability_set(
+            actor=request.user,
+            definition=definition,
+            communes=chosen,
+            is_active="is_active" in request.POST,
+        )
+    except (DefinitionError, PermissionDenied) as exc:
+        for error in getattr(exc, "errors", [str(exc)]):
+            messages.error(request, error)
+    else:
+        messages.success(request, _("Disponibilité enregistrée."))
     return redirect("services:version", pk=definition.versions.first().pk)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.accounts.models import User
+from guichet.accounts.selectors import account_by_email
 from guichet.cases.forms import (
     QUEUE_LABELS,
     DeadlineForm,
@@ -481,7 +482,7 @@ def citizen_view(request):
     if user_id and user_id.isdigit():
         user = User.objects.filter(pk=user_id).first()
     elif email:
-        user = User.objects.filter(email__iexact=email).first()
+        user = account_by_email(email)
     cases = citizen_cases_for_agent(
         actor=request.user, user_id=user.pk if user else None, email=email
     )
@@ -523,7 +524,8 @@ def file_for_citizen(request):
         values = parse_post(fields, request.POST)
         if requester_form.is_valid():
             r = requester_form.cleaned_data
-            citizen = User.objects.filter(email__iexact=r["email"]).first() if r["email"] else None
+            # linked to an account only through an address its owner verified
+            citizen = account_by_email(r["email"], verified=True)
             commune = next(
                 c
                 for c in service_communes(definition=definition, portal=False)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.accounts.selectors import dependants_of
+from guichet.cases.claims import ClaimError, case_claim, case_for_claim
 from guichet.cases.forms import MessageForm, TrackingForm
 from guichet.cases.models import Channel
 from guichet.cases.selectors import (
@@ -454,3 +455,27 @@ def tracking(request):
             request.session.modified = True
             return redirect("cases:case", reference=case.reference)
     return render(request, "cases/citizen/tracking.html", {"form": form}, status=status)
+
+
+@login_required
+def case_claim_page(request, token):
+    """A case filed for the person by a partner, with their e-mail as contact: shown, then
+    attached to their account on confirmation if they verified that address (``cases.claims``)."""
+    case = case_for_claim(token)
+    error = ""
+    if request.method == "POST":
+        try:
+            case = case_claim(actor=request.user, token=token)
+        except ClaimError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request, _("La demande %s est rattachée à votre compte.") % case.reference
+            )
+            return redirect("cases:case", reference=case.reference)
+    return render(
+        request,
+        "cases/citizen/claim.html",
+        {"case": case, "error": error},
+        status=403 if error else 200,
+    )

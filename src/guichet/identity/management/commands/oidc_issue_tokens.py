@@ -3,7 +3,7 @@ import json
 from allauth.idp.oidc.models import Client
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.accounts.models import User
+from guichet.accounts.selectors import account_by_email
 from guichet.identity.services import tokens_issue_by_operator
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         client = Client.objects.filter(pk=options["client"]).first()
-        user = User.objects.filter(email__iexact=options["email"], is_active=True).first()
+        user = account_by_email(options["email"], active_only=True)
         if client is None or user is None:
             raise CommandError("Client ou compte inconnu.")
         try:

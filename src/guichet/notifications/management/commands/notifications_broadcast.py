@@ -3,7 +3,7 @@ import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.accounts.models import User
+from guichet.accounts.selectors import account_by_email
 from guichet.notifications import outbox
 from guichet.notifications.models import Delivery
 from guichet.notifications.services import broadcast_create, broadcast_fan_out
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=1000)
 
     def handle(self, *args, **o):
-        actor = User.objects.filter(email__iexact=o["actor"]).first()
+        actor = account_by_email(o["actor"])
         organisation = Organisation.objects.filter(slug=o["organisation"]).first()
         commune = Organisation.objects.filter(slug=o["commune"]).first()
         if actor is None or organisation is None or commune is None:
