@@ -48,3 +48,28 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(TeamFactory)
+
+
+def api_access_token(
+    user,
+    value: str,
+    *,
+    scopes=("openid", "cases:read", "cases:write"),
+    client_id: str = "guichet-app",
+    **fields,
+) -> str:
+    """An access token ``value`` of our OIDC provider for ``user``, granted ``scopes`` by the
+    client ``client_id`` (created, allowed every API scope, when missing: the platform's app);
+    ``fields``: other Token fields (``data``, ``expires_at``...). Returns its Bearer header."""
+    from allauth.idp.oidc.models import Client, Token
+
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        client = Client(pk=client_id, name=client_id, type=Client.Type.PUBLIC)
+        client.set_scopes(["openid", "email", "profile", "cases:read", "cases:write", "agent"])
+        client.save()
+    token = Token(type=Token.Type.ACCESS_TOKEN, user=user, client=client, **fields)
+    token.set_value(value)
+    token.set_scopes(list(scopes))
+    token.save()
+    return f"Bearer {value}"
