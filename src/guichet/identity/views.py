@@ -36,6 +36,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from guichet.identity import selectors, services
 from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
+from guichet.identity.client_secrets import basic_credentials
 from guichet.identity.oauth import oauth_server, session_authentication
 
 
@@ -228,8 +229,12 @@ def _invalid_grant(description: str) -> JsonResponse:
 
 
 def _client_id(request: HttpRequest) -> str:
-    client_id, _secret = httpkit.extract_basic_auth(request.headers)
-    return client_id or request.POST.get("client_id", "")
+    """The client the request names: from HTTP Basic (form-urlencoded, RFC 6749 §2.3.1, or
+    else as sent when only that names a client), else the ``client_id`` parameter."""
+    candidates = [client_id for client_id, _secret in basic_credentials(request.headers)]
+    if len(candidates) > 1 and lookup_client(candidates[0]) is None:
+        return candidates[1]
+    return candidates[0] if candidates else request.POST.get("client_id", "")
 
 
 def _token_response(request: HttpRequest) -> HttpResponse:
@@ -323,6 +328,22 @@ def token(request: HttpRequest) -> HttpResponse:
     family_id, _expires_at = ctx.token_family
     services.grant_retire(family_id=family_id, value=retire[0], kind=retire[1])
     return response
+
+
+@csrf_exempt
+def revoke(request: HttpRequest) -> HttpResponse:
+    """allauth's revocation endpoint (RFC 7009) on our request validator: allauth's own checks
+    client secrets with the password hasher, so it refused every confidential client (their
+    secrets are keyed hashes, ``client_secrets``); ours also decodes Basic credentials."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    oresponse = oauth_server().create_revocation_response(*extract_params(request))
+    response = convert_response(*oresponse)
+    if response.status_code == HTTPStatus.UNAUTHORIZED and request.headers.get(
+        "Authorization", ""
+    ).lower().startswith("basic "):
+        response["WWW-Authenticate"] = 'Basic realm="guichet", charset="UTF-8"'
+    return _no_store(response)
 
 
 @csrf_exempt
