@@ -34,7 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from oauthlib.oauth2.rfc6749 import errors
 
-from guichet.identity import selectors, services
+from guichet.identity import ratelimits, selectors, services
 from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
 from guichet.identity.client_secrets import basic_credentials
 from guichet.identity.oauth import oauth_server, session_authentication
@@ -258,8 +258,31 @@ def _token_response(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@transaction.atomic
 def token(request: HttpRequest) -> HttpResponse:
+    """The token endpoint, with a rate limit on failed requests per IP and per client
+    (``ratelimits``): 429 and an OAuth error once reached."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client_id = _client_id(request)
+    retry_after = ratelimits.token_retry_after(request, client_id=client_id)
+    if retry_after is not None:
+        response = JsonResponse(
+            {
+                "error": "temporarily_unavailable",
+                "error_description": "Too many failed token requests: try again later.",
+            },
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+        )
+        response["Retry-After"] = str(retry_after)
+        return _no_store(response)
+    response = _token_exchange(request)
+    if response.status_code in (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED):
+        ratelimits.token_failure_record(request, client_id=client_id)
+    return response
+
+
+@transaction.atomic
+def _token_exchange(request: HttpRequest) -> HttpResponse:
     """allauth's token endpoint, wrapped to keep token families.
 
     - authorization_code: a code replayed revokes what it produced; a code whose consent was
@@ -268,8 +291,6 @@ def token(request: HttpRequest) -> HttpResponse:
       revokes its whole family; new tokens join the family and never outlive its absolute
       expiry (``oauth.GuichetRequestValidator``).
     """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     grant_type = request.POST.get("grant_type")
     if grant_type not in ("authorization_code", "refresh_token"):
         # RFC 6749 §5.2: the two grants we offer, nothing else (no password, no implicit).
