@@ -43,11 +43,17 @@ api = GuichetAPI(
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(
+    response = api.create_response(
         request,
         {"code": "unauthenticated", "message": "Authentification requise."},
         status=401,
     )
+    # RFC 6750 §3: the challenge, with invalid_token when a bearer token was presented.
+    presented = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    response["WWW-Authenticate"] = (
+        'Bearer realm="guichet", error="invalid_token"' if presented else 'Bearer realm="guichet"'
+    )
+    return response
 
 
 @api.exception_handler(SecondFactorRequired)

@@ -341,3 +341,19 @@ def test_a_remembered_sign_in_consent_does_not_grant_an_api_scope_silently(
     assert asked.status_code == 200
     assert "Lecture de votre espace sur la plateforme" in asked.content.decode()
     assert not ClaimConsent.objects.filter(user=camille, claim="cases:read").exists()
+
+
+@pytest.mark.parametrize(
+    ("header", "challenge"),
+    [
+        ({}, 'Bearer realm="guichet"'),
+        (
+            {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
+            'Bearer realm="guichet", error="invalid_token"',
+        ),
+    ],
+)
+def test_an_unauthenticated_api_call_gets_a_bearer_challenge(client, demo, header, challenge):
+    response = client.get("/api/v1/cases/mine", **header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == challenge

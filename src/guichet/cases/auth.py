@@ -20,7 +20,6 @@ import json
 
 from django.apps import apps
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from ninja.security.base import SecuritySchema
 
@@ -122,14 +121,14 @@ def _oauth2_security_schema() -> SecuritySchema:
     API scopes; each operation's security requirement names the scope it needs."""
     return SecuritySchema(
         type="oauth2",
-        description=str(
-            _(
-                "Jeton d'accès de notre fournisseur OpenID Connect "
-                "(/.well-known/openid-configuration), code d'autorisation avec PKCE. Seuls les "
-                "jetons portant la portée d'API de l'opération sont acceptés ; un jeton "
-                "d'identification d'un service partenaire (openid, email, profile...) ne vaut "
-                "que pour userinfo."
-            )
+        description=(
+            "Jeton d'accès de notre fournisseur OpenID Connect "
+            "(/.well-known/openid-configuration), code d'autorisation avec PKCE. Seuls les "
+            "jetons portant la portée d'API de l'opération sont acceptés ; sinon 403 "
+            '{"code": "insufficient_scope", "message": ..., "scope": ...} et l\'en-tête '
+            'WWW-Authenticate: Bearer error="insufficient_scope", scope="...". Un jeton '
+            "d'identification d'un service partenaire (openid, email, profile...) ne vaut que "
+            "pour userinfo."
         ),
         flows={
             "authorizationCode": {
