@@ -118,7 +118,8 @@ def token_allows(request, token, scope: str) -> bool:
 
 def _oauth2_security_schema() -> SecuritySchema:
     """OpenAPI: tokens of our OpenID Connect provider (authorization code + PKCE), with the
-    API scopes; each operation's security requirement names the scope it needs."""
+    API scopes; each operation's security requirement names the scope it needs. The scopes'
+    descriptions stay lazy: built at import, rendered in the request's language."""
     return SecuritySchema(
         type="oauth2",
         description=(
@@ -135,7 +136,7 @@ def _oauth2_security_schema() -> SecuritySchema:
                 "authorizationUrl": "/identity/o/authorize",
                 "tokenUrl": "/identity/o/api/token",
                 "refreshUrl": "/identity/o/api/token",
-                "scopes": {scope: str(claims[0].label) for scope, claims in API_SCOPES.items()},
+                "scopes": {scope: claims[0].label for scope, claims in API_SCOPES.items()},
             }
         },
     )
