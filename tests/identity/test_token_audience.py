@@ -327,6 +327,9 @@ def test_the_consent_screen_shows_what_an_api_scope_allows(client, camille, part
     assert "Lecture de votre espace sur la plateforme" in text
     assert "dossier de santé" in text
     assert 'value="cases:read"' in text
+    assert "demande aussi à utiliser la plateforme en votre nom" in text
+    sign_in_only = _authorize(client, "openid email").content.decode()
+    assert "utiliser la plateforme en votre nom" not in sign_in_only
 
 
 def test_a_remembered_sign_in_consent_does_not_grant_an_api_scope_silently(

@@ -35,7 +35,7 @@ from django.views.decorators.http import require_POST
 from oauthlib.oauth2.rfc6749 import errors
 
 from guichet.identity import ratelimits, selectors, services
-from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
+from guichet.identity.claims import API_SCOPES, SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
 from guichet.identity.client_secrets import basic_credentials
 from guichet.identity.oauth import oauth_server, session_authentication
 
@@ -206,6 +206,8 @@ class AuthorizationView(oidc_views.AuthorizationView):
             }
             for scope in self._scopes
         ]
+        # An API scope lets the service act on the platform, beyond receiving data: said so.
+        context["acts_on_the_platform"] = any(scope in API_SCOPES for scope in self._scopes)
         return context
 
 
