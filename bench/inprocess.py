@@ -49,12 +49,12 @@ def _citizen():
 
 
 def _clients() -> dict:
-    from prepare import HEAVY_CITIZEN, _give_second_factor, _submitters, _tokens
+    from prepare import HEAVY_CITIZEN, _api_tokens, _give_second_factor, _submitters
 
     citizen = _citizen()
-    token = _tokens(citizen, 1)[0]["access_token"]
+    token = _api_tokens(citizen, 1)[0]["access_token"]
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    submitter_token = _tokens(_submitters(1)[0], 1)[0]["access_token"]
+    submitter_token = _api_tokens(_submitters(1)[0], 1)[0]["access_token"]
     submitter = {"HTTP_AUTHORIZATION": f"Bearer {submitter_token}"}
     agent = User.objects.get(email="agent.lyon@example.org")
     _give_second_factor(agent)

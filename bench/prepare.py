@@ -57,6 +57,7 @@ def _give_second_factor(user) -> None:
 
 
 def _tokens(user, count: int) -> list[dict]:
+    """Token families of the partner service (sign-in scopes): userinfo and refresh."""
     from allauth.idp.oidc.models import Client as OidcClient
 
     from guichet.identity.services import tokens_issue_by_operator
@@ -64,6 +65,20 @@ def _tokens(user, count: int) -> list[dict]:
     client = OidcClient.objects.get(pk=OIDC_CLIENT)
     return tokens_issue_by_operator(
         client=client, user=user, scopes=["openid", "email", "profile"], count=count
+    )
+
+
+def _api_tokens(user, count: int) -> list[dict]:
+    """Token families of the platform's app (API scopes): the API refuses partner tokens."""
+    from allauth.idp.oidc.models import Client as OidcClient
+
+    from guichet.identity.claims import FIRST_PARTY_SCOPES
+    from guichet.identity.demo import FIRST_PARTY_CLIENT_ID
+    from guichet.identity.services import tokens_issue_by_operator
+
+    client = OidcClient.objects.get(pk=FIRST_PARTY_CLIENT_ID)
+    return tokens_issue_by_operator(
+        client=client, user=user, scopes=list(FIRST_PARTY_SCOPES), count=count
     )
 
 
@@ -288,9 +303,9 @@ def main() -> None:
         }
     if want("cases") or want("portal"):
         citizens = _citizens_with_cases(pool)
-        fixtures["citizen_bearers"] = [_tokens(u, 1)[0]["access_token"] for u in citizens]
+        fixtures["citizen_bearers"] = [_api_tokens(u, 1)[0]["access_token"] for u in citizens]
         fixtures["submitter_bearers"] = [
-            _tokens(u, 1)[0]["access_token"] for u in _submitters(pool)
+            _api_tokens(u, 1)[0]["access_token"] for u in _submitters(pool)
         ]
         fixtures["citizen_sessions"] = [_session_cookie(u) for u in citizens]
         from guichet.cases.models import Case

@@ -112,3 +112,26 @@ def jpeg_bytes(width: int = 40, height: int = 30) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (200, 100, 50)).save(out, format="JPEG")
     return out.getvalue()
+def api_access_token(
+    user,
+    value: str,
+    *,
+    scopes=("openid", "cases:read", "cases:write"),
+    client_id: str = "guichet-app",
+    **fields,
+) -> str:
+    """An access token ``value`` of our OIDC provider for ``user``, granted ``scopes`` by the
+    client ``client_id`` (created, allowed every API scope, when missing: the platform's app);
+    ``fields``: other Token fields (``data``, ``expires_at``...). Returns its Bearer header."""
+    from allauth.idp.oidc.models import Client, Token
+
+    client = Client.objects.filter(pk=client_id).first()
+    if client is None:
+        client = Client(pk=client_id, name=client_id, type=Client.Type.PUBLIC)
+        client.set_scopes(["openid", "email", "profile", "cases:read", "cases:write", "agent"])
+        client.save()
+    token = Token(type=Token.Type.ACCESS_TOKEN, user=user, client=client, **fields)
+    token.set_value(value)
+    token.set_scopes(list(scopes))
+    token.save()
+    return f"Bearer {value}"

@@ -7,10 +7,33 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
-from guichet.cases.auth import SecondFactorRequired
+from guichet.cases.auth import InsufficientScope, SecondFactorRequired
 
-api = NinjaAPI(
+
+class ScopedOpenAPISchema(OpenAPISchema):
+    """Ninja's OpenAPI document, with the scope each operation's token must carry in its
+    security requirement (ninja leaves the list empty)."""
+
+    def operation_security(self, operation):
+        result = super().operation_security(operation)
+        documented = [a for a in operation.auth_callbacks if hasattr(a, "openapi_security_schema")]
+        for requirement, auth in zip(result or [], documented, strict=True):
+            if hasattr(auth, "scopes_for"):
+                (name,) = requirement
+                requirement[name] = auth.scopes_for(operation.methods)
+        return result
+
+
+class GuichetAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ScopedOpenAPISchema(self, path_prefix)
+
+
+api = GuichetAPI(
     title="Guichet API",
     version="1",
     description="API du guichet numérique métropolitain (usagers, agents, partenaires).",
@@ -20,11 +43,17 @@ api = NinjaAPI(
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(
+    response = api.create_response(
         request,
         {"code": "unauthenticated", "message": "Authentification requise."},
         status=401,
     )
+    # RFC 6750 §3: the challenge, with invalid_token when a bearer token was presented.
+    presented = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    response["WWW-Authenticate"] = (
+        'Bearer realm="guichet", error="invalid_token"' if presented else 'Bearer realm="guichet"'
+    )
+    return response
 
 
 @api.exception_handler(SecondFactorRequired)
@@ -40,6 +69,25 @@ def _second_factor_required(request, exc):
         },
         status=403,
     )
+
+
+@api.exception_handler(InsufficientScope)
+def _insufficient_scope(request, exc):
+    """RFC 6750 §3.1: a valid token not meant for this operation."""
+    response = api.create_response(
+        request,
+        {
+            "code": "insufficient_scope",
+            "message": _(
+                "Ce jeton d'accès ne permet pas cette opération : il faut la portée « %(scope)s »."
+            )
+            % {"scope": exc.scope},
+            "scope": exc.scope,
+        },
+        status=403,
+    )
+    response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.scope}"'
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -269,6 +269,12 @@ IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env.int(
 )
 IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = False
 IDP_OIDC_DCR_ENABLED = False
+# Failed token requests (wrong client secret, bad code or refresh token), per source IP and per
+# client id, in allauth's rate limiter (the cache: shared through Redis); see
+# guichet.identity.ratelimits and docs/security/tokens.md.
+IDP_OIDC_RATE_LIMITS = {
+    "token_failed": env.str("RATE_LIMIT_OIDC_TOKEN_FAILED", default="30/m/ip,60/m/key"),
+}
 
 # --- FranceConnect (upstream identity provider, v2) ---------------------------------------------
 FRANCECONNECT_ENABLED = env.bool("FRANCECONNECT_ENABLED", default=False)

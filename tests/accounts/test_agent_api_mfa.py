@@ -4,12 +4,13 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from allauth.idp.oidc.models import Token
 
 from guichet.accounts.models import User
 from guichet.cases.models import Case
+from guichet.identity.demo import FIRST_PARTY_CLIENT_ID, FIRST_PARTY_REDIRECT_URI
 from tests.conftest import give_second_factor, login_with_second_factor, totp_code
-from tests.identity.conftest import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, pkce_pair
+from tests.factories import api_access_token
+from tests.identity.conftest import pkce_pair
 
 API = "/api/v1/cases"
 LOGIN = "/comptes/login/"
@@ -92,11 +93,12 @@ def test_citizens_are_not_asked_for_a_second_factor(client, demo):
 
 
 def _bearer(user, *, amr):
-    token = Token(type=Token.Type.ACCESS_TOKEN, user=user)
-    token.set_value(f"access-{user.pk}-{'-'.join(amr) or 'none'}")
-    token.data = {"auth": {"amr": amr, "auth_time": 1}}
-    token.save()
-    return f"Bearer access-{user.pk}-{'-'.join(amr) or 'none'}"
+    return api_access_token(
+        user,
+        f"access-{user.pk}-{'-'.join(amr) or 'none'}",
+        scopes=["openid", "agent"],
+        data={"auth": {"amr": amr, "auth_time": 1}},
+    )
 
 
 @pytest.mark.parametrize("amr", [[], ["pwd"]])
@@ -113,13 +115,14 @@ def test_agent_token_from_a_sign_in_with_a_second_factor_works(client, agent, ou
     assert response.status_code == 200
 
 
-def _oidc_access_token(client, rich_client_id="demo-famille"):
+def _oidc_access_token(client):
+    """Tokens of the platform's app (a public client: PKCE, no secret) with the agent scope."""
     verifier, challenge = pkce_pair()
     params = {
         "response_type": "code",
-        "client_id": rich_client_id,
-        "redirect_uri": DEMO_REDIRECT_URI,
-        "scope": "openid email",
+        "client_id": FIRST_PARTY_CLIENT_ID,
+        "redirect_uri": FIRST_PARTY_REDIRECT_URI,
+        "scope": "openid agent",
         "state": "s",
         "code_challenge": challenge,
         "code_challenge_method": "S256",
@@ -131,7 +134,7 @@ def _oidc_access_token(client, rich_client_id="demo-famille"):
         fields = hidden_inputs(page.content.decode())
         page = client.post(
             "/identity/o/authorize",
-            {"request": fields["request"], "scopes": ["openid", "email"], "action": "grant"},
+            {"request": fields["request"], "scopes": ["openid", "agent"], "action": "grant"},
         )
     code = parse_qs(urlparse(page["Location"]).query)["code"][0]
     tokens = client.post(
@@ -139,9 +142,8 @@ def _oidc_access_token(client, rich_client_id="demo-famille"):
         {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": DEMO_REDIRECT_URI,
-            "client_id": rich_client_id,
-            "client_secret": DEMO_CLIENT_SECRET,
+            "redirect_uri": FIRST_PARTY_REDIRECT_URI,
+            "client_id": FIRST_PARTY_CLIENT_ID,
             "code_verifier": verifier,
         },
     ).json()
@@ -168,8 +170,7 @@ def test_tokens_remember_whether_the_sign_in_passed_a_second_factor(
         {
             "grant_type": "refresh_token",
             "refresh_token": tokens["refresh_token"],
-            "client_id": "demo-famille",
-            "client_secret": DEMO_CLIENT_SECRET,
+            "client_id": FIRST_PARTY_CLIENT_ID,
         },
     ).json()
     api = client.__class__()  # no session: the bearer token alone

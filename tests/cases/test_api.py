@@ -6,7 +6,7 @@ import pytest
 from guichet.cases.models import Case
 from guichet.cases.services import partner_api_key_create
 from tests.conftest import login_with_second_factor
-from tests.factories import pdf_bytes
+from tests.factories import api_access_token, pdf_bytes
 
 API = "/api/v1/cases"
 
@@ -180,11 +180,7 @@ def test_an_oidc_access_token_authenticates_the_citizen(client, users, settings)
 
     if not apps.is_installed("allauth.idp.oidc"):
         pytest.skip("the OIDC provider (allauth.idp.oidc) is not installed yet")
-    from allauth.idp.oidc.models import Token
-
-    token = Token(type=Token.Type.ACCESS_TOKEN, user=users["camille.martin"])
-    token.set_value("opaque-access-token")
-    token.save()
+    api_access_token(users["camille.martin"], "opaque-access-token")
     response = client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token")
     assert response.status_code == 200
     assert client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
@@ -193,14 +189,10 @@ def test_an_oidc_access_token_authenticates_the_citizen(client, users, settings)
 def test_my_cases_api_with_a_bearer_token_takes_few_queries(
     client, users, settings, file_case, django_assert_max_num_queries
 ):
-    from allauth.idp.oidc.models import Token
-
     camille = users["camille.martin"]
     for _ in range(3):
         file_case()
-    token = Token(type=Token.Type.ACCESS_TOKEN, user=camille)
-    token.set_value("opaque-access-token-2")
-    token.save()
+    api_access_token(camille, "opaque-access-token-2")
     expected = Case.objects.filter(requester=camille).count()
     # the first request reads the published versions once (per-process cache)
     client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token-2")
@@ -226,10 +218,14 @@ def _bearer_for(user, **token_changes):
     from allauth.idp.oidc.models import Client as OidcClient
     from allauth.idp.oidc.models import Token
 
+    from guichet.identity.demo import FIRST_PARTY_CLIENT_ID
     from guichet.identity.services import tokens_issue_by_operator
 
     issued = tokens_issue_by_operator(
-        client=OidcClient.objects.first(), user=user, scopes=["openid", "email"], count=1
+        client=OidcClient.objects.get(pk=FIRST_PARTY_CLIENT_ID),
+        user=user,
+        scopes=["openid", "cases:read"],
+        count=1,
     )[0]["access_token"]
     if token_changes:
         from allauth.idp.oidc.adapter import get_adapter

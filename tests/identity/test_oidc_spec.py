@@ -109,6 +109,10 @@ def test_discovery_document(client, demo):
         "address",
         "phone",
         "commune",
+        # The platform's API scopes (docs/security/tokens.md).
+        "cases:read",
+        "cases:write",
+        "agent",
     }
     assert {
         "sub",

@@ -19,7 +19,12 @@ def _issue(**kwargs):
 
 
 def test_issued_tokens_serve_userinfo_and_rotate(client, demo):
-    tokens = _issue(client="demo-famille", email="camille.martin@example.org", count=2)
+    tokens = _issue(
+        client="demo-famille",
+        email="camille.martin@example.org",
+        scope="openid email profile",
+        count=2,
+    )
     assert len(tokens) == 2
     info = client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {tokens[0]['access_token']}")
     assert info.json()["email"] == "camille.martin@example.org"

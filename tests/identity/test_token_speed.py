@@ -28,6 +28,7 @@ def _issue(count=1, client="demo-famille"):
         "oidc_issue_tokens",
         client=client,
         email="camille.martin@example.org",
+        scope="openid email profile",  # a partner's sign-in scopes
         count=count,
         stdout=out,
     )

@@ -1,17 +1,13 @@
 """``GET /api/v1/portal/dashboard``: the dashboard for the mobile app, documented in OpenAPI."""
 
 from guichet.cases.services import case_transition
+from tests.factories import api_access_token
 
 API = "/api/v1/portal/dashboard"
 
 
 def _bearer(user, value="portal-access-token"):
-    from allauth.idp.oidc.models import Token
-
-    token = Token(type=Token.Type.ACCESS_TOKEN, user=user)
-    token.set_value(value)
-    token.save()
-    return {"HTTP_AUTHORIZATION": f"Bearer {value}"}
+    return {"HTTP_AUTHORIZATION": api_access_token(user, value, scopes=["openid", "cases:read"])}
 
 
 def test_the_dashboard_api_needs_the_citizen(client, demo):

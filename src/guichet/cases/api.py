@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 
-from guichet.cases.auth import agent_auth, partner_auth, user_auth
+from guichet.cases.auth import agent_auth, citizen_read_auth, citizen_write_auth, partner_auth
 from guichet.cases.models import Case, Channel
 from guichet.cases.reads import AccessDoor, record_case, record_list
 from guichet.cases.selectors import (
@@ -248,7 +248,7 @@ def _submitted_out(submission) -> dict:
 # --- citizens --------------------------------------------------------------------------------
 
 
-@router.get("/mine", auth=user_auth, response=CitizenPage, summary="Mes demandes")
+@router.get("/mine", auth=citizen_read_auth, response=CitizenPage, summary="Mes demandes")
 def my_cases(request, limit: int = 20, offset: int = 0):
     limit, offset = _page(limit, offset)
     qs = cases_for_citizen_list(user=request.auth)
@@ -265,7 +265,7 @@ def my_cases(request, limit: int = 20, offset: int = 0):
 
 @router.get(
     "/mine/{reference}",
-    auth=user_auth,
+    auth=citizen_read_auth,
     response={200: CitizenCaseDetail, 404: Error},
     summary="Une de mes demandes",
 )
@@ -279,7 +279,7 @@ def my_case(request, reference: str):
 
 @router.post(
     "/mine",
-    auth=user_auth,
+    auth=citizen_write_auth,
     response={200: SubmittedOut, 201: SubmittedOut, 404: Error, 422: Error},
     summary="Déposer une demande",
     description=(

@@ -1,8 +1,12 @@
-"""API authentication for the cases router.
+"""API authentication for the platform's own API.
 
-- ``OidcBearer``: an access token issued by our OpenID Connect provider (django-allauth
+- ``OidcBearer(scope)``: an access token issued by our OpenID Connect provider (django-allauth
   ``allauth.idp.oidc``), looked up by its hash in allauth's ``Token`` table; inactive until the
-  provider app is installed.
+  provider app is installed. The API is its own resource: a token is good for an operation only
+  if it was granted the operation's API scope (``cases:read``, ``cases:write``, ``agent``), its
+  client is still allowed that scope, and any resource it was bound to (RFC 8707) covers the
+  API; else ``InsufficientScope`` (403). A partner's sign-in token (``openid``...) is for
+  userinfo only (docs/security/tokens.md).
 - ``SessionAuth`` (ninja): the citizen's or agent's browser session (CSRF checked).
 - ``PartnerKey``: ``X-Api-Key: <prefix>.<secret>`` of a ``PartnerApiKey`` (hash compared in
   constant time), scoped to the key's organisation.
@@ -16,21 +20,24 @@ import json
 from django.apps import apps
 from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security.base import SecuritySchema
 
 from guichet.cases.partner_keys import partner_key_authenticate
+from guichet.identity.claims import AGENT, API_SCOPES, CASES_READ, CASES_WRITE
 
 
 @functools.cache
 def _bearer_sql() -> str:
     """The access token's lookup (``Token.objects.valid().by_value(...)`` for an access token,
-    with its user), as one fixed statement written once from the models' metadata: building
-    that join with the ORM was a fifth of a submission's CPU."""
-    from allauth.idp.oidc.models import Token
+    with its user and the scopes its client is allowed), as one fixed statement written once
+    from the models' metadata: building that join with the ORM was a fifth of a submission's
+    CPU."""
+    from allauth.idp.oidc.models import Client, Token
     from django.contrib.auth import get_user_model
     from django.db import connection
 
     q = connection.ops.quote_name
-    user, token = get_user_model()._meta, Token._meta
+    user, token, client = get_user_model()._meta, Token._meta, Client._meta
 
     def col(meta, name):
         return q(meta.get_field(name).column)
@@ -39,17 +46,23 @@ def _bearer_sql() -> str:
     # Names from the models' metadata, values as parameters: nothing from the request.
     return (
         f"SELECT {columns}, t.{col(token, 'id')} AS bearer_token_id, "  # noqa: S608
-        f"t.{col(token, 'data')} AS bearer_token_data "
+        f"t.{col(token, 'data')} AS bearer_token_data, "
+        f"t.{col(token, 'scopes')} AS bearer_token_scopes, "
+        f"c.{col(client, 'id')} AS bearer_client_id, "
+        f"c.{col(client, 'scopes')} AS bearer_client_scopes "
         f"FROM {q(token.db_table)} t JOIN {q(user.db_table)} u "
         f"ON u.{q(user.pk.column)} = t.{col(token, 'user')} "
+        f"JOIN {q(client.db_table)} c ON c.{q(client.pk.column)} = t.{col(token, 'client')} "
         f"WHERE t.{col(token, 'hash')} = %s AND t.{col(token, 'type')} = %s "
         f"AND (t.{col(token, 'expires_at')} IS NULL OR t.{col(token, 'expires_at')} > %s)"
     )
 
 
 def access_token_user(value: str):
-    """The active user of the valid access token ``value`` and the token (its id and data
-    only), or None: allauth's ``Token.objects.valid().by_value(value)`` for an access token."""
+    """The active user of the valid access token ``value`` and the token (its id, data,
+    scopes and client id; ``token.client_scopes``: the scopes its client is allowed now), or
+    None: allauth's ``Token.objects.valid().by_value(value)`` for an access token. A token
+    without a client (none is issued without one) is not found."""
     from allauth.idp.oidc.adapter import get_adapter
     from allauth.idp.oidc.models import Token
     from django.contrib.auth import get_user_model
@@ -63,19 +76,97 @@ def access_token_user(value: str):
     data = user.bearer_token_data
     if isinstance(data, str):  # JSON as text (Django's jsonb loader, SQLite)
         data = json.loads(data)
-    token = Token(id=user.bearer_token_id, type=Token.Type.ACCESS_TOKEN, user=user, data=data)
+    token = Token(
+        id=user.bearer_token_id,
+        type=Token.Type.ACCESS_TOKEN,
+        user=user,
+        data=data,
+        scopes=user.bearer_token_scopes or "",
+        client_id=user.bearer_client_id,
+    )
     token._state.adding = False
+    token.client_scopes = frozenset((user.bearer_client_scopes or "").split())
     return user, token
 
 
+class InsufficientScope(Exception):
+    """A valid access token that is not meant for this operation (403, RFC 6750 §3.1): it
+    lacks the API scope the operation needs, its client is no longer allowed that scope, or it
+    was bound to another resource."""
+
+    def __init__(self, scope: str):
+        super().__init__(scope)
+        self.scope = scope
+
+
+def scope_for_method(method: str) -> str:
+    """The scope a citizen's operation needs when its door does not name one: reading
+    (GET, HEAD, OPTIONS) needs ``cases:read``, anything else ``cases:write``."""
+    return CASES_READ if method.upper() in ("GET", "HEAD", "OPTIONS") else CASES_WRITE
+
+
+def token_allows(request, token, scope: str) -> bool:
+    """Whether ``token`` (from ``access_token_user``) is meant for this API call: granted
+    ``scope``, its client still allowed it, and bound to no resource other than the API."""
+    from allauth.idp.oidc.internal.resources import is_resources_subset
+
+    if scope not in token.get_scopes() or scope not in token.client_scopes:
+        return False
+    return is_resources_subset([request.build_absolute_uri(request.path)], token.get_resources())
+
+
+def _oauth2_security_schema() -> SecuritySchema:
+    """OpenAPI: tokens of our OpenID Connect provider (authorization code + PKCE), with the
+    API scopes; each operation's security requirement names the scope it needs. The scopes'
+    descriptions stay lazy: built at import, rendered in the request's language."""
+    return SecuritySchema(
+        type="oauth2",
+        description=(
+            "Jeton d'accès de notre fournisseur OpenID Connect "
+            "(/.well-known/openid-configuration), code d'autorisation avec PKCE. Seuls les "
+            "jetons portant la portée d'API de l'opération sont acceptés ; sinon 403 "
+            '{"code": "insufficient_scope", "message": ..., "scope": ...} et l\'en-tête '
+            'WWW-Authenticate: Bearer error="insufficient_scope", scope="...". Un jeton '
+            "d'identification d'un service partenaire (openid, email, profile...) ne vaut que "
+            "pour userinfo."
+        ),
+        flows={
+            "authorizationCode": {
+                "authorizationUrl": "/identity/o/authorize",
+                "tokenUrl": "/identity/o/api/token",
+                "refreshUrl": "/identity/o/api/token",
+                "scopes": {scope: claims[0].label for scope, claims in API_SCOPES.items()},
+            }
+        },
+    )
+
+
 class OidcBearer(HttpBearer):
+    """An access token of our provider, good for this operation only with ``scope`` (or, with
+    no scope named, the one ``scope_for_method`` gives)."""
+
+    def __init__(self, scope: str | None = None):
+        super().__init__()
+        self.scope = scope
+        self.openapi_security_schema = _oauth2_security_schema()
+
+    def scopes_for(self, methods) -> list[str]:
+        """The scopes an operation with these HTTP methods needs (its OpenAPI requirement)."""
+        if self.scope:
+            return [self.scope]
+        return sorted({scope_for_method(method) for method in methods})
+
     def authenticate(self, request, token: str):
         if not token or not apps.is_installed("allauth.idp.oidc"):
             return None
         found = access_token_user(token)
         if found is None:
             return None
-        request.user, request.oidc_token = found
+        user, access_token = found
+        scope = self.scope or scope_for_method(request.method)
+        if not token_allows(request, access_token, scope):
+            raise InsufficientScope(scope)
+        request.user, request.oidc_token = user, access_token
         return request.user
 
 
@@ -92,8 +183,11 @@ def _agent_second_factor_checked(request, user, *, passed: bool):
 
 
 class AgentOidcBearer(OidcBearer):
-    """An OIDC access token; an agent's must come from a sign-in with a second factor, as the
-    back-office asks (``AgentMfaRequiredMiddleware``)."""
+    """An OIDC access token with the ``agent`` scope; an agent's must come from a sign-in with
+    a second factor, as the back-office asks (``AgentMfaRequiredMiddleware``)."""
+
+    def __init__(self, scope: str = AGENT):
+        super().__init__(scope)
 
     def authenticate(self, request, token: str):
         from guichet.identity.selectors import token_passed_second_factor
@@ -127,7 +221,13 @@ class PartnerKey(APIKeyHeader):
         return partner_key_authenticate(key)
 
 
+# The citizen's doors: her browser session (first party), or an access token with the
+# operation's API scope. Name the scope: ``citizen_read_auth`` for reads, ``citizen_write_auth``
+# for writes. ``user_auth`` derives it from the HTTP method (GET reads, the rest writes).
+citizen_read_auth = [OidcBearer(CASES_READ), SessionAuth()]
+citizen_write_auth = [OidcBearer(CASES_WRITE), SessionAuth()]
 user_auth = [OidcBearer(), SessionAuth()]
-# The agents' endpoints: same doors, and an agent without a second factor is refused (403).
-agent_auth = [AgentOidcBearer(), AgentSessionAuth()]
+# The agents' endpoints: a token with the ``agent`` scope or the session, and an agent without
+# a second factor is refused (403).
+agent_auth = [AgentOidcBearer(AGENT), AgentSessionAuth()]
 partner_auth = [PartnerKey()]

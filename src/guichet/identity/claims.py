@@ -1,4 +1,14 @@
-"""Scopes a partner service may ask, and the claims (pieces of data) each one releases."""
+"""Scopes a client may ask, and the claims (pieces of data) or API rights each one grants.
+
+Two kinds of scope (docs/security/tokens.md):
+- identity scopes (``openid``, ``email``, ``profile``...) release claims through the ID token
+  and userinfo: what a partner service (a relying party) signs people in with;
+- API scopes (``API_SCOPES``: ``cases:read``, ``cases:write``, ``agent``) make an access token
+  good for the platform's own API (``/api/v1/``). A token without one is for userinfo only.
+
+Both are consented to one by one on the consent screen: an API scope is recorded in
+``ClaimConsent`` under its own name, as a claim is.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +36,34 @@ SCOPE_CLAIMS: dict[str, tuple[Claim, ...]] = {
     "commune": (Claim("commune_insee", _("votre commune de résidence (code INSEE et nom)")),),
 }
 
+# The platform's API scopes (its own resource): what each lets the client do for the user.
+CASES_READ = "cases:read"
+CASES_WRITE = "cases:write"
+AGENT = "agent"
+API_SCOPES: dict[str, tuple[Claim, ...]] = {
+    CASES_READ: (
+        Claim(
+            CASES_READ,
+            _(
+                "lire vos demandes et les données de vos formulaires (y compris les pièces "
+                "sensibles, comme un dossier de santé), vos notifications et votre espace"
+            ),
+        ),
+    ),
+    CASES_WRITE: (
+        Claim(
+            CASES_WRITE,
+            _("déposer des demandes en votre nom et marquer vos notifications comme lues"),
+        ),
+    ),
+    AGENT: (
+        Claim(AGENT, _("consulter et traiter, en tant qu'agent, les demandes de vos équipes")),
+    ),
+}
+# What the platform's own app asks (``oidc_issue_tokens``' default).
+FIRST_PARTY_SCOPES = ("openid", CASES_READ, CASES_WRITE)
+SCOPE_CLAIMS.update(API_SCOPES)
+
 SCOPE_LABELS = {
     "openid": _("Vous identifier"),
     "email": _("Adresse e-mail"),
@@ -33,6 +71,9 @@ SCOPE_LABELS = {
     "address": _("Adresse postale"),
     "phone": _("Téléphone"),
     "commune": _("Commune de résidence"),
+    CASES_READ: _("Lecture de votre espace sur la plateforme"),
+    CASES_WRITE: _("Démarches en votre nom sur la plateforme"),
+    AGENT: _("Travail d'agent sur la plateforme"),
 }
 
 # The claims a user consents to, one by one (ClaimConsent.claim).

@@ -10,8 +10,10 @@ Secrets stored before (Django password hashes, Argon2) keep working: checked onc
 password hasher, then re-hashed with HMAC on that first successful use.
 """
 
+import base64
 import hashlib
 import hmac
+from urllib.parse import unquote_plus
 
 from allauth.idp.oidc.models import Client
 from django.conf import settings
@@ -72,3 +74,30 @@ def _upgrade(client: Client, stored: str, secret: str) -> None:
     upgraded = client_secret_hash(secret)
     Client.objects.filter(pk=client.pk, secret=stored).update(secret=upgraded)
     client.secret = upgraded
+
+
+def basic_credentials(headers) -> list[tuple[str, str]]:
+    """The (client_id, client_secret) pairs an ``Authorization: Basic`` header may mean, the
+    one RFC 6749 §2.3.1 defines first; empty without a well-formed Basic header.
+
+    RFC 6749 §2.3.1: the client id and secret are form-urlencoded (``+`` is a space, ``%XX`` a
+    byte) before being joined with a colon and base64-encoded, and the server MUST decode
+    them: certified clients send ``demo%2Dfamille``. Many clients (Authlib, requests'
+    ``auth=(id, secret)``) send them raw, and our generated secrets may hold ``+`` or ``%``:
+    when decoding changes the pair, the raw pair is offered second. Both are a full secret,
+    checked in constant time, so accepting either gives a guesser nothing.
+    """
+    scheme, _, encoded = headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return []
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return []
+    raw_id, colon, raw_secret = decoded.partition(":")
+    if not colon or not raw_id or not raw_secret:
+        return []
+    pairs = [(unquote_plus(raw_id), unquote_plus(raw_secret))]
+    if pairs[0] != (raw_id, raw_secret):
+        pairs.append((raw_id, raw_secret))
+    return [(client_id, secret) for client_id, secret in pairs if client_id and secret]

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from allauth.account.authentication import get_authentication_records
 from allauth.core import context
-from allauth.core.internal import httpkit, jwkkit
+from allauth.core.internal import jwkkit
 from allauth.idp.oidc import app_settings
 from allauth.idp.oidc.internal.oauthlib.request_validator import OAuthLibRequestValidator
 from allauth.idp.oidc.internal.oauthlib.server import (
@@ -31,29 +31,31 @@ from oauthlib.openid import Server
 
 from guichet.identity import selectors, services
 from guichet.identity.claims import claims_for_scopes
-from guichet.identity.client_secrets import client_secret_matches
+from guichet.identity.client_secrets import basic_credentials, client_secret_matches
 from guichet.identity.models import TokenFamily
 
 
 class GuichetRequestValidator(OAuthLibRequestValidator):
     def authenticate_client(self, request, *args, **kwargs) -> bool:
-        """allauth's (HTTP Basic, else ``client_secret_post``), with the keyed-hash check."""
+        """allauth's (HTTP Basic, else ``client_secret_post``), with the keyed-hash check and
+        the Basic credentials form-urlencoded as RFC 6749 §2.3.1 defines (``basic_credentials``:
+        decoded first, then as sent)."""
         ctx = get_validator_context()
-        client_id, client_secret = httpkit.extract_basic_auth(request.headers)
+        candidates = basic_credentials(request.headers)
         if (
-            Client.AuthenticationMethod.CLIENT_SECRET_POST in ctx.supported_auth_methods
-            and not client_id
-            and not client_secret
+            not candidates
+            and Client.AuthenticationMethod.CLIENT_SECRET_POST in ctx.supported_auth_methods
         ):
             client_id = getattr(request, "client_id", None)
             client_secret = getattr(request, "client_secret", None)
-        if not isinstance(client_id, str) or not isinstance(client_secret, str):
-            return False
-        client = self._lookup_client(request, client_id)
-        if client is None or not client_secret_matches(client, client_secret):
-            return False
-        self._use_client(request, client)
-        return True
+            if isinstance(client_id, str) and isinstance(client_secret, str):
+                candidates = [(client_id, client_secret)]
+        for client_id, client_secret in candidates:
+            client = self._lookup_client(request, client_id)
+            if client is not None and client_secret_matches(client, client_secret):
+                self._use_client(request, client)
+                return True
+        return False
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
         """The refresh token the token view already read and locked (else allauth's read)."""

@@ -34,8 +34,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from oauthlib.oauth2.rfc6749 import errors
 
-from guichet.identity import selectors, services
-from guichet.identity.claims import SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
+from guichet.identity import ratelimits, selectors, services
+from guichet.identity.claims import API_SCOPES, SCOPE_CLAIMS, SCOPE_LABELS, claims_for_scopes
+from guichet.identity.client_secrets import basic_credentials
 from guichet.identity.oauth import oauth_server, session_authentication
 
 
@@ -205,6 +206,8 @@ class AuthorizationView(oidc_views.AuthorizationView):
             }
             for scope in self._scopes
         ]
+        # An API scope lets the service act on the platform, beyond receiving data: said so.
+        context["acts_on_the_platform"] = any(scope in API_SCOPES for scope in self._scopes)
         return context
 
 
@@ -228,8 +231,12 @@ def _invalid_grant(description: str) -> JsonResponse:
 
 
 def _client_id(request: HttpRequest) -> str:
-    client_id, _secret = httpkit.extract_basic_auth(request.headers)
-    return client_id or request.POST.get("client_id", "")
+    """The client the request names: from HTTP Basic (form-urlencoded, RFC 6749 §2.3.1, or
+    else as sent when only that names a client), else the ``client_id`` parameter."""
+    candidates = [client_id for client_id, _secret in basic_credentials(request.headers)]
+    if len(candidates) > 1 and lookup_client(candidates[0]) is None:
+        return candidates[1]
+    return candidates[0] if candidates else request.POST.get("client_id", "")
 
 
 def _token_response(request: HttpRequest) -> HttpResponse:
@@ -253,8 +260,31 @@ def _token_response(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@transaction.atomic
 def token(request: HttpRequest) -> HttpResponse:
+    """The token endpoint, with a rate limit on failed requests per IP and per client
+    (``ratelimits``): 429 and an OAuth error once reached."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client_id = _client_id(request)
+    retry_after = ratelimits.token_retry_after(request, client_id=client_id)
+    if retry_after is not None:
+        response = JsonResponse(
+            {
+                "error": "temporarily_unavailable",
+                "error_description": "Too many failed token requests: try again later.",
+            },
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+        )
+        response["Retry-After"] = str(retry_after)
+        return _no_store(response)
+    response = _token_exchange(request)
+    if response.status_code in (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED):
+        ratelimits.token_failure_record(request, client_id=client_id)
+    return response
+
+
+@transaction.atomic
+def _token_exchange(request: HttpRequest) -> HttpResponse:
     """allauth's token endpoint, wrapped to keep token families.
 
     - authorization_code: a code replayed revokes what it produced; a code whose consent was
@@ -263,8 +293,6 @@ def token(request: HttpRequest) -> HttpResponse:
       revokes its whole family; new tokens join the family and never outlive its absolute
       expiry (``oauth.GuichetRequestValidator``).
     """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     grant_type = request.POST.get("grant_type")
     if grant_type not in ("authorization_code", "refresh_token"):
         # RFC 6749 §5.2: the two grants we offer, nothing else (no password, no implicit).
@@ -323,6 +351,22 @@ def token(request: HttpRequest) -> HttpResponse:
     family_id, _expires_at = ctx.token_family
     services.grant_retire(family_id=family_id, value=retire[0], kind=retire[1])
     return response
+
+
+@csrf_exempt
+def revoke(request: HttpRequest) -> HttpResponse:
+    """allauth's revocation endpoint (RFC 7009) on our request validator: allauth's own checks
+    client secrets with the password hasher, so it refused every confidential client (their
+    secrets are keyed hashes, ``client_secrets``); ours also decodes Basic credentials."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    oresponse = oauth_server().create_revocation_response(*extract_params(request))
+    response = convert_response(*oresponse)
+    if response.status_code == HTTPStatus.UNAUTHORIZED and request.headers.get(
+        "Authorization", ""
+    ).lower().startswith("basic "):
+        response["WWW-Authenticate"] = 'Basic realm="guichet", charset="UTF-8"'
+    return _no_store(response)
 
 
 @csrf_exempt

@@ -6,11 +6,11 @@ from uuid import UUID
 from ninja import Router, Schema
 
 # The citizen's OIDC access token (mobile app) or browser session (CSRF checked on POST): the
-# same doors as the cases API.
-from guichet.cases.auth import user_auth
+# same doors as the cases API; a token reads with ``cases:read`` and marks with ``cases:write``.
+from guichet.cases.auth import citizen_read_auth, citizen_write_auth
 from guichet.notifications import selectors, services
 
-router = Router(tags=["notifications"], auth=user_auth)
+router = Router(tags=["notifications"])
 
 
 class NotificationOut(Schema):
@@ -45,7 +45,7 @@ def _out(notification) -> NotificationOut:
     )
 
 
-@router.get("/", response=NotificationPage, summary="Mes notifications")
+@router.get("/", auth=citizen_read_auth, response=NotificationPage, summary="Mes notifications")
 def notifications_list(request, limit: int = 20, offset: int = 0, unread_only: bool = False):
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
@@ -59,19 +59,31 @@ def notifications_list(request, limit: int = 20, offset: int = 0, unread_only: b
     )
 
 
-@router.get("/unread-count", response=UnreadOut, summary="Nombre de notifications non lues")
+@router.get(
+    "/unread-count",
+    auth=citizen_read_auth,
+    response=UnreadOut,
+    summary="Nombre de notifications non lues",
+)
 def notifications_unread_count(request):
     return UnreadOut(unread=selectors.unread_count(user=request.user))
 
 
-@router.post("/{uuid:notification_id}/read", response=NotificationOut, summary="Marquer lue")
+@router.post(
+    "/{uuid:notification_id}/read",
+    auth=citizen_write_auth,
+    response=NotificationOut,
+    summary="Marquer lue",
+)
 def notification_read(request, notification_id: UUID):
     notification = selectors.notification_get_for(user=request.user, public_id=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
     return _out(notification)
 
 
-@router.post("/read-all", response=UnreadOut, summary="Tout marquer comme lu")
+@router.post(
+    "/read-all", auth=citizen_write_auth, response=UnreadOut, summary="Tout marquer comme lu"
+)
 def notifications_read_all(request):
     services.notification_mark_all_read(actor=request.user)
     return UnreadOut(unread=0)

@@ -12,10 +12,10 @@ from ninja import Router, Schema
 
 # The citizen's OIDC access token (mobile app) or browser session: the doors of the other
 # citizen APIs.
-from guichet.cases.auth import user_auth
+from guichet.cases.auth import citizen_read_auth
 from guichet.portal.selectors import dashboard_for
 
-router = Router(tags=["portal"], auth=user_auth)
+router = Router(tags=["portal"])
 
 
 class TodoOut(Schema):
@@ -130,6 +130,7 @@ def _case_url(reference: str) -> str:
 
 @router.get(
     "/dashboard",
+    auth=citizen_read_auth,
     response=DashboardOut,
     summary="Mon espace : à faire, demandes, brouillons, notifications, documents, infos locales",
 )

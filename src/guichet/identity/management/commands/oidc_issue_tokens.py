@@ -4,6 +4,7 @@ from allauth.idp.oidc.models import Client
 from django.core.management.base import BaseCommand, CommandError
 
 from guichet.accounts.selectors import account_by_email
+from guichet.identity.claims import FIRST_PARTY_SCOPES
 from guichet.identity.services import tokens_issue_by_operator
 
 
@@ -15,9 +16,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--client", required=True, help="client_id, ex. demo-famille")
+        parser.add_argument(
+            "--client", required=True, help="client_id, ex. guichet-app ou demo-famille"
+        )
         parser.add_argument("--email", required=True, help="compte de l'usager")
-        parser.add_argument("--scope", default="openid email profile")
+        parser.add_argument(
+            "--scope",
+            default=" ".join(FIRST_PARTY_SCOPES),
+            help=(
+                "portées séparées par des espaces ; par défaut celles de l'application de la "
+                "plateforme (%(default)s) ; pour un service partenaire : openid email profile"
+            ),
+        )
         parser.add_argument("--count", type=int, default=1, help="familles de jetons indépendantes")
 
     def handle(self, *args, **options):
