@@ -112,6 +112,8 @@ def jpeg_bytes(width: int = 40, height: int = 30) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (200, 100, 50)).save(out, format="JPEG")
     return out.getvalue()
+
+
 def api_access_token(
     user,
     value: str,
