@@ -70,13 +70,21 @@ def access_token_user(value: str):
 
 
 class OidcBearer(HttpBearer):
+    """An access token; its user holds an agent's or admin's powers only when the sign-in that
+    issued the token passed a second factor (``amr`` has ``mfa``): marked here like the
+    ``SecondFactorMiddleware`` marks a session's user (``core.permissions.powers_granted``)."""
+
     def authenticate(self, request, token: str):
+        from guichet.core.permissions import mark_second_factor
+        from guichet.identity.selectors import token_passed_second_factor
+
         if not token or not apps.is_installed("allauth.idp.oidc"):
             return None
         found = access_token_user(token)
         if found is None:
             return None
         request.user, request.oidc_token = found
+        mark_second_factor(request.user, passed=token_passed_second_factor(request.oidc_token))
         return request.user
 
 
@@ -93,8 +101,8 @@ def _agent_second_factor_checked(request, user, *, passed: bool):
 
 
 class AgentOidcBearer(OidcBearer):
-    """An OIDC access token; an agent's must come from a sign-in with a second factor, as the
-    back-office asks (``AgentMfaRequiredMiddleware``)."""
+    """An OIDC access token; an agent's must come from a sign-in with a second factor: refused
+    with an explicit 403 (their powers would be empty anyway, ``core.permissions``)."""
 
     def authenticate(self, request, token: str):
         from guichet.identity.selectors import token_passed_second_factor
