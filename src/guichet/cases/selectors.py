@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseEvent, SavedFilter
 from guichet.core.fixedsql import FixedQuery
-from guichet.territory.models import Membership
 
 # agent_scope: the one reading of an agent's powers (second factor included), re-exported for
 # the cases views that import it from here.

@@ -1,5 +1,7 @@
 """Reads of the territory: point -> commune, competence rules, an agent's organisations."""
 
+import contextlib
+
 from django.db.models import Q, QuerySet
 
 from guichet.core.generations import cached_read
@@ -148,10 +150,8 @@ def agent_organisation_ids_lookup(user):
 
 def forget_agent_scope(user) -> None:
     """Drop the scope cached on ``user`` (its memberships or its authentication changed)."""
-    try:
+    with contextlib.suppress(AttributeError):
         delattr(user, _SCOPE_CACHE)
-    except AttributeError:
-        pass
 
 
 def teams_of(user) -> QuerySet[Team]:
