@@ -227,9 +227,7 @@ def test_without_a_second_factor_powers_open_no_door(client, world):
     login_with_second_factor(powered, _all_powers(UserFactory()))
     with_powers = _outcomes(powered, doors)
     agent_doors = {
-        n
-        for n in doors
-        if with_powers[n] in (200, 204) and with_powers[n] != refused_to_twin[n]
+        n for n in doors if with_powers[n] in (200, 204) and with_powers[n] != refused_to_twin[n]
     }
     assert agent_doors >= KNOWN_DOORS, sorted(KNOWN_DOORS - agent_doors)
 
