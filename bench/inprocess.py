@@ -49,7 +49,13 @@ def _citizen():
 
 
 def _clients() -> dict:
-    from prepare import HEAVY_CITIZEN, _api_tokens, _give_second_factor, _submitters
+    from prepare import (
+        HEAVY_CITIZEN,
+        _api_tokens,
+        _give_second_factor,
+        _signed_in_client,
+        _submitters,
+    )
 
     citizen = _citizen()
     token = _api_tokens(citizen, 1)[0]["access_token"]
@@ -58,8 +64,7 @@ def _clients() -> dict:
     submitter = {"HTTP_AUTHORIZATION": f"Bearer {submitter_token}"}
     agent = User.objects.get(email="agent.lyon@example.org")
     _give_second_factor(agent)
-    agent_client = Client()
-    agent_client.force_login(agent, backend=settings.AUTHENTICATION_BACKENDS[0])
+    agent_client = _signed_in_client(agent, second_factor=True)
     from payloads import CONTACT
 
     heavy = User.objects.filter(email=HEAVY_CITIZEN).first()

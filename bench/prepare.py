@@ -42,9 +42,27 @@ from guichet.accounts.models import User  # noqa: E402
 OIDC_CLIENT, OIDC_SECRET = "demo-famille", "demo-famille-secret"  # noqa: S105 - demo client
 
 
-def _session_cookie(user) -> str:
+def _signed_in_client(user, *, second_factor: bool = False) -> Client:
+    """A test client signed in as ``user``; with ``second_factor``, its session also holds
+    allauth's record of a TOTP step, as after a real sign-in (agents hold no power without)."""
     client = Client()
     client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    if second_factor:
+        from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
+        session = client.session
+        now = time.time()
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": now, "email": user.email},
+            {"method": "mfa", "at": now, "type": "totp"},
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+    return client
+
+
+def _session_cookie(user, *, second_factor: bool = False) -> str:
+    client = _signed_in_client(user, second_factor=second_factor)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -318,7 +336,7 @@ def main() -> None:
             fixtures["heavy_citizen_case_count"] = Case.objects.filter(requester=heavy).count()
         agent = User.objects.get(email="agent.lyon@example.org")
         _give_second_factor(agent)
-        fixtures["agent_session"] = _session_cookie(agent)
+        fixtures["agent_session"] = _session_cookie(agent, second_factor=True)
     if want("publicspace"):
         camille = User.objects.get(email="camille.martin@example.org")
         csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))

@@ -87,7 +87,7 @@ def with_mfa():
 def admin_client(client, demo):
     from guichet.accounts.models import User
 
-    client.force_login(give_second_factor(User.objects.get(email="admin@example.org")))
+    login_with_second_factor(client, User.objects.get(email="admin@example.org"))
     return client
 
 

@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "guichet.accounts.activity.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "guichet.accounts.middleware.AgentSessionMiddleware",
-    "guichet.accounts.middleware.AgentMfaRequiredMiddleware",
+    "guichet.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

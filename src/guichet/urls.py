@@ -5,12 +5,16 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from guichet.accounts.middleware import admin_login_second_factor
 from guichet.api import api
+from guichet.core.permissions import admin_site_has_permission
 
 admin.site.site_header = settings.PLATFORM_NAME
 admin.site.site_title = settings.PLATFORM_NAME
 # The admin login goes through allauth's: same throttling, same MFA step, same audit.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin_login_second_factor(admin.site.login))
+# Staff reach the admin only with a second factor passed, like every other power.
+admin.site.has_permission = admin_site_has_permission
 
 urlpatterns = [
     path("", include("guichet.core.urls")),

@@ -55,7 +55,13 @@ def test_citizen_notification_pages_have_no_axe_violations(
     assert axe(page) == []
 
 
-def test_agent_broadcast_pages_have_no_axe_violations(live_server, demo, page, axe, demo_password):
+def test_agent_broadcast_pages_have_no_axe_violations(
+    live_server, demo, page, axe, demo_password, with_mfa
+):
+    from guichet.accounts.models import User
+
+    # Agents hold their powers only after passing a second factor at sign-in.
+    with_mfa(User.objects.get(email="agent.oullins@example.org"))
     login(page, live_server, "agent.oullins@example.org", demo_password)
     page.goto(f"{live_server.url}/notifications/alertes/nouvelle/")
     assert axe(page) == []

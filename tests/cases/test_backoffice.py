@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from guichet.cases.models import Case, CaseEvent, CaseNote, SavedFilter
+from tests.conftest import login_with_second_factor
 from tests.factories import pdf_bytes
 
 
@@ -21,13 +22,13 @@ def oullins_case(file_case, contact_data):
 @pytest.fixture
 def bron(client, users, with_mfa):
     # Agents reach the back-office only with a second factor (accounts middleware).
-    client.force_login(with_mfa(users["agent.bron"]))
+    login_with_second_factor(client, users["agent.bron"])
     return client
 
 
 @pytest.fixture
 def oullins(client, users, with_mfa):
-    client.force_login(with_mfa(users["agent.oullins"]))
+    login_with_second_factor(client, users["agent.oullins"])
     return client
 
 

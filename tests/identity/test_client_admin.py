@@ -7,6 +7,7 @@ from allauth.idp.oidc.models import Client
 
 from guichet.accounts.models import User
 from guichet.identity.client_secrets import client_secret_matches
+from tests.conftest import login_with_second_factor
 
 
 def html(response) -> str:
@@ -54,10 +55,10 @@ def test_implicit_flow_cannot_be_registered(admin_client):
 
 
 def test_staff_who_is_not_a_platform_admin_cannot_register(client, demo, with_mfa):
-    agent = with_mfa(User.objects.get(email="agent.voirie@example.org"))
+    agent = User.objects.get(email="agent.voirie@example.org")
     agent.is_staff = True
     agent.save()
-    client.force_login(agent)
+    login_with_second_factor(client, agent)
     response = client.post("/admin/allauth_idp_oidc/client/add/", _form())
     assert response.status_code == 403
     assert not Client.objects.filter(pk="portail-bron").exists()

@@ -11,6 +11,7 @@ from guichet.notifications.services import (
     broadcast_fan_out,
     subscription_create,
 )
+from tests.conftest import login_with_second_factor
 from tests.factories import UserFactory
 
 OULLINS = (45.7140, 4.8070)
@@ -67,7 +68,7 @@ def test_a_citizen_cannot_open_the_broadcast_page_and_nothing_is_created(client,
 
 @pytest.mark.django_db
 def test_broadcast_page_refuses_another_commune(client, demo):
-    client.force_login(agent("bron"))
+    login_with_second_factor(client, agent("bron"))
     assert client.get(reverse("notifications:broadcast_new")).status_code == 200
     response = client.post(
         reverse("notifications:broadcast_new"),

@@ -1,6 +1,7 @@
 import pytest
 
 from guichet.accounts.models import User
+from tests.conftest import login_with_second_factor
 
 URL = "/backoffice/partenariat/contributions/"
 
@@ -47,7 +48,7 @@ def test_pdf_notice_for_a_commune_without_agreement_is_404(admin_client):
 
 def test_agents_and_citizens_are_refused(client, demo, with_mfa):
     for email in ["agent.oullins@example.org", "camille.martin@example.org"]:
-        client.force_login(with_mfa(User.objects.get(email=email)))
+        login_with_second_factor(client, User.objects.get(email=email))
         assert client.get(URL, {"year": 2019}).status_code == 403
         assert client.get(f"{URL}2019/69149.pdf").status_code == 403
 

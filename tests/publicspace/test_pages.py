@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from guichet.accounts.models import User
 from guichet.publicspace import services
 from guichet.publicspace.models import Alert, Report, ReportSubscription, State
+from tests.conftest import login_with_second_factor
 from tests.publicspace.conftest import OULLINS, jpeg_bytes
 
 
@@ -142,7 +143,7 @@ def test_hidden_photo_is_kept_for_agents_only(client, demo):
     photo.hidden = True
     photo.save()
     assert client.get(url).status_code == 404
-    client.force_login(_user("agent.voirie@example.org"))
+    login_with_second_factor(client, _user("agent.voirie@example.org"))
     assert client.get(url).status_code == 200
 
 
@@ -153,12 +154,12 @@ def test_agent_pages_tenancy_state_and_exports(client, demo):
         longitude=OULLINS[1], answers={"emplacement": "chaussee"}, description="Trou",
     ).case.report  # fmt: skip
     url = f"/signalements/agents/{report.case.reference}/"
-    client.force_login(_user("agent.lyon@example.org"))
+    login_with_second_factor(client, _user("agent.lyon@example.org"))
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "state", "state": "fixed"}).status_code == 404
     report.refresh_from_db()
     assert report.state == State.OPEN
-    client.force_login(_user("agent.voirie@example.org"))
+    login_with_second_factor(client, _user("agent.voirie@example.org"))
     assert client.get(url).status_code == 200
     response = client.post(url, {"action": "state", "state": "fixed", "comment": "Réparé"})
     assert response.status_code == 302

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.territory.models import Membership
+from tests.conftest import login_with_second_factor
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def designer_client(client, demo, with_mfa):
         team=demo["oullins"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
     # Agents reach the back-office only with a second factor (accounts middleware).
-    client.force_login(with_mfa(user))
+    login_with_second_factor(client, user)
     return client
 
 
@@ -92,7 +93,7 @@ def test_editing_a_published_version_makes_a_new_draft(designer_client, demo, do
 def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(
     client, users, demo, document, with_mfa
 ):
-    client.force_login(with_mfa(users["agent.oullins"]))
+    login_with_second_factor(client, users["agent.oullins"])
     assert client.get(reverse("services:list")).status_code == 404
     assert (
         client.post(
@@ -117,7 +118,7 @@ def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document,
     bron_designer = MembershipFactory(
         team=demo["bron"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
-    client.force_login(with_mfa(bron_designer))
+    login_with_second_factor(client, bron_designer)
     assert client.get(reverse("services:version", args=[version.pk])).status_code == 404
     response = client.post(reverse("services:publish", args=[version.pk]))
     assert response.status_code == 404

@@ -3,6 +3,7 @@ import pytest
 from guichet.cases.models import Channel
 from guichet.cases.services import CaseInputError, case_submit
 from guichet.services.registry import ServiceManifest, register_manifest, unregister_manifest
+from tests.conftest import login_with_second_factor
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_a_manifest_template_is_included_on_both_case_pages(
         client.force_login(users["lucas.bernard"])
         page = client.get(f"/demarches/demandes/{case.reference}/").content.decode()
         assert f"probe citizen {case.reference}" in page
-        client.force_login(with_mfa(users["agent.proprete"]))  # agents need a second factor
+        login_with_second_factor(client, users["agent.proprete"])  # agents need a second factor
         page = client.get(f"/backoffice/demandes/{case.reference}/").content.decode()
         assert f"probe agent {case.reference}" in page
     finally:

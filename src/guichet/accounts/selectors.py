@@ -6,8 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from guichet.accounts.models import Dependant, Profile, User
-from guichet.core.permissions import is_platform_admin
-from guichet.territory.selectors import is_agent
+from guichet.territory.selectors import has_agent_role
 
 # Types that count as a second factor (recovery codes alone do not).
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -22,9 +21,11 @@ def profile_of(user: User) -> Profile:
 
 
 def mfa_required_for(user: User) -> bool:
-    """Agents (a territory membership) and platform admins must use a second factor."""
+    """Agents (a territory membership), staff and superusers must use a second factor: their
+    role, whatever this session passed (their powers are ``territory.selectors.agent_scope``'s
+    and ``core.permissions.is_platform_admin``'s)."""
     return bool(
-        user.is_authenticated and (is_platform_admin(user) or user.is_staff or is_agent(user))
+        user.is_authenticated and (user.is_superuser or user.is_staff or has_agent_role(user))
     )
 
 

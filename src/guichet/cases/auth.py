@@ -143,7 +143,10 @@ def _oauth2_security_schema() -> SecuritySchema:
 
 class OidcBearer(HttpBearer):
     """An access token of our provider, good for this operation only with ``scope`` (or, with
-    no scope named, the one ``scope_for_method`` gives)."""
+    no scope named, the one ``scope_for_method`` gives). Its user holds an agent's or admin's
+    powers only when the sign-in that issued the token passed a second factor (``amr`` has
+    ``mfa``): marked here like the ``SecondFactorMiddleware`` marks a session's user
+    (``core.permissions.powers_granted``)."""
 
     def __init__(self, scope: str | None = None):
         super().__init__()
@@ -157,6 +160,9 @@ class OidcBearer(HttpBearer):
         return sorted({scope_for_method(method) for method in methods})
 
     def authenticate(self, request, token: str):
+        from guichet.core.permissions import mark_second_factor
+        from guichet.identity.selectors import token_passed_second_factor
+
         if not token or not apps.is_installed("allauth.idp.oidc"):
             return None
         found = access_token_user(token)
@@ -167,6 +173,7 @@ class OidcBearer(HttpBearer):
         if not token_allows(request, access_token, scope):
             raise InsufficientScope(scope)
         request.user, request.oidc_token = user, access_token
+        mark_second_factor(request.user, passed=token_passed_second_factor(request.oidc_token))
         return request.user
 
 
@@ -184,7 +191,8 @@ def _agent_second_factor_checked(request, user, *, passed: bool):
 
 class AgentOidcBearer(OidcBearer):
     """An OIDC access token with the ``agent`` scope; an agent's must come from a sign-in with
-    a second factor, as the back-office asks (``AgentMfaRequiredMiddleware``)."""
+    a second factor: refused with an explicit 403 (their powers would be empty anyway,
+    ``core.permissions``)."""
 
     def __init__(self, scope: str = AGENT):
         super().__init__(scope)

@@ -22,8 +22,10 @@ from guichet.cases.models import (
     ScanState,
 )
 from guichet.core.fixedsql import FixedQuery
-from guichet.territory.models import Membership
-from guichet.territory.selectors import organisation_ids_of
+
+# agent_scope: the one reading of an agent's powers (second factor included), re-exported for
+# the cases views that import it from here.
+from guichet.territory.selectors import agent_scope, organisation_ids_of  # noqa: F401
 
 QUEUES = ("mine", "team", "unassigned", "overdue", "all", "closed")
 SORTS = {
@@ -56,18 +58,6 @@ def _list_base() -> QuerySet[Case]:
     return Case.objects.select_related(
         "definition", "organisation", "team", "commune", "assignee", "requester"
     ).defer("data", "search_text")
-
-
-def agent_scope(actor) -> tuple[frozenset[int], frozenset[int]]:
-    """(organisation ids, team ids) of an agent, read once per request (kept on the user)."""
-    scope = getattr(actor, "_cases_scope", None)
-    if scope is None:
-        if not getattr(actor, "is_authenticated", False):
-            return frozenset(), frozenset()
-        rows = Membership.objects.filter(user=actor).values_list("team__organisation_id", "team_id")
-        scope = (frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
-        actor._cases_scope = scope
-    return scope
 
 
 def cases_for_agent(*, actor) -> QuerySet[Case]:
@@ -222,6 +212,26 @@ def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
     return dict(zip(names, row, strict=True))
+
+
+def citizen_get_for_agent(*, actor, user_id: int | None = None, email: str = ""):
+    """The account (by id, else by e-mail) of a person the agent's organisations hold a case
+    of: its requester, or the person whose e-mail is a case's contact address. None for a
+    missing account and for one they hold nothing of, alike: an agent sees a person only
+    through a case (the 360° view, filing for a caller)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    if user_id:
+        people = get_user_model().objects.filter(pk=user_id)
+    elif email:
+        people = get_user_model().objects.filter(email__iexact=email)
+    else:
+        return None
+    held = Case.objects.filter(organisation_id__in=organisation_ids_of(actor)).filter(
+        Q(requester_id=OuterRef("pk")) | Q(contact_email__iexact=OuterRef("email"))
+    )
+    return people.filter(Exists(held)).first()
 
 
 def citizen_cases_for_agent(

@@ -24,7 +24,8 @@ from guichet.cases.notify import (
 from guichet.core.audit import audit_log
 from guichet.services.schema import SUBMITTER
 from guichet.services.selectors import function_team
-from guichet.territory.models import Membership, Team
+from guichet.territory.models import Team
+from guichet.territory.selectors import agent_scope
 
 
 class WorkflowError(Exception):
@@ -60,7 +61,7 @@ def actor_functions(case: Case, actor) -> set[str]:
     functions = set()
     if case.requester_id and case.requester_id == actor.pk:
         functions.add(SUBMITTER)
-    team_ids = set(Membership.objects.filter(user=actor).values_list("team_id", flat=True))
+    _org_ids, team_ids = agent_scope(actor)
     for function in case.version.workflow["functions"]:
         if team_of_function(case, function["key"]).pk in team_ids:
             functions.add(function["key"])

@@ -3,7 +3,7 @@
 import functools
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from guichet.notifications.models import (
@@ -15,7 +15,7 @@ from guichet.notifications.models import (
     PushSubscription,
     Subscription,
 )
-from guichet.notifications.topics import Topic, topic_get, topics
+from guichet.notifications.topics import Topic, agent_topic_keys, topic_get, topics
 
 
 def channel_enabled(topic: Topic, channel: str, preference: bool | None) -> bool:
@@ -83,9 +83,14 @@ def preferences_and_push_endpoints(
 
 def preferences_table(*, user) -> list[dict]:
     """Every registered topic with, per channel, whether it is on for ``user``."""
+    from guichet.territory.selectors import has_agent_role
+
     chosen = {(p.topic, p.channel): p.enabled for p in Preference.objects.filter(user=user)}
     table = []
+    agent = has_agent_role(user)
     for topic in topics():
+        if topic.for_agents and not agent:
+            continue
         table.append(
             {
                 "topic": topic,
@@ -105,10 +110,24 @@ def preferences_table(*, user) -> list[dict]:
     return table
 
 
+def _shown_to(user, notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Without the agents' notifications (``Topic.for_agents``) of an organisation ``user``
+    holds no power over now: they tell what the organisation holds (a case, its requester),
+    so they follow the agent's scope, second factor included."""
+    from guichet.territory.selectors import agent_organisation_ids_lookup
+
+    keys = agent_topic_keys()
+    if not keys:
+        return notifications
+    return notifications.filter(
+        ~Q(topic__in=keys) | Q(organisation_id__in=agent_organisation_ids_lookup(user))
+    )
+
+
 def notifications_for(*, user) -> QuerySet[Notification]:
     if not user.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).select_related("broadcast")
+    return _shown_to(user, Notification.objects.filter(recipient=user)).select_related("broadcast")
 
 
 def notification_get_for(*, user, public_id) -> Notification:
@@ -122,7 +141,9 @@ def notification_get_for(*, user, public_id) -> Notification:
 def unread_count(*, user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return _shown_to(
+        user, Notification.objects.filter(recipient=user, read_at__isnull=True)
+    ).count()
 
 
 def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:

@@ -21,6 +21,9 @@ class Topic:
     mandatory: bool = False
     # Alerts one can follow for a commune or an area, sent by agents as broadcasts.
     subscribable: bool = False
+    # About what an organisation holds, for its agents (a case filed with their team): shown
+    # only to an agent of that organisation holding their powers (second factor passed).
+    for_agents: bool = False
 
 
 _TOPICS: dict[str, Topic] = {}
@@ -39,6 +42,10 @@ def topics() -> list[Topic]:
     return list(_TOPICS.values())
 
 
+def agent_topic_keys() -> list[str]:
+    return [t.key for t in _TOPICS.values() if t.for_agents]
+
+
 def subscribable_topics() -> list[Topic]:
     return [t for t in _TOPICS.values() if t.subscribable]
 
@@ -49,6 +56,7 @@ for _topic in (
     Topic("account.security", _("Sécurité de mon compte"), mandatory=True),
     Topic("cases.update", _("Suivi de mes demandes"), EMAIL_AND_PUSH),
     Topic("cases.message", _("Messages des services sur mes demandes"), EMAIL_AND_PUSH),
+    Topic("cases.team", _("Demandes confiées à mes équipes (agents)"), for_agents=True),
     Topic("alerts.roadworks", _("Travaux et circulation"), EMAIL_AND_PUSH, subscribable=True),
     Topic("alerts.water", _("Coupures d'eau"), EMAIL_AND_PUSH, subscribable=True),
     Topic("alerts.weather", _("Alertes météo et risques"), EMAIL_AND_PUSH, subscribable=True),

@@ -1,8 +1,11 @@
 """Reads of the territory: point -> commune, competence rules, an agent's organisations."""
 
+import contextlib
+
 from django.db.models import Q, QuerySet
 
 from guichet.core.generations import cached_read
+from guichet.core.permissions import powers_granted
 from guichet.territory import geometry
 from guichet.territory.models import CompetenceRule, Membership, Organisation, Team
 
@@ -108,26 +111,81 @@ def competence_route(
     return cached_read(TERRITORY, ("route", commune.pk if commune else 0, subject), read)
 
 
+# --- an agent's powers ----------------------------------------------------------------------------
+# The one place where the organisations and teams a user works for are read as *powers*: every
+# agent door and scoped selector goes through ``agent_scope`` (or the helpers below built on
+# it), which grants nothing to an authentication that did not pass a second factor
+# (``core.permissions.powers_granted``). ``has_agent_role`` answers the other question, "is
+# this person an agent at all?" (who must use a second factor), whatever the session.
+
+_SCOPE_CACHE = "_agent_scope"
+_NO_SCOPE: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
+
+
+def agent_scope(user) -> tuple[frozenset[int], frozenset[int]]:
+    """(organisation ids, team ids) ``user`` may act for, read once per request (kept on the
+    user object). Empty for anonymous users, citizens, and agents whose authentication did
+    not pass a second factor."""
+    scope = getattr(user, _SCOPE_CACHE, None)
+    if scope is None:
+        if not getattr(user, "is_authenticated", False) or not powers_granted(user):
+            return _NO_SCOPE
+        rows = Membership.objects.filter(user=user).values_list("team__organisation_id", "team_id")
+        scope = (frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
+        setattr(user, _SCOPE_CACHE, scope)
+    return scope
+
+
+def agent_organisation_ids_lookup(user):
+    """``agent_scope``'s organisations as a value for ``organisation_id__in``: the ids when the
+    scope is already read, else a subquery, so that a read made on every page (the count of
+    unread notifications) costs no query of its own."""
+    scope = getattr(user, _SCOPE_CACHE, None)
+    if scope is not None:
+        return list(scope[0])
+    if not getattr(user, "is_authenticated", False) or not powers_granted(user):
+        return []
+    return Membership.objects.filter(user=user).values("team__organisation_id")
+
+
+def forget_agent_scope(user) -> None:
+    """Drop the scope cached on ``user`` (its memberships or its authentication changed)."""
+    with contextlib.suppress(AttributeError):
+        delattr(user, _SCOPE_CACHE)
+
+
 def teams_of(user) -> QuerySet[Team]:
-    if not user.is_authenticated:
+    """The teams ``user`` may act for (see ``agent_scope``)."""
+    _org_ids, team_ids = agent_scope(user)
+    if not team_ids:
         return Team.objects.none()
-    return Team.objects.filter(memberships__user=user).select_related("organisation")
+    return Team.objects.filter(pk__in=team_ids).select_related("organisation")
 
 
 def organisation_ids_of(user) -> set[int]:
-    """The organisations an agent works for (through their teams)."""
-    if not user.is_authenticated:
-        return set()
-    return set(Membership.objects.filter(user=user).values_list("team__organisation_id", flat=True))
+    """The organisations an agent may act for (through their teams; see ``agent_scope``)."""
+    return set(agent_scope(user)[0])
 
 
 def is_agent(user) -> bool:
-    return bool(user.is_authenticated and Membership.objects.filter(user=user).exists())
+    """Whether ``user`` holds an agent's powers now (see ``agent_scope``)."""
+    return bool(agent_scope(user)[0])
+
+
+def has_agent_role(user) -> bool:
+    """Whether ``user`` is a member of a team, whatever their session: the role that asks for
+    a second factor. Never a power: use ``agent_scope`` for what they may see or do."""
+    return bool(
+        getattr(user, "is_authenticated", False) and Membership.objects.filter(user=user).exists()
+    )
 
 
 def auditor_organisation_ids(user) -> set[int]:
-    """The organisations whose access records ``user`` may review (an auditor membership)."""
-    if not user.is_authenticated:
+    """The organisations whose access records ``user`` may review (an auditor membership, with
+    the second factor passed like every power: ``core.permissions.powers_granted``)."""
+    from guichet.core.permissions import powers_granted
+
+    if not user.is_authenticated or not powers_granted(user):
         return set()
     return set(
         Membership.objects.filter(user=user, role=Membership.Role.AUDITOR).values_list(

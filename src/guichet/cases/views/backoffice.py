@@ -45,6 +45,7 @@ from guichet.cases.selectors import (
     case_get_for_agent,
     cases_for_agent,
     citizen_cases_for_agent,
+    citizen_get_for_agent,
     queue_counts,
     queue_for_agent,
     saved_filters_for,
@@ -475,22 +476,21 @@ def attachment_download(request, pk):
 
 @agent_required
 def citizen_view(request):
-    """The 360° view of a citizen: all their cases that the agent may see."""
+    """The 360° view of a citizen: all their cases that the agent may see. An account (its
+    name and e-mail) is shown only through a case the agent's organisations hold; asked by id,
+    any other account is the same 404 as a missing one."""
     email = (request.GET.get("email") or "").strip()
-    user_id = request.GET.get("user")
+    user_id = request.GET.get("user") or ""
     user = None
-    if user_id and user_id.isdigit():
-        user = User.objects.filter(pk=user_id).first()
-    elif email:
-        user = account_by_email(email)
-    cases = citizen_cases_for_agent(
-        actor=request.user, user_id=user.pk if user else None, email=email
-    )
-    if user and email:
-        cases = cases | citizen_cases_for_agent(actor=request.user, email=email)
-    # An account is shown only when the agent's organisations handle one of its cases.
-    if user is not None and not cases.exists():
-        user = None
+    if user_id.isdigit():
+        user = citizen_get_for_agent(actor=request.user, user_id=int(user_id))
+        if user is None:
+            raise Http404("citizen")
+        cases = citizen_cases_for_agent(actor=request.user, user_id=user.pk)
+    else:
+        if email:
+            user = citizen_get_for_agent(actor=request.user, email=email)
+        cases = citizen_cases_for_agent(actor=request.user, email=email)
     if email or user_id:
         record_person(request, user)
     return render(
@@ -524,8 +524,15 @@ def file_for_citizen(request):
         values = parse_post(fields, request.POST)
         if requester_form.is_valid():
             r = requester_form.cleaned_data
-            # linked to an account only through an address its owner verified
-            citizen = account_by_email(r["email"], verified=True)
+            # The caller's account is linked only when it is a person the agent's
+            # organisations already hold a case of (typing an e-mail must not reveal whether
+            # an account exists, nor file a case into a stranger's space), through an address
+            # its owner verified.
+            citizen = (
+                citizen_get_for_agent(actor=request.user, email=r["email"]) if r["email"] else None
+            )
+            if citizen is not None and account_by_email(r["email"], verified=True) != citizen:
+                citizen = None
             commune = next(
                 c
                 for c in service_communes(definition=definition, portal=False)
