@@ -294,6 +294,7 @@ def file_case(
         "",
         alias="Idempotency-Key",
         description="Un UUID choisi par l'application : un nouvel essai ne dépose rien.",
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
     ),
 ):
     user = request.auth

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from guichet.cases.models import PartnerApiKey
+from guichet.core.edges import rate_limit
 
 
 @functools.cache
@@ -136,6 +137,7 @@ class PartnerKey(APIKeyHeader):
         if api_key is None or not hmac.compare_digest(api_key.key_hash, api_key_hash(secret)):
             return None
         PartnerApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+        rate_limit(request, "partner_api", key=f"partner-key-{api_key.pk}")  # 429
         return api_key
 
 

@@ -38,6 +38,8 @@ _OPEN311_FORMAT = re.compile(r"\.(json|xml)/?$")
 
 
 _API_STATUS_CODES = {
+    400: ("invalid", _lazy("Requête invalide.")),
+    403: ("forbidden", _lazy("Accès refusé.")),
     404: ("not_found", _lazy("Introuvable.")),
     405: ("method_not_allowed", _lazy("Méthode non permise ici.")),
     500: ("server_error", _lazy("Erreur interne.")),

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
-from ninja import Router, Schema, Status
 
 from guichet.core.edges import QueryInt
 from guichet.localinfo.hours import is_open_at, local_zone
@@ -318,7 +318,7 @@ def event_detail(request, event_id: int):
 def places_list(
     request,
     commune: str = "",
-    kind: str = "",
+    kind: str = Query("", pattern=rf"^({'|'.join(Place.Kind.values)})?$"),
     open_now: bool | None = None,
     limit: QueryInt = 20,
     offset: QueryInt = 0,
