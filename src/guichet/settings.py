@@ -378,6 +378,10 @@ if BEHIND_TLS_PROXY:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment of the whole domain the operator takes deliberately
+        # (SECURE_HSTS_PRELOAD=true); without it, check --deploy's reminder is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Content-Security-Policy (core/csp.py): no inline script or style without the request's nonce.
 # Extra sources for the map tiles are taken from MAP_TILE_URL.
 CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
