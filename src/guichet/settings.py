@@ -369,6 +369,9 @@ BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 GUICHET_PRODUCTION = env.bool("GUICHET_PRODUCTION", default=BEHIND_TLS_PROXY)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=BEHIND_TLS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The client's address for every rate limit (allauth's and ours): behind the proxy, the last
+# X-Forwarded-For entry it added, not the proxy's own address shared by every client.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

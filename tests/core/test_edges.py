@@ -161,9 +161,10 @@ def test_django_answers_under_the_api_have_the_api_shape(client, db, method, url
 @pytest.fixture
 def limits(settings):
     """Every door's limit at zero: the first request is over it."""
-    settings.GUICHET_RATE_LIMITS = {
-        action: "0/m/ip" for action in settings.GUICHET_RATE_LIMITS
-    } | {"open311_post": "0/m/key", "partner_api": "0/m/key"}
+    settings.GUICHET_RATE_LIMITS = dict.fromkeys(settings.GUICHET_RATE_LIMITS, "0/m/ip") | {
+        "open311_post": "0/m/key",
+        "partner_api": "0/m/key",
+    }
     return settings.GUICHET_RATE_LIMITS
 
 
@@ -180,7 +181,9 @@ def test_tracking_code_lookups_are_limited_per_address(client, demo, settings):
     _assert_429(response)
     assert "Trop de demandes" in response.content.decode()
     # another address is not held back
-    other = client.post("/demarches/suivi/", {"reference": "X", "code": "Y"}, REMOTE_ADDR="10.9.9.9")
+    other = client.post(
+        "/demarches/suivi/", {"reference": "X", "code": "Y"}, REMOTE_ADDR="10.9.9.9"
+    )
     assert other.status_code == 404
 
 
