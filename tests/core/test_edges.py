@@ -71,6 +71,18 @@ def test_an_escaped_backslash_before_u0000_is_not_a_nul(signed_in):
     assert response.status_code != 400
 
 
+def test_a_body_over_the_size_limit_is_refused_in_the_api_shape(signed_in, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    before = _counts()
+    response = signed_in.post(
+        "/api/v1/cases/mine",
+        json.dumps({"service": "contact", "data": {"message": "x" * 200}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert _counts() == before
+
+
 def test_a_nul_byte_in_an_api_query_is_refused_in_the_api_shape(client, demo):
     response = client.get("/api/v1/localinfo/news?commune=%00")
     assert response.status_code == 400

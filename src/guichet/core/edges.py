@@ -24,7 +24,9 @@ from typing import Annotated
 from allauth.core.exceptions import RateLimited
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -123,16 +125,9 @@ def request_has_nul(request: HttpRequest) -> bool:
         return False
     content_type = request.content_type or ""
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        try:
-            fields = request.POST
-        except Exception:  # a malformed body: the view's own parsing answers it
-            return False
-        return any(_has_nul(k) or _has_nul(v) for k, v in fields.lists())
+        return any(_has_nul(k) or _has_nul(v) for k, v in request.POST.lists())
     if content_type.endswith("json"):
-        try:
-            body = request.body
-        except Exception:  # too large: Django's own limit answers it
-            return False
+        body = request.body
         if b"\x00" in body:
             return True
         if _JSON_NUL.search(body):  # an escaped NUL in a string (or an escaped backslash)
@@ -150,7 +145,13 @@ class RequestEdgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request_has_nul(request):
+        try:
+            has_nul = request_has_nul(request)
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+            # A body over Django's limits or malformed: refused here as it would have been by
+            # the first reader of request.POST, but in the door's shape.
+            return door_error(request, 400, "invalid", _("Requête illisible ou trop volumineuse."))
+        if has_nul:
             return door_error(
                 request,
                 400,
