@@ -2,14 +2,41 @@
 
 import importlib
 import importlib.util
+import logging
 
 from django.apps import apps
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 from guichet.cases.auth import InsufficientScope, SecondFactorRequired
+from guichet.core.edges import GuichetRateLimited, too_many_requests
+
+logger = logging.getLogger(__name__)
+
+# Every error of the API has this shape (``code``, ``message``, optional ``detail``).
+API_ERROR_SCHEMA = {
+    "title": "ApiError",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "detail": {},
+    },
+    "required": ["code", "message"],
+}
+# Answers any operation may give besides its own: bad input (a NUL byte), no or bad
+# credentials, refused (CSRF, second factor, scope), not found, invalid, too many requests.
+COMMON_ERRORS = {
+    "400": "Requête invalide (caractère nul).",
+    "401": "Authentification requise.",
+    "403": "Refusé (CSRF, double authentification, périmètre).",
+    "404": "Introuvable.",
+    "422": "Paramètres ou corps invalides.",
+    "429": "Trop de demandes (en-tête Retry-After).",
+}
 
 
 class ScopedOpenAPISchema(OpenAPISchema):
@@ -27,10 +54,24 @@ class ScopedOpenAPISchema(OpenAPISchema):
 
 
 class GuichetAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document states the scope each operation's token must carry
+    and declares the common error answers on every operation, with the one error schema
+    (``ApiError``) they all follow."""
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        return ScopedOpenAPISchema(self, path_prefix)
+        schema = ScopedOpenAPISchema(self, path_prefix)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ApiError"] = API_ERROR_SCHEMA
+        ref = {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
+        }
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in COMMON_ERRORS.items():
+                    responses.setdefault(int(status), {"description": description, **ref})
+        return schema
 
 
 api = GuichetAPI(
@@ -96,6 +137,41 @@ def _invalid(request, exc):
         request,
         {"code": "invalid", "message": "Requête invalide.", "detail": exc.errors},
         status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    """ninja's own refusals (a CSRF check failed: 403) in our shape, not ``{"detail": ...}``."""
+    code = {403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(exc.status_code, "error")
+    message = str(exc) or code
+    if exc.status_code == 403 and message.startswith("CSRF"):
+        code = "csrf_failed"
+        message = _(
+            "Vérification CSRF échouée : une requête avec la session du navigateur doit "
+            "porter le jeton CSRF (en-tête X-CSRFToken)."
+        )
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(
+        request, {"code": "not_found", "message": _("Introuvable.")}, status=404
+    )
+
+
+@api.exception_handler(GuichetRateLimited)
+def _rate_limited(request, exc):
+    return too_many_requests(request, exc)
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    """A bug: logged with its traceback, answered in the API's shape (not an HTML page)."""
+    logger.exception("API error on %s %s", request.method, request.path)
+    return api.create_response(
+        request, {"code": "server_error", "message": _("Erreur interne.")}, status=500
     )
 
 

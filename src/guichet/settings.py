@@ -72,6 +72,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Content-Security-Policy with a per-request nonce for the templates' scripts.
+    "guichet.core.csp.ContentSecurityPolicyMiddleware",
+    # NUL bytes refused, rate limits answered, /api/ errors in its shape (core/edges.py).
+    "guichet.core.edges.RequestEdgeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -223,6 +227,29 @@ MFA_TOTP_ISSUER = env.str("PLATFORM_NAME", default="Guichet numérique métropol
 USERSESSIONS_TRACK_ACTIVITY = False
 USERSESSIONS_ACTIVITY_SECONDS = env.int("USERSESSIONS_ACTIVITY_SECONDS", default=300)
 
+# Our own doors' limits, counted by allauth's limiter in the Django cache (shared through Redis
+# when REDIS_URL is set): allauth's syntax, "amount/window/per" (per ip, user or key), comma
+# separated, empty for no limit. High enough that a citizen or a partner never meets them;
+# RATE_LIMITS_ENABLED=false turns them all off (the benchmarks, from one address).
+_RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+GUICHET_RATE_LIMITS = {
+    action: env.str(f"RATE_LIMIT_{action.upper()}", default=default) if _RATE_LIMITS_ENABLED else ""
+    for action, default in {
+        # Case filed without an account (web form), per address.
+        "case_submit_anonymous": "30/h/ip",
+        # Report filed (form), per address.
+        "report_submit": "30/h/ip",
+        # Reference + tracking code looked up: strict, the code is 50 bits.
+        "tracking_lookup": "10/m/ip,60/h/ip",
+        # "Follow this report", per address.
+        "report_follow": "30/h/ip",
+        # Open311 POST requests.json: per API key and per address.
+        "open311_post": "60/m/key,120/m/ip",
+        # Partner API (X-Api-Key), every call, per key.
+        "partner_api": "600/m/key",
+    }.items()
+}
+
 # --- OpenID Connect provider (allauth.idp.oidc) -------------------------------------------------
 
 
@@ -355,11 +382,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Production is "behind a TLS proxy" (BEHIND_TLS_PROXY=true): HTTPS only, secure cookies,
+# HSTS, and seed_demo refuses to run (GUICHET_PRODUCTION). `guichet check --deploy` is clean.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+GUICHET_PRODUCTION = env.bool("GUICHET_PRODUCTION", default=BEHIND_TLS_PROXY)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=BEHIND_TLS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-if env.bool("BEHIND_TLS_PROXY", default=False):
+# The client's address for every rate limit (allauth's and ours): behind the proxy, the last
+# X-Forwarded-For entry it added, not the proxy's own address shared by every client.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # /healthz is probed over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment of the whole domain the operator takes deliberately
+        # (SECURE_HSTS_PRELOAD=true); without it, check --deploy's reminder is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Content-Security-Policy (core/csp.py): no inline script or style without the request's nonce.
+# Extra sources for the map tiles are taken from MAP_TILE_URL.
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Logging -------------------------------------------------------------------------------------

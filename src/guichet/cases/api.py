@@ -26,6 +26,7 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.edges import QueryInt
 from guichet.core.idempotency import (
     Door,
     IdempotencyKeyError,
@@ -249,7 +250,7 @@ def _submitted_out(submission) -> dict:
 
 
 @router.get("/mine", auth=citizen_read_auth, response=CitizenPage, summary="Mes demandes")
-def my_cases(request, limit: int = 20, offset: int = 0):
+def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
     limit, offset = _page(limit, offset)
     qs = cases_for_citizen_list(user=request.auth)
     cases = list(qs[offset : offset + limit])
@@ -296,6 +297,7 @@ def file_case(
         "",
         alias="Idempotency-Key",
         description="Un UUID choisi par l'application : un nouvel essai ne dépose rien.",
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
     ),
 ):
     user = request.auth
@@ -415,8 +417,8 @@ def agent_queue(
     channel: str = "",
     q: str = "",
     sort: str = "-created",
-    limit: int = 50,
-    offset: int = 0,
+    limit: QueryInt = 50,
+    offset: QueryInt = 0,
 ):
     if not _require_agent(request):
         return Status(403, _err("not_an_agent", _("Réservé aux agents.")))

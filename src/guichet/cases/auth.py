@@ -23,6 +23,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from ninja.security.base import SecuritySchema
 
 from guichet.cases.partner_keys import partner_key_authenticate
+from guichet.core.edges import rate_limit
 from guichet.identity.claims import AGENT, API_SCOPES, CASES_READ, CASES_WRITE
 
 
@@ -226,7 +227,10 @@ class PartnerKey(APIKeyHeader):
     param_name = "X-Api-Key"
 
     def authenticate(self, request, key: str | None):
-        return partner_key_authenticate(key)
+        api_key = partner_key_authenticate(key)
+        if api_key is not None:
+            rate_limit(request, "partner_api", key=f"partner-key-{api_key.pk}")  # 429
+        return api_key
 
 
 # The citizen's doors: her browser session (first party), or an access token with the

@@ -11,8 +11,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
+from guichet.core.edges import QueryInt
 from guichet.localinfo.hours import is_open_at, local_zone
 from guichet.localinfo.models import Event, NewsItem, Place
 from guichet.localinfo.selectors import (
@@ -29,7 +31,7 @@ router = Router(tags=["localinfo"])
 MAX_LIMIT = 100
 
 
-class Error(Schema):
+class LocalinfoError(Schema):
     code: str
     message: str
     errors: dict[str, str] | None = None
@@ -63,11 +65,23 @@ class EventOut(Schema):
     publisher: Publisher
 
 
+# Opening hours are wall-clock times of the place (Europe/Paris), the same every week whatever
+# the offset of the day: RFC 3339's ``partial-time`` ("08:30:00"), not ``time``, which needs an
+# offset that a weekly timetable does not have.
+_LOCAL_TIME = Field(
+    json_schema_extra={
+        "format": "partial-time",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+        "description": "Heure locale (Europe/Paris), sans décalage : HH:MM:SS.",
+    }
+)
+
+
 class OpeningOut(Schema):
     weekday: int  # 0 = Monday
     weekday_label: str
-    opens: time
-    closes: time  # at or before ``opens``: the slot runs past midnight
+    opens: time = _LOCAL_TIME
+    closes: time = _LOCAL_TIME  # at or before ``opens``: the slot runs past midnight
 
 
 class ClosureOut(Schema):
@@ -93,21 +107,21 @@ class PlaceOut(Schema):
     publisher: Publisher
 
 
-class Page(Schema):
+class LocalinfoPage(Schema):
     count: int
     limit: int
     offset: int
 
 
-class NewsPage(Page):
+class NewsPage(LocalinfoPage):
     results: list[NewsOut]
 
 
-class EventPage(Page):
+class EventPage(LocalinfoPage):
     results: list[EventOut]
 
 
-class PlacePage(Page):
+class PlacePage(LocalinfoPage):
     results: list[PlaceOut]
 
 
@@ -225,12 +239,12 @@ def _places_qs(publishers):
 
 @router.get(
     "/news",
-    response={200: NewsPage, 404: Error},
+    response={200: NewsPage, 404: LocalinfoError},
     summary="Actualités",
     description="Les plus récentes d'abord. `commune` : le slug d'une commune ou de la "
     "Métropole (`metropole-de-lyon`) ; sans lui, toutes.",
 )
-def news_list(request, commune: str = "", limit: int = 20, offset: int = 0):
+def news_list(request, commune: str = "", limit: QueryInt = 20, offset: QueryInt = 0):
     try:
         publishers = _publishers(commune)
     except Http404:
@@ -238,7 +252,9 @@ def news_list(request, commune: str = "", limit: int = 20, offset: int = 0):
     return _paginated(_news_qs(publishers), limit, offset, _news_out)
 
 
-@router.get("/news/{news_id}", response={200: NewsOut, 404: Error}, summary="Une actualité")
+@router.get(
+    "/news/{news_id}", response={200: NewsOut, 404: LocalinfoError}, summary="Une actualité"
+)
 def news_detail(request, news_id: int):
     item = _news_qs(None).filter(id=news_id).first()
     if item is None:
@@ -248,7 +264,7 @@ def news_detail(request, news_id: int):
 
 @router.get(
     "/events",
-    response={200: EventPage, 404: Error, 422: Error},
+    response={200: EventPage, 404: LocalinfoError, 422: LocalinfoError},
     summary="Agenda",
     description="Sans dates : les événements pas encore terminés (en cours ou à venir), les "
     "plus proches d'abord. `start` et `end` (AAAA-MM-JJ, inclus, heure de Paris) : les "
@@ -259,8 +275,8 @@ def events_list(
     commune: str = "",
     start: date | None = None,
     end: date | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    limit: QueryInt = 20,
+    offset: QueryInt = 0,
 ):
     try:
         publishers = _publishers(commune)
@@ -281,7 +297,9 @@ def events_list(
     return _paginated(qs, limit, offset, _event_out)
 
 
-@router.get("/events/{event_id}", response={200: EventOut, 404: Error}, summary="Un événement")
+@router.get(
+    "/events/{event_id}", response={200: EventOut, 404: LocalinfoError}, summary="Un événement"
+)
 def event_detail(request, event_id: int):
     event = _events_qs(None).filter(id=event_id).first()
     if event is None:
@@ -291,7 +309,7 @@ def event_detail(request, event_id: int):
 
 @router.get(
     "/places",
-    response={200: PlacePage, 404: Error, 422: Error},
+    response={200: PlacePage, 404: LocalinfoError, 422: LocalinfoError},
     summary="Lieux et horaires",
     description="Chaque lieu avec ses horaires de la semaine, ses fermetures exceptionnelles à "
     "venir et `open_now` (ouvert en ce moment, heure de Paris). `kind` filtre par type "
@@ -300,10 +318,10 @@ def event_detail(request, event_id: int):
 def places_list(
     request,
     commune: str = "",
-    kind: str = "",
+    kind: str = Query("", pattern=rf"^({'|'.join(Place.Kind.values)})?$"),
     open_now: bool | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    limit: QueryInt = 20,
+    offset: QueryInt = 0,
 ):
     try:
         publishers = _publishers(commune)
@@ -330,7 +348,7 @@ def places_list(
     }
 
 
-@router.get("/places/{place_id}", response={200: PlaceOut, 404: Error}, summary="Un lieu")
+@router.get("/places/{place_id}", response={200: PlaceOut, 404: LocalinfoError}, summary="Un lieu")
 def place_detail(request, place_id: UUID):
     place = _places_qs(None).filter(public_id=place_id).first()
     if place is None:

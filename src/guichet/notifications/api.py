@@ -8,6 +8,7 @@ from ninja import Router, Schema
 # The citizen's OIDC access token (mobile app) or browser session (CSRF checked on POST): the
 # same doors as the cases API; a token reads with ``cases:read`` and marks with ``cases:write``.
 from guichet.cases.auth import citizen_read_auth, citizen_write_auth
+from guichet.core.edges import QueryInt
 from guichet.notifications import selectors, services
 
 router = Router(tags=["notifications"])
@@ -46,7 +47,9 @@ def _out(notification) -> NotificationOut:
 
 
 @router.get("/", auth=citizen_read_auth, response=NotificationPage, summary="Mes notifications")
-def notifications_list(request, limit: int = 20, offset: int = 0, unread_only: bool = False):
+def notifications_list(
+    request, limit: QueryInt = 20, offset: QueryInt = 0, unread_only: bool = False
+):
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
     qs = selectors.notifications_for(user=request.user)

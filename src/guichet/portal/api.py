@@ -13,6 +13,7 @@ from ninja import Router, Schema
 # The citizen's OIDC access token (mobile app) or browser session: the doors of the other
 # citizen APIs.
 from guichet.cases.auth import citizen_read_auth
+from guichet.core.edges import QueryInt
 from guichet.portal.selectors import dashboard_for
 
 router = Router(tags=["portal"])
@@ -80,7 +81,7 @@ class DocumentOut(Schema):
     url: str
 
 
-class NewsOut(Schema):
+class DashboardNewsOut(Schema):
     id: int
     title: str
     summary: str
@@ -88,7 +89,7 @@ class NewsOut(Schema):
     url: str
 
 
-class EventOut(Schema):
+class DashboardEventOut(Schema):
     id: int
     title: str
     starts_at: datetime
@@ -101,8 +102,8 @@ class EventOut(Schema):
 class LocalSectionOut(Schema):
     organisation: str
     slug: str
-    news: list[NewsOut]
-    events: list[EventOut]
+    news: list[DashboardNewsOut]
+    events: list[DashboardEventOut]
 
 
 class ServiceShortcutOut(Schema):
@@ -134,7 +135,7 @@ def _case_url(reference: str) -> str:
     response=DashboardOut,
     summary="Mon espace : à faire, demandes, brouillons, notifications, documents, infos locales",
 )
-def dashboard(request, page: int = 1):
+def dashboard(request, page: QueryInt = 1):
     """The citizen's dashboard; ``page`` is the page of their cases (20 a page, newest
     activity first). Statuses are the citizen-facing labels."""
     d = dashboard_for(user=request.user, page=max(1, page))
@@ -219,7 +220,7 @@ def dashboard(request, page: int = 1):
                 organisation=s.organisation.name,
                 slug=s.organisation.slug,
                 news=[
-                    NewsOut(
+                    DashboardNewsOut(
                         id=item.pk,
                         title=item.title,
                         summary=item.summary,
@@ -229,7 +230,7 @@ def dashboard(request, page: int = 1):
                     for item in s.news
                 ],
                 events=[
-                    EventOut(
+                    DashboardEventOut(
                         id=e.pk,
                         title=e.title,
                         starts_at=e.starts_at,

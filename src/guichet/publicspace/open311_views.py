@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.services import CaseInputError
+from guichet.core.edges import rate_limit
 from guichet.publicspace import open311_format as fmt311
 from guichet.publicspace.models import Category, ReportUpdate, State
 from guichet.publicspace.selectors import (
@@ -463,7 +464,10 @@ def service_request_updates(request, fmt):
 
 
 def _post_request(request, fmt):
-    key = partner_key_authenticate(request.POST.get("api_key", ""))
+    raw_key = request.POST.get("api_key", "")
+    # Per key (a partner's volume) and per address (guessing keys): 429 in the spec's shape.
+    rate_limit(request, "open311_post", key=raw_key.strip() or "-")
+    key = partner_key_authenticate(raw_key)
     if key is None:
         return fmt311.error(fmt, 403, _("api_key manquante ou invalide."))
     _organisation, error = _jurisdiction_or_error(request, fmt, data=request.POST)

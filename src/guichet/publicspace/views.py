@@ -23,6 +23,7 @@ from guichet.cases.models import Channel, ScanState
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
 from guichet.cases.services import CaseInputError
+from guichet.core.edges import rate_limit
 from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.publicspace import selectors, services
@@ -96,6 +97,7 @@ def report_create(request, code):
     errors: dict[str, str] = {}
     key = ""
     if request.method == "POST" and not category.guidance_only:
+        rate_limit(request, "report_submit")  # 429 before anything is written
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         # The offline-drafts script sends the key as a header too; the form carries it.
         form_key = values.pop("idempotency_key", "")
@@ -217,6 +219,7 @@ def _gps_of(photos) -> tuple[float, float] | None:
 @require_POST
 def report_follow(request, reference):
     """ "This is my problem too": follow the report instead of filing a new one."""
+    rate_limit(request, "report_follow")
     report = selectors.report_get_public(reference)
     try:
         services.report_subscribe(

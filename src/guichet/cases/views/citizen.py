@@ -24,6 +24,7 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_message_add, case_submit, draft_save
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
+from guichet.core.edges import rate_limit
 from guichet.core.idempotency import (
     Door,
     IdempotencyKeyError,
@@ -230,6 +231,8 @@ def draft_review(request, token):
     errors: dict[str, str] = {}
     dependants = list(dependants_of(request.user)) if request.user.is_authenticated else []
     if request.method == "POST":
+        if not request.user.is_authenticated:
+            rate_limit(request, "case_submit_anonymous")  # 429 before anything is written
         beneficiary = next((d for d in dependants if str(d.pk) == beneficiary_choice), None)
 
         def submit():
@@ -441,6 +444,9 @@ def case_attachment(request, reference, pk):
 def tracking(request):
     form = TrackingForm(request.POST or None)
     status = 200
+    if request.method == "POST":
+        # Per address and strict: the code is 50 bits, guessable only without a limit.
+        rate_limit(request, "tracking_lookup")
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"].strip().upper()
         try:

@@ -3,7 +3,9 @@
 (function () {
   var box = document.getElementById("push");
   if (!box) { return; }
-  var text = window.GUICHET_PUSH_TEXT || {};
+  // The page's texts, as data (the Content-Security-Policy refuses inline scripts).
+  var textNode = document.getElementById("push-text");
+  var text = textNode ? JSON.parse(textNode.textContent) : {};
   var status = document.getElementById("push-status");
   var enable = document.getElementById("push-enable");
   var disable = document.getElementById("push-disable");

@@ -1,0 +1,194 @@
+"""Where requests come in: input no door may pass on, rate limits, and errors in each door's shape.
+
+Three doors answer in three shapes: pages (HTML), the JSON API under ``/api/`` (``{"code",
+"message", "detail"?}``) and Open311 under ``/open311/`` (the spec's error list, JSON or XML
+by the URL's suffix). ``door_error`` builds a refusal in the shape of the door a request came
+in by, so a rule enforced once here answers each client in the form it reads.
+
+- ``RequestEdgeMiddleware`` refuses a NUL byte anywhere in the path, the query string, a header,
+  a form field or a JSON string (PostgreSQL cannot store one in a text column, so it answered
+  500 after the view had started its work), and turns a ``RateLimited`` raised by a view into
+  a 429 with ``Retry-After``.
+- ``rate_limit(request, action, key=...)``: allauth's limiter (its cache keys, its algorithm, the
+  Django cache: Redis when ``REDIS_URL`` is set, so every process shares the counters) over
+  our own actions, configured in ``settings.GUICHET_RATE_LIMITS``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Annotated
+
+from allauth.core.exceptions import RateLimited
+from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from pydantic import Field
+
+NUL = "\x00"
+# Query integers beyond this answer 422 (offset + limit must stay within 64 bits).
+QUERY_INT_BOUND = 10**12
+_JSON_NUL = re.compile(rb"\\u0000")
+_OPEN311_FORMAT = re.compile(r"\.(json|xml)/?$")
+
+
+_API_STATUS_CODES = {
+    400: ("invalid", _lazy("Requête invalide.")),
+    403: ("forbidden", _lazy("Accès refusé.")),
+    404: ("not_found", _lazy("Introuvable.")),
+    405: ("method_not_allowed", _lazy("Méthode non permise ici.")),
+    500: ("server_error", _lazy("Erreur interne.")),
+}
+
+
+class GuichetRateLimited(RateLimited):
+    """A request over one of ``GUICHET_RATE_LIMITS``; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def rate_limit(request: HttpRequest, action: str, *, key: str | None = None) -> None:
+    """Count this request against ``action``'s rates and raise ``GuichetRateLimited`` when one
+    is exhausted. Rates are allauth's syntax (``"20/h/ip,5/m/key"``); an empty rate is no limit.
+    GET requests count too (tracking-code lookups)."""
+    config = settings.GUICHET_RATE_LIMITS
+    usage = allauth_ratelimit.consume(
+        request, app="guichet", action=action, config=config, key=key, limit_get=True
+    )
+    if usage is None:
+        rates = allauth_ratelimit.get_rates(app="guichet", action=action, config=config)
+        # The longest window refused is an upper bound of the wait (allauth does not say which).
+        raise GuichetRateLimited(math.ceil(max(rate.duration for rate in rates)))
+
+
+def door_of(request: HttpRequest) -> str:
+    """``api``, ``open311`` or ``page``: the shape a refusal of this request takes."""
+    path = request.path_info
+    if path.startswith("/api/"):
+        return "api"
+    if path.startswith("/open311/"):
+        return "open311"
+    return "page"
+
+
+def door_error(
+    request: HttpRequest, status: int, code: str, message: str, *, detail=None
+) -> HttpResponse:
+    """A refusal in the shape of the door ``request`` came in by."""
+    door = door_of(request)
+    if door == "api":
+        body = {"code": code, "message": message}
+        if detail is not None:
+            body["detail"] = detail
+        return JsonResponse(body, status=status)
+    if door == "open311":
+        from guichet.publicspace import open311_format
+
+        match = _OPEN311_FORMAT.search(request.path_info)
+        return open311_format.error(match.group(1) if match else "json", status, message)
+    return render(
+        request,
+        "edge_error.html",
+        {"status": status, "message": message},
+        status=status,
+    )
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def request_has_nul(request: HttpRequest) -> bool:
+    """A NUL byte in the path, query, headers, cookies, form fields or JSON strings."""
+    if NUL in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if any(_has_nul(k) or _has_nul(v) for k, v in request.GET.lists()):
+        return True
+    if any(NUL in str(v) for k, v in request.META.items() if k.startswith("HTTP_")):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    content_type = request.content_type or ""
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return any(_has_nul(k) or _has_nul(v) for k, v in request.POST.lists())
+    if content_type.endswith("json"):
+        body = request.body
+        if b"\x00" in body:
+            return True
+        if _JSON_NUL.search(body):  # an escaped NUL in a string (or an escaped backslash)
+            try:
+                return _has_nul(json.loads(body))
+            except ValueError:
+                return False
+    return False
+
+
+class RequestEdgeMiddleware:
+    """Refuses input with NUL bytes (400) and answers rate limits (429), in the door's shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            has_nul = request_has_nul(request)
+        except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+            # A body over Django's limits or malformed: refused here as it would have been by
+            # the first reader of request.POST, but in the door's shape.
+            return door_error(request, 400, "invalid", _("Requête illisible ou trop volumineuse."))
+        if has_nul:
+            return door_error(
+                request,
+                400,
+                "invalid",
+                _("La requête contient un caractère nul (\\0), refusé dans tout champ."),
+            )
+        response = self.get_response(request)
+        if (
+            response.status_code in _API_STATUS_CODES
+            and door_of(request) == "api"
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            # Django's own answers under /api/ (unknown path, method not allowed): our shape.
+            code, message = _API_STATUS_CODES[response.status_code]
+            replaced = door_error(request, response.status_code, code, str(message))
+            if response.has_header("Allow"):
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, GuichetRateLimited):
+            return too_many_requests(request, exception)
+        return None
+
+
+def too_many_requests(request: HttpRequest, exc: GuichetRateLimited) -> HttpResponse:
+    response = door_error(
+        request,
+        429,
+        "rate_limited",
+        _("Trop de demandes en peu de temps : réessayez dans quelques minutes."),
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+# An integer query parameter of the API (offset, limit, page): bounded so that a number beyond
+# what the database takes (64 bits) is a 422 from the schema, not a 500 from the database.
+QueryInt = Annotated[int, Field(ge=-QUERY_INT_BOUND, le=QUERY_INT_BOUND)]
