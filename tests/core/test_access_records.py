@@ -17,7 +17,7 @@ from guichet.core.models import AccessRecord
 from guichet.territory.models import Membership
 from tests.cases import conftest as cases_fixtures
 from tests.conftest import login_with_second_factor
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, pdf_bytes
 
 # The cases' fixtures, for this module only (their autouse one too: tasks run at once, files
 # go to a temporary media root).
@@ -37,9 +37,7 @@ def oullins_case(file_case, contact_data):
     from guichet.cases.uploads import check_upload
 
     case = file_case(commune="oullins", data={**contact_data, "objet": SECRET})
-    attachment_store(
-        clean=check_upload(("a.pdf", b"%PDF-1.4\nhello\n%%EOF")), case=case, field_key="piece"
-    )
+    attachment_store(clean=check_upload(("a.pdf", pdf_bytes())), case=case, field_key="piece")
     return case
 
 

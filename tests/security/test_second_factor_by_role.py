@@ -385,17 +385,15 @@ def test_the_agents_inbox_needs_the_second_factor(client, world):
 
 
 def test_the_agents_inbox_by_token_needs_a_second_factor(client, world):
-    from allauth.idp.oidc.models import Token
+    from tests.factories import api_access_token
 
     agent = User.objects.get(email="agent.oullins@example.org")
     _team_notification(agent, world["oullins"])
     for amr, shown in ((["pwd"], False), (["pwd", "mfa", "otp"], True)):
-        value = f"access-{'-'.join(amr)}"
-        token = Token(type=Token.Type.ACCESS_TOKEN, user=agent)
-        token.set_value(value)
-        token.data = {"auth": {"amr": amr, "auth_time": 1}}
-        token.save()
-        listed = client.get("/api/v1/notifications/", HTTP_AUTHORIZATION=f"Bearer {value}")
+        header = api_access_token(
+            agent, f"access-{'-'.join(amr)}", data={"auth": {"amr": amr, "auth_time": 1}}
+        )
+        listed = client.get("/api/v1/notifications/", HTTP_AUTHORIZATION=header)
         assert listed.status_code == 200
         assert ("CONFIDENTIELLE" in str(listed.json())) is shown
 

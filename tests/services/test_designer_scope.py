@@ -36,14 +36,14 @@ def document():
 
 
 @pytest.fixture
-def bron_designer(client, demo, with_mfa):
+def bron_designer(client, demo):
+    from tests.conftest import login_with_second_factor
     from tests.factories import MembershipFactory
 
     user = MembershipFactory(
         team=demo["bron"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
-    client.force_login(with_mfa(user))
-    return client
+    return login_with_second_factor(client, user)
 
 
 ALL = ["lyon", "vaulx-en-velin", "bron", "oullins", "dardilly", "ecully"]

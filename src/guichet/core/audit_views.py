@@ -1,18 +1,19 @@
 """The auditor's pages (/backoffice/audit/): who read what their organisation holds.
 
-Behind the agents' door (login, membership, second factor: ``agent_required`` and the
-accounts middleware on /backoffice/), then the auditor role: any other agent gets the same 404
-as a missing page. The records are scoped to the auditor's organisations before any filter.
+Signed in, then the auditor role with a passed second factor (``auditor_organisation_ids``):
+anyone else gets the same 404 as a missing page. An auditor membership gives no agent powers
+(``territory.selectors.agent_scope``): auditors read the log, not the cases. The records are
+scoped to the auditor's organisations before any filter.
 """
 
 import csv
 from collections.abc import Iterator
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from guichet.cases.views.common import agent_required
 from guichet.core.access import AccessDoor, access_record, request_query
 from guichet.core.forms import AccessFilterForm
 from guichet.core.selectors import AccessFilters, access_records_for_auditor
@@ -53,7 +54,7 @@ def _filtered(request, organisation_ids: set[int]):
     return form, form.filters() if valid else None, valid
 
 
-@agent_required
+@login_required
 def access_log(request):
     """The access records of the auditor's organisations, filtered, 50 a page.
 
@@ -122,7 +123,7 @@ def _csv_lines(records) -> Iterator[str]:
         )
 
 
-@agent_required
+@login_required
 def access_log_csv(request):
     """The filtered records as CSV, streamed (a year of reads does not fit a response in
     memory). The export is itself a read of personal data (agents' names, searches): it is

@@ -122,6 +122,13 @@ _SCOPE_CACHE = "_agent_scope"
 _NO_SCOPE: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
 
 
+def _acting_memberships(user):
+    """The memberships that let ``user`` act for an organisation: every role but the auditor's,
+    who reviews who read what (``auditor_organisation_ids``) and reads no case (least
+    privilege: an access log is not a reason to open the files it lists)."""
+    return Membership.objects.filter(user=user).exclude(role=Membership.Role.AUDITOR)
+
+
 def agent_scope(user) -> tuple[frozenset[int], frozenset[int]]:
     """(organisation ids, team ids) ``user`` may act for, read once per request (kept on the
     user object). Empty for anonymous users, citizens, and agents whose authentication did
@@ -130,7 +137,7 @@ def agent_scope(user) -> tuple[frozenset[int], frozenset[int]]:
     if scope is None:
         if not getattr(user, "is_authenticated", False) or not powers_granted(user):
             return _NO_SCOPE
-        rows = Membership.objects.filter(user=user).values_list("team__organisation_id", "team_id")
+        rows = _acting_memberships(user).values_list("team__organisation_id", "team_id")
         scope = (frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
         setattr(user, _SCOPE_CACHE, scope)
     return scope
@@ -145,7 +152,7 @@ def agent_organisation_ids_lookup(user):
         return list(scope[0])
     if not getattr(user, "is_authenticated", False) or not powers_granted(user):
         return []
-    return Membership.objects.filter(user=user).values("team__organisation_id")
+    return _acting_memberships(user).values("team__organisation_id")
 
 
 def forget_agent_scope(user) -> None:
