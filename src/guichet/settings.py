@@ -294,6 +294,9 @@ TIME_ZONE = "Europe/Paris"
 CASES_MAX_UPLOAD_MB = env.int("CASES_MAX_UPLOAD_MB", default=10)
 CASES_WEBHOOK_SECRET = env.str("CASES_WEBHOOK_SECRET", default="")
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
+# The mailbox ingest_mail reads: mails to the platform carry Reply-To <local>+<case token>@<domain>
+# (cases.replies); empty: no Reply-To, and every incoming mail opens a new case.
+INBOUND_MAIL_ADDRESS = env.str("INBOUND_MAIL_ADDRESS", default="")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 
 # Public-space reports (see docs/publicspace.md)

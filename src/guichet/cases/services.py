@@ -627,6 +627,7 @@ def case_message_add(
     channel: str = Channel.WEB,
     files: list | None = None,
     email_message_id: str = "",
+    email_sender: str = "",
     notify: bool = True,
 ) -> CaseMessage:
     """A message on the case, from the citizen or from an agent (who must be in charge), with
@@ -649,6 +650,7 @@ def case_message_add(
         channel=channel,
         body=body.strip(),
         email_message_id=email_message_id[:300],
+        email_sender=email_sender[:254],
     )
     for item in clean:
         attachment_store(clean=item, case=case, message=message, uploaded_by=user)
