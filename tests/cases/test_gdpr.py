@@ -95,7 +95,9 @@ def test_addresses_phones_and_emails_in_her_forms_are_blanked(
     hers.refresh_from_db()
     assert hers.data["adresse"] == {}
     assert "12 rue de la Paix" not in str(hers.data)
-    assert hers.data["objets"] == [{"nature": "meuble", "quantite": 1}]  # what is not about her stays
+    assert hers.data["objets"] == [
+        {"nature": "meuble", "quantite": 1}
+    ]  # what is not about her stays
     assert hers.requester is None and hers.address == ""
     assert Case.objects.get(pk=theirs.pk).data == before
 
