@@ -87,5 +87,14 @@ def test_without_an_inbound_address_no_reply_to_is_sent(
     with django_capture_on_commit_callbacks(execute=True):
         case = file_case()
     assert mail.outbox and all(not m.reply_to for m in mail.outbox)
+    assert case_reply_address(case) == ""
+
+
+def test_a_case_filed_before_reply_addresses_gets_one_on_first_use(file_case):
+    from guichet.cases.models import Case
+
+    case = file_case()
+    Case.objects.filter(pk=case.pk).update(reply_token="")
     case.refresh_from_db()
-    assert case.reply_token == ""
+    address = case_reply_address(case)
+    assert address.startswith("demarches+") and address == _token_address(case)

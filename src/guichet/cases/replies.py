@@ -4,7 +4,8 @@ A mail's ``From:`` proves nothing (anyone can write any address there), and a ca
 is printed on letters and screens. So every mail the platform sends to a case's citizen
 carries ``Reply-To: <local>+<token>@<domain>``, where ``<local>@<domain>`` is the inbound
 mailbox (setting ``INBOUND_MAIL_ADDRESS``) and ``<token>`` a random secret of that case
-(160 bits, lower-case base32 so that mail servers which fold the case of addresses keep it).
+(160 bits, lower-case base32 so that mail servers which fold the case of addresses keep it),
+given when the case is filed (older cases get theirs on first use).
 Only a mail addressed to that exact address is taken as the citizen's reply (``cases.mail``).
 """
 
@@ -46,8 +47,10 @@ def case_reply_address(case: Case) -> str:
     if not case.reply_token:
         token = new_reply_token()
         # Conditional: two writers racing on a case without a token agree on one of them.
-        Case.objects.filter(pk=case.pk, reply_token="").update(reply_token=token)
-        case.reply_token = Case.objects.values_list("reply_token", flat=True).get(pk=case.pk)
+        if Case.objects.filter(pk=case.pk, reply_token="").update(reply_token=token):
+            case.reply_token = token
+        else:
+            case.reply_token = Case.objects.values_list("reply_token", flat=True).get(pk=case.pk)
     local, domain = inbound
     return f"{local}+{case.reply_token}@{domain}"
 

@@ -29,6 +29,7 @@ from guichet.cases.models import (
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.references import reference_give_back, reference_next, reference_take
+from guichet.cases.replies import new_reply_token
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
     Transition,
@@ -436,6 +437,7 @@ def _submission_recorded(
         beneficiary_name=beneficiary.full_name[:300] if beneficiary else "",
         beneficiary_relationship=beneficiary.relationship if beneficiary else "",
         tracking_hash=hash_tracking_code(tracking_code) if tracking_code else "",
+        reply_token=new_reply_token(),
         filed_by=actor
         if getattr(actor, "is_authenticated", False) and actor != requester
         else None,
