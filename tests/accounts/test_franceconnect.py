@@ -165,6 +165,7 @@ def test_a_mailed_link_links_once_in_the_browser_that_asked(client, fc):
     camille = User.objects.get(email="camille.martin@example.org")
     _arrive_with_camilles_email(client, fc)
     client.post("/comptes/franceconnect/lier/", {"action": "email"})
+    client.post("/comptes/franceconnect/lier/", {"action": "email"})  # no second mail
     link = _link_from_mail()
     assert not FranceConnectIdentity.objects.exists()
     # the mail names the identity asking, so that Camille can tell it is not her

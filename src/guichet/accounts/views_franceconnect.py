@@ -198,7 +198,9 @@ def link(request):
             _complete_link(request, user, identity, proof="password")
             return redirect(pending.get("next") or reverse("accounts:profile"))
         if action == "email" and not request.user.is_authenticated:
-            _send_link_email(request, pending, user)
+            # one mail per FranceConnect login while its link is valid: no mail bombing
+            if pending.get("email_expires", 0) <= timezone.now().timestamp():
+                _send_link_email(request, pending, user)
             messages.info(
                 request,
                 _(
