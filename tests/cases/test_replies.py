@@ -37,6 +37,7 @@ def test_every_mail_to_the_citizen_about_her_case_has_its_reply_address(
         case_message_add(actor=agent, case=case, body="Pouvez-vous préciser ?", from_citizen=False)
     sent = _mails_to(camille.email)
     assert len(sent) >= 3, [m.subject for m in mail.outbox]
+    assert "Vous pouvez répondre directement à cet e-mail" in sent[-1].body
     assert {tuple(m.reply_to) for m in sent} == {(_token_address(case),)}
     assert case_reply_address(case) == _token_address(case)
 
@@ -81,13 +82,18 @@ def test_agents_never_get_the_citizen_reply_address(
 
 
 def test_without_an_inbound_address_no_reply_to_is_sent(
-    settings, file_case, django_capture_on_commit_callbacks
+    settings, file_case, users, with_mfa, django_capture_on_commit_callbacks
 ):
     settings.INBOUND_MAIL_ADDRESS = ""
+    agent = with_mfa(users["agent.oullins"])
     with django_capture_on_commit_callbacks(execute=True):
         case = file_case()
     assert mail.outbox and all(not m.reply_to for m in mail.outbox)
     assert case_reply_address(case) == ""
+    # nor is the citizen told she may answer by mail
+    with django_capture_on_commit_callbacks(execute=True):
+        case_message_add(actor=agent, case=case, body="Une question", from_citizen=False)
+    assert "répondre" not in mail.outbox[-1].body
 
 
 def test_a_case_filed_before_reply_addresses_gets_one_on_first_use(file_case):

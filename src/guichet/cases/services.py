@@ -29,7 +29,7 @@ from guichet.cases.models import (
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.references import reference_give_back, reference_next, reference_take
-from guichet.cases.replies import new_reply_token
+from guichet.cases.replies import inbound_address, new_reply_token
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
     Transition,
@@ -683,6 +683,8 @@ def case_message_add(
                 "service": case.definition.name,
                 "body": message.body,
                 "from_citizen": from_citizen,
+                # only the case's reply address takes a reply in (cases.replies)
+                "reply_by_mail": inbound_address() is not None,
             },
             actor=user,
         )
