@@ -234,6 +234,24 @@ def test_a_certified_identity_is_never_overwritten_by_another(client, fc, demo_p
     assert AuditEntry.objects.filter(action="accounts.franceconnect_link_refused").exists()
 
 
+def test_an_account_linked_to_another_identity_is_not_relinked(client, fc, demo_password):
+    camille = User.objects.get(email="camille.martin@example.org")
+    FranceConnectIdentity.objects.create(user=camille, sub="her-own-identity")
+    before = _profile_snapshot(camille)
+    _arrive_with_camilles_email(client, fc)
+    client.post(
+        "/comptes/login/?next=/comptes/franceconnect/lier/",
+        {"login": camille.email, "password": demo_password},
+    )
+    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    assert list(FranceConnectIdentity.objects.values_list("user", "sub")) == [
+        (camille.pk, "her-own-identity")
+    ]
+    assert _profile_snapshot(camille) == before
+    refusal = AuditEntry.objects.get(action="accounts.franceconnect_link_refused")
+    assert refusal.data["reason"] == "linked to another identity"
+
+
 def test_declining_the_link_links_nothing(client, fc):
     _arrive_with_camilles_email(client, fc)
     client.post("/comptes/franceconnect/lier/", {"action": "cancel"})
