@@ -177,16 +177,19 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
     body = _body_with_refusals(mail, refused)
     case = case_for_reply_token(reply_token_in(mail.recipients) or "")
     if case is not None:
-        case_message_add(
-            actor=case.requester,
-            case=case,
-            body=body,
-            from_citizen=True,
-            channel=Channel.EMAIL,
-            files=kept,
-            email_message_id=mail.message_id,
-            email_sender=mail.sender,
-        )
+        try:
+            case_message_add(
+                actor=case.requester,
+                case=case,
+                body=body,
+                from_citizen=True,
+                channel=Channel.EMAIL,
+                files=kept,
+                email_message_id=mail.message_id,
+                email_sender=mail.sender,
+            )
+        except CaseInputError as exc:
+            raise MailError("message refusé : " + "; ".join(exc.errors.values())) from exc
         return ("message" if not refused else "message+refused"), case.reference
     case = _case_open(mail, body, kept, default_commune)
     return ("case" if not refused else "case+refused"), case.reference
