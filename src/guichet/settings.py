@@ -340,6 +340,9 @@ CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 # how long the link that attaches a partner-filed case to an account stays valid (cases.claims)
 CASES_CLAIM_MAX_AGE_DAYS = env.int("CASES_CLAIM_MAX_AGE_DAYS", default=30)
+# The mailbox ingest_mail reads: mails to the platform carry Reply-To <local>+<case token>@<domain>
+# (cases.replies); empty: no Reply-To, and every incoming mail opens a new case.
+INBOUND_MAIL_ADDRESS = env.str("INBOUND_MAIL_ADDRESS", default="")
 DEMO_CASES = env.int("DEMO_CASES", default=300)
 
 # Public-space reports (see docs/publicspace.md)

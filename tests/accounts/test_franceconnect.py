@@ -5,7 +5,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 
 from guichet.accounts.models import FranceConnectIdentity, Profile, User
 from guichet.core.models import AuditEntry
@@ -88,25 +90,172 @@ def test_logout_also_logs_out_of_franceconnect(client, fc):
     assert "_auth_user_id" not in client.session
 
 
-def test_existing_account_is_linked_only_after_confirmation(client, fc):
-    camille = User.objects.get(email="camille.martin@example.org")
+def _profile_snapshot(user):
+    profile = Profile.objects.get_or_create(user=user)[0]
+    user.refresh_from_db()
+    return (
+        profile.certified_at,
+        profile.birth_last_name,
+        profile.given_names,
+        profile.birthdate,
+        user.first_name,
+        user.last_name,
+    )
+
+
+def _arrive_with_camilles_email(client, fc):
+    """An identity FranceConnect vouches for, whose e-mail claim is Camille's address."""
     fc.identity["email"] = "camille.martin@example.org"
     _location, params = _go_to_franceconnect(client)
-    response = _come_back(client, fc, params)
+    return _come_back(client, fc, params)
+
+
+def test_an_identity_with_a_local_accounts_email_neither_signs_in_nor_links(client, fc):
+    camille = User.objects.get(email="camille.martin@example.org")
+    before = _profile_snapshot(camille)
+    response = _arrive_with_camilles_email(client, fc)
     assert response["Location"] == "/comptes/franceconnect/lier/"
+    page = client.get("/comptes/franceconnect/lier/").content.decode()
+    assert "camille.martin@example.org" in page and "Me connecter à ce compte" in page
+    # confirming without having proved the account is one's own does nothing
+    client.post("/comptes/franceconnect/lier/", {"action": "link"})
     assert "_auth_user_id" not in client.session
     assert not FranceConnectIdentity.objects.exists()
+    assert _profile_snapshot(camille) == before
+    assert not AuditEntry.objects.filter(action="accounts.franceconnect_linked").exists()
+
+
+def test_after_signing_in_with_the_password_the_link_completes(client, fc, demo_password):
+    camille = User.objects.get(email="camille.martin@example.org")
+    _arrive_with_camilles_email(client, fc)
+    response = client.post(
+        "/comptes/login/?next=/comptes/franceconnect/lier/",
+        {"login": camille.email, "password": demo_password},
+    )
+    assert response["Location"] == "/comptes/franceconnect/lier/"
+    assert not FranceConnectIdentity.objects.exists()  # not before she confirms
     page = client.get("/comptes/franceconnect/lier/").content.decode()
-    assert "camille.martin@example.org" in page
+    assert "Oui, lier mon compte" in page
     client.post("/comptes/franceconnect/lier/", {"action": "link"})
     assert FranceConnectIdentity.objects.get(user=camille).sub == fc.sub
+    assert Profile.objects.get(user=camille).is_certified
+    entry = AuditEntry.objects.get(action="accounts.franceconnect_linked")
+    assert entry.data["proof"] == "password" and entry.object_id == str(camille.pk)
+    # from now on, FranceConnect signs her in directly
+    client.post("/comptes/logout/")
+    _location, params = _go_to_franceconnect(client)
+    _come_back(client, fc, params)
     assert client.session["_auth_user_id"] == str(camille.pk)
 
 
+def test_signing_in_to_another_account_does_not_link_camilles(client, fc, demo_password):
+    _arrive_with_camilles_email(client, fc)
+    client.post(
+        "/comptes/login/?next=/comptes/franceconnect/lier/",
+        {"login": "lucas.bernard@example.org", "password": demo_password},
+    )
+    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    assert not FranceConnectIdentity.objects.exists()
+
+
+def _link_from_mail():
+    [message] = [m for m in mail.outbox if "camille.martin@example.org" in m.to]
+    return urlparse(re.search(r"https?://\S+", message.body).group(0)).path
+
+
+def test_a_mailed_link_links_once_in_the_browser_that_asked(client, fc):
+    camille = User.objects.get(email="camille.martin@example.org")
+    _arrive_with_camilles_email(client, fc)
+    client.post("/comptes/franceconnect/lier/", {"action": "email"})
+    client.post("/comptes/franceconnect/lier/", {"action": "email"})  # no second mail
+    link = _link_from_mail()
+    assert not FranceConnectIdentity.objects.exists()
+    # the mail names the identity asking, so that Camille can tell it is not her
+    assert "Angela Claire Louise DUBOIS" in mail.outbox[-1].body
+    # opened elsewhere (Camille's own browser, a mail scanner): nothing happens
+    elsewhere = Client()
+    elsewhere.get(link)
+    elsewhere.post(link, {"action": "link"})
+    assert not FranceConnectIdentity.objects.exists()
+    assert "_auth_user_id" not in elsewhere.session
+    # a GET only shows the confirmation
+    assert "Oui, lier mon compte" in client.get(link).content.decode()
+    assert not FranceConnectIdentity.objects.exists()
+    client.post(link, {"action": "link"})
+    assert FranceConnectIdentity.objects.get(user=camille).sub == fc.sub
+    assert client.session["_auth_user_id"] == str(camille.pk)
+    entry = AuditEntry.objects.get(action="accounts.franceconnect_linked")
+    assert entry.data["proof"] == "email"
+    # single use
+    FranceConnectIdentity.objects.all().delete()
+    client.post(link, {"action": "link"})
+    assert not FranceConnectIdentity.objects.exists()
+
+
+def test_a_mailed_link_expires(client, fc):
+    from django.utils import timezone
+
+    _arrive_with_camilles_email(client, fc)
+    client.post("/comptes/franceconnect/lier/", {"action": "email"})
+    link = _link_from_mail()
+    session = client.session
+    expires = session["franceconnect_pending"]["email_expires"]
+    assert 29 * 60 < expires - timezone.now().timestamp() <= 30 * 60
+    session["franceconnect_pending"]["email_expires"] = timezone.now().timestamp() - 1
+    session.save()
+    client.post(link, {"action": "link"})
+    assert not FranceConnectIdentity.objects.exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_certified_identity_is_never_overwritten_by_another(client, fc, demo_password):
+    from datetime import date
+
+    from django.utils import timezone
+
+    camille = User.objects.get(email="camille.martin@example.org")
+    Profile.objects.update_or_create(
+        user=camille,
+        defaults={
+            "birth_last_name": "MARTIN",
+            "given_names": "Camille",
+            "birthdate": date(1990, 5, 1),
+            "certified_at": timezone.now(),
+            "certified_by": "FranceConnect",
+        },
+    )
+    before = _profile_snapshot(camille)
+    _arrive_with_camilles_email(client, fc)
+    client.post(
+        "/comptes/login/?next=/comptes/franceconnect/lier/",
+        {"login": camille.email, "password": demo_password},
+    )
+    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    assert not FranceConnectIdentity.objects.exists()
+    assert _profile_snapshot(camille) == before
+    assert AuditEntry.objects.filter(action="accounts.franceconnect_link_refused").exists()
+
+
+def test_an_account_linked_to_another_identity_is_not_relinked(client, fc, demo_password):
+    camille = User.objects.get(email="camille.martin@example.org")
+    FranceConnectIdentity.objects.create(user=camille, sub="her-own-identity")
+    before = _profile_snapshot(camille)
+    _arrive_with_camilles_email(client, fc)
+    client.post(
+        "/comptes/login/?next=/comptes/franceconnect/lier/",
+        {"login": camille.email, "password": demo_password},
+    )
+    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    assert list(FranceConnectIdentity.objects.values_list("user", "sub")) == [
+        (camille.pk, "her-own-identity")
+    ]
+    assert _profile_snapshot(camille) == before
+    refusal = AuditEntry.objects.get(action="accounts.franceconnect_link_refused")
+    assert refusal.data["reason"] == "linked to another identity"
+
+
 def test_declining_the_link_links_nothing(client, fc):
-    fc.identity["email"] = "camille.martin@example.org"
-    _location, params = _go_to_franceconnect(client)
-    _come_back(client, fc, params)
+    _arrive_with_camilles_email(client, fc)
     client.post("/comptes/franceconnect/lier/", {"action": "cancel"})
     assert not FranceConnectIdentity.objects.exists()
     assert "_auth_user_id" not in client.session

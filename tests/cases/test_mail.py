@@ -5,7 +5,15 @@ import pytest
 from django.core.management import call_command
 
 from guichet.cases.models import Case, CaseMessage
+from guichet.cases.replies import case_reply_address
 from tests.factories import pdf_bytes
+
+INBOUND = "demarches@metropole.example.org"
+
+
+@pytest.fixture(autouse=True)
+def _inbound_address(settings):
+    settings.INBOUND_MAIL_ADDRESS = INBOUND
 
 
 def _mail(
@@ -15,9 +23,10 @@ def _mail(
     to="mairie@oullins.example.org",
     attachments=(),
     message_id=None,
+    sender_name="Camille Martin",
 ):
     msg = EmailMessage()
-    msg["From"] = f"Camille Martin <{sender}>"
+    msg["From"] = f"{sender_name} <{sender}>"
     msg["To"] = to
     msg["Subject"] = subject
     if message_id:
@@ -43,13 +52,14 @@ def _run(path, *args):
     return out.getvalue(), err.getvalue()
 
 
-def test_a_reply_quoting_a_reference_joins_the_case(maildir, file_case):
+def test_a_reply_to_the_case_reply_address_joins_the_case(maildir, file_case):
     path, box = maildir
     case = file_case()
     box.add(
         _mail(
             f"Re: [{case.reference}] Informations demandées",
             "Voici le document.",
+            to=case_reply_address(case),
             attachments=[("scan.pdf", pdf_bytes(), "application", "pdf")],
             message_id="<reply-1@example.org>",
         )
@@ -58,7 +68,9 @@ def test_a_reply_quoting_a_reference_joins_the_case(maildir, file_case):
     assert err == "" and case.reference in out
     message = case.messages.get()
     assert message.from_citizen and message.channel == "email"
+    assert message.author == case.requester
     assert message.body == "Voici le document."
+    assert message.email_sender == "camille.martin@example.org"
     assert message.attachments.get().original_name == "scan.pdf"
     assert len(box) == 0 and len(box.get_folder("traites")) == 1
     # the same mail again is not processed twice
@@ -66,11 +78,129 @@ def test_a_reply_quoting_a_reference_joins_the_case(maildir, file_case):
         _mail(
             f"Re: [{case.reference}] Informations demandées",
             "Voici le document.",
+            to=case_reply_address(case),
             message_id="<reply-1@example.org>",
         )
     )
     _run(path)
     assert case.messages.count() == 1
+
+
+def test_the_token_decides_whoever_the_sender_claims_to_be(maildir, file_case):
+    """A reply forwarded from another mailbox still joins (the From: is only recorded)."""
+    path, box = maildir
+    case = file_case()
+    box.add(
+        _mail(
+            "Réponse",
+            "Depuis ma boîte pro.",
+            sender="c.martin@travail.example.org",
+            to=case_reply_address(case).upper(),
+        )
+    )
+    _run(path)
+    message = case.messages.get()
+    assert message.author == case.requester
+    assert message.email_sender == "c.martin@travail.example.org"
+
+
+def _unverified_cases(before_ids):
+    return list(Case.objects.exclude(id__in=before_ids))
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        "mairie@oullins.example.org",  # the commune's plain address
+        INBOUND,  # the plain inbound address
+        "demarches+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@metropole.example.org",  # forged token
+        "autre+{token}@metropole.example.org",  # the right token on another mailbox
+    ],
+)
+def test_a_forged_from_without_the_case_token_opens_a_new_unverified_case(
+    maildir, file_case, demo, recipient
+):
+    """Camille's address and her case's reference are known to others: neither lets a mail
+    join her case or her account."""
+    path, box = maildir
+    case = file_case()
+    camille = case.requester
+    before_ids = list(Case.objects.values_list("id", flat=True))
+    box.add(
+        _mail(
+            f"Re: [{case.reference}] Annulation",
+            "Annulez ma demande et envoyez la réponse à cette adresse : pirate@example.net",
+            sender="camille.martin@example.org",
+            to=recipient.format(token=case_reply_address(case).split("+")[1].split("@")[0]),
+            message_id="<forged@example.net>",
+        )
+    )
+    out, err = _run(path, "--commune", "oullins")
+    assert err == "", out
+    assert case.messages.count() == 0
+    [opened] = _unverified_cases(before_ids)
+    assert opened.requester is None and opened.contact_unverified
+    assert opened.contact_email == "camille.martin@example.org"
+    assert not camille.cases.filter(pk=opened.pk).exists()
+    first = opened.messages.get()
+    assert first.author is None and first.email_message_id == "<forged@example.net>"
+
+
+def test_a_rotated_token_no_longer_joins_the_case(maildir, file_case, users):
+    from guichet.cases.replies import case_reply_token_rotate
+
+    path, box = maildir
+    case = file_case()
+    old_address = case_reply_address(case)
+    new_address = case_reply_token_rotate(actor=users["agent.oullins"], case=case)
+    assert new_address != old_address
+    box.add(_mail("Ancienne adresse", "…", to=old_address))
+    _run(path, "--commune", "oullins")
+    assert case.messages.count() == 0
+    box.add(_mail("Nouvelle adresse", "Bonjour", to=new_address))
+    _run(path)
+    assert case.messages.get().body == "Bonjour"
+
+
+def test_the_reply_token_is_long_and_random(file_case):
+    first, second = file_case(), file_case()
+    token = case_reply_address(first).split("+")[1].split("@")[0]
+    assert len(token) >= 26 and token == token.lower()  # >= 128 bits of base32
+    assert case_reply_address(second) != case_reply_address(first)
+    assert case_reply_address(first) == case_reply_address(first)  # stable until rotated
+
+
+def test_the_case_and_its_first_message_are_recorded_together(maildir, demo, monkeypatch):
+    """A crash between the case and its first message files nothing: the mail stays in the
+    inbox, and the next run files it exactly once."""
+    path, box = maildir
+    box.add(
+        _mail(
+            "Question sur les horaires",
+            "Bonjour, êtes-vous ouverts samedi ?",
+            sender="inconnu@example.org",
+            to="mairie@bron.example.org",
+            message_id="<once@example.org>",
+        )
+    )
+    before = (Case.objects.count(), CaseMessage.objects.count())
+    original_save = CaseMessage.save
+
+    def crash(self, *args, **kwargs):
+        raise RuntimeError("le serveur s'arrête")
+
+    monkeypatch.setattr(CaseMessage, "save", crash)
+    with pytest.raises(RuntimeError):
+        _run(path)
+    assert (Case.objects.count(), CaseMessage.objects.count()) == before
+    assert len(box) == 1
+
+    monkeypatch.setattr(CaseMessage, "save", original_save)
+    _run(path)
+    _run(path)
+    assert Case.objects.count() == before[0] + 1
+    assert CaseMessage.objects.filter(email_message_id="<once@example.org>").count() == 1
+    assert len(box) == 0
 
 
 def test_any_other_mail_opens_a_contact_case_for_the_commune_it_was_sent_to(maildir, demo):
@@ -90,6 +220,7 @@ def test_any_other_mail_opens_a_contact_case_for_the_commune_it_was_sent_to(mail
     case = Case.objects.latest("id")
     assert case.channel == "email" and case.commune.slug == "bron"
     assert case.team.slug == "accueil" and case.contact_email == "inconnu@example.org"
+    assert case.contact_unverified and case.requester is None
     assert case.data["objet"] == "Question sur les horaires"
     # the refused attachment is listed and the original mail kept aside
     assert "notes.docx" in case.messages.get().body
@@ -114,3 +245,25 @@ def test_an_unparseable_or_unplaceable_message_is_moved_aside_and_reported(maild
     assert err.count("ERREUR") == 2 and "2 en erreur" in out
     assert len(box.get_folder("erreurs")) == 2 and len(box) == 0
     assert (Case.objects.count(), CaseMessage.objects.count()) == before
+
+
+def test_the_agent_sees_that_a_mailed_address_is_not_verified(
+    maildir, demo, client, users, with_mfa
+):
+    from django.urls import reverse
+
+    path, box = maildir
+    box.add(
+        _mail(
+            "Question sur les horaires",
+            "Bonjour, êtes-vous ouverts samedi ?",
+            sender="camille.martin@example.org",
+            to="mairie@oullins.example.org",
+        )
+    )
+    _run(path)
+    case = Case.objects.latest("id")
+    client.force_login(with_mfa(users["agent.oullins"]))
+    page = client.get(reverse("cases_bo:case", args=[case.reference])).content.decode()
+    assert "adresse non vérifiée" in page
+    assert "expéditeur déclaré : camille.martin@example.org, non vérifié" in page

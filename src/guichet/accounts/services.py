@@ -212,7 +212,9 @@ def account_delete(*, actor: User, user: User, ip_address: str | None = None) ->
     if actor.pk != user.pk:
         raise PermissionError("An account is deleted by its owner only.")
     user_id = user.pk
-    for part in gdpr_parts():
+    # Last registered first: an app's part may find the person's rows through an app it
+    # builds on (public-space reports through their cases), which forgets her afterwards.
+    for part in reversed(gdpr_parts()):
         if part.erase is not None:
             part.erase(user)
     user.delete()
@@ -253,16 +255,70 @@ def franceconnect_certify(*, user: User, identity) -> Profile:
     return profile
 
 
+class FranceConnectLinkRefused(Exception):
+    """The FranceConnect identity may not be linked to this account (the message says why)."""
+
+
+def _same_person(profile: Profile, identity) -> bool:
+    return (
+        profile.birth_last_name.casefold() == identity.family_name.casefold()
+        and profile.given_names.casefold() == identity.given_name.casefold()
+        and profile.birthdate == _parse_date(identity.birthdate)
+    )
+
+
+def franceconnect_link(*, user: User, identity, proof: str, ip_address: str | None = None) -> None:
+    """Attach a FranceConnect identity to ``user`` and certify the profile with it.
+
+    Only once the person has proved the account is theirs (``proof``: ``signup`` for an
+    account FranceConnect just created, ``password`` when they signed in to it, ``email`` for
+    a fresh link sent to its address): an identity provider's e-mail claim alone is no proof.
+    An account linked to another FranceConnect identity, or certified as someone else, is
+    never re-linked or overwritten: FranceConnectLinkRefused (and an audit entry).
+    """
+    reason = _franceconnect_link_recorded(
+        user=user, identity=identity, proof=proof, ip_address=ip_address
+    )
+    if reason:
+        audit_log(
+            actor=user,
+            action="accounts.franceconnect_link_refused",
+            obj=user,
+            ip_address=ip_address,
+            data={"reason": reason, "proof": proof},
+        )
+        raise FranceConnectLinkRefused(
+            _(
+                "Ce compte est déjà rattaché à une autre identité certifiée : il ne peut pas "
+                "être lié à celle-ci. Contactez le support si c'est une erreur."
+            )
+        )
+
+
 @transaction.atomic
-def franceconnect_link(*, user: User, identity, ip_address: str | None = None) -> None:
-    """Attach a FranceConnect identity to ``user`` (after they confirmed) and certify it."""
+def _franceconnect_link_recorded(*, user: User, identity, proof: str, ip_address) -> str:
+    """Link and certify under the account's row lock; returns why not ("" when linked)."""
     from guichet.accounts.models import FranceConnectIdentity
 
+    user = User.objects.select_for_update().get(pk=user.pk)
+    current = FranceConnectIdentity.objects.filter(user=user).first()
+    profile = profile_of(user)
+    if current is not None and current.sub != identity.sub:
+        return "linked to another identity"
+    if profile.is_certified and current is None and not _same_person(profile, identity):
+        return "certified as another person"
     FranceConnectIdentity.objects.update_or_create(
         user=user, defaults={"sub": identity.sub, "last_login_at": timezone.now()}
     )
     franceconnect_certify(user=user, identity=identity)
-    audit_log(actor=user, action="accounts.franceconnect_linked", obj=user, ip_address=ip_address)
+    audit_log(
+        actor=user,
+        action="accounts.franceconnect_linked",
+        obj=user,
+        ip_address=ip_address,
+        data={"proof": proof},
+    )
+    return ""
 
 
 @transaction.atomic
@@ -271,7 +327,7 @@ def franceconnect_signup(*, identity, ip_address: str | None = None) -> User:
     the identity provider behind FranceConnect)."""
     user = User.objects.create_user(identity.email, None)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    franceconnect_link(user=user, identity=identity, ip_address=ip_address)
+    franceconnect_link(user=user, identity=identity, proof="signup", ip_address=ip_address)
     return user
 
 

@@ -18,6 +18,11 @@ urlpatterns = [
     path("franceconnect/retour/", views_franceconnect.callback, name="franceconnect_callback"),
     path("franceconnect/lier/", views_franceconnect.link, name="franceconnect_link"),
     path(
+        "franceconnect/lier/confirmer/<str:token>/",
+        views_franceconnect.link_confirm,
+        name="franceconnect_link_confirm",
+    ),
+    path(
         "franceconnect/deconnecte/",
         views_franceconnect.logged_out,
         name="franceconnect_logged_out",

@@ -1,10 +1,15 @@
 """The e-mail channel: RFC 5322 messages from a Maildir become case messages or new cases.
 
-- a message whose subject quotes a case reference, sent by that case's citizen, joins the case
-  as a citizen message (with its attachments);
-- any other message opens a case in the contact service (``CASES_MAIL_SERVICE``, default
-  ``contact``) of the organisation it was sent to (its ``To:`` matches ``Organisation.email``,
-  or the ``--commune`` given to the command);
+- a message sent to a case's reply address (``<local>+<token>@<domain>``, the ``Reply-To`` of
+  every mail the platform sends to that case's citizen, ``cases.replies``) joins that case as
+  a citizen message (with its attachments). Its ``From:`` is recorded, never trusted: neither
+  the sender's address nor a reference quoted in the subject places a mail in a case;
+- any other message (the plain inbound address, an unknown or revoked token) opens a case in
+  the contact service (``CASES_MAIL_SERVICE``, default ``contact``) of the organisation it was
+  sent to (its ``To:`` matches ``Organisation.email``, or the ``--commune`` given to the
+  command), as an *unverified contact*: never attached to an account by its ``From:``. The
+  case, its files and the mail as its first message are recorded in one transaction;
+- a Message-ID already recorded is not processed twice;
 - processed messages move to the ``.traites`` folder; a message that cannot be parsed or placed
   moves to ``.erreurs`` and is reported; attachments refused by the upload checks are listed in
   the case message and the original is kept in ``.erreurs`` as well. Nothing is lost.
@@ -25,14 +30,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from guichet.cases.models import Case, CaseMessage, Channel
+from guichet.cases.replies import case_for_reply_token, reply_token_in
 from guichet.cases.services import CaseInputError, case_message_add, case_submit
 from guichet.cases.uploads import check_upload
-from guichet.cases.workflow import citizen_email
 from guichet.services.models import ServiceDefinition
 from guichet.services.schema import iter_fields
 from guichet.territory.models import Organisation
 
-REFERENCE_RE = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{6})\b")
 DONE_FOLDER = "traites"
 FAILED_FOLDER = "erreurs"
 
@@ -171,10 +175,9 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
         return "duplicate", mail.message_id
     kept, refused = _check_attachments(mail)
     body = _body_with_refusals(mail, refused)
-    match = REFERENCE_RE.search(mail.subject.upper())
-    if match:
-        case = Case.objects.filter(reference=match.group(1)).select_related("requester").first()
-        if case is not None and citizen_email(case).lower() == mail.sender:
+    case = case_for_reply_token(reply_token_in(mail.recipients) or "")
+    if case is not None:
+        try:
             case_message_add(
                 actor=case.requester,
                 case=case,
@@ -183,8 +186,21 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
                 channel=Channel.EMAIL,
                 files=kept,
                 email_message_id=mail.message_id,
+                email_sender=mail.sender,
             )
-            return ("message" if not refused else "message+refused"), case.reference
+        except CaseInputError as exc:
+            raise MailError("message refusé : " + "; ".join(exc.errors.values())) from exc
+        return ("message" if not refused else "message+refused"), case.reference
+    case = _case_open(mail, body, kept, default_commune)
+    return ("case" if not refused else "case+refused"), case.reference
+
+
+def _case_open(
+    mail: ParsedMail, body: str, kept: list, default_commune: Organisation | None
+) -> Case:
+    """A new case of the contact service for an unverified sender, with the mail as its first
+    message, all in one transaction: a failure in between files nothing, so the retry of the
+    mail files it once."""
     key = getattr(settings, "CASES_MAIL_SERVICE", "contact")
     definition = ServiceDefinition.objects.filter(key=key).first()
     if definition is None or definition.current_version is None:
@@ -193,34 +209,36 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
     if commune is None:
         raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
     data, file_key = _contact_data(definition, mail, body)
-    from guichet.accounts.selectors import account_by_email
 
-    # a From header proves nothing: the account must have verified the address
-    requester = account_by_email(mail.sender, verified=True)
+    def first_message(submission) -> None:
+        case = submission.case
+        case.contact_unverified = True
+        case.save(update_fields=["contact_unverified"])
+        # The original mail also becomes the first message, so its Message-ID is remembered.
+        CaseMessage.objects.create(
+            case=case,
+            from_citizen=True,
+            channel=Channel.EMAIL,
+            body=body,
+            email_message_id=mail.message_id,
+            email_sender=mail.sender,
+        )
+
     try:
+        # also_record runs in the case's recording transaction
         submission = case_submit(
             actor=None,
             definition=definition,
             data=data,
             files={file_key: kept} if file_key and kept else {},
             channel=Channel.EMAIL,
-            requester=requester,
-            contact=None if requester else {"name": mail.sender_name, "email": mail.sender},
+            contact={"name": mail.sender_name, "email": mail.sender},
             commune=commune,
+            also_record=first_message,
         )
     except CaseInputError as exc:
         raise MailError("demande refusée : " + "; ".join(exc.errors.values())) from exc
-    case = submission.case
-    # The original mail also becomes the first message, so its Message-ID is remembered.
-    CaseMessage.objects.create(
-        case=case,
-        from_citizen=True,
-        channel=Channel.EMAIL,
-        body=body,
-        author=requester,
-        email_message_id=mail.message_id,
-    )
-    return ("case" if not refused else "case+refused"), case.reference
+    return submission.case
 
 
 def ingest_maildir(path: str, *, default_commune: Organisation | None = None) -> list[str]:

@@ -73,6 +73,13 @@ class Case(TimeStampedModel):
     contact_email = models.EmailField(_("e-mail du demandeur"), blank=True)
     contact_phone = models.CharField(_("téléphone du demandeur"), max_length=30, blank=True)
     tracking_hash = models.CharField(max_length=64, blank=True, editable=False)
+    #: True when the contact e-mail is only what an incoming mail's ``From:`` claimed (a case
+    #: opened by the mail gateway): anyone can forge it, agents are told so.
+    contact_unverified = models.BooleanField(_("adresse non vérifiée"), default=False)
+    #: The secret of the case's reply address (``<local>+<token>@<domain>``, the ``Reply-To`` of
+    #: the mails sent to its citizen): a mail to it joins the case (cases.mail). Random, 160
+    #: bits; given on first use and replaced by ``case_reply_token_rotate``.
+    reply_token = models.CharField(max_length=40, blank=True, editable=False)
     # For whom, when the requester acts for someone else (accounts.Dependant): a snapshot, so
     # the record stays true if the person is later edited or removed from the list (ADR 0202).
     beneficiary_name = models.CharField(_("demande faite pour"), max_length=300, blank=True)
@@ -195,6 +202,11 @@ class Case(TimeStampedModel):
         ]
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
+            models.UniqueConstraint(
+                fields=["reply_token"],
+                name="case_reply_token_unique",
+                condition=~Q(reply_token=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +307,8 @@ class CaseMessage(models.Model):
     body = models.TextField()
     #: Message-ID of an e-mail received by ingest_mail (not processed twice)
     email_message_id = models.CharField(max_length=300, blank=True, db_index=True)
+    #: the ``From:`` of that e-mail, as claimed (never trusted: the reply address decides)
+    email_sender = models.CharField(max_length=254, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -132,8 +132,12 @@ def case_notify(
     )
     if _muted.get():
         return addresses
+    from guichet.cases.replies import case_reply_address
     from guichet.notifications.services import notification_create
 
+    # Only the citizen gets the case's reply address: a reply to it is posted as the
+    # citizen's message, so agents (who answer in the back-office) must not hold it.
+    citizen = _address(citizen_recipient(case) or {}) if audience == CITIZEN else ""
     for address in addresses:
         recipient = people[address]
         anonymous = isinstance(recipient, Mapping)
@@ -144,5 +148,6 @@ def case_notify(
             context={"title": subject, "body": body},
             organisation=case.organisation,
             url=case_url(case, audience, anonymous=anonymous),
+            reply_to=case_reply_address(case) if citizen and address == citizen else "",
         )
     return addresses

@@ -31,6 +31,7 @@ from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_re
 from guichet.cases.partner_keys import api_key_hash, partner_key_scope_refusal
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.references import reference_give_back, reference_next, reference_take
+from guichet.cases.replies import inbound_address, new_reply_token
 from guichet.cases.scanning import attachment_scan_later, initial_scan_state
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
@@ -453,6 +454,7 @@ def _submission_recorded(
         beneficiary_name=beneficiary.full_name[:300] if beneficiary else "",
         beneficiary_relationship=beneficiary.relationship if beneficiary else "",
         tracking_hash=hash_tracking_code(tracking_code) if tracking_code else "",
+        reply_token=new_reply_token(),
         filed_by=actor
         if getattr(actor, "is_authenticated", False) and actor != requester
         else None,
@@ -647,6 +649,7 @@ def case_message_add(
     channel: str = Channel.WEB,
     files: list | None = None,
     email_message_id: str = "",
+    email_sender: str = "",
     notify: bool = True,
 ) -> CaseMessage:
     """A message on the case, from the citizen or from an agent (who must be in charge), with
@@ -669,6 +672,7 @@ def case_message_add(
         channel=channel,
         body=body.strip(),
         email_message_id=email_message_id[:300],
+        email_sender=email_sender[:254],
     )
     for item in clean:
         attachment_store(clean=item, case=case, message=message, uploaded_by=user)
@@ -699,6 +703,8 @@ def case_message_add(
                 "service": case.definition.name,
                 "body": message.body,
                 "from_citizen": from_citizen,
+                # only the case's reply address takes a reply in (cases.replies)
+                "reply_by_mail": inbound_address() is not None,
             },
             actor=user,
         )

@@ -231,6 +231,8 @@ def build_email(
     delivery: Delivery, connection, from_cache: dict, *, to: str = "", message_id: str = ""
 ) -> EmailMultiAlternatives:
     subject, text, html, _sms = _content(delivery)
+    # a case's reply address (cases.replies): the answer to this mail joins that case
+    reply_to = delivery.notification.contact.get("reply_to", "")
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -242,6 +244,7 @@ def build_email(
             "Auto-Submitted": "auto-generated",
             "List-Unsubscribe": f"<{absolute_url('/notifications/preferences/')}>",
         },
+        reply_to=[reply_to] if reply_to else None,
     )
     if html:
         message.attach_alternative(html, "text/html")

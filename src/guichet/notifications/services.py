@@ -110,6 +110,7 @@ def notification_create(
     channels: list[str] | None = None,
     organisation=None,
     url: str = "",
+    reply_to: str = "",
 ) -> Notification:
     """Record a notification for ``recipient`` (a user, or a contact dict with ``email`` /
     ``phone`` / ``name`` for a person without an account) and one outbox ``Delivery`` per
@@ -118,7 +119,8 @@ def notification_create(
     ``channels`` narrows the channels considered (default: all; ``[]``: in-app only); a user's
     preferences for the topic then decide, except for mandatory topics which always go by
     e-mail. The content is rendered now from ``templates/notifications/<template>/`` with
-    ``context``.
+    ``context``. ``reply_to``: the ``Reply-To`` of its e-mails (a case's reply address, so the
+    answer joins that case); kept under the ``reply_to`` key of ``Notification.contact``.
     """
     topic_def = topic_get(topic)
     rendered = render_notification(
@@ -127,7 +129,7 @@ def notification_create(
     is_user = hasattr(recipient, "pk") and hasattr(recipient, "email")
     notification = Notification.objects.create(
         recipient=recipient if is_user else None,
-        contact={} if is_user else dict(recipient),
+        contact=({} if is_user else dict(recipient)) | ({"reply_to": reply_to} if reply_to else {}),
         organisation=organisation,
         topic=topic,
         template=template,

@@ -1,6 +1,8 @@
 """The public-space part of a person's GDPR export and erasure (the reports themselves are
 cases: see cases.gdpr)."""
 
+from django.db.models import Q
+
 from guichet.publicspace.models import Alert, Report, ReportSubscription
 
 
@@ -30,7 +32,14 @@ def export(user) -> dict:
 
 
 def erase(user) -> None:
-    """Alerts and follows are deleted; the public name on reports is removed."""
+    """Alerts and follows (with her account, or by an address she verified) are deleted; the
+    public name on her reports is removed. Runs before the cases part, which forgets the
+    contact address that finds her anonymous reports."""
+    from guichet.cases.gdpr import persons_cases, verified_emails
+
     Alert.objects.filter(user=user).delete()
-    ReportSubscription.objects.filter(user=user).delete()
-    Report.objects.filter(case__requester=user).update(show_name=False, public_name="")
+    follows = Q(user=user)
+    for email in verified_emails(user):
+        follows |= Q(user__isnull=True, email__iexact=email)
+    ReportSubscription.objects.filter(follows).delete()
+    Report.objects.filter(case__in=persons_cases(user)).update(show_name=False, public_name="")

@@ -26,6 +26,7 @@ from PIL import Image, ImageOps
 
 from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel, PartnerApiKey
 from guichet.cases.permissions import agent_can_access
+from guichet.cases.replies import case_reply_address
 from guichet.cases.services import CaseInputError, Submission, case_submit
 from guichet.cases.workflow import Transition, case_set_assignment
 from guichet.core.audit import audit_log
@@ -414,7 +415,8 @@ def _notify_followers(report: Report, *, comment: str) -> int:
     from guichet.notifications.services import notification_create
 
     followers = _followers(report)
-    for person in followers:
+    has_reporter = bool(report.case.requester_id or report.case.contact_email)
+    for index, person in enumerate(followers):
         notification_create(
             recipient=person,
             topic="publicspace.update",
@@ -428,6 +430,8 @@ def _notify_followers(report: Report, *, comment: str) -> int:
             },
             organisation=report.case.organisation,
             url=f"/signalements/{report.case.reference}/",
+            # the reporter (first of the list) may answer into the case; followers may not
+            reply_to=case_reply_address(report.case) if index == 0 and has_reporter else "",
         )
     return len(followers)
 
@@ -723,6 +727,7 @@ def questionnaires_send(*, now=None, limit: int = 500) -> int:
                 },
                 organisation=case.organisation,
                 url=f"/signalements/questionnaire/{questionnaire_token(report)}/",
+                reply_to=case_reply_address(case),
             )
             sent += 1
     return sent
