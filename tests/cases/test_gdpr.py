@@ -12,8 +12,9 @@ from guichet.accounts.services import account_delete
 from guichet.cases.models import Case, CaseAttachment, Channel
 from guichet.cases.services import attachment_store, case_message_add, case_submit
 from guichet.cases.uploads import check_upload
+from tests.factories import pdf_bytes
 
-PDF = b"%PDF-1.4\nbonjour\n%%EOF"
+PDF = pdf_bytes()
 
 
 def _on_disk(attachment) -> Path:

@@ -247,10 +247,10 @@ def test_an_unparseable_or_unplaceable_message_is_moved_aside_and_reported(maild
     assert (Case.objects.count(), CaseMessage.objects.count()) == before
 
 
-def test_the_agent_sees_that_a_mailed_address_is_not_verified(
-    maildir, demo, client, users, with_mfa
-):
+def test_the_agent_sees_that_a_mailed_address_is_not_verified(maildir, demo, client, users):
     from django.urls import reverse
+
+    from tests.conftest import login_with_second_factor
 
     path, box = maildir
     box.add(
@@ -263,7 +263,7 @@ def test_the_agent_sees_that_a_mailed_address_is_not_verified(
     )
     _run(path)
     case = Case.objects.latest("id")
-    client.force_login(with_mfa(users["agent.oullins"]))
+    login_with_second_factor(client, users["agent.oullins"])
     page = client.get(reverse("cases_bo:case", args=[case.reference])).content.decode()
     assert "adresse non vérifiée" in page
     assert "expéditeur déclaré : camille.martin@example.org, non vérifié" in page

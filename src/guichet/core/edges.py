@@ -113,29 +113,47 @@ def _has_nul(value) -> bool:
     return False
 
 
-def request_has_nul(request: HttpRequest) -> bool:
-    """A NUL byte in the path, query, headers, cookies, form fields or JSON strings."""
-    if NUL in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-        return True
-    if any(_has_nul(k) or _has_nul(v) for k, v in request.GET.lists()):
-        return True
-    if any(NUL in str(v) for k, v in request.META.items() if k.startswith("HTTP_")):
-        return True
+def _nul_name(pairs) -> str | None:
+    """The name of the first (name, values) pair with a NUL byte in its name or a value."""
+    for name, values in pairs:
+        if _has_nul(name) or _has_nul(values):
+            return name.replace(NUL, "\\0")
+    return None
+
+
+def request_nul_field(request: HttpRequest) -> str | None:
+    """Where a NUL byte is, if there is one: the path, a query or form field's name, a
+    header's name, or the JSON body; None when there is none."""
+    if NUL in request.path or "%00" in request.path_info:
+        return "chemin"
+    name = _nul_name(request.GET.lists())
+    if name is None and "%00" in request.META.get("QUERY_STRING", ""):
+        name = "?"
+    if name is not None:
+        return name
+    for key, value in request.META.items():
+        if key.startswith("HTTP_") and NUL in str(value):
+            return key[5:].replace("_", "-").title()
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        return False
+        return None
     content_type = request.content_type or ""
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return any(_has_nul(k) or _has_nul(v) for k, v in request.POST.lists())
+        return _nul_name(request.POST.lists())
     if content_type.endswith("json"):
         body = request.body
         if b"\x00" in body:
-            return True
+            return "JSON"
         if _JSON_NUL.search(body):  # an escaped NUL in a string (or an escaped backslash)
             try:
-                return _has_nul(json.loads(body))
+                return "JSON" if _has_nul(json.loads(body)) else None
             except ValueError:
-                return False
-    return False
+                return None
+    return None
+
+
+def request_has_nul(request: HttpRequest) -> bool:
+    """A NUL byte in the path, query, headers, cookies, form fields or JSON strings."""
+    return request_nul_field(request) is not None
 
 
 class RequestEdgeMiddleware:
@@ -146,17 +164,21 @@ class RequestEdgeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            has_nul = request_has_nul(request)
+            nul_field = request_nul_field(request)
         except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
             # A body over Django's limits or malformed: refused here as it would have been by
             # the first reader of request.POST, but in the door's shape.
             return door_error(request, 400, "invalid", _("Requête illisible ou trop volumineuse."))
-        if has_nul:
+        if nul_field is not None:
             return door_error(
                 request,
                 400,
                 "invalid",
-                _("La requête contient un caractère nul (\\0), refusé dans tout champ."),
+                _(
+                    "La requête contient un caractère nul (\\0), refusé dans tout champ : "
+                    "« %(field)s »."
+                )
+                % {"field": nul_field},
             )
         response = self.get_response(request)
         if (

@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.services import CaseInputError
-from guichet.core.edges import rate_limit
+from guichet.core.edges import GuichetRateLimited, rate_limit
 from guichet.publicspace import open311_format as fmt311
 from guichet.publicspace.models import Category, ReportUpdate, State
 from guichet.publicspace.selectors import (
@@ -73,6 +73,8 @@ def open311_endpoint(*methods: str):
                 return fmt311.error(fmt, 400, refusal)
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
+            except GuichetRateLimited:
+                raise  # 429 with Retry-After, in the spec's shape (core.edges middleware)
             except Exception:  # an answer in the spec's shape, never Django's HTML page
                 logger.exception("Open311: unexpected failure on %s", request.path)
                 return fmt311.error(fmt, 500, _("Erreur interne du serveur."))
