@@ -4,7 +4,7 @@ a cProfile summary. It is what to look at before a locust run: the CPU a request
 server is what bounds the throughput of two workers on two shared cores.
 
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario submit -n 200 [--profile]
-    DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario queue,mine --rollback
+    DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario queue,case,mine --rollback
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario dashboard --profile --rollback
 
 ``--rollback`` runs everything (the credentials it makes, and any write) in one transaction that
@@ -15,6 +15,7 @@ as in production (DEBUG false); the client is Django's test client (the full req
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -51,6 +52,7 @@ def _citizen():
 def _clients() -> dict:
     from prepare import (
         HEAVY_CITIZEN,
+        _agent_case_references,
         _api_tokens,
         _give_second_factor,
         _signed_in_client,
@@ -65,6 +67,7 @@ def _clients() -> dict:
     agent = User.objects.get(email="agent.lyon@example.org")
     _give_second_factor(agent)
     agent_client = _signed_in_client(agent, second_factor=True)
+    references = itertools.cycle(_agent_case_references(agent, 200) or ["none"])
     from payloads import CONTACT
 
     heavy = User.objects.filter(email=HEAVY_CITIZEN).first()
@@ -75,6 +78,7 @@ def _clients() -> dict:
     body = json.dumps(CONTACT)
     return {
         "queue": lambda: agent_client.get("/backoffice/?queue=team"),
+        "case": lambda: agent_client.get(f"/backoffice/demandes/{next(references)}/"),
         "mine": lambda: api_client.get("/api/v1/cases/mine", **bearer),
         "submit": lambda: api_client.post(
             "/api/v1/cases/mine", body, content_type="application/json", **submitter
@@ -83,7 +87,7 @@ def _clients() -> dict:
     }
 
 
-EXPECTED = {"queue": 200, "mine": 200, "submit": 201, "dashboard": 200}
+EXPECTED = {"queue": 200, "case": 200, "mine": 200, "submit": 201, "dashboard": 200}
 
 
 def measure(

@@ -137,6 +137,28 @@ class AgentQueue(FastHttpUser):
                 response.failure(f"queue {response.status_code} {response.headers.get('Location')}")
 
 
+class CasePage(FastHttpUser):
+    """A case's page in the back-office as agent.lyon, over references of cases their
+    organisation holds (``prepare._agent_case_references``); each view writes an access
+    record."""
+
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.headers = _session_headers(fixtures()["agent_session"])
+        self.references = fixtures()["agent_case_references"]
+
+    @task
+    def case(self):
+        reference = random.choice(self.references)
+        with self.client.get(
+            f"/backoffice/demandes/{reference}/", headers=self.headers,
+            name="backoffice demandes/<reference>/", catch_response=True, allow_redirects=False,
+        ) as response:  # fmt: skip
+            if response.status_code != 200:
+                response.failure(f"case {response.status_code} {response.headers.get('Location')}")
+
+
 class MyCasesApi(FastHttpUser):
     wait_time = constant(0)
 

@@ -4,6 +4,7 @@ written as JSON for bench/locustfile.py (``BENCH_FIXTURES``):
 - OIDC token families for ``demo-famille`` (``tokens_issue_by_operator``, the documented way
   to get tokens without a browser), one per locust user: each user refreshes its own chain;
 - bearer tokens of bench citizens who have cases (the "my cases" API, as the mobile app);
+- references of cases agent.lyon's organisation holds (the case-page scenario);
 - a session of agent.lyon (the back-office): the agent gets a TOTP authenticator as if they
   had set it up (the MFA middleware checks that one exists), then ``Client.force_login``
   writes an ordinary database session whose cookie the load users send;
@@ -232,6 +233,30 @@ def _heavy_citizen(cases: int = HEAVY_CASES) -> User:
     return user
 
 
+CASE_PAGE_REFERENCES = 1_000
+
+
+def _agent_case_references(agent, count: int = CASE_PAGE_REFERENCES) -> list[str]:
+    """References of ``count`` bench cases of the agent's organisations, spread over the whole
+    id range (old and recent, open and closed) by a random pick of ids in the range."""
+    from django.db.models import Max, Min
+
+    from guichet.cases.models import Case
+    from guichet.territory.selectors import organisation_ids_of
+
+    cases = Case.objects.filter(
+        organisation_id__in=organisation_ids_of(agent), contact_email__startswith="bench.citizen."
+    )
+    bounds = cases.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return []
+    rng = random.Random(14)
+    ids = {rng.randint(bounds["low"], bounds["high"]) for _ in range(count * 20)}
+    references = list(cases.filter(id__in=ids).values_list("reference", flat=True)[:count])
+    rng.shuffle(references)
+    return references
+
+
 def _jpeg(size: int = 3 * 1024 * 1024) -> bytes:
     """A photo-like JPEG of about ``size`` bytes (noise compresses badly, like a real photo)."""
     from PIL import Image
@@ -337,6 +362,7 @@ def main() -> None:
         agent = User.objects.get(email="agent.lyon@example.org")
         _give_second_factor(agent)
         fixtures["agent_session"] = _session_cookie(agent, second_factor=True)
+        fixtures["agent_case_references"] = _agent_case_references(agent)
     if want("publicspace"):
         camille = User.objects.get(email="camille.martin@example.org")
         csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))

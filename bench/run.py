@@ -35,9 +35,15 @@ BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 
 SCALES = {
-    "small": {"citizens": 2_000, "cases": 20_000, "reports": 10_000, "broadcast": 2_000},
-    "full": {"citizens": 200_000, "cases": 2_000_000, "reports": 1_000_000, "broadcast": 100_000},
-}
+    "small": {
+        "citizens": 2_000, "cases": 20_000, "reports": 10_000, "broadcast": 2_000,
+        "access_records": 100_000,
+    },
+    "full": {
+        "citizens": 200_000, "cases": 2_000_000, "reports": 1_000_000, "broadcast": 100_000,
+        "access_records": 10_000_000,
+    },
+}  # fmt: skip
 
 
 def p95(ms):
@@ -54,7 +60,12 @@ SCENARIOS = [
     ("seeding-cases", "cases", "seed", None, None,
      {"metric": "seconds", "max": 900, "text": "2M cases + 200k citizens seeded in <= 15 min"},
      ("citizens", "cases")),
-    ("agent-queue", "cases", "locust", "AgentQueue", "app", p95(150), ("citizens", "cases")),
+    ("seeding-access-records", "cases", "seed-access", None, None, None,
+     ("access_records",)),
+    ("agent-queue", "cases", "locust", "AgentQueue", "app", p95(150),
+     ("citizens", "cases", "access_records")),
+    ("case-page", "cases", "locust", "CasePage", "app", p95(150),
+     ("citizens", "cases", "access_records")),
     ("my-cases-api", "cases", "locust", "MyCasesApi", "app", p95(50), ("citizens", "cases")),
     ("case-submit-api", "cases", "locust", "CaseSubmitApi", "app",
      {"metric": "rps", "min": 100, "text": ">= 100 req/s sustained"}, ("citizens", "cases")),
@@ -65,7 +76,7 @@ SCENARIOS = [
     ("report-submit-3mb", "publicspace", "locust", "ReportSubmit", "app", p95(500),
      ("reports",)),
     ("portal-dashboard", "portal", "locust", "PortalDashboard", "app", p95(50),
-     ("citizens", "cases")),
+     ("citizens", "cases", "access_records")),
     ("notification-centre", "portal", "locust", "NotificationCentre", "app", p95(50),
      ("citizens", "cases")),
     ("my-cases-page", "portal", "locust", "MyCasesPage", "app", p95(50), ("citizens", "cases")),
@@ -76,6 +87,9 @@ SCENARIOS = [
      {"metric": "kb", "max": 150, "text": "<= 150 KB (HTML+CSS+JS+images)"}, ()),
 ]  # fmt: skip
 GROUPS = {s[1] for s in SCENARIOS}
+# Scenarios whose every request is an agent's read of personal data: each writes one access
+# record (the read audit, core.access); the run counts the records written to show it is on.
+AUDITED = {"agent-queue", "case-page"}
 
 
 def free_port() -> int:
@@ -183,6 +197,26 @@ class CpuMeter:
     def per_request(self, requests: int) -> dict:
         server, database, locust = (round(x / max(requests, 1), 2) for x in self.spent)
         return {"server": server, "database": database, "locust": locust}
+
+
+def access_records_after(env: dict, after_id: int | None) -> int:
+    """The id of the newest access record (``after_id`` None), or how many were written since
+    ``after_id``: ids come from the table's sequence, so the count is cheap on 10M rows."""
+    code = (
+        "import django; django.setup(); from django.db.models import Max; "
+        "from guichet.core.models import AccessRecord as A; "
+        + (
+            "print(A.objects.aggregate(m=Max('id'))['m'] or 0)"
+            if after_id is None
+            else f"print(A.objects.filter(id__gt={int(after_id)}).count())"
+        )
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "guichet.settings"},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def run_locust(user_class: str, host: str, users: int, duration: int, env: dict) -> dict:
@@ -429,6 +463,7 @@ def main() -> int:
         seed_args = ["--citizens", str(volumes["citizens"] if need_cases else 0)]
         if need_cases:
             seed_args += ["--cases", str(volumes["cases"])]
+            seed_args += ["--access-records", str(volumes["access_records"])]
         if need_reports:
             seed_args += ["--reports", str(volumes["reports"])]
         print(f"seeding {' '.join(seed_args)}…", flush=True)
@@ -516,9 +551,20 @@ def run_one(
             database = ""
             if env.get("DATABASE_URL", "").startswith("postgres"):
                 database = urllib.parse.urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+            newest = access_records_after(env, None) if name in AUDITED else None
             with CpuMeter(server_pid, database if served_by == "app" else "") as meter:
                 result = run_locust(user_class, hosts[served_by], args.users, args.duration, env)
             result["cpu_ms_per_request"] = meter.per_request(result["requests"])
+            if newest is not None:
+                written = access_records_after(env, newest)
+                result["access_records_written"] = written
+                if written < result["requests"] - result["failures"]:
+                    result["failures"] += 1
+                    result["failure_samples"] = [
+                        *result.get("failure_samples", []),
+                        f"read audit off? {written} access records for "
+                        f"{result['requests']} requests",
+                    ]
             load = os.getloadavg()[0]
             result["load_1min_after"] = round(load, 2)
     elif kind == "seed":
@@ -532,6 +578,18 @@ def run_one(
             result["note"] = (
                 "most cases were already in the database: the time measured is not "
                 "the time to seed the whole volume (see bench/README.md)"
+            )
+    elif kind == "seed-access":
+        result = {
+            "seconds": seeding.get("access_records_s") if "access_records_s" in seeding else None,
+            "created": seeding.get("access_records_created"),
+            "total": seeding.get("access_records_total"),
+            "failures": 0,
+        }
+        if (seeding.get("access_records_created") or 0) < volumes["access_records"] * 0.9:
+            result["note"] = (
+                "most access records were already in the database: the time measured is not "
+                "the time to seed the whole volume"
             )
     elif kind == "nearby":
         out = subprocess.run(

@@ -9,7 +9,12 @@ Prints one JSON line: what was asked, what was added and the time each part took
   citizen gets a realistic handful (``cases / citizens`` on average, random spread); the cases
   are spread over the communes and routed like the service's competence rules (so the Lyon
   team queue gets Lyon's share); no events rows (the pages measured do not read them);
-- reports: ``guichet.publicspace.bench.seed_reports`` up to the requested total.
+- reports: ``guichet.publicspace.bench.seed_reports`` up to the requested total;
+- access records (``core.AccessRecord``, the read audit): the agents' past reads, written with
+  COPY, most of them by the agents of the agent-queue agent's organisation (Lyon) on its cases,
+  the rest over the other organisations with agents, doors mixed (case pages, lists,
+  searches, API reads, downloads, exports, 360° views), in time order over two years (the
+  table is append-only: its rows lie in the order they were written).
 
 Each part only adds what is missing, so a second run on the same database is fast.
 """
@@ -39,14 +44,22 @@ from django.utils import timezone  # noqa: E402
 from guichet.accounts.models import User  # noqa: E402
 from guichet.cases.models import Case, Channel  # noqa: E402
 from guichet.core.demo import DEMO_PASSWORD  # noqa: E402
-from guichet.publicspace.bench import _insert, _reserve_references, seed_reports  # noqa: E402
+from guichet.core.models import AccessRecord  # noqa: E402
+from guichet.publicspace.bench import (  # noqa: E402
+    _defaults,
+    _insert,
+    _reserve_references,
+    seed_reports,
+)
 from guichet.services.models import ServiceDefinition  # noqa: E402
-from guichet.territory.models import Organisation  # noqa: E402
+from guichet.territory.models import Membership, Organisation  # noqa: E402
 from guichet.territory.selectors import competence_resolve  # noqa: E402
 
 BATCH = 5_000
 CASE_BATCH = 20_000
 BENCH_EMAIL = "bench.citizen.{n}@example.org"
+ACCESS_BATCH = 100_000
+QUEUE_AGENT = "agent.lyon@example.org"  # the agent of the agent-queue and case-page scenarios
 
 
 def seed_citizens(count: int) -> int:
@@ -206,6 +219,120 @@ def _write_cases(
     return done
 
 
+# (door, weight, reads one case?): what agents mostly do is open case pages and lists
+ACCESS_DOORS = [
+    (AccessRecord.Door.CASE_VIEW, 55, True),
+    (AccessRecord.Door.CASE_LIST, 15, False),
+    (AccessRecord.Door.SEARCH, 8, False),
+    (AccessRecord.Door.CASE_API_VIEW, 8, True),
+    (AccessRecord.Door.ATTACHMENT_DOWNLOAD, 6, True),
+    (AccessRecord.Door.CASE_API_LIST, 4, False),
+    (AccessRecord.Door.PERSON_VIEW, 3, False),
+    (AccessRecord.Door.EXPORT_CSV, 1, False),
+]
+ACCESS_QUEUE_ORG_SHARE = 0.7  # of the records are on the queue agent's organisation
+ACCESS_CASES_PER_ORG = 300_000  # the cases read, per organisation (its first ones by id)
+
+
+def seed_access_records(count: int, log=print) -> int:
+    """Add access records until there are ``count`` (what years of agents' reads leave)."""
+    existing = AccessRecord.objects.count()
+    missing = count - existing
+    if missing <= 0:
+        return 0
+    agents: dict[int, list[tuple[int, str]]] = {}
+    memberships = (
+        Membership.objects.exclude(role=Membership.Role.AUDITOR)
+        .values_list("team__organisation_id", "user_id", "user__first_name",
+                     "user__last_name", "user__email")
+        .distinct()
+    )  # fmt: skip
+    for org_id, user_id, first, last, email in memberships:
+        agents.setdefault(org_id, []).append((user_id, f"{first} {last} <{email}>"[:300]))
+    queue_org = (
+        Membership.objects.filter(user__email=QUEUE_AGENT)
+        .values_list("team__organisation_id", flat=True)
+        .first()
+    )
+    cases: dict[int, list[tuple[int, str]]] = {}
+    for org_id in agents:
+        cases[org_id] = list(
+            Case.objects.filter(organisation_id=org_id)
+            .order_by("id")
+            .values_list("id", "reference")[:ACCESS_CASES_PER_ORG]
+        )
+    others = [o for o in agents if o != queue_org and cases[o]]
+    if queue_org is None or not cases.get(queue_org):
+        raise RuntimeError(f"{QUEUE_AGENT} has no organisation with cases: seed the cases first")
+    rng = random.Random(2026 + existing)
+    doors = [d for d, _w, _c in ACCESS_DOORS]
+    weights = [w for _d, w, _c in ACCESS_DOORS]
+    one_case = {d for d, _w, c in ACCESS_DOORS if c}
+    queries = ["queue=team", "queue=mine", "queue=all&status=nouveau", "queue=overdue",
+               "q=dupont", "q=acte+de+naissance", "queue=closed&commune=lyon"]  # fmt: skip
+    addresses = [f"10.20.{n // 250}.{n % 250 + 1}" for n in range(500)]  # the agents' desks
+    now = timezone.now()
+    span = 2 * 365 * 86400
+    with _bulk_load(AccessRecord, drop_indexes=missing >= 200_000, log=log):
+        done = 0
+        while done < missing:
+            size = min(ACCESS_BATCH, missing - done)
+            rows = []
+            for i in range(done, done + size):
+                org_id = queue_org if rng.random() < ACCESS_QUEUE_ORG_SHARE else rng.choice(others)
+                actor_id, label = rng.choice(agents[org_id])
+                door = rng.choices(doors, weights)[0]
+                # in time order, as an append-only table is written
+                at = now - timedelta(seconds=span * (1 - i / missing) + rng.random() * 60)
+                row = {
+                    "at": at,
+                    "actor_id": actor_id,
+                    "actor_label": label,
+                    "organisation_id": org_id,
+                    "door": door,
+                    "method": "GET",
+                    "ip_address": rng.choice(addresses),
+                }
+                if door in one_case:
+                    case_id, reference = rng.choice(cases[org_id])
+                    row |= {"case_id": case_id, "case_reference": reference,
+                            "object_type": "cases.case", "object_id": str(case_id),
+                            "path": f"/backoffice/demandes/{reference}/"}  # fmt: skip
+                    if door == AccessRecord.Door.ATTACHMENT_DOWNLOAD:
+                        attachment_id = rng.randint(1, 5_000_000)
+                        row |= {"attachment_id": attachment_id, "object_id": str(attachment_id),
+                                "object_type": "cases.caseattachment"}  # fmt: skip
+                else:
+                    row |= {"query": rng.choice(queries), "count": rng.randint(0, 5000),
+                            "path": "/backoffice/"}  # fmt: skip
+                rows.append(row)
+            with transaction.atomic():
+                _insert_access(rows)
+            done += size
+            if missing > ACCESS_BATCH and done % 1_000_000 < ACCESS_BATCH:
+                log(f"access records: {done}/{missing}")
+    if connection.vendor == "postgresql":
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {AccessRecord._meta.db_table}")
+        log(f"access records vacuumed and analysed in {time.monotonic() - started:.0f} s")
+    return done
+
+
+def _insert_access(rows: list[dict]) -> None:
+    """COPY on PostgreSQL with the ids left to the identity column (10M ``nextval`` round
+    trips would cost more than the rows), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        AccessRecord.objects.bulk_create([AccessRecord(**row) for row in rows], batch_size=1000)
+        return
+    columns = [(c, d) for c, d in _defaults(AccessRecord)]
+    names = ", ".join(connection.ops.quote_name(c) for c, _d in columns)
+    sql = f"COPY {AccessRecord._meta.db_table} ({names}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([row.get(c, d) for c, d in columns])
+
+
 def restore_indexes(log=print) -> list[str]:
     """Add back any ``Meta.indexes`` of the bulk-loaded tables that an interrupted load left
     dropped (a load rebuilds them only when it ends)."""
@@ -213,7 +340,7 @@ def restore_indexes(log=print) -> list[str]:
 
     added = []
     with connection.cursor() as cursor:
-        for model in (Case, Report, ReportUpdate):
+        for model in (Case, Report, ReportUpdate, AccessRecord):
             existing = connection.introspection.get_constraints(cursor, model._meta.db_table)
             missing = [i for i in model._meta.indexes if i.name not in existing]
             with connection.schema_editor() as editor:
@@ -246,6 +373,7 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--cases", type=int, default=0)
     parser.add_argument("--reports", type=int, default=0)
+    parser.add_argument("--access-records", type=int, default=0)
     args = parser.parse_args(argv)
 
     def log(line):
@@ -266,6 +394,10 @@ def main(argv=None) -> dict:
     t = time.monotonic()
     reports_created = seed_report_volume(args.reports, log=log) if args.reports else 0
     timings["reports_s"] = round(time.monotonic() - t, 1)
+    t = time.monotonic()
+    access_created = seed_access_records(args.access_records, log=log) if args.access_records else 0
+    timings["access_records_s"] = round(time.monotonic() - t, 1)
+    log(f"access records: {access_created} added in {timings['access_records_s']} s")
     return {
         "database": connection.vendor,
         "citizens": args.citizens,
@@ -275,6 +407,9 @@ def main(argv=None) -> dict:
         "cases_total": Case.objects.count(),
         "reports": args.reports,
         "reports_created": reports_created,
+        "access_records": args.access_records,
+        "access_records_created": access_created,
+        "access_records_total": AccessRecord.objects.count(),
         "indexes_restored": restored,
         **timings,
         "seconds": round(time.monotonic() - started, 1),
