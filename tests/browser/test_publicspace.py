@@ -13,8 +13,9 @@ def _no_tiles(settings):
 
 
 def test_pothole_reported_from_a_phone_fixed_by_the_roads_team(
-    live_server, demo, browser, phone_page, axe, demo_password
+    live_server, demo, browser, phone_page, axe, demo_password, with_mfa
 ):
+    from guichet.accounts.models import User
     from guichet.notifications.models import Notification
     from guichet.publicspace.models import Report
 
@@ -53,6 +54,8 @@ def test_pothole_reported_from_a_phone_fixed_by_the_roads_team(
 
     agent_context = browser.new_context(locale="fr-FR")
     agent = agent_context.new_page()
+    # Agents hold their powers only after passing a second factor at sign-in.
+    with_mfa(User.objects.get(email="agent.voirie@example.org"))
     login(agent, live_server, "agent.voirie@example.org", demo_password)
     agent.goto(f"{live_server.url}/signalements/agents/")
     assert axe(agent) == []
