@@ -172,6 +172,30 @@ DOORS: dict[str, Row] = {
 }
 
 
+# The other half of the table: doors that these personas must pass (GET answers 200), so that
+# a door refusing everyone (or a persona that failed to sign in) cannot pass the test above.
+MUST_PASS = {
+    (CIT_A, "cases:case"),
+    (CIT_A, "cases:receipt"),
+    (CIT_A, "cases:attachment"),
+    (CIT_A, "portal:dashboard"),
+    (CIT_A, "api:my_case"),
+    (FIRST_PARTY_TOKEN, "api:my_case"),
+    (FIRST_PARTY_TOKEN, "api:dashboard"),
+    (AGENT_X, "cases_bo:case"),
+    (AGENT_X, "cases_bo:attachment"),
+    (AGENT_X, "cases_bo:queue"),
+    (AGENT_X, "publicspace:agent_report"),
+    (AGENT_X, "notifications:broadcasts"),
+    (AGENT_X, "api:agent_case"),
+    (AGENT_X, "api:agent_queue"),
+    (AGENT_Y, "cases_bo:queue"),
+    (AUDITOR_X, "audit:access_log"),
+    (ADMIN, "admin:index"),
+    (ADMIN, "partnership:contributions"),
+}
+
+
 def _allowed(row: Row, *, names_an_object: bool = True) -> frozenset[str]:
     """Who may pass. An agents' door that names no object (a queue, a form, a list) is open to
     every agent who passed a second factor: what it shows is then scoped to their own
@@ -279,6 +303,7 @@ def world(demo):
         client=partner_client, user=a, scopes=["openid"], count=1
     )[0]["access_token"]
     first_party = _first_party_token(a)
+    assert first_party, "the demo seeds a first-party client allowed the API scopes"
     return {
         "users": {
             CIT_A: a,
@@ -506,7 +531,7 @@ _HTML = list(_html_cases())
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_html_door(client, world, persona):
     headers = _login(client, world, persona)
-    leaks, errors = [], []
+    leaks, errors, passed = [], [], set()
     for p in _HTML:
         url = _url(world, p)
         if url is None:
@@ -518,12 +543,17 @@ def test_every_html_door(client, world, persona):
             response = getattr(client, method)(url, **headers)
             _still_signed_in(client, world, persona)
             problem = _judge(response, persona, allowed, row, before)
+            if method == "get" and (persona, p.name) in MUST_PASS:
+                passed.add(p.name)
+                if response.status_code != 200:
+                    problem = f"{response.status_code}, must pass"
             if problem:
                 (errors if response.status_code >= 500 else leaks).append(
                     f"{method.upper()} {url} ({p.name}): {problem}"
                 )
     assert not errors, "\n".join(["server errors:", *errors])
     assert not leaks, "\n".join(["leaks:", *leaks])
+    assert passed == _must_pass(persona, api=False)
 
 
 def _api_operations():
@@ -546,7 +576,7 @@ def test_every_api_operation(client, world, persona):
         "event_id": str(getattr(world["event"], "public_id", getattr(world["event"], "pk", 1))),
         "place_id": str(getattr(world["place"], "public_id", 1)),
     }
-    leaks, errors = [], []
+    leaks, errors, passed = [], [], set()
     for path, method, op in _api_operations():
         url = re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), "1"), path)
         name = _op_name(op)
@@ -561,12 +591,17 @@ def test_every_api_operation(client, world, persona):
         else:
             response = client.get(url, **headers)
         problem = _judge(response, persona, allowed, row, before)
+        if method == "get" and (persona, name) in MUST_PASS:
+            passed.add(name)
+            if response.status_code != 200:
+                problem = f"{response.status_code}, must pass"
         if problem:
             (errors if response.status_code >= 500 else leaks).append(
                 f"{method.upper()} {url} ({name}): {problem}"
             )
     assert not errors, "\n".join(["server errors:", *errors])
     assert not leaks, "\n".join(["leaks:", *leaks])
+    assert passed == _must_pass(persona, api=True)
 
 
 # Valid bodies, so that a refusal cannot hide behind a validation error.
@@ -585,6 +620,11 @@ _BODIES = {
         "data": {"theme": "autre", "objet": "Question", "message": "Bonjour"},
     },
 }
+
+
+def _must_pass(persona: str, *, api: bool) -> set[str]:
+    """The doors of MUST_PASS this persona was played on (every one of them must be played)."""
+    return {name for who, name in MUST_PASS if who == persona and name.startswith("api:") == api}
 
 
 def _op_name(op: dict) -> str:
