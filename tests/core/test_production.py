@@ -15,8 +15,13 @@ from guichet.accounts.models import User
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Not a deployment's: the database of the test run, and the flag the browser tests set for
+# Playwright's event loop (check --deploy rightly refuses it).
+_NOT_DEPLOYED = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def _production_env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_DEPLOYED}
     return env | {
         "BEHIND_TLS_PROXY": "true",
         "DEBUG": "false",
