@@ -151,11 +151,6 @@ def request_nul_field(request: HttpRequest) -> str | None:
     return None
 
 
-def request_has_nul(request: HttpRequest) -> bool:
-    """A NUL byte in the path, query, headers, cookies, form fields or JSON strings."""
-    return request_nul_field(request) is not None
-
-
 class RequestEdgeMiddleware:
     """Refuses input with NUL bytes (400) and answers rate limits (429), in the door's shape."""
 
