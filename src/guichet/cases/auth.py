@@ -235,10 +235,9 @@ class PartnerKey(APIKeyHeader):
 
 # The citizen's doors: her browser session (first party), or an access token with the
 # operation's API scope. Name the scope: ``citizen_read_auth`` for reads, ``citizen_write_auth``
-# for writes. ``user_auth`` derives it from the HTTP method (GET reads, the rest writes).
+# for writes.
 citizen_read_auth = [OidcBearer(CASES_READ), SessionAuth()]
 citizen_write_auth = [OidcBearer(CASES_WRITE), SessionAuth()]
-user_auth = [OidcBearer(), SessionAuth()]
 # The agents' endpoints: a token with the ``agent`` scope or the session, and an agent without
 # a second factor is refused (403).
 agent_auth = [AgentOidcBearer(AGENT), AgentSessionAuth()]
