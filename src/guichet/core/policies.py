@@ -1,0 +1,168 @@
+"""Access policies: one object per domain says who may see and act on what.
+
+In the style of Wagtail's permission policies. A domain app defines a subclass of
+``AccessPolicy`` for each kind of object it guards and registers it once::
+
+    class CasePolicy(AccessPolicy):
+        name = "cases.case"
+
+        def _can_view(self, actor, obj): ...
+        def _can_act(self, actor, obj, action): ...
+        def scope(self, actor, queryset): ...
+
+    case_policy = register_policy(CasePolicy())
+
+Services call ``case_policy.require_act(actor, case, "assign")`` (or ``require_view``) before
+they read or write: the rule is checked where the work is done, not by each door. Doors only
+turn ``PolicyDenied`` into their answer (404 for ``not_found``, 403 for ``forbidden``, 422 for
+``invalid`` in the API). Code without a person behind it (timers, the mail gateway, commands)
+passes the explicit ``SYSTEM`` actor, which every policy allows; ``None`` is an anonymous
+visitor, never the system.
+
+Answers are cached per actor object (the request's user lives for one request), keyed by
+policy, object and action, so a page asking the same question twice runs one check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+
+class SystemActor:
+    """The platform acting on its own (timers, the mail gateway, periodic jobs, commands)."""
+
+    is_system = True
+    is_authenticated = False
+    is_anonymous = False
+    is_active = True
+    is_superuser = False
+    pk = None
+    id = None
+
+    def __repr__(self) -> str:
+        return "<SYSTEM>"
+
+    def __bool__(self) -> bool:  # "if actor:" still reads as "a person acts"
+        return False
+
+
+SYSTEM = SystemActor()
+
+
+def is_system(actor) -> bool:
+    return actor is SYSTEM
+
+
+class PolicyDenied(Exception):
+    """A policy's refusal. ``code``: ``not_found`` (the actor may not know the object exists),
+    ``forbidden`` (they may see it, not do this) or ``invalid`` (the action does not apply)."""
+
+    def __init__(self, code: str = "not_found", message: str = "", *, action: str = ""):
+        super().__init__(message or code)
+        self.code = code
+        self.message = message
+        self.action = action
+
+
+_CACHE_ATTR = "_guichet_policy_answers"
+
+
+def _answers(actor) -> dict | None:
+    if actor is None or actor is SYSTEM:
+        return None
+    answers = getattr(actor, _CACHE_ATTR, None)
+    if answers is None:
+        try:
+            answers = {}
+            setattr(actor, _CACHE_ATTR, answers)
+        except AttributeError:  # an object that refuses attributes: no cache
+            return None
+    return answers
+
+
+def forget_policy_answers(actor) -> None:
+    """Drop the cached answers of ``actor`` (after its memberships or second factor change)."""
+    if actor is not None and hasattr(actor, _CACHE_ATTR):
+        delattr(actor, _CACHE_ATTR)
+
+
+def _key_of(obj: Any) -> Any:
+    if isinstance(obj, Model):
+        return (obj._meta.label_lower, obj.pk)
+    return id(obj)
+
+
+class AccessPolicy:
+    """Base of every domain policy. Subclasses implement ``_can_view``, ``_can_act`` and
+    ``scope``; callers use ``can_view``, ``can_act``, ``require_view``, ``require_act``."""
+
+    #: dotted name, e.g. "cases.case"; the registry's key
+    name: str = ""
+
+    # -- to implement -----------------------------------------------------------------------
+    def _can_view(self, actor, obj) -> bool:
+        raise NotImplementedError
+
+    def _can_act(self, actor, obj, action: str) -> bool:
+        raise NotImplementedError
+
+    def scope(self, actor, queryset: QuerySet) -> QuerySet:
+        """``queryset`` narrowed to what ``actor`` may see (``SYSTEM``: all of it)."""
+        raise NotImplementedError
+
+    # -- to call ----------------------------------------------------------------------------
+    def can_view(self, actor, obj) -> bool:
+        if actor is SYSTEM:
+            return True
+        return self._cached(actor, obj, "", lambda: bool(self._can_view(actor, obj)))
+
+    def can_act(self, actor, obj, action: str) -> bool:
+        if actor is SYSTEM:
+            return True
+        return self._cached(
+            actor,
+            obj,
+            action,
+            lambda: self.can_view(actor, obj) and bool(self._can_act(actor, obj, action)),
+        )
+
+    def require_view(self, actor, obj) -> None:
+        if not self.can_view(actor, obj):
+            raise PolicyDenied("not_found")
+
+    def require_act(self, actor, obj, action: str) -> None:
+        """Raise ``PolicyDenied``: ``not_found`` when the actor may not even see ``obj``,
+        ``forbidden`` when they see it but may not do ``action``."""
+        if not self.can_view(actor, obj):
+            raise PolicyDenied("not_found", action=action)
+        if not self.can_act(actor, obj, action):
+            raise PolicyDenied("forbidden", action=action)
+
+    def _cached(self, actor, obj, action: str, compute) -> bool:
+        answers = _answers(actor)
+        if answers is None:
+            return compute()
+        key = (self.name, _key_of(obj), action)
+        if key not in answers:
+            answers[key] = compute()
+        return answers[key]
+
+
+_POLICIES: dict[str, AccessPolicy] = {}
+
+
+def register_policy(policy: AccessPolicy) -> AccessPolicy:
+    if not policy.name:
+        raise ValueError("an access policy needs a name")
+    _POLICIES[policy.name] = policy
+    return policy
+
+
+def policy_for(name: str) -> AccessPolicy:
+    return _POLICIES[name]
+
+
+def registered_policies() -> dict[str, AccessPolicy]:
+    return dict(_POLICIES)
