@@ -31,7 +31,30 @@ def _embedded_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
+# Production is "behind a TLS proxy" (BEHIND_TLS_PROXY=true) unless said otherwise. There every
+# key comes from the environment: a key generated into var/ would differ between app servers.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+GUICHET_PRODUCTION = env.bool("GUICHET_PRODUCTION", default=BEHIND_TLS_PROXY)
+_MISSING_IN_PRODUCTION: list[str] = []
+
+
+def _required_in_production(name: str, value: str, embedded=None) -> str:
+    """``value`` from the environment; without it, in production the name is noted (startup is
+    refused below), elsewhere ``embedded()`` makes one (generated once into var/)."""
+    if value:
+        return value
+    if GUICHET_PRODUCTION:
+        _MISSING_IN_PRODUCTION.append(name)
+        return ""
+    return embedded() if embedded else ""
+
+
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", env.str("SECRET_KEY", default=""), _embedded_secret_key
+)
+# Rotation: the new key in SECRET_KEY, the old ones here (comma-separated) until the sessions
+# and signed links they made have expired.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -275,7 +298,11 @@ def _embedded_oidc_key() -> str:
 IDP_OIDC_ADAPTER = "guichet.identity.adapter.OIDCAdapter"
 # Key rotation: set IDP_OIDC_PRIVATE_KEY to the new key and keep the old one published in
 # IDP_OIDC_PREVIOUS_PRIVATE_KEY until the tokens it signed have expired.
-_oidc_key = env.str("IDP_OIDC_PRIVATE_KEY", multiline=True, default="") or _embedded_oidc_key()
+_oidc_key = _required_in_production(
+    "IDP_OIDC_PRIVATE_KEY",
+    env.str("IDP_OIDC_PRIVATE_KEY", multiline=True, default=""),
+    _embedded_oidc_key,
+)
 _previous_oidc_key = env.str("IDP_OIDC_PREVIOUS_PRIVATE_KEY", multiline=True, default="")
 # allauth signs with the most recently issued key and publishes all of them in the JWKS.
 IDP_OIDC_PRIVATE_KEYS = [{"pem": _oidc_key, "issued_at": "2001-01-01T00:00:00+00:00"}] + (
@@ -387,8 +414,6 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Production is "behind a TLS proxy" (BEHIND_TLS_PROXY=true): HTTPS only, secure cookies,
 # HSTS, and seed_demo refuses to run (GUICHET_PRODUCTION). `guichet check --deploy` is clean.
-BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
-GUICHET_PRODUCTION = env.bool("GUICHET_PRODUCTION", default=BEHIND_TLS_PROXY)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=BEHIND_TLS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # The client's address for every rate limit (allauth's and ours): behind the proxy, the last
@@ -443,8 +468,12 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="Guichet")
 # Web Push (VAPID): generated into var/vapid.json when not set (embedded mode).
-VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
-VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = _required_in_production(
+    "VAPID_PUBLIC_KEY", env.str("VAPID_PUBLIC_KEY", default="")
+)
+VAPID_PRIVATE_KEY = _required_in_production(
+    "VAPID_PRIVATE_KEY", env.str("VAPID_PRIVATE_KEY", default="")
+)
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:ne-pas-repondre@guichet.local")
 
 # --- Local information feeds -------------------------------------------------------------------
@@ -467,3 +496,14 @@ OPEN311_CONTACT = env.str(
 OPEN311_KEY_SERVICE = env.str(
     "OPEN311_KEY_SERVICE", default="Demandez une clé d'API à open311@metropole.example.org"
 )
+
+# --- Refuse to start a production without its keys -------------------------------------------------
+if _MISSING_IN_PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Production (GUICHET_PRODUCTION or BEHIND_TLS_PROXY) needs these variables in the "
+        "environment, the same on every app server and worker: "
+        + ", ".join(_MISSING_IN_PRODUCTION)
+        + " (docs/operations.md, 'Keys')."
+    )

@@ -20,9 +20,27 @@ ROOT = Path(__file__).resolve().parents[2]
 _NOT_DEPLOYED = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
+def _production_keys() -> dict:
+    """The keys a production takes from its environment (same on every server)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from guichet.notifications.push import _generate_keys
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    vapid = _generate_keys()
+    return {
+        "IDP_OIDC_PRIVATE_KEY": pem.decode(),
+        "VAPID_PUBLIC_KEY": vapid["public"],
+        "VAPID_PRIVATE_KEY": vapid["private"],
+    }
+
+
 def _production_env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _NOT_DEPLOYED}
-    return env | {
+    return env | _production_keys() | {
         "BEHIND_TLS_PROXY": "true",
         "DEBUG": "false",
         "SECRET_KEY": "k" * 10 + "-Xq9!vL2#pR7@tZ4$wM8%nB3^cF6&hJ1*dG5(sK0)yE-uA",
@@ -42,6 +60,47 @@ def test_check_deploy_is_clean_behind_a_tls_proxy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        ("SECRET_KEY",),
+        ("IDP_OIDC_PRIVATE_KEY",),
+        ("VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY"),
+        ("SECRET_KEY", "IDP_OIDC_PRIVATE_KEY", "VAPID_PRIVATE_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_its_keys_and_names_them(tmp_path, missing):
+    env = {k: v for k, v in _production_env(tmp_path).items() if k not in missing}
+    result = subprocess.run(
+        [sys.executable, "-m", "guichet", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    for name in missing:
+        assert name in result.stderr
+    # Nothing generated into var/ in its place.
+    assert not (tmp_path / "oidc_private_key.pem").exists()
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_old_secret_keys_are_read_for_rotation(tmp_path):
+    env = _production_env(tmp_path) | {"SECRET_KEY_FALLBACKS": "old-key-1,old-key-2"}
+    script = "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        env=env | {"DJANGO_SETTINGS_MODULE": "guichet.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "['old-key-1', 'old-key-2']" in result.stdout
 
 
 def test_check_deploy_warns_without_the_production_settings(tmp_path):
