@@ -497,7 +497,7 @@ OPEN311_KEY_SERVICE = env.str(
     "OPEN311_KEY_SERVICE", default="Demandez une clé d'API à open311@metropole.example.org"
 )
 
-# --- Refuse to start a production without its keys -------------------------------------------------
+# --- Refuse to start a production without its keys ---------------------------------------------
 if _MISSING_IN_PRODUCTION:
     from django.core.exceptions import ImproperlyConfigured
 

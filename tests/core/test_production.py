@@ -40,14 +40,18 @@ def _production_keys() -> dict:
 
 def _production_env(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _NOT_DEPLOYED}
-    return env | _production_keys() | {
-        "BEHIND_TLS_PROXY": "true",
-        "DEBUG": "false",
-        "SECRET_KEY": "k" * 10 + "-Xq9!vL2#pR7@tZ4$wM8%nB3^cF6&hJ1*dG5(sK0)yE-uA",
-        "ALLOWED_HOSTS": "guichet.example.org",
-        "GUICHET_VAR_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT / "src"),
-    }
+    return (
+        env
+        | _production_keys()
+        | {
+            "BEHIND_TLS_PROXY": "true",
+            "DEBUG": "false",
+            "SECRET_KEY": "k" * 10 + "-Xq9!vL2#pR7@tZ4$wM8%nB3^cF6&hJ1*dG5(sK0)yE-uA",
+            "ALLOWED_HOSTS": "guichet.example.org",
+            "GUICHET_VAR_DIR": str(tmp_path),
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+    )
 
 
 def test_check_deploy_is_clean_behind_a_tls_proxy(tmp_path):
