@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and durations for /metrics (core/metrics.py).
+    "guichet.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -449,6 +451,10 @@ LOGGING = {
         "django_tasks_db": {"level": "WARNING"},
     },
 }
+
+# --- Operations (docs/operations.md) -----------------------------------------------------------
+# /metrics answers Prometheus only with "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Platform ------------------------------------------------------------------------------------
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")

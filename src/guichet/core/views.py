@@ -3,16 +3,23 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from guichet.core.selectors import health_status
+from guichet.core.health import readiness
 from guichet.territory.selectors import communes
 
 
 @require_GET
 @never_cache
 def healthz(request):
-    healthy, status = health_status()
-    status["status"] = "ok" if healthy else "error"
-    return JsonResponse(status, status=200 if healthy else 503)
+    """Liveness: the process answers. Nothing else is asked (see core/health.py)."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Readiness: database, cache, media storage and migrations; 503 when one fails."""
+    ready, report = readiness()
+    return JsonResponse(report, status=200 if ready else 503)
 
 
 @require_GET
