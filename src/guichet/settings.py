@@ -187,6 +187,8 @@ TASKS = {
 }
 # Seconds between two polls of the task queue by a worker.
 WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=1.0)
+# Finished task rows are deleted after this many days (core.task_results_prune).
+TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=7)
 
 # --- Accounts and passwords ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

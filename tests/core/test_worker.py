@@ -59,3 +59,122 @@ def test_worker_runs_enqueued_tasks():
     from guichet.core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="core.ping", data__message="hello").exists()
+
+
+# --- Stopping, dead workers, old rows ---------------------------------------------------------
+
+
+def _task_row(**fields):
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    defaults = {
+        "task_path": "guichet.core.tasks.record_audit_ping",
+        "args_kwargs": {"args": [], "kwargs": {"message": "again"}},
+        "backend_name": "default",
+        "queue_name": "default",
+        "run_after": now - timedelta(minutes=10),
+        "status": "READY",
+    }
+    return DBTaskResult.objects.create(**(defaults | fields))
+
+
+def _beat(worker_id, age):
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker_id=worker_id, hostname="h", pid=1, started_at=now - age, seen_at=now - age
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_running_task_of_a_dead_worker_is_requeued_and_runs_once():
+    from guichet.core.models import AuditEntry
+    from guichet.core.worker import tasks_orphans_requeue
+
+    now = timezone.now()
+    _beat("dead", timedelta(minutes=3))
+    _beat("alive", timedelta(seconds=2))
+    orphan = _task_row(status="RUNNING", worker_ids=["dead"], started_at=now - timedelta(minutes=3))
+    busy = _task_row(status="RUNNING", worker_ids=["alive"], started_at=now - timedelta(minutes=3))
+    just_started = _task_row(
+        status="RUNNING", worker_ids=["dead"], started_at=now - timedelta(seconds=5)
+    )
+    assert tasks_orphans_requeue() == 1
+    assert tasks_orphans_requeue() == 0  # once, whoever sweeps
+    orphan.refresh_from_db(), busy.refresh_from_db(), just_started.refresh_from_db()
+    assert (orphan.status, orphan.started_at) == ("READY", None)
+    assert busy.status == "RUNNING" and just_started.status == "RUNNING"
+
+    GuichetWorker(worker_id="rescuer", interval=0).run_once()
+    orphan.refresh_from_db()
+    assert orphan.status == "SUCCESSFUL"
+    assert AuditEntry.objects.filter(action="core.ping", data__message="again").count() == 1
+
+
+@pytest.mark.django_db
+def test_finished_task_rows_are_pruned_after_their_keeping_period(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from guichet.core.worker import task_results_prune
+
+    settings.TASK_RESULTS_KEEP_DAYS = 7
+    now = timezone.now()
+    old_ok = _task_row(status="SUCCESSFUL", finished_at=now - timedelta(days=8))
+    old_failed = _task_row(status="FAILED", finished_at=now - timedelta(days=30))
+    recent = _task_row(status="SUCCESSFUL", finished_at=now - timedelta(days=6))
+    waiting = _task_row(status="READY")
+    assert task_results_prune(batch=1) == 2
+    left = set(DBTaskResult.objects.values_list("id", flat=True))
+    assert left == {recent.id, waiting.id}
+    assert old_ok.id not in left and old_failed.id not in left
+
+
+def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path):
+    """A real `guichet worker` process on a database file of its own."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "GUICHET_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}",
+        "WORKER_POLL_INTERVAL": "0.2",
+    }
+    guichet = [sys.executable, "-m", "guichet"]
+    subprocess.run([*guichet, "migrate", "-v0"], env=env, check=True, timeout=300)
+    enqueue = (
+        "import django; django.setup(); from tests.core.worker_tasks import slow_marked; "
+        f"slow_marked.enqueue(folder={str(tmp_path)!r}, seconds=3)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", enqueue],
+        env=env | {"DJANGO_SETTINGS_MODULE": "guichet.settings"},
+        check=True,
+        timeout=120,
+    )
+    worker = subprocess.Popen([*guichet, "worker", "--worker-id", "stopping"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists():
+            assert time.monotonic() < deadline, "the task never started"
+            assert worker.poll() is None, "the worker died"
+            time.sleep(0.1)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert (tmp_path / "finished").exists()
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    statuses = db.execute("SELECT status FROM django_tasks_database_dbtaskresult").fetchall()
+    beats = db.execute(
+        "SELECT count(*) FROM core_workerheartbeat WHERE worker_id='stopping'"
+    ).fetchone()
+    assert statuses == [("SUCCESSFUL",)]
+    assert beats == (0,)

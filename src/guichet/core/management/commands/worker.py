@@ -14,7 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval=None, worker_id=None, **options):
         worker = GuichetWorker(worker_id=worker_id, interval=interval)
-        try:
-            worker.run()
-        except KeyboardInterrupt:
-            worker.stop()
+        # SIGTERM (systemd, Kubernetes) and SIGINT: the running task finishes, then exit.
+        worker.stop_on_signals()
+        worker.run()
