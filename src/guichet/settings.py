@@ -6,6 +6,7 @@ run, an in-process task worker, local memory cache. Production sets ``DATABASE_U
 """
 
 import importlib.util
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -90,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Request-ID in, out, on every log line and task it enqueues (core/logs.py).
+    "guichet.core.logs.RequestIdMiddleware",
     # Request counts and durations for /metrics (core/metrics.py).
     "guichet.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -183,7 +186,10 @@ else:
 
 # --- Background tasks (Django Tasks API, database backend) ---------------------------------------
 TASKS = {
-    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+    # django-tasks-db's backend, recording the enqueuing request's id with each task.
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="guichet.core.logs.RequestIdDatabaseBackend")
+    }
 }
 # Seconds between two polls of the task queue by a worker.
 WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=1.0)
@@ -441,18 +447,50 @@ if BEHIND_TLS_PROXY:
 CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# --- Logging -------------------------------------------------------------------------------------
+# --- Logging and errors --------------------------------------------------------------------------
+# LOG_FORMAT=json (the default in production): one JSON object a line with the request id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if GUICHET_PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "guichet.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "guichet.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
     },
 }
+# ADMINS="Jeanne Exploitation <exploitation@metropole.example.org>, ops@metropole.example.org":
+# who receives the error mails (with SMTP configured).
+ADMINS = [
+    (name, address)
+    for name, address in (parseaddr(item) for item in env.list("ADMINS", default=[]))
+    if address
+]
+# Errors reported to Sentry (or GlitchTip) when SENTRY_DSN is set; no personal data is sent
+# (no request bodies, cookies or user details: the data may be health data).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Operations (docs/operations.md) -----------------------------------------------------------
 # /metrics answers Prometheus only with "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from guichet.core.logs import request_id_var
 from guichet.core.models import WorkerHeartbeat
 from guichet.core.periodic import run_due_jobs, run_round_hooks
 
@@ -37,13 +38,27 @@ TASKS_PER_ROUND = 50
 ORPHAN_AFTER = timedelta(seconds=60)
 
 
+class _TaskRunner(Worker):
+    """django-tasks-db's loop; each task runs under the id of the request that enqueued it."""
+
+    def run_task(self, db_task_result) -> None:
+        request_id = (db_task_result.args_kwargs or {}).get("request_id") or (
+            f"task-{db_task_result.id}"
+        )
+        token = request_id_var.set(request_id)
+        try:
+            super().run_task(db_task_result)
+        finally:
+            request_id_var.reset(token)
+
+
 class GuichetWorker:
     def __init__(self, *, worker_id: str | None = None, interval: float | None = None):
         self.worker_id = worker_id or f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:8]}"
         self.interval = settings.WORKER_POLL_INTERVAL if interval is None else interval
         self._stop = threading.Event()
         self._last_beat = 0.0
-        self._tasks: Worker | None = None
+        self._tasks: _TaskRunner | None = None
 
     def stop(self) -> None:
         """Finish the running task, start no other, then leave ``run``."""
@@ -96,7 +111,7 @@ class GuichetWorker:
         run_round_hooks()
         if self.stopping:
             return
-        self._tasks = Worker(
+        self._tasks = _TaskRunner(
             queue_names=["*"],
             interval=0,
             batch=True,
