@@ -403,9 +403,53 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Serve static files from the apps directly when collectstatic has not run (embedded mode).
 WHITENOISE_USE_FINDERS = True
+
+
+def _media_storage(url: str) -> dict:
+    """MEDIA_STORAGE_URL=s3://bucket[/prefix]?endpoint_url=https://s3.example.org&region_name=
+    fr-par: every uploaded file (attachments, photos, documents, pieces) on S3-compatible object
+    storage, so that any app server reads what another received. The keys come from
+    MEDIA_STORAGE_ACCESS_KEY / MEDIA_STORAGE_SECRET_KEY (or boto3's usual AWS_* variables).
+    Files are always served through the platform's views (access checked), never by public URL.
+    """
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL must look like s3://bucket[/prefix]?...")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    options = {
+        "bucket_name": parts.netloc,
+        "location": parts.path.strip("/"),
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+        "access_key": env.str("MEDIA_STORAGE_ACCESS_KEY", default="") or None,
+        "secret_key": env.str("MEDIA_STORAGE_SECRET_KEY", default="") or None,
+    }
+    for key in ("endpoint_url", "region_name", "addressing_style", "signature_version"):
+        if query.get(key):
+            options[key] = query[key]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "default": (
+        _media_storage(MEDIA_STORAGE_URL)
+        if MEDIA_STORAGE_URL
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    # Production: hashed names (cached for ever) and compressed copies, served by WhiteNoise.
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if GUICHET_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
 }
 
 # --- E-mail --------------------------------------------------------------------------------------
