@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # allauth's UserSessionsMiddleware, throttled (accounts/activity.py).
     "guichet.accounts.activity.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After a write, this browser reads from the primary (core/replica.py).
+    "guichet.core.replica.PrimaryPinMiddleware",
     "guichet.accounts.middleware.AgentSessionMiddleware",
     "guichet.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,6 +174,22 @@ else:
         )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A streaming replica for public read traffic (core/replica.py): same engine and options as
+# the primary, another server; the tests read it as a mirror of the test database.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **{
+            key: value
+            for key, value in environ.Env.db_url_config(DATABASE_REPLICA_URL).items()
+            if key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+        },
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["guichet.core.replica.ReplicaRouter"]
+# Seconds a browser reads from the primary after it wrote (longer than the replica's lag).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis when configured, else per-process memory) --------------------------------------

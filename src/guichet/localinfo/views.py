@@ -7,12 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from guichet.accounts.selectors import profile_of
+from guichet.core.replica import reads_from_replica
 from guichet.localinfo import exports, selectors
 from guichet.localinfo.hours import closure_on
 from guichet.territory.selectors import communes
 
 
 @require_GET
+@reads_from_replica
 def index(request):
     """``/infos/``: the chosen commune first (``?commune=<slug>``, else the signed-in citizen's
     commune of residence), then the metropolis."""
@@ -33,6 +35,7 @@ def index(request):
 
 
 @require_GET
+@reads_from_replica
 def publisher(request, slug):
     organisation = selectors.publisher_get(slug=slug)
     now = timezone.now()
@@ -49,6 +52,7 @@ def publisher(request, slug):
 
 
 @require_GET
+@reads_from_replica
 def news_detail(request, slug, id):
     organisation = selectors.publisher_get(slug=slug)
     item = selectors.news_item_get(organisation=organisation, id=id)
@@ -58,6 +62,7 @@ def news_detail(request, slug, id):
 
 
 @require_GET
+@reads_from_replica
 def event_detail(request, slug, id):
     organisation = selectors.publisher_get(slug=slug)
     event = selectors.event_get(organisation=organisation, id=id)
@@ -67,6 +72,7 @@ def event_detail(request, slug, id):
 
 
 @require_GET
+@reads_from_replica
 def place_detail(request, slug, public_id):
     organisation = selectors.publisher_get(slug=slug)
     place = selectors.place_get(organisation=organisation, public_id=public_id)
@@ -86,6 +92,7 @@ def place_detail(request, slug, public_id):
 
 
 @require_GET
+@reads_from_replica
 def news_rss(request, slug):
     organisation = selectors.publisher_get(slug=slug)
     body = exports.news_rss(organisation, selectors.news_of(organisation)[:50])
@@ -93,6 +100,7 @@ def news_rss(request, slug):
 
 
 @require_GET
+@reads_from_replica
 def agenda_ics(request, slug):
     organisation = selectors.publisher_get(slug=slug)
     response = HttpResponse(

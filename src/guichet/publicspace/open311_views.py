@@ -32,6 +32,7 @@ from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.services import CaseInputError
 from guichet.core.edges import GuichetRateLimited, rate_limit
+from guichet.core.replica import reads_from_replica
 from guichet.publicspace import open311_format as fmt311
 from guichet.publicspace.models import Category, ReportUpdate, State
 from guichet.publicspace.selectors import (
@@ -124,6 +125,7 @@ def service_document(category: Category) -> dict:
 
 
 @open311_endpoint("GET")
+@reads_from_replica
 def discovery(request, fmt):
     changed = Category.objects.aggregate(last=Max("updated_at"))["last"] or timezone.now()
     # without the trailing slash, as in the spec's example: clients append "/services.xml"
@@ -146,6 +148,7 @@ def discovery(request, fmt):
 
 
 @open311_endpoint("GET")
+@reads_from_replica
 def services(request, fmt):
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
@@ -157,6 +160,7 @@ def services(request, fmt):
 
 
 @open311_endpoint("GET")
+@reads_from_replica
 def service_definition(request, code, fmt):
     _organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
@@ -344,6 +348,7 @@ def _requests_query(params, organisation) -> Open311Query:
 
 
 @open311_endpoint("GET", "POST")
+@reads_from_replica
 def requests(request, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
@@ -362,6 +367,7 @@ def requests(request, fmt):
 
 
 @open311_endpoint("GET")
+@reads_from_replica
 def request_detail(request, rid, fmt):
     organisation, error = _jurisdiction_or_error(request, fmt)
     if error:
@@ -400,6 +406,7 @@ def _is_uuid(value: str) -> bool:
 
 
 @open311_endpoint("GET")
+@reads_from_replica
 def service_request_updates(request, fmt):
     """FixMyStreet's extension: the public updates (state changes with their public comment)
     between start_date and end_date (default: the last 24 hours), oldest first, at most 1,000.

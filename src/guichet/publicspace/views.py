@@ -25,6 +25,7 @@ from guichet.cases.reads import AccessDoor, record_attachment, record_case, reco
 from guichet.cases.services import CaseInputError
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
+from guichet.core.replica import reads_from_replica
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.publicspace import selectors, services
 from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
@@ -255,6 +256,7 @@ def _filter_context(filters) -> dict:
     }
 
 
+@reads_from_replica
 def report_list(request):
     filters, qs = _public_filtered(request)
     page = Paginator(qs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -294,6 +296,7 @@ def _feature(report: Report, *, public: bool = True) -> dict:
     }
 
 
+@reads_from_replica
 def report_geojson(request):
     """The public map's points (the filtered reports, most recent first)."""
     _filters, qs = _public_filtered(request)
@@ -304,6 +307,7 @@ def report_geojson(request):
     )
 
 
+@reads_from_replica
 def report_detail(request, reference):
     report = selectors.report_get_public(reference)
     return render(
