@@ -200,7 +200,7 @@ def _check_document_type(field: dict, ftype: str, path: str, errors: list[str]) 
 
     if ftype != "file":
         errors.append(_("%s : « document_type » ne s'applique qu'à un champ fichier.") % path)
-    elif not isinstance(field["document_type"], str) or field["document_type"] not in DOCUMENT_TYPES:
+    elif not (isinstance(field["document_type"], str) and field["document_type"] in DOCUMENT_TYPES):
         errors.append(
             _("%(path)s : type de document inconnu « %(type)s » (types : %(types)s).")
             % {

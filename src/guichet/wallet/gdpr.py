@@ -32,9 +32,7 @@ def export(user) -> dict:
                 else None,
                 "used_at": u.used_at.isoformat(),
             }
-            for u in WalletDocumentUse.objects.filter(owner=user).select_related(
-                "attachment__case"
-            )
+            for u in WalletDocumentUse.objects.filter(owner=user).select_related("attachment__case")
         ],
     }
 

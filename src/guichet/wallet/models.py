@@ -88,3 +88,6 @@ class WalletDocumentUse(models.Model):
     class Meta:
         ordering = ["-used_at", "-id"]
         indexes = [models.Index(fields=["owner", "-used_at"], name="wallet_use_owner_time")]
+
+    def __str__(self) -> str:
+        return f"{self.document_title} — {self.service_name}"

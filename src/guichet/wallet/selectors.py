@@ -47,9 +47,7 @@ class DocumentRow:
         return DOCUMENT_TYPES[self.document.document_type].rule_text()
 
 
-def with_validity(
-    documents, *, on: datetime.date | None = None
-) -> list[DocumentRow]:
+def with_validity(documents, *, on: datetime.date | None = None) -> list[DocumentRow]:
     on = on or timezone.localdate()
     return [
         DocumentRow(

@@ -44,7 +44,9 @@ def wallet_document_scan(*, document_id: int) -> str:
         try:
             result = clamd_scan(content)
         except ScannerUnavailable as exc:
-            logger.warning("clamd unavailable, wallet document %s stays pending: %s", document_id, exc)
+            logger.warning(
+                "clamd unavailable, wallet document %s stays pending: %s", document_id, exc
+            )
             return ScanState.PENDING
         document.scan_state = result.verdict
         document.scan_detail = result.detail

@@ -25,7 +25,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-
 MONTHS, UNTIL_EXPIRY, UNTIL_END, TAX_YEAR, PERMANENT = (
     "months",
     "until_expiry",
@@ -117,7 +116,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     (31 January + 1 month = 28 or 29 February)."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,7 @@ def document_validity(
         return Validity(True, last)
     if kind.rule in (MONTHS, TAX_YEAR):
         reason = _(
-            "%(label)s émis le %(issued)s : il n'est plus valable depuis le %(expired)s "
-            "(%(rule)s)."
+            "%(label)s émis le %(issued)s : il n'est plus valable depuis le %(expired)s (%(rule)s)."
         )
     else:
         reason = _("%(label)s expiré le %(last)s : il n'est plus valable (%(rule)s).")

@@ -142,7 +142,7 @@ def document_delete(request, pk):
         wallet_document_delete(actor=request.user, document=document)
         messages.success(
             request,
-            _("Document supprimé. L'historique de ses utilisations reste visible, sans le fichier."),
+            _("Document supprimé. L'historique de ses utilisations reste visible."),
         )
         return redirect("wallet:list")
     return render(request, "wallet/delete.html", {"document": document})

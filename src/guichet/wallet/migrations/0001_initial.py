@@ -8,64 +8,184 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_dependant'),
-        ('cases', '0009_case_reply_token_contact_unverified'),
+        ("accounts", "0003_dependant"),
+        ("cases", "0009_case_reply_token_contact_unverified"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WalletDocument',
+            name="WalletDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(choices=[('identity', "Pièce d'identité"), ('address_proof', 'Justificatif de domicile'), ('medical_certificate', 'Certificat médical'), ('court_decision', 'Décision de justice'), ('mandate', 'Mandat ou procuration'), ('family_record_book', 'Livret de famille'), ('tax_notice', "Avis d'imposition"), ('certificate', 'Attestation'), ('birth_certificate', 'Acte de naissance'), ('residence_permit', 'Titre de séjour'), ('driving_licence', 'Permis de conduire'), ('family_allowance_certificate', 'Attestation de la CAF (quotient familial)'), ('bank_details', "Relevé d'identité bancaire (RIB)"), ('id_photo', "Photo d'identité"), ('disability_card', 'Carte mobilité inclusion')], max_length=40, verbose_name='type de document')),
-                ('title', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('issued_on', models.DateField(verbose_name="date d'émission")),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name="date d'expiration")),
-                ('is_health', models.BooleanField(default=False)),
-                ('file', models.FileField(max_length=300, upload_to=guichet.wallet.models.wallet_path)),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('scan_state', models.CharField(choices=[('pending', "en cours d'analyse"), ('clean', 'sain'), ('infected', "refusé par l'antivirus"), ('error', 'analyse impossible')], default='clean', max_length=10)),
-                ('scan_detail', models.CharField(blank=True, max_length=200)),
-                ('scanned_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('dependant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.dependant', verbose_name='concerne')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wallet_documents', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("identity", "Pièce d'identité"),
+                            ("address_proof", "Justificatif de domicile"),
+                            ("medical_certificate", "Certificat médical"),
+                            ("court_decision", "Décision de justice"),
+                            ("mandate", "Mandat ou procuration"),
+                            ("family_record_book", "Livret de famille"),
+                            ("tax_notice", "Avis d'imposition"),
+                            ("certificate", "Attestation"),
+                            ("birth_certificate", "Acte de naissance"),
+                            ("residence_permit", "Titre de séjour"),
+                            ("driving_licence", "Permis de conduire"),
+                            (
+                                "family_allowance_certificate",
+                                "Attestation de la CAF (quotient familial)",
+                            ),
+                            ("bank_details", "Relevé d'identité bancaire (RIB)"),
+                            ("id_photo", "Photo d'identité"),
+                            ("disability_card", "Carte mobilité inclusion"),
+                        ],
+                        max_length=40,
+                        verbose_name="type de document",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="intitulé")),
+                ("issued_on", models.DateField(verbose_name="date d'émission")),
+                (
+                    "expires_on",
+                    models.DateField(blank=True, null=True, verbose_name="date d'expiration"),
+                ),
+                ("is_health", models.BooleanField(default=False)),
+                (
+                    "file",
+                    models.FileField(max_length=300, upload_to=guichet.wallet.models.wallet_path),
+                ),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "scan_state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "en cours d'analyse"),
+                            ("clean", "sain"),
+                            ("infected", "refusé par l'antivirus"),
+                            ("error", "analyse impossible"),
+                        ],
+                        default="clean",
+                        max_length=10,
+                    ),
+                ),
+                ("scan_detail", models.CharField(blank=True, max_length=200)),
+                ("scanned_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dependant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.dependant",
+                        verbose_name="concerne",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wallet_documents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document_type', '-issued_on', '-id'],
+                "ordering": ["document_type", "-issued_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WalletDocumentUse',
+            name="WalletDocumentUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(choices=[('identity', "Pièce d'identité"), ('address_proof', 'Justificatif de domicile'), ('medical_certificate', 'Certificat médical'), ('court_decision', 'Décision de justice'), ('mandate', 'Mandat ou procuration'), ('family_record_book', 'Livret de famille'), ('tax_notice', "Avis d'imposition"), ('certificate', 'Attestation'), ('birth_certificate', 'Acte de naissance'), ('residence_permit', 'Titre de séjour'), ('driving_licence', 'Permis de conduire'), ('family_allowance_certificate', 'Attestation de la CAF (quotient familial)'), ('bank_details', "Relevé d'identité bancaire (RIB)"), ('id_photo', "Photo d'identité"), ('disability_card', 'Carte mobilité inclusion')], max_length=40)),
-                ('document_title', models.CharField(max_length=200)),
-                ('service_name', models.CharField(blank=True, max_length=200)),
-                ('used_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('attachment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.caseattachment')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='uses', to='wallet.walletdocument')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='wallet_uses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("identity", "Pièce d'identité"),
+                            ("address_proof", "Justificatif de domicile"),
+                            ("medical_certificate", "Certificat médical"),
+                            ("court_decision", "Décision de justice"),
+                            ("mandate", "Mandat ou procuration"),
+                            ("family_record_book", "Livret de famille"),
+                            ("tax_notice", "Avis d'imposition"),
+                            ("certificate", "Attestation"),
+                            ("birth_certificate", "Acte de naissance"),
+                            ("residence_permit", "Titre de séjour"),
+                            ("driving_licence", "Permis de conduire"),
+                            (
+                                "family_allowance_certificate",
+                                "Attestation de la CAF (quotient familial)",
+                            ),
+                            ("bank_details", "Relevé d'identité bancaire (RIB)"),
+                            ("id_photo", "Photo d'identité"),
+                            ("disability_card", "Carte mobilité inclusion"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("document_title", models.CharField(max_length=200)),
+                ("service_name", models.CharField(blank=True, max_length=200)),
+                ("used_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "attachment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.caseattachment",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="uses",
+                        to="wallet.walletdocument",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wallet_uses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-used_at', '-id'],
+                "ordering": ["-used_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='walletdocument',
-            index=models.Index(fields=['owner', 'document_type'], name='wallet_doc_owner_type'),
+            model_name="walletdocument",
+            index=models.Index(fields=["owner", "document_type"], name="wallet_doc_owner_type"),
         ),
         migrations.AddIndex(
-            model_name='walletdocumentuse',
-            index=models.Index(fields=['owner', '-used_at'], name='wallet_use_owner_time'),
+            model_name="walletdocumentuse",
+            index=models.Index(fields=["owner", "-used_at"], name="wallet_use_owner_time"),
         ),
     ]
