@@ -83,3 +83,8 @@ CONTACT_DATA = {
     "message": "Bonjour, je voudrais une copie intégrale de mon acte de naissance.",
     "email": "camille.martin@example.org",
 }
+
+
+@pytest.fixture
+def contact_document():
+    return json.loads((DATA / "contact.json").read_text(encoding="utf-8"))

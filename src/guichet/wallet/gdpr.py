@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from guichet.wallet.models import WalletDocument, WalletDocumentUse
 
 
@@ -38,10 +40,17 @@ def export(user) -> dict:
 
 
 def erase(user) -> None:
-    """Everything goes: the files from storage, the documents and the record of their uses
-    (the copies attached to cases follow the cases' own erasure)."""
-    for document in WalletDocument.objects.filter(owner=user):
-        if document.file:
-            document.file.delete(save=False)
-    WalletDocument.objects.filter(owner=user).delete()
+    """Everything goes: the documents and the record of their uses now, their files once the
+    erasure is committed (a rollback keeps both). The copies attached to cases follow the
+    cases' own erasure."""
+    documents = WalletDocument.objects.filter(owner=user)
+    names = [name for name in documents.values_list("file", flat=True) if name]
+    storage = WalletDocument._meta.get_field("file").storage
+    documents.delete()
     WalletDocumentUse.objects.filter(owner=user).delete()
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
