@@ -70,7 +70,11 @@ def test_someone_elses_or_a_missing_document_is_refused(
 ):
     document = add_document(issued_on=TODAY())
     cases = Case.objects.count()
-    for pick in (WalletPick(document.pk, lucas), WalletPick(999999, camille), WalletPick("x", camille)):
+    for pick in (
+        WalletPick(document.pk, lucas),
+        WalletPick(999999, camille),
+        WalletPick("x", camille),
+    ):
         with pytest.raises(CaseInputError) as refused:
             _submit(contact_with_piece, lucas, {"piece": [pick]}, demo)
         assert refused.value.errors["piece"] == "Ce document n'est pas dans votre porte-documents."

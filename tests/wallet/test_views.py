@@ -128,9 +128,7 @@ def test_a_known_document_type_is_accepted(contact_document):
     assert validate_document(contact_document) == []
 
 
-def test_gdpr_export_and_erasure(
-    camille, lucas, add_document, django_capture_on_commit_callbacks
-):
+def test_gdpr_export_and_erasure(camille, lucas, add_document, django_capture_on_commit_callbacks):
     document = add_document(issued_on=TODAY(), title="Facture GDPR")
     theirs = add_document(issued_on=TODAY(), owner=lucas, title="Facture de Lucas")
     exported = account_export(user=camille)["wallet"]

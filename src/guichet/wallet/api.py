@@ -35,7 +35,6 @@ class DocumentOut(Schema):
     auth=citizen_read_auth,
     response=list[DocumentOut],
     summary="Mes documents",
-    operation_id="wallet_documents",
 )
 def wallet_documents(request, document_type: str = ""):
     documents = wallet_documents_for(actor=request.auth)
