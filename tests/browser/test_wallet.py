@@ -41,7 +41,7 @@ def test_wallet_pages_have_no_axe_violations(live_server, demo, page, axe, demo_
 
     login(page, live_server, CAMILLE, demo_password)
     page.goto(f"{live_server.url}/mon-espace/documents/")
-    assert page.locator("h1").inner_text() == "Mes documents"
+    assert page.locator("h1").inner_text() == "Mon porte-documents"
     assert "Expiré" in page.get_by_role("main").inner_text()  # the demo's old address proof
     assert axe(page) == [], "list"
 
@@ -78,7 +78,7 @@ def test_the_picker_passes_axe_and_works_with_the_keyboard(
     page.get_by_role("button", name="Commencer").click()
     page.wait_for_url("**/brouillons/**")
     main = page.get_by_role("main").inner_text()
-    assert "Ou choisir dans mes documents" in main and "Expiré" in main
+    assert "Ou choisir dans mon porte-documents" in main and "Expiré" in main
     assert axe(page) == [], "form page with the picker"
 
     page.locator("input[name=f_theme]").first.check()

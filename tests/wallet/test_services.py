@@ -155,3 +155,19 @@ def test_an_image_is_cleaned_like_every_upload(camille, add_document):
     assert wallet_document_content(actor=camille, document=document)[:3] == b"\xff\xd8\xff"
     assert pdf_bytes  # the factory the other tests use
     assert a_pdf().name == "document.pdf"
+
+
+def test_key_rotation_reencrypts_every_file(camille, add_document, settings):
+    from django.core.management import call_command
+
+    from guichet.wallet.services import wallet_documents_reencrypt
+
+    document = add_document(issued_on=TODAY())
+    old_key = settings.WALLET_ENCRYPTION_KEYS[0]
+    settings.WALLET_ENCRYPTION_KEYS = [crypto.new_key(), old_key]  # the new key first
+    done, failed = wallet_documents_reencrypt()
+    assert failed == 0 and done == WalletDocument.objects.count()
+    settings.WALLET_ENCRYPTION_KEYS = settings.WALLET_ENCRYPTION_KEYS[:1]  # old key removed
+    document.refresh_from_db()
+    assert wallet_document_content(actor=camille, document=document).startswith(b"%PDF")
+    call_command("wallet_reencrypt", stdout=open("/dev/null", "w"))  # noqa: SIM115 - nothing left

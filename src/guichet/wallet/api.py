@@ -34,7 +34,7 @@ class DocumentOut(Schema):
     "/documents",
     auth=citizen_read_auth,
     response=list[DocumentOut],
-    summary="Mes documents",
+    summary="Mon porte-documents",
 )
 def wallet_documents(request, document_type: str = ""):
     documents = wallet_documents_for(actor=request.auth)

@@ -65,4 +65,4 @@ def seed(log) -> list[str]:
             upload=SimpleUploadedFile("document.pdf", pdf, "application/pdf"),
         )
     log(f"porte-documents : {len(documents)} documents pour Camille Martin")
-    return ["  Camille Martin a des documents dans « Mon espace › Mes documents »."]
+    return ["  Camille Martin a des documents dans « Mon espace › Mon porte-documents »."]

@@ -155,7 +155,7 @@ def wallet_document_add(
     if kind is not None and kind.health and not keep_health:
         errors["keep_health"] = _(
             "Un document de santé n'est conservé que si vous le choisissez : cochez la case "
-            "pour le garder dans votre espace."
+            "pour le garder dans votre porte-documents."
         )
     if dependant is not None and dependant.owner_id != actor.pk:
         errors["dependant"] = _("Choisissez une personne que vous représentez.")
@@ -306,7 +306,7 @@ def _keep_checked(
     )
     if errors:
         raise _refused(
-            _("Pour garder ce document dans votre espace : %s")
+            _("Pour garder ce document dans votre porte-documents : %s")
             % " ".join(v for k, v in errors.items() if k != "document_type")
         )
     return WalletCopy(
@@ -396,3 +396,30 @@ __all__ = [
     "wallet_piece_checked",
     "wallet_piece_stored",
 ]
+
+
+def wallet_documents_reencrypt() -> tuple[int, int]:
+    """Re-encrypt, with the current key, every stored file encrypted with an older one; each
+    file is written under a new name and the row updated before the old file is removed.
+    Returns (re-encrypted, unreadable): an unreadable file is left as it is."""
+    done = failed = 0
+    for document in WalletDocument.objects.exclude(file="").iterator():
+        with document.file.open("rb") as stored:
+            blob = stored.read()
+        if not crypto.needs_reencryption(blob):
+            continue
+        associated = _associated(document.owner_id)
+        try:
+            content = crypto.decrypt(blob, associated=associated)
+        except crypto.Undecryptable:
+            failed += 1
+            continue
+        old_name, storage = document.file.name, document.file.storage
+        with transaction.atomic():
+            document.file.save(
+                "document", ContentFile(crypto.encrypt(content, associated=associated)), save=False
+            )
+            document.save(update_fields=["file"])
+            transaction.on_commit(lambda name=old_name: storage.delete(name))
+        done += 1
+    return done, failed

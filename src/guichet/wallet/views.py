@@ -102,7 +102,7 @@ def document_add(request):
                 for key, message in exc.errors.items():
                     form.add_error(key if key in form.fields else None, message)
             else:
-                messages.success(request, _("Document ajouté à votre espace."))
+                messages.success(request, _("Document ajouté à votre porte-documents."))
                 return redirect("wallet:document", pk=document.pk)
         status = 400
     return render(
