@@ -420,6 +420,6 @@ def wallet_documents_reencrypt() -> tuple[int, int]:
                 "document", ContentFile(crypto.encrypt(content, associated=associated)), save=False
             )
             document.save(update_fields=["file"])
-            transaction.on_commit(lambda name=old_name: storage.delete(name))
+            transaction.on_commit(lambda name=old_name, store=storage: store.delete(name))
         done += 1
     return done, failed
