@@ -258,3 +258,16 @@ def test_the_api_lists_my_documents_and_files_with_one(
     )
     assert response.status_code == 422
     assert "porte-documents" in response.json()["errors"]["piece"]
+
+
+def test_a_document_larger_than_the_field_allows_is_refused(
+    camille, demo, add_document, contact_with_piece
+):
+    from guichet.services.schema import field_by_key
+
+    document = add_document(issued_on=TODAY())
+    WalletDocument.objects.filter(pk=document.pk).update(size=11 * 1024 * 1024)
+    assert field_by_key(contact_with_piece.current_version.form, "piece")["max_size_mb"] == 10
+    with pytest.raises(CaseInputError) as refused:
+        _submit(contact_with_piece, camille, {"piece": [WalletPick(document.pk, camille)]}, demo)
+    assert "10 Mo" in refused.value.errors["piece"]

@@ -228,7 +228,12 @@ def _refused(message: str) -> ValidationError:
 
 
 def _pick_checked(
-    pick: WalletPick, *, document_type: str, accept: tuple[str, ...], today: datetime.date
+    pick: WalletPick,
+    *,
+    document_type: str,
+    accept: tuple[str, ...],
+    max_bytes: int | None,
+    today: datetime.date,
 ) -> WalletCopy:
     document = None
     try:
@@ -267,6 +272,11 @@ def _pick_checked(
     if KIND_OF_TYPE.get(document.content_type) not in accept:
         raise _refused(
             _("« %s » n'est pas d'un type de fichier accepté par ce champ.") % document.title
+        )
+    if max_bytes and document.size > max_bytes:
+        raise _refused(
+            _("« %(title)s » dépasse %(max)s Mo, la taille que ce champ accepte.")
+            % {"title": document.title, "max": max_bytes // (1024 * 1024)}
         )
     try:
         with document.file.open("rb") as stored:
@@ -334,7 +344,9 @@ def wallet_piece_checked(
     document_type = field.get("document_type", "")
     today = timezone.localdate()
     if isinstance(piece, WalletPick):
-        return _pick_checked(piece, document_type=document_type, accept=accept, today=today)
+        return _pick_checked(
+            piece, document_type=document_type, accept=accept, max_bytes=max_bytes, today=today
+        )
     if not document_type:  # a field without a type: a plain upload
         return check_upload(piece.upload, accept=accept, max_bytes=max_bytes)
     return _keep_checked(
