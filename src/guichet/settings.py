@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "guichet.localinfo",
     "guichet.publicspace",
     "guichet.portal",
+    "guichet.wallet",
 ]
 
 MIDDLEWARE = [
@@ -392,6 +393,23 @@ UPLOAD_PDF_PARSE_SECONDS = env.float("UPLOAD_PDF_PARSE_SECONDS", default=5.0)
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_TCP = env.str("CLAMD_TCP", default="")
 CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
+
+
+def _embedded_wallet_key() -> list[str]:
+    """A wallet encryption key generated once into var/ for the embedded mode; never committed
+    (docs/wallet.md: production sets WALLET_ENCRYPTION_KEYS, and keeps the keys apart)."""
+    key_file = VAR_DIR / "wallet_keys"
+    if not key_file.exists():
+        import base64
+        import os
+
+        key_file.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        key_file.chmod(0o600)
+    return [k for k in key_file.read_text().split(",") if k.strip()]
+
+
+# Document wallet (docs/wallet.md): AES-256-GCM keys, comma-separated, the first encrypts.
+WALLET_ENCRYPTION_KEYS = env.list("WALLET_ENCRYPTION_KEYS", default=[]) or _embedded_wallet_key()
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
 # how long the link that attaches a partner-filed case to an account stays valid (cases.claims)
 CASES_CLAIM_MAX_AGE_DAYS = env.int("CASES_CLAIM_MAX_AGE_DAYS", default=30)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("backoffice/audit/", include("guichet.core.urls_audit")),
     path("backoffice/", include("guichet.cases.urls_backoffice")),
     path("demarches/", include("guichet.cases.urls_citizen")),
+    path("mon-espace/documents/", include("guichet.wallet.urls")),
     path("mon-espace/", include("guichet.portal.urls")),
     path("api/v1/", api.urls),
     path("notifications/", include("guichet.notifications.urls")),

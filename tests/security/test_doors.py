@@ -149,6 +149,11 @@ DOORS: dict[str, Row] = {
     "cases:transition": Row(Door.OWNER),
     "cases:attachment": Row(Door.OWNER),
     "notifications:open": Row(Door.OWNER),
+    "wallet:list": Row(Door.SIGNED_IN),
+    "wallet:add": Row(Door.SIGNED_IN),
+    "wallet:document": Row(Door.OWNER),
+    "wallet:file": Row(Door.OWNER),
+    "wallet:delete": Row(Door.OWNER),
     "notifications:subscription_delete": Row(Door.OWNER),
     # The platform admins.
     "admin:*": Row(Door.ADMIN),
@@ -169,6 +174,7 @@ DOORS: dict[str, Row] = {
     "api:my_case": Row(Door.OWNER, frozenset({CIT_A, FIRST_PARTY_TOKEN})),
     "api:dashboard": Row(Door.SIGNED_IN, _SIGNED_IN | {FIRST_PARTY_TOKEN}),
     "api:notification*": Row(Door.SIGNED_IN, _SIGNED_IN | {FIRST_PARTY_TOKEN}),
+    "api:wallet_documents": Row(Door.SIGNED_IN, _SIGNED_IN | {FIRST_PARTY_TOKEN}),
     # Y's key files a case into X (the body names Oullins): nobody may.
     "api:partner_file_case": Row(Door.PARTNER, frozenset(), frozenset({400, 422})),
 }
@@ -181,6 +187,9 @@ MUST_PASS = {
     (CIT_A, "cases:receipt"),
     (CIT_A, "cases:attachment"),
     (CIT_A, "portal:dashboard"),
+    (CIT_A, "wallet:document"),
+    (CIT_A, "wallet:file"),
+    (FIRST_PARTY_TOKEN, "api:wallet_documents"),
     (CIT_A, "api:my_case"),
     (FIRST_PARTY_TOKEN, "api:my_case"),
     (FIRST_PARTY_TOKEN, "api:dashboard"),
@@ -237,6 +246,8 @@ def world(demo):
     from guichet.publicspace.services import questionnaire_token, report_submit
     from guichet.services.models import ServiceVersion
     from guichet.territory.models import Membership, Team
+    from guichet.wallet.services import wallet_document_add
+    from tests.factories import pdf_bytes
 
     oullins, bron = demo["oullins"], demo["bron"]
     a = User.objects.get(email="camille.martin@example.org")
@@ -292,6 +303,13 @@ def world(demo):
             break
     assert report is not None, "a category handled by Oullins"
     draft = CaseDraft.objects.create(owner=a, version=case.version, data={"objet": CANARY_DATA})
+    wallet_document = wallet_document_add(
+        actor=a,
+        document_type="address_proof",
+        title=CANARY_DATA,
+        issued_on=timezone.localdate(),
+        upload=SimpleUploadedFile("facture.pdf", pdf_bytes(), "application/pdf"),
+    )
     notification = Notification.objects.filter(recipient=a).first()
     subscription = Subscription.objects.create(user=a, topic="travaux", commune=oullins)
     version = ServiceVersion.objects.filter(definition__organisation=oullins).first()
@@ -328,6 +346,7 @@ def world(demo):
         "attachment": attachment,
         "report": report,
         "draft": draft,
+        "wallet_document": wallet_document,
         "notification": notification,
         "subscription": subscription,
         "version": version,
@@ -394,6 +413,9 @@ def _values(world, name: str) -> dict:
             "cases:attachment": world["attachment"].pk,
             "publicspace:photo": report.photos.first().pk if report.photos.exists() else 1,
             "services:availability": world["version"].definition_id,
+            "wallet:document": world["wallet_document"].pk,
+            "wallet:file": world["wallet_document"].pk,
+            "wallet:delete": world["wallet_document"].pk,
         }.get(name, world["version"].pk),
         "token": world["questionnaire"]
         if name == "publicspace:questionnaire"
@@ -490,6 +512,8 @@ def _fingerprint() -> tuple:
         "notifications.Broadcast",
         "notifications.Subscription",
         "services.ServiceVersion",
+        "wallet.WalletDocument",
+        "wallet.WalletDocumentUse",
     ]
     counts = tuple(apps.get_model(label).objects.count() for label in labels)
     statuses = tuple(apps.get_model("cases.Case").objects.values_list("status", "team_id"))

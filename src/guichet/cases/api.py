@@ -36,6 +36,7 @@ from guichet.core.idempotency import (
 )
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug, is_agent
+from guichet.wallet.pieces import WalletPick
 
 router = Router(tags=["cases"])
 
@@ -65,6 +66,8 @@ class CaseIn(Schema):
     location: Location | None = None
     address: str = ""
     files: dict[str, list[FileIn]] = {}
+    #: per file field, ids of documents of the person's wallet to attach (``/api/v1/wallet/``)
+    wallet_documents: dict[str, list[int]] = {}
 
 
 class PartnerCaseIn(CaseIn):
@@ -178,8 +181,8 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, MAX_LIMIT)), max(0, offset)
 
 
-def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
-    files = {}
+def _files(payload: CaseIn, *, owner=None) -> dict[str, list]:
+    files: dict[str, list] = {}
     for key, items in payload.files.items():
         try:
             files[key] = [
@@ -187,6 +190,9 @@ def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
             ]
         except (binascii.Error, ValueError):
             raise CaseInputError({key: _("Contenu base64 invalide.")}) from None
+    for key, ids in payload.wallet_documents.items():
+        # checked by case_submit: the owner's, of the field's type, valid today
+        files.setdefault(key, []).extend(WalletPick(document_id=i, owner=owner) for i in ids)
     return files
 
 
@@ -203,7 +209,7 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
         return case_submit(
             definition=payload.service,  # by key: case_submit reads it in the API's catalogue
             data=payload.data,
-            files=_files(payload),
+            files=_files(payload, owner=kwargs.get("requester")),
             channel=channel,
             commune=commune,
             location=location,

@@ -54,6 +54,7 @@ from guichet.services.selectors import (
 )
 from guichet.territory.models import Membership, Organisation, Team
 from guichet.territory.selectors import commune_at, competence_route
+from guichet.wallet.pieces import WALLET_PIECES, WalletCopy
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -120,19 +121,26 @@ def _check_files(
         if field is None:
             errors[key] = _("Ce formulaire n'a pas de champ fichier « %s ».") % key
             continue
-        limit = field.get("max_size_mb")
         try:
-            cleaned[key] = [
-                check_upload(
-                    upload,
-                    accept=tuple(field.get("accept", ["pdf", "image"])),
-                    max_bytes=limit * 1024 * 1024 if limit else None,
-                )
-                for upload in uploads
-            ]
+            cleaned[key] = [_file_or_wallet_piece_checked(upload, field) for upload in uploads]
         except ValidationError as exc:
             errors[key] = exc.messages[0]
     return cleaned, errors
+
+
+def _file_or_wallet_piece_checked(upload, field: dict) -> CleanFile:
+    """One file of a file field: an upload checked by ``check_upload``, or, from the document
+    wallet (``guichet.wallet``), a copy of a document the person chose (refused when expired or
+    not theirs) or an upload they asked to keep there. A wallet copy is stored like any file;
+    ``attachment_store`` then hands it back to the wallet, which records the use."""
+    limit = field.get("max_size_mb")
+    accept = tuple(field.get("accept", ["pdf", "image"]))
+    max_bytes = limit * 1024 * 1024 if limit else None
+    if isinstance(upload, WALLET_PIECES):
+        from guichet.wallet.services import wallet_piece_checked
+
+        return wallet_piece_checked(upload, field=field, accept=accept, max_bytes=max_bytes)
+    return check_upload(upload, accept=accept, max_bytes=max_bytes)
 
 
 def attachment_store(
@@ -162,6 +170,10 @@ def attachment_store(
     attachment.file.save("upload", ContentFile(clean.content), save=False)
     attachment.save()
     attachment_scan_later(attachment)
+    if isinstance(clean, WalletCopy):  # from the wallet (_file_or_wallet_piece_checked)
+        from guichet.wallet.services import wallet_piece_stored
+
+        wallet_piece_stored(copy=clean, attachment=attachment)
     return attachment
 
 

@@ -66,8 +66,13 @@ def widgets(
     prefix: str = "",
     scope: Mapping[str, Any] | None = None,
     files: Mapping[str, list] | None = None,
+    wallet: Mapping[str, list] | None = None,
 ) -> list[dict]:
-    """What the template needs for each field: its spec, name, id, value, error, visibility."""
+    """What the template needs for each field: its spec, name, id, value, error, visibility.
+
+    ``wallet``: for a file field that names a ``document_type``, the signed-in person's
+    documents of that type (``wallet.selectors.wallet_choices_for_fields``): the field then
+    offers "choose from my documents" and "keep this upload in my documents"."""
     out = []
     scope = scope if scope is not None else values
     for field in fields:
@@ -84,6 +89,11 @@ def widgets(
             "visible": condition_holds(field.get("show_if"), scope),
             "files": (files or {}).get(key, []),
         }
+        if ftype == "file" and wallet is not None and key in wallet:
+            from guichet.wallet.types import DOCUMENT_TYPES
+
+            item["wallet"] = wallet[key]
+            item["document_type"] = DOCUMENT_TYPES[field["document_type"]]
         if ftype in {"choice", "multichoice"}:
             selected = value if isinstance(value, list) else [value]
             item["choices"] = [

@@ -177,6 +177,8 @@ def _check_field(field: Any, path: str, keys: set[str], errors: list[str], neste
         )
     if ftype == "file" and not set(field.get("accept", ["pdf", "image"])) <= FILE_KINDS:
         errors.append(_("%s : types de fichiers acceptés : pdf, image.") % path)
+    if "document_type" in field:
+        _check_document_type(field, ftype, path, errors)
     if ftype == "repeat":
         sub = field.get("fields")
         if not isinstance(sub, list) or not sub:
@@ -189,6 +191,24 @@ def _check_field(field: Any, path: str, keys: set[str], errors: list[str], neste
                     sub_keys.add(subfield["key"])
     if key:
         keys.add(key)
+
+
+def _check_document_type(field: dict, ftype: str, path: str, errors: list[str]) -> None:
+    """A file field may name the type of document it asks for (``guichet.wallet.types``): the
+    citizen can then choose one of theirs from the document wallet."""
+    from guichet.wallet.types import DOCUMENT_TYPES
+
+    if ftype != "file":
+        errors.append(_("%s : « document_type » ne s'applique qu'à un champ fichier.") % path)
+    elif not (isinstance(field["document_type"], str) and field["document_type"] in DOCUMENT_TYPES):
+        errors.append(
+            _("%(path)s : type de document inconnu « %(type)s » (types : %(types)s).")
+            % {
+                "path": path,
+                "type": str(field["document_type"])[:50],
+                "types": ", ".join(sorted(DOCUMENT_TYPES)),
+            }
+        )
 
 
 def _check_form(form: Any, errors: list[str]) -> None:

@@ -42,6 +42,7 @@ from guichet.services.selectors import (
     service_get_published,
 )
 from guichet.territory.models import Organisation
+from guichet.wallet.selectors import wallet_choices_for_fields
 
 SESSION_DRAFTS = "cases_drafts"
 SESSION_TRACKING = "cases_tracking"
@@ -150,7 +151,7 @@ def draft_page(request, token, page_key=None):
     if request.method == "POST":
         posted = parse_post(page["fields"], request.POST)
         values = {**draft.data, **posted}
-        files = uploaded_files(request, page["fields"])
+        files = uploaded_files(request, page["fields"], wallet=True)
         counts = {k: len(v) for k, v in _draft_files(draft).items()}
         for k, v in files.items():
             counts[k] = counts.get(k, 0) + len(v)
@@ -194,7 +195,12 @@ def draft_page(request, token, page_key=None):
             "steps": len(keys),
             "is_first": keys.index(page_key) == 0,
             "widgets": widgets(
-                page["fields"], values, errors, scope=values, files=_draft_files(draft)
+                page["fields"],
+                values,
+                errors,
+                scope=values,
+                files=_draft_files(draft),
+                wallet=wallet_choices_for_fields(actor=request.user, fields=page["fields"]),
             ),
             "errors": errors,
         },

@@ -88,10 +88,19 @@ def case_data_rows(case) -> list[dict]:
     return rows
 
 
-def uploaded_files(request, fields: list[dict]) -> dict[str, list]:
-    """The files posted for the file fields among ``fields`` (input name ``f_<key>``)."""
+def uploaded_files(request, fields: list[dict], *, wallet: bool = False) -> dict[str, list]:
+    """The files posted for the file fields among ``fields`` (input name ``f_<key>``); with
+    ``wallet``, also the signed-in person's choices from their document wallet and their
+    "keep this upload" requests (``wallet.views.wallet_pieces_posted``)."""
     files = {}
     for field in fields:
-        if field["type"] == "file" and request.FILES.getlist(f"f_{field['key']}"):
-            files[field["key"]] = request.FILES.getlist(f"f_{field['key']}")
+        if field["type"] != "file":
+            continue
+        posted = request.FILES.getlist(f"f_{field['key']}")
+        if wallet and field.get("document_type") and request.user.is_authenticated:
+            from guichet.wallet.views import wallet_pieces_posted
+
+            posted = wallet_pieces_posted(request, field, posted)
+        if posted:
+            files[field["key"]] = posted
     return files

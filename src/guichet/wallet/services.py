@@ -1,0 +1,437 @@
+"""Writes on the wallet: add, delete, read a document; and the two steps by which a service's
+form uses it (``wallet_piece_checked`` before anything is written, ``wallet_piece_stored``
+once the case engine stored the copy as an attachment)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.cases.models import ScanState
+from guichet.cases.scanning import initial_scan_state
+from guichet.core.audit import audit_log
+from guichet.core.policies import PolicyDenied
+from guichet.core.uploads import CleanFile, check_upload, sniff
+from guichet.wallet import crypto
+from guichet.wallet.models import WalletDocument, WalletDocumentUse
+from guichet.wallet.pieces import WalletCopy, WalletKeep, WalletPick
+from guichet.wallet.policies import wallet_document_policy
+from guichet.wallet.types import DOCUMENT_TYPES, document_validity
+
+logger = logging.getLogger(__name__)
+
+KIND_OF_TYPE = {
+    "application/pdf": "pdf",
+    "image/jpeg": "image",
+    "image/png": "image",
+    "image/webp": "image",
+}
+
+
+class WalletInputError(Exception):
+    """Bad input; ``errors`` maps a field (or ``__all__``) to a French message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _associated(owner_id: int) -> bytes:
+    return f"wallet:{owner_id}".encode()
+
+
+def _parse_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def document_dates_errors(
+    *, document_type: str, issued_on: Any, expires_on: Any, today: datetime.date
+) -> tuple[dict[str, str], datetime.date | None, datetime.date | None]:
+    """The problems of a document's type and dates (French), and the dates parsed."""
+    errors: dict[str, str] = {}
+    kind = DOCUMENT_TYPES.get(document_type)
+    if kind is None:
+        errors["document_type"] = _("Choisissez un type de document proposé.")
+    issued = _parse_date(issued_on)
+    if issued is None:
+        errors["issued_on"] = _("Indiquez la date d'émission du document (AAAA-MM-JJ).")
+    elif issued > today:
+        errors["issued_on"] = _("La date d'émission ne peut pas être dans le futur.")
+    expires = _parse_date(expires_on) if expires_on not in (None, "") else None
+    if expires_on not in (None, "") and expires is None:
+        errors["expires_on"] = _("Date d'expiration invalide (AAAA-MM-JJ).")
+    elif kind is not None and kind.needs_expiry and expires is None:
+        errors["expires_on"] = _("Indiquez la date d'expiration écrite sur le document.")
+    elif kind is not None and not kind.takes_expiry:
+        expires = None  # the rule does not read it
+    if issued and expires and expires < issued:
+        errors["expires_on"] = _("La date d'expiration précède la date d'émission.")
+    return errors, issued, expires
+
+
+def _document_stored(
+    *,
+    owner,
+    clean: CleanFile,
+    document_type: str,
+    title: str,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None,
+    dependant=None,
+) -> WalletDocument:
+    blob = crypto.encrypt(clean.content, associated=_associated(owner.pk))
+    document = WalletDocument(
+        owner=owner,
+        dependant=dependant,
+        document_type=document_type,
+        title=(title or str(DOCUMENT_TYPES[document_type].label))[:200],
+        issued_on=issued_on,
+        expires_on=expires_on,
+        is_health=DOCUMENT_TYPES[document_type].health,
+        original_name=clean.name,
+        content_type=clean.content_type,
+        size=clean.size,
+        sha256=clean.sha256,
+        scan_state=initial_scan_state(),
+    )
+    document.file.save("document", ContentFile(blob), save=False)
+    document.save()
+    _scan_later(document)
+    audit_log(
+        actor=owner,
+        action="wallet.document_added",
+        obj=document,
+        data={"type": document_type},
+    )
+    return document
+
+
+def _scan_later(document: WalletDocument) -> None:
+    if document.scan_state == ScanState.PENDING:
+        from guichet.wallet.tasks import wallet_document_scan_task
+
+        transaction.on_commit(
+            lambda pk=document.pk: wallet_document_scan_task.enqueue(document_id=pk)
+        )
+
+
+@transaction.atomic
+def wallet_document_add(
+    *,
+    actor,
+    document_type: str,
+    title: str,
+    issued_on: Any,
+    expires_on: Any = None,
+    upload: Any,
+    keep_health: bool = False,
+    dependant=None,
+) -> WalletDocument:
+    """Keep a document in ``actor``'s wallet. The file is checked like every upload and
+    encrypted; a health document (``types``) is kept only when ``keep_health`` says the person
+    chose to. ``dependant``: one of the actor's ``accounts.Dependant`` the document is about.
+    Raises WalletInputError; nothing is saved then."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PolicyDenied("not_found")
+    errors, issued, expires = document_dates_errors(
+        document_type=document_type,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        today=timezone.localdate(),
+    )
+    kind = DOCUMENT_TYPES.get(document_type)
+    if kind is not None and kind.health and not keep_health:
+        errors["keep_health"] = _(
+            "Un document de santé n'est conservé que si vous le choisissez : cochez la case "
+            "pour le garder dans votre porte-documents."
+        )
+    if dependant is not None and dependant.owner_id != actor.pk:
+        errors["dependant"] = _("Choisissez une personne que vous représentez.")
+    if len(title or "") > 200:
+        errors["title"] = _("Au plus 200 caractères.")
+    clean = None
+    if upload is None:
+        errors["file"] = _("Joignez un fichier.")
+    else:
+        try:
+            clean = check_upload(upload)
+        except ValidationError as exc:
+            errors["file"] = exc.messages[0]
+    if errors:
+        raise WalletInputError(errors)
+    try:
+        return _document_stored(
+            owner=actor,
+            clean=clean,
+            document_type=document_type,
+            title=(title or "").strip(),
+            issued_on=issued,
+            expires_on=expires,
+            dependant=dependant,
+        )
+    except crypto.KeyMissing:
+        logger.error("wallet: no encryption key configured, document refused")
+        raise WalletInputError(
+            {"__all__": _("Le porte-documents est indisponible pour le moment.")}
+        ) from None
+
+
+@transaction.atomic
+def wallet_document_delete(*, actor, document: WalletDocument) -> None:
+    """Delete a document and its file (only its owner may). Its uses stay, without the file:
+    they keep the type and title they had."""
+    wallet_document_policy.require_act(actor, document, "delete")
+    document = WalletDocument.objects.select_for_update().get(pk=document.pk)
+    storage, name = document.file.storage, document.file.name
+    audit_log(
+        actor=actor,
+        action="wallet.document_deleted",
+        obj=document,
+        data={"type": document.document_type},
+    )
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def wallet_document_content(*, actor, document: WalletDocument) -> bytes:
+    """The clear content of a document, for its owner (or their representative). Raises
+    PolicyDenied: ``not_found`` for someone else, ``forbidden`` while not scanned clean;
+    ``crypto.Undecryptable`` when the key is missing (fail closed)."""
+    wallet_document_policy.require_act(actor, document, "download")
+    if document.scan_state != ScanState.CLEAN or not document.file:
+        raise PolicyDenied("forbidden")
+    with document.file.open("rb") as stored:
+        blob = stored.read()
+    return crypto.decrypt(blob, associated=_associated(document.owner_id))
+
+
+# --------------------------------------------------------------------------------------------
+# A service's form uses the wallet (called by the case engine: cases.services)
+# --------------------------------------------------------------------------------------------
+
+
+def _refused(message: str) -> ValidationError:
+    return ValidationError(message)
+
+
+def _pick_checked(
+    pick: WalletPick,
+    *,
+    document_type: str,
+    accept: tuple[str, ...],
+    max_bytes: int | None,
+    today: datetime.date,
+) -> WalletCopy:
+    document = None
+    try:
+        document_id = int(pick.document_id)
+    except (TypeError, ValueError):
+        document_id = None
+    if document_id is not None:
+        document = WalletDocument.objects.filter(pk=document_id).first()
+    if document is None or not wallet_document_policy.can_act(pick.owner, document, "use"):
+        raise _refused(_("Ce document n'est pas dans votre porte-documents."))
+    kind = DOCUMENT_TYPES[document.document_type]
+    if document_type and document.document_type != document_type:
+        raise _refused(
+            _("« %(title)s » est un document de type « %(kind)s » : ce champ demande « %(want)s ».")
+            % {
+                "title": document.title,
+                "kind": kind.label,
+                "want": DOCUMENT_TYPES[document_type].label,
+            }
+        )
+    validity = document_validity(
+        document.document_type,
+        issued_on=document.issued_on,
+        expires_on=document.expires_on,
+        on=today,
+    )
+    if not validity.valid:
+        raise _refused(
+            validity.reason + " " + _("Choisissez un document valable ou joignez-en un nouveau.")
+        )
+    if document.scan_state != ScanState.CLEAN or not document.file:
+        raise _refused(
+            _("« %s » n'a pas passé l'analyse antivirus : joignez un autre fichier.")
+            % document.title
+        )
+    if KIND_OF_TYPE.get(document.content_type) not in accept:
+        raise _refused(
+            _("« %s » n'est pas d'un type de fichier accepté par ce champ.") % document.title
+        )
+    if max_bytes and document.size > max_bytes:
+        raise _refused(
+            _("« %(title)s » dépasse %(max)s Mo, la taille que ce champ accepte.")
+            % {"title": document.title, "max": max_bytes // (1024 * 1024)}
+        )
+    try:
+        with document.file.open("rb") as stored:
+            content = crypto.decrypt(stored.read(), associated=_associated(document.owner_id))
+    except (crypto.Undecryptable, crypto.KeyMissing, OSError):
+        logger.error("wallet: document %s could not be decrypted", document.pk)
+        raise _refused(
+            _("« %s » ne peut pas être lu pour le moment : joignez le fichier.") % document.title
+        ) from None
+    if sniff(content[:16]) != document.content_type:  # what was checked is what is sent
+        raise _refused(_("« %s » est illisible : joignez le fichier.") % document.title)
+    return WalletCopy(
+        name=document.original_name,
+        content=content,
+        content_type=document.content_type,
+        owner_id=document.owner_id,
+        document_id=document.pk,
+    )
+
+
+def _keep_checked(
+    keep: WalletKeep,
+    *,
+    document_type: str,
+    accept: tuple[str, ...],
+    max_bytes: int | None,
+    today: datetime.date,
+) -> CleanFile:
+    clean = check_upload(keep.upload, accept=accept, max_bytes=max_bytes)
+    if not getattr(keep.owner, "is_authenticated", False) or not keep.keep:
+        return clean  # nobody to keep it for, or not chosen: used once, not kept
+    errors, issued, expires = document_dates_errors(
+        document_type=document_type,
+        issued_on=keep.issued_on,
+        expires_on=keep.expires_on,
+        today=today,
+    )
+    if errors:
+        raise _refused(
+            _("Pour garder ce document dans votre porte-documents : %s")
+            % " ".join(v for k, v in errors.items() if k != "document_type")
+        )
+    return WalletCopy(
+        name=clean.name,
+        content=clean.content,
+        content_type=clean.content_type,
+        owner_id=keep.owner.pk,
+        keep_type=document_type,
+        keep_issued_on=issued,
+        keep_expires_on=expires,
+    )
+
+
+def wallet_piece_checked(
+    piece: WalletPick | WalletKeep,
+    *,
+    field: dict,
+    accept: tuple[str, ...],
+    max_bytes: int | None,
+) -> CleanFile:
+    """The file a form field receives from the wallet: a copy of a chosen document (refused
+    when it is not the person's, of another type, expired — with its date and the rule — or
+    not scanned clean), or an upload to keep there (its dates checked). Writes nothing; raises
+    ValidationError with a French message."""
+    document_type = field.get("document_type", "")
+    today = timezone.localdate()
+    if isinstance(piece, WalletPick):
+        return _pick_checked(
+            piece, document_type=document_type, accept=accept, max_bytes=max_bytes, today=today
+        )
+    if not document_type:  # a field without a type: a plain upload
+        return check_upload(piece.upload, accept=accept, max_bytes=max_bytes)
+    return _keep_checked(
+        piece, document_type=document_type, accept=accept, max_bytes=max_bytes, today=today
+    )
+
+
+def _service_name(attachment) -> str:
+    if attachment.case_id:
+        return attachment.case.definition.name
+    if attachment.draft_id:
+        return attachment.draft.version.definition.name
+    return ""
+
+
+def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:
+    """Record the use of a wallet document by the attachment that holds its copy (in the
+    case engine's transaction); an upload to keep is first kept in the wallet."""
+    from guichet.accounts.models import User
+
+    owner = User.objects.get(pk=copy.owner_id)
+    if copy.document_id is None:
+        document = _document_stored(
+            owner=owner,
+            clean=copy,
+            document_type=copy.keep_type,
+            title="",
+            issued_on=copy.keep_issued_on,
+            expires_on=copy.keep_expires_on,
+        )
+    else:
+        document = WalletDocument.objects.get(pk=copy.document_id)
+    now = timezone.now()
+    WalletDocument.objects.filter(pk=document.pk).update(last_used_at=now)
+    use = WalletDocumentUse.objects.create(
+        owner=owner,
+        document=document,
+        document_type=document.document_type,
+        document_title=document.title,
+        attachment=attachment,
+        service_name=_service_name(attachment)[:200],
+        used_at=now,
+    )
+    audit_log(
+        actor=owner,
+        action="wallet.document_used",
+        obj=document,
+        data={"attachment": attachment.pk, "case": attachment.case_id},
+    )
+    return use
+
+
+__all__ = [
+    "WalletInputError",
+    "document_dates_errors",
+    "wallet_document_add",
+    "wallet_document_content",
+    "wallet_document_delete",
+    "wallet_piece_checked",
+    "wallet_piece_stored",
+]
+
+
+def wallet_documents_reencrypt() -> tuple[int, int]:
+    """Re-encrypt, with the current key, every stored file encrypted with an older one; each
+    file is written under a new name and the row updated before the old file is removed.
+    Returns (re-encrypted, unreadable): an unreadable file is left as it is."""
+    done = failed = 0
+    for document in WalletDocument.objects.exclude(file="").iterator():
+        with document.file.open("rb") as stored:
+            blob = stored.read()
+        if not crypto.needs_reencryption(blob):
+            continue
+        associated = _associated(document.owner_id)
+        try:
+            content = crypto.decrypt(blob, associated=associated)
+        except crypto.Undecryptable:
+            failed += 1
+            continue
+        old_name, storage = document.file.name, document.file.storage
+        with transaction.atomic():
+            document.file.save(
+                "document", ContentFile(crypto.encrypt(content, associated=associated)), save=False
+            )
+            document.save(update_fields=["file"])
+            transaction.on_commit(lambda name=old_name, store=storage: store.delete(name))
+        done += 1
+    return done, failed

@@ -1,0 +1,93 @@
+"""The antivirus step of a wallet document, as for case attachments (``cases.scanning``):
+stored ``pending`` when clamd is configured, scanned after the commit, rescanned by a periodic
+job while clamd could not answer; never used nor served until clean."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from guichet.cases.models import ScanState
+from guichet.core.antivirus import ScannerUnavailable, clamd_scan, scanner_configured
+from guichet.core.audit import audit_log
+from guichet.core.periodic import register_periodic
+
+logger = logging.getLogger(__name__)
+
+RESCAN_AFTER = timedelta(seconds=30)
+
+
+def wallet_document_scan(*, document_id: int) -> str:
+    from guichet.wallet import crypto
+    from guichet.wallet.models import WalletDocument
+
+    with transaction.atomic():
+        document = (
+            WalletDocument.objects.select_for_update(skip_locked=True)
+            .filter(pk=document_id, scan_state=ScanState.PENDING)
+            .first()
+        )
+        if document is None:
+            return "skipped"
+        try:
+            with document.file.open("rb") as stored:
+                content = crypto.decrypt(
+                    stored.read(), associated=f"wallet:{document.owner_id}".encode()
+                )
+        except (crypto.Undecryptable, crypto.KeyMissing):
+            logger.error("wallet: document %s cannot be decrypted for its scan", document.pk)
+            return ScanState.PENDING
+        try:
+            result = clamd_scan(content)
+        except ScannerUnavailable as exc:
+            logger.warning(
+                "clamd unavailable, wallet document %s stays pending: %s", document_id, exc
+            )
+            return ScanState.PENDING
+        document.scan_state = result.verdict
+        document.scan_detail = result.detail
+        document.scanned_at = timezone.now()
+        fields = ["scan_state", "scan_detail", "scanned_at"]
+        if result.verdict == ScanState.INFECTED:
+            document.file.delete(save=False)
+            fields.append("file")
+        document.save(update_fields=fields)
+        if result.verdict != ScanState.CLEAN:
+            audit_log(
+                actor=None,
+                action=f"wallet.document_{result.verdict}",
+                obj=document,
+                data={"detail": result.detail, "sha256": document.sha256},
+            )
+        return document.scan_state
+
+
+@task()
+def wallet_document_scan_task(*, document_id: int) -> str:
+    return wallet_document_scan(document_id=document_id)
+
+
+@register_periodic("wallet.documents_scan", every=timedelta(minutes=1))
+def wallet_documents_scan_sweep(limit: int = 200) -> int:
+    """Scan the wallet documents still pending (clamd was unreachable when they came)."""
+    from guichet.wallet.models import WalletDocument
+
+    if not scanner_configured():
+        return 0
+    due = list(
+        WalletDocument.objects.filter(
+            scan_state=ScanState.PENDING, created_at__lte=timezone.now() - RESCAN_AFTER
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in due:
+        if wallet_document_scan(document_id=pk) == ScanState.PENDING:
+            break
+        done += 1
+    return done
