@@ -80,7 +80,11 @@ def _check_url(url: str) -> None:
 
 
 def endpoints_for(actor):
-    """The endpoints of the organisations ``actor`` works for."""
+    """The endpoints of the organisations ``actor`` works for (``PolicyDenied`` for anybody
+    who is not an agent now)."""
+    from guichet.cases.policies import case_policy
+
+    case_policy.require_back_office(actor)
     return WebhookEndpoint.objects.filter(
         organisation_id__in=organisation_ids_of(actor)
     ).select_related("organisation")

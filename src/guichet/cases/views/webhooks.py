@@ -3,6 +3,7 @@ attempts, creation and secret regeneration (the secret is shown once, in that an
 re-enabling after automatic disabling."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from guichet.cases.forms import WebhookEndpointForm
 from guichet.cases.models import WebhookAttempt
-from guichet.cases.views.common import agent_required
 from guichet.cases.webhooks import (
     WebhookEndpointError,
     endpoints_for,
@@ -18,12 +18,11 @@ from guichet.cases.webhooks import (
     webhook_endpoint_enable,
     webhook_endpoint_regenerate_secret,
 )
-from guichet.territory.models import Organisation
-from guichet.territory.selectors import organisation_ids_of
+from guichet.territory.selectors import organisations_of
 
 
 def _organisations(user):
-    return list(Organisation.objects.filter(pk__in=organisation_ids_of(user)).order_by("name"))
+    return list(organisations_of(user))
 
 
 def _page(request, *, form=None, shown_secret=None, status=200):
@@ -58,7 +57,7 @@ def _endpoint(request, pk: int):
     return endpoint
 
 
-@agent_required
+@login_required
 def webhook_endpoints(request):
     if request.method != "POST":
         return _page(request)
@@ -80,7 +79,7 @@ def webhook_endpoints(request):
     return _page(request, shown_secret=(endpoint, endpoint.secret))
 
 
-@agent_required
+@login_required
 @require_POST
 def webhook_endpoint_secret(request, pk: int):
     endpoint = _endpoint(request, pk)
@@ -88,7 +87,7 @@ def webhook_endpoint_secret(request, pk: int):
     return _page(request, shown_secret=(endpoint, secret))
 
 
-@agent_required
+@login_required
 @require_POST
 def webhook_endpoint_enable_view(request, pk: int):
     endpoint = _endpoint(request, pk)
