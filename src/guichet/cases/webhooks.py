@@ -163,6 +163,15 @@ def webhook_endpoint_enable(*, actor, endpoint: WebhookEndpoint) -> WebhookEndpo
     return endpoint
 
 
+def recent_attempts_of(endpoints, *, limit: int = 200):
+    """The latest delivery attempts of ``endpoints`` (fetched with ``endpoints_for``)."""
+    return (
+        WebhookAttempt.objects.filter(delivery__endpoint__in=endpoints)
+        .select_related("delivery")
+        .order_by("-attempted_at")[:limit]
+    )
+
+
 # --- Deliveries (the worker) ---------------------------------------------------------------------
 
 

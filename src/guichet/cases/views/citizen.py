@@ -43,6 +43,7 @@ from guichet.services.selectors import (
     service_get_published,
 )
 from guichet.territory.models import Organisation
+from guichet.territory.selectors import commune_by_slug, communes
 
 SESSION_DRAFTS = "cases_drafts"
 SESSION_TRACKING = "cases_tracking"
@@ -52,15 +53,13 @@ SESSION_RECEIPT = "cases_receipt"
 def catalogue(request):
     commune = None
     if request.GET.get("commune"):
-        commune = Organisation.objects.filter(slug=request.GET["commune"], kind="commune").first()
+        commune = commune_by_slug(request.GET["commune"])
     return render(
         request,
         "cases/citizen/catalogue.html",
         {
             "services": catalogue_for_portal(commune=commune),
-            "communes": Organisation.objects.filter(kind="commune", is_active=True)
-            .exclude(offer=Organisation.Offer.RESTRICTED)
-            .order_by("name"),
+            "communes": communes().exclude(offer=Organisation.Offer.RESTRICTED),
             "commune": commune,
         },
     )

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.cases.forms import WebhookEndpointForm
-from guichet.cases.models import WebhookAttempt
 from guichet.cases.webhooks import (
     WebhookEndpointError,
     endpoints_for,
+    recent_attempts_of,
     webhook_endpoint_create,
     webhook_endpoint_enable,
     webhook_endpoint_regenerate_secret,
@@ -28,11 +28,7 @@ def _organisations(user):
 def _page(request, *, form=None, shown_secret=None, status=200):
     endpoints = list(endpoints_for(request.user).order_by("organisation__name", "key"))
     recent = {}
-    for attempt in (
-        WebhookAttempt.objects.filter(delivery__endpoint__in=endpoints)
-        .select_related("delivery")
-        .order_by("-attempted_at")[:200]
-    ):
+    for attempt in recent_attempts_of(endpoints):
         recent.setdefault(attempt.delivery.endpoint_id, [])
         if len(recent[attempt.delivery.endpoint_id]) < 10:
             recent[attempt.delivery.endpoint_id].append(attempt)
