@@ -95,10 +95,16 @@ def test_the_scope_of_each_persona(people):
     agent_x = people["agent_x"]
     assert str(everything.query) == str(case_policy.scope(SYSTEM, everything).query)
     assert not case_policy.scope(people["anonymous"], everything).exists()
-    agent_sql = str(case_policy.scope(agent_x, everything, role="agent").query)
+
+    def where(qs):
+        return str(qs.query).split(" WHERE ", 1)[1]
+
+    agent_sql = where(case_policy.scope(agent_x, everything, role="agent"))
     assert "organisation_id" in agent_sql and "requester_id" not in agent_sql
-    citizen_sql = str(case_policy.scope(people["citizen_a"], everything, role="requester").query)
+    citizen_sql = where(case_policy.scope(people["citizen_a"], everything, role="requester"))
     assert "requester_id" in citizen_sql and "organisation_id" not in citizen_sql
+    both = where(case_policy.scope(agent_x, everything))
+    assert "organisation_id" in both and "requester_id" in both
 
 
 def test_the_back_office_is_for_agents_and_the_system(people):
