@@ -283,15 +283,17 @@ def _csv(cases) -> HttpResponse:
 @require_POST
 def saved_filter_add(request):
     form = SavedFilterForm(request.POST)
-    if form.is_valid():
+    form.is_valid()
+    try:  # the service checks the agent first, then the name
         saved_filter_create(
             actor=request.user,
-            name=form.cleaned_data["name"],
-            query=form.cleaned_data["query"] or "",
+            name=form.cleaned_data.get("name") or "",
+            query=form.cleaned_data.get("query") or "",
         )
-        messages.success(request, _("Filtre enregistré."))
-    else:
+    except CaseInputError:
         messages.error(request, _("Donnez un nom au filtre."))
+    else:
+        messages.success(request, _("Filtre enregistré."))
     return redirect(f"/backoffice/?{form.data.get('query', '')}")
 
 
