@@ -13,6 +13,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from guichet.cases.auth import InsufficientScope, SecondFactorRequired
 from guichet.core.edges import GuichetRateLimited, too_many_requests
+from guichet.core.policies import PolicyDenied
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,17 @@ def _not_found(request, exc):
     return api.create_response(
         request, {"code": "not_found", "message": _("Introuvable.")}, status=404
     )
+
+
+@api.exception_handler(PolicyDenied)
+def _policy_denied(request, exc):
+    """An access policy's refusal raised by a service: 404 (``not_found``, the same answer as
+    a missing object), 403 (``forbidden``), 422 (``invalid``)."""
+    status = {"not_found": 404, "forbidden": 403}.get(exc.code, 422)
+    message = exc.message or {404: _("Introuvable."), 403: _("Accès refusé.")}.get(
+        status, _("Action impossible.")
+    )
+    return api.create_response(request, {"code": exc.code, "message": message}, status=status)
 
 
 @api.exception_handler(GuichetRateLimited)

@@ -88,8 +88,8 @@ def test_citizens_are_not_asked_for_a_second_factor(client, demo):
     client.force_login(User.objects.get(email="camille.martin@example.org"))
     assert client.get(f"{API}/mine").status_code == 200
     response = client.get(f"{API}/queue")
-    assert response.status_code == 403
-    assert response.json()["code"] == "not_an_agent"
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def _bearer(user, *, amr):

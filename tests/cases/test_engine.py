@@ -12,6 +12,7 @@ from guichet.cases.models import Case, Channel, ReferenceCounter
 from guichet.cases.selectors import timeline_for_citizen
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.policies import PolicyDenied
 from guichet.core.worker import GuichetWorker
 from guichet.services.services import service_availability_set, service_import
 from guichet.territory.selectors import communes
@@ -119,8 +120,9 @@ def test_a_service_imported_from_json_runs_end_to_end(demo, users):
 
     # an agent of Oullins moves it; the Bron agent may not
     assert [t.key for t in available_transitions(case, users["agent.bron"])] == []
-    with pytest.raises(WorkflowError):
+    with pytest.raises(PolicyDenied) as refused:  # not Bron's: "no such case"
         case_transition(actor=users["agent.bron"], case=case, transition="take")
+    assert refused.value.code == "not_found"
     case = case_transition(actor=users["agent.oullins"], case=case, transition="take")
     assert case.status == "check" and case.assignee == users["agent.oullins"]
 

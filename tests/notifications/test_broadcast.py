@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from guichet.accounts.models import User
+from guichet.core.policies import PolicyDenied
 from guichet.core.worker import GuichetWorker
 from guichet.notifications.models import Broadcast, Delivery, Notification, Preference
 from guichet.notifications.services import (
@@ -53,7 +54,7 @@ def test_who_may_broadcast_where(demo, agent_slug, organisation, commune, allowe
     if allowed:
         assert call().commune == demo[commune]
     else:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PolicyDenied):
             call()
         assert not Broadcast.objects.exists()
 

@@ -5,12 +5,12 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
 from guichet.cases.models import CaseAttachment, CaseEvent
 from guichet.cases.services import CaseInputError
+from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification
 from guichet.publicspace import services
 from guichet.publicspace.models import Report, ReportSubscription, ReportUpdate, State
@@ -177,8 +177,9 @@ def test_agent_of_another_organisation_cannot_touch_a_report(demo, users):
             actor=stranger, report=report, public_description="", hidden_photo_ids=[]
         ),
     ):
-        with pytest.raises(Http404):
+        with pytest.raises(PolicyDenied) as refused:
             call()
+        assert refused.value.code == "not_found"
     report.refresh_from_db()
     assert report.state == State.OPEN and report.public_description
     assert not reports_for_agent(actor=stranger).filter(pk=report.pk).exists()

@@ -3,9 +3,9 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 import guichet.services as services_pkg
+from guichet.core.policies import PolicyDenied
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.schema import DefinitionError
 from guichet.services.selectors import catalogue_for_portal
@@ -71,8 +71,9 @@ def test_an_agent_who_is_not_a_designer_cannot_import(demo, doc):
     from guichet.accounts.models import User
 
     agent = User.objects.get(email="agent.bron@example.org")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PolicyDenied) as refused:
         service_import(actor=agent, organisation=demo["bron"], document=doc)
+    assert refused.value.code == "not_found"
     assert not ServiceDefinition.objects.filter(key="contact.essai").exists()
 
 

@@ -20,6 +20,7 @@ from guichet.accounts.selectors import (
     session_passed_second_factor,
 )
 from guichet.core.permissions import mark_second_factor, second_factor_marked
+from guichet.core.policies import PolicyDenied
 
 _SESSION_KIND = "guichet_session_kind"
 _SESSION_DEADLINE = "guichet_session_deadline"
@@ -81,7 +82,7 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (Http404, PermissionDenied)):
+        if isinstance(exception, (Http404, PermissionDenied, PolicyDenied)):
             return second_factor_redirect(request)
         return None
 

@@ -20,6 +20,7 @@ from guichet.accounts.selectors import dependants_of, profile_of, sessions_of
 from guichet.core.audit import audit_log
 from guichet.core.gdpr import gdpr_parts
 from guichet.core.models import AuditEntry
+from guichet.core.policies import checked_by_caller, policy_exempt
 
 PROFILE_FIELDS = (
     "address_line1",
@@ -32,6 +33,7 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def profile_update(
     *, actor: User, user: User, data: dict[str, Any], phone_numbers: list[str]
 ) -> Profile:
@@ -63,6 +65,7 @@ def profile_update(
 
 
 @transaction.atomic
+@policy_exempt("the person's own profile (their residence; demo data and imports)")
 def profile_set_residence(*, user: User, residence) -> Profile:
     """Set the commune of residence (demo data, imports)."""
     profile = profile_of(user)
@@ -72,6 +75,7 @@ def profile_set_residence(*, user: User, residence) -> Profile:
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def session_end(*, actor: User, session: UserSession, ip_address: str | None = None) -> None:
     """End one of ``actor``'s sessions (the browser using it is signed out at once)."""
     if session.user_id != actor.pk:
@@ -90,6 +94,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+@checked_by_caller("account_export")
 def accounts_export(user: User) -> dict[str, Any]:
     """The accounts part of the GDPR export: identity, profile, e-mails, factors, sessions."""
     profile = profile_of(user)
@@ -167,6 +172,7 @@ def accounts_export(user: User) -> dict[str, Any]:
     }
 
 
+@checked_by_caller("account_delete")
 def accounts_erase(user: User) -> None:
     """Everything the accounts app holds that would survive the deletion of the user row.
 
@@ -193,6 +199,7 @@ def accounts_erase(user: User) -> None:
     entries.update(data={"anonymised": True}, ip_address=None)
 
 
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def account_export(*, user: User) -> dict[str, Any]:
     """The whole GDPR export of ``user``: one JSON document with every registered app part."""
     document: dict[str, Any] = {
@@ -206,6 +213,7 @@ def account_export(*, user: User) -> dict[str, Any]:
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def account_delete(*, actor: User, user: User, ip_address: str | None = None) -> None:
     """Erase ``user``: every app's erase part, then the account itself (and by cascade its
     e-mail addresses, factors, profile, tokens and consents). Irreversible."""
@@ -236,6 +244,7 @@ def _parse_date(value: str):
 
 
 @transaction.atomic
+@checked_by_caller("franceconnect_link", "franceconnect_signup")
 def franceconnect_certify(*, user: User, identity) -> Profile:
     """Copy FranceConnect's identity block into the profile; it becomes read-only there."""
     profile = profile_of(user)
@@ -267,6 +276,7 @@ def _same_person(profile: Profile, identity) -> bool:
     )
 
 
+@policy_exempt("the door proved the FranceConnect identity (signed proof) for the signed-in person")
 def franceconnect_link(*, user: User, identity, proof: str, ip_address: str | None = None) -> None:
     """Attach a FranceConnect identity to ``user`` and certify the profile with it.
 
@@ -322,6 +332,7 @@ def _franceconnect_link_recorded(*, user: User, identity, proof: str, ip_address
 
 
 @transaction.atomic
+@policy_exempt("a new account from an identity FranceConnect vouched for")
 def franceconnect_signup(*, identity, ip_address: str | None = None) -> User:
     """A new account from a FranceConnect identity (no password; its e-mail is verified by
     the identity provider behind FranceConnect)."""
@@ -345,6 +356,7 @@ def _age(birth_date: date, today: date) -> int:
     )
 
 
+@policy_exempt("a computation: writes nothing")
 def dependant_problems(
     *, relationship: str, birth_date: date | None, today: date
 ) -> dict[str, str]:
@@ -407,6 +419,7 @@ def _dependant_audit(dependant: Dependant) -> dict:
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def dependant_create(
     *,
     actor: User,
@@ -441,6 +454,7 @@ def dependant_create(
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def dependant_update(
     *,
     actor: User,
@@ -469,6 +483,7 @@ def dependant_update(
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own account (request.user), checked to be theirs")
 def dependant_delete(*, actor: User, dependant: Dependant) -> None:
     """Remove someone from the people ``actor`` acts for. Cases already filed for them keep
     the name they were filed with (a snapshot on the case)."""

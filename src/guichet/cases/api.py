@@ -35,7 +35,7 @@ from guichet.core.idempotency import (
     submission_once,
 )
 from guichet.territory.models import Organisation
-from guichet.territory.selectors import commune_by_slug, is_agent
+from guichet.territory.selectors import commune_by_slug
 from guichet.wallet.pieces import WalletPick
 
 router = Router(tags=["cases"])
@@ -404,14 +404,10 @@ def partner_case(request, reference: str):
 # --- agents ----------------------------------------------------------------------------------
 
 
-def _require_agent(request):
-    return is_agent(request.auth)
-
-
 @router.get(
     "/queue",
     auth=agent_auth,
-    response={200: AgentPage, 403: Error},
+    response={200: AgentPage, 404: Error},
     summary="File de l'agent",
 )
 def agent_queue(
@@ -426,8 +422,6 @@ def agent_queue(
     limit: QueryInt = 50,
     offset: QueryInt = 0,
 ):
-    if not _require_agent(request):
-        return Status(403, _err("not_an_agent", _("Réservé aux agents.")))
     limit, offset = _page(limit, offset)
     qs = queue_for_agent(
         actor=request.auth,

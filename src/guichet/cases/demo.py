@@ -12,6 +12,7 @@ from guichet.cases.models import Case, Channel
 from guichet.cases.notify import muted
 from guichet.cases.services import case_submit, case_transition
 from guichet.cases.workflow import WorkflowError
+from guichet.core.policies import PolicyDenied
 from guichet.services.models import ServiceDefinition
 from guichet.territory.demo import REFERENCE_POINTS
 from guichet.territory.models import Organisation
@@ -122,7 +123,7 @@ def _seed(log) -> list[str]:
                     channel=Channel.WEB,
                     comment="Traité (démonstration).",
                 )
-            except WorkflowError:
+            except (WorkflowError, PolicyDenied):  # a team without an agent: left as filed
                 break
         Case.objects.filter(pk=case.pk).update(
             created_at=now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600))

@@ -33,6 +33,7 @@ from guichet.cases.models import Case, CaseMessage, Channel
 from guichet.cases.replies import case_for_reply_token, reply_token_in
 from guichet.cases.services import CaseInputError, case_message_add, case_submit
 from guichet.cases.uploads import check_upload
+from guichet.core.policies import SYSTEM
 from guichet.services.models import ServiceDefinition
 from guichet.services.schema import iter_fields
 from guichet.territory.models import Organisation
@@ -179,7 +180,7 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
     if case is not None:
         try:
             case_message_add(
-                actor=case.requester,
+                actor=SYSTEM,  # the gateway: the case's reply address placed the message
                 case=case,
                 body=body,
                 from_citizen=True,
@@ -227,7 +228,7 @@ def _case_open(
     try:
         # also_record runs in the case's recording transaction
         submission = case_submit(
-            actor=None,
+            actor=SYSTEM,
             definition=definition,
             data=data,
             files={file_key: kept} if file_key and kept else {},

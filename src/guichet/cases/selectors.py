@@ -21,6 +21,7 @@ from guichet.cases.models import (
     SavedFilter,
     ScanState,
 )
+from guichet.cases.policies import case_policy, draft_policy
 from guichet.core.fixedsql import FixedQuery
 
 # agent_scope: the one reading of an agent's powers (second factor included), re-exported for
@@ -61,8 +62,10 @@ def _list_base() -> QuerySet[Case]:
 
 
 def cases_for_agent(*, actor) -> QuerySet[Case]:
-    """Every case the agent's organisations are in charge of."""
-    return _base().filter(organisation_id__in=organisation_ids_of(actor))
+    """Every case the agent's organisations are in charge of (``PolicyDenied`` for anybody
+    who is not an agent now)."""
+    case_policy.require_back_office(actor)
+    return case_policy.scope(actor, _base(), role="agent")
 
 
 def case_get_for_agent(*, actor, reference: str) -> Case:
@@ -74,18 +77,15 @@ def case_get_for_agent(*, actor, reference: str) -> Case:
 
 
 def cases_for_citizen(*, user) -> QuerySet[Case]:
-    if not getattr(user, "is_authenticated", False):
-        return Case.objects.none()
-    return _base().filter(requester=user)
+    """The cases ``user`` asked for (none for anonymous visitors)."""
+    return case_policy.scope(user, _base(), role="requester")
 
 
 def cases_for_citizen_list(*, user) -> QuerySet[Case]:
     """The citizen's cases with only what their list shows (``api.my_cases``): service, status
     (labels from the cached published version), channel, commune, dates."""
-    if not getattr(user, "is_authenticated", False):
-        return Case.objects.none()
     return (
-        Case.objects.filter(requester=user)
+        case_policy.scope(user, Case.objects.all(), role="requester")
         .select_related("definition", "commune")
         .only(
             "reference",
@@ -150,8 +150,9 @@ class CaseFilters:
 
 def queue_for_agent(*, actor, filters: CaseFilters) -> QuerySet[Case]:
     """The filtered, sorted queue of an agent (scoped to their organisations)."""
-    org_ids, team_ids = agent_scope(actor)
-    qs = _list_base().filter(organisation_id__in=org_ids)
+    case_policy.require_back_office(actor)
+    _org_ids, team_ids = agent_scope(actor)
+    qs = case_policy.scope(actor, _list_base(), role="agent")
     now = timezone.now()
     if filters.queue == "mine":
         qs = qs.filter(assignee=actor, is_closed=False)
@@ -222,13 +223,14 @@ def citizen_get_for_agent(*, actor, user_id: int | None = None, email: str = "")
     from django.contrib.auth import get_user_model
     from django.db.models import Exists, OuterRef
 
+    case_policy.require_back_office(actor)
     if user_id:
         people = get_user_model().objects.filter(pk=user_id)
     elif email:
         people = get_user_model().objects.filter(email__iexact=email)
     else:
         return None
-    held = Case.objects.filter(organisation_id__in=organisation_ids_of(actor)).filter(
+    held = case_policy.scope(actor, Case.objects.all(), role="agent").filter(
         Q(requester_id=OuterRef("pk")) | Q(contact_email__iexact=OuterRef("email"))
     )
     return people.filter(Exists(held)).first()
@@ -244,6 +246,27 @@ def citizen_cases_for_agent(
     if email:
         return qs.filter(Q(requester__email__iexact=email) | Q(contact_email__iexact=email))
     return qs.none()
+
+
+def colleagues_for(*, actor, case: Case | None = None) -> QuerySet:
+    """The people an agent may give work to: the members of the organisation in charge of
+    ``case`` (which the agent must see), else of the agent's own organisations."""
+    from guichet.territory.selectors import members_of
+
+    case_policy.require_back_office(actor)
+    if case is not None:
+        case_policy.require_view(actor, case)
+        return members_of([case.organisation_id])
+    return members_of(organisation_ids_of(actor))
+
+
+def services_for_agent_filing(*, actor) -> QuerySet:
+    """The services an agent may file a case of for a caller or a visitor (the back-office's
+    catalogue)."""
+    from guichet.services.selectors import catalogue_for_channel
+
+    case_policy.require_back_office(actor)
+    return catalogue_for_channel(portal=False)
 
 
 def timeline_for_agent(case: Case) -> QuerySet[CaseEvent]:
@@ -288,10 +311,10 @@ def _servable(attachment: CaseAttachment | None) -> CaseAttachment:
 
 def attachment_get_for_agent(*, actor, pk: int) -> CaseAttachment:
     """An attachment of a case of the agent's organisations, to open: clean files only."""
+    case_policy.require_back_office(actor)
+    in_charge = case_policy.scope(actor, Case.objects.all(), role="agent")
     attachment = (
-        CaseAttachment.objects.filter(pk=pk, case__organisation_id__in=organisation_ids_of(actor))
-        .select_related("case")
-        .first()
+        CaseAttachment.objects.filter(pk=pk, case__in=in_charge).select_related("case").first()
     )
     return _servable(attachment)
 
@@ -302,9 +325,7 @@ def attachment_get_for_citizen(*, case: Case, pk: int) -> CaseAttachment:
 
 
 def drafts_for_citizen(*, user) -> QuerySet[CaseDraft]:
-    if not getattr(user, "is_authenticated", False):
-        return CaseDraft.objects.none()
-    return CaseDraft.objects.filter(owner=user).select_related("version__definition")
+    return draft_policy.scope(user, CaseDraft.objects.all()).select_related("version__definition")
 
 
 def draft_get(*, user, token, session_tokens: list[str]) -> CaseDraft:
@@ -320,6 +341,7 @@ def draft_get(*, user, token, session_tokens: list[str]) -> CaseDraft:
 
 
 def saved_filters_for(*, actor) -> QuerySet[SavedFilter]:
+    case_policy.require_back_office(actor)
     return SavedFilter.objects.filter(owner=actor)
 
 

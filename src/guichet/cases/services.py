@@ -29,7 +29,7 @@ from guichet.cases.models import (
 )
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.partner_keys import api_key_hash, partner_key_scope_refusal
-from guichet.cases.permissions import agent_can_access
+from guichet.cases.policies import case_policy, draft_policy
 from guichet.cases.references import reference_give_back, reference_next, reference_take
 from guichet.cases.replies import inbound_address, new_reply_token
 from guichet.cases.scanning import attachment_scan_later, initial_scan_state
@@ -44,6 +44,7 @@ from guichet.cases.workflow import (
     transition_get,
 )
 from guichet.core.audit import audit_log
+from guichet.core.policies import SYSTEM, checked_by_caller, policy_exempt, system_only
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.registry import manifests_for
 from guichet.services.schema import clean_fields, iter_fields, unknown_keys
@@ -74,11 +75,13 @@ class Submission:
     tracking_code: str  # empty for a case filed by an account
 
 
+@policy_exempt("a computation: writes nothing")
 def hash_tracking_code(code: str) -> str:
     normalised = code.replace("-", "").replace(" ", "").upper()
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+@policy_exempt("a computation: writes nothing")
 def new_tracking_code() -> str:
     raw = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
     return f"{raw[:5]}-{raw[5:]}"
@@ -143,6 +146,13 @@ def _file_or_wallet_piece_checked(upload, field: dict) -> CleanFile:
     return check_upload(upload, accept=accept, max_bytes=max_bytes)
 
 
+@checked_by_caller(
+    "case_submit",
+    "case_message_add",
+    "draft_save",
+    "publicspace.services.report_submit",
+    reason="stores a file its caller has already been allowed to add",
+)
 def attachment_store(
     *,
     clean: CleanFile,
@@ -189,6 +199,10 @@ def _route(
     return route
 
 
+@policy_exempt(
+    "filing is open to everyone (citizens, agents for a caller, partners, the mail gateway): "
+    "the channel's catalogue, the commune's offer and a partner key's scope decide, inside"
+)
 def case_submit(
     *,
     actor,
@@ -551,24 +565,19 @@ def _submission_recorded(
     return submission
 
 
-def _require_agent(actor, case: Case) -> None:
-    if not agent_can_access(actor, case):
-        from django.http import Http404
-
-        raise Http404("case")
-
-
 def case_transition(
     *, actor, case: Case, transition: str, channel: str = Channel.WEB, comment: str = ""
 ) -> Case:
-    """Take a workflow transition (see ``Transition.check``/``execute``)."""
+    """Take a workflow transition (see ``Transition.check``/``execute``): agents of the
+    organisation in charge, or the requester for the submitter's transitions."""
+    case_policy.require_act(actor, case, "transition")
     return transition_get(case, transition).execute(actor=actor, channel=channel, comment=comment)
 
 
 @transaction.atomic
 def case_assign(*, actor, case: Case, assignee=None, team: Team | None = None) -> Case:
     """Give the case to an agent (and/or a team) of the organisation in charge."""
-    _require_agent(actor, case)
+    case_policy.require_act(actor, case, "assign")
     case = Case.objects.select_for_update().get(pk=case.pk)
     team = team or case.team
     if team.organisation_id != case.organisation_id:
@@ -598,7 +607,7 @@ def case_assign(*, actor, case: Case, assignee=None, team: Team | None = None) -
 @transaction.atomic
 def case_deadline_set(*, actor, case: Case, deadline) -> Case:
     """Set (or clear, with None) the case's deadline."""
-    _require_agent(actor, case)
+    case_policy.require_act(actor, case, "deadline")
     case = Case.objects.select_for_update().get(pk=case.pk)
     case_set_deadline(case=case, deadline=deadline, actor=actor)
     audit_log(
@@ -613,6 +622,9 @@ def case_deadline_set(*, actor, case: Case, deadline) -> Case:
 
 @transaction.atomic
 def case_bulk_assign(*, actor, cases: list[Case], assignee) -> int:
+    """Give every case to ``assignee``; refused as a whole if one of them is not the actor's."""
+    for case in cases:
+        case_policy.require_act(actor, case, "assign")
     for case in cases:
         case_assign(actor=actor, case=case, assignee=assignee)
     return len(cases)
@@ -624,6 +636,8 @@ def case_bulk_transition(
     """Take ``transition`` on each case; each in its own transaction, failures reported by
     reference (a refused case is left unchanged)."""
     done, failed = [], {}
+    for case in cases:
+        case_policy.require_act(actor, case, "transition")
     for case in cases:
         try:
             done.append(
@@ -637,7 +651,7 @@ def case_bulk_transition(
 @transaction.atomic
 def case_note_add(*, actor, case: Case, body: str) -> CaseNote:
     """An internal note (never shown to the citizen)."""
-    _require_agent(actor, case)
+    case_policy.require_act(actor, case, "note")
     if not body.strip():
         raise CaseInputError({"body": _("La note est vide.")})
     note = CaseNote.objects.create(case=case, author=actor, body=body.strip())
@@ -665,9 +679,12 @@ def case_message_add(
     notify: bool = True,
 ) -> CaseMessage:
     """A message on the case, from the citizen or from an agent (who must be in charge), with
-    optional attachments; the other side is notified."""
-    if not from_citizen:
-        _require_agent(actor, case)
+    optional attachments; the other side is notified.
+
+    ``from_citizen``: written by the requester (their account, or a ``TrackingCodeHolder``
+    of this case), checked here like the agent's side; the mail gateway passes ``SYSTEM``
+    once the case's reply address placed the message, which then is the requester's."""
+    case_policy.require_act(actor, case, "message_from_citizen" if from_citizen else "message")
     clean = []
     for upload in files or []:
         try:
@@ -677,6 +694,8 @@ def case_message_add(
     if not body.strip() and not clean:
         raise CaseInputError({"body": _("Le message est vide.")})
     user = actor if getattr(actor, "is_authenticated", False) else None
+    if actor is SYSTEM and from_citizen:
+        user = case.requester
     message = CaseMessage.objects.create(
         case=case,
         author=user,
@@ -735,6 +754,8 @@ def draft_save(
     files: dict[str, list] | None = None,
 ) -> CaseDraft:
     """Save a form being filled in (page by page) so the citizen can resume it."""
+    if draft is not None:
+        draft_policy.require_act(actor, draft, "save")
     owner = actor if getattr(actor, "is_authenticated", False) else None
     clean_files, errors = _check_files(version, files or {})
     if errors:
@@ -756,11 +777,14 @@ def draft_save(
 
 @transaction.atomic
 def saved_filter_create(*, actor, name: str, query: str) -> SavedFilter:
+    """A named search of the back-office queue, the agent's own."""
+    case_policy.require_back_office(actor)
     if not name.strip():
         raise CaseInputError({"name": _("Donnez un nom au filtre.")})
     return SavedFilter.objects.create(owner=actor, name=name.strip()[:100], query=query[:1000])
 
 
+@system_only("the partner_key management command")
 @transaction.atomic
 def partner_api_key_create(
     *, actor, organisation: Organisation, name: str

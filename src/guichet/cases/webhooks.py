@@ -80,7 +80,11 @@ def _check_url(url: str) -> None:
 
 
 def endpoints_for(actor):
-    """The endpoints of the organisations ``actor`` works for."""
+    """The endpoints of the organisations ``actor`` works for (``PolicyDenied`` for anybody
+    who is not an agent now)."""
+    from guichet.cases.policies import case_policy
+
+    case_policy.require_back_office(actor)
     return WebhookEndpoint.objects.filter(
         organisation_id__in=organisation_ids_of(actor)
     ).select_related("organisation")
@@ -157,6 +161,15 @@ def webhook_endpoint_enable(*, actor, endpoint: WebhookEndpoint) -> WebhookEndpo
         organisation_id=endpoint.organisation_id,
     )
     return endpoint
+
+
+def recent_attempts_of(endpoints, *, limit: int = 200):
+    """The latest delivery attempts of ``endpoints`` (fetched with ``endpoints_for``)."""
+    return (
+        WebhookAttempt.objects.filter(delivery__endpoint__in=endpoints)
+        .select_related("delivery")
+        .order_by("-attempted_at")[:limit]
+    )
 
 
 # --- Deliveries (the worker) ---------------------------------------------------------------------

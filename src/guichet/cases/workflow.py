@@ -22,6 +22,7 @@ from guichet.cases.notify import (
     team_recipients,
 )
 from guichet.core.audit import audit_log
+from guichet.core.policies import SYSTEM, checked_by_caller, system_only
 from guichet.services.schema import SUBMITTER
 from guichet.services.selectors import function_team
 from guichet.territory.models import Team
@@ -37,7 +38,8 @@ class WorkflowError(Exception):
         self.message = message
 
 
-SYSTEM = object()  # the actor of timers
+# SYSTEM, the actor of timers (and of every job without a person behind it), is the access
+# policies' own: every policy allows it, and the workflow gives it every function.
 
 
 def status_spec(workflow: dict, key: str) -> dict:
@@ -224,6 +226,9 @@ def message_context(case: Case, extra: dict[str, Any] | None = None) -> dict[str
     return context
 
 
+@checked_by_caller(
+    "case_submit", "case_transition", "timers_fire", reason="the actions of a checked transition"
+)
 def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None = None) -> None:
     user = None if actor is SYSTEM else actor
     for action in actions:
@@ -326,6 +331,9 @@ def _generate_document(case: Case, action: dict, *, user, context: dict | None) 
     return attachment
 
 
+@checked_by_caller(
+    "case_assign", "run_actions", "publicspace.services.report_reroute", reason="callers check"
+)
 def case_set_assignment(*, case: Case, team: Team, assignee, actor) -> Case:
     """Set the team and the agent in charge (no permission check: callers check)."""
     changed = case.team_id != team.pk or case.assignee_id != (assignee.pk if assignee else None)
@@ -347,6 +355,7 @@ def case_set_assignment(*, case: Case, team: Team, assignee, actor) -> Case:
     return case
 
 
+@checked_by_caller("case_deadline_set", "run_actions", reason="callers check")
 def case_set_deadline(*, case: Case, deadline, actor) -> Case:
     case.deadline = deadline
     case.save(update_fields=["deadline", "updated_at"])
@@ -366,6 +375,7 @@ def case_set_deadline(*, case: Case, deadline, actor) -> Case:
 # --------------------------------------------------------------------------------------------
 
 
+@system_only("the periodic sweep of due timers (cases.tasks)")
 def timers_fire(*, now=None, limit: int = 500) -> int:
     """Take the timer transition of each case whose timer is due; each case in its own
     transaction, claimed with SKIP LOCKED so that several workers share the work."""

@@ -8,7 +8,9 @@ in by, so a rule enforced once here answers each client in the form it reads.
 - ``RequestEdgeMiddleware`` refuses a NUL byte anywhere in the path, the query string, a header,
   a form field or a JSON string (PostgreSQL cannot store one in a text column, so it answered
   500 after the view had started its work), and turns a ``RateLimited`` raised by a view into
-  a 429 with ``Retry-After``.
+  a 429 with ``Retry-After``, and an access policy's refusal (``core.policies.PolicyDenied``)
+  raised by a service into Django's own answer: 404 (``not_found``), 403 (``forbidden``) or a
+  422 page (``invalid``). The API maps it the same way in ``guichet.api``.
 - ``rate_limit(request, action, key=...)``: allauth's limiter (its cache keys, its algorithm, the
   Django cache: Redis when ``REDIS_URL`` is set, so every process shares the counters) over
   our own actions, configured in ``settings.GUICHET_RATE_LIMITS``.
@@ -24,13 +26,15 @@ from typing import Annotated
 from allauth.core.exceptions import RateLimited
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from pydantic import Field
+
+from guichet.core.policies import PolicyDenied
 
 NUL = "\x00"
 # Query integers beyond this answer 422 (offset + limit must stay within 64 bits).
@@ -192,7 +196,19 @@ class RequestEdgeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if isinstance(exception, GuichetRateLimited):
             return too_many_requests(request, exception)
+        if isinstance(exception, PolicyDenied):
+            return policy_refusal(request, exception)
         return None
+
+
+def policy_refusal(request: HttpRequest, denied: PolicyDenied) -> HttpResponse:
+    """A policy's refusal as the pages answer it: ``not_found`` is the same 404 as a missing
+    object, ``forbidden`` Django's 403, ``invalid`` a 422 page with the policy's message."""
+    if denied.code == "not_found":
+        raise Http404(denied.action or "not found") from denied
+    if denied.code == "forbidden":
+        raise PermissionDenied(denied.message or _("Accès refusé.")) from denied
+    return door_error(request, 422, "invalid", denied.message or _("Action impossible."))
 
 
 def too_many_requests(request: HttpRequest, exc: GuichetRateLimited) -> HttpResponse:

@@ -9,11 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from guichet.core.audit import audit_log
+from guichet.core.policies import checked_by_caller, policy_exempt, system_only
 from guichet.identity.claims import claims_for_scopes
 from guichet.identity.models import ClaimConsent, RetiredGrant, TokenFamily
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own consent, given on the consent screen")
 def consent_record(
     *, actor, client: Client, requested_scopes, granted_scopes, ip_address: str | None = None
 ) -> list[str]:
@@ -47,6 +49,7 @@ def consent_record(
 
 
 @transaction.atomic
+@policy_exempt("the signed-in person's own consent")
 def consent_revoke(*, actor, client: Client, ip_address: str | None = None) -> None:
     """Withdraw every consent ``actor`` gave ``client``; its tokens stop working at once."""
     claims = list(
@@ -66,10 +69,12 @@ def consent_revoke(*, actor, client: Client, ip_address: str | None = None) -> N
     )
 
 
+@policy_exempt("a computation: writes nothing")
 def hash_token(value: str) -> str:
     return get_adapter().hash_token(value)
 
 
+@policy_exempt("the OIDC token endpoint: the client's authentication and the grant are the proof")
 def family_start(*, user, client: Client) -> TokenFamily:
     lifetime = oidc_settings.REFRESH_TOKEN_EXPIRES_IN
     return TokenFamily.objects.create(
@@ -79,6 +84,7 @@ def family_start(*, user, client: Client) -> TokenFamily:
     )
 
 
+@policy_exempt("the OIDC token endpoint: the client's authentication and the grant are the proof")
 def grant_retire(*, family_id, value: str, kind: str) -> None:
     """Remember that ``value`` (a code or refresh token of ``family_id``) was exchanged: one
     INSERT, a second retirement of the same value is a no-op."""
@@ -88,6 +94,7 @@ def grant_retire(*, family_id, value: str, kind: str) -> None:
     )
 
 
+@policy_exempt("the OIDC token endpoint revoking a replayed grant")
 def family_revoke(*, family: TokenFamily, reason: str) -> None:
     """Revoke every token of ``family`` (replay of a code or refresh token, reuse...)."""
     Token.objects.filter(user_id=family.user_id, client_id=family.client_id).filter(
@@ -105,17 +112,20 @@ def family_revoke(*, family: TokenFamily, reason: str) -> None:
     )
 
 
+@policy_exempt("a read by a token's hash: the token is the proof")
 def retired_family(value: str) -> TokenFamily | None:
     grant = RetiredGrant.objects.select_related("family").filter(hash=hash_token(value)).first()
     return grant.family if grant else None
 
 
+@system_only("the periodic sweep of expired token families")
 def sweep_expired_families() -> int:
     """Forget families past their absolute expiry (and their retired hashes)."""
     deleted, _ = TokenFamily.objects.filter(expires_at__lt=timezone.now()).delete()
     return deleted
 
 
+@checked_by_caller("accounts.services.account_export")
 def identity_export(user) -> dict:
     from guichet.identity.selectors import consents_of
 
@@ -132,6 +142,7 @@ def identity_export(user) -> dict:
     }
 
 
+@checked_by_caller("accounts.services.account_delete")
 def identity_erase(user) -> None:
     ClaimConsent.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
@@ -139,6 +150,7 @@ def identity_erase(user) -> None:
 
 
 @transaction.atomic
+@system_only("the oidc_issue_tokens management command")
 def tokens_issue_by_operator(*, client: Client, user, scopes: list[str], count: int = 1) -> list:
     """Issue ``count`` independent token families (access + refresh) to ``client`` for
     ``user``, without the browser flow: for partner integration tests and benchmarks run by

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guichet.core.policies import system_only
 from guichet.localinfo import feeds
 from guichet.localinfo.models import Event, Feed, NewsItem
 
@@ -60,6 +61,7 @@ def _store(feed: Feed, items: list) -> tuple[int, int]:
     return created, updated
 
 
+@system_only("the periodic import of feeds (localinfo.tasks) and the admin's import action")
 def feed_import(*, feed: Feed, now: datetime | None = None) -> ImportReport:
     """Fetch and import one feed; a problem is recorded on the feed, never raised."""
     now = now or timezone.now()
@@ -90,6 +92,7 @@ def feed_import(*, feed: Feed, now: datetime | None = None) -> ImportReport:
     return ImportReport(feed.pk, status, created, updated, problems)
 
 
+@system_only("the periodic import of feeds")
 def feeds_claim_due(*, now: datetime | None = None) -> list[int]:
     """Claim the active feeds due for import (each claimed by one worker only)."""
     now = now or timezone.now()
@@ -108,6 +111,7 @@ def feeds_claim_due(*, now: datetime | None = None) -> list[int]:
     return claimed
 
 
+@system_only("the periodic import of feeds and its command")
 def feeds_import_due(*, now: datetime | None = None) -> list[ImportReport]:
     """Import every due feed now, one after the other (command line and tests)."""
     reports = []

@@ -5,15 +5,16 @@ from guichet.territory.selectors import organisation_ids_of
 
 
 def can_broadcast(user, *, organisation: Organisation, commune: Organisation) -> bool:
-    """An agent of ``organisation`` may alert ``commune``'s subscribers when ``organisation`` is
-    that commune, or the metropolis (in charge across its whole territory)."""
-    if not getattr(user, "is_authenticated", False):
+    """Whether ``user`` may alert ``commune``'s subscribers on behalf of ``organisation``
+    (``policies.broadcast_policy``, which the services ask)."""
+    from guichet.core.policies import PolicyDenied
+    from guichet.notifications.policies import broadcast_policy
+
+    try:
+        broadcast_policy.require_broadcast(user, organisation=organisation, commune=commune)
+    except PolicyDenied:
         return False
-    if organisation.pk not in organisation_ids_of(user):
-        return False
-    if not commune.is_commune or not commune.is_active:
-        return False
-    return organisation.pk == commune.pk or organisation.kind == Organisation.Kind.METROPOLIS
+    return True
 
 
 def broadcast_organisations(user) -> list[Organisation]:

@@ -183,10 +183,10 @@ def mobile_phone_of(*, user) -> str:
 
 def broadcasts_for(*, user) -> QuerySet[Broadcast]:
     """Broadcasts sent by the organisations ``user`` works for."""
-    from guichet.territory.selectors import organisation_ids_of
+    from guichet.notifications.policies import broadcast_policy
 
     return (
-        Broadcast.objects.filter(organisation_id__in=organisation_ids_of(user))
+        broadcast_policy.scope(user, Broadcast.objects.all())
         .select_related("organisation", "commune", "actor")
         .order_by("-created_at")
     )

@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.core.audit import audit_log
 from guichet.core.outbound import validate_public_url
+from guichet.core.policies import policy_exempt, system_only
 from guichet.notifications.models import (
     Broadcast,
     Channel,
@@ -23,7 +24,12 @@ from guichet.notifications.models import (
     PushSubscription,
     Subscription,
 )
-from guichet.notifications.permissions import can_broadcast
+from guichet.notifications.policies import (
+    broadcast_policy,
+    notification_policy,
+    push_subscription_policy,
+    subscription_policy,
+)
 from guichet.notifications.rendering import render_notification
 from guichet.notifications.selectors import (
     channel_enabled,
@@ -36,12 +42,14 @@ from guichet.notifications.topics import topic_get
 FAN_OUT_CHUNK = 1000
 
 
+@policy_exempt("a computation: writes nothing")
 def message_id_domain() -> str:
     return getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", "") or (
         urlsplit(settings.SITE_URL).hostname or "guichet.local"
     )
 
 
+@policy_exempt("a computation: writes nothing")
 def new_message_id() -> str:
     """A unique RFC 5322 Message-ID, generated once per delivery and kept for every retry."""
     return make_msgid(domain=message_id_domain())
@@ -101,6 +109,7 @@ def _addresses_for_contact(contact: dict, channel: str) -> list[tuple[str, None]
 
 
 @transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint round trips
+@policy_exempt("the outbox's entry: every caller (checked services, jobs) chose the recipient")
 def notification_create(
     *,
     recipient: Any,
@@ -175,8 +184,7 @@ def notification_create(
 @transaction.atomic
 def notification_mark_read(*, actor, notification: Notification) -> None:
     """Mark one of ``actor``'s notifications read (fetched with ``notification_get_for``)."""
-    if notification.recipient_id != actor.pk:
-        raise PermissionDenied
+    notification_policy.require_act(actor, notification, "read")
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -184,12 +192,12 @@ def notification_mark_read(*, actor, notification: Notification) -> None:
 
 @transaction.atomic
 def notification_mark_all_read(*, actor) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    unread = Notification.objects.filter(read_at__isnull=True)
+    return notification_policy.scope(actor, unread).update(read_at=timezone.now())
 
 
 @transaction.atomic
+@policy_exempt("the actor's own preferences, written under their account")
 def preferences_update(*, actor, choices: dict[tuple[str, str], bool]) -> None:
     """Save ``actor``'s choices, ``{(topic, channel): enabled}``; mandatory e-mails stay on."""
     for (topic, channel), enabled in choices.items():
@@ -203,6 +211,7 @@ def preferences_update(*, actor, choices: dict[tuple[str, str], bool]) -> None:
 
 
 @transaction.atomic
+@policy_exempt("the actor's own contact settings")
 def contact_settings_update(*, actor, mobile_phone: str) -> ContactSettings:
     """Set the mobile number used for SMS notifications (empty removes it)."""
     phone = ""
@@ -229,6 +238,7 @@ def _check_circle(lat, lon, radius_m) -> None:
 
 
 @transaction.atomic
+@policy_exempt("the actor's own subscription, created for them")
 def subscription_create(
     *,
     actor,
@@ -267,13 +277,13 @@ def subscription_create(
 
 @transaction.atomic
 def subscription_delete(*, actor, subscription: Subscription) -> None:
-    if subscription.user_id != actor.pk:
-        raise PermissionDenied
+    subscription_policy.require_act(actor, subscription, "delete")
     audit_log(actor=actor, action="notifications.unsubscribe", obj=subscription)
     subscription.delete()
 
 
 @transaction.atomic
+@policy_exempt("the actor's own browser, registered for them")
 def push_subscription_save(
     *, actor, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
 ) -> PushSubscription:
@@ -297,7 +307,8 @@ def push_subscription_save(
 
 @transaction.atomic
 def push_subscription_delete(*, actor, endpoint: str) -> int:
-    deleted, _detail = PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()
+    browsers = PushSubscription.objects.filter(endpoint=endpoint)
+    deleted, _detail = push_subscription_policy.scope(actor, browsers).delete()
     return deleted
 
 
@@ -319,8 +330,7 @@ def broadcast_create(
     """Send an alert to every subscriber of ``topic`` in ``commune`` (or in ``area``, a circle
     ``(lat, lon, radius_m)`` inside it). Only agents of an organisation in charge of the commune
     may do it. The fan-out to subscribers is done by workers, chunk by chunk."""
-    if not can_broadcast(actor, organisation=organisation, commune=commune):
-        raise PermissionDenied(_("Vous ne pouvez pas diffuser d'alerte sur cette commune."))
+    broadcast_policy.require_broadcast(actor, organisation=organisation, commune=commune)
     topic_def = topic_get(topic)
     if not topic_def.subscribable:
         raise ValidationError({"topic": _("Choisissez un thème d'alerte.")})
@@ -378,6 +388,7 @@ def broadcast_create(
     return broadcast
 
 
+@policy_exempt("a computation: writes nothing")
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres (haversine)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
@@ -394,6 +405,7 @@ def _subscription_matches(broadcast: Broadcast, subscription: Subscription) -> b
     return gap <= broadcast.radius_m + subscription.radius_m
 
 
+@system_only("the workers' fan-out of a checked broadcast (broadcast_create)")
 def broadcast_fan_out(*, public_id: str, chunk: int = FAN_OUT_CHUNK) -> bool:
     """Create the notifications and deliveries of the next ``chunk`` subscribers of a
     broadcast, in one transaction with the cursor (a crash redoes the chunk, never half of it).
@@ -482,6 +494,7 @@ def broadcast_fan_out(*, public_id: str, chunk: int = FAN_OUT_CHUNK) -> bool:
 
 
 @transaction.atomic
+@policy_exempt("a Django admin action: the admin site's gate (second factor, staff) checks")
 def delivery_retry(*, actor, delivery_ids: list[int]) -> int:
     """Put failed deliveries back in the queue (admin action)."""
     count = Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.FAILED).update(

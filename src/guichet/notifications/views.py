@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guichet.core.policies import PolicyDenied
 from guichet.notifications import forms, selectors, services
 from guichet.notifications.models import Channel
 from guichet.notifications.permissions import broadcast_organisations
@@ -210,7 +211,7 @@ def broadcast_new(request):
                 channels=data["channels"],
                 area=area,
             )
-        except PermissionDenied:
+        except PolicyDenied:  # a commune (or an organisation) the form did not offer
             form.add_error("commune", _("Votre organisation n'est pas en charge de cette commune."))
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -10,10 +10,13 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from guichet.publicspace.models import Category, Report, State
+from guichet.cases.models import Case, ScanState
+from guichet.cases.policies import case_policy
+from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
+from guichet.publicspace.policies import alert_policy, report_policy
 from guichet.territory.geometry import distance_m
-from guichet.territory.models import CompetenceRule, Organisation
-from guichet.territory.selectors import organisation_ids_of, subject_prefixes
+from guichet.territory.models import CompetenceRule, Organisation, Team
+from guichet.territory.selectors import subject_prefixes
 
 
 def categories_tree() -> list[tuple[Category, list[Category]]]:
@@ -211,10 +214,49 @@ def report_get_public(reference: str) -> Report:
 
 
 def reports_for_agent(*, actor) -> QuerySet[Report]:
-    """Reports the agent's organisations are in charge of (tenancy)."""
-    return Report.objects.filter(
-        case__organisation_id__in=organisation_ids_of(actor)
-    ).select_related("case", "category", "commune", "case__team")
+    """Reports the agent's organisations are in charge of (tenancy); ``PolicyDenied`` for
+    anybody who is not an agent now."""
+    report_policy.require_back_office(actor)
+    return report_policy.scope(actor, Report.objects.all()).select_related(
+        "case", "category", "commune", "case__team"
+    )
+
+
+def reroute_teams(*, actor) -> QuerySet[Team]:
+    """The teams an agent may send a report to: any team of any organisation (a misrouted
+    report leaves the agent's organisation)."""
+    report_policy.require_back_office(actor)
+    return Team.objects.select_related("organisation").order_by("organisation__name", "name")
+
+
+def duplicate_original(*, actor, reference: str) -> Report | None:
+    """The report an agent names as the original of a duplicate: any report (it may be in
+    another organisation's charge; only its reference is shown)."""
+    report_policy.require_back_office(actor)
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    return Report.objects.select_related("case").filter(case__reference=reference).first()
+
+
+def photo_get_for(*, actor, pk: int) -> tuple[ReportPhoto, bool]:
+    """A report's photo to serve and whether it is public. Public unless hidden (or its report
+    is); a hidden one only to the agents in charge (``report_policy``). Never before the
+    antivirus passed it. The same 404 for missing and not theirs."""
+    item = ReportPhoto.objects.select_related("report__case", "attachment").filter(pk=pk).first()
+    if item is None or item.attachment.scan_state != ScanState.CLEAN:
+        raise Http404("photo")
+    public = not item.hidden and item.report.state != State.HIDDEN
+    if not public and not (
+        report_policy.scope(actor, Report.objects.filter(pk=item.report_id)).exists()
+    ):
+        raise Http404("photo")
+    return item, public
+
+
+def alerts_of(*, actor) -> QuerySet[Alert]:
+    """The actor's own alerts on new reports."""
+    return alert_policy.scope(actor, Alert.objects.all()).select_related("commune", "category")
 
 
 def report_get_for_agent(*, actor, reference: str) -> Report:
@@ -249,8 +291,9 @@ def reports_dashboard(qs: QuerySet[Report]) -> dict[str, list]:
 
 
 def report_for_citizen(*, user, reference: str) -> Report | None:
+    mine = case_policy.scope(user, Case.objects.all(), role="requester")
     return (
-        Report.objects.filter(case__reference=reference, case__requester=user)
+        Report.objects.filter(case__reference=reference, case__in=mine)
         .select_related("case", "category")
         .first()
     )

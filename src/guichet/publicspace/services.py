@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel, PartnerApiKey
-from guichet.cases.permissions import agent_can_access
 from guichet.cases.replies import case_reply_address
 from guichet.cases.services import CaseInputError, Submission, case_submit
 from guichet.cases.workflow import Transition, case_set_assignment
 from guichet.core.audit import audit_log
+from guichet.core.policies import checked_by_caller, policy_exempt, system_only
 from guichet.core.uploads import image_within_limits, max_upload_bytes
 from guichet.publicspace.models import (
     OPEN_STATES,
@@ -41,6 +41,7 @@ from guichet.publicspace.models import (
     ReportUpdate,
     State,
 )
+from guichet.publicspace.policies import alert_policy, report_policy
 from guichet.publicspace.questions import clean_answers
 from guichet.services.models import ServiceDefinition
 from guichet.territory.geometry import distance_m
@@ -56,10 +57,12 @@ QUESTIONNAIRE_DAYS = 28
 QUESTIONNAIRE_SALT = "publicspace.questionnaire"
 
 
+@policy_exempt("reads the service's definition file")
 def definition_document() -> dict:
     return json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))
 
 
+@checked_by_caller("report_submit", reason="the service's definition, created once")
 def report_definition() -> ServiceDefinition:
     definition = ServiceDefinition.objects.filter(key=SERVICE_KEY).first()
     if definition is None:
@@ -82,6 +85,7 @@ def _ratio(value) -> float:
         return float(num) / float(den)
 
 
+@policy_exempt("a computation: writes nothing")
 def photo_gps(content: bytes) -> tuple[float, float] | None:
     """The GPS position written in a photo's EXIF (read before the metadata is stripped)."""
     try:
@@ -136,6 +140,7 @@ def _thumbnail_of(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+@policy_exempt("a computation: writes nothing")
 def photo_prepare(upload) -> PreparedPhoto:
     """Decode a large JPEG once at a reduced scale and make from that one decode both the
     smaller image the case engine will check and re-encode, and the thumbnail.
@@ -220,6 +225,7 @@ def _answers_text(category: Category, answers: dict) -> str:
     return "\n".join(lines)
 
 
+@policy_exempt("a computation: writes nothing")
 def manifest_validate(*, version, data: dict, location) -> dict[str, str]:
     """Extension point of the case engine: a report needs a reportable category and a point."""
     errors = {}
@@ -233,6 +239,7 @@ def manifest_validate(*, version, data: dict, location) -> dict[str, str]:
     return errors
 
 
+@policy_exempt("reporting is open to everyone, like filing any case (cases.services.case_submit)")
 def report_submit(
     *,
     actor,
@@ -370,6 +377,7 @@ def _alerts_notify(report: Report) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+@policy_exempt("a public report: anybody may follow it, by account or e-mail")
 @transaction.atomic
 def report_subscribe(*, report: Report, user=None, email: str = "") -> ReportSubscription:
     """Follow a report ("this is my problem too"): one subscription per person."""
@@ -441,13 +449,6 @@ def _notify_followers(report: Report, *, comment: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _require_agent(actor, report: Report) -> None:
-    if not agent_can_access(actor, report.case):
-        from django.http import Http404
-
-        raise Http404("report")
-
-
 def _set_state(
     *, actor, report: Report, state: str, comment: str, channel: str, check: bool = True
 ) -> Report:
@@ -497,7 +498,7 @@ def report_state_set(
 ) -> Report:
     """Move a report to ``state`` (agents of the team in charge); the public update and the
     notification of the reporter and subscribers carry ``comment``."""
-    _require_agent(actor, report)
+    report_policy.require_act(actor, report, "state")
     if state not in State.values:
         raise CaseInputError({"state": _("État inconnu.")})
     if state == State.DUPLICATE:
@@ -516,7 +517,7 @@ def report_state_set(
 def report_reroute(*, actor, report: Report, team: Team, reason: str) -> Report:
     """Send a misrouted report to another team (and its organisation), with a reason kept in
     the history."""
-    _require_agent(actor, report)
+    report_policy.require_act(actor, report, "reroute")
     reason = (reason or "").strip()
     if not reason:
         raise CaseInputError({"reason": _("Indiquez le motif de la réorientation.")})
@@ -557,7 +558,7 @@ def report_reroute(*, actor, report: Report, team: Team, reason: str) -> Report:
 def report_mark_duplicate(*, actor, report: Report, original: Report, comment: str = "") -> Report:
     """Close ``report`` as a duplicate of ``original``: its reporter and subscribers follow the
     surviving report from now on."""
-    _require_agent(actor, report)
+    report_policy.require_act(actor, report, "duplicate")
     if original.pk == report.pk or original.duplicate_of_id == report.pk:
         raise CaseInputError({"original": _("Un signalement ne peut pas être son propre doublon.")})
     if not original.is_open:
@@ -598,7 +599,7 @@ def report_moderate(
 ) -> Report:
     """Edit the public text and hide photos; the original text and files stay with the case
     for agents."""
-    _require_agent(actor, report)
+    report_policy.require_act(actor, report, "moderate")
     text = (public_description or "").strip()
     if len(text) > 4000:
         raise CaseInputError({"public_description": _("4 000 caractères au plus.")})
@@ -625,6 +626,7 @@ def report_moderate(
 # --------------------------------------------------------------------------------------------
 
 
+@policy_exempt("the actor's own alert, created for them")
 @transaction.atomic
 def alert_create(
     *,
@@ -655,10 +657,7 @@ def alert_create(
 
 @transaction.atomic
 def alert_delete(*, actor, alert: Alert) -> None:
-    if alert.user_id != actor.pk:
-        from django.http import Http404
-
-        raise Http404("alert")
+    alert_policy.require_act(actor, alert, "delete")
     alert.delete()
 
 
@@ -667,12 +666,14 @@ def alert_delete(*, actor, alert: Alert) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@policy_exempt("a computation: writes nothing")
 def questionnaire_token(report: Report) -> str:
     return signing.dumps(
         {"r": report.pk, "f": report.fixed_at.isoformat()}, salt=QUESTIONNAIRE_SALT
     )
 
 
+@policy_exempt("a read by a signed token: the token is the proof")
 def questionnaire_report(token: str) -> Report | None:
     """The report a questionnaire link is for, while it is still fixed since that date."""
     try:
@@ -690,6 +691,7 @@ def questionnaire_report(token: str) -> Report | None:
     return report
 
 
+@system_only("the periodic job asking reporters whether a fix held")
 def questionnaires_send(*, now=None, limit: int = 500) -> int:
     """Ask the reporter, four weeks after "fixed", whether it really is (periodic job)."""
     from guichet.notifications.services import notification_create
@@ -733,6 +735,7 @@ def questionnaires_send(*, now=None, limit: int = 500) -> int:
     return sent
 
 
+@policy_exempt("the door proved the signed questionnaire token (questionnaire_report)")
 @transaction.atomic
 def questionnaire_answer(*, report: Report, fixed: bool, comment: str = "") -> Report:
     """The reporter's answer: "not fixed" reopens the report (its followers are told)."""

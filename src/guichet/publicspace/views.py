@@ -11,7 +11,6 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.cases.models import Channel, ScanState
-from guichet.cases.permissions import agent_can_access
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
 from guichet.cases.services import CaseInputError
 from guichet.core.edges import rate_limit
@@ -28,9 +26,8 @@ from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, 
 from guichet.core.replica import reads_from_replica
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.publicspace import selectors, services
-from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
-from guichet.territory.models import Organisation, Team
-from guichet.territory.selectors import communes, is_agent
+from guichet.publicspace.models import Category, Report, State
+from guichet.territory.selectors import communes
 
 PAGE_SIZE = 50
 MAP_LIMIT = 2000
@@ -331,12 +328,7 @@ def photo(request, pk, size):
     """A report's photo: public unless hidden; agents in charge see hidden ones too."""
     if size not in ("thumb", "full"):
         raise Http404("size")
-    item = ReportPhoto.objects.select_related("report__case", "attachment").filter(pk=pk).first()
-    if item is None or item.attachment.scan_state != ScanState.CLEAN:
-        raise Http404("photo")  # served once the antivirus passed it, never if infected
-    public = not item.hidden and item.report.state != State.HIDDEN
-    if not public and not agent_can_access(request.user, item.report.case):
-        raise Http404("photo")
+    item, public = selectors.photo_get_for(actor=request.user, pk=pk)
     if not public:  # a hidden photo, seen by an agent in charge
         record_attachment(request, item.attachment, case=item.report.case, obj=item)
     field = item.thumbnail if size == "thumb" else item.attachment.file
@@ -382,7 +374,11 @@ def alerts(request):
     if request.method == "POST":
         values = request.POST
         if request.POST.get("delete"):
-            alert = Alert.objects.filter(pk=request.POST.get("delete"), user=request.user).first()
+            alert = (
+                selectors.alerts_of(actor=request.user)
+                .filter(pk=_float(request.POST.get("delete")) or 0)
+                .first()
+            )
             if alert is None:
                 raise Http404("alert")
             services.alert_delete(actor=request.user, alert=alert)
@@ -390,9 +386,7 @@ def alerts(request):
             return redirect("publicspace:alerts")
         commune = None
         if request.POST.get("kind") == "commune":
-            commune = Organisation.objects.filter(
-                kind=Organisation.Kind.COMMUNE, slug=request.POST.get("commune", "")
-            ).first()
+            commune = communes().filter(slug=request.POST.get("commune", "")).first()
             if commune is None:
                 errors["commune"] = _("Choisissez une commune.")
         radius = _float(request.POST.get("radius_m"))
@@ -404,7 +398,7 @@ def alerts(request):
                     latitude=_float(request.POST.get("lat")),
                     longitude=_float(request.POST.get("lon")),
                     radius_m=int(radius) if radius else None,
-                    category=Category.objects.filter(code=request.POST.get("category", "")).first(),
+                    category=selectors.category_by_code(request.POST.get("category", "")),
                 )
             except CaseInputError as exc:
                 errors = dict(exc.errors)
@@ -415,7 +409,7 @@ def alerts(request):
         request,
         "publicspace/alerts.html",
         {
-            "alerts": Alert.objects.filter(user=request.user).select_related("commune", "category"),
+            "alerts": selectors.alerts_of(actor=request.user),
             "communes": list(communes()),
             "categories": selectors.categories_tree(),
             "errors": errors,
@@ -429,13 +423,6 @@ def alerts(request):
 # --------------------------------------------------------------------------------------------
 # Agents
 # --------------------------------------------------------------------------------------------
-
-
-def _require_agent(request) -> None:
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    if not is_agent(request.user):
-        raise PermissionDenied(_("Réservé aux agents."))
 
 
 CSV_COLUMNS = [
@@ -484,8 +471,8 @@ def _export_geojson(reports) -> HttpResponse:
     return response
 
 
+@login_required
 def agent_list(request):
-    _require_agent(request)
     filters = selectors.ReportFilters.from_query(request.GET)
     qs = filters.apply(selectors.reports_for_agent(actor=request.user)).order_by("-created_at")
     fmt = request.GET.get("format")
@@ -510,8 +497,8 @@ def agent_list(request):
     )
 
 
+@login_required
 def agent_dashboard(request):
-    _require_agent(request)
     filters = selectors.ReportFilters.from_query(request.GET)
     qs = filters.apply(selectors.reports_for_agent(actor=request.user))
     query = request.GET.copy()
@@ -527,8 +514,8 @@ def agent_dashboard(request):
     )
 
 
+@login_required
 def agent_report(request, reference):
-    _require_agent(request)
     report = selectors.report_get_for_agent(actor=request.user, reference=reference)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -543,7 +530,11 @@ def agent_report(request, reference):
                 )
                 messages.success(request, _("État mis à jour ; les abonnés sont prévenus."))
             elif action == "reroute":
-                team = Team.objects.filter(pk=_float(request.POST.get("team")) or 0).first()
+                team = (
+                    selectors.reroute_teams(actor=request.user)
+                    .filter(pk=_float(request.POST.get("team")) or 0)
+                    .first()
+                )
                 if team is None:
                     raise CaseInputError({"team": _("Choisissez une équipe.")})
                 services.report_reroute(
@@ -553,7 +544,7 @@ def agent_report(request, reference):
                 return redirect("publicspace:agent_list")
             elif action == "duplicate":
                 ref = request.POST.get("original", "").strip()
-                original = Report.objects.filter(case__reference=ref).first()
+                original = selectors.duplicate_original(actor=request.user, reference=ref)
                 if original is None:
                     raise CaseInputError({"original": _("Référence inconnue.")})
                 services.report_mark_duplicate(
@@ -590,9 +581,7 @@ def agent_report(request, reference):
             "photos": report.photos.all(),
             "states": [(s.value, s.label) for s in State if s != State.DUPLICATE],
             "state_label": State(report.state).label,
-            "teams": Team.objects.select_related("organisation").order_by(
-                "organisation__name", "name"
-            ),
+            "teams": selectors.reroute_teams(actor=request.user),
             "history": report.case.events.order_by("created_at"),
             "errors": errors,
             "values": request.POST if errors else {},

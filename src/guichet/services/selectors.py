@@ -7,7 +7,6 @@ from django.http import Http404
 
 from guichet.core.generations import cached_read
 from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
-from guichet.services.permissions import designer_organisation_ids
 from guichet.territory.models import Organisation, Team
 
 RESTRICTED = Organisation.Offer.RESTRICTED
@@ -139,9 +138,22 @@ def function_team(
 
 
 def definitions_for_designer(*, actor) -> QuerySet[ServiceDefinition]:
-    return ServiceDefinition.objects.filter(
-        organisation_id__in=designer_organisation_ids(actor)
-    ).select_related("organisation", "current_version")
+    """The definitions of the organisations ``actor`` designs for (``PolicyDenied`` for
+    anybody who designs for none)."""
+    from guichet.services.policies import design_policy
+
+    design_policy.require_designer(actor)
+    return design_policy.scope(actor, ServiceDefinition.objects.all()).select_related(
+        "organisation", "current_version"
+    )
+
+
+def organisations_for_designer(*, actor) -> QuerySet:
+    """The organisations ``actor`` designs services for, by name."""
+    from guichet.services.policies import design_policy
+
+    design_policy.require_designer(actor)
+    return design_policy.scope(actor, Organisation.objects.all(), field="pk").order_by("name")
 
 
 def definition_get_for_designer(*, actor, pk: int) -> ServiceDefinition:
@@ -152,9 +164,11 @@ def definition_get_for_designer(*, actor, pk: int) -> ServiceDefinition:
 
 
 def version_get_for_designer(*, actor, pk: int) -> ServiceVersion:
+    from guichet.services.policies import design_policy
+
     version = (
-        ServiceVersion.objects.filter(
-            pk=pk, definition__organisation_id__in=designer_organisation_ids(actor)
+        design_policy.scope(
+            actor, ServiceVersion.objects.filter(pk=pk), field="definition__organisation_id"
         )
         .select_related("definition", "definition__organisation")
         .first()

@@ -6,18 +6,18 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.services.editing import EditError, apply_operation
-from guichet.services.permissions import designer_organisation_ids
 from guichet.services.rendering import widgets
 from guichet.services.schema import FIELD_TYPES, DefinitionError, validate_document
 from guichet.services.selectors import (
     definition_get_for_designer,
     definitions_for_designer,
+    organisations_for_designer,
     version_get_for_designer,
 )
 from guichet.services.services import (
@@ -26,15 +26,9 @@ from guichet.services.services import (
     service_import,
     service_version_publish,
 )
-from guichet.territory.models import Organisation
 from guichet.territory.selectors import communes
 
 MAX_JSON = 512 * 1024
-
-
-def _designer(request):
-    if not designer_organisation_ids(request.user):
-        raise Http404("not a designer")
 
 
 def _parse(text: str) -> tuple[object | None, list[str]]:
@@ -59,7 +53,6 @@ def _preview(document) -> list[dict]:
 
 @login_required
 def definition_list(request):
-    _designer(request)
     return render(
         request,
         "services/list.html",
@@ -73,10 +66,7 @@ def definition_list(request):
 
 @login_required
 def definition_import(request):
-    _designer(request)
-    organisations = Organisation.objects.filter(
-        pk__in=designer_organisation_ids(request.user)
-    ).order_by("name")
+    organisations = organisations_for_designer(actor=request.user)
     errors: list[str] = []
     text = ""
     if request.method == "POST":

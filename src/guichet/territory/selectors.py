@@ -174,6 +174,11 @@ def organisation_ids_of(user) -> set[int]:
     return set(agent_scope(user)[0])
 
 
+def organisations_of(user) -> QuerySet[Organisation]:
+    """The organisations ``user`` may act for (see ``agent_scope``), by name."""
+    return Organisation.objects.filter(pk__in=agent_scope(user)[0]).order_by("name")
+
+
 def is_agent(user) -> bool:
     """Whether ``user`` holds an agent's powers now (see ``agent_scope``)."""
     return bool(agent_scope(user)[0])

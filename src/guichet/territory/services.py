@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guichet.core.audit import audit_log
+from guichet.core.policies import checked_by_caller, system_only
 from guichet.territory import geometry
 from guichet.territory.models import Organisation
 
@@ -34,6 +35,7 @@ def _feature_label(index: int, feature) -> str:
     return label
 
 
+@checked_by_caller("boundaries_import", "metropolis_boundary_refresh")
 def organisation_set_boundary(*, organisation: Organisation, boundary: dict) -> None:
     """Store a validated boundary and its bounding box."""
     min_lon, min_lat, max_lon, max_lat = geometry.bbox(boundary)
@@ -45,6 +47,7 @@ def organisation_set_boundary(*, organisation: Organisation, boundary: dict) -> 
     )
 
 
+@checked_by_caller("boundaries_import")
 def metropolis_boundary_refresh() -> None:
     """The metropolis territory is the union of its active communes."""
     metro = Organisation.objects.filter(kind=Organisation.Kind.METROPOLIS).first()
@@ -59,6 +62,7 @@ def metropolis_boundary_refresh() -> None:
 
 
 @transaction.atomic
+@system_only("the import_boundaries management command and the demo")
 def boundaries_import(*, collection, actor=None) -> BoundaryImportResult:
     """Import commune boundaries from a GeoJSON FeatureCollection: all or nothing.
 

@@ -5,6 +5,7 @@ import csv
 from datetime import datetime, time
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guichet.accounts.models import User
 from guichet.accounts.selectors import account_by_email
 from guichet.cases.forms import (
     QUEUE_LABELS,
@@ -39,16 +39,17 @@ from guichet.cases.reads import (
 from guichet.cases.selectors import (
     COUNT_CAP,
     CaseFilters,
-    agent_scope,
     attachment_get_for_agent,
     capped_count,
     case_get_for_agent,
     cases_for_agent,
     citizen_cases_for_agent,
     citizen_get_for_agent,
+    colleagues_for,
     queue_counts,
     queue_for_agent,
     saved_filters_for,
+    services_for_agent_filing,
     timeline_for_agent,
 )
 from guichet.cases.services import (
@@ -63,7 +64,7 @@ from guichet.cases.services import (
     case_transition,
     saved_filter_create,
 )
-from guichet.cases.views.common import agent_required, case_data_rows, uploaded_files
+from guichet.cases.views.common import case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
@@ -90,6 +91,10 @@ QUEUE_ROW_FIELDS = (
     "assignee__last_name",
     "assignee__email",
 )
+
+
+def _pk(value: str) -> int:
+    return int(value) if value.isdigit() else 0
 
 
 def _filter_form(request):
@@ -123,7 +128,7 @@ class CappedPaginator(Paginator):
         return self._capped > self.cap
 
 
-@agent_required
+@login_required
 def queue(request):
     form = _filter_form(request)
     filters = form.filters() if request.GET else CaseFilters()
@@ -173,12 +178,7 @@ def queue(request):
             if case.status in t["from"]
         }
     )
-    org_ids, _team_ids = agent_scope(request.user)
-    colleagues = (
-        User.objects.filter(memberships__team__organisation_id__in=org_ids)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    colleagues = colleagues_for(actor=request.user)
     return render(
         request,
         "cases/backoffice/queue.html",
@@ -279,19 +279,21 @@ def _csv(cases) -> HttpResponse:
     return response
 
 
-@agent_required
+@login_required
 @require_POST
 def saved_filter_add(request):
     form = SavedFilterForm(request.POST)
-    if form.is_valid():
+    form.is_valid()
+    try:  # the service checks the agent first, then the name
         saved_filter_create(
             actor=request.user,
-            name=form.cleaned_data["name"],
-            query=form.cleaned_data["query"] or "",
+            name=form.cleaned_data.get("name") or "",
+            query=form.cleaned_data.get("query") or "",
         )
-        messages.success(request, _("Filtre enregistré."))
-    else:
+    except CaseInputError:
         messages.error(request, _("Donnez un nom au filtre."))
+    else:
+        messages.success(request, _("Filtre enregistré."))
     return redirect(f"/backoffice/?{form.data.get('query', '')}")
 
 
@@ -300,7 +302,7 @@ def _selected_cases(request) -> list[Case]:
     return list(cases_for_agent(actor=request.user).filter(reference__in=references))
 
 
-@agent_required
+@login_required
 @require_POST
 def bulk(request):
     cases = _selected_cases(request)
@@ -312,7 +314,11 @@ def bulk(request):
     if action == "assign":
         assignee = None
         if request.POST.get("assignee"):
-            assignee = User.objects.filter(pk=request.POST["assignee"]).first()
+            assignee = colleagues_for(actor=request.user).filter(pk=_pk(request.POST["assignee"]))
+            assignee = assignee.first()
+            if assignee is None:
+                messages.error(request, _("Cet agent n'appartient pas à votre organisation."))
+                return redirect(back)
         try:
             n = case_bulk_assign(actor=request.user, cases=cases, assignee=assignee)
             messages.success(request, _("%s demandes attribuées.") % n)
@@ -332,7 +338,7 @@ def bulk(request):
     return redirect(back)
 
 
-@agent_required
+@login_required
 def case_detail(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
     return _render_case(request, case)
@@ -340,11 +346,7 @@ def case_detail(request, reference):
 
 def _render_case(request, case, *, transition_form=None, status=200):
     record_case(request, case)
-    members = (
-        User.objects.filter(memberships__team__organisation_id=case.organisation_id)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    members = colleagues_for(actor=request.user, case=case)
     return render(
         request,
         "cases/backoffice/case.html",
@@ -369,7 +371,7 @@ def _render_case(request, case, *, transition_form=None, status=200):
     )
 
 
-@agent_required
+@login_required
 @require_POST
 def case_transition_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
@@ -390,7 +392,7 @@ def case_transition_view(request, reference):
     return redirect("cases_bo:case", reference=case.reference)
 
 
-@agent_required
+@login_required
 @require_POST
 def case_assign_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
@@ -398,7 +400,14 @@ def case_assign_view(request, reference):
     if request.POST.get("assignee") == "me":
         assignee = request.user
     elif request.POST.get("assignee"):
-        assignee = User.objects.filter(pk=request.POST["assignee"]).first()
+        assignee = (
+            colleagues_for(actor=request.user, case=case)
+            .filter(pk=_pk(request.POST["assignee"]))
+            .first()
+        )
+        if assignee is None:
+            messages.error(request, _("Cet agent n'appartient pas à l'organisation en charge."))
+            return redirect("cases_bo:case", reference=case.reference)
     team = None
     if request.POST.get("team"):
         team = case.organisation.teams.filter(pk=request.POST["team"]).first()
@@ -410,7 +419,7 @@ def case_assign_view(request, reference):
     return redirect("cases_bo:case", reference=case.reference)
 
 
-@agent_required
+@login_required
 @require_POST
 def case_deadline_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
@@ -427,7 +436,7 @@ def case_deadline_view(request, reference):
     return redirect("cases_bo:case", reference=case.reference)
 
 
-@agent_required
+@login_required
 @require_POST
 def case_note_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
@@ -440,7 +449,7 @@ def case_note_view(request, reference):
     return redirect("cases_bo:case", reference=case.reference)
 
 
-@agent_required
+@login_required
 @require_POST
 def case_message_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
@@ -462,7 +471,7 @@ def case_message_view(request, reference):
     return redirect("cases_bo:case", reference=case.reference)
 
 
-@agent_required
+@login_required
 def attachment_download(request, pk):
     attachment = attachment_get_for_agent(actor=request.user, pk=pk)
     record_attachment(request, attachment)
@@ -474,7 +483,7 @@ def attachment_download(request, pk):
     )
 
 
-@agent_required
+@login_required
 def citizen_view(request):
     """The 360° view of a citizen: all their cases that the agent may see. An account (its
     name and e-mail) is shown only through a case the agent's organisations hold; asked by id,
@@ -504,10 +513,10 @@ def citizen_view(request):
     )
 
 
-@agent_required
+@login_required
 def file_for_citizen(request):
     """An agent files a case for a caller or a visitor (phone, counter, letter, e-mail)."""
-    services = catalogue_for_channel(portal=False)
+    services = services_for_agent_filing(actor=request.user)
     key = request.GET.get("service") or request.POST.get("service")
     definition = services.filter(key=key).first() if key else None
     if definition is None:

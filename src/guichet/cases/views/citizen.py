@@ -13,6 +13,7 @@ from guichet.accounts.selectors import dependants_of
 from guichet.cases.claims import ClaimError, case_claim, case_for_claim
 from guichet.cases.forms import MessageForm, TrackingForm
 from guichet.cases.models import Channel
+from guichet.cases.policies import TrackingCodeHolder
 from guichet.cases.selectors import (
     attachment_get_for_citizen,
     case_get_by_tracking,
@@ -42,6 +43,7 @@ from guichet.services.selectors import (
     service_get_published,
 )
 from guichet.territory.models import Organisation
+from guichet.territory.selectors import commune_by_slug, communes
 from guichet.wallet.selectors import wallet_choices_for_fields
 
 SESSION_DRAFTS = "cases_drafts"
@@ -52,15 +54,13 @@ SESSION_RECEIPT = "cases_receipt"
 def catalogue(request):
     commune = None
     if request.GET.get("commune"):
-        commune = Organisation.objects.filter(slug=request.GET["commune"], kind="commune").first()
+        commune = commune_by_slug(request.GET["commune"])
     return render(
         request,
         "cases/citizen/catalogue.html",
         {
             "services": catalogue_for_portal(commune=commune),
-            "communes": Organisation.objects.filter(kind="commune", is_active=True)
-            .exclude(offer=Organisation.Offer.RESTRICTED)
-            .order_by("name"),
+            "communes": communes().exclude(offer=Organisation.Offer.RESTRICTED),
             "commune": commune,
         },
     )
@@ -337,6 +337,16 @@ def _citizen_case(request, reference):
     raise Http404("case")
 
 
+def _citizen_actor(request, case):
+    """Who acts on ``case`` from the citizen's pages: their account when it is theirs, else
+    the holder of the tracking code this session proved (``_citizen_case`` found it so)."""
+    if request.user.is_authenticated and case.requester_id == request.user.pk:
+        return request.user
+    if request.session.get(SESSION_TRACKING, {}).get(case.reference):
+        return TrackingCodeHolder(case.pk)
+    return request.user
+
+
 def receipt(request, reference):
     case = _citizen_case(request, reference)
     tracking_code = request.session.get(SESSION_RECEIPT, {}).get(reference, "")
@@ -403,7 +413,7 @@ def case_message(request, reference):
         if not form.is_valid():
             raise CaseInputError({"body": _("Message invalide.")})
         case_message_add(
-            actor=request.user,
+            actor=_citizen_actor(request, case),
             case=case,
             body=form.cleaned_data["body"],
             from_citizen=True,

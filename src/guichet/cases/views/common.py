@@ -1,27 +1,4 @@
-from collections.abc import Callable
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-
-from guichet.cases.selectors import agent_scope
 from guichet.services.schema import iter_fields
-
-
-def agent_required(view: Callable) -> Callable:
-    """Logged-in agents only (members of a team); others get a 404 like a missing page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        # The agent's scope (organisations, teams) is read here once and kept for the request:
-        # the views' selectors reuse it instead of asking again.
-        organisation_ids, _team_ids = agent_scope(request.user)
-        if not organisation_ids:
-            raise Http404("not an agent")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def display_value(field: dict, value) -> str:

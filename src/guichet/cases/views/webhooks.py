@@ -3,37 +3,32 @@ attempts, creation and secret regeneration (the secret is shown once, in that an
 re-enabling after automatic disabling."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.cases.forms import WebhookEndpointForm
-from guichet.cases.models import WebhookAttempt
-from guichet.cases.views.common import agent_required
 from guichet.cases.webhooks import (
     WebhookEndpointError,
     endpoints_for,
+    recent_attempts_of,
     webhook_endpoint_create,
     webhook_endpoint_enable,
     webhook_endpoint_regenerate_secret,
 )
-from guichet.territory.models import Organisation
-from guichet.territory.selectors import organisation_ids_of
+from guichet.territory.selectors import organisations_of
 
 
 def _organisations(user):
-    return list(Organisation.objects.filter(pk__in=organisation_ids_of(user)).order_by("name"))
+    return list(organisations_of(user))
 
 
 def _page(request, *, form=None, shown_secret=None, status=200):
     endpoints = list(endpoints_for(request.user).order_by("organisation__name", "key"))
     recent = {}
-    for attempt in (
-        WebhookAttempt.objects.filter(delivery__endpoint__in=endpoints)
-        .select_related("delivery")
-        .order_by("-attempted_at")[:200]
-    ):
+    for attempt in recent_attempts_of(endpoints):
         recent.setdefault(attempt.delivery.endpoint_id, [])
         if len(recent[attempt.delivery.endpoint_id]) < 10:
             recent[attempt.delivery.endpoint_id].append(attempt)
@@ -58,7 +53,7 @@ def _endpoint(request, pk: int):
     return endpoint
 
 
-@agent_required
+@login_required
 def webhook_endpoints(request):
     if request.method != "POST":
         return _page(request)
@@ -80,7 +75,7 @@ def webhook_endpoints(request):
     return _page(request, shown_secret=(endpoint, endpoint.secret))
 
 
-@agent_required
+@login_required
 @require_POST
 def webhook_endpoint_secret(request, pk: int):
     endpoint = _endpoint(request, pk)
@@ -88,7 +83,7 @@ def webhook_endpoint_secret(request, pk: int):
     return _page(request, shown_secret=(endpoint, secret))
 
 
-@agent_required
+@login_required
 @require_POST
 def webhook_endpoint_enable_view(request, pk: int):
     endpoint = _endpoint(request, pk)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from guichet.cases.services import partner_api_key_create
+from guichet.core.policies import SYSTEM
 from guichet.territory.models import Organisation
 
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         org = Organisation.objects.filter(slug=organisation).first()
         if org is None:
             raise CommandError(f"Organisation inconnue : {organisation}")
-        _key, secret = partner_api_key_create(actor=None, organisation=org, name=name)
+        _key, secret = partner_api_key_create(actor=SYSTEM, organisation=org, name=name)
         self.stdout.write(
             f"Clé pour {org.name} ({name}) — à transmettre, elle ne sera plus "
             f"affichée :\n{secret}\nEn-tête : X-Api-Key: {secret}"

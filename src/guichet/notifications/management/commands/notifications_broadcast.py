@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from guichet.accounts.selectors import account_by_email
+from guichet.core.policies import PolicyDenied
 from guichet.notifications import outbox
 from guichet.notifications.models import Delivery
 from guichet.notifications.services import broadcast_create, broadcast_fan_out
@@ -52,7 +53,7 @@ class Command(BaseCommand):
                 channels=[c.strip() for c in o["channels"].split(",") if c.strip()],
                 area=area,
             )
-        except (PermissionDenied, ValidationError) as exc:
+        except (PermissionDenied, PolicyDenied, ValidationError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"alerte {broadcast.public_id} enregistrée")
         if not o["run"]:
