@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from guichet.cases.models import ScanState
 from guichet.cases.scanning import initial_scan_state
 from guichet.core.audit import audit_log
-from guichet.core.policies import PolicyDenied
+from guichet.core.policies import PolicyDenied, checked_by_caller, policy_exempt, system_only
 from guichet.core.uploads import CleanFile, check_upload, sniff
 from guichet.wallet import crypto
 from guichet.wallet.models import WalletDocument, WalletDocumentUse
@@ -56,6 +56,7 @@ def _parse_date(value: Any) -> datetime.date | None:
         return None
 
 
+@policy_exempt("a computation on the dates the person typed; reads and writes nothing")
 def document_dates_errors(
     *, document_type: str, issued_on: Any, expires_on: Any, today: datetime.date
 ) -> tuple[dict[str, str], datetime.date | None, datetime.date | None]:
@@ -127,6 +128,10 @@ def _scan_later(document: WalletDocument) -> None:
         )
 
 
+@policy_exempt(
+    "a signed-in person adds to their own wallet (the owner is the actor; a dependant must be "
+    "theirs, checked here)"
+)
 @transaction.atomic
 def wallet_document_add(
     *,
@@ -330,6 +335,11 @@ def _keep_checked(
     )
 
 
+@checked_by_caller(
+    "cases.services.case_submit",
+    "cases.services.draft_save",
+    reason="the chosen document is asked to the wallet policy ('use') for the filing person",
+)
 def wallet_piece_checked(
     piece: WalletPick | WalletKeep,
     *,
@@ -362,6 +372,11 @@ def _service_name(attachment) -> str:
     return ""
 
 
+@checked_by_caller(
+    "cases.services.case_submit",
+    "cases.services.draft_save",
+    reason="records the use of a piece wallet_piece_checked already allowed",
+)
 def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:
     """Record the use of a wallet document by the attachment that holds its copy (in the
     case engine's transaction); an upload to keep is first kept in the wallet."""
@@ -410,6 +425,7 @@ __all__ = [
 ]
 
 
+@system_only("the key rotation command (wallet_reencrypt)")
 def wallet_documents_reencrypt() -> tuple[int, int]:
     """Re-encrypt, with the current key, every stored file encrypted with an older one; each
     file is written under a new name and the row updated before the old file is removed.
