@@ -65,6 +65,7 @@ from guichet.cases.services import (
 )
 from guichet.cases.views.common import agent_required, case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import iter_fields
@@ -520,6 +521,8 @@ def file_for_citizen(request):
         initial={"channel": "phone"},
     )
     values, errors = {}, {}
+    # Carried by the form: a second click (or a resend of the page) files the case once.
+    key = request.POST.get("idempotency_key", "")
     if request.method == "POST":
         values = parse_post(fields, request.POST)
         if requester_form.is_valid():
@@ -551,11 +554,19 @@ def file_for_citizen(request):
                     if citizen
                     else {"name": r["name"], "email": r["email"], "phone": r["phone"]},
                     commune=commune,
+                    idempotency_key=key,
                 )
+            except IdempotencyKeyError as exc:
+                errors = {"__all__": exc.message}
+                key = ""  # a fresh key for the corrected request
             except CaseInputError as exc:
                 errors = exc.errors
             else:
-                if submission.tracking_code:
+                if submission.replayed:
+                    messages.info(
+                        request, _("Demande %s déjà enregistrée.") % submission.case.reference
+                    )
+                elif submission.tracking_code:
                     messages.success(
                         request,
                         _("Demande %(ref)s enregistrée. Code de suivi à communiquer : %(code)s")
@@ -573,6 +584,7 @@ def file_for_citizen(request):
             "definition": definition,
             "requester_form": requester_form,
             "widgets": widgets(fields, values, errors),
+            "idempotency_key": key or new_idempotency_key(),
             "general_errors": [
                 v
                 for k, v in errors.items()
