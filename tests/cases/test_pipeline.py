@@ -362,7 +362,9 @@ def test_a_mail_delivered_twice_at_once_opens_one_case(demo, settings):
 def test_a_message_id_reused_by_another_mail_is_refused(demo):
     from guichet.cases.mail import MailError, _case_open, parse_mail
 
-    _case_open(parse_mail(_mail(message_id="<same@example.org>")), "Bonjour", [], None)
+    _case_open(
+        parse_mail(_mail(message_id="<same@example.org>")), "Bonjour, une question", [], None
+    )
     other = parse_mail(_mail(subject="Autre", message_id="<same@example.org>"))
     before = Case.objects.count()
     with pytest.raises(MailError, match="Message-ID"):
