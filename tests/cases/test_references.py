@@ -1,6 +1,7 @@
-"""The reference's number is taken in a transaction of its own, just before the case is
-recorded: the counter row is locked for one statement, and a recording that fails gives the
-number back (case_submit, reference_take, reference_give_back)."""
+"""When a reference's number is taken (``reference_reserved``, ADR 0502): for most services in
+a transaction of its own, just before the case is recorded (the counter row is locked for one
+statement, and a recording that fails gives the number back); for a service whose numbers must
+have no gap, inside the recording transaction (the counter is held until the commit)."""
 
 import threading
 from contextlib import contextmanager
@@ -149,3 +150,67 @@ def test_concurrent_submissions_never_share_a_reference(submit):
     assert len(set(references)) == 24
     numbers = sorted(int(r[-6:]) for r in references)
     assert numbers == list(range(numbers[0], numbers[0] + 24))
+
+
+@pytest.fixture
+def gapless_contact():
+    """The contact service declared as numbered without gaps (as urbanism will be)."""
+    from guichet.services.registry import ServiceManifest, register_manifest, unregister_manifest
+
+    register_manifest(
+        ServiceManifest(app_label="gapless_probe", key_prefix="contact", gapless_references=True)
+    )
+    yield
+    unregister_manifest("gapless_probe")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gapless_service_takes_its_number_in_the_recording_transaction(
+    submit, gapless_contact, monkeypatch
+):
+    from guichet.cases import references
+
+    def refuse(**kwargs):
+        raise AssertionError("a gapless number is never taken in a transaction of its own")
+
+    monkeypatch.setattr(references, "reference_take", refuse)
+    first = submit()
+
+    def fail(case):
+        raise RuntimeError("the disk is full")
+
+    with on_case_saved(fail), pytest.raises(RuntimeError):
+        submit()
+    assert ReferenceCounter.objects.get(prefix="MAIRIE").last == _number(first.reference)
+    assert _number(submit().reference) == _number(first.reference) + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_gapless_service_holds_its_counter_until_the_case_is_recorded(submit, gapless_contact):
+    """The other side of the choice: another submission to a gapless service waits."""
+    outcome = {}
+
+    def another_connection_takes_the_row(case):
+        def update():
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '1s'")
+                    cursor.execute(
+                        "UPDATE cases_referencecounter SET last = last WHERE prefix = %s",
+                        ["MAIRIE"],
+                    )
+                    outcome["rows"] = cursor.rowcount
+            except Exception as exc:  # the lock timeout expected
+                outcome["error"] = str(exc)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=update)
+        thread.start()
+        thread.join(10)
+
+    with on_case_saved(another_connection_takes_the_row):
+        case = submit()
+    assert "lock" in outcome.get("error", ""), outcome
+    assert Case.objects.filter(reference=case.reference).exists()

@@ -1,5 +1,6 @@
 """The installable app: manifest, the one service worker, the offline page, and the idempotency
-keys of the three submission doors (citizen form, API, public-space report)."""
+keys as the citizen's doors use them (citizen form, API, public-space report); every door's key
+is tested in tests/cases/test_pipeline.py."""
 
 import json
 import threading
@@ -14,13 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from guichet.cases.models import Case, CaseDraft
-from guichet.core.idempotency import (
-    Door,
-    IdempotencyKeyError,
-    fingerprint_of,
-    idempotency_keys_expire,
-    submission_once,
-)
+from guichet.core.idempotency import IdempotencyKeyError, idempotency_keys_expire
 from guichet.core.models import IdempotencyKey
 from guichet.core.periodic import registered_jobs
 from guichet.publicspace.models import Report
@@ -113,64 +108,60 @@ def test_the_offline_page_is_bilingual_and_holds_nothing_personal(client, camill
 # --- the idempotent service ------------------------------------------------------------------
 
 
-def test_a_key_files_once_and_a_retry_gets_the_first_result(camille):
+def _contact_submit(camille, key, data=CONTACT_DATA, channel=None):
     from guichet.cases.models import Channel
     from guichet.cases.services import case_submit
     from guichet.services.models import ServiceDefinition
     from guichet.territory.models import Organisation
 
-    contact = ServiceDefinition.objects.get(key="contact")
-    oullins = Organisation.objects.get(slug="oullins")
-    calls = []
+    return case_submit(
+        actor=camille,
+        definition=ServiceDefinition.objects.get(key="contact"),
+        data=data,
+        channel=channel or Channel.APP,
+        requester=camille,
+        commune=Organisation.objects.get(slug="oullins"),
+        idempotency_key=key,
+    )
 
-    def submit():
-        calls.append(1)
-        return case_submit(
-            actor=camille,
-            definition=contact,
-            data=CONTACT_DATA,
-            channel=Channel.APP,
-            requester=camille,
-            commune=oullins,
-        )
 
-    key, fingerprint = _key(), fingerprint_of({"a": 1})
-    once = {"actor": camille, "key": key, "door": Door.API_MINE, "submit": submit}
-    first = submission_once(fingerprint=fingerprint, **once)
-    again = submission_once(fingerprint=fingerprint, **once)
+def test_a_key_files_once_and_a_retry_gets_the_first_result(camille):
+    from guichet.cases.models import Channel
+
+    key = _key()
+    first = _contact_submit(camille, key)
+    again = _contact_submit(camille, key)
     assert not first.replayed and again.replayed
-    assert first.reference == again.reference and len(calls) == 1
-    assert Case.objects.filter(reference=first.reference).count() == 1
+    assert first.case.reference == again.case.reference
+    assert Case.objects.filter(reference=first.case.reference).count() == 1
+    count = Case.objects.count()
     with pytest.raises(IdempotencyKeyError) as reused:
-        submission_once(fingerprint=fingerprint_of({"a": 2}), **once)
-    assert reused.value.code == "idempotency_key_reused" and len(calls) == 1
+        _contact_submit(camille, key, data={**CONTACT_DATA, "objet": "Autre chose"})
+    assert reused.value.code == "idempotency_key_reused"
     with pytest.raises(IdempotencyKeyError):  # the same key at another door is a reuse too
-        submission_once(**{**once, "door": Door.REPORT_FORM}, fingerprint=fingerprint)
+        _contact_submit(camille, key, channel=Channel.WEB)
+    assert Case.objects.count() == count
 
 
 def test_a_failed_submission_leaves_no_key_behind(camille):
     from guichet.cases.services import CaseInputError
 
-    def refuse():
-        raise CaseInputError({"objet": "Ce champ est obligatoire."})
-
     key = _key()
     with pytest.raises(CaseInputError):
-        submission_once(actor=camille, key=key, door=Door.API_MINE, fingerprint="f", submit=refuse)
+        _contact_submit(camille, key, data={**CONTACT_DATA, "objet": ""})
     assert not IdempotencyKey.objects.filter(key=key).exists()
 
 
 @pytest.mark.parametrize(
     "key",
-    ["", "court", "a" * 65, "clé avec espaces", "<script>", "x;drop"],
+    ["court", "a" * 65, "clé avec espaces", "<script>", "x;drop"],
 )
 def test_a_malformed_key_is_refused_before_anything_is_filed(camille, key):
+    count = Case.objects.count()
     with pytest.raises(IdempotencyKeyError) as error:
-        submission_once(
-            actor=camille, key=key, door=Door.API_MINE, fingerprint="f", submit=lambda: 1 / 0
-        )
+        _contact_submit(camille, key)
     assert error.value.code == "invalid_idempotency_key" and "Clé d'idempotence" in str(error.value)
-    assert not IdempotencyKey.objects.exists()
+    assert not IdempotencyKey.objects.exists() and Case.objects.count() == count
 
 
 def test_keys_expire_after_seven_days_through_a_periodic_job(db):
@@ -408,13 +399,15 @@ def test_a_key_costs_a_few_statements_and_a_replay_files_nothing(client, camille
     key = _key()
     with CaptureQueriesContext(connection) as keyed:
         assert _api_post(client, payload, key).status_code == 201
-    # the lookup, the savepoint around the key and the case, the INSERT, the UPDATE
-    assert len(keyed) - len(plain) <= 5, [q["sql"][:60] for q in keyed]
+    # the lookup, the INSERT, the UPDATE
+    assert len(keyed) - len(plain) <= 3, [q["sql"][:60] for q in keyed]
     with CaptureQueriesContext(connection) as replay:
         assert _api_post(client, payload, key).status_code == 200
     ours = [q["sql"] for q in replay if "session" not in q["sql"].split(" WHERE")[0]]
     ours = [sql for sql in ours if not sql.startswith(("SAVEPOINT", "RELEASE", 'SELECT "accounts'))]
-    assert len(ours) == 1 and ours[0].startswith('SELECT "core_idempotencykey"'), ours
+    # the key, then the case it filed (with its service) for the answer
+    assert len(ours) == 2 and ours[0].startswith('SELECT "core_idempotencykey"'), ours
+    assert ours[1].startswith('SELECT "cases_case"'), ours
 
 
 def test_keys_go_with_the_account_in_the_gdpr_export_and_erasure(client, camille):

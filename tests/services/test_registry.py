@@ -2,30 +2,40 @@ import pytest
 
 from guichet.cases.models import Channel
 from guichet.cases.services import CaseInputError, case_submit
-from guichet.services.registry import ServiceManifest, register_manifest, unregister_manifest
+from guichet.services.registry import (
+    ServiceInput,
+    ServiceManifest,
+    register_manifest,
+    unregister_manifest,
+)
 from tests.conftest import login_with_second_factor
 
 
 @pytest.fixture
 def manifest(encombrants):
-    seen = []
+    recorded = []
+
+    def prepare(*, data, files, location, requester):
+        data = dict(data)
+        note = data.pop("note_interne", "")  # the service's own key, not the form's
+        errors = {}
+        if (data.get("volume") or 0) > 5:
+            errors["volume"] = "Trop volumineux pour une collecte."
+        return ServiceInput(data=data, files=files, errors=errors, state=note)
+
     register_manifest(
         ServiceManifest(
             app_label="testapp",
             key_prefix="proprete.",
-            validate=lambda *, version, data, location: (
-                {"volume": "Trop volumineux pour une collecte."}
-                if (data.get("volume") or 0) > 5
-                else {}
-            ),
-            on_submitted=lambda *, case: seen.append(case.reference),
+            prepare=prepare,
+            record=lambda *, case, prepared: recorded.append((case.reference, prepared.state)),
         )
     )
-    yield seen
+    yield recorded
     unregister_manifest("testapp")
 
 
-def test_a_specialised_app_adds_validation_and_a_hook(manifest, encombrants, users):
+def test_a_specialised_app_parses_checks_and_records_its_own_input(manifest, encombrants, users):
     from guichet.territory.demo import REFERENCE_POINTS
 
     lat, lon = REFERENCE_POINTS["69123"]
@@ -34,6 +44,7 @@ def test_a_specialised_app_adds_validation_and_a_hook(manifest, encombrants, use
         "volume": 8,
         "adresse": {"street": "1 rue", "postcode": "69001", "city": "Lyon"},
         "position": {"lat": lat, "lon": lon},
+        "note_interne": "portail vert",
     }
     with pytest.raises(CaseInputError) as exc:
         case_submit(
@@ -44,6 +55,7 @@ def test_a_specialised_app_adds_validation_and_a_hook(manifest, encombrants, use
             requester=users["lucas.bernard"],
         )
     assert exc.value.errors == {"volume": "Trop volumineux pour une collecte."}
+    assert manifest == []
     case = case_submit(
         actor=users["lucas.bernard"],
         definition=encombrants,
@@ -51,7 +63,8 @@ def test_a_specialised_app_adds_validation_and_a_hook(manifest, encombrants, use
         channel=Channel.WEB,
         requester=users["lucas.bernard"],
     ).case
-    assert manifest == [case.reference]
+    assert manifest == [(case.reference, "portail vert")]
+    assert "note_interne" not in case.data
 
 
 def test_a_manifest_template_is_included_on_both_case_pages(

@@ -27,13 +27,7 @@ from guichet.cases.selectors import (
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.edges import QueryInt
-from guichet.core.idempotency import (
-    Door,
-    IdempotencyKeyError,
-    fingerprint_of,
-    outcome_find,
-    submission_once,
-)
+from guichet.core.idempotency import IdempotencyKeyError
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug
 from guichet.wallet.pieces import WalletPick
@@ -196,7 +190,25 @@ def _files(payload: CaseIn, *, owner=None) -> dict[str, list]:
     return files
 
 
-def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, **kwargs):
+IDEMPOTENCY_DESCRIPTION = (
+    "En-tête facultatif `Idempotency-Key` (un UUID choisi par l'application) : un nouvel "
+    "essai avec la même clé et la même demande ne dépose rien et renvoie la demande déposée "
+    "la première fois, avec le statut 200 (sans le code de suivi, donné une seule fois) ; la "
+    "même clé avec une autre demande est refusée (422, `idempotency_key_reused`). Les clés "
+    "sont oubliées après 7 jours."
+)
+
+
+def _idempotency_header():
+    return Header(
+        "",
+        alias="Idempotency-Key",
+        description="Un UUID choisi par l'application : un nouvel essai ne dépose rien.",
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+    )
+
+
+def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
     commune = None
     if payload.commune:
         commune = commune_by_slug(payload.commune)
@@ -204,9 +216,8 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
             message = _("Commune inconnue : « %s ».") % payload.commune
             return Status(422, _err("unknown_commune", message))
     location = (payload.location.lat, payload.location.lon) if payload.location else None
-
-    def submit():
-        return case_submit(
+    try:
+        submission = case_submit(
             definition=payload.service,  # by key: case_submit reads it in the API's catalogue
             data=payload.data,
             files=_files(payload, owner=kwargs.get("requester")),
@@ -217,23 +228,11 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
             portal=portal,
             **kwargs,
         )
-
-    try:
-        if once is None:
-            return Status(201, _submitted_out(submit()))
-        # With an idempotency key: filed at most once, a retry gets the first body.
-        outcome = submission_once(
-            actor=kwargs.get("actor"),
-            door=Door.API_MINE,
-            submit=submit,
-            result_of=_submitted_out,
-            **once,
-        )
     except CaseInputError as exc:
         return _input_error(exc)
     except IdempotencyKeyError as exc:
         return Status(422, _err(exc.code, exc.message))
-    return Status(200 if outcome.replayed else 201, outcome.result)
+    return Status(200 if submission.replayed else 201, _submitted_out(submission))
 
 
 def _input_error(exc: CaseInputError) -> Status:
@@ -290,35 +289,22 @@ def my_case(request, reference: str):
     response={200: SubmittedOut, 201: SubmittedOut, 404: Error, 422: Error},
     summary="Déposer une demande",
     description=(
-        "En-tête facultatif `Idempotency-Key` (un UUID choisi par l'application) : un nouvel "
-        "essai avec la même clé et la même demande ne dépose rien et renvoie la première "
-        "réponse avec le statut 200 ; la même clé avec une autre demande est refusée (422, "
-        "`idempotency_key_reused`). Les clés sont oubliées après 7 jours."
+        "Un service spécialisé lit ses propres données dans `data` (le signalement : "
+        "`category`, `description`, `answers`, `show_name` ; ses photos dans "
+        "`files.photos` ; le lieu dans `location`) et enregistre ce qu'il enregistre par "
+        "toutes les portes. " + IDEMPOTENCY_DESCRIPTION
     ),
 )
-def file_case(
-    request,
-    payload: CaseIn,
-    idempotency_key: str = Header(
-        "",
-        alias="Idempotency-Key",
-        description="Un UUID choisi par l'application : un nouvel essai ne dépose rien.",
-        pattern=r"^[A-Za-z0-9_-]{8,64}$",
-    ),
-):
+def file_case(request, payload: CaseIn, idempotency_key: str = _idempotency_header()):
     user = request.auth
-    key = idempotency_key
-    once = None
-    if key:
-        once = {"key": key, "fingerprint": fingerprint_of(payload.model_dump())}
-        try:
-            outcome = outcome_find(actor=user, door=Door.API_MINE, **once)
-        except IdempotencyKeyError as exc:
-            return Status(422, _err(exc.code, exc.message))
-        if outcome is not None:
-            return Status(200, outcome.result)
     return _submit(
-        request, payload, channel=Channel.APP, portal=True, actor=user, requester=user, once=once
+        request,
+        payload,
+        channel=Channel.APP,
+        portal=True,
+        actor=user,
+        requester=user,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -339,7 +325,7 @@ class PartnerCaseOut(Schema):
 @router.post(
     "/partner",
     auth=partner_auth,
-    response={201: SubmittedOut, 403: Error, 404: Error, 422: Error},
+    response={200: SubmittedOut, 201: SubmittedOut, 403: Error, 404: Error, 422: Error},
     summary="Déposer une demande (partenaire, clé d'API)",
     description=(
         "La clé ne dépose que dans son organisation : la clé d'une commune, dans cette "
@@ -347,10 +333,12 @@ class PartnerCaseOut(Schema):
         "de compétence (403 `out_of_scope` sinon, rien n'est déposé). L'adresse e-mail "
         "(`contact_email`, ou `requester_email`, lu comme elle) n'est qu'un contact : la "
         "demande n'est rattachée à aucun compte ; la personne reçoit un lien pour la rattacher "
-        "au sien."
+        "au sien. " + IDEMPOTENCY_DESCRIPTION
     ),
 )
-def partner_file_case(request, payload: PartnerCaseIn):
+def partner_file_case(
+    request, payload: PartnerCaseIn, idempotency_key: str = _idempotency_header()
+):
     """A partner files a case for a citizen, as a contact (never linked to an account by its
     e-mail: ``cases.claims``). Its scope is checked by ``case_submit`` after routing
     (``cases.partner_keys``); a commune's key files in its commune by default."""
@@ -375,6 +363,7 @@ def partner_file_case(request, payload: PartnerCaseIn):
         requester=None,
         contact=contact,
         partner_key=key,
+        idempotency_key=idempotency_key,
     )
 
 

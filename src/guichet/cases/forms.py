@@ -150,6 +150,25 @@ class RequesterForm(forms.Form):
         return data
 
 
+class PlaceForm(forms.Form):
+    """Where the request is about, for a service whose form has no place of its own (a
+    public-space report): a point, and the address as the caller says it."""
+
+    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180
+    )
+    address = forms.CharField(label=_("Adresse"), required=False, max_length=300)
+
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None):
+            raise forms.ValidationError(_("Indiquez la latitude et la longitude, ou aucune."))
+        data["location"] = (lat, lon) if lat is not None else None
+        return data
+
+
 class DeadlineForm(forms.Form):
     deadline = forms.DateField(
         label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -8,8 +8,10 @@
   the contact service (``CASES_MAIL_SERVICE``, default ``contact``) of the organisation it was
   sent to (its ``To:`` matches ``Organisation.email``, or the ``--commune`` given to the
   command), as an *unverified contact*: never attached to an account by its ``From:``. The
-  case, its files and the mail as its first message are recorded in one transaction;
-- a Message-ID already recorded is not processed twice;
+  case, its files and the mail as its first message are recorded in one transaction
+  (``case_submit``'s ``first_message``);
+- a Message-ID already recorded is not processed twice: it is the idempotency key of the case
+  it opens, so a mail redelivered while the first delivery is being filed files once too;
 - processed messages move to the ``.traites`` folder; a message that cannot be parsed or placed
   moves to ``.erreurs`` and is reported; attachments refused by the upload checks are listed in
   the case message and the original is kept in ``.erreurs`` as well. Nothing is lost.
@@ -29,10 +31,17 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from guichet.cases.models import Case, CaseMessage, Channel
+from guichet.cases.models import CaseMessage, Channel
 from guichet.cases.replies import case_for_reply_token, reply_token_in
-from guichet.cases.services import CaseInputError, case_message_add, case_submit
+from guichet.cases.services import (
+    CaseInputError,
+    FirstMessage,
+    Submission,
+    case_message_add,
+    case_submit,
+)
 from guichet.cases.uploads import check_upload
+from guichet.core.idempotency import IdempotencyKeyError, key_from_identifier
 from guichet.core.policies import SYSTEM
 from guichet.services.models import ServiceDefinition
 from guichet.services.schema import iter_fields
@@ -192,16 +201,19 @@ def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tu
         except CaseInputError as exc:
             raise MailError("message refusé : " + "; ".join(exc.errors.values())) from exc
         return ("message" if not refused else "message+refused"), case.reference
-    case = _case_open(mail, body, kept, default_commune)
-    return ("case" if not refused else "case+refused"), case.reference
+    submission = _case_open(mail, body, kept, default_commune)
+    if submission.replayed:
+        return "duplicate", mail.message_id
+    return ("case" if not refused else "case+refused"), submission.case.reference
 
 
 def _case_open(
     mail: ParsedMail, body: str, kept: list, default_commune: Organisation | None
-) -> Case:
+) -> Submission:
     """A new case of the contact service for an unverified sender, with the mail as its first
     message, all in one transaction: a failure in between files nothing, so the retry of the
-    mail files it once."""
+    mail files it once; its Message-ID is the key that makes a concurrent redelivery file
+    nothing."""
     key = getattr(settings, "CASES_MAIL_SERVICE", "contact")
     definition = ServiceDefinition.objects.filter(key=key).first()
     if definition is None or definition.current_version is None:
@@ -210,24 +222,8 @@ def _case_open(
     if commune is None:
         raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
     data, file_key = _contact_data(definition, mail, body)
-
-    def first_message(submission) -> None:
-        case = submission.case
-        case.contact_unverified = True
-        case.save(update_fields=["contact_unverified"])
-        # The original mail also becomes the first message, so its Message-ID is remembered.
-        CaseMessage.objects.create(
-            case=case,
-            from_citizen=True,
-            channel=Channel.EMAIL,
-            body=body,
-            email_message_id=mail.message_id,
-            email_sender=mail.sender,
-        )
-
     try:
-        # also_record runs in the case's recording transaction
-        submission = case_submit(
+        return case_submit(
             actor=SYSTEM,
             definition=definition,
             data=data,
@@ -235,11 +231,16 @@ def _case_open(
             channel=Channel.EMAIL,
             contact={"name": mail.sender_name, "email": mail.sender},
             commune=commune,
-            also_record=first_message,
+            # the original mail is the first message, so its Message-ID is remembered
+            first_message=FirstMessage(
+                body=body, email_message_id=mail.message_id, email_sender=mail.sender
+            ),
+            idempotency_key=key_from_identifier(mail.message_id) if mail.message_id else "",
         )
     except CaseInputError as exc:
         raise MailError("demande refusée : " + "; ".join(exc.errors.values())) from exc
-    return submission.case
+    except IdempotencyKeyError as exc:
+        raise MailError(f"Message-ID déjà utilisé par un autre message : {exc.message}") from exc
 
 
 def ingest_maildir(path: str, *, default_commune: Organisation | None = None) -> list[str]:

@@ -1,9 +1,17 @@
 """Case references: ``<PREFIX>-<YEAR>-<6 digits>``, sequential per (prefix, year) under
-concurrency, from a counter row per (prefix, year) (``ReferenceCounter``)."""
+concurrency, from a counter row per (prefix, year) (``ReferenceCounter``).
+
+``case_submit`` records every case inside ``reference_reserved(...)``: the transaction that
+records the case under the number it yields. A service whose numbers must have no gap (the law
+asks it of planning applications, ADR 0502) takes its number inside that transaction, holding
+the counter row until the commit; the others take it just before, in a transaction of its own,
+and give it back when the recording fails."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import IntegrityError, connection, transaction
 
@@ -74,3 +82,30 @@ def reference_give_back(reference: str, *, prefix: str, year: int) -> bool:
     except Exception:  # the submission's own error is the one to raise
         logger.exception("reference %s not given back", reference)
         return False
+
+
+@contextmanager
+def reference_reserved(*, prefix: str, year: int, gapless: bool = False) -> Iterator[str]:
+    """The transaction in which a case is recorded, and the reference it is recorded under.
+
+    ``gapless`` (or a caller that already holds a transaction): the number is taken inside it,
+    so a rollback takes it back and no number is ever lost; the counter row stays locked until
+    the commit, so submissions to that service record one after the other. Otherwise the
+    number is taken just before, in a transaction of its own (the row is locked for one
+    statement and submissions record in parallel), and given back if the recording rolls back
+    (a gap only when a later number was taken meanwhile, or the database is gone)."""
+    if gapless or transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            yield reference_next(prefix=prefix, year=year)
+        return
+    reference = reference_take(prefix=prefix, year=year)
+    recording = False
+    try:
+        with transaction.atomic():
+            recording = True
+            yield reference
+            recording = False  # from here, the commit: its failure leaves the outcome unknown
+    except BaseException:
+        if recording:
+            reference_give_back(reference, prefix=prefix, year=year)
+        raise

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from guichet.cases.models import (
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.partner_keys import api_key_hash, partner_key_scope_refusal
 from guichet.cases.policies import case_policy, draft_policy
-from guichet.cases.references import reference_give_back, reference_next, reference_take
+from guichet.cases.references import reference_reserved
 from guichet.cases.replies import inbound_address, new_reply_token
 from guichet.cases.scanning import attachment_scan_later, initial_scan_state
 from guichet.cases.uploads import CleanFile, check_upload
@@ -44,9 +43,10 @@ from guichet.cases.workflow import (
     transition_get,
 )
 from guichet.core.audit import audit_log
+from guichet.core.idempotency import KeyedRequest, key_scope
 from guichet.core.policies import SYSTEM, checked_by_caller, policy_exempt, system_only
 from guichet.services.models import ServiceDefinition, ServiceVersion
-from guichet.services.registry import manifests_for
+from guichet.services.registry import ServiceInput, ServiceManifest, manifests_for
 from guichet.services.schema import clean_fields, iter_fields, unknown_keys
 from guichet.services.selectors import (
     definition_for_filing,
@@ -72,7 +72,17 @@ class CaseInputError(Exception):
 @dataclass(frozen=True)
 class Submission:
     case: Case
-    tracking_code: str  # empty for a case filed by an account
+    tracking_code: str  # empty for a case filed by an account, and for a replay
+    replayed: bool = False  # the answer to a retry of an idempotency key: nothing filed now
+
+
+@dataclass(frozen=True)
+class FirstMessage:
+    """A message recorded with the case it opens (the mail sent to the inbound address)."""
+
+    body: str
+    email_message_id: str = ""
+    email_sender: str = ""
 
 
 @policy_exempt("a computation: writes nothing")
@@ -220,31 +230,36 @@ def case_submit(
     draft: CaseDraft | None = None,
     subject: str = "",
     beneficiary=None,
-    also_record: Callable[[Submission], Any] | None = None,
+    first_message: FirstMessage | None = None,
+    idempotency_key: str = "",
 ) -> Submission:
     """File a case: validate against the service's published version, route it by competence
     rules, give it a reference, record the history and run the initial status's actions.
+    Every door calls it (citizen form and API, partner API, Open311, e-mail, back-office).
 
     ``requester`` is the citizen's account; without one, ``contact`` (name, email, phone) is
     required and a tracking code is returned. ``actor`` is who files it (the citizen, an agent
     on someone's behalf, None for a partner or the mail gateway). ``subject`` routes by a finer
-    competence key than the service key (a report's category, ``publicspace.roads.pothole``).
-    ``beneficiary``: one of the requester's ``accounts.Dependant`` when the case is filed for
-    them; its name and the relationship are copied onto the case.
-    ``definition`` may be given by its key: it must then be in the catalogue of the channel
-    (``portal``), else CaseInputError ``unknown_service``.
-    ``also_record(submission)`` is called in the recording transaction, once the case and all
-    it writes are there: what a service records with its cases, committed or rolled back with
-    them (a report and its photos).
-    Raises CaseInputError (field -> message); nothing is saved then.
+    competence key than the service key. ``beneficiary``: one of the requester's
+    ``accounts.Dependant`` when the case is filed for them; its name and the relationship are
+    copied onto the case. ``definition`` may be given by its key: it must then be in the
+    catalogue of the channel (``portal``), else CaseInputError ``unknown_service``.
+    ``first_message``: recorded as the case's first message (the mail that opened it; its
+    sender is then an unverified contact).
+
+    A specialised service's manifest (``services.registry``) parses its own input out of
+    ``data`` and ``files`` before the checks (``prepare``) and records its own rows with the
+    case (``record``, in the same transaction), so every door creates them.
+
+    ``idempotency_key``: the client's key (ADR 0501), scoped to the account, the partner key,
+    the mail gateway or the anonymous; the case is filed at most once per key and a retry gets
+    ``Submission(replayed=True)`` for the first case. IdempotencyKeyError when the key is
+    malformed or was used for another request.
 
     The input is checked first, outside any transaction; then the case and everything it
-    writes are recorded in one transaction. The number of its reference is taken just before,
-    in a transaction of its own (``reference_take``): the counter row of a service is locked
-    for one statement, not for the whole recording, so concurrent submissions to one service
-    record in parallel. When the caller already holds a transaction (an idempotency key's, a
-    test's), or a draft is submitted (locked from the check to the recording, so that a double
-    click files one case), everything runs in one transaction and the number is taken in it.
+    writes are recorded in one transaction, ``reference_reserved`` (which says when the
+    reference's number is taken: ADR 0502). Raises CaseInputError (field -> message); nothing
+    is saved then.
     """
     arguments = {
         "actor": actor,
@@ -262,29 +277,133 @@ def case_submit(
         "draft": draft,
         "subject": subject,
         "beneficiary": beneficiary,
+        "first_message": first_message,
     }
-    if draft is not None or transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            checked = _submission_checked(**arguments)
-            return _submission_recorded(
-                checked,
-                reference_next(prefix=checked.definition.reference_prefix, year=checked.year),
-                also_record,
-            )
+    keyed = None
+    if idempotency_key:
+        keyed = KeyedRequest.of(
+            scope=_key_scope(actor=actor, partner_key=partner_key, channel=channel),
+            key=idempotency_key,
+            door=channel,
+            payload=_request_payload(arguments),
+        )
+        replay = _replayed(keyed)
+        if replay is not None:
+            return replay
     checked = _submission_checked(**arguments)
-    prefix, year = checked.definition.reference_prefix, checked.year
-    reference = reference_take(prefix=prefix, year=year)
-    recording = False
+    claiming = False
     try:
-        with transaction.atomic():
-            recording = True
-            submission = _submission_recorded(checked, reference, also_record)
-            recording = False  # from here, the commit: its failure leaves the outcome unknown
-    except BaseException:
-        if recording:  # rolled back: the number goes back unless a later one was taken
-            reference_give_back(reference, prefix=prefix, year=year)
-        raise
+        with reference_reserved(
+            prefix=checked.definition.reference_prefix, year=checked.year, gapless=checked.gapless
+        ) as reference:
+            key_row = None
+            if keyed is not None:
+                # The first write: a concurrent twin waits here, and nothing else has run when
+                # it fails.
+                claiming = True
+                key_row = keyed.claim()
+                claiming = False
+            submission = _submission_recorded(checked, reference)
+            if key_row is not None:
+                keyed.fulfil(key_row, reference)
+    except IntegrityError:
+        replay = _replayed(keyed) if claiming and keyed is not None else None
+        if replay is None:
+            raise
+        return replay
     return submission
+
+
+def _key_scope(*, actor, partner_key: PartnerApiKey | None, channel: str) -> str:
+    """Whose keys a key is among: the partner key's, the account's, the mail gateway's, or
+    the anonymous (random UUIDs)."""
+    if partner_key is not None:
+        return f"partner:{partner_key.pk}"
+    if channel == Channel.EMAIL and not getattr(actor, "is_authenticated", False):
+        return "mail"
+    return key_scope(actor)
+
+
+def _upload_digest(upload) -> list[str]:
+    if isinstance(upload, tuple):
+        name, content = upload
+        return [name, hashlib.sha256(content).hexdigest()]
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return [getattr(upload, "name", ""), digest.hexdigest()]
+
+
+def _who_asks(*, requester, contact, beneficiary_id: str) -> dict[str, Any]:
+    return {
+        "requester": requester.pk if requester is not None else None,
+        "contact": {k: v.strip() for k, v in (contact or {}).items() if (v or "").strip()},
+        "beneficiary": beneficiary_id,
+    }
+
+
+def _request_payload(arguments: dict[str, Any]) -> dict[str, Any]:
+    """What a request asks, for its key's fingerprint. A draft stands for its data and files
+    (it is filed once, then gone: ``draft_submission_replayed`` answers its retries)."""
+    beneficiary, draft = arguments["beneficiary"], arguments["draft"]
+    asked = _who_asks(
+        requester=arguments["requester"],
+        contact=arguments["contact"],
+        beneficiary_id=str(beneficiary.pk) if beneficiary is not None else "",
+    )
+    if draft is not None:
+        return {**asked, "draft": str(draft.token)}
+    definition, commune = arguments["definition"], arguments["commune"]
+    first_message = arguments["first_message"]
+    return {
+        **asked,
+        "service": definition if isinstance(definition, str) else definition.key,
+        "data": arguments["data"],
+        "files": {
+            key: [_upload_digest(upload) for upload in uploads]
+            for key, uploads in (arguments["files"] or {}).items()
+        },
+        "commune": commune.pk if commune is not None else None,
+        "location": list(arguments["location"] or []),
+        "address": arguments["address"],
+        "subject": arguments["subject"],
+        "first_message": first_message.body if first_message else "",
+    }
+
+
+def _replayed(keyed: KeyedRequest) -> Submission | None:
+    reference = keyed.first_reference()
+    if not reference:
+        return None
+    case = Case.objects.select_related("definition").get(reference=reference)
+    return Submission(case=case, tracking_code="", replayed=True)
+
+
+def draft_submission_replayed(
+    *,
+    actor,
+    channel: str,
+    idempotency_key: str,
+    draft_token: str,
+    requester,
+    contact: dict[str, str] | None,
+    beneficiary_id: str,
+) -> Submission | None:
+    """The answer to the retry of a draft's submission, which may find the draft gone: the
+    case the key filed, or None when the key was not used. Same arguments as the
+    ``case_submit`` that files the draft (``beneficiary_id``: the chosen dependant's id as
+    text, or ""). Raises IdempotencyKeyError like ``case_submit``."""
+    keyed = KeyedRequest.of(
+        scope=_key_scope(actor=actor, partner_key=None, channel=channel),
+        key=idempotency_key,
+        door=channel,
+        payload={
+            **_who_asks(requester=requester, contact=contact, beneficiary_id=beneficiary_id),
+            "draft": str(draft_token),
+        },
+    )
+    return _replayed(keyed)
 
 
 @dataclass
@@ -308,6 +427,10 @@ class _CheckedSubmission:
     organisation: Organisation
     team: Team
     now: datetime
+    first_message: FirstMessage | None
+    #: each manifest that records rows with the case, with what its ``prepare`` made
+    recorders: list[tuple[ServiceManifest, ServiceInput | None]]
+    gapless: bool
 
     @property
     def year(self) -> int:
@@ -331,9 +454,10 @@ def _submission_checked(
     draft: CaseDraft | None,
     subject: str,
     beneficiary,
+    first_message: FirstMessage | None,
 ) -> _CheckedSubmission:
-    """Every check of ``case_submit``'s input; writes nothing (a draft is locked: the caller
-    holds a transaction then). Raises CaseInputError."""
+    """Every check of ``case_submit``'s input, the service's own (its manifest's
+    ``prepare``) included; writes nothing. Raises CaseInputError."""
     # The definition as it is now (the caller's object may be stale); its published version
     # from the per-process cache (published versions are immutable). In the same query,
     # whether the commune given by the caller offers the service (checked below unless a
@@ -365,15 +489,24 @@ def _submission_checked(
     files = dict(files or {})
     draft_files: dict[str, int] = {}
     if draft is not None:
-        # Locked: a double submission of the same draft files one case, not two.
-        draft = CaseDraft.objects.select_for_update().filter(pk=draft.pk).first()
-        if draft is None:
-            raise CaseInputError(
-                {"__all__": _("Cette demande a déjà été envoyée.")}, code="already_submitted"
-            )
+        if not CaseDraft.objects.filter(pk=draft.pk).exists():
+            raise _already_submitted()
         for att in draft.attachments.all():
             draft_files[att.field_key] = draft_files.get(att.field_key, 0) + 1
     errors: dict[str, str] = {}
+    manifests = manifests_for(definition.key)
+    recorders: list[tuple[ServiceManifest, ServiceInput | None]] = []
+    for manifest in manifests:
+        prepared = None
+        if manifest.prepare:
+            prepared = manifest.prepare(
+                data=data, files=files, location=location, requester=requester
+            )
+            data, files = prepared.data, prepared.files
+            errors.update(prepared.errors)
+            subject = subject or prepared.subject
+        if manifest.record:
+            recorders.append((manifest, prepared))
     for key in unknown_keys(version.form, data):
         errors[key] = _("Champ inconnu pour ce service.")
     clean_files, file_errors = _check_files(version, files)
@@ -418,9 +551,6 @@ def _submission_checked(
             )
         if not offered:
             errors["commune"] = _("Ce service n'est pas proposé dans la commune %s.") % commune.name
-    for manifest in manifests_for(definition.key):
-        if manifest.validate:
-            errors.update(manifest.validate(version=version, data=cleaned, location=location))
     if beneficiary is not None and (requester is None or beneficiary.owner_id != requester.pk):
         errors["beneficiary"] = _("Choisissez une personne que vous représentez.")
     if errors:
@@ -451,22 +581,34 @@ def _submission_checked(
         organisation=organisation,
         team=team,
         now=timezone.now(),
+        first_message=first_message,
+        recorders=recorders,
+        gapless=any(m.gapless_references for m in manifests),
     )
 
 
-def _submission_recorded(
-    checked: _CheckedSubmission,
-    reference: str,
-    also_record: Callable[[Submission], Any] | None = None,
-) -> Submission:
-    """Write the checked submission under ``reference``: the case, its files, its history, the
-    initial status's actions, the audit entry and the receipt (in the caller's transaction)."""
+def _already_submitted() -> CaseInputError:
+    return CaseInputError(
+        {"__all__": _("Cette demande a déjà été envoyée.")}, code="already_submitted"
+    )
+
+
+def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submission:
+    """Write the checked submission under ``reference``: the case, its files, its first
+    message, its history, the initial status's actions, what its service records with it, the
+    audit entry and the receipt (in the caller's transaction)."""
     actor, definition, version = checked.actor, checked.definition, checked.version
     channel, requester, contact = checked.channel, checked.requester, checked.contact
     commune, location, address = checked.commune, checked.location, checked.address
     partner_key, draft, beneficiary = checked.partner_key, checked.draft, checked.beneficiary
     cleaned, clean_files = checked.cleaned, checked.clean_files
     organisation, team = checked.organisation, checked.team
+    first_message = checked.first_message
+    if draft is not None:
+        # Locked until the commit: a double submission of the same draft files one case.
+        draft = CaseDraft.objects.select_for_update().filter(pk=draft.pk).first()
+        if draft is None:
+            raise _already_submitted()
     tracking_code = "" if requester is not None else new_tracking_code()
     case = Case(
         reference=reference,
@@ -477,6 +619,8 @@ def _submission_recorded(
         contact_name=contact.get("name", "")[:200],
         contact_email=contact.get("email", "")[:254],
         contact_phone=contact.get("phone", "")[:30],
+        # the contact is a mail's From: (never attached to an account by it)
+        contact_unverified=bool(first_message and first_message.email_sender),
         beneficiary_name=beneficiary.full_name[:300] if beneficiary else "",
         beneficiary_relationship=beneficiary.relationship if beneficiary else "",
         tracking_hash=hash_tracking_code(tracking_code) if tracking_code else "",
@@ -503,6 +647,15 @@ def _submission_recorded(
     if draft is not None:
         draft.attachments.update(case=case, draft=None)
         draft.delete()
+    if first_message is not None:
+        CaseMessage.objects.create(
+            case=case,
+            from_citizen=True,
+            channel=channel,
+            body=first_message.body,
+            email_message_id=first_message.email_message_id[:300],
+            email_sender=first_message.email_sender[:254],
+        )
     CaseEvent.objects.bulk_create(  # one INSERT for both
         [
             CaseEvent(
@@ -535,9 +688,8 @@ def _submission_recorded(
         ),
         actor=user,
     )
-    for manifest in manifests_for(definition.key):
-        if manifest.on_submitted:
-            manifest.on_submitted(case=case)
+    for manifest, prepared in checked.recorders:
+        manifest.record(case=case, prepared=prepared)
     audit_log(
         actor=user,
         action="cases.submitted",
@@ -559,10 +711,7 @@ def _submission_recorded(
             "claim_url": claim_url(case) if partner_key and case.contact_email else "",
         },
     )
-    submission = Submission(case=case, tracking_code=tracking_code)
-    if also_record is not None:
-        also_record(submission)
-    return submission
+    return Submission(case=case, tracking_code=tracking_code)
 
 
 def case_transition(
@@ -808,6 +957,7 @@ def partner_api_key_create(
 
 __all__ = [
     "CaseInputError",
+    "FirstMessage",
     "Submission",
     "Transition",
     "WorkflowError",
@@ -820,6 +970,7 @@ __all__ = [
     "case_submit",
     "case_transition",
     "draft_save",
+    "draft_submission_replayed",
     "partner_api_key_create",
     "saved_filter_create",
 ]

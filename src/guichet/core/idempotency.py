@@ -1,21 +1,22 @@
-"""Idempotency keys for the submission doors (citizen form, API, public-space report).
+"""Idempotency keys: a client (the offline-drafts script, a native app, a partner, the mail
+gateway) sends a key it chose with a request that files something; the request is filed once
+per (scope, key) and a retry is answered with the first result.
 
-A client (the offline-drafts script, a native app, a partner) sends a key it chose, a UUID; the
-door files once per (scope, key) and answers a retry with the first result. The key row is
-written in the same transaction as the case, so a crash leaves either both or neither. A second
-request with the same key while the first is still running blocks on the unique index (on
-PostgreSQL) until the first commits, then reads its result: never a second case.
+``cases.services.case_submit`` applies them for every door (ADR 0501): it looks the key up
+first (``KeyedRequest.first_reference``), then inserts the key row as the first write of the
+case's recording transaction (``claim``) and stores the case's reference in it (``fulfil``).
+A crash leaves both or neither. A concurrent twin's INSERT waits on the unique index (on
+PostgreSQL) until the first commits, then fails: the twin answers the first result.
 """
 
 import hashlib
 import json
 import re
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,12 +28,6 @@ KEY_LIFETIME = timedelta(days=7)
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-class Door:
-    CITIZEN_FORM = "cases.citizen_form"
-    API_MINE = "cases.api_mine"
-    REPORT_FORM = "publicspace.report_form"
-
-
 class IdempotencyKeyError(Exception):
     """The key is malformed, or was already used with a different request."""
 
@@ -42,19 +37,16 @@ class IdempotencyKeyError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Outcome:
-    reference: str
-    result: dict[str, Any]
-    replayed: bool  # True: the first request's result, nothing was filed now
-    submission: Any = None  # what ``submit`` returned, when filed now
-
-
 def key_scope(actor) -> str:
-    """Keys are per account; anonymous keys share one scope (they are random UUIDs)."""
+    """The scope of an account's keys; anonymous keys share one scope (they are random UUIDs)."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return f"user:{actor.pk}"
     return "anonymous"
+
+
+def new_idempotency_key() -> str:
+    """The key a server-rendered form carries, so that sending it twice files it once."""
+    return str(uuid.uuid4())
 
 
 def key_validate(key: str) -> str:
@@ -67,78 +59,61 @@ def key_validate(key: str) -> str:
     return key
 
 
+def key_from_identifier(identifier: str) -> str:
+    """A valid key made from an identifier that has another shape (a mail's Message-ID)."""
+    return hashlib.sha256(identifier.encode()).hexdigest()
+
+
 def fingerprint_of(payload: Any) -> str:
     """A stable digest of what the request asks, to tell a retry from a reuse of the key."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(row: IdempotencyKey, *, door: str, fingerprint: str) -> Outcome:
-    if row.door != door or row.fingerprint != fingerprint:
-        raise IdempotencyKeyError(
-            "idempotency_key_reused",
-            _(
-                "Cette clé d'idempotence a déjà servi pour une autre demande : "
-                "générez une nouvelle clé pour une nouvelle demande."
-            ),
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A request sent with a key: who sent it (``scope``), through which door, asking what
+    (``fingerprint``)."""
+
+    scope: str
+    key: str
+    door: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, *, scope: str, key: str, door: str, payload: Any) -> "KeyedRequest":
+        """Raises IdempotencyKeyError for a malformed key."""
+        return cls(
+            scope=scope, key=key_validate(key), door=door, fingerprint=fingerprint_of(payload)
         )
-    return Outcome(reference=row.result_reference, result=row.result, replayed=True)
 
-
-def submission_once(
-    *,
-    actor,
-    key: str,
-    door: str,
-    fingerprint: str,
-    submit: Callable[[], Any],
-    result_of: Callable[[Any], dict[str, Any]] | None = None,
-) -> Outcome:
-    """Run ``submit`` (which files a case and returns a Submission) at most once per key.
-
-    ``result_of(submission)`` gives what a retry must answer (the API's body); the reference
-    is always kept. Raises IdempotencyKeyError for a malformed key or a key reused with another
-    request (``fingerprint`` differs); ``submit``'s own errors propagate and nothing is kept.
-    """
-    key = key_validate(key)
-    scope = key_scope(actor)
-    inserted = False
-    try:
-        # One transaction (a savepoint inside a caller's) for the key and the case. The key is
-        # inserted first: on PostgreSQL a concurrent request holding the same key makes this
-        # INSERT wait until that one commits (then fail here) or rolls back (then go on). When
-        # it fails nothing else has run yet, so the rollback loses nothing.
-        with transaction.atomic():
-            row = IdempotencyKey.objects.create(
-                scope=scope, key=key, door=door, fingerprint=fingerprint
+    def first_reference(self) -> str | None:
+        """The reference filed the first time this key was used, or None (never used).
+        IdempotencyKeyError when it was used for another request (another door or payload)."""
+        row = IdempotencyKey.objects.filter(scope=self.scope, key=self.key).first()
+        if row is None:
+            return None
+        if row.door != self.door or row.fingerprint != self.fingerprint:
+            raise IdempotencyKeyError(
+                "idempotency_key_reused",
+                _(
+                    "Cette clé d'idempotence a déjà servi pour une autre demande : "
+                    "générez une nouvelle clé pour une nouvelle demande."
+                ),
             )
-            inserted = True
-            submission = submit()
-            row.result_reference = submission.case.reference
-            row.result = result_of(submission) if result_of else {}
-            row.save(update_fields=["result_reference", "result"])
-    except IntegrityError:
-        if inserted:
-            raise  # from ``submit``, not from the key
-        existing = IdempotencyKey.objects.get(scope=scope, key=key)
-        return _replay(existing, door=door, fingerprint=fingerprint)
-    return Outcome(
-        reference=row.result_reference, result=row.result, replayed=False, submission=submission
-    )
+        return row.result_reference
 
-
-def submission_with_key(
-    *, actor, key: str, door: str, fingerprint: str, submit: Callable[[], Any]
-) -> Outcome:
-    """What a door calls: ``submit`` once per key when the client sent one, else at once."""
-    if key:
-        return submission_once(
-            actor=actor, key=key, door=door, fingerprint=fingerprint, submit=submit
+    def claim(self) -> IdempotencyKey:
+        """Insert the key row, in the caller's transaction (IntegrityError: already taken; on
+        PostgreSQL after waiting for the transaction of a concurrent twin to end)."""
+        return IdempotencyKey.objects.create(
+            scope=self.scope, key=self.key, door=self.door, fingerprint=self.fingerprint
         )
-    submission = submit()
-    return Outcome(
-        reference=submission.case.reference, result={}, replayed=False, submission=submission
-    )
+
+    @staticmethod
+    def fulfil(row: IdempotencyKey, reference: str) -> None:
+        row.result_reference = reference
+        row.save(update_fields=["result_reference"])
 
 
 def idempotency_keys_expire(*, now=None) -> int:
@@ -146,13 +121,6 @@ def idempotency_keys_expire(*, now=None) -> int:
     cutoff = (now or timezone.now()) - KEY_LIFETIME
     deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
-
-
-def outcome_find(*, actor, key: str, door: str, fingerprint: str) -> Outcome | None:
-    """The first result for this key, or None if it was never used (a read, for the doors
-    that must answer a retry before loading what the first request consumed, like a draft)."""
-    row = IdempotencyKey.objects.filter(scope=key_scope(actor), key=key_validate(key)).first()
-    return None if row is None else _replay(row, door=door, fingerprint=fingerprint)
 
 
 def idempotency_keys_export(user) -> list[dict[str, str]]:

@@ -7,7 +7,6 @@ keeps the static shell and the offline page, which is rendered without reading t
 
 import hashlib
 import json
-import uuid
 from functools import lru_cache
 
 from django.conf import settings
@@ -39,11 +38,6 @@ SHELL_STATIC = [
     "portal/pwa-icon-maskable-192.png",
     "portal/pwa-icon-maskable-512.png",
 ]
-
-
-def new_idempotency_key() -> str:
-    """The key a server-rendered form carries, so that sending it twice files it once."""
-    return str(uuid.uuid4())
 
 
 def idempotency_conflict(request, exc: IdempotencyKeyError) -> HttpResponse:

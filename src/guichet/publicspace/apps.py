@@ -21,7 +21,10 @@ class PublicspaceConfig(AppConfig):
             ServiceManifest(
                 app_label="publicspace",
                 key_prefix=services.SERVICE_KEY,
-                validate=services.manifest_validate,
+                prepare=services.report_input,
+                record=services.report_record,
+                # the map, the category's questions and the reports nearby: its own form
+                filing_url="publicspace:start",
             )
         )
         register_gdpr_part("publicspace", export=gdpr.export, erase=gdpr.erase)

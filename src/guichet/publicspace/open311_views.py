@@ -10,7 +10,9 @@ failure also answer in the list.
 A partner key (``api_key``, the one of ``cases.partner_keys``, as the cases API reads it)
 files only what its organisation is in charge of (``case_submit`` checks it); on a GET it
 narrows the answer to what its organisation holds or it filed, and grants nothing more than a
-public read.
+public read. A POST may carry an ``Idempotency-Key`` header (a UUID chosen by the partner): a
+retry with the same key and request files nothing and answers the same service_request_id
+(409 when the key served another request).
 """
 
 import dataclasses
@@ -32,6 +34,7 @@ from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.services import CaseInputError
 from guichet.core.edges import GuichetRateLimited, rate_limit
+from guichet.core.idempotency import IdempotencyKeyError
 from guichet.core.replica import reads_from_replica
 from guichet.publicspace import open311_format as fmt311
 from guichet.publicspace.models import Category, ReportUpdate, State
@@ -512,7 +515,10 @@ def _post_request(request, fmt):
             channel=Channel.API,
             contact=contact,
             partner_key=key,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
+    except IdempotencyKeyError as exc:
+        return fmt311.error(fmt, 400 if exc.code == "invalid_idempotency_key" else 409, exc.message)
     except CaseInputError as exc:
         messages = []
         for field, message in exc.errors.items():

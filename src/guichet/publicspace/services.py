@@ -44,6 +44,7 @@ from guichet.publicspace.models import (
 from guichet.publicspace.policies import alert_policy, report_policy
 from guichet.publicspace.questions import clean_answers
 from guichet.services.models import ServiceDefinition
+from guichet.services.registry import ServiceInput
 from guichet.territory.geometry import distance_m
 from guichet.territory.models import Organisation, Team
 
@@ -225,18 +226,120 @@ def _answers_text(category: Category, answers: dict) -> str:
     return "\n".join(lines)
 
 
-@policy_exempt("a computation: writes nothing")
-def manifest_validate(*, version, data: dict, location) -> dict[str, str]:
-    """Extension point of the case engine: a report needs a reportable category and a point."""
-    errors = {}
-    category = Category.objects.filter(code=data.get("category") or "").first()
-    if category is None or not category.is_reportable:
-        errors["category"] = _("Choisissez une catégorie de la liste.")
+@dataclass
+class _ReportInput:
+    """What ``report_input`` parsed and ``report_record`` records."""
+
+    category: Category
+    description: str
+    answers: dict[str, Any]
+    show_name: bool
+    thumbnails: list[bytes | None]
+
+
+def report_input(*, data: dict, files: dict, location, requester) -> ServiceInput:
+    """The manifest's ``prepare``: a report's own input, from any door's payload.
+
+    ``data`` carries ``category`` (a code), ``description``, and optionally ``answers`` (the
+    category's questions, by code) and ``show_name``; ``files["photos"]`` up to 5 photos;
+    ``location`` the point. Checks them, turns the answers into the form's ``details`` text,
+    routes by the category's competence subject and decodes the photos once (smaller image
+    and thumbnail). Raises CaseInputError for an unknown category or one that only gives
+    guidance; returns the other errors with what the engine checks next."""
+    data = dict(data)
+    code = str(data.get("category") or "").strip()
+    answers = data.pop("answers", None) or {}
+    show_name = bool(data.pop("show_name", False))
+    category = Category.objects.filter(code=code).first() if code else None
+    if category is None or not category.is_active:
+        raise CaseInputError({"category": _("Catégorie inconnue.")}, code="unknown_category")
+    if category.guidance_only or category.children.exists():
+        raise CaseInputError(
+            {"category": category.guidance or _("Choisissez une catégorie plus précise.")},
+            code="not_reportable",
+        )
+    errors: dict[str, str] = {}
+    if not isinstance(answers, dict):
+        answers = {}
+        errors["answers"] = _("Les réponses aux questions sont attendues par code de question.")
+    cleaned_answers, answer_errors = clean_answers(category.questions, answers)
+    errors.update({f"q_{code}": message for code, message in answer_errors.items()})
+    description = str(data.get("description") or "").strip()
+    if len(description) > 4000:
+        errors["description"] = _("4 000 caractères au plus.")
+    photos = list(files.get("photos") or [])
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = _("%(n)d photos au plus.") % {"n": MAX_PHOTOS}
     if location is None:
         errors["location"] = _(
-            "Indiquez l'emplacement du problème sur la carte ou par ses coordonnées."
+            "Indiquez l'emplacement du problème (carte, position du téléphone ou coordonnées)."
         )
-    return errors
+    elif not (-90 <= location[0] <= 90 and -180 <= location[1] <= 180):
+        errors["location"] = _("Ces coordonnées ne sont pas valides.")
+    # decoded only once the cheap checks passed: this is the costly part of a submission
+    prepared = [] if errors else [photo_prepare(p) for p in photos]
+    data.update(
+        {
+            "category": category.code,
+            "description": description,
+            "details": _answers_text(category, cleaned_answers) or data.get("details", ""),
+        }
+    )
+    files = dict(files)
+    if prepared:
+        files["photos"] = [p.upload for p in prepared]
+    return ServiceInput(
+        data=data,
+        files=files,
+        errors=errors,
+        subject=category.subject,
+        state=_ReportInput(
+            category=category,
+            description=description,
+            answers=cleaned_answers,
+            show_name=show_name and requester is not None,
+            thumbnails=[p.thumbnail for p in prepared],
+        ),
+    )
+
+
+def report_record(*, case: Case, prepared: ServiceInput) -> Report:
+    """The manifest's ``record``, in the case's recording transaction: the report, its photos'
+    thumbnails, its first public update and the alerts of the people who follow the area."""
+    given: _ReportInput = prepared.state
+    public_name = ""
+    if given.show_name and case.requester_id:
+        requester = case.requester
+        initial = f" {requester.last_name[:1]}." if requester.last_name else ""
+        public_name = f"{requester.first_name}{initial}".strip()
+    report = Report.objects.create(
+        case=case,
+        reference=case.reference,
+        organisation=case.organisation,
+        category=given.category,
+        latitude=case.latitude,
+        longitude=case.longitude,
+        address=case.address,
+        commune=case.commune,
+        state=State.OPEN,
+        is_open=True,
+        public_description=given.description,
+        answers=given.answers,
+        show_name=bool(public_name),
+        public_name=public_name,
+        created_at=case.created_at,
+        updated_at=case.created_at,
+    )
+    attachments = case.attachments.filter(field_key="photos").order_by("pk")
+    for order, attachment in enumerate(attachments):
+        # the engine stores the files in the order given
+        thumbnail = given.thumbnails[order] if order < len(given.thumbnails) else None
+        _photo_create(report, attachment, order, thumbnail)
+    ReportUpdate.objects.create(
+        report=report, state=State.OPEN, description="", created_at=case.created_at
+    )
+    _alerts_notify(report)
+    return report
 
 
 @policy_exempt("reporting is open to everyone, like filing any case (cases.services.case_submit)")
@@ -255,91 +358,32 @@ def report_submit(
     contact: dict[str, str] | None = None,
     show_name: bool = False,
     partner_key: PartnerApiKey | None = None,
+    idempotency_key: str = "",
 ) -> Submission:
-    """File a report: check the category, point, answers and photos (up to 5, checked by
-    content and re-encoded without metadata by the case engine), file the case routed by the
-    category's competence subject, and record with it (in the case's recording transaction)
-    the report, its thumbnails, and the alerts of the people who follow the area.
-    Raises CaseInputError (field -> French message)."""
-    errors: dict[str, str] = {}
-    category = Category.objects.filter(code=(category_code or "").strip()).first()
-    if category is None or not category.is_active:
-        raise CaseInputError({"category": _("Catégorie inconnue.")}, code="unknown_category")
-    if category.guidance_only or category.children.exists():
-        raise CaseInputError(
-            {"category": category.guidance or _("Choisissez une catégorie plus précise.")},
-            code="not_reportable",
-        )
-    description = (description or "").strip()
-    if len(description) > 4000:
-        errors["description"] = _("4 000 caractères au plus.")
-    cleaned_answers, answer_errors = clean_answers(category.questions, answers or {})
-    errors.update({f"q_{code}": message for code, message in answer_errors.items()})
-    photos = list(photos or [])
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = _("%(n)d photos au plus.") % {"n": MAX_PHOTOS}
-    if latitude is None or longitude is None:
-        errors["location"] = _(
-            "Indiquez l'emplacement du problème (carte, position du téléphone ou coordonnées)."
-        )
-    elif not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        errors["location"] = _("Ces coordonnées ne sont pas valides.")
-    if errors:
-        raise CaseInputError(errors)
-    # decoded only once the cheap checks passed: this is the costly part of a submission
-    prepared = [photo_prepare(p) for p in photos]
-    public_name = ""
-    if show_name and requester is not None:
-        initial = f" {requester.last_name[:1]}." if requester.last_name else ""
-        public_name = f"{requester.first_name}{initial}".strip()
-
-    def record_report(submission: Submission) -> None:
-        case = submission.case
-        report = Report.objects.create(
-            case=case,
-            reference=case.reference,
-            organisation=case.organisation,
-            category=category,
-            latitude=latitude,
-            longitude=longitude,
-            address=case.address,
-            commune=case.commune,
-            state=State.OPEN,
-            is_open=True,
-            public_description=description,
-            answers=cleaned_answers,
-            show_name=bool(public_name),
-            public_name=public_name,
-            created_at=case.created_at,
-            updated_at=case.created_at,
-        )
-        attachments = case.attachments.filter(field_key="photos").order_by("pk")
-        for order, attachment in enumerate(attachments):
-            # the engine stores the files in the order given
-            thumbnail = prepared[order].thumbnail if order < len(prepared) else None
-            _photo_create(report, attachment, order, thumbnail)
-        ReportUpdate.objects.create(
-            report=report, state=State.OPEN, description="", created_at=case.created_at
-        )
-        _alerts_notify(report)
-
+    """File a report through the case engine, for the doors that speak in a report's terms
+    (the report form, Open311). The report, its photos and alerts are the service's manifest's
+    (``report_input``/``report_record``): a report filed by any other door gets the same.
+    Raises CaseInputError (field -> French message), IdempotencyKeyError."""
+    location = None
+    if latitude is not None and longitude is not None:
+        location = (latitude, longitude)
+    data: dict[str, Any] = {"category": category_code, "description": description}
+    if answers:
+        data["answers"] = answers
+    if show_name:
+        data["show_name"] = True
     return case_submit(
         actor=actor,
         definition=report_definition(),
-        data={
-            "category": category.code,
-            "description": description,
-            "details": _answers_text(category, cleaned_answers),
-        },
+        data=data,
         channel=channel,
-        files={"photos": [p.upload for p in prepared]} if prepared else None,
+        files={"photos": list(photos)} if photos else None,
         requester=requester,
         contact=contact,
-        location=(latitude, longitude),
+        location=location,
         address=address,
         partner_key=partner_key,
-        subject=category.subject,
-        also_record=record_report,
+        idempotency_key=idempotency_key,
     )
 
 

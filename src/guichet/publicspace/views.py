@@ -22,9 +22,9 @@ from guichet.cases.models import Channel, ScanState
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
 from guichet.cases.services import CaseInputError
 from guichet.core.edges import rate_limit
-from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
+from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.core.replica import reads_from_replica
-from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
+from guichet.portal.pwa import idempotency_conflict
 from guichet.publicspace import selectors, services
 from guichet.publicspace.models import Category, Report, State
 from guichet.territory.selectors import communes
@@ -100,13 +100,6 @@ def report_create(request, code):
         # The offline-drafts script sends the key as a header too; the form carries it.
         form_key = values.pop("idempotency_key", "")
         key = request.headers.get("Idempotency-Key") or form_key
-        fingerprint = fingerprint_of(
-            {
-                "category": category.code,
-                "fields": sorted((k, request.POST.getlist(k)) for k in values),
-                "photos": [(p.name, p.size) for p in request.FILES.getlist("photos")],
-            }
-        )
         answers = {
             q["code"]: (
                 request.POST.getlist(f"q_{q['code']}")
@@ -127,9 +120,8 @@ def report_create(request, code):
                 )
         user = request.user if request.user.is_authenticated else None
         if not errors:
-
-            def submit():
-                return services.report_submit(
+            try:
+                submission = services.report_submit(
                     actor=user,
                     requester=user,
                     contact=None
@@ -144,15 +136,7 @@ def report_create(request, code):
                     photos=photos,
                     show_name=bool(values.get("show_name")),
                     channel=Channel.WEB,
-                )
-
-            try:
-                outcome = submission_with_key(
-                    actor=request.user,
-                    key=key,
-                    door=Door.REPORT_FORM,
-                    fingerprint=fingerprint,
-                    submit=submit,
+                    idempotency_key=key,
                 )
             except IdempotencyKeyError as exc:
                 return idempotency_conflict(request, exc)
@@ -162,19 +146,18 @@ def report_create(request, code):
                 }
             else:
                 # A retry (same key) lands on the report filed the first time.
+                reference = submission.case.reference
                 messages.success(
                     request,
-                    _("Merci, votre signalement %(ref)s est enregistré.")
-                    % {"ref": outcome.reference},
+                    _("Merci, votre signalement %(ref)s est enregistré.") % {"ref": reference},
                 )
-                submission = outcome.submission
-                if submission is not None and submission.tracking_code:
+                if submission.tracking_code:
                     messages.info(
                         request,
                         _("Votre code de suivi : %(code)s (envoyé aussi par e-mail).")
                         % {"code": submission.tracking_code},
                     )
-                return redirect("publicspace:detail", reference=outcome.reference)
+                return redirect("publicspace:detail", reference=reference)
     lat, lon = _float(values.get("lat")), _float(values.get("lon"))
     questions = [
         {

@@ -1,31 +1,58 @@
 """The extension point for specialised services (public-space reports, urbanism...).
 
 A domain app registers a manifest in its ``AppConfig.ready()``; the case engine calls it for
-every case of a service whose key starts with ``key_prefix``::
+every case of a service whose key starts with ``key_prefix``, whatever the door that files it
+(citizen form, API, partner, Open311, e-mail, back-office)::
 
     register_manifest(ServiceManifest(
-        app_label="publicspace", key_prefix="publicspace.",
-        validate=lambda *, version, data, location: {...errors by field key...},
-        on_submitted=lambda *, case: ...,   # inside the submission transaction
+        app_label="publicspace", key_prefix="publicspace",
+        prepare=report_input,     # (*, data, files, location, requester) -> ServiceInput
+        record=report_record,     # (*, case, prepared) in the case's recording transaction
+        filing_url="publicspace:start",  # the service's own form replaces the generic one
         case_template="publicspace/case_extra.html",  # extra block on the case pages
     ))
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass
+class ServiceInput:
+    """What a service's ``prepare`` makes of a door's input, before the engine checks it.
+
+    ``data`` and ``files`` are what the engine validates against the service's form (the
+    service's own keys taken out); ``errors`` (field key or ``__all__`` -> French message) are
+    reported with the engine's; ``subject`` routes by a finer competence key than the service
+    key; ``state`` is whatever ``record`` needs (the category, the cleaned answers...)."""
+
+    data: dict[str, Any]
+    files: dict[str, list]
+    errors: dict[str, str] = field(default_factory=dict)
+    subject: str = ""
+    state: Any = None
 
 
 @dataclass(frozen=True)
 class ServiceManifest:
     app_label: str
     key_prefix: str
-    #: extra validation: returns {field key or "__all__": French message}
-    validate: Callable[..., Mapping[str, str]] | None = None
-    #: called in the submission transaction once the case exists (extra rows, deadlines...)
-    on_submitted: Callable[..., Any] | None = None
+    #: parses the service's own input out of any door's payload, checks it and may raise
+    #: ``CaseInputError`` for a refusal that makes the rest pointless: (*, data, files,
+    #: location, requester) -> ServiceInput. Writes nothing.
+    prepare: Callable[..., ServiceInput] | None = None
+    #: what the service records with each case, in the case's recording transaction, once
+    #: the case, its files and its history are there: (*, case, prepared: ServiceInput)
+    record: Callable[..., Any] | None = None
+    #: the law asks for numbers without gaps (ADR 0502): the number is taken in the
+    #: recording transaction, which holds the service's counter until it commits
+    gapless_references: bool = False
+    #: URL name of the service's own filing form: the catalogue's generic form is not
+    #: offered (its start page sends there)
+    filing_url: str | None = None
     #: template included on the agent and citizen case pages (receives ``case`` and
     #: ``audience``: "agent" or "citizen")
     case_template: str | None = None
@@ -45,6 +72,12 @@ def unregister_manifest(app_label: str) -> None:
 
 def case_templates(service_key: str) -> list[str]:
     return [m.case_template for m in manifests_for(service_key) if m.case_template]
+
+
+def manifest_for(service_key: str) -> ServiceManifest | None:
+    """The manifest of a service (the longest matching prefix), or None."""
+    found = manifests_for(service_key)
+    return found[0] if found else None
 
 
 def manifests_for(service_key: str) -> list[ServiceManifest]:

@@ -23,6 +23,7 @@ from guichet.cases.forms import (
     DeadlineForm,
     MessageForm,
     NoteForm,
+    PlaceForm,
     QueueFilterForm,
     RequesterForm,
     SavedFilterForm,
@@ -66,6 +67,7 @@ from guichet.cases.services import (
 )
 from guichet.cases.views.common import case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import iter_fields
@@ -513,6 +515,10 @@ def citizen_view(request):
     )
 
 
+def _has_location_field(fields: list[dict]) -> bool:
+    return any(f["type"] == "location" for f in fields)
+
+
 @login_required
 def file_for_citizen(request):
     """An agent files a case for a caller or a visitor (phone, counter, letter, e-mail)."""
@@ -529,10 +535,14 @@ def file_for_citizen(request):
         initial={"channel": "phone"},
     )
     values, errors = {}, {}
+    # Carried by the form: a second click (or a resend of the page) files the case once.
+    idempotency_key = request.POST.get("idempotency_key", "")
+    place_form = PlaceForm(request.POST or None) if not _has_location_field(fields) else None
     if request.method == "POST":
         values = parse_post(fields, request.POST)
-        if requester_form.is_valid():
+        if requester_form.is_valid() and (place_form is None or place_form.is_valid()):
             r = requester_form.cleaned_data
+            place = place_form.cleaned_data if place_form is not None else {}
             # The caller's account is linked only when it is a person the agent's
             # organisations already hold a case of (typing an e-mail must not reveal whether
             # an account exists, nor file a case into a stranger's space), through an address
@@ -560,11 +570,21 @@ def file_for_citizen(request):
                     if citizen
                     else {"name": r["name"], "email": r["email"], "phone": r["phone"]},
                     commune=commune,
+                    location=place.get("location"),
+                    address=place.get("address", ""),
+                    idempotency_key=idempotency_key,
                 )
+            except IdempotencyKeyError as exc:
+                errors = {"__all__": exc.message}
+                idempotency_key = ""  # a fresh key for the corrected request
             except CaseInputError as exc:
                 errors = exc.errors
             else:
-                if submission.tracking_code:
+                if submission.replayed:
+                    messages.info(
+                        request, _("Demande %s déjà enregistrée.") % submission.case.reference
+                    )
+                elif submission.tracking_code:
                     messages.success(
                         request,
                         _("Demande %(ref)s enregistrée. Code de suivi à communiquer : %(code)s")
@@ -582,11 +602,10 @@ def file_for_citizen(request):
             "definition": definition,
             "requester_form": requester_form,
             "widgets": widgets(fields, values, errors),
-            "general_errors": [
-                v
-                for k, v in errors.items()
-                if k in ("__all__", "commune", "location", "contact_email")
-            ],
+            "place_form": place_form,
+            "idempotency_key": idempotency_key or new_idempotency_key(),
+            # every error no field of the form shows (a service's own checks included)
+            "general_errors": [v for k, v in errors.items() if k not in {f["key"] for f in fields}],
         },
         status=400 if errors else 200,
     )

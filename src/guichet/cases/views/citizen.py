@@ -23,18 +23,18 @@ from guichet.cases.selectors import (
     drafts_for_citizen,
     timeline_for_citizen,
 )
-from guichet.cases.services import CaseInputError, case_message_add, case_submit, draft_save
+from guichet.cases.services import (
+    CaseInputError,
+    case_message_add,
+    case_submit,
+    draft_save,
+    draft_submission_replayed,
+)
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
 from guichet.core.edges import rate_limit
-from guichet.core.idempotency import (
-    Door,
-    IdempotencyKeyError,
-    fingerprint_of,
-    outcome_find,
-    submission_with_key,
-)
-from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
-from guichet.services.registry import case_templates
+from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
+from guichet.portal.pwa import idempotency_conflict
+from guichet.services.registry import case_templates, manifest_for
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import clean_fields, condition_holds, iter_fields
 from guichet.services.selectors import (
@@ -87,8 +87,12 @@ def _has_location(version) -> bool:
 
 
 def service_start(request, key):
-    """The service's page: description, commune choice, then a draft is opened."""
+    """The service's page: description, commune choice, then a draft is opened. A service
+    with its own filing form (its manifest's ``filing_url``) sends there instead."""
     definition = service_get_published(key=key, portal=True)
+    manifest = manifest_for(definition.key)
+    if manifest is not None and manifest.filing_url:
+        return redirect(manifest.filing_url)
     communes = service_communes(definition=definition, portal=True)
     if request.method == "POST":
         commune = communes.filter(slug=request.POST.get("commune", "")).first()
@@ -219,18 +223,22 @@ def draft_review(request, token):
     beneficiary_choice = request.POST.get("beneficiary", "")
     if request.method == "POST":
         contact = {k: request.POST.get(f"contact_{k}", "") for k in ("name", "email", "phone")}
-    fingerprint = fingerprint_of(
-        {"draft": str(token), "contact": contact, "beneficiary": beneficiary_choice}
-    )
+    requester = request.user if request.user.is_authenticated else None
     if key:
         try:
-            outcome = outcome_find(
-                actor=request.user, key=key, door=Door.CITIZEN_FORM, fingerprint=fingerprint
+            replay = draft_submission_replayed(
+                actor=request.user,
+                channel=Channel.WEB,
+                idempotency_key=key,
+                draft_token=token,
+                requester=requester,
+                contact=None if requester else contact,
+                beneficiary_id=beneficiary_choice,
             )
         except IdempotencyKeyError as exc:
             return idempotency_conflict(request, exc)
-        if outcome is not None:
-            return redirect("cases:receipt", reference=outcome.reference)
+        if replay is not None:
+            return redirect("cases:receipt", reference=replay.case.reference)
     draft = _draft(request, token)
     version = draft.version
     definition = version.definition
@@ -240,36 +248,26 @@ def draft_review(request, token):
         if not request.user.is_authenticated:
             rate_limit(request, "case_submit_anonymous")  # 429 before anything is written
         beneficiary = next((d for d in dependants if str(d.pk) == beneficiary_choice), None)
-
-        def submit():
-            return case_submit(
-                actor=request.user,
-                definition=definition,
-                data=draft.data,
-                channel=Channel.WEB,
-                requester=request.user if request.user.is_authenticated else None,
-                contact=None if request.user.is_authenticated else contact,
-                commune=draft.commune,
-                portal=True,
-                draft=draft,
-                beneficiary=beneficiary,
-            )
-
         try:
             if beneficiary_choice and beneficiary is None:
                 raise CaseInputError(
                     {"beneficiary": _("Choisissez une personne que vous représentez.")}
                 )
-            outcome = submission_with_key(
+            submission = case_submit(
                 actor=request.user,
-                key=key,
-                door=Door.CITIZEN_FORM,
-                fingerprint=fingerprint,
-                submit=submit,
+                definition=definition,
+                data=draft.data,
+                channel=Channel.WEB,
+                requester=requester,
+                contact=None if requester else contact,
+                commune=draft.commune,
+                portal=True,
+                draft=draft,
+                beneficiary=beneficiary,
+                idempotency_key=key,
             )
-            if outcome.replayed:  # a concurrent twin filed it while we loaded the draft
-                return redirect("cases:receipt", reference=outcome.reference)
-            submission = outcome.submission
+            if submission.replayed:  # a concurrent twin filed it while we loaded the draft
+                return redirect("cases:receipt", reference=submission.case.reference)
         except IdempotencyKeyError as exc:
             return idempotency_conflict(request, exc)
         except CaseInputError as exc:
