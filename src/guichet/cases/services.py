@@ -380,6 +380,10 @@ def _replayed(keyed: KeyedRequest) -> Submission | None:
     return Submission(case=case, tracking_code="", replayed=True)
 
 
+@policy_exempt(
+    "reads what a key of the actor's own scope filed (the scope is the actor's account or "
+    "the anonymous random keys); files nothing"
+)
 def draft_submission_replayed(
     *,
     actor,

@@ -237,6 +237,7 @@ class _ReportInput:
     thumbnails: list[bytes | None]
 
 
+@policy_exempt("parses and checks a report's own input; writes nothing")
 def report_input(*, data: dict, files: dict, location, requester) -> ServiceInput:
     """The manifest's ``prepare``: a report's own input, from any door's payload.
 
@@ -303,6 +304,10 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
     )
 
 
+@checked_by_caller(
+    "cases.services.case_submit",
+    reason="the manifest's record, run by case_submit in its recording transaction",
+)
 def report_record(*, case: Case, prepared: ServiceInput) -> Report:
     """The manifest's ``record``, in the case's recording transaction: the report, its photos'
     thumbnails, its first public update and the alerts of the people who follow the area."""
