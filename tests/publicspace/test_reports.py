@@ -9,8 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
-from guichet.cases.models import CaseAttachment, CaseEvent
-from guichet.cases.services import CaseInputError
+from guichet.cases.models import Case, CaseAttachment, CaseEvent
+from guichet.cases.services import CaseInputError, case_reroute, case_transition
+from guichet.cases.workflow import WorkflowError
 from guichet.notifications.models import Notification
 from guichet.publicspace import services
 from guichet.publicspace.models import Report, ReportSubscription, ReportUpdate, State
@@ -122,7 +123,7 @@ def test_nearby_open_reports_of_the_category_nearest_then_newest(demo, users):
     file_pothole(camille, at=(lat + 0.004, lon))  # ~445 m: too far
     file_pothole(camille, category="corbeille-pleine", answers={}, at=(lat, lon))  # other cat
     closed = file_pothole(camille, at=(lat, lon + 0.0001)).case.report
-    Report.objects.filter(pk=closed.pk).update(is_open=False, state=State.FIXED)
+    Case.objects.filter(pk=closed.case_id).update(is_closed=True, status=State.FIXED)
     found = reports_nearby(category=near.category, lat=lat, lon=lon)
     assert [r.pk for r, _d in found] == [nearer.pk, near.pk]
     assert 40 < found[1][1] < 70
@@ -157,7 +158,7 @@ def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, user
     services.report_subscribe(report=report, user=lucas)
     services.report_subscribe(report=report, email="voisin@example.org")
     agent = users["agent.voirie"]
-    services.report_state_set(actor=agent, report=report, state=State.FIXED, comment="Rebouché.")
+    case_transition(actor=agent, case=report.case, transition="fix", comment="Rebouché.")
     report.refresh_from_db()
     assert report.state == State.FIXED and not report.is_open and report.fixed_at
     assert report.case.status == "fixed" and report.case.is_closed
@@ -171,16 +172,36 @@ def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, user
 def test_agent_of_another_organisation_cannot_touch_a_report(demo, users):
     report = file_pothole(users["camille.martin"]).case.report
     stranger = users["agent.lyon"]
-    for call in (
-        lambda: services.report_state_set(actor=stranger, report=report, state=State.FIXED),
-        lambda: services.report_moderate(
-            actor=stranger, report=report, public_description="", hidden_photo_ids=[]
+    lyon_team = demo["lyon"].teams.first()
+    original = file_pothole(users["lucas.bernard"]).case.report
+    events = report.case.events.count()
+    for call, refusal in (
+        (
+            lambda: case_transition(actor=stranger, case=report.case, transition="fix"),
+            WorkflowError,
+        ),
+        (
+            lambda: services.report_moderate(
+                actor=stranger, report=report, public_description="", hidden_photo_ids=[]
+            ),
+            Http404,
+        ),
+        (
+            lambda: services.report_mark_duplicate(
+                actor=stranger, report=report, original=original
+            ),
+            Http404,
+        ),
+        (
+            lambda: case_reroute(actor=stranger, case=report.case, team=lyon_team, reason="x"),
+            Http404,
         ),
     ):
-        with pytest.raises(Http404):
+        with pytest.raises(refusal):
             call()
     report.refresh_from_db()
     assert report.state == State.OPEN and report.public_description
+    assert report.duplicate_of is None and report.case.events.count() == events
     assert not reports_for_agent(actor=stranger).filter(pk=report.pk).exists()
     assert reports_for_agent(actor=users["agent.voirie"]).filter(pk=report.pk).exists()
 
@@ -189,11 +210,9 @@ def test_reroute_with_a_reason_is_kept_in_history(demo, users):
     report = file_pothole(users["camille.martin"]).case.report
     oullins_team = demo["oullins"].teams.get(slug="services-techniques")
     with pytest.raises(CaseInputError):
-        services.report_reroute(
-            actor=users["agent.voirie"], report=report, team=oullins_team, reason=""
-        )
-    services.report_reroute(
-        actor=users["agent.voirie"], report=report, team=oullins_team, reason="Voie communale"
+        case_reroute(actor=users["agent.voirie"], case=report.case, team=oullins_team, reason="")
+    case_reroute(
+        actor=users["agent.voirie"], case=report.case, team=oullins_team, reason="Voie communale"
     )
     report.case.refresh_from_db()
     assert report.case.team == oullins_team and report.case.organisation == demo["oullins"]
@@ -235,7 +254,7 @@ def test_moderation_keeps_the_original_for_agents(demo, users):
 def test_questionnaire_after_four_weeks_can_reopen(demo, users):
     camille = users["camille.martin"]
     report = file_pothole(camille).case.report
-    services.report_state_set(actor=users["agent.voirie"], report=report, state=State.FIXED)
+    case_transition(actor=users["agent.voirie"], case=report.case, transition="fix")
     assert services.questionnaires_send() == 0
     report.refresh_from_db()
     later = report.fixed_at + timedelta(days=29)

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_POST
 from guichet.cases.models import Channel, ScanState
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
-from guichet.cases.services import CaseInputError
+from guichet.cases.services import CaseInputError, case_reroute, case_transition
+from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, submission_with_key
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
@@ -277,7 +278,7 @@ def _feature(report: Report, *, public: bool = True) -> dict:
         "reference": report.reference,
         "category": report.category.name,
         "state": report.state,
-        "state_label": str(State(report.state).label),
+        "state_label": str(report.state_label),
         "commune": report.commune.name if report.commune_id else "",
         "created": report.created_at.date().isoformat(),
         "url": reverse("publicspace:detail", args=[report.reference]),
@@ -313,7 +314,7 @@ def report_detail(request, reference):
             "report": report,
             "photos": report.photos.filter(hidden=False, attachment__scan_state=ScanState.CLEAN),
             "updates": report.updates.all(),
-            "state_label": State(report.state).label,
+            "state_label": report.state_label,
             "following": request.user.is_authenticated
             and report.subscriptions.filter(user=request.user).exists(),
             "is_reporter": request.user.is_authenticated
@@ -330,7 +331,7 @@ def photo(request, pk, size):
     item = ReportPhoto.objects.select_related("report__case", "attachment").filter(pk=pk).first()
     if item is None or item.attachment.scan_state != ScanState.CLEAN:
         raise Http404("photo")  # served once the antivirus passed it, never if infected
-    public = not item.hidden and item.report.state != State.HIDDEN
+    public = not item.hidden and item.report.is_public
     if not public and not agent_can_access(request.user, item.report.case):
         raise Http404("photo")
     if not public:  # a hidden photo, seen by an agent in charge
@@ -458,13 +459,13 @@ def _export_csv(reports) -> HttpResponse:
             [
                 r.reference,
                 r.category.name,
-                State(r.state).label,
+                r.state_label,
                 r.commune.name if r.commune_id else "",
                 round(r.latitude, 5),
                 round(r.longitude, 5),
                 r.created_at.isoformat(timespec="seconds"),
                 r.updated_at.isoformat(timespec="seconds"),
-                r.public_description if r.state != State.HIDDEN else "",
+                r.public_description if r.is_public else "",
             ]
         )
     return response
@@ -530,11 +531,11 @@ def agent_report(request, reference):
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "state":
-                services.report_state_set(
+            if action == "transition":
+                case_transition(
                     actor=request.user,
-                    report=report,
-                    state=request.POST.get("state", ""),
+                    case=report.case,
+                    transition=request.POST.get("transition", ""),
                     comment=request.POST.get("comment", ""),
                 )
                 messages.success(request, _("État mis à jour ; les abonnés sont prévenus."))
@@ -542,8 +543,11 @@ def agent_report(request, reference):
                 team = Team.objects.filter(pk=_float(request.POST.get("team")) or 0).first()
                 if team is None:
                     raise CaseInputError({"team": _("Choisissez une équipe.")})
-                services.report_reroute(
-                    actor=request.user, report=report, team=team, reason=request.POST.get("reason")
+                case_reroute(
+                    actor=request.user,
+                    case=report.case,
+                    team=team,
+                    reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("Signalement réorienté."))
                 return redirect("publicspace:agent_list")
@@ -573,6 +577,8 @@ def agent_report(request, reference):
                 raise CaseInputError({"__all__": _("Action inconnue.")})
         except CaseInputError as exc:
             errors = {f"{action}_{k}": v for k, v in exc.errors.items()}
+        except WorkflowError as exc:
+            errors = {f"{action}_{exc.code}": exc.message}
         else:
             return redirect("publicspace:agent_report", reference=report.case.reference)
         report = selectors.report_get_for_agent(actor=request.user, reference=reference)
@@ -584,8 +590,8 @@ def agent_report(request, reference):
             "report": report,
             "case": report.case,
             "photos": report.photos.all(),
-            "states": [(s.value, s.label) for s in State if s != State.DUPLICATE],
-            "state_label": State(report.state).label,
+            "transitions": available_transitions(report.case, request.user),
+            "state_label": report.state_label,
             "teams": Team.objects.select_related("organisation").order_by(
                 "organisation__name", "name"
             ),
