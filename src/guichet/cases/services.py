@@ -595,6 +595,8 @@ def case_reroute(*, actor, case: Case, team: Team, reason: str) -> Case:
     case = Case.objects.select_for_update().select_related("organisation", "team").get(pk=case.pk)
     if team.pk == case.team_id:
         raise CaseInputError({"team": _("La demande est déjà chez cette équipe.")})
+    if not team.organisation.is_active:
+        raise CaseInputError({"team": _("Cette organisation n'est plus active.")})
     previous = f"{case.organisation.name} — {case.team.name}"
     case.organisation = team.organisation
     case.save(update_fields=["organisation", "updated_at"])

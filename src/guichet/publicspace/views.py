@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from guichet.cases.models import Channel, ScanState
 from guichet.cases.permissions import agent_can_access
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
+from guichet.cases.selectors import reroute_team_get, reroute_teams
 from guichet.cases.services import CaseInputError, case_reroute, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.edges import rate_limit
@@ -29,7 +30,7 @@ from guichet.core.idempotency import Door, IdempotencyKeyError, fingerprint_of, 
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
 from guichet.publicspace import selectors, services
 from guichet.publicspace.models import Alert, Category, Report, ReportPhoto, State
-from guichet.territory.models import Organisation, Team
+from guichet.territory.models import Organisation
 from guichet.territory.selectors import communes, is_agent
 
 PAGE_SIZE = 50
@@ -540,7 +541,7 @@ def agent_report(request, reference):
                 )
                 messages.success(request, _("État mis à jour ; les abonnés sont prévenus."))
             elif action == "reroute":
-                team = Team.objects.filter(pk=_float(request.POST.get("team")) or 0).first()
+                team = reroute_team_get(request.POST.get("team"))
                 if team is None:
                     raise CaseInputError({"team": _("Choisissez une équipe.")})
                 case_reroute(
@@ -592,9 +593,7 @@ def agent_report(request, reference):
             "photos": report.photos.all(),
             "transitions": available_transitions(report.case, request.user),
             "state_label": report.state_label,
-            "teams": Team.objects.select_related("organisation").order_by(
-                "organisation__name", "name"
-            ),
+            "teams": reroute_teams(),
             "history": report.case.events.order_by("created_at"),
             "errors": errors,
             "values": request.POST if errors else {},
