@@ -152,8 +152,11 @@ def reports_nearby(
 
 def public_reports() -> QuerySet[Report]:
     """What anyone may see: every report except hidden ones."""
-    return Report.objects.exclude(case__status=State.HIDDEN).select_related(
-        "case", "category", "commune"
+    # the case gives the state; its form data and search text are never shown to the public
+    return (
+        Report.objects.exclude(case__status=State.HIDDEN)
+        .select_related("case", "category", "commune")
+        .defer("case__data", "case__search_text")
     )
 
 
