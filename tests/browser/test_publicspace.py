@@ -61,7 +61,7 @@ def test_pothole_reported_from_a_phone_fixed_by_the_roads_team(
     assert axe(agent) == []
     agent.goto(f"{live_server.url}/signalements/agents/{reference}/")
     assert axe(agent) == []
-    agent.get_by_label("Nouvel état").select_option("fixed")
+    agent.get_by_label("Nouvel état").select_option("fix")
     agent.get_by_label("Message public (envoyé à l'usager et aux abonnés)").fill(
         "Rebouché ce matin."
     )
@@ -98,7 +98,7 @@ def test_questionnaire_page_passes_axe(live_server, demo, page, axe):
     from guichet.publicspace import services
     from guichet.publicspace.models import Report, State
 
-    report = Report.objects.filter(state=State.FIXED).select_related("case").first()
+    report = Report.objects.filter(case__status=State.FIXED).select_related("case").first()
     report.fixed_at = report.fixed_at or report.updated_at
     report.save()
     page.goto(

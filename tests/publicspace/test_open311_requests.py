@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from guichet.cases.models import Case, Channel
-from guichet.cases.services import partner_api_key_create
-from guichet.publicspace import services
-from guichet.publicspace.models import Report, State
+from guichet.cases.services import case_transition, partner_api_key_create
+from guichet.publicspace.models import Report
 
 BASE = "/open311/v2"
 KEY = "demo-open311-key"
@@ -95,8 +94,8 @@ def test_get_requests_filters_and_formats(client, demo):
         **{"attribute[emplacement]": None},
     ).json()[0]["service_request_id"]
     report = Report.objects.get(case__reference=ids[0])
-    services.report_state_set(
-        actor=_user("agent.voirie@example.org"), report=report, state=State.FIXED, comment="Fait"
+    case_transition(
+        actor=_user("agent.voirie@example.org"), case=report.case, transition="fix", comment="Fait"
     )
     old = Report.objects.get(case__reference=ids[1])
     Report.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=120))
@@ -134,8 +133,8 @@ def test_service_request_updates(client, demo):
     rid = post(client).json()[0]["service_request_id"]
     report = Report.objects.get(case__reference=rid)
     agent = _user("agent.voirie@example.org")
-    services.report_state_set(actor=agent, report=report, state=State.PLANNED, comment="Lundi")
-    services.report_state_set(actor=agent, report=report, state=State.FIXED, comment="Rebouché")
+    case_transition(actor=agent, case=report.case, transition="plan", comment="Lundi")
+    case_transition(actor=agent, case=report.case, transition="fix", comment="Rebouché")
     start = (timezone.now() - timedelta(hours=1)).isoformat()
     end = (timezone.now() + timedelta(hours=1)).isoformat()
     updates = client.get(

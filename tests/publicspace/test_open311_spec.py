@@ -160,14 +160,14 @@ def test_head_is_get_without_a_body(client, demo):
 @pytest.fixture
 def filed(client, demo):
     """Three reports through Open311 (one with a status note), plus what the demo seeded."""
-    from guichet.publicspace import services
+    from guichet.cases.services import case_transition
     from tests.publicspace.test_open311_requests import _user
 
     ids = [client.post(f"{BASE}/requests.json", GOOD_POST).json()[0]["service_request_id"]
            for _i in range(3)]  # fmt: skip
     report = Report.objects.get(reference=ids[0])
-    services.report_state_set(
-        actor=_user("agent.voirie@example.org"), report=report, state="fixed", comment="Fait"
+    case_transition(
+        actor=_user("agent.voirie@example.org"), case=report.case, transition="fix", comment="Fait"
     )
     return ids
 

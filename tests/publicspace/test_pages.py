@@ -8,6 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from guichet.accounts.models import User
+from guichet.cases.models import Case
+from guichet.cases.services import case_transition
 from guichet.publicspace import services
 from guichet.publicspace.models import Alert, Report, ReportSubscription, State
 from tests.conftest import login_with_second_factor
@@ -115,7 +117,9 @@ def test_nearby_fragment_and_follow(client, demo):
 
 
 def test_public_list_filters_and_geojson(client, demo):
-    Report.objects.exclude(commune=demo["oullins"]).update(state=State.HIDDEN)
+    Case.objects.filter(report__isnull=False).exclude(report__commune=demo["oullins"]).update(
+        status=State.HIDDEN, is_closed=True
+    )
     some = Report.objects.filter(commune=demo["oullins"]).first()
     if some is None:
         pytest.skip("no demo report in Oullins")
@@ -125,7 +129,7 @@ def test_public_list_filters_and_geojson(client, demo):
     refs = {f["properties"]["reference"] for f in geo["features"]}
     assert refs == set(
         Report.objects.filter(commune=demo["oullins"])
-        .exclude(state=State.HIDDEN)
+        .exclude(case__status=State.HIDDEN)
         .values_list("reference", flat=True)
     )
     assert client.get("/signalements/carte.geojson", {"commune": "lyon"}).json()["features"] == []
@@ -156,15 +160,26 @@ def test_agent_pages_tenancy_state_and_exports(client, demo):
     url = f"/signalements/agents/{report.case.reference}/"
     login_with_second_factor(client, _user("agent.lyon@example.org"))
     assert client.get(url).status_code == 404
-    assert client.post(url, {"action": "state", "state": "fixed"}).status_code == 404
+    assert client.post(url, {"action": "transition", "transition": "fix"}).status_code == 404
     report.refresh_from_db()
     assert report.state == State.OPEN
     login_with_second_factor(client, _user("agent.voirie@example.org"))
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"action": "state", "state": "fixed", "comment": "Réparé"})
+    page = client.get(url)
+    assert page.status_code == 200
+    offered = {t.key for t in page.context["transitions"]}
+    # every status but the current one, and never the duplicate (it names the original)
+    assert offered == {"acknowledge", "start", "plan", "fix", "not_competent", "no_action", "hide"}
+    refused = client.post(url, {"action": "transition", "transition": "no_action"})
+    assert refused.status_code == 400
+    assert "commentaire est obligatoire" in refused.content.decode()
+    smuggled = client.post(url, {"action": "transition", "transition": "duplicate"})
+    assert smuggled.status_code == 400
+    report.refresh_from_db()
+    assert report.state == State.OPEN
+    response = client.post(url, {"action": "transition", "transition": "fix", "comment": "Réparé"})
     assert response.status_code == 302
     report.refresh_from_db()
-    assert report.state == State.FIXED
+    assert report.state == State.FIXED and report.status_notes == "Réparé"
     bad = client.post(url, {"action": "reroute", "team": "", "reason": ""})
     assert bad.status_code == 400
     export = client.get("/signalements/agents/", {"format": "csv"})
@@ -202,9 +217,7 @@ def test_questionnaire_page_reopens(client, demo):
         actor=camille, requester=camille, category_code="nid-de-poule", latitude=OULLINS[0],
         longitude=OULLINS[1], answers={"emplacement": "chaussee"},
     ).case.report  # fmt: skip
-    services.report_state_set(
-        actor=_user("agent.voirie@example.org"), report=report, state=State.FIXED
-    )
+    case_transition(actor=_user("agent.voirie@example.org"), case=report.case, transition="fix")
     report.refresh_from_db()
     token = services.questionnaire_token(report)
     assert client.get(f"/signalements/questionnaire/{token}/").status_code == 200

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from guichet.cases.models import CaseAttachment, CaseEvent
-from guichet.cases.services import CaseInputError
+from guichet.cases.models import Case, CaseAttachment, CaseEvent
+from guichet.cases.services import CaseInputError, case_reroute, case_transition
 from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification
 from guichet.publicspace import services
@@ -122,7 +122,7 @@ def test_nearby_open_reports_of_the_category_nearest_then_newest(demo, users):
     file_pothole(camille, at=(lat + 0.004, lon))  # ~445 m: too far
     file_pothole(camille, category="corbeille-pleine", answers={}, at=(lat, lon))  # other cat
     closed = file_pothole(camille, at=(lat, lon + 0.0001)).case.report
-    Report.objects.filter(pk=closed.pk).update(is_open=False, state=State.FIXED)
+    Case.objects.filter(pk=closed.case_id).update(is_closed=True, status=State.FIXED)
     found = reports_nearby(category=near.category, lat=lat, lon=lon)
     assert [r.pk for r, _d in found] == [nearer.pk, near.pk]
     assert 40 < found[1][1] < 70
@@ -157,7 +157,7 @@ def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, user
     services.report_subscribe(report=report, user=lucas)
     services.report_subscribe(report=report, email="voisin@example.org")
     agent = users["agent.voirie"]
-    services.report_state_set(actor=agent, report=report, state=State.FIXED, comment="Rebouché.")
+    case_transition(actor=agent, case=report.case, transition="fix", comment="Rebouché.")
     report.refresh_from_db()
     assert report.state == State.FIXED and not report.is_open and report.fixed_at
     assert report.case.status == "fixed" and report.case.is_closed
@@ -171,17 +171,23 @@ def test_state_change_notifies_reporter_and_subscribers_and_is_public(demo, user
 def test_agent_of_another_organisation_cannot_touch_a_report(demo, users):
     report = file_pothole(users["camille.martin"]).case.report
     stranger = users["agent.lyon"]
+    lyon_team = demo["lyon"].teams.first()
+    original = file_pothole(users["lucas.bernard"]).case.report
+    events = report.case.events.count()
     for call in (
-        lambda: services.report_state_set(actor=stranger, report=report, state=State.FIXED),
+        lambda: case_transition(actor=stranger, case=report.case, transition="fix"),
         lambda: services.report_moderate(
             actor=stranger, report=report, public_description="", hidden_photo_ids=[]
         ),
+        lambda: services.report_mark_duplicate(actor=stranger, report=report, original=original),
+        lambda: case_reroute(actor=stranger, case=report.case, team=lyon_team, reason="x"),
     ):
         with pytest.raises(PolicyDenied) as refused:
             call()
         assert refused.value.code == "not_found"
     report.refresh_from_db()
     assert report.state == State.OPEN and report.public_description
+    assert report.duplicate_of is None and report.case.events.count() == events
     assert not reports_for_agent(actor=stranger).filter(pk=report.pk).exists()
     assert reports_for_agent(actor=users["agent.voirie"]).filter(pk=report.pk).exists()
 
@@ -190,11 +196,9 @@ def test_reroute_with_a_reason_is_kept_in_history(demo, users):
     report = file_pothole(users["camille.martin"]).case.report
     oullins_team = demo["oullins"].teams.get(slug="services-techniques")
     with pytest.raises(CaseInputError):
-        services.report_reroute(
-            actor=users["agent.voirie"], report=report, team=oullins_team, reason=""
-        )
-    services.report_reroute(
-        actor=users["agent.voirie"], report=report, team=oullins_team, reason="Voie communale"
+        case_reroute(actor=users["agent.voirie"], case=report.case, team=oullins_team, reason="")
+    case_reroute(
+        actor=users["agent.voirie"], case=report.case, team=oullins_team, reason="Voie communale"
     )
     report.case.refresh_from_db()
     assert report.case.team == oullins_team and report.case.organisation == demo["oullins"]
@@ -236,7 +240,7 @@ def test_moderation_keeps_the_original_for_agents(demo, users):
 def test_questionnaire_after_four_weeks_can_reopen(demo, users):
     camille = users["camille.martin"]
     report = file_pothole(camille).case.report
-    services.report_state_set(actor=users["agent.voirie"], report=report, state=State.FIXED)
+    case_transition(actor=users["agent.voirie"], case=report.case, transition="fix")
     assert services.questionnaires_send() == 0
     report.refresh_from_db()
     later = report.fixed_at + timedelta(days=29)

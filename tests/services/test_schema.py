@@ -101,6 +101,26 @@ BROKEN = [
         KeyError,
         "citizen_label",
     ),
+    (
+        "action kind nobody registered",
+        ["workflow", "transitions", 0, "actions"],
+        [{"type": "sms", "to": "citizen"}],
+        "action inconnue",
+    ),
+    (
+        "action on entering a status of no registered kind",
+        ["workflow", "statuses", 0, "on_enter"],
+        [{"type": "print"}],
+        "action inconnue",
+    ),
+    ("from neither a list nor *", ["workflow", "transitions", 0, "from"], "all", "« from »"),
+    ("from an empty list", ["workflow", "transitions", 0, "from"], [], "« from »"),
+    (
+        "internal not a boolean",
+        ["workflow", "transitions", 0, "internal"],
+        "yes",
+        "internal vaut true ou false",
+    ),
 ]
 
 
@@ -110,6 +130,52 @@ def test_invalid_definitions_get_a_clear_error(doc, what, path, value, expected)
     _set(broken, path, value)
     errors = validate_document(broken)
     assert any(expected in e for e in errors), errors
+
+
+def test_from_any_status_leaves_every_status_but_its_target(doc):
+    from guichet.services.schema import transition_leaves
+
+    doc["workflow"]["transitions"][0]["from"] = "*"
+    assert validate_document(doc) == []
+    spec = doc["workflow"]["transitions"][0]
+    leaves = {s["key"] for s in doc["workflow"]["statuses"] if transition_leaves(spec, s["key"])}
+    assert leaves == {s["key"] for s in doc["workflow"]["statuses"]} - {spec["to"]}
+
+
+def test_a_timer_may_take_a_transition_from_any_status(doc):
+    status = doc["workflow"]["statuses"][2]
+    target = next(
+        t for t in doc["workflow"]["transitions"] if t["key"] == status["timer"]["transition"]
+    )
+    target["from"] = "*"
+    assert validate_document(doc) == []
+
+
+def test_an_action_kind_registered_by_an_app_is_checked_with_its_own_rule(doc):
+    from guichet.services.actions import register_action, unregister_action
+
+    def check(params, path, functions):
+        return [] if params.get("days") == 60 else [f"{path} : délai légal de 60 jours"]
+
+    register_action("urbanism.legal_deadline", check=check)(lambda case, params, **kw: None)
+    try:
+        doc["workflow"]["transitions"][0]["actions"] = [
+            {"type": "urbanism.legal_deadline", "days": 60}
+        ]
+        assert validate_document(doc) == []
+        doc["workflow"]["transitions"][0]["actions"][0]["days"] = 10
+        assert validate_document(doc) == [
+            "workflow.transitions[0].actions[0] : délai légal de 60 jours"
+        ]
+    finally:
+        unregister_action("urbanism.legal_deadline")
+    assert any("action inconnue" in e for e in validate_document(doc))
+
+
+def test_the_generic_action_kinds_are_registered():
+    from guichet.services.actions import action_names
+
+    assert {"notify", "assign", "deadline", "webhook", "document"} <= set(action_names())
 
 
 def test_not_an_object_is_refused():

@@ -8,7 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Demandes")
 
     def ready(self) -> None:
-        from guichet.cases import tasks  # noqa: F401 - registers the periodic sweeps
+        from guichet.cases import (
+            actions,  # noqa: F401 - registers the generic workflow actions
+            tasks,  # noqa: F401 - registers the periodic sweeps
+        )
         from guichet.core.gdpr import register_gdpr_part
 
         from .gdpr import erase, export

@@ -23,6 +23,7 @@ from guichet.cases.models import (
 )
 from guichet.cases.policies import case_policy, draft_policy
 from guichet.core.fixedsql import FixedQuery
+from guichet.territory.models import Team
 
 # agent_scope: the one reading of an agent's powers (second factor included), re-exported for
 # the cases views that import it from here.
@@ -269,6 +270,23 @@ def services_for_agent_filing(*, actor) -> QuerySet:
     return catalogue_for_channel(portal=False)
 
 
+def reroute_teams() -> QuerySet[Team]:
+    """The teams a case may be re-routed to: every team of an active organisation."""
+    return (
+        Team.objects.filter(organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "name")
+    )
+
+
+def reroute_team_get(pk) -> Team | None:
+    """The team ``pk`` of ``reroute_teams`` (None for anything else, a bad value included)."""
+    try:
+        return reroute_teams().filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
 def timeline_for_agent(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("created_at", "id")
 
@@ -357,14 +375,15 @@ def awaiting_submitter_transitions(workflow: dict) -> dict[str, list[dict]]:
     case open: in such a status the case waits for the citizen's move (contact's "Informations
     demandées" waits for "Reprendre"). A status whose only citizen move closes the case (an
     "Annuler ma demande") does not wait on them."""
-    from guichet.services.schema import SUBMITTER
+    from guichet.services.schema import SUBMITTER, transition_leaves
 
     closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
     waiting: dict[str, list[dict]] = {}
     for spec in workflow["transitions"]:
         if SUBMITTER in spec.get("functions", []) and spec["to"] not in closed:
-            for status in spec["from"]:
-                waiting.setdefault(status, []).append(spec)
+            for status in workflow["statuses"]:
+                if transition_leaves(spec, status["key"]):
+                    waiting.setdefault(status["key"], []).append(spec)
     return waiting
 
 

@@ -758,6 +758,47 @@ def case_assign(*, actor, case: Case, assignee=None, team: Team | None = None) -
 
 
 @transaction.atomic
+def case_reroute(*, actor, case: Case, team: Team, reason: str) -> Case:
+    """Send a misrouted case to another team, of any organisation (agents of the organisation
+    in charge): the case, and with it the access of agents, moves to the team's organisation;
+    the reason stays in the history and the audit log."""
+    case_policy.require_act(actor, case, "reroute")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseInputError({"reason": _("Indiquez le motif de la réorientation.")})
+    case = Case.objects.select_for_update().select_related("organisation", "team").get(pk=case.pk)
+    if team.pk == case.team_id:
+        raise CaseInputError({"team": _("La demande est déjà chez cette équipe.")})
+    if not team.organisation.is_active:
+        raise CaseInputError({"team": _("Cette organisation n'est plus active.")})
+    previous = f"{case.organisation.name} — {case.team.name}"
+    case.organisation = team.organisation
+    case.save(update_fields=["organisation", "updated_at"])
+    case_set_assignment(case=case, team=team, assignee=None, actor=actor)
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEvent.Kind.ROUTED,
+        actor=actor,
+        channel=Channel.WEB,
+        summary=f"{team.organisation.name} — {team.name}"[:300],
+        data={
+            "organisation": team.organisation_id,
+            "team": team.pk,
+            "previous": previous,
+            "reason": reason,
+        },
+    )
+    audit_log(
+        actor=actor,
+        action="cases.rerouted",
+        obj=case,
+        organisation_id=team.organisation_id,
+        data={"reason": reason, "team": team.pk, "previous": previous},
+    )
+    return case
+
+
+@transaction.atomic
 def case_deadline_set(*, actor, case: Case, deadline) -> Case:
     """Set (or clear, with None) the case's deadline."""
     case_policy.require_act(actor, case, "deadline")

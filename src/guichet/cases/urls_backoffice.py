@@ -23,6 +23,7 @@ urlpatterns = [
     path("demandes/<str:reference>/transition/", views.case_transition_view, name="transition"),
     path("demandes/<str:reference>/attribuer/", views.case_assign_view, name="assign"),
     path("demandes/<str:reference>/echeance/", views.case_deadline_view, name="deadline"),
+    path("demandes/<str:reference>/reorienter/", views.case_reroute_view, name="reroute"),
     path("demandes/<str:reference>/note/", views.case_note_view, name="note"),
     path("demandes/<str:reference>/message/", views.case_message_view, name="message"),
 ]

@@ -8,22 +8,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel
-from guichet.cases.notify import (
-    AGENTS,
-    case_notify,
-    citizen_recipient,
-    render_string,
-    team_recipients,
-)
+from guichet.cases.models import Case, CaseEvent, Channel
 from guichet.core.audit import audit_log
 from guichet.core.policies import SYSTEM, checked_by_caller, system_only
-from guichet.services.schema import SUBMITTER
+from guichet.services.actions import action_kind
+from guichet.services.schema import SUBMITTER, transition_leaves
 from guichet.services.selectors import function_team
 from guichet.territory.models import Team
 from guichet.territory.selectors import agent_scope
@@ -93,7 +86,7 @@ class Transition:
 
     def check(self, *, actor, comment: str = "") -> None:
         """Raise WorkflowError unless ``actor`` may take this transition now."""
-        if self.case.status not in self.spec["from"]:
+        if not transition_leaves(self.spec, self.case.status):
             raise WorkflowError(
                 "invalid_status",
                 _("« %(label)s » n'est pas possible depuis le statut « %(status)s ».")
@@ -116,7 +109,7 @@ class Transition:
         )
         self.case = case
         self.check(actor=actor, comment=comment)
-        user = None if actor is SYSTEM else actor
+        user = user_of(actor)
         previous = case.status
         _enter_status(case, self.spec["to"])
         case.save(
@@ -144,7 +137,11 @@ class Transition:
                 "comment_public": bool(self.spec.get("comment_public")),
             },
         )
-        context = {"comment": comment.strip(), "transition": self.label}
+        context = {
+            "comment": comment.strip(),
+            "comment_public": bool(self.spec.get("comment_public")),
+            "transition": self.label,
+        }
         run_actions(case, self.spec.get("actions") or [], actor=actor, context=context)
         run_actions(
             case,
@@ -174,16 +171,19 @@ def _enter_status(case: Case, key: str) -> None:
 
 
 def transitions_for(case: Case) -> list[Transition]:
+    """The transitions offered from the case's status (internal ones are not offered)."""
     return [
         Transition(case, spec)
         for spec in case.version.workflow.get("transitions", [])
-        if case.status in spec["from"]
+        if not spec.get("internal") and transition_leaves(spec, case.status)
     ]
 
 
-def transition_get(case: Case, key: str) -> Transition:
+def transition_get(case: Case, key: str, *, internal: bool = False) -> Transition:
+    """The transition ``key`` of the case's workflow; an internal one only when its service's
+    own code asks for it (``internal=True``)."""
     spec = next((t for t in case.version.workflow.get("transitions", []) if t["key"] == key), None)
-    if spec is None:
+    if spec is None or (spec.get("internal") and not internal):
         raise WorkflowError("unknown_transition", _("Transition inconnue : « %s ».") % key)
     return Transition(case, spec)
 
@@ -226,109 +226,21 @@ def message_context(case: Case, extra: dict[str, Any] | None = None) -> dict[str
     return context
 
 
+def user_of(actor):
+    """The user behind an actor (None for the engine's SYSTEM actor)."""
+    return None if actor is SYSTEM else actor
+
+
 @checked_by_caller(
     "case_submit", "case_transition", "timers_fire", reason="the actions of a checked transition"
 )
 def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None = None) -> None:
-    user = None if actor is SYSTEM else actor
-    for action in actions:
-        kind = action["type"]
-        if kind == "notify":
-            target = action["to"]
-            if target == "citizen":
-                audience = {}
-                recipients = [citizen_recipient(case)]
-            else:
-                audience = {"audience": AGENTS, "topic": "cases.team"}
-                recipients = team_recipients(team_of_function(case, target.split(":", 1)[1]))
-            case_notify(
-                case=case,
-                recipients=recipients,
-                template={"subject": action["subject"], "body": action["body"]},
-                context=message_context(case, context),
-                actor=user,
-                **audience,
-            )
-        elif kind == "assign":
-            target = action["to"]
-            if target == "actor":
-                if user is not None:
-                    case_set_assignment(case=case, team=case.team, assignee=user, actor=user)
-            elif target == "nobody":
-                case_set_assignment(case=case, team=case.team, assignee=None, actor=user)
-            else:
-                team = team_of_function(case, target.split(":", 1)[1])
-                case_set_assignment(case=case, team=team, assignee=None, actor=user)
-        elif kind == "deadline":
-            deadline = (
-                None if action.get("clear") else timezone.now() + timedelta(days=action["days"])
-            )
-            case_set_deadline(case=case, deadline=deadline, actor=user)
-        elif kind == "webhook":
-            payload = {
-                "event": "case.status",
-                "reference": case.reference,
-                "service": case.definition.key,
-                "status": case.status,
-                "organisation": case.organisation.slug,
-                "at": timezone.now().isoformat(),
-            }
-            from guichet.cases.webhooks import webhook_enqueue
-
-            key = str(action.get("endpoint") or "")
-            delivery = webhook_enqueue(case=case, endpoint_key=key, payload=payload)
-            CaseEvent.objects.create(
-                case=case,
-                kind=CaseEvent.Kind.WEBHOOK,
-                actor=user,
-                channel=Channel.SYSTEM,
-                summary=(
-                    key if delivery is not None else _("webhook « %(key)s » inconnu") % {"key": key}
-                )[:300],
-                data={"delivery": delivery.pk if delivery is not None else None},
-            )
-            if delivery is not None:
-                from guichet.cases.tasks import deliver_webhook_task
-
-                transaction.on_commit(
-                    lambda pk=delivery.pk: deliver_webhook_task.enqueue(delivery_id=pk)
-                )
-        elif kind == "document":
-            _generate_document(case, action, user=user, context=context)
-
-
-def _generate_document(case: Case, action: dict, *, user, context: dict | None) -> CaseAttachment:
-    from guichet.core.pdf import render_pdf
-
-    values = message_context(case, context)
-    title = render_string(action["title"], values)
-    body = render_string(action["body"], values)
-    pdf = render_pdf("cases/document.html", {"title": title, "body": body, "case": case})
-    attachment = CaseAttachment(
-        case=case,
-        created_at=timezone.now(),
-        uploaded_by=user,
-        original_name=f"{case.reference}-{title[:60]}.pdf".replace("/", "-"),
-        content_type="application/pdf",
-        size=len(pdf),
-        generated=True,
-        public=bool(action.get("public", True)),
-    )
-    import hashlib
-
-    attachment.sha256 = hashlib.sha256(pdf).hexdigest()
-    attachment.file.save("document.pdf", ContentFile(pdf), save=False)
-    attachment.save()
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.DOCUMENT,
-        actor=user,
-        channel=Channel.SYSTEM,
-        public=attachment.public,
-        summary=title[:300],
-        data={"attachment": attachment.pk},
-    )
-    return attachment
+    """Run each action through its registered kind (``guichet.services.actions``)."""
+    for params in actions:
+        kind = action_kind(params["type"])
+        if kind is None:  # validated at publication: only an app removed since gets here
+            raise WorkflowError("unknown_action", _("Action inconnue : « %s ».") % params["type"])
+        kind.run(case, params, actor=actor, context=context or {})
 
 
 @checked_by_caller(
@@ -408,6 +320,8 @@ def timers_fire(*, now=None, limit: int = 500) -> int:
                 summary=_("%(days)s jours dans le statut « %(status)s »")
                 % {"days": timer["days"], "status": case.status_label},
             )
-            transition_get(case, timer["transition"]).execute(actor=SYSTEM, channel=Channel.SYSTEM)
+            transition_get(case, timer["transition"], internal=True).execute(
+                actor=SYSTEM, channel=Channel.SYSTEM
+            )
             fired += 1
     return fired

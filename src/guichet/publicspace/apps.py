@@ -14,7 +14,7 @@ class PublicspaceConfig(AppConfig):
         from guichet.core.periodic import register_periodic
         from guichet.notifications.models import Channel
         from guichet.notifications.topics import Topic, register_topic
-        from guichet.publicspace import gdpr, services
+        from guichet.publicspace import actions, gdpr, services  # noqa: F401 - actions register
         from guichet.services.registry import ServiceManifest, register_manifest
 
         register_manifest(

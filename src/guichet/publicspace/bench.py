@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from guichet.cases.models import Case, Channel, ReferenceCounter
-from guichet.publicspace.models import OPEN_STATES, Category, Report, ReportUpdate, State
+from guichet.publicspace.models import Category, Report, ReportUpdate, State
 from guichet.publicspace.selectors import reportable_categories
 from guichet.services.models import ServiceDefinition
 from guichet.territory.geometry import contains
@@ -222,13 +222,10 @@ def seed_reports(
                 reports.append(
                     {
                         "reference": cases[-1]["reference"],
-                        "organisation_id": route[0],
                         "category_id": category.pk,
                         "latitude": lat,
                         "longitude": lon,
                         "commune_id": commune.pk,
-                        "state": state,
-                        "is_open": state in OPEN_STATES,
                         "public_description": text,
                         "answers": {},
                         "created_at": created,
@@ -244,10 +241,10 @@ def seed_reports(
             _insert(
                 ReportUpdate,
                 [
-                    {"report_id": pk, "state": r["state"], "description": "",
+                    {"report_id": pk, "state": c["status"], "description": "",
                      "created_at": r["updated_at"]}
-                    for pk, r in zip(report_ids, reports, strict=True)
-                    if r["state"] != State.HIDDEN
+                    for pk, r, c in zip(report_ids, reports, cases, strict=True)
+                    if c["status"] != State.HIDDEN
                 ],
             )  # fmt: skip
         done += size

@@ -56,7 +56,9 @@ class Category(TimeStampedModel):
 
 
 class State(models.TextChoices):
-    """States of a report; the keys are the workflow statuses of the ``publicspace`` service."""
+    """The statuses of the ``publicspace`` service's workflow (its definition,
+    ``data/publicspace.json``, holds them with their transitions); a report's state is its
+    case's status."""
 
     OPEN = "open", _("Nouveau")
     ACKNOWLEDGED = "acknowledged", _("Pris en compte")
@@ -69,9 +71,6 @@ class State(models.TextChoices):
     HIDDEN = "hidden", _("Masqué")
 
 
-OPEN_STATES = {State.OPEN, State.ACKNOWLEDGED, State.IN_PROGRESS, State.PLANNED}
-
-
 class Report(models.Model):
     """A report on public space: the public face of a ``cases.Case`` of the ``publicspace``
     service (the case holds the requester, the original text, files and history)."""
@@ -79,15 +78,8 @@ class Report(models.Model):
     case = models.OneToOneField(
         "cases.Case", verbose_name=_("demande"), on_delete=models.CASCADE, related_name="report"
     )
-    # copies of the case's reference (immutable) and organisation in charge (kept in step by
-    # report_reroute): public lists, Open311 and tenancy read them without joining the cases
+    # a copy of the case's reference, which never changes: public links look reports up by it
     reference = models.CharField(_("référence"), max_length=20, unique=True)
-    organisation = models.ForeignKey(
-        "territory.Organisation",
-        verbose_name=_("organisation en charge"),
-        on_delete=models.PROTECT,
-        related_name="reports",
-    )
     category = models.ForeignKey(
         Category, verbose_name=_("catégorie"), on_delete=models.PROTECT, related_name="reports"
     )
@@ -102,8 +94,6 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="reports_located",
     )
-    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.OPEN)
-    is_open = models.BooleanField(_("ouvert"), default=True)
     public_description = models.TextField(_("texte public (modéré)"), blank=True)
     status_notes = models.TextField(_("dernier message public"), blank=True)
     answers = models.JSONField(_("réponses aux questions"), default=dict, blank=True)
@@ -127,29 +117,42 @@ class Report(models.Model):
         verbose_name_plural = _("signalements")
         ordering = ["-created_at"]
         indexes = [
-            # nearby open reports of a category: bounding box on latitude then longitude
-            models.Index(
-                fields=["category", "is_open", "latitude", "longitude"], name="report_near_idx"
-            ),
+            # nearby reports of a category: bounding box on latitude then longitude
+            models.Index(fields=["category", "latitude", "longitude"], name="report_near_idx"),
             models.Index(fields=["created_at"], name="report_created_idx"),
-            models.Index(fields=["organisation", "created_at"], name="report_org_idx"),
             models.Index(fields=["updated_at"], name="report_updated_idx"),
             models.Index(fields=["commune", "created_at"], name="report_commune_idx"),
-            models.Index(fields=["state", "created_at"], name="report_state_idx"),
             models.Index(fields=["latitude", "longitude"], name="report_latlon_idx"),
             models.Index(
                 fields=["fixed_at"],
                 name="report_questionnaire_idx",
-                condition=models.Q(questionnaire_sent_at__isnull=True, state="fixed"),
+                condition=models.Q(questionnaire_sent_at__isnull=True),
             ),
         ]
 
     def __str__(self) -> str:
         return self.case.reference if self.case_id else "—"
 
+    # The state is the case's status, read through the case (select_related("case")).
+    @property
+    def state(self) -> str:
+        return self.case.status
+
+    @property
+    def state_label(self) -> str:
+        return State(self.case.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return not self.case.is_closed
+
+    @property
+    def organisation(self):
+        return self.case.organisation
+
     @property
     def is_public(self) -> bool:
-        return self.state != State.HIDDEN
+        return self.case.status != State.HIDDEN
 
 
 def photo_thumbnail_path(instance: "ReportPhoto", filename: str) -> str:

@@ -277,7 +277,7 @@ def _request_documents(request, rows: list[tuple]) -> list[dict]:
     return [
         {
             "service_request_id": reference,
-            "status": "open" if is_open else "closed",
+            "status": "closed" if is_closed else "open",
             "status_notes": status_notes,
             "service_name": category_name,
             "service_code": category_code,
@@ -297,7 +297,7 @@ def _request_documents(request, rows: list[tuple]) -> list[dict]:
         for (
             _pk,
             reference,
-            is_open,
+            is_closed,
             status_notes,
             description,
             requested,
@@ -429,13 +429,13 @@ def service_request_updates(request, fmt):
         start = (end or timezone.now()) - timedelta(days=1)
     qs = (
         ReportUpdate.objects.filter(created_at__gte=start)
-        .exclude(report__state=State.HIDDEN)
+        .exclude(report__case__status=State.HIDDEN)
         .values_list("pk", "report__reference", "state", "created_at", "description")
     )
     if end:
         qs = qs.filter(created_at__lte=end)
     if organisation is not None:
-        qs = qs.filter(report__organisation=organisation)
+        qs = qs.filter(report__case__organisation=organisation)
     payload = [
         {
             "update_id": str(pk),

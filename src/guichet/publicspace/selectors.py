@@ -82,7 +82,8 @@ SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id
 FROM publicspace_report r
-WHERE r.category_id = %s AND r.is_open = %s
+JOIN cases_case k ON k.id = r.case_id
+WHERE r.category_id = %s AND k.is_closed = %s
   AND r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s
   AND ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
     <= %s
@@ -120,15 +121,16 @@ def reports_nearby(
     10 m) then newest, with their distance in metres: the candidates shown before filing a
     duplicate, each with the id of its first visible photo (``photo_id``).
 
-    One query: the bounding box uses the index ``(category, is_open, latitude, longitude)``;
-    the planar distance filters, orders and limits in SQL."""
+    One query: the bounding box uses the index ``(category, latitude, longitude)``, the case
+    (its primary key) says whether the report is open; the planar distance filters, orders
+    and limits in SQL."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
     k_lon = (METRES_PER_DEGREE * math.cos(math.radians(lat))) ** 2
     d2_params = [lat, lat, K_LAT, lon, lon, k_lon]
     params = [
         False,
         category.pk,
-        True,
+        False,
         min_lat,
         max_lat,
         min_lon,
@@ -153,7 +155,12 @@ def reports_nearby(
 
 def public_reports() -> QuerySet[Report]:
     """What anyone may see: every report except hidden ones."""
-    return Report.objects.exclude(state=State.HIDDEN).select_related("category", "commune")
+    # the case gives the state; its form data and search text are never shown to the public
+    return (
+        Report.objects.exclude(case__status=State.HIDDEN)
+        .select_related("case", "category", "commune")
+        .defer("case__data", "case__search_text")
+    )
 
 
 @dataclass
@@ -186,11 +193,11 @@ class ReportFilters:
                 Q(category__code=self.category) | Q(category__parent__code=self.category)
             )
         if self.state == "ouverts":
-            qs = qs.filter(is_open=True)
+            qs = qs.filter(case__is_closed=False)
         elif self.state == "clos":
-            qs = qs.filter(is_open=False)
+            qs = qs.filter(case__is_closed=True)
         elif self.state in State.values:
-            qs = qs.filter(state=self.state)
+            qs = qs.filter(case__status=self.state)
         if self.commune:
             qs = qs.filter(commune__slug=self.commune)
         tz = timezone.get_current_timezone()
@@ -280,8 +287,8 @@ def reports_dashboard(qs: QuerySet[Report]) -> dict[str, list]:
             qs.values("category__name").annotate(n=Count("pk")).order_by("-n", "category__name")
         ),
         "state": [
-            {"state": labels.get(r["state"], r["state"]), "n": r["n"]}
-            for r in qs.values("state").annotate(n=Count("pk")).order_by("-n")
+            {"state": labels.get(r["case__status"], r["case__status"]), "n": r["n"]}
+            for r in qs.values("case__status").annotate(n=Count("pk")).order_by("-n")
         ],
         "commune": list(
             qs.values("commune__name").annotate(n=Count("pk")).order_by("-n", "commune__name")
@@ -307,14 +314,15 @@ def report_for_citizen(*, user, reference: str) -> Report | None:
 # organisation's names (small tables joined on their primary key) and the first visible photo
 # (correlated subquery, the ReportPhoto index on report). No model instances, no converters.
 OPEN311_REQUESTS_SQL = """
-SELECT r.id, r.reference, r.is_open, r.status_notes, r.public_description, {created},
+SELECT r.id, r.reference, k.is_closed, r.status_notes, r.public_description, {created},
   {updated}, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id
 FROM publicspace_report r
+JOIN cases_case k ON k.id = r.case_id
 JOIN publicspace_category c ON c.id = r.category_id
-JOIN territory_organisation o ON o.id = r.organisation_id
-WHERE r.state <> %s{where}
+JOIN territory_organisation o ON o.id = k.organisation_id
+WHERE k.status <> %s{where}
 ORDER BY r.created_at DESC
 LIMIT %s
 """
@@ -354,7 +362,7 @@ def _pg_local_iso(column: str) -> str:
 
 def open311_requests(query: Open311Query) -> list[tuple]:
     """Public reports (never hidden) for Open311, newest first, as rows: (id, reference,
-    is_open, status_notes, public_description, requested, updated, address, latitude,
+    is_closed (the case's), status_notes, public_description, requested, updated, address, latitude,
     longitude, category name, category code, organisation name, first visible photo id).
     ``requested`` and ``updated`` are ISO 8601 strings in the current time zone with their
     offset (formatted by PostgreSQL; in Python elsewhere)."""
@@ -369,13 +377,10 @@ def open311_requests(query: Open311Query) -> list[tuple]:
         params.extend(values)
 
     if query.organisation_id is not None:
-        where.append("r.organisation_id = %s")
+        where.append("k.organisation_id = %s")
         params.append(query.organisation_id)
     if query.key_scope is not None:
-        where.append(
-            "(r.organisation_id = %s OR EXISTS (SELECT 1 FROM cases_case k "
-            "WHERE k.id = r.case_id AND k.partner_key_id = %s))"
-        )
+        where.append("(k.organisation_id = %s OR k.partner_key_id = %s)")
         params.extend(query.key_scope)
     if query.references:
         among("r.reference", query.references)
@@ -388,8 +393,8 @@ def open311_requests(query: Open311Query) -> list[tuple]:
     if query.service_codes:
         among("c.code", query.service_codes)
     if query.is_open is not None:
-        where.append("r.is_open = %s")
-        params.append(query.is_open)
+        where.append("k.is_closed = %s")
+        params.append(not query.is_open)
     params.append(query.limit)
     sql = OPEN311_REQUESTS_SQL.format(
         where="".join(f" AND {w}" for w in where),

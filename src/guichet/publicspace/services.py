@@ -1,5 +1,7 @@
-"""Writes of the public-space service: filing a report, following it, state changes,
-re-routing, duplicates, moderation, alerts and the "is it fixed?" questionnaire.
+"""Writes of the public-space service: filing a report, following it, duplicates, moderation,
+alerts and the "is it fixed?" questionnaire. State changes are the transitions of the service's
+definition (``data/publicspace.json``), taken through the case engine; re-routing is the
+engine's ``case_reroute``.
 
 A report is an ordinary case of the ``publicspace`` service (the case engine validates the
 files, routes, numbers, records the history and sends the receipt) plus a ``Report`` row with
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
@@ -24,15 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from guichet.cases.models import Case, CaseAttachment, CaseEvent, Channel, PartnerApiKey
+from guichet.cases.models import Case, CaseAttachment, Channel, PartnerApiKey
 from guichet.cases.replies import case_reply_address
 from guichet.cases.services import CaseInputError, Submission, case_submit
-from guichet.cases.workflow import Transition, case_set_assignment
+from guichet.cases.workflow import SYSTEM, transition_get
 from guichet.core.audit import audit_log
 from guichet.core.policies import checked_by_caller, policy_exempt, system_only
 from guichet.core.uploads import image_within_limits, max_upload_bytes
 from guichet.publicspace.models import (
-    OPEN_STATES,
     Alert,
     Category,
     Report,
@@ -46,7 +47,7 @@ from guichet.publicspace.questions import clean_answers
 from guichet.services.models import ServiceDefinition
 from guichet.services.registry import ServiceInput
 from guichet.territory.geometry import distance_m
-from guichet.territory.models import Organisation, Team
+from guichet.territory.models import Organisation
 
 SERVICE_KEY = "publicspace"
 DEFINITION_FILE = Path(__file__).parent / "data" / "publicspace.json"
@@ -56,6 +57,9 @@ PHOTO_MAX_SIDE = 2048
 PHOTO_MIN_SIDE = 1024
 QUESTIONNAIRE_DAYS = 28
 QUESTIONNAIRE_SALT = "publicspace.questionnaire"
+# transitions of the definition that the code takes itself
+DUPLICATE_TRANSITION = "duplicate"
+REOPEN_TRANSITION = "reopen"
 
 
 @policy_exempt("reads the service's definition file")
@@ -320,14 +324,11 @@ def report_record(*, case: Case, prepared: ServiceInput) -> Report:
     report = Report.objects.create(
         case=case,
         reference=case.reference,
-        organisation=case.organisation,
         category=given.category,
         latitude=case.latitude,
         longitude=case.longitude,
         address=case.address,
         commune=case.commune,
-        state=State.OPEN,
-        is_open=True,
         public_description=given.description,
         answers=given.answers,
         show_name=bool(public_name),
@@ -448,165 +449,17 @@ def report_subscribe(*, report: Report, user=None, email: str = "") -> ReportSub
     return subscription
 
 
-def _followers(report: Report) -> list:
-    """The reporter and the subscribers: users, or contact dicts for people without account."""
-    case = report.case
-    people: list = []
-    seen: set = set()
-    if case.requester_id:
-        people.append(case.requester)
-        seen.add(case.requester.email.lower())
-    elif case.contact_email:
-        people.append({"email": case.contact_email, "name": case.contact_name})
-        seen.add(case.contact_email.lower())
-    for sub in report.subscriptions.select_related("user"):
-        address = (sub.user.email if sub.user_id else sub.email).lower()
-        if address in seen:
-            continue
-        seen.add(address)
-        people.append(sub.user if sub.user_id else {"email": sub.email})
-    return people
-
-
-def _notify_followers(report: Report, *, comment: str) -> int:
-    from guichet.notifications.services import notification_create
-
-    followers = _followers(report)
-    has_reporter = bool(report.case.requester_id or report.case.contact_email)
-    for index, person in enumerate(followers):
-        notification_create(
-            recipient=person,
-            topic="publicspace.update",
-            template="publicspace_update",
-            context={
-                "report": report,
-                "reference": report.case.reference,
-                "category": report.category.name,
-                "state": State(report.state).label,
-                "comment": comment,
-            },
-            organisation=report.case.organisation,
-            url=f"/signalements/{report.case.reference}/",
-            # the reporter (first of the list) may answer into the case; followers may not
-            reply_to=case_reply_address(report.case) if index == 0 and has_reporter else "",
-        )
-    return len(followers)
-
-
 # --------------------------------------------------------------------------------------------
-# Agents: state, re-routing, duplicates, moderation
+# Agents: duplicates and moderation (state changes are the definition's transitions, taken
+# with cases.services.case_transition; re-routing is cases.services.case_reroute)
 # --------------------------------------------------------------------------------------------
-
-
-def _set_state(
-    *, actor, report: Report, state: str, comment: str, channel: str, check: bool = True
-) -> Report:
-    spec = {
-        "key": f"etat_{state}",
-        "label": str(State(state).label),
-        "from": [s.value for s in State],
-        "to": state,
-        "functions": ["receiver"],
-        "comment_public": True,
-    }
-    from guichet.cases.workflow import SYSTEM
-
-    Transition(report.case, spec).execute(
-        actor=actor if check else SYSTEM, channel=channel, comment=comment
-    )
-    now = timezone.now()
-    report.state = state
-    report.is_open = state in OPEN_STATES
-    report.updated_at = now
-    if comment.strip() and state != State.HIDDEN:
-        report.status_notes = comment.strip()
-    if state == State.FIXED:
-        report.fixed_at = now
-        report.questionnaire_sent_at = None
-    report.save(
-        update_fields=[
-            "state",
-            "is_open",
-            "updated_at",
-            "fixed_at",
-            "questionnaire_sent_at",
-            "status_notes",
-        ]
-    )
-    if state != State.HIDDEN:
-        ReportUpdate.objects.create(
-            report=report, state=state, description=comment.strip(), created_at=now
-        )
-    _notify_followers(report, comment=comment.strip())
-    return report
-
-
-@transaction.atomic
-def report_state_set(
-    *, actor, report: Report, state: str, comment: str = "", channel: str = Channel.WEB
-) -> Report:
-    """Move a report to ``state`` (agents of the team in charge); the public update and the
-    notification of the reporter and subscribers carry ``comment``."""
-    report_policy.require_act(actor, report, "state")
-    if state not in State.values:
-        raise CaseInputError({"state": _("État inconnu.")})
-    if state == State.DUPLICATE:
-        raise CaseInputError({"state": _("Indiquez de quel signalement c'est un doublon.")})
-    if state == report.state:
-        raise CaseInputError({"state": _("Le signalement est déjà dans cet état.")})
-    from guichet.cases.workflow import WorkflowError
-
-    try:
-        return _set_state(actor=actor, report=report, state=state, comment=comment, channel=channel)
-    except WorkflowError as exc:
-        raise PermissionDenied(exc.message) from None
-
-
-@transaction.atomic
-def report_reroute(*, actor, report: Report, team: Team, reason: str) -> Report:
-    """Send a misrouted report to another team (and its organisation), with a reason kept in
-    the history."""
-    report_policy.require_act(actor, report, "reroute")
-    reason = (reason or "").strip()
-    if not reason:
-        raise CaseInputError({"reason": _("Indiquez le motif de la réorientation.")})
-    case = Case.objects.select_for_update().get(pk=report.case_id)
-    if team.pk == case.team_id:
-        raise CaseInputError({"team": _("Le signalement est déjà chez cette équipe.")})
-    previous = f"{case.organisation.name} — {case.team.name}"
-    case.organisation = team.organisation
-    case.save(update_fields=["organisation", "updated_at"])
-    case_set_assignment(case=case, team=team, assignee=None, actor=actor)
-    report.organisation = team.organisation
-    report.save(update_fields=["organisation"])
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.ROUTED,
-        actor=actor,
-        channel=Channel.WEB,
-        summary=f"{team.organisation.name} — {team.name}"[:300],
-        data={
-            "organisation": team.organisation_id,
-            "team": team.pk,
-            "previous": previous,
-            "reason": reason,
-        },
-    )
-    audit_log(
-        actor=actor,
-        action="publicspace.rerouted",
-        obj=case,
-        organisation_id=team.organisation_id,
-        data={"reason": reason, "team": team.pk, "previous": previous},
-    )
-    report.case = case
-    return report
 
 
 @transaction.atomic
 def report_mark_duplicate(*, actor, report: Report, original: Report, comment: str = "") -> Report:
-    """Close ``report`` as a duplicate of ``original``: its reporter and subscribers follow the
-    surviving report from now on."""
+    """Close ``report`` as a duplicate of ``original`` (the definition's internal transition
+    ``duplicate``): its reporter and subscribers follow the surviving report from now on.
+    Raises CaseInputError, or WorkflowError when the actor may not take the transition."""
     report_policy.require_act(actor, report, "duplicate")
     if original.pk == report.pk or original.duplicate_of_id == report.pk:
         raise CaseInputError({"original": _("Un signalement ne peut pas être son propre doublon.")})
@@ -614,19 +467,14 @@ def report_mark_duplicate(*, actor, report: Report, original: Report, comment: s
         raise CaseInputError({"original": _("Le signalement d'origine doit être ouvert.")})
     while original.duplicate_of_id:
         original = original.duplicate_of
-    report.duplicate_of = original
-    report.save(update_fields=["duplicate_of"])
     comment = comment.strip() or _("Déjà signalé : suivez le signalement %(ref)s.") % {
         "ref": original.case.reference
     }
-    from guichet.cases.workflow import WorkflowError
-
-    try:
-        _set_state(
-            actor=actor, report=report, state=State.DUPLICATE, comment=comment, channel=Channel.WEB
-        )
-    except WorkflowError as exc:
-        raise PermissionDenied(exc.message) from None
+    report.duplicate_of = original
+    report.save(update_fields=["duplicate_of"])
+    report.case = transition_get(report.case, DUPLICATE_TRANSITION, internal=True).execute(
+        actor=actor, channel=Channel.WEB, comment=comment
+    )
     case = report.case
     followers = [(case.requester, "")] if case.requester_id else [(None, case.contact_email)]
     followers += [(s.user, s.email) for s in report.subscriptions.select_related("user")]
@@ -647,7 +495,7 @@ def report_moderate(
     *, actor, report: Report, public_description: str, hidden_photo_ids: list[int]
 ) -> Report:
     """Edit the public text and hide photos; the original text and files stay with the case
-    for agents."""
+    for agents. (Hiding the whole report is the definition's transition ``hide``.)"""
     report_policy.require_act(actor, report, "moderate")
     text = (public_description or "").strip()
     if len(text) > 4000:
@@ -732,7 +580,7 @@ def questionnaire_report(token: str) -> Report | None:
     report = Report.objects.select_related("case", "category").filter(pk=payload["r"]).first()
     if (
         report is None
-        or report.state != State.FIXED
+        or report.case.status != State.FIXED
         or report.fixed_at is None
         or report.fixed_at.isoformat() != payload["f"]
     ):
@@ -747,7 +595,7 @@ def questionnaires_send(*, now=None, limit: int = 500) -> int:
 
     now = now or timezone.now()
     due = Report.objects.filter(
-        state=State.FIXED,
+        case__status=State.FIXED,
         questionnaire_sent_at__isnull=True,
         fixed_at__lte=now - timezone.timedelta(days=QUESTIONNAIRE_DAYS),
     ).select_related("case__requester", "category")[:limit]
@@ -788,7 +636,7 @@ def questionnaires_send(*, now=None, limit: int = 500) -> int:
 @transaction.atomic
 def questionnaire_answer(*, report: Report, fixed: bool, comment: str = "") -> Report:
     """The reporter's answer: "not fixed" reopens the report (its followers are told)."""
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    report = Report.objects.select_for_update().select_related("case").get(pk=report.pk)
     audit_log(
         actor=None,
         action="publicspace.questionnaire",
@@ -801,6 +649,9 @@ def questionnaire_answer(*, report: Report, fixed: bool, comment: str = "") -> R
     text = _("L'usager indique que le problème n'est pas résolu.")
     if comment.strip():
         text += " " + comment.strip()[:1000]
-    return _set_state(
-        actor=None, report=report, state=State.OPEN, comment=text, channel=Channel.WEB, check=False
+    # the signed link is the reporter's authority: the engine takes the transition as SYSTEM
+    report.case = transition_get(report.case, REOPEN_TRANSITION).execute(
+        actor=SYSTEM, channel=Channel.WEB, comment=text
     )
+    report.refresh_from_db()
+    return report

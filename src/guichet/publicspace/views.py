@@ -20,7 +20,9 @@ from django.views.decorators.http import require_POST
 
 from guichet.cases.models import Channel, ScanState
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
-from guichet.cases.services import CaseInputError
+from guichet.cases.selectors import reroute_team_get, reroute_teams
+from guichet.cases.services import CaseInputError, case_reroute, case_transition
+from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.core.replica import reads_from_replica
@@ -259,7 +261,7 @@ def _feature(report: Report, *, public: bool = True) -> dict:
         "reference": report.reference,
         "category": report.category.name,
         "state": report.state,
-        "state_label": str(State(report.state).label),
+        "state_label": str(report.state_label),
         "commune": report.commune.name if report.commune_id else "",
         "created": report.created_at.date().isoformat(),
         "url": reverse("publicspace:detail", args=[report.reference]),
@@ -297,7 +299,7 @@ def report_detail(request, reference):
             "report": report,
             "photos": report.photos.filter(hidden=False, attachment__scan_state=ScanState.CLEAN),
             "updates": report.updates.all(),
-            "state_label": State(report.state).label,
+            "state_label": report.state_label,
             "following": request.user.is_authenticated
             and report.subscriptions.filter(user=request.user).exists(),
             "is_reporter": request.user.is_authenticated
@@ -432,13 +434,13 @@ def _export_csv(reports) -> HttpResponse:
             [
                 r.reference,
                 r.category.name,
-                State(r.state).label,
+                r.state_label,
                 r.commune.name if r.commune_id else "",
                 round(r.latitude, 5),
                 round(r.longitude, 5),
                 r.created_at.isoformat(timespec="seconds"),
                 r.updated_at.isoformat(timespec="seconds"),
-                r.public_description if r.state != State.HIDDEN else "",
+                r.public_description if r.is_public else "",
             ]
         )
     return response
@@ -504,24 +506,23 @@ def agent_report(request, reference):
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "state":
-                services.report_state_set(
+            if action == "transition":
+                case_transition(
                     actor=request.user,
-                    report=report,
-                    state=request.POST.get("state", ""),
+                    case=report.case,
+                    transition=request.POST.get("transition", ""),
                     comment=request.POST.get("comment", ""),
                 )
                 messages.success(request, _("État mis à jour ; les abonnés sont prévenus."))
             elif action == "reroute":
-                team = (
-                    selectors.reroute_teams(actor=request.user)
-                    .filter(pk=_float(request.POST.get("team")) or 0)
-                    .first()
-                )
+                team = reroute_team_get(request.POST.get("team"))
                 if team is None:
                     raise CaseInputError({"team": _("Choisissez une équipe.")})
-                services.report_reroute(
-                    actor=request.user, report=report, team=team, reason=request.POST.get("reason")
+                case_reroute(
+                    actor=request.user,
+                    case=report.case,
+                    team=team,
+                    reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("Signalement réorienté."))
                 return redirect("publicspace:agent_list")
@@ -551,6 +552,8 @@ def agent_report(request, reference):
                 raise CaseInputError({"__all__": _("Action inconnue.")})
         except CaseInputError as exc:
             errors = {f"{action}_{k}": v for k, v in exc.errors.items()}
+        except WorkflowError as exc:
+            errors = {f"{action}_{exc.code}": exc.message}
         else:
             return redirect("publicspace:agent_report", reference=report.case.reference)
         report = selectors.report_get_for_agent(actor=request.user, reference=reference)
@@ -562,9 +565,9 @@ def agent_report(request, reference):
             "report": report,
             "case": report.case,
             "photos": report.photos.all(),
-            "states": [(s.value, s.label) for s in State if s != State.DUPLICATE],
-            "state_label": State(report.state).label,
-            "teams": selectors.reroute_teams(actor=request.user),
+            "transitions": available_transitions(report.case, request.user),
+            "state_label": report.state_label,
+            "teams": reroute_teams(),
             "history": report.case.events.order_by("created_at"),
             "errors": errors,
             "values": request.POST if errors else {},

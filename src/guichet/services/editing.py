@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
+from guichet.services.schema import ANY_STATUS
+
 
 class EditError(ValueError):
     pass
@@ -114,10 +116,11 @@ def apply_operation(document: Mapping, op: str, params: Mapping[str, str]) -> di
         ]
     elif op == "add_transition":
         label = get("label")
+        sources = list(params.getlist("from")) if hasattr(params, "getlist") else []
         transition = {
             "key": get("key") or slug_key(label),
             "label": label,
-            "from": list(params.getlist("from")) if hasattr(params, "getlist") else [],
+            "from": ANY_STATUS if ANY_STATUS in sources else sources,
             "to": get("to"),
             "functions": list(params.getlist("functions")) if hasattr(params, "getlist") else [],
         }

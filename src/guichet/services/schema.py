@@ -14,6 +14,11 @@ A definition document (what the editor saves and what import/export exchange) re
                                    "functions": ["receiver"], "confirm": "...",
                                    "comment_required": false, "actions": [...]}]}}
 
+``from`` may be ``"*"``: every status but the target (FixMyStreet's "any state to any
+state"). A transition marked ``"internal": true`` is taken only by its service's own code
+(marking a duplicate names the original): the back-office, the API and bulk actions do not
+offer it. Action kinds are registered (``guichet.services.actions``).
+
 See docs/cases.md for every field type, condition and action.
 """
 
@@ -28,6 +33,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from guichet.services.actions import action_kind, action_names
 
 FORMAT = "guichet.service/1"
 
@@ -50,7 +57,7 @@ FIELD_TYPES = {
 PREFILL_KEYS = {"email", "first_name", "last_name", "full_name"}
 ERROR_KEYS = {"required", "invalid", "min_length", "max_length", "pattern", "min", "max", "choice"}
 FILE_KINDS = {"pdf", "image"}
-ACTION_TYPES = {"notify", "assign", "deadline", "webhook", "document"}
+ANY_STATUS = "*"  # a transition's ``from``: every status but its target
 SUBMITTER = "submitter"  # the built-in function of the person who filed the case
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -240,43 +247,21 @@ def _check_form(form: Any, errors: list[str]) -> None:
 
 
 def _check_action(action: Any, path: str, functions: set[str], errors: list[str]) -> None:
-    if not isinstance(action, dict) or action.get("type") not in ACTION_TYPES:
+    kind = action_kind(action.get("type")) if isinstance(action, dict) else None
+    if kind is None:
         errors.append(
             _("%(path)s : action inconnue (types : %(types)s).")
-            % {"path": path, "types": ", ".join(sorted(ACTION_TYPES))}
+            % {"path": path, "types": ", ".join(action_names())}
         )
         return
-    kind = action["type"]
-    target_ok = {"citizen"} | {f"function:{f}" for f in functions}
-    if kind == "notify":
-        if action.get("to") not in target_ok:
-            errors.append(_("%s : destinataire : « citizen » ou « function:<fonction> ».") % path)
-        if not _is_str(action.get("subject")) or not _is_str(action.get("body")):
-            errors.append(_("%s : une notification a un objet et un texte.") % path)
-    elif kind == "assign":
-        allowed = {"actor", "nobody"} | {f"function:{f}" for f in functions}
-        if action.get("to") not in allowed:
-            errors.append(
-                _("%s : attribution : « actor », « nobody » ou « function:<fonction> ».") % path
-            )
-    elif kind == "deadline":
-        days = action.get("days")
-        if action.get("clear") is not True and (
-            isinstance(days, bool) or not isinstance(days, int) or days <= 0
-        ):
-            errors.append(_("%s : une échéance a un nombre de jours positif (days).") % path)
-    elif kind == "webhook":
-        # The URL and the secret belong to the organisation (cases.WebhookEndpoint): the
-        # definition only names the endpoint, so no definition can aim at an address.
-        endpoint = action.get("endpoint")
-        if not isinstance(endpoint, str) or not re.fullmatch(r"[-a-z0-9_]{1,50}", endpoint):
-            errors.append(
-                _("%s : un webhook nomme le point d'accès de l'organisation (endpoint).") % path
-            )
-    elif kind == "document" and (
-        not _is_str(action.get("title")) or not _is_str(action.get("body"))
-    ):
-        errors.append(_("%s : un document a un titre et un contenu.") % path)
+    errors.extend(kind.check(action, path, functions))
+
+
+def _check_sources(sources: Any, status_keys: set[str]) -> bool:
+    """``from`` is ``"*"`` (every status but the target) or a list of existing statuses."""
+    if sources == ANY_STATUS:
+        return True
+    return isinstance(sources, list) and bool(sources) and set(sources) <= status_keys
 
 
 def _check_workflow(workflow: Any, errors: list[str]) -> None:
@@ -345,9 +330,10 @@ def _check_workflow(workflow: Any, errors: list[str]) -> None:
         by_key[tr["key"]] = tr
         if not _is_str(tr.get("label")):
             errors.append(_("%s : le libellé est obligatoire.") % path)
-        sources = tr.get("from")
-        if not isinstance(sources, list) or not sources or not set(sources) <= status_keys:
-            errors.append(_("%s : « from » liste des statuts existants.") % path)
+        if not _check_sources(tr.get("from"), status_keys):
+            errors.append(
+                _("%s : « from » liste des statuts existants (ou vaut « * » : tous).") % path
+            )
         if tr.get("to") not in status_keys:
             errors.append(_("%s : « to » doit être un statut existant.") % path)
         allowed = tr.get("functions")
@@ -359,8 +345,11 @@ def _check_workflow(workflow: Any, errors: list[str]) -> None:
             errors.append(
                 _("%s : « functions » liste des fonctions du circuit (ou submitter).") % path
             )
-        if "comment_required" in tr and not isinstance(tr["comment_required"], bool):
-            errors.append(_("%s : comment_required vaut true ou false.") % path)
+        for flag in ("comment_required", "comment_public", "internal"):
+            if flag in tr and not isinstance(tr[flag], bool):
+                errors.append(
+                    _("%(path)s : %(flag)s vaut true ou false.") % {"path": path, "flag": flag}
+                )
         for a, action in enumerate(tr.get("actions") or []):
             _check_action(action, f"{path}.actions[{a}]", functions, errors)
     for i, status in enumerate(statuses):
@@ -372,12 +361,20 @@ def _check_workflow(workflow: Any, errors: list[str]) -> None:
         if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
             errors.append(_("%s : un délai a un nombre de jours positif (days).") % path)
         target = by_key.get(timer.get("transition")) if isinstance(timer, dict) else None
-        if target is None or status.get("key") not in (target.get("from") or []):
+        if target is None or not transition_leaves(target, status.get("key")):
             errors.append(_("%s : la transition du délai doit partir de ce statut.") % path)
         elif target.get("comment_required"):
             errors.append(
                 _("%s : la transition d'un délai ne peut pas exiger de commentaire.") % path
             )
+
+
+def transition_leaves(spec: Mapping, status: str) -> bool:
+    """Whether the transition ``spec`` may be taken from ``status``."""
+    sources = spec.get("from")
+    if sources == ANY_STATUS:
+        return status != spec.get("to")
+    return status in (sources or [])
 
 
 def validate_document(doc: Any) -> list[str]:

@@ -49,6 +49,8 @@ from guichet.cases.selectors import (
     colleagues_for,
     queue_counts,
     queue_for_agent,
+    reroute_team_get,
+    reroute_teams,
     saved_filters_for,
     services_for_agent_filing,
     timeline_for_agent,
@@ -61,6 +63,7 @@ from guichet.cases.services import (
     case_deadline_set,
     case_message_add,
     case_note_add,
+    case_reroute,
     case_submit,
     case_transition,
     saved_filter_create,
@@ -70,7 +73,7 @@ from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.services.registry import case_templates
 from guichet.services.rendering import parse_post, widgets
-from guichet.services.schema import iter_fields
+from guichet.services.schema import iter_fields, transition_leaves
 from guichet.services.selectors import catalogue_for_channel, service_communes
 from guichet.territory.selectors import communes
 
@@ -177,7 +180,7 @@ def queue(request):
             (t["key"], t["label"])
             for case in page.object_list
             for t in case.workflow.get("transitions", [])
-            if case.status in t["from"]
+            if not t.get("internal") and transition_leaves(t, case.status)
         }
     )
     colleagues = colleagues_for(actor=request.user)
@@ -363,6 +366,7 @@ def _render_case(request, case, *, transition_form=None, status=200):
             "transition_form": transition_form,
             "members": members,
             "teams": case.organisation.teams.all(),
+            "reroute_teams": reroute_teams(),
             "note_form": NoteForm(),
             "extra_templates": case_templates(case.definition.key),
             "audience": "agent",
@@ -392,6 +396,24 @@ def case_transition_view(request, reference):
         return _render_case(request, case, transition_form=form, status=400)
     messages.success(request, _("Statut mis à jour."))
     return redirect("cases_bo:case", reference=case.reference)
+
+
+@login_required
+@require_POST
+def case_reroute_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    team = reroute_team_get(request.POST.get("team"))
+    try:
+        if team is None:
+            raise CaseInputError({"team": _("Choisissez une équipe.")})
+        case_reroute(actor=request.user, case=case, team=team, reason=request.POST.get("reason"))
+    except CaseInputError as exc:
+        for message in exc.errors.values():
+            messages.error(request, message)
+        return _render_case(request, case, status=400)
+    messages.success(request, _("Demande réorientée vers %(team)s.") % {"team": team.name})
+    # the case may have left the agent's organisations: back to the queue
+    return redirect("cases_bo:queue")
 
 
 @login_required
