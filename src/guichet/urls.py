@@ -35,6 +35,7 @@ urlpatterns = [
     path("backoffice/", include("guichet.cases.urls_backoffice")),
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("mon-espace/", include("guichet.portal.urls")),
+    path("mdmph/", include("guichet.disability.urls")),
     path("api/v1/", api.urls),
     path("notifications/", include("guichet.notifications.urls")),
     path("infos/", include("guichet.localinfo.urls")),

@@ -60,9 +60,20 @@ def _list_base() -> QuerySet[Case]:
     ).defer("data", "search_text")
 
 
+def without_restricted(qs: QuerySet, path: str = "") -> QuerySet:
+    """``qs`` less the cases of restricted services (``ServiceManifest.restricted``: disability
+    files), which only their own app's doors show, under their own policy. ``path``: the
+    lookup from ``qs``'s model to the case (``"case__"`` for attachments)."""
+    from guichet.services.registry import restricted_prefixes
+
+    for prefix in restricted_prefixes():
+        qs = qs.exclude(**{f"{path}definition__key__startswith": prefix.rstrip(".")})
+    return qs
+
+
 def cases_for_agent(*, actor) -> QuerySet[Case]:
-    """Every case the agent's organisations are in charge of."""
-    return _base().filter(organisation_id__in=organisation_ids_of(actor))
+    """Every case the agent's organisations are in charge of (restricted services aside)."""
+    return without_restricted(_base().filter(organisation_id__in=organisation_ids_of(actor)))
 
 
 def case_get_for_agent(*, actor, reference: str) -> Case:
@@ -151,7 +162,7 @@ class CaseFilters:
 def queue_for_agent(*, actor, filters: CaseFilters) -> QuerySet[Case]:
     """The filtered, sorted queue of an agent (scoped to their organisations)."""
     org_ids, team_ids = agent_scope(actor)
-    qs = _list_base().filter(organisation_id__in=org_ids)
+    qs = without_restricted(_list_base().filter(organisation_id__in=org_ids))
     now = timezone.now()
     if filters.queue == "mine":
         qs = qs.filter(assignee=actor, is_closed=False)
@@ -228,7 +239,8 @@ def citizen_get_for_agent(*, actor, user_id: int | None = None, email: str = "")
         people = get_user_model().objects.filter(email__iexact=email)
     else:
         return None
-    held = Case.objects.filter(organisation_id__in=organisation_ids_of(actor)).filter(
+    held = without_restricted(Case.objects.filter(organisation_id__in=organisation_ids_of(actor)))
+    held = held.filter(
         Q(requester_id=OuterRef("pk")) | Q(contact_email__iexact=OuterRef("email"))
     )
     return people.filter(Exists(held)).first()
@@ -289,7 +301,12 @@ def _servable(attachment: CaseAttachment | None) -> CaseAttachment:
 def attachment_get_for_agent(*, actor, pk: int) -> CaseAttachment:
     """An attachment of a case of the agent's organisations, to open: clean files only."""
     attachment = (
-        CaseAttachment.objects.filter(pk=pk, case__organisation_id__in=organisation_ids_of(actor))
+        without_restricted(
+            CaseAttachment.objects.filter(
+                pk=pk, case__organisation_id__in=organisation_ids_of(actor)
+            ),
+            "case__",
+        )
         .select_related("case")
         .first()
     )

@@ -33,7 +33,7 @@ from guichet.core.idempotency import (
     submission_with_key,
 )
 from guichet.portal.pwa import idempotency_conflict, new_idempotency_key
-from guichet.services.registry import case_templates
+from guichet.services.registry import case_templates, citizen_url_for, is_restricted
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import clean_fields, condition_holds, iter_fields
 from guichet.services.selectors import (
@@ -364,6 +364,9 @@ def my_cases(request):
 
 def case_page(request, reference):
     case = _citizen_case(request, reference)
+    own_page = citizen_url_for(case)
+    if own_page:  # a specialised service's own page (disability files)
+        return redirect(own_page)
     return render(
         request,
         "cases/citizen/case.html",
@@ -392,6 +395,8 @@ def _submitter_transitions(case, user):
 @require_POST
 def case_message(request, reference):
     case = _citizen_case(request, reference)
+    if is_restricted(case.definition.key):  # its own doors only (no health data by mail)
+        raise Http404("case")
     form = MessageForm(request.POST)
     try:
         if not form.is_valid():
@@ -417,6 +422,8 @@ def case_transition_citizen(request, reference):
     from guichet.cases.workflow import WorkflowError
 
     case = case_get_for_citizen(user=request.user, reference=reference)
+    if is_restricted(case.definition.key):  # its own doors only
+        raise Http404("case")
     try:
         case_transition(
             actor=request.user,
