@@ -7,7 +7,6 @@ from tests.conftest import login_with_second_factor
 from tests.factories import pdf_bytes
 
 
-
 @pytest.fixture(autouse=True)
 def _disability_settings(settings, tmp_path):
     from cryptography.fernet import Fernet
@@ -66,7 +65,9 @@ def filing_post(*, dependant=None, certificate_on=None, **overrides):
         "schooling_or_work": "CE2, école Jean Macé",
         "caregiver": "Sa mère, tous les jours",
         "rights": ["aeeh", "aeeh_complement", "scolarisation"],
-        "certificate_issued_on": (certificate_on or today - datetime.timedelta(days=30)).isoformat(),
+        "certificate_issued_on": (
+            certificate_on or today - datetime.timedelta(days=30)
+        ).isoformat(),
         "piece_identity": upload(),
         "piece_address_proof": upload(),
         "piece_medical_certificate": upload("certificat_autisme.pdf"),

@@ -76,7 +76,9 @@ def test_reception_sees_the_file_but_not_the_medical_piece(filed, as_agent, peop
 
 
 @pytest.mark.parametrize("role", ["evaluation", "doctor"])
-def test_medical_roles_open_the_medical_piece_and_each_read_is_recorded(filed, as_agent, people, role):
+def test_medical_roles_open_the_medical_piece_and_each_read_is_recorded(
+    filed, as_agent, people, role
+):
     from tests.factories import pdf_bytes
 
     client = as_agent(role)
@@ -96,9 +98,11 @@ def test_the_house_auditor_reviews_reads_and_refusals(filed, as_agent):
     as_agent("reception").get(
         f"/mdmph/instruction/{filed.case.reference}/pieces/{_medical(filed).pk}/"
     )
-    html = as_agent("auditor").get(
-        "/backoffice/audit/", {"reference": filed.case.reference}
-    ).content.decode()
+    html = (
+        as_agent("auditor")
+        .get("/backoffice/audit/", {"reference": filed.case.reference})
+        .content.decode()
+    )
     assert "medecin.mdmph@example.org" in html
     assert "accueil.mdmph@example.org" in html
 
@@ -120,7 +124,9 @@ def test_api_answers_a_named_agent(filed, client, people):
 
     give_second_factor(people["evaluation"])
     header = api_access_token(
-        people["evaluation"], "agent-token-1", scopes=("agent",),
+        people["evaluation"],
+        "agent-token-1",
+        scopes=("agent",),
         data={"auth": {"amr": ["pwd", "mfa"]}},
     )
     response = client.get(
@@ -149,5 +155,7 @@ def test_generic_citizen_doors_refuse_messages_and_transitions(filed, parent_cli
     from guichet.cases.models import CaseMessage
 
     ref = filed.case.reference
-    assert parent_client.post(f"/demarches/demandes/{ref}/message/", {"body": "x"}).status_code == 404
+    assert (
+        parent_client.post(f"/demarches/demandes/{ref}/message/", {"body": "x"}).status_code == 404
+    )
     assert not CaseMessage.objects.exists()

@@ -17,7 +17,9 @@ def test_parent_files_for_child_with_all_pieces(filed, child, people):
     assert case.requester == people["parent"]
     assert case.organisation.slug == "mdmph"
     assert case.beneficiary_name == "Léo Martin"
-    assert not any(case.data.values())  # nothing of the file in the generic case (search text, exports)
+    assert not any(
+        case.data.values()
+    )  # nothing of the file in the generic case (search text, exports)
     assert "autistique" not in case.search_text
     assert filed.represented and filed.person_name == "Léo Martin"
     assert filed.rights == ["aeeh", "aeeh_complement", "scolarisation"]
@@ -94,7 +96,10 @@ def test_plan_comment_after_15_days_is_refused(filed):
     filed.save(update_fields=["plan_proposed_on"])
     with pytest.raises(services.FilingError) as refusal:
         services.plan_comment(
-            actor=filed.case.requester, file=filed, body="trop tard", today=datetime.date(2026, 1, 21)
+            actor=filed.case.requester,
+            file=filed,
+            body="trop tard",
+            today=datetime.date(2026, 1, 21),
         )
     assert "20/01/2026" in refusal.value.errors["__all__"]
     services.plan_comment(

@@ -73,7 +73,9 @@ def test_every_channel_of_every_disability_notification_is_free_of_health_terms(
         Notification.objects.filter(organisation__slug="mdmph").select_related("organisation")
     )
     assert len(notifications) >= 8  # receipt, 5 steps, agents' news, RAPO receipt, alert
-    assert any(n.recipient_id and n.recipient.email.endswith("mdmph@example.org") for n in notifications)
+    assert any(
+        n.recipient_id and n.recipient.email.endswith("mdmph@example.org") for n in notifications
+    )
     for n in notifications:
         stored = [n.subject, n.body_text, n.body_html, n.sms_text, n.summary]
         rendered = render_notification(
@@ -82,7 +84,13 @@ def test_every_channel_of_every_disability_notification_is_free_of_health_terms(
             organisation=n.organisation,
             url=n.url,
         )
-        texts = stored + [rendered.subject, rendered.text, rendered.html, rendered.sms, rendered.inapp]
+        texts = stored + [
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            rendered.sms,
+            rendered.inapp,
+        ]
         for text in texts:
             assert _leaks(text, filed) == [], (n.subject, text)
     for delivery in Delivery.objects.filter(notification__in=notifications):

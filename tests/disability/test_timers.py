@@ -20,17 +20,19 @@ def test_silence_alert_goes_to_the_named_agents_once(filed, settings, people):
     assert services.silence_alerts_send(today=due) == 1
     assert services.silence_alerts_send(today=due) == 0  # once
     alerted = set(
-        Notification.objects.filter(url=f"/mdmph/instruction/{filed.case.reference}/")
-        .values_list("recipient__email", flat=True)
+        Notification.objects.filter(url=f"/mdmph/instruction/{filed.case.reference}/").values_list(
+            "recipient__email", flat=True
+        )
     )
     assert alerted == {
         "agent.mdmph@example.org",
         "accueil.mdmph@example.org",
         "medecin.mdmph@example.org",
     }
-    assert filed.silence_date.strftime("%d/%m/%Y") in Notification.objects.filter(
-        recipient=people["doctor"]
-    ).get().subject
+    assert (
+        filed.silence_date.strftime("%d/%m/%Y")
+        in Notification.objects.filter(recipient=people["doctor"]).get().subject
+    )
 
 
 def test_closed_files_are_not_alerted(filed):
@@ -69,7 +71,9 @@ def test_purge_removes_pieces_past_their_retention_and_records_it(filed, setting
     assert record.retention_days == 30
 
 
-def test_purge_removes_a_whole_file_past_retention(filed, settings, django_capture_on_commit_callbacks):
+def test_purge_removes_a_whole_file_past_retention(
+    filed, settings, django_capture_on_commit_callbacks
+):
     from guichet.cases.models import Case
     from guichet.disability import services
     from guichet.disability.models import Piece, PurgeRecord
@@ -91,7 +95,9 @@ def test_purge_removes_a_whole_file_past_retention(filed, settings, django_captu
 def test_open_files_are_kept(filed, settings):
     from guichet.disability import services
 
-    settings.DISABILITY_RETENTION_DAYS = {k: 0 for k in ("medical_certificate", "identity", "file")}
+    settings.DISABILITY_RETENTION_DAYS = dict.fromkeys(
+        ("medical_certificate", "identity", "file"), 0
+    )
     assert services.purge_run() == {"piece": 0, "file": 0, "draft": 0}
     assert filed.pieces.count() == 4
 

@@ -240,9 +240,7 @@ def citizen_get_for_agent(*, actor, user_id: int | None = None, email: str = "")
     else:
         return None
     held = without_restricted(Case.objects.filter(organisation_id__in=organisation_ids_of(actor)))
-    held = held.filter(
-        Q(requester_id=OuterRef("pk")) | Q(contact_email__iexact=OuterRef("email"))
-    )
+    held = held.filter(Q(requester_id=OuterRef("pk")) | Q(contact_email__iexact=OuterRef("email")))
     return people.filter(Exists(held)).first()
 
 

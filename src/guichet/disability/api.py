@@ -57,7 +57,7 @@ class FileOut(Schema):
     response={200: FileOut, 404: Error},
     summary="Un dossier MDMPH (agent nommé de la maison)",
 )
-def file_detail(request, reference: str):
+def disability_file_detail(request, reference: str):
     try:
         file = file_get_for_agent(actor=request.auth, reference=reference, request=request)
     except Http404:

@@ -11,6 +11,8 @@ citizen doors, and acts on it (comment on the plan, send pieces, appeal).
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db.models import QuerySet
 
 from guichet.core.policies import SYSTEM, AccessPolicy, register_policy
@@ -52,10 +54,8 @@ def house_roles(actor) -> dict[int, frozenset[str]]:
             ).values_list("organisation_id", "role"):
                 found.setdefault(org_id, set()).add(role)
         roles = {k: frozenset(v) for k, v in found.items()}
-        try:
+        with contextlib.suppress(AttributeError):
             setattr(actor, _GRANTS_ATTR, roles)
-        except AttributeError:
-            pass
     return roles
 
 
@@ -65,9 +65,7 @@ def forget_house_roles(actor) -> None:
 
 
 def _is_owner(actor, file) -> bool:
-    return bool(
-        getattr(actor, "is_authenticated", False) and file.case.requester_id == actor.pk
-    )
+    return bool(getattr(actor, "is_authenticated", False) and file.case.requester_id == actor.pk)
 
 
 class FilePolicy(AccessPolicy):

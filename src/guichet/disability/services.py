@@ -97,7 +97,27 @@ def piece_take(*, upload: Any, kind: str, issued_on: date | None = None) -> Take
         clean = check_upload(upload, accept=("pdf", "image"))
     except ValidationError as exc:
         raise FilingError({kind: exc.messages[0]}) from None
+    _antivirus_check(kind, clean)
     return TakenPiece(kind=kind, clean=clean, issued_on=issued_on)
+
+
+def _antivirus_check(kind: str, clean: CleanFile) -> None:
+    """With an antivirus configured, a piece is scanned before it is encrypted (once stored,
+    only a named agent's download ever decrypts it: there is no later scan)."""
+    from guichet.core.antivirus import ScannerUnavailable, clamd_scan, scanner_configured
+
+    if not scanner_configured():
+        return
+    try:
+        result = clamd_scan(clean.content)
+    except ScannerUnavailable:
+        result = None
+    if result is None or result.verdict == "error":
+        raise FilingError(
+            {kind: _("L'analyse antivirus est indisponible : réessayez dans quelques minutes.")}
+        )
+    if result.verdict != "clean":
+        raise FilingError({kind: _("Ce fichier est refusé par l'antivirus.")})
 
 
 def _piece_store(
@@ -550,7 +570,14 @@ def silence_alerts_send(*, today: date | None = None) -> int:
 
 
 def _purge_record(
-    *, obj_type: str, obj_id: int, org_id, reference="", kind="", created=None, closed=None,
+    *,
+    obj_type: str,
+    obj_id: int,
+    org_id,
+    reference="",
+    kind="",
+    created=None,
+    closed=None,
     days: int,
 ) -> PurgeRecord:
     return PurgeRecord(

@@ -57,15 +57,16 @@ def _form_context(request, draft, errors=None, data=None):
         "data": data,
         "errors": errors or {},
         "general_error": (errors or {}).get("__all__", ""),
-        "rights": [(code, label, code in data.get("rights", [])) for code, label in rules.RIGHTS.items()],
+        "rights": [
+            (code, label, code in data.get("rights", [])) for code, label in rules.RIGHTS.items()
+        ],
         "pieces": [
-            (kind, rules.PIECE_KINDS[kind], required, kind in kept) for kind, required in PIECE_FIELDS
+            (kind, rules.PIECE_KINDS[kind], required, kind in kept)
+            for kind, required in PIECE_FIELDS
         ],
         "dependants": request.user.dependants.all(),
         "dependant_id": draft.dependant_id if draft else None,
-        "certificate_until": (
-            rules.certificate_valid_until(certificate) if certificate else None
-        ),
+        "certificate_until": (rules.certificate_valid_until(certificate) if certificate else None),
     }
 
 
@@ -114,7 +115,9 @@ def filing(request, token=None):
             _form_context(request, draft, exc.errors),
             status=400,
         )
-    messages.success(request, _("Votre dossier est déposé. Sa référence : %s.") % file.case.reference)
+    messages.success(
+        request, _("Votre dossier est déposé. Sa référence : %s.") % file.case.reference
+    )
     return redirect("disability:file", reference=file.case.reference)
 
 
@@ -202,7 +205,8 @@ def appeal_view(request, reference):
                     pieces=taken,
                 )
                 messages.success(
-                    request, _("Votre recours est déposé. Sa référence : %s.") % appeal.case.reference
+                    request,
+                    _("Votre recours est déposé. Sa référence : %s.") % appeal.case.reference,
                 )
                 return redirect("disability:file", reference=appeal.case.reference)
             except services.FilingError as exc:

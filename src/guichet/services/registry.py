@@ -56,7 +56,9 @@ def restricted_prefixes() -> tuple[str, ...]:
 
 
 def is_restricted(service_key: str) -> bool:
-    return any(service_key == p.rstrip(".") or service_key.startswith(p) for p in restricted_prefixes())
+    return any(
+        service_key == p.rstrip(".") or service_key.startswith(p) for p in restricted_prefixes()
+    )
 
 
 def citizen_url_for(case) -> str | None:

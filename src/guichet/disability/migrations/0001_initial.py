@@ -8,128 +8,306 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_dependant'),
-        ('cases', '0009_case_reply_token_contact_unverified'),
-        ('territory', '0002_membership_role_auditor'),
+        ("accounts", "0003_dependant"),
+        ("cases", "0009_case_reply_token_contact_unverified"),
+        ("territory", "0002_membership_role_auditor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PurgeRecord',
+            name="PurgeRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purged_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('organisation_id', models.BigIntegerField(blank=True, null=True)),
-                ('object_type', models.CharField(max_length=20)),
-                ('object_id', models.BigIntegerField()),
-                ('case_reference', models.CharField(blank=True, max_length=20)),
-                ('kind', models.CharField(blank=True, max_length=30)),
-                ('created_on', models.DateField(blank=True, null=True)),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('retention_days', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purged_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("organisation_id", models.BigIntegerField(blank=True, null=True)),
+                ("object_type", models.CharField(max_length=20)),
+                ("object_id", models.BigIntegerField()),
+                ("case_reference", models.CharField(blank=True, max_length=20)),
+                ("kind", models.CharField(blank=True, max_length=30)),
+                ("created_on", models.DateField(blank=True, null=True)),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                ("retention_days", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['-purged_at', '-id'],
+                "ordering": ["-purged_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DisabilityFile',
+            name="DisabilityFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('request', 'Demande'), ('appeal', 'Recours administratif préalable (RAPO)')], default='request', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('filed_on', models.DateField(verbose_name='déposé le')),
-                ('person_first_name', models.CharField(max_length=150, verbose_name='prénom')),
-                ('person_last_name', models.CharField(max_length=150, verbose_name='nom')),
-                ('person_birth_date', models.DateField(verbose_name='date de naissance')),
-                ('represented', models.BooleanField(default=False, verbose_name='déposé par un représentant')),
-                ('relationship', models.CharField(blank=True, max_length=20)),
-                ('protected_adult', models.BooleanField(default=False, verbose_name='majeur protégé')),
-                ('daily_life', models.TextField(blank=True, verbose_name='vie quotidienne')),
-                ('schooling_or_work', models.TextField(blank=True, verbose_name='scolarité ou emploi')),
-                ('caregiver', models.TextField(blank=True, verbose_name='aidant familial')),
-                ('rights', models.JSONField(default=list, verbose_name='droits demandés')),
-                ('appeal_reason', models.TextField(blank=True, verbose_name='motifs du recours')),
-                ('certificate_issued_on', models.DateField(null=True, verbose_name='date du certificat médical')),
-                ('silence_date', models.DateField(null=True, verbose_name='date de décision implicite')),
-                ('silence_alert_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('plan_proposed_on', models.DateField(blank=True, null=True)),
-                ('plan_comment', models.TextField(blank=True)),
-                ('plan_commented_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_notified_on', models.DateField(blank=True, null=True)),
-                ('appeal_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='disability.disabilityfile')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='disability_file', to='cases.case')),
-                ('organisation', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='territory.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("request", "Demande"),
+                            ("appeal", "Recours administratif préalable (RAPO)"),
+                        ],
+                        default="request",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("filed_on", models.DateField(verbose_name="déposé le")),
+                ("person_first_name", models.CharField(max_length=150, verbose_name="prénom")),
+                ("person_last_name", models.CharField(max_length=150, verbose_name="nom")),
+                ("person_birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "represented",
+                    models.BooleanField(default=False, verbose_name="déposé par un représentant"),
+                ),
+                ("relationship", models.CharField(blank=True, max_length=20)),
+                (
+                    "protected_adult",
+                    models.BooleanField(default=False, verbose_name="majeur protégé"),
+                ),
+                ("daily_life", models.TextField(blank=True, verbose_name="vie quotidienne")),
+                (
+                    "schooling_or_work",
+                    models.TextField(blank=True, verbose_name="scolarité ou emploi"),
+                ),
+                ("caregiver", models.TextField(blank=True, verbose_name="aidant familial")),
+                ("rights", models.JSONField(default=list, verbose_name="droits demandés")),
+                ("appeal_reason", models.TextField(blank=True, verbose_name="motifs du recours")),
+                (
+                    "certificate_issued_on",
+                    models.DateField(null=True, verbose_name="date du certificat médical"),
+                ),
+                (
+                    "silence_date",
+                    models.DateField(null=True, verbose_name="date de décision implicite"),
+                ),
+                ("silence_alert_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("plan_proposed_on", models.DateField(blank=True, null=True)),
+                ("plan_comment", models.TextField(blank=True)),
+                ("plan_commented_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_notified_on", models.DateField(blank=True, null=True)),
+                (
+                    "appeal_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="disability.disabilityfile",
+                    ),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disability_file",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="territory.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dossier MDMPH',
-                'verbose_name_plural': 'dossiers MDMPH',
+                "verbose_name": "dossier MDMPH",
+                "verbose_name_plural": "dossiers MDMPH",
             },
         ),
         migrations.CreateModel(
-            name='FilingDraft',
+            name="FilingDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('data', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('dependant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.dependant')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disability_drafts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("data", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "dependant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.dependant",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disability_drafts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='HouseGrant',
+            name="HouseGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reception', 'Accueil et recevabilité'), ('evaluation', "Équipe pluridisciplinaire d'évaluation"), ('doctor', 'Médecin')], max_length=20, verbose_name='rôle')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disability_grants', to='territory.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disability_grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reception", "Accueil et recevabilité"),
+                            ("evaluation", "Équipe pluridisciplinaire d'évaluation"),
+                            ("doctor", "Médecin"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disability_grants",
+                        to="territory.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disability_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'habilitation aux dossiers MDMPH',
-                'verbose_name_plural': 'habilitations aux dossiers MDMPH',
+                "verbose_name": "habilitation aux dossiers MDMPH",
+                "verbose_name_plural": "habilitations aux dossiers MDMPH",
             },
         ),
         migrations.CreateModel(
-            name='Piece',
+            name="Piece",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('identity', "Justificatif d'identité"), ('address_proof', 'Justificatif de domicile'), ('medical_certificate', 'Certificat médical (Cerfa 15695)'), ('court_decision', 'Jugement de protection juridique'), ('mandate', 'Mandat ou justificatif de représentation'), ('appeal_letter', 'Pièce jointe au recours')], max_length=30, verbose_name='type de pièce')),
-                ('issued_on', models.DateField(blank=True, null=True, verbose_name='date du document')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('storage_name', models.CharField(editable=False, max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('draft', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='pieces', to='disability.filingdraft')),
-                ('file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='pieces', to='disability.disabilityfile')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("identity", "Justificatif d'identité"),
+                            ("address_proof", "Justificatif de domicile"),
+                            ("medical_certificate", "Certificat médical (Cerfa 15695)"),
+                            ("court_decision", "Jugement de protection juridique"),
+                            ("mandate", "Mandat ou justificatif de représentation"),
+                            ("appeal_letter", "Pièce jointe au recours"),
+                        ],
+                        max_length=30,
+                        verbose_name="type de pièce",
+                    ),
+                ),
+                (
+                    "issued_on",
+                    models.DateField(blank=True, null=True, verbose_name="date du document"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("storage_name", models.CharField(editable=False, max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pieces",
+                        to="disability.filingdraft",
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pieces",
+                        to="disability.disabilityfile",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='disabilityfile',
-            index=models.Index(fields=['organisation', '-created_at'], name='disability_org_recent_idx'),
+            model_name="disabilityfile",
+            index=models.Index(
+                fields=["organisation", "-created_at"], name="disability_org_recent_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='disabilityfile',
-            index=models.Index(condition=models.Q(('silence_alert_sent_at__isnull', True)), fields=['silence_date'], name='disability_silence_idx'),
+            model_name="disabilityfile",
+            index=models.Index(
+                condition=models.Q(("silence_alert_sent_at__isnull", True)),
+                fields=["silence_date"],
+                name="disability_silence_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='housegrant',
-            constraint=models.UniqueConstraint(fields=('user', 'organisation', 'role'), name='disability_grant_unique'),
+            model_name="housegrant",
+            constraint=models.UniqueConstraint(
+                fields=("user", "organisation", "role"), name="disability_grant_unique"
+            ),
         ),
     ]
