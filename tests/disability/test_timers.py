@@ -107,3 +107,39 @@ def test_periodic_jobs_are_registered():
 
     names = {job.name for job in registered_jobs()}
     assert {"disability.silence_alerts", "disability.purge"} <= names
+
+
+def test_gdpr_export_lists_files_and_erasure_deletes_drafts_and_their_pieces(
+    filed, parent_client, child, django_capture_on_commit_callbacks
+):
+    from guichet.disability import gdpr
+    from guichet.disability.models import FilingDraft, Piece
+    from tests.disability.conftest import filing_post
+
+    parent = filed.case.requester
+    parent_client.post("/mdmph/deposer/", filing_post(dependant=child, action="save"))
+    draft_names = list(
+        Piece.objects.filter(draft__isnull=False).values_list("storage_name", flat=True)
+    )
+    exported = gdpr.export(parent)
+    assert [f["reference"] for f in exported["files"]] == [filed.case.reference]
+    assert len(exported["drafts"]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        gdpr.erase(parent)
+    assert not FilingDraft.objects.exists()
+    assert draft_names and not any(default_storage.exists(n) for n in draft_names)
+    assert filed.pieces.count() == 4  # the house's record stays (its own retention)
+
+
+def test_antivirus_refuses_an_infected_piece(settings, monkeypatch):
+    from guichet.core import antivirus
+    from guichet.disability import services
+    from tests.factories import pdf_bytes
+
+    settings.CLAMD_TCP = "127.0.0.1:3310"
+    monkeypatch.setattr(
+        antivirus, "clamd_scan", lambda content, **kw: antivirus.ScanResult("infected", "Eicar")
+    )
+    with pytest.raises(services.FilingError) as refusal:
+        services.piece_take(upload=("p.pdf", pdf_bytes()), kind="identity")
+    assert "antivirus" in refusal.value.errors["identity"]

@@ -12,8 +12,9 @@ class DisabilityConfig(AppConfig):
 
         from django.urls import reverse
 
+        from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
-        from guichet.disability import policies, services  # noqa: F401 (registers the policies)
+        from guichet.disability import gdpr, policies, services  # noqa: F401 (policies)
         from guichet.services.registry import ServiceManifest, register_manifest
 
         register_manifest(
@@ -25,6 +26,7 @@ class DisabilityConfig(AppConfig):
                 citizen_url=lambda case: reverse("disability:file", args=[case.reference]),
             )
         )
+        register_gdpr_part("disability", export=gdpr.export, erase=gdpr.erase)
         register_periodic("disability.silence_alerts", every=timedelta(hours=6))(
             lambda: services.silence_alerts_send()
         )
