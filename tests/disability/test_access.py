@@ -143,6 +143,9 @@ def test_generic_case_doors_never_show_a_disability_case(filed, as_agent, role):
     assert client.get(f"/backoffice/demandes/{ref}/").status_code == 404
     for url in ("/backoffice/", "/backoffice/?queue=all", f"/backoffice/?queue=all&q={ref}"):
         assert f"/backoffice/demandes/{ref}/" not in client.get(url).content.decode()
+    csv = client.get("/backoffice/?queue=all&format=csv").content.decode()
+    assert ref not in csv
+    assert ref not in client.get("/api/v1/cases/queue?queue=all").content.decode()
     assert client.get(f"/api/v1/cases/agent/{ref}").status_code in (403, 404)
     requester = filed.case.requester
     by_id = client.get(f"/backoffice/usagers/?user={requester.pk}")  # 200 when X holds others
