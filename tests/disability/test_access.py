@@ -162,3 +162,11 @@ def test_generic_citizen_doors_refuse_messages_and_transitions(filed, parent_cli
         parent_client.post(f"/demarches/demandes/{ref}/message/", {"body": "x"}).status_code == 404
     )
     assert not CaseMessage.objects.exists()
+
+
+def test_the_house_queue_lists_files_and_records_the_list(filed, as_agent, people):
+    html = as_agent("reception").get("/mdmph/instruction/").content.decode()
+    assert f"/mdmph/instruction/{filed.case.reference}/" in html
+    assert filed.silence_date.strftime("%d/%m/%Y") in html
+    record = _records(actor=people["reception"], door="disability.list").get()
+    assert record.count == 1 and record.organisation_id == filed.organisation_id
