@@ -470,8 +470,9 @@ OPEN311_KEY_SERVICE = env.str(
 )
 
 # --- Disability files (guichet.disability, docs/disability.md) ---------------------------------
-# Fernet keys of the pieces' encryption at rest, comma-separated, the newest first (rotation:
-# add a new key first, run `guichet disability_reencrypt`, then drop the old ones). Empty: the
+# AES-256-GCM keys (32 bytes, URL-safe base64) of the pieces' encryption at rest,
+# comma-separated, the newest first (rotation: add a new key first, run
+# `guichet disability_reencrypt`, then drop the old ones). Empty: the
 # embedded mode (no SECRET_KEY set) generates one into var/ and says so; elsewhere refused.
 DISABILITY_ENCRYPTION_KEYS = env.list("DISABILITY_ENCRYPTION_KEYS", default=[])
 DISABILITY_ALLOW_LOCAL_KEY = env.bool(

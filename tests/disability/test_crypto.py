@@ -2,6 +2,7 @@
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
@@ -21,7 +22,7 @@ def test_piece_on_disk_is_unreadable_without_the_key(filed):
     piece = filed.pieces.get(kind="medical_certificate")
     raw = _stored(piece)
     assert b"%PDF" not in raw and pdf_bytes() not in raw
-    assert piece.storage_name.endswith(".fernet")
+    assert piece.storage_name.endswith(".enc")
     assert "autisme" not in piece.storage_name
     assert services.piece_read(piece) == pdf_bytes()
 
@@ -76,5 +77,17 @@ def test_rotation_new_key_first_old_kept_then_reencrypt(filed, settings):
     for piece in filed.pieces.all():
         assert services.piece_read(piece) == pdf_bytes()
     settings.DISABILITY_ENCRYPTION_KEYS = [old]
+    with pytest.raises(crypto.PieceUnreadable):
+        services.piece_read(piece)
+
+
+def test_a_tampered_piece_does_not_open(filed):
+    from guichet.disability import crypto, services
+
+    piece = filed.pieces.get(kind="identity")
+    raw = bytearray(_stored(piece))
+    raw[-1] ^= 1
+    default_storage.delete(piece.storage_name)
+    default_storage.save(piece.storage_name, ContentFile(bytes(raw)))
     with pytest.raises(crypto.PieceUnreadable):
         services.piece_read(piece)

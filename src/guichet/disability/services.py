@@ -124,7 +124,7 @@ def _piece_store(
     taken: TakenPiece, *, actor, file: DisabilityFile | None = None, draft=None
 ) -> Piece:
     name = default_storage.save(
-        f"{STORAGE_DIR}/{uuid.uuid4().hex}.fernet", ContentFile(crypto.encrypt(taken.clean.content))
+        f"{STORAGE_DIR}/{uuid.uuid4().hex}.enc", ContentFile(crypto.encrypt(taken.clean.content))
     )
     return Piece.objects.create(
         file=file,
