@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "guichet.notifications",
     "guichet.localinfo",
     "guichet.publicspace",
+    "guichet.disability",
     "guichet.portal",
     "guichet.wallet",
 ]
@@ -622,6 +623,21 @@ OPEN311_CONTACT = env.str(
 OPEN311_KEY_SERVICE = env.str(
     "OPEN311_KEY_SERVICE", default="Demandez une clé d'API à open311@metropole.example.org"
 )
+
+# --- Disability files (guichet.disability, docs/disability.md) ---------------------------------
+# AES-256-GCM keys (32 bytes, URL-safe base64) of the pieces' encryption at rest,
+# comma-separated, the newest first (rotation: add a new key first, run
+# `guichet disability_reencrypt`, then drop the old ones). Empty: the
+# embedded mode (no SECRET_KEY set) generates one into var/ and says so; elsewhere refused.
+DISABILITY_ENCRYPTION_KEYS = env.list("DISABILITY_ENCRYPTION_KEYS", default=[])
+DISABILITY_ALLOW_LOCAL_KEY = env.bool(
+    "DISABILITY_ALLOW_LOCAL_KEY", default=not env.str("SECRET_KEY", default="")
+)
+# Retention per piece type, "file" and "draft", in days (JSON object; defaults in
+# guichet/disability/rules.py), e.g. {"medical_certificate": 730, "file": 1825}.
+DISABILITY_RETENTION_DAYS = env.json("DISABILITY_RETENTION_DAYS", default={})
+# Days before the four-month silence date (R241-33 CASF) when the house's agents are alerted.
+DISABILITY_SILENCE_ALERT_DAYS = env.int("DISABILITY_SILENCE_ALERT_DAYS", default=30)
 
 # --- Refuse to start a production without its keys ---------------------------------------------
 if _MISSING_IN_PRODUCTION:

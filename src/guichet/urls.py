@@ -36,6 +36,7 @@ urlpatterns = [
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("mon-espace/documents/", include("guichet.wallet.urls")),
     path("mon-espace/", include("guichet.portal.urls")),
+    path("mdmph/", include("guichet.disability.urls")),
     path("api/v1/", api.urls),
     path("notifications/", include("guichet.notifications.urls")),
     path("infos/", include("guichet.localinfo.urls")),

@@ -154,6 +154,15 @@ DOORS: dict[str, Row] = {
     "wallet:document": Row(Door.OWNER),
     "wallet:file": Row(Door.OWNER),
     "wallet:delete": Row(Door.OWNER),
+    # Disability files (docs/disability.md): a person's own list and filing form; her files
+    # and drafts (A has none here: everyone is refused). The house's doors keep the default.
+    "disability:my_files": Row(Door.SIGNED_IN),
+    "disability:filing": Row(Door.SIGNED_IN),
+    "disability:draft": Row(Door.OWNER),
+    "disability:file": Row(Door.OWNER),
+    "disability:plan_comment": Row(Door.OWNER),
+    "disability:pieces_send": Row(Door.OWNER),
+    "disability:appeal": Row(Door.OWNER),
     "notifications:subscription_delete": Row(Door.OWNER),
     # The platform admins.
     "admin:*": Row(Door.ADMIN),

@@ -64,10 +64,15 @@ class CasePolicy(AccessPolicy):
     name = "cases.case"
 
     def is_agent_for(self, actor, case) -> bool:
-        """Whether ``actor`` works for the organisation in charge of ``case``."""
+        """Whether ``actor`` works for the organisation in charge of ``case``. Never for a case
+        of a restricted service (disability files): only its own app's policy lets its named
+        agents in, through its own doors."""
+        from guichet.services.registry import is_restricted
+
         return bool(
             getattr(actor, "is_authenticated", False)
             and case.organisation_id in organisation_ids_of(actor)
+            and not is_restricted(case.definition.key)
         )
 
     def is_requester(self, actor, case) -> bool:
@@ -100,7 +105,12 @@ class CasePolicy(AccessPolicy):
         if role in ("", "agent"):
             organisation_ids = organisation_ids_of(actor)
             if organisation_ids:
-                where |= Q(organisation_id__in=organisation_ids)
+                from guichet.services.registry import restricted_prefixes
+
+                in_charge = Q(organisation_id__in=organisation_ids)
+                for prefix in restricted_prefixes():  # their own app's doors only
+                    in_charge &= ~Q(definition__key__startswith=prefix.rstrip("."))
+                where |= in_charge
         if role in ("", "requester"):
             if isinstance(actor, TrackingCodeHolder):
                 where |= Q(pk=actor.case_pk)

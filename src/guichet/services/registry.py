@@ -56,6 +56,13 @@ class ServiceManifest:
     #: template included on the agent and citizen case pages (receives ``case`` and
     #: ``audience``: "agent" or "citizen")
     case_template: str | None = None
+    #: the service's cases are seen only through its own app's doors (health data): the
+    #: generic agent doors of ``cases`` (queues, case pages, API, exports, search, 360° view,
+    #: attachments) leave them out for every agent
+    restricted: bool = False
+    #: the citizen's page of a case, when the service has its own (the generic case page
+    #: redirects there; its message and transition doors refuse a restricted service's case)
+    citizen_url: Callable[..., str] | None = None
 
 
 _MANIFESTS: dict[str, ServiceManifest] = {}
@@ -68,6 +75,25 @@ def register_manifest(manifest: ServiceManifest) -> ServiceManifest:
 
 def unregister_manifest(app_label: str) -> None:
     _MANIFESTS.pop(app_label, None)
+
+
+def restricted_prefixes() -> tuple[str, ...]:
+    """The key prefixes of the services whose cases the generic agent doors never show."""
+    return tuple(sorted(m.key_prefix for m in _MANIFESTS.values() if m.restricted))
+
+
+def is_restricted(service_key: str) -> bool:
+    return any(
+        service_key == p.rstrip(".") or service_key.startswith(p) for p in restricted_prefixes()
+    )
+
+
+def citizen_url_for(case) -> str | None:
+    """The service's own citizen page of ``case`` (``ServiceManifest.citizen_url``), if any."""
+    for manifest in manifests_for(case.definition.key):
+        if manifest.citizen_url:
+            return manifest.citizen_url(case)
+    return None
 
 
 def case_templates(service_key: str) -> list[str]:

@@ -34,7 +34,7 @@ from guichet.cases.views.common import case_data_rows, display_value, uploaded_f
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.portal.pwa import idempotency_conflict
-from guichet.services.registry import case_templates, manifest_for
+from guichet.services.registry import case_templates, citizen_url_for, is_restricted, manifest_for
 from guichet.services.rendering import parse_post, widgets
 from guichet.services.schema import clean_fields, condition_holds, iter_fields
 from guichet.services.selectors import (
@@ -378,6 +378,9 @@ def my_cases(request):
 
 def case_page(request, reference):
     case = _citizen_case(request, reference)
+    own_page = citizen_url_for(case)
+    if own_page:  # a specialised service's own page (disability files)
+        return redirect(own_page)
     return render(
         request,
         "cases/citizen/case.html",
@@ -406,6 +409,8 @@ def _submitter_transitions(case, user):
 @require_POST
 def case_message(request, reference):
     case = _citizen_case(request, reference)
+    if is_restricted(case.definition.key):  # its own doors only (no health data by mail)
+        raise Http404("case")
     form = MessageForm(request.POST)
     try:
         if not form.is_valid():
@@ -431,6 +436,8 @@ def case_transition_citizen(request, reference):
     from guichet.cases.workflow import WorkflowError
 
     case = case_get_for_citizen(user=request.user, reference=reference)
+    if is_restricted(case.definition.key):  # its own doors only
+        raise Http404("case")
     try:
         case_transition(
             actor=request.user,

@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DisabilityConfig(AppConfig):
+    name = "guichet.disability"
+    label = "disability"
+    verbose_name = _("Dossiers MDMPH")
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from django.urls import reverse
+
+        from guichet.core.gdpr import register_gdpr_part
+        from guichet.core.periodic import register_periodic
+        from guichet.disability import gdpr, policies, services  # noqa: F401 (policies)
+        from guichet.services.registry import ServiceManifest, register_manifest
+
+        register_manifest(
+            ServiceManifest(
+                app_label="disability",
+                key_prefix=services.SERVICE_PREFIX,
+                prepare=services.manifest_prepare,
+                filing_url="disability:filing",
+                restricted=True,
+                citizen_url=lambda case: reverse("disability:file", args=[case.reference]),
+            )
+        )
+        register_gdpr_part("disability", export=gdpr.export, erase=gdpr.erase)
+        register_periodic("disability.silence_alerts", every=timedelta(hours=6))(
+            lambda: services.silence_alerts_send()
+        )
+        register_periodic("disability.purge", every=timedelta(hours=24))(
+            lambda: services.purge_run()
+        )
