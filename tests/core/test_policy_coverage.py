@@ -32,6 +32,7 @@ WORKFLOW = "guichet.cases.workflow"
 WORKFLOW_WRITES = {"run_actions", "case_set_assignment", "case_set_deadline", "timers_fire"}
 WORKFLOW_READS = {
     "actor_functions",
+    "user_of",
     "available_transitions",
     "citizen_email",
     "message_context",
@@ -142,10 +143,11 @@ def test_the_guarded_writes_of_the_case_engine_ask_the_case_policy():
         "case_note_add",
         "case_message_add",
         "case_transition",
+        "case_reroute",
     ):
         assert how_guarded(getattr(services, name)) == "policy", name
     publicspace = importlib.import_module("guichet.publicspace.services")
-    for name in ("report_state_set", "report_reroute", "report_mark_duplicate", "report_moderate"):
+    for name in ("report_mark_duplicate", "report_moderate"):
         assert how_guarded(getattr(publicspace, name)) == "policy", name
 
 

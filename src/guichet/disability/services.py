@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from guichet.cases.models import Case, CaseEvent, Channel
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.core.audit import audit_log
-from guichet.core.policies import SYSTEM, PolicyDenied, policy_exempt
+from guichet.core.policies import SYSTEM, PolicyDenied, policy_exempt, system_only
 from guichet.core.uploads import CleanFile, check_upload
 from guichet.disability import crypto, rules
 from guichet.disability.models import (
@@ -90,6 +90,7 @@ class TakenPiece:
     issued_on: date | None = None
 
 
+@policy_exempt("checks an uploaded piece; writes nothing")
 def piece_take(*, upload: Any, kind: str, issued_on: date | None = None) -> TakenPiece:
     """The one point where a piece enters a file: an uploaded file, checked (content sniffed,
     PDFs checked). The document wallet will add "or a document kept in the wallet" here; the
@@ -142,6 +143,7 @@ def _piece_store(
     )
 
 
+@policy_exempt("decrypts a piece; its doors ask file_policy for that piece (medical roles) first")
 def piece_read(piece: Piece) -> bytes:
     """The piece's content, decrypted. Raises ``crypto.PieceUnreadable`` when no configured
     key opens it (fail closed: never the stored bytes)."""
@@ -179,6 +181,7 @@ def _parse_date(value: Any) -> date | None:
 
 
 @transaction.atomic
+@policy_exempt("a person saves their own draft (owner=actor); nobody else's is reachable")
 def filing_draft_save(
     *,
     actor,
@@ -211,6 +214,7 @@ def filing_draft_save(
     return draft
 
 
+@policy_exempt("a computation on two dates")
 def certificate_error(issued_on: date | None, filed_on: date) -> str:
     """Why a medical certificate dated ``issued_on`` is refused for a filing on ``filed_on``
     (empty when accepted): less than one year old on the filing date (Cerfa 15695)."""
@@ -280,6 +284,9 @@ def _definition(key: str):
     return definition
 
 
+@policy_exempt(
+    "a person files their own draft: it is fetched locked with owner=actor, else refused"
+)
 def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> DisabilityFile:
     """File the draft as a request to the house: every field and piece checked first (the
     medical certificate against the filing date); then, in one transaction, the case (routed
@@ -529,6 +536,7 @@ def appeal_submit(
 # --- timers ---------------------------------------------------------------------------------
 
 
+@system_only("the silence alerts, a periodic job")
 def silence_alerts_send(*, today: date | None = None) -> int:
     """Alert the house's named agents of each open request whose silence date (four months
     after filing, R241-33 CASF: silence means rejection) is near. Once per file."""
@@ -595,6 +603,7 @@ def _purge_record(
     )
 
 
+@system_only("the retention purge, a periodic job")
 def purge_run(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Remove what is past retention (``rules.retention_days``): pieces of closed files (per
     type, counted from the closure), closed files themselves (case included, once no appeal
@@ -673,6 +682,7 @@ def purge_run(*, now: datetime | None = None, limit: int = 500) -> dict[str, int
     return removed
 
 
+@system_only("the key rotation command (disability_reencrypt)")
 def pieces_reencrypt(*, batch: int = 200) -> tuple[int, int]:
     """Rewrite every stored piece under the first key (after a rotation). Returns (rewritten,
     unreadable): an unreadable piece is left as it is and counted (its key is missing)."""
