@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guichet.notifications",
     "guichet.localinfo",
     "guichet.publicspace",
+    "guichet.support",
     "guichet.portal",
 ]
 
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "guichet.accounts.middleware.AgentSessionMiddleware",
     "guichet.accounts.middleware.SecondFactorMiddleware",
+    # A new version of the terms of use is accepted before the services (support app).
+    "guichet.support.middleware.TermsAcceptanceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -338,6 +341,9 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_TCP = env.str("CLAMD_TCP", default="")
 CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
+# Mail to this address opens an assistance ticket (support app) instead of a contact case.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="assistance@metropole.example.org")
+SUPPORT_MAIL_SERVICE = env.str("SUPPORT_MAIL_SERVICE", default="support")
 # how long the link that attaches a partner-filed case to an account stays valid (cases.claims)
 CASES_CLAIM_MAX_AGE_DAYS = env.int("CASES_CLAIM_MAX_AGE_DAYS", default=30)
 # The mailbox ingest_mail reads: mails to the platform carry Reply-To <local>+<case token>@<domain>
