@@ -164,9 +164,10 @@ def ticket_escalate(
     commune=None,
     location: tuple[float, float] | None = None,
     address: str = "",
+    answers: dict | None = None,
 ) -> Case:
     """Turn ``ticket`` into a case of the service concerned (or a public-space report of
-    ``category_code`` at ``location``), routed by the competence rules; the ticket links it,
+    ``category_code`` at ``location``, with the ``answers`` to its questions), routed by the competence rules; the ticket links it,
     is answered with where it went, and closes. Raises CaseInputError (nothing saved)."""
     case = ticket.case
     if not agent_can_access(actor, case):
@@ -188,6 +189,7 @@ def ticket_escalate(
                 longitude=location[1] if location else None,
                 description=case.data.get("message", ""),
                 address=address,
+                answers=answers,
                 channel=case.channel,
                 requester=requester,
                 contact=None if requester else contact,

@@ -139,6 +139,7 @@ def ticket_reply(request, reference: str):
 def ticket_escalate(request, reference: str):
     ticket = tickets.ticket_get_for_agent(actor=request.user, reference=reference)
     form = escalate_form(request.POST)
+    answers = {k[2:]: v for k, v in request.POST.items() if k.startswith("q_") and v}
     if form.is_valid():
         data = form.cleaned_data
         location = None
@@ -153,8 +154,11 @@ def ticket_escalate(request, reference: str):
                 commune=data["commune"],
                 location=location,
                 address=data["address"],
+                answers=answers,
             )
         except CaseInputError as exc:
+            if data["category"] and any(key.startswith("q_") for key in exc.errors):
+                return _escalate_questions(request, ticket, form, exc.errors)
             for message in exc.errors.values():
                 messages.error(request, message)
         else:
@@ -168,6 +172,33 @@ def ticket_escalate(request, reference: str):
             for error in errors:
                 messages.error(request, error)
     return redirect("cases_bo:case", reference=ticket.case.reference)
+
+
+def _escalate_questions(request, ticket, form, errors):
+    """The report's category asks questions: a second step shows them, the first step's
+    answers carried along."""
+    from guichet.publicspace.models import Category
+
+    category = Category.objects.get(code=form.cleaned_data["category"])
+    questions = [
+        {
+            **q,
+            "error": errors.get(f"q_{q['code']}", ""),
+            "value": request.POST.get(f"q_{q['code']}"),
+        }
+        for q in category.questions
+    ]
+    carried = [
+        (key, value)
+        for key, value in request.POST.items()
+        if key in form.fields and value not in (None, "")
+    ]
+    return render(
+        request,
+        "support/backoffice/escalate_questions.html",
+        {"ticket": ticket, "category": category, "questions": questions, "carried": carried},
+        status=422,
+    )
 
 
 def escalate_form(data=None) -> EscalateForm:
