@@ -90,10 +90,10 @@ def test_mail_to_the_support_address_opens_a_ticket(demo, settings):
     from guichet.cases.mail import ingest_one
 
     raw = (
-        "From: Nora <nora@example.net>\r\nTo: assistance@metropole.example.org\r\n"
-        "Subject: Compte bloque\r\nMessage-ID: <t1@example.net>\r\n\r\n"
-        "Bonjour, je n'arrive plus a me connecter depuis hier.\r\n"
-    ).encode()
+        b"From: Nora <nora@example.net>\r\nTo: assistance@metropole.example.org\r\n"
+        b"Subject: Compte bloque\r\nMessage-ID: <t1@example.net>\r\n\r\n"
+        b"Bonjour, je n'arrive plus a me connecter depuis hier.\r\n"
+    )
     outcome, reference = ingest_one(raw)
     assert outcome == "case"
     case = Case.objects.get(reference=reference)
