@@ -168,7 +168,8 @@ def ticket_escalate(
 ) -> Case:
     """Turn ``ticket`` into a case of the service concerned (or a public-space report of
     ``category_code`` at ``location``, with the ``answers`` to its questions), routed by the
-    competence rules; the ticket links it, is answered with where it went, and closes. Raises CaseInputError (nothing saved)."""
+    competence rules; the ticket links it, is answered with where it went, and closes.
+    Raises CaseInputError (nothing saved)."""
     case = ticket.case
     if not agent_can_access(actor, case):
         raise PolicyDenied("not_found")
