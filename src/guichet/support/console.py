@@ -215,8 +215,9 @@ def person_resend_verification(*, actor, person: User, reason: str, request) -> 
 def person_unlock(*, actor, person: User, reason: str, request) -> None:
     """Lift the lock that failed sign-ins put on the account."""
     _act(actor=actor, person=person, act="unlock", reason=reason, request=request)
-    keys = [key for key, _amount, _duration in _login_rate_keys(request, person)]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # The counters live in the cache, outside the transaction: cleared once the act is
+    # recorded (a failed commit leaves the person unlocked, which is what was asked).
+    cache.delete_many([key for key, _amount, _duration in _login_rate_keys(request, person)])
 
 
 CHECK_CODES = {"identity_document", "case_questions", "callback"}
