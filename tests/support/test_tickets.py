@@ -208,3 +208,21 @@ def test_an_agent_outside_the_support_organisation_cannot_escalate(demo, client,
     assert response.status_code == 404
     assert Ticket.objects.get(case=case).escalated_to is None
     assert Case.objects.filter(definition__key="publicspace", requester=camille).count() == 0
+
+
+def test_a_support_agent_files_a_ticket_for_a_caller(demo, support_client, support_agent):
+    response = support_client.post(
+        reverse("support:contact"),
+        {
+            "topic": "account",
+            "subject": "Appel",
+            "message": "Appel : ne reçoit pas l'e-mail.",
+            "name": "M. Durand",
+            "phone": "0612345678",
+            "channel": "phone",
+        },
+    )
+    assert response.status_code == 302
+    case = Ticket.objects.get().case
+    assert (case.channel, case.filed_by, case.requester) == ("phone", support_agent, None)
+    assert case.contact_phone == "0612345678"

@@ -53,13 +53,23 @@ class ContactForm(forms.Form):
     email = forms.EmailField(label=_("Adresse e-mail"), required=False)
     phone = forms.CharField(label=_("Téléphone"), max_length=30, required=False)
 
-    def __init__(self, *args, signed_in: bool, services_queryset, **kwargs):
+    channel = forms.ChoiceField(
+        label=_("Canal"),
+        choices=[("phone", _("Téléphone")), ("counter", _("Accueil physique"))],
+        required=False,
+    )
+
+    def __init__(self, *args, signed_in: bool, services_queryset, on_behalf=False, **kwargs):
+        """``signed_in``: the person writes for themselves (no contact fields);
+        ``on_behalf``: a support agent files for a caller (contact fields and the channel)."""
         super().__init__(*args, **kwargs)
-        self.signed_in = signed_in
+        self.signed_in = signed_in and not on_behalf
         self.fields["service"].queryset = services_queryset
-        if signed_in:
+        if self.signed_in:
             for key in ("name", "email", "phone"):
                 del self.fields[key]
+        if not on_behalf:
+            del self.fields["channel"]
 
     def clean(self):
         data = super().clean()

@@ -18,25 +18,29 @@ from guichet.services.models import ServiceDefinition
 from guichet.support import console, satisfaction, selectors, services, tickets
 from guichet.support.forms import ContactForm, SatisfactionForm
 from guichet.support.models import TermsDocument
+from guichet.support.policies import is_support_agent
 
 CONTACT_SESSION = "support_tickets"
 
 
 def contact(request):
     signed_in = request.user.is_authenticated
+    # A support agent files for a caller (phone) or a visitor (counter).
+    on_behalf = signed_in and is_support_agent(request.user)
     service_choices = ServiceDefinition.objects.filter(is_active=True).exclude(
         key=tickets.SERVICE_KEY
     )
     form = ContactForm(
         request.POST or None,
         signed_in=signed_in,
+        on_behalf=on_behalf,
         services_queryset=service_choices.order_by("name"),
         initial={"topic": request.GET.get("sujet") or "account"},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         contact_details = None
-        if not signed_in:
+        if not signed_in or on_behalf:
             contact_details = {"name": data["name"], "email": data["email"], "phone": data["phone"]}
         try:
             submission = tickets.ticket_submit(
@@ -45,9 +49,9 @@ def contact(request):
                 subject=data["subject"],
                 message=data["message"],
                 service=data["service"],
-                requester=request.user if signed_in else None,
+                requester=request.user if signed_in and not on_behalf else None,
                 contact=contact_details,
-                channel=Channel.WEB,
+                channel=(data["channel"] or Channel.PHONE) if on_behalf else Channel.WEB,
             )
         except CaseInputError as exc:
             for key, message in exc.errors.items():
