@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "guichet.localinfo",
     "guichet.publicspace",
     "guichet.disability",
+    "guichet.support",
     "guichet.portal",
     "guichet.wallet",
 ]
@@ -116,6 +117,8 @@ MIDDLEWARE = [
     "guichet.core.replica.PrimaryPinMiddleware",
     "guichet.accounts.middleware.AgentSessionMiddleware",
     "guichet.accounts.middleware.SecondFactorMiddleware",
+    # A new version of the terms of use is accepted before the services (support app).
+    "guichet.support.middleware.TermsAcceptanceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -412,6 +415,9 @@ def _embedded_wallet_key() -> list[str]:
 # Document wallet (docs/wallet.md): AES-256-GCM keys, comma-separated, the first encrypts.
 WALLET_ENCRYPTION_KEYS = env.list("WALLET_ENCRYPTION_KEYS", default=[]) or _embedded_wallet_key()
 CASES_MAIL_SERVICE = env.str("CASES_MAIL_SERVICE", default="contact")
+# Mail to this address opens an assistance ticket (support app) instead of a contact case.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="assistance@metropole.example.org")
+SUPPORT_MAIL_SERVICE = env.str("SUPPORT_MAIL_SERVICE", default="support")
 # how long the link that attaches a partner-filed case to an account stays valid (cases.claims)
 CASES_CLAIM_MAX_AGE_DAYS = env.int("CASES_CLAIM_MAX_AGE_DAYS", default=30)
 # The mailbox ingest_mail reads: mails to the platform carry Reply-To <local>+<case token>@<domain>

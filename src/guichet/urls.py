@@ -32,6 +32,7 @@ urlpatterns = [
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
     path("backoffice/services/", include("guichet.services.urls")),
     path("backoffice/audit/", include("guichet.core.urls_audit")),
+    path("backoffice/assistance/", include("guichet.support.urls_backoffice")),
     path("backoffice/", include("guichet.cases.urls_backoffice")),
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("mon-espace/documents/", include("guichet.wallet.urls")),
@@ -40,6 +41,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("notifications/", include("guichet.notifications.urls")),
     path("infos/", include("guichet.localinfo.urls")),
+    path("aide/", include("guichet.support.urls")),
     path("", include("guichet.portal.urls_pwa")),  # manifest, /sw.js, /hors-ligne/
     path("", include("guichet.publicspace.urls")),
 ]

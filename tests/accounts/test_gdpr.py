@@ -66,6 +66,11 @@ def _text_columns():
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             for column in connection.introspection.get_table_description(cursor, table):
+                if not column.type_code:
+                    # SQLite's untyped columns (the help centre's FTS5 index and its shadow
+                    # tables) may hold any text: read them too.
+                    yield table, column.name
+                    continue
                 kind = connection.introspection.get_field_type(column.type_code, column)
                 if any(t in kind.lower() for t in TEXT_TYPES):
                     yield table, column.name

@@ -130,6 +130,19 @@ DOORS: dict[str, Row] = {
     "login": Row(Door.PUBLIC),
     "logout": Row(Door.PUBLIC),
     "admin:logout": Row(Door.PUBLIC),
+    # Assistance (support app): the help centre, contact form, survey by its token, terms and
+    # the processing register are public; the terms acceptance and the account's history are
+    # the signed-in person's own; the survey of a case is its owner's.
+    "support:*": Row(Door.PUBLIC),
+    "support:terms_accept": Row(Door.SIGNED_IN),
+    "support:history": Row(Door.SIGNED_IN),
+    "support:satisfaction_case": Row(Door.OWNER),
+    # The editors' pages (designers, managers and support agents of the article's
+    # organisation) and the support console (support agents): no persona here holds the role.
+    "support_bo:article*": Row(Door.DESIGNER),
+    "support_bo:console": Row(Door.DESIGNER),
+    "support_bo:person*": Row(Door.DESIGNER),
+    "support_bo:terms_publish": Row(Door.ADMIN),
     # The citizen's own space.
     "portal:dashboard": Row(Door.SIGNED_IN),
     "cases:my_cases": Row(Door.SIGNED_IN),

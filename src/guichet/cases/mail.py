@@ -9,7 +9,9 @@
   sent to (its ``To:`` matches ``Organisation.email``, or the ``--commune`` given to the
   command), as an *unverified contact*: never attached to an account by its ``From:``. The
   case, its files and the mail as its first message are recorded in one transaction
-  (``case_submit``'s ``first_message``);
+  (``case_submit``'s ``first_message``); a
+  message to the assistance address (``SUPPORT_EMAIL``) opens a ticket of the assistance
+  service (``SUPPORT_MAIL_SERVICE``) instead, routed territory-wide;
 - a Message-ID already recorded is not processed twice: it is the idempotency key of the case
   it opens, so a mail redelivered while the first delivery is being filed files once too;
 - processed messages move to the ``.traites`` folder; a message that cannot be parsed or placed
@@ -214,12 +216,14 @@ def _case_open(
     message, all in one transaction: a failure in between files nothing, so the retry of the
     mail files it once; its Message-ID is the key that makes a concurrent redelivery file
     nothing."""
-    key = getattr(settings, "CASES_MAIL_SERVICE", "contact")
+    support = (getattr(settings, "SUPPORT_EMAIL", "") or "").lower()
+    to_support = bool(support) and support in mail.recipients  # the assistance's tickets
+    key = getattr(settings, "SUPPORT_MAIL_SERVICE" if to_support else "CASES_MAIL_SERVICE", "")
     definition = ServiceDefinition.objects.filter(key=key).first()
     if definition is None or definition.current_version is None:
         raise MailError(f"service « {key} » introuvable")
-    commune = _commune_for(mail, default_commune)
-    if commune is None:
+    commune = None if to_support else _commune_for(mail, default_commune)
+    if commune is None and not to_support:
         raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
     data, file_key = _contact_data(definition, mail, body)
     try:

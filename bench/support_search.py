@@ -1,0 +1,233 @@
+"""Assistance searches, in-process: the help centre's full-text search over 5,000 published
+articles and the support console's person search over 200,000 accounts (the selectors the
+pages call, with their access record), p95 against the targets (50 ms and 100 ms).
+
+    GUICHET_VAR_DIR=/tmp/bench-support .venv/bin/python bench/support_search.py        # SQLite
+    DATABASE_URL=postgres://.../guichet_bench .venv/bin/python bench/support_search.py
+
+It migrates the database, adds what is missing (articles ``bench-article-N``, accounts
+``bench-person-N@example.net``; idempotent), then times each query ``--rounds`` times.
+Results: ``bench/results/support-search-<database>-<date>.json``.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+os.environ["DEBUG"] = "false"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+WORDS = [
+    "compte",
+    "connexion",
+    "mot",
+    "passe",
+    "courriel",
+    "adresse",
+    "démarche",
+    "demande",
+    "suivi",
+    "dossier",
+    "signalement",
+    "voirie",
+    "trottoir",
+    "éclairage",
+    "propreté",
+    "encombrants",
+    "déchets",
+    "école",
+    "cantine",
+    "inscription",
+    "état",
+    "civil",
+    "naissance",
+    "mariage",
+    "décès",
+    "carte",
+    "identité",
+    "passeport",
+    "stationnement",
+    "vélo",
+    "bus",
+    "horaires",
+    "piscine",
+    "bibliothèque",
+    "médiathèque",
+    "crèche",
+    "aide",
+    "sociale",
+    "logement",
+    "énergie",
+    "eau",
+    "assainissement",
+    "urbanisme",
+    "permis",
+    "construire",
+    "déclaration",
+    "travaux",
+    "handicap",
+    "transport",
+    "rendez-vous",
+    "paiement",
+    "facture",
+    "remboursement",
+    "réclamation",
+]
+
+HELP_QUERIES = [
+    "je n'arrive pas à me connecter",
+    "connexion",
+    "mot de passe oublié",
+    "inscription cantine école",
+    "permis de construire délai",
+    "piscine horaires",
+    "carte d'identité rendez-vous",
+    "zzz introuvable",
+]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def seed_articles(count: int) -> None:
+    from guichet.support import search
+    from guichet.support.models import HelpArticle, HelpArticleVersion
+    from guichet.territory.models import Organisation
+
+    have = HelpArticle.objects.filter(slug__startswith="bench-article-").count()
+    if have >= count:
+        return
+    organisation = Organisation.objects.filter(kind="metropolis").first()
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            slug="bench-metropole", name="Métropole (banc d'essai)", kind="metropolis"
+        )
+    rng = random.Random(7)
+    for start in range(have, count, 500):
+        with transaction.atomic():
+            batch = []
+            for i in range(start, min(start + 500, count)):
+                title = f"{_text(rng, 5).capitalize()} ({i})"
+                body = _text(rng, 180)
+                batch.append(
+                    HelpArticle(
+                        organisation=organisation,
+                        slug=f"bench-article-{i}",
+                        theme="other",
+                        title=title,
+                        body=body,
+                        is_published=True,
+                        search_text=search.fold(f"{title}\n\n{body}"),
+                    )
+                )
+            HelpArticle.objects.bulk_create(batch)
+            for article in HelpArticle.objects.filter(slug__in=[a.slug for a in batch]):
+                HelpArticleVersion.objects.create(
+                    article=article, number=1, title=article.title, body=article.body
+                )
+                search.index_write(article.pk, f"{article.title}\n\n{article.body}")
+
+
+def seed_people(count: int) -> None:
+    from guichet.accounts.models import User
+
+    have = User.objects.filter(email__startswith="bench-person-").count()
+    rng = random.Random(11)
+    first = ["Camille", "Lucas", "Nora", "Jules", "Inès", "Hugo", "Léa", "Adam", "Chloé", "Noé"]
+    last = ["Martin", "Bernard", "Durand", "Petit", "Moreau", "Laurent", "Simon", "Michel"]
+    for start in range(have, count, 5000):
+        User.objects.bulk_create(
+            [
+                User(
+                    email=f"bench-person-{i}@example.net",
+                    first_name=rng.choice(first),
+                    last_name=f"{rng.choice(last)}{i % 997}",
+                    password="!",
+                )
+                for i in range(start, min(start + 5000, count))
+            ]
+        )
+
+
+def support_actor():
+    from guichet.accounts.models import User
+    from guichet.territory.models import Membership, Organisation, Team
+
+    user, _ = User.objects.get_or_create(email="bench-support@example.net")
+    organisation = Organisation.objects.filter(kind="metropolis").first()
+    team, _ = Team.objects.get_or_create(
+        organisation=organisation, slug="assistance", defaults={"name": "Assistance"}
+    )
+    Membership.objects.get_or_create(user=user, team=team, defaults={"role": "support"})
+    return user
+
+
+def timed(function, rounds: int) -> dict:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+        "max_ms": round(samples[-1], 2),
+        "rounds": rounds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    seed_articles(args.articles)
+    seed_people(args.people)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE support_helparticle")
+            cursor.execute("ANALYZE accounts_user")
+    from guichet.support import console, selectors
+
+    actor = support_actor()
+    results = {"database": connection.vendor, "date": date.today().isoformat(), "help": {}}
+    for query in HELP_QUERIES:
+        results["help"][query] = timed(lambda q=query: selectors.articles_search(q), args.rounds)
+    people_queries = ["bench-person-1234@", "Martin12", "Camille Durand", "Moreau"]
+    results["console"] = {
+        q: timed(lambda q=q: console.people_search(actor=actor, query=q), args.rounds)
+        for q in people_queries
+    }
+    results["help_p95_max_ms"] = max(r["p95_ms"] for r in results["help"].values())
+    results["console_p95_max_ms"] = max(r["p95_ms"] for r in results["console"].values())
+    results["targets_ms"] = {"help_p95": 50, "console_p95": 100}
+    out = (
+        Path(__file__).parent
+        / "results"
+        / (f"support-search-{connection.vendor}-{date.today().isoformat()}.json")
+    )
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in results.items() if k.endswith("_ms")}, indent=1))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
