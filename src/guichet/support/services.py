@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from guichet.core.audit import audit_log
+from guichet.core.policies import policy_exempt
 from guichet.support import search
 from guichet.support.models import (
     HelpArticle,
@@ -171,6 +172,7 @@ def article_unpublish(*, actor, article: HelpArticle) -> HelpArticle:
     return article
 
 
+@policy_exempt("a public door: anyone who read a published article says whether it helped")
 @transaction.atomic
 def article_feedback_add(*, article: HelpArticle, helpful: bool, comment: str = "") -> HelpFeedback:
     """ "Was this helpful?": one answer, counted on the article."""
@@ -182,6 +184,7 @@ def article_feedback_add(*, article: HelpArticle, helpful: bool, comment: str = 
     return HelpFeedback.objects.create(article=article, helpful=helpful, comment=comment)
 
 
+@policy_exempt("counts a search's words, with no person attached")
 def search_term_record(*, query: str, found: int) -> None:
     """Count a search (normalised: folded words in order) and whether it found nothing."""
     term = " ".join(search.query_words(query))[:200]
@@ -253,6 +256,7 @@ def terms_publish(
     return document
 
 
+@policy_exempt("a person answers the terms for themselves (the actor's own record)")
 @transaction.atomic
 def terms_answer(*, user, document: TermsDocument, accepted: bool) -> TermsAcceptance:
     """Record ``user``'s answer to ``document`` (who, which version, when, accepted or not)."""

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.cases.models import Case, Channel
-from guichet.cases.permissions import agent_can_access
+from guichet.cases.policies import case_policy
 from guichet.cases.services import CaseInputError, Submission, case_message_add, case_submit
 from guichet.cases.workflow import WorkflowError, transition_get
 from guichet.core.audit import audit_log
@@ -172,8 +172,7 @@ def ticket_escalate(
     competence rules; the ticket links it, is answered with where it went, and closes.
     Raises CaseInputError (nothing saved)."""
     case = ticket.case
-    if not agent_can_access(actor, case):
-        raise PolicyDenied("not_found")
+    case_policy.require_act(actor, case, "reroute")  # escalation sends the request elsewhere
     if ticket.escalated_to_id:
         raise CaseInputError({"__all__": _("Ce ticket a déjà été transmis.")}, code="escalated")
     if case.is_closed:
