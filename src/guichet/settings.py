@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guichet.notifications",
     "guichet.localinfo",
     "guichet.publicspace",
+    "guichet.urbanism",
     "guichet.portal",
 ]
 
