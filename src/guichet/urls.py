@@ -40,6 +40,7 @@ urlpatterns = [
     path("infos/", include("guichet.localinfo.urls")),
     path("", include("guichet.portal.urls_pwa")),  # manifest, /sw.js, /hors-ligne/
     path("", include("guichet.publicspace.urls")),
+    path("urbanisme/", include("guichet.urbanism.urls")),
 ]
 
 if settings.DEBUG:
