@@ -22,6 +22,7 @@ class UrbanismConfig(AppConfig):
                 app_label="urbanism",
                 key_prefix=SERVICE_PREFIX,
                 validate=services.manifest_validate,
+                on_submitted=services.on_case_submitted,
                 case_template="urbanism/case_extra.html",
             )
         )

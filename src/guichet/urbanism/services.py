@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from guichet.cases.models import CaseDraft, Channel
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
-from guichet.cases.services import CaseInputError, Submission, case_submit, draft_save
+from guichet.cases.services import CaseInputError, case_submit, draft_save
+from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
-from guichet.core.policies import SYSTEM, PolicyDenied
+from guichet.core.policies import PolicyDenied
 from guichet.services.models import ServiceDefinition
 from guichet.territory.models import Organisation
 from guichet.urbanism import cerfa, deadlines
@@ -176,8 +177,17 @@ def _store_computation(application: PlanningApplication) -> deadlines.Computatio
     return result
 
 
-def _record(procedure: Procedure, submission: Submission) -> PlanningApplication:
-    case = submission.case
+def on_case_submitted(*, case) -> PlanningApplication | None:
+    """The manifest's ``on_submitted``: in the submission's transaction, whatever the door
+    (the citizen's form and drafts, the agent's filing, the API), record the planning
+    application of ``case``: its registration number, its deadline, and the AEE."""
+    procedure = catalogue().by_service_key.get(case.definition.key)
+    if procedure is None:
+        return None
+    return _record(procedure, case)
+
+
+def _record(procedure: Procedure, case) -> PlanningApplication:
     data = case.data
     filed_at = case.created_at or timezone.now()
     filed_on = timezone.localdate(filed_at)
@@ -241,15 +251,11 @@ def application_file(
     form and the PDF pieces (each under its code) and routes it to the commune's planning
     team; in the same transaction the file gets its registration number (A423-1 to A423-3),
     its deadline from the engine and the AEE e-mail. Raises CaseInputError (French, by
-    field); nothing is recorded then."""
-    found, definition = _procedure_or_error(procedure)
-    holder: dict[str, PlanningApplication] = {}
-
-    def also_record(submission: Submission) -> None:
-        holder["application"] = _record(found, submission)
-
+    field); nothing is recorded then. (The manifest's ``on_submitted`` records the
+    application: ``on_case_submitted``.)"""
+    _found, definition = _procedure_or_error(procedure)
     requester = actor if getattr(actor, "is_authenticated", False) else None
-    case_submit(
+    submission = case_submit(
         actor=actor,
         definition=definition,
         data=data,
@@ -261,9 +267,8 @@ def application_file(
         address=str(data.get("land_address", ""))[:300],
         draft=draft,
         portal=True,
-        also_record=also_record,
     )
-    return holder["application"]
+    return PlanningApplication.objects.select_related("case", "commune").get(case=submission.case)
 
 
 def application_draft_save(
@@ -308,8 +313,9 @@ def _case_move(application: PlanningApplication, status: str, label: str, commen
         "functions": ["receiver"],
         "comment_public": True,
     }
+    # the case engine's own system actor (urbanism's policy was asked by the caller)
     application.case = Transition(case, spec).execute(
-        actor=SYSTEM, channel=Channel.SYSTEM, comment=comment
+        actor=ENGINE_SYSTEM, channel=Channel.SYSTEM, comment=comment
     )
 
 

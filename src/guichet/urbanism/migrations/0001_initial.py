@@ -6,100 +6,204 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0009_case_reply_token_contact_unverified'),
-        ('territory', '0002_membership_role_auditor'),
+        ("cases", "0009_case_reply_token_contact_unverified"),
+        ("territory", "0002_membership_role_auditor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DecisionTemplate',
+            name="DecisionTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('signatory', models.CharField(max_length=200, verbose_name='signataire (délégation du maire)')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('commune', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='planning_template', to='territory.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                (
+                    "signatory",
+                    models.CharField(
+                        max_length=200, verbose_name="signataire (délégation du maire)"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "commune",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="planning_template",
+                        to="territory.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PlanningApplication',
+            name="PlanningApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('procedure', models.CharField(max_length=10, verbose_name='procédure')),
-                ('number', models.CharField(blank=True, max_length=30, verbose_name="numéro d'enregistrement")),
-                ('year', models.PositiveSmallIntegerField()),
-                ('sequence', models.PositiveIntegerField(blank=True, null=True)),
-                ('permit_number', models.CharField(blank=True, max_length=30)),
-                ('filed_at', models.DateTimeField()),
-                ('filed_on', models.DateField(verbose_name='date de dépôt')),
-                ('applicant_name', models.CharField(max_length=200)),
-                ('siret', models.CharField(blank=True, max_length=14)),
-                ('land_address', models.CharField(blank=True, max_length=300)),
-                ('parcels', models.JSONField(default=list)),
-                ('works_nature', models.TextField(blank=True)),
-                ('floor_area_created', models.DecimalField(decimal_places=2, max_digits=10, null=True)),
-                ('flags', models.JSONField(default=list)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('decision_due_on', models.DateField(blank=True, null=True, verbose_name='date de la décision tacite')),
-                ('tacit_outcome', models.CharField(blank=True, max_length=30)),
-                ('articles', models.CharField(blank=True, max_length=200)),
-                ('is_open', models.BooleanField(default=True)),
-                ('decision', models.CharField(blank=True, choices=[('', 'Pas encore de décision'), ('approval', 'Accord'), ('approval_prescriptions', 'Accord avec prescriptions'), ('refusal', 'Refus'), ('non_opposition', 'Non-opposition'), ('opposition', 'Opposition'), ('tacit', 'Décision tacite')], max_length=30)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('decision_text', models.TextField(blank=True)),
-                ('decision_signed_by', models.CharField(blank=True, max_length=200)),
-                ('display_started_on', models.DateField(null=True, verbose_name="premier jour d'affichage sur le terrain")),
-                ('alerted_on', models.DateField(blank=True, null=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='planning', to='cases.case')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='planning_applications', to='territory.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("procedure", models.CharField(max_length=10, verbose_name="procédure")),
+                (
+                    "number",
+                    models.CharField(
+                        blank=True, max_length=30, verbose_name="numéro d'enregistrement"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("sequence", models.PositiveIntegerField(blank=True, null=True)),
+                ("permit_number", models.CharField(blank=True, max_length=30)),
+                ("filed_at", models.DateTimeField()),
+                ("filed_on", models.DateField(verbose_name="date de dépôt")),
+                ("applicant_name", models.CharField(max_length=200)),
+                ("siret", models.CharField(blank=True, max_length=14)),
+                ("land_address", models.CharField(blank=True, max_length=300)),
+                ("parcels", models.JSONField(default=list)),
+                ("works_nature", models.TextField(blank=True)),
+                (
+                    "floor_area_created",
+                    models.DecimalField(decimal_places=2, max_digits=10, null=True),
+                ),
+                ("flags", models.JSONField(default=list)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "decision_due_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="date de la décision tacite"
+                    ),
+                ),
+                ("tacit_outcome", models.CharField(blank=True, max_length=30)),
+                ("articles", models.CharField(blank=True, max_length=200)),
+                ("is_open", models.BooleanField(default=True)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Pas encore de décision"),
+                            ("approval", "Accord"),
+                            ("approval_prescriptions", "Accord avec prescriptions"),
+                            ("refusal", "Refus"),
+                            ("non_opposition", "Non-opposition"),
+                            ("opposition", "Opposition"),
+                            ("tacit", "Décision tacite"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("decision_text", models.TextField(blank=True)),
+                ("decision_signed_by", models.CharField(blank=True, max_length=200)),
+                (
+                    "display_started_on",
+                    models.DateField(
+                        null=True, verbose_name="premier jour d'affichage sur le terrain"
+                    ),
+                ),
+                ("alerted_on", models.DateField(blank=True, null=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="planning",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="planning_applications",
+                        to="territory.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InstructionEvent',
+            name="InstructionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('on', models.DateField()),
-                ('data', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='urbanism.planningapplication')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("on", models.DateField()),
+                ("data", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="urbanism.planningapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['on', 'pk'],
+                "ordering": ["on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RegistrationCounter',
+            name="RegistrationCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commune_insee', models.CharField(max_length=5)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("commune_insee", models.CharField(max_length=5)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('commune_insee', 'year'), name='urbanism_counter_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("commune_insee", "year"), name="urbanism_counter_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='planningapplication',
-            index=models.Index(fields=['commune', 'is_open', 'decision_due_on'], name='urbanism_queue_idx'),
+            model_name="planningapplication",
+            index=models.Index(
+                fields=["commune", "is_open", "decision_due_on"], name="urbanism_queue_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='planningapplication',
-            index=models.Index(fields=['is_open', 'decision_due_on'], name='urbanism_sweep_idx'),
+            model_name="planningapplication",
+            index=models.Index(fields=["is_open", "decision_due_on"], name="urbanism_sweep_idx"),
         ),
         migrations.AddIndex(
-            model_name='planningapplication',
-            index=models.Index(fields=['commune', 'filed_on'], name='urbanism_register_idx'),
+            model_name="planningapplication",
+            index=models.Index(fields=["commune", "filed_on"], name="urbanism_register_idx"),
         ),
         migrations.AddConstraint(
-            model_name='planningapplication',
-            constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('number',), name='urbanism_number_unique'),
+            model_name="planningapplication",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("number", ""), _negated=True),
+                fields=("number",),
+                name="urbanism_number_unique",
+            ),
         ),
     ]
