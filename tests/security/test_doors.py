@@ -115,6 +115,13 @@ DOORS: dict[str, Row] = {
     "publicspace:follow": Row(Door.PUBLIC),
     "publicspace:questionnaire": Row(Door.PUBLIC),
     "urbanism:simulator": Row(Door.PUBLIC),
+    "urbanism:register": Row(Door.PUBLIC),
+    "urbanism:register_rss": Row(Door.PUBLIC),
+    "urbanism:register_csv": Row(Door.PUBLIC),
+    "urbanism:register_geojson": Row(Door.PUBLIC),
+    # the applicant's own documents (the agents' pages keep the strictest row)
+    "urbanism:document": Row(Door.OWNER),
+    "urbanism:display": Row(Door.OWNER),
     "publicspace:open311_*": Row(Door.PARTNER),
     "publicspace:?": Row(Door.PARTNER),
     # The account pages (allauth and ours) and the OpenID Connect provider are for everyone.
