@@ -203,3 +203,21 @@ def test_a_daact_follows_a_granted_permit(file_pcmi, oullins, camille):
         files={},
     )
     assert "permit_number" in errors
+
+
+def test_a_works_opening_declaration_is_recorded_and_closed(file_pcmi, oullins, camille):
+    permit = file_pcmi()
+    doc = application_file(
+        actor=camille,
+        procedure="DOC",
+        commune=oullins,
+        data={
+            "applicant_kind": "person",
+            "applicant_name": "Camille Martin",
+            "permit_number": permit.number,
+            "works_started_on": date.today().isoformat(),
+        },
+    )
+    assert doc.permit_number == permit.number
+    assert not doc.is_open and doc.decision_due_on is None
+    assert doc.case.status == "declared"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from guichet.cases.models import CaseDraft, Channel
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
-from guichet.cases.services import CaseInputError, case_submit, draft_save
+from guichet.cases.services import CaseInputError, case_submit
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
@@ -220,7 +220,9 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
         flags=_flags_of(data),
     )
     result = _store_computation(application)
-    if not procedure.base_months:
+    if not procedure.base_months:  # a DOC: recorded, nothing to instruct
+        application.is_open = False
+        application.save(update_fields=["is_open"])
         _case_move(application, "declared", _("Déclaration enregistrée"))
     audit_log(
         actor=case.filed_by or case.requester,
@@ -269,30 +271,6 @@ def application_file(
         portal=True,
     )
     return PlanningApplication.objects.select_related("case", "commune").get(case=submission.case)
-
-
-def application_draft_save(
-    *,
-    actor,
-    procedure: str,
-    data: dict,
-    commune: Organisation | None,
-    files: dict[str, list] | None = None,
-    draft: CaseDraft | None = None,
-) -> CaseDraft:
-    """Keep a file being prepared (over days): the answers and the pieces already checked."""
-    _found, definition = _procedure_or_error(procedure)
-    if draft is not None and draft.owner_id != getattr(actor, "pk", None):
-        raise CaseInputError({"__all__": _("Ce brouillon n'est pas le vôtre.")})
-    return draft_save(
-        actor=actor,
-        version=definition.current_version,
-        data=data,
-        page="cerfa",
-        draft=draft,
-        commune=commune,
-        files=files,
-    )
 
 
 # --------------------------------------------------------------------------------------------
