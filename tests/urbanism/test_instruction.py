@@ -285,3 +285,16 @@ def test_the_hub_adapter_with_a_local_fake(settings, file_pcmi):
         server.routes["/token"] = (401, {}, b"{}", 0)
         with pytest.raises(ExchangeError):
             hub.file_send(application)
+
+
+def test_an_extension_in_time_counts_while_pieces_are_awaited(file_pcmi, instructor):
+    application = file_pcmi(heritage_spr=True)
+    day = application.filed_on + timedelta(days=3)
+    services.pieces_request(actor=instructor, application=application, pieces=["PCMI3"], on=day)
+    services.extension_notify(
+        actor=instructor, application=application, grounds=["heritage"], on=day
+    )
+    services.pieces_received(actor=instructor, application=application, on=day + timedelta(days=5))
+    application.refresh_from_db()
+    assert application.articles == "R423-23 b + R423-24 c"
+    assert application.ends_on == deadlines.add_months(day + timedelta(days=5), 3)

@@ -438,7 +438,9 @@ def extension_notify(
         actor=actor,
     )
     result = _step(application, before)
-    if not result.moved:
+    # judged on the majorations applied, not the date: while pieces are awaited the date is
+    # the R423-39 one, yet an extension notified in time counts for the complete file
+    if not set(result.computation.majorations) - set(before.majorations):
         reasons = " ".join(r.text for r in result.reasons) or _(
             "Cette majoration ne change pas le délai."
         )
