@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "guichet.publicspace",
     "guichet.disability",
     "guichet.support",
+    "guichet.urbanism",
     "guichet.portal",
     "guichet.wallet",
 ]

@@ -44,6 +44,7 @@ urlpatterns = [
     path("aide/", include("guichet.support.urls")),
     path("", include("guichet.portal.urls_pwa")),  # manifest, /sw.js, /hors-ligne/
     path("", include("guichet.publicspace.urls")),
+    path("urbanisme/", include("guichet.urbanism.urls")),
 ]
 
 if settings.DEBUG:

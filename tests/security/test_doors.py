@@ -114,6 +114,14 @@ DOORS: dict[str, Row] = {
     "publicspace:photo": Row(Door.PUBLIC),
     "publicspace:follow": Row(Door.PUBLIC),
     "publicspace:questionnaire": Row(Door.PUBLIC),
+    "urbanism:simulator": Row(Door.PUBLIC),
+    "urbanism:register": Row(Door.PUBLIC),
+    "urbanism:register_rss": Row(Door.PUBLIC),
+    "urbanism:register_csv": Row(Door.PUBLIC),
+    "urbanism:register_geojson": Row(Door.PUBLIC),
+    # the applicant's own documents (the agents' pages keep the strictest row)
+    "urbanism:document": Row(Door.OWNER),
+    "urbanism:display": Row(Door.OWNER),
     "publicspace:open311_*": Row(Door.PARTNER),
     "publicspace:?": Row(Door.PARTNER),
     # The account pages (allauth and ours) and the OpenID Connect provider are for everyone.
@@ -190,6 +198,7 @@ DOORS: dict[str, Row] = {
     "api:news_*": Row(Door.PUBLIC),
     "api:event*": Row(Door.PUBLIC),
     "api:place*": Row(Door.PUBLIC),
+    "api:deadlines_simulate": Row(Door.PUBLIC),
     # A person's own list and filing: every signed-in person (agents are citizens too).
     "api:my_cases": Row(Door.SIGNED_IN, _SIGNED_IN | {FIRST_PARTY_TOKEN}),
     "api:file_case": Row(Door.SIGNED_IN, _SIGNED_IN | {FIRST_PARTY_TOKEN}),
@@ -654,6 +663,7 @@ def test_every_api_operation(client, world, persona):
 
 # Valid bodies, so that a refusal cannot hide behind a validation error.
 _BODIES = {
+    "api:deadlines_simulate": {"procedure": "DP", "filed_on": "2026-03-10"},
     "api:agent_transition": {"transition": "take"},
     "api:partner_file_case": {
         "service": "contact",

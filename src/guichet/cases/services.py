@@ -519,7 +519,8 @@ def _submission_checked(
     for key, n in draft_files.items():
         counts.setdefault(key, n)
     cleaned, field_errors = clean_fields(version.form, data, files=counts)
-    errors.update(field_errors)
+    for key, message in field_errors.items():  # a refused file keeps its own message
+        errors.setdefault(key, message)
     contact = {k: (v or "").strip() for k, v in (contact or {}).items()}
     # A partner's key answers for the cases it files: the person's contact details are then
     # optional (Open311 GeoReport v2 makes e-mail and phone optional).

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UrbanismConfig(AppConfig):
+    name = "guichet.urbanism"
+    label = "urbanism"
+    verbose_name = _("Urbanisme")
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from guichet.core.periodic import register_periodic
+        from guichet.services.registry import ServiceManifest, register_manifest
+        from guichet.urbanism import services
+        from guichet.urbanism.definitions import SERVICE_PREFIX
+        from guichet.urbanism.procedures import catalogue
+
+        catalogue()  # the procedures' data is checked at start-up
+        register_manifest(
+            ServiceManifest(
+                app_label="urbanism",
+                key_prefix=SERVICE_PREFIX,
+                prepare=services.manifest_prepare,
+                record=services.application_record,
+                case_template="urbanism/case_extra.html",
+            )
+        )
+        register_periodic("urbanism.tacit_decisions", every=timedelta(hours=1))(
+            lambda: services.tacit_sweep()
+        )
+        register_periodic("urbanism.alerts", every=timedelta(hours=6))(
+            lambda: services.alerts_sweep()
+        )

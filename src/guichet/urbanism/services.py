@@ -1,0 +1,710 @@
+"""Writes of urbanism: filing a planning application, its registration number, the
+instruction's events (pieces, extension, consultations, decision) and the tacit decisions.
+
+A planning application is a case of the engine (``urbanism.<procedure>``: the form checks,
+files, routing to the commune's planning team, history and receipt) plus a
+``PlanningApplication`` row recorded in the same transaction. The coupling to the case engine
+is here and in ``apps.py`` only: ``case_submit`` (with ``also_record``), ``draft_save``,
+``Transition(...).execute`` to move the case, ``case_notify`` and the manifest's ``validate``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.cases.models import CaseDraft, Channel
+from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
+from guichet.cases.services import CaseInputError, case_submit
+from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
+from guichet.cases.workflow import Transition
+from guichet.core.audit import audit_log
+from guichet.core.policies import PolicyDenied, checked_by_caller, policy_exempt, system_only
+from guichet.services.models import ServiceDefinition
+from guichet.services.registry import ServiceInput
+from guichet.territory.models import Organisation
+from guichet.urbanism import cerfa, deadlines
+from guichet.urbanism.definitions import STATUSES
+from guichet.urbanism.models import (
+    DecisionTemplate,
+    InstructionEvent,
+    PlanningApplication,
+    RegistrationCounter,
+)
+from guichet.urbanism.policies import application_policy
+from guichet.urbanism.procedures import Procedure, catalogue, procedure_get
+
+ALERT_DAYS = 10  # agents are alerted this many days before a tacit decision
+CONSULTATION_SENT = "consultation_sent"
+DECISION_KINDS = {
+    "approval": PlanningApplication.Decision.APPROVAL,
+    "approval_prescriptions": PlanningApplication.Decision.APPROVAL_PRESCRIPTIONS,
+    "refusal": PlanningApplication.Decision.REFUSAL,
+    "non_opposition": PlanningApplication.Decision.NON_OPPOSITION,
+    "opposition": PlanningApplication.Decision.OPPOSITION,
+}
+
+
+class InstructionRefused(Exception):
+    """The engine or the rules refuse an instruction step; ``message`` says why (French)."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --------------------------------------------------------------------------------------------
+# Registration number (A423-1 to A423-3)
+# --------------------------------------------------------------------------------------------
+
+
+@policy_exempt("a computation: formats a number")
+def registration_number(prefix: str, insee: str, year: int, sequence: int) -> str:
+    """``PC 069 149 26 00012``: type, department on 3 characters, commune on 3, the year's
+    last two digits and the file number on 5 (its first digit is the instructing service's:
+    0 for the commune's own service)."""
+    return f"{prefix} {insee[:2].rjust(3, '0')} {insee[2:]} {year % 100:02d} {sequence:05d}"
+
+
+def _sequence_next(insee: str, year: int) -> int:
+    """The next file number of (commune, year), in the caller's transaction: the counter row
+    stays locked until it commits, so concurrent filings wait for each other (no number shared)
+    and a rolled-back filing gives its number back (no gap)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("_sequence_next runs in the filing's transaction")
+    counters = RegistrationCounter.objects.filter(commune_insee=insee, year=year)
+    if not counters.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                RegistrationCounter.objects.create(commune_insee=insee, year=year, last=0)
+        except IntegrityError:
+            pass  # created meanwhile by a concurrent filing
+        counters.update(last=F("last") + 1)
+    return counters.values_list("last", flat=True).get()
+
+
+# --------------------------------------------------------------------------------------------
+# Validation of the Cerfa answers (the manifest's ``validate``: every door of the engine)
+# --------------------------------------------------------------------------------------------
+
+
+@policy_exempt("checks any door's Cerfa fields; writes nothing")
+def manifest_prepare(*, data: dict, files: dict, location=None, requester=None) -> ServiceInput:
+    """The manifest's ``prepare``, for every door: the Cerfa fields the form cannot check
+    (parcels, SIRET, the permit a DOC or DAACT follows)."""
+    errors: dict[str, str] = {}
+    if data.get("parcels"):
+        try:
+            cerfa.parcels_clean(data["parcels"])
+        except ValidationError as exc:
+            errors["parcels"] = exc.messages[0]
+    if data.get("siret"):
+        try:
+            cerfa.siret_clean(data["siret"])
+        except ValidationError as exc:
+            errors["siret"] = exc.messages[0]
+    if data.get("permit_number") and not _permit_of(data["permit_number"]):
+        errors["permit_number"] = _("Aucune autorisation accordée ne porte ce numéro.")
+    return ServiceInput(data=data, files=files, errors=errors)
+
+
+def _permit_of(number: str) -> PlanningApplication | None:
+    normalised = " ".join((number or "").upper().split())
+    return (
+        PlanningApplication.objects.filter(number=normalised)
+        .exclude(decision__in=["refusal", "opposition"])
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Filing
+# --------------------------------------------------------------------------------------------
+
+
+@policy_exempt("reads the public catalogue")
+def definition_for(procedure: Procedure) -> ServiceDefinition | None:
+    return ServiceDefinition.objects.filter(key=procedure.service_key, is_active=True).first()
+
+
+def _procedure_or_error(code: str) -> tuple[Procedure, ServiceDefinition]:
+    procedure = procedure_get(code)
+    definition = definition_for(procedure) if procedure else None
+    if procedure is None or definition is None:
+        raise CaseInputError(
+            {"procedure": _("Procédure d'urbanisme inconnue : « %s ».") % str(code)[:20]},
+            code="unknown_procedure",
+        )
+    return procedure, definition
+
+
+def _flags_of(data: dict) -> list[str]:
+    return sorted(k for k in catalogue().flags if data.get(k) is True)
+
+
+@policy_exempt("a computation of the deadline engine; writes nothing")
+def application_compute(application: PlanningApplication) -> deadlines.Computation:
+    """The engine's answer for the file as it stands (its recorded events)."""
+    events = [
+        deadlines.Event(
+            kind=e.kind,
+            on=e.on,
+            pieces=tuple(e.data.get("pieces", ())),
+            grounds=tuple(e.data.get("grounds", ())),
+            consultee=e.data.get("consultee", ""),
+            opinion=e.data.get("opinion", ""),
+            sent_on=date.fromisoformat(e.data["sent_on"]) if e.data.get("sent_on") else None,
+        )
+        for e in application.events.all()
+        if e.kind in deadlines.EVENT_KINDS
+    ]
+    return deadlines.compute(
+        procedure_get(application.procedure),
+        filed_on=application.filed_on,
+        flags=set(application.flags),
+        events=events,
+    )
+
+
+def _store_computation(application: PlanningApplication) -> deadlines.Computation:
+    result = application_compute(application)
+    application.ends_on = result.ends_on
+    application.decision_due_on = result.decision_on
+    application.tacit_outcome = result.outcome
+    application.articles = result.articles[:200]
+    application.save(update_fields=["ends_on", "decision_due_on", "tacit_outcome", "articles"])
+    return result
+
+
+@checked_by_caller(
+    "cases.services.case_submit",
+    reason="the manifest's record, run by case_submit in its recording transaction",
+)
+def application_record(*, case, prepared=None) -> PlanningApplication | None:
+    """The manifest's ``record``: in the submission's transaction, whatever the door
+    (the citizen's form and drafts, the agent's filing, the API), record the planning
+    application of ``case``: its registration number, its deadline, and the AEE."""
+    procedure = catalogue().by_service_key.get(case.definition.key)
+    if procedure is None:
+        return None
+    return _record(procedure, case)
+
+
+def _record(procedure: Procedure, case) -> PlanningApplication:
+    data = case.data
+    filed_at = case.created_at or timezone.now()
+    filed_on = timezone.localdate(filed_at)
+    commune = case.commune
+    number, sequence, permit_number = "", None, ""
+    if procedure.number_prefix:
+        sequence = _sequence_next(commune.insee_code, filed_on.year)
+        number = registration_number(
+            procedure.number_prefix, commune.insee_code, filed_on.year, sequence
+        )
+    else:
+        permit_number = _permit_of(data.get("permit_number", "")).number
+    area = data.get("floor_area_created")
+    application = PlanningApplication.objects.create(
+        case=case,
+        procedure=procedure.code,
+        commune=commune,
+        number=number,
+        year=filed_on.year,
+        sequence=sequence,
+        permit_number=permit_number,
+        filed_at=filed_at,
+        filed_on=filed_on,
+        applicant_name=(data.get("company_name") or data.get("applicant_name") or "")[:200],
+        siret=cerfa.siret_clean(data["siret"]) if data.get("siret") else "",
+        land_address=data.get("land_address", "")[:300],
+        parcels=cerfa.parcels_clean(data["parcels"]) if data.get("parcels") else [],
+        works_nature=data.get("works_nature", ""),
+        floor_area_created=cerfa.floor_area_clean(area) if area not in (None, "") else None,
+        flags=_flags_of(data),
+    )
+    result = _store_computation(application)
+    if not procedure.base_months:  # a DOC: recorded, nothing to instruct
+        application.is_open = False
+        application.save(update_fields=["is_open"])
+        _case_move(application, "declared", _("Déclaration enregistrée"))
+    audit_log(
+        actor=case.filed_by or case.requester,
+        action="urbanism.filed",
+        obj=case,
+        organisation_id=case.organisation_id,
+        data={"number": number, "procedure": procedure.code},
+    )
+    _notify_applicant(
+        application,
+        "urbanism/mail/aee",
+        {"result": result, "outcome_label": deadlines.outcome_label(result.outcome)},
+    )
+    return application
+
+
+@policy_exempt("a filing door open to everyone, like the catalogue's forms: case_submit checks it")
+def application_file(
+    *,
+    actor,
+    procedure: str,
+    commune: Organisation | None,
+    data: dict[str, Any],
+    files: dict[str, list] | None = None,
+    draft: CaseDraft | None = None,
+    contact: dict[str, str] | None = None,
+) -> PlanningApplication:
+    """File a planning application of ``procedure`` in ``commune``: the case engine checks the
+    form and the PDF pieces (each under its code) and routes it to the commune's planning
+    team; in the same transaction the file gets its registration number (A423-1 to A423-3),
+    its deadline from the engine and the AEE e-mail. Raises CaseInputError (French, by
+    field); nothing is recorded then. (The manifest's ``record`` records the
+    application: ``application_record``.)"""
+    _found, definition = _procedure_or_error(procedure)
+    requester = actor if getattr(actor, "is_authenticated", False) else None
+    submission = case_submit(
+        actor=actor,
+        definition=definition,
+        data=data,
+        channel=Channel.WEB,
+        files=files,
+        requester=requester,
+        contact=contact,
+        commune=commune,
+        address=str(data.get("land_address", ""))[:300],
+        draft=draft,
+        portal=True,
+    )
+    return PlanningApplication.objects.select_related("case", "commune").get(case=submission.case)
+
+
+# --------------------------------------------------------------------------------------------
+# Instruction
+# --------------------------------------------------------------------------------------------
+
+
+def _case_move(application: PlanningApplication, status: str, label: str, comment: str = ""):
+    """Move the file's case to ``status`` (the urbanism services decide; the engine records)."""
+    case = application.case
+    if case.status == status:
+        return
+    spec = {
+        "key": f"urbanisme_{status}",
+        "label": label,
+        "from": [s["key"] for s in STATUSES],
+        "to": status,
+        "functions": ["receiver"],
+        "comment_public": True,
+    }
+    # the case engine's own system actor (urbanism's policy was asked by the caller)
+    application.case = Transition(case, spec).execute(
+        actor=ENGINE_SYSTEM, channel=Channel.SYSTEM, comment=comment
+    )
+
+
+def _notify_applicant(application: PlanningApplication, template: str, context: dict) -> None:
+    case = application.case
+    case_notify(
+        case=case,
+        recipients=[citizen_recipient(case)],
+        template=template,
+        context={"application": application, "case": case, **context},
+        topic="cases.update",
+    )
+
+
+def _locked(application: PlanningApplication) -> PlanningApplication:
+    return (
+        PlanningApplication.objects.select_for_update()
+        .select_related("case", "commune")
+        .get(pk=application.pk)
+    )
+
+
+def _open_locked(application: PlanningApplication) -> PlanningApplication:
+    """The application locked for a step of its instruction; refused once it is closed."""
+    application = _locked(application)
+    if not application.is_open:
+        raise InstructionRefused(_("Ce dossier est clos."), code="closed")
+    return application
+
+
+def _add_event(application, *, kind: str, on: date, data: dict, actor) -> InstructionEvent:
+    return InstructionEvent.objects.create(
+        application=application,
+        kind=kind,
+        on=on,
+        data=data,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    application: PlanningApplication
+    computation: deadlines.Computation
+    moved: bool  # whether the step changed the deadline
+    reasons: tuple[deadlines.Reason, ...]
+
+
+def _step(application, before: deadlines.Computation) -> StepResult:
+    after = _store_computation(application)
+    new_ignored = tuple(r for r in after.ignored if r not in before.ignored)
+    moved = (after.decision_on, after.outcome) != (before.decision_on, before.outcome)
+    return StepResult(application, after, moved, new_ignored)
+
+
+@transaction.atomic
+def pieces_request(
+    *, actor, application: PlanningApplication, pieces: list[str], on: date | None = None
+) -> StepResult:
+    """Ask the applicant for the missing pieces, all of them in one request (R423-38). The
+    engine decides whether it changes the deadline (only a first request within the first
+    month, for pieces the code lists, does: R423-41)."""
+    application_policy.require_act(actor, application, "instruct")
+    application = _open_locked(application)
+    procedure = procedure_get(application.procedure)
+    codes = list(dict.fromkeys(p.strip().upper() for p in pieces if p.strip()))
+    if not codes:
+        raise InstructionRefused(_("Cochez les pièces manquantes (toutes, en une seule demande)."))
+    unknown = [c for c in codes if procedure.piece(c) is None]
+    if unknown:
+        raise InstructionRefused(
+            _("Pièces non prévues par le code pour cette procédure : %s.") % ", ".join(unknown)
+        )
+    before = application_compute(application)
+    _add_event(
+        application,
+        kind=deadlines.PIECES_REQUESTED,
+        on=on or _today(),
+        data={"pieces": codes},
+        actor=actor,
+    )
+    result = _step(application, before)
+    if result.computation.awaiting_pieces:
+        _case_move(application, "incomplete", _("Pièces manquantes demandées"))
+    labels = [f"{c} — {procedure.piece(c).label}" for c in codes]
+    _notify_applicant(
+        application,
+        "urbanism/mail/pieces_requested",
+        {"pieces": labels, "result": result.computation, "moved": result.moved},
+    )
+    audit_log(
+        actor=actor,
+        action="urbanism.pieces_requested",
+        obj=application.case,
+        organisation_id=application.case.organisation_id,
+        data={"pieces": codes, "moved": result.moved},
+    )
+    return result
+
+
+@transaction.atomic
+def pieces_received(
+    *, actor, application: PlanningApplication, on: date | None = None
+) -> StepResult:
+    """The file is complete: the deadline runs again from this day (R423-19)."""
+    application_policy.require_act(actor, application, "instruct")
+    application = _open_locked(application)
+    before = application_compute(application)
+    if not before.awaiting_pieces:
+        raise InstructionRefused(_("Aucune demande de pièces n'est en attente."))
+    _add_event(application, kind=deadlines.PIECES_RECEIVED, on=on or _today(), data={}, actor=actor)
+    result = _step(application, before)
+    _case_move(application, "instruction", _("Dossier complet"))
+    _notify_applicant(application, "urbanism/mail/complete", {"result": result.computation})
+    return result
+
+
+@transaction.atomic
+def extension_notify(
+    *,
+    actor,
+    application: PlanningApplication,
+    grounds: list[str],
+    on: date | None = None,
+) -> StepResult:
+    """Notify a longer deadline (R423-24 to R423-28). The engine refuses it, with its reason,
+    after the first month (R423-42, R423-43) or on a ground that does not apply."""
+    application_policy.require_act(actor, application, "instruct")
+    application = _open_locked(application)
+    on = on or _today()
+    cat = catalogue()
+    unknown = [g for g in grounds if g not in cat.majorations]
+    if not grounds or unknown:
+        raise InstructionRefused(_("Choisissez le motif de la majoration."))
+    before = application_compute(application)
+    _add_event(
+        application,
+        kind=deadlines.EXTENSION_NOTIFIED,
+        on=on,
+        data={"grounds": list(grounds)},
+        actor=actor,
+    )
+    result = _step(application, before)
+    # judged on the majorations applied, not the date: while pieces are awaited the date is
+    # the R423-39 one, yet an extension notified in time counts for the complete file
+    if not set(result.computation.majorations) - set(before.majorations):
+        reasons = " ".join(r.text for r in result.reasons) or _(
+            "Cette majoration ne change pas le délai."
+        )
+        raise InstructionRefused(reasons, code="extension_refused")  # rolls the event back
+    _case_move(application, "instruction", _("Délai d'instruction majoré"))
+    _notify_applicant(application, "urbanism/mail/extension", {"result": result.computation})
+    return result
+
+
+@transaction.atomic
+def consultation_send(
+    *, actor, application: PlanningApplication, consultee: str, on: date | None = None
+) -> InstructionEvent:
+    application_policy.require_act(actor, application, "instruct")
+    application = _open_locked(application)
+    if consultee not in catalogue().consultees:
+        raise InstructionRefused(_("Service consulté inconnu."))
+    return _add_event(
+        application,
+        kind=CONSULTATION_SENT,
+        on=on or _today(),
+        data={"consultee": consultee},
+        actor=actor,
+    )
+
+
+@policy_exempt("a computation on a date")
+def consultation_due_on(event: InstructionEvent) -> date:
+    consultee = catalogue().consultees[event.data["consultee"]]
+    return deadlines.add_months(event.on, consultee.months)
+
+
+@transaction.atomic
+def consultation_answer(
+    *,
+    actor,
+    application: PlanningApplication,
+    consultation: InstructionEvent,
+    opinion: str,
+    on: date | None = None,
+) -> StepResult:
+    application_policy.require_act(actor, application, "instruct")
+    application = _open_locked(application)
+    if consultation.application_id != application.pk or consultation.kind != CONSULTATION_SENT:
+        raise PolicyDenied("not_found")
+    if opinion not in ("favourable", "unfavourable"):
+        raise InstructionRefused(_("Avis : favorable ou défavorable."))
+    before = application_compute(application)
+    _add_event(
+        application,
+        kind=deadlines.CONSULTATION_ANSWERED,
+        on=on or _today(),
+        data={
+            "consultee": consultation.data["consultee"],
+            "opinion": opinion,
+            "sent_on": consultation.on.isoformat(),
+        },
+        actor=actor,
+    )
+    return _step(application, before)
+
+
+@policy_exempt("the commune's decision template (public wording), created on first use")
+def template_for(commune: Organisation) -> DecisionTemplate:
+    template = DecisionTemplate.objects.filter(commune=commune).first()
+    if template is None:
+        template = DecisionTemplate(commune=commune, body=DEFAULT_DECISION_BODY, signatory="")
+    return template
+
+
+DEFAULT_DECISION_BODY = (
+    "Le maire de {{ commune }},\n"
+    "Vu la demande {{ procedure }} n° {{ number }} déposée le {{ filed_on }} par "
+    "{{ applicant }}, pour : {{ works }} ;\n"
+    "Vu le Code de l'urbanisme ;\n\n"
+    "ARRÊTE\n\n"
+    "Article 1 : {{ decision }}.\n"
+    "{% if text %}Article 2 : {{ text }}{% endif %}"
+)
+
+
+@policy_exempt(
+    "an agent of the commune edits its template: checked against the actor's agent scope here"
+)
+@transaction.atomic
+def decision_template_save(*, actor, commune: Organisation, body: str, signatory: str):
+    from django.template import Template, TemplateSyntaxError
+
+    from guichet.territory.selectors import agent_scope
+
+    if commune.pk not in agent_scope(actor)[0]:
+        raise PolicyDenied("not_found")
+    try:
+        Template(body)
+    except TemplateSyntaxError as exc:
+        raise InstructionRefused(_("Modèle invalide : %s") % exc) from None
+    template, _created = DecisionTemplate.objects.update_or_create(
+        commune=commune, defaults={"body": body[:20000], "signatory": signatory[:200]}
+    )
+    return template
+
+
+@transaction.atomic
+def decision_take(
+    *, actor, application: PlanningApplication, decision: str, text: str = "", signatory: str = ""
+) -> PlanningApplication:
+    """The express decision (approval with or without prescriptions, refusal with its reasons,
+    (non-)opposition to a DP), signed by the mayor or their delegate; its PDF is made from the
+    commune's template (``documents.decision_pdf``)."""
+    application_policy.require_act(actor, application, "decide")
+    application = _open_locked(application)
+    kind = DECISION_KINDS.get(decision)
+    dp = application.procedure == "DP"
+    if kind is None or (dp != (decision in ("non_opposition", "opposition"))):
+        raise InstructionRefused(_("Décision inconnue pour cette procédure."))
+    if decision in ("refusal", "opposition", "approval_prescriptions") and not text.strip():
+        raise InstructionRefused(_("Motivez la décision (motifs du refus ou prescriptions)."))
+    signatory = signatory.strip() or template_for(application.commune).signatory
+    if not signatory:
+        raise InstructionRefused(_("Indiquez le signataire (le maire ou son délégataire)."))
+    application.decision = kind
+    application.decided_on = _today()
+    application.decision_text = text.strip()[:8000]
+    application.decision_signed_by = signatory[:200]
+    application.is_open = False
+    application.save(
+        update_fields=["decision", "decided_on", "decision_text", "decision_signed_by", "is_open"]
+    )
+    _case_move(application, "decided", str(kind.label), comment=text.strip())
+    _notify_applicant(application, "urbanism/mail/decision", {"decision": kind.label})
+    audit_log(
+        actor=actor,
+        action="urbanism.decided",
+        obj=application.case,
+        organisation_id=application.case.organisation_id,
+        data={"decision": decision},
+    )
+    return application
+
+
+@transaction.atomic
+def display_declare(*, actor, application: PlanningApplication, on: date) -> PlanningApplication:
+    """The applicant declares the first day of the decision's display on the site (R600-2)."""
+    application_policy.require_act(actor, application, "declare_display")
+    application = _locked(application)
+    if not application.decision or on > _today() or on < (application.decided_on or on):
+        raise InstructionRefused(_("Date d'affichage invalide."))
+    application.display_started_on = on
+    application.save(update_fields=["display_started_on"])
+    return application
+
+
+@policy_exempt("a computation on dates")
+def appeal_ends_on(application: PlanningApplication) -> date | None:
+    """Two months from the first day of continuous display on the site (R600-2)."""
+    if application.display_started_on is None:
+        return None
+    return deadlines.add_months(application.display_started_on, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Timers: the tacit decisions and the agents' alerts
+# --------------------------------------------------------------------------------------------
+
+
+@system_only("the tacit decisions, a periodic job")
+def tacit_sweep(today: date | None = None) -> int:
+    """Give their tacit decision to the open files whose deadline has passed in silence
+    (R424-1; R423-39 for pieces never supplied). Idempotent, one transaction per file."""
+    today = today or _today()
+    due = PlanningApplication.objects.filter(is_open=True, decision_due_on__lte=today).values_list(
+        "pk", flat=True
+    )
+    done = 0
+    for pk in list(due.iterator()):
+        with transaction.atomic():
+            application = (
+                PlanningApplication.objects.select_for_update(skip_locked=True)
+                .select_related("case", "commune")
+                .filter(pk=pk, is_open=True)
+                .first()
+            )
+            if application is None:
+                continue
+            result = _store_computation(application)
+            if result.decision_on is None or result.decision_on > today:
+                continue
+            application.decision = PlanningApplication.Decision.TACIT
+            application.decided_on = result.decision_on
+            application.is_open = False
+            application.save(update_fields=["decision", "decided_on", "is_open"])
+            label = deadlines.outcome_label(result.outcome)
+            _case_move(application, "tacit", label)
+            _notify_applicant(application, "urbanism/mail/tacit", {"outcome_label": label})
+            done += 1
+    return done
+
+
+@system_only("the agents' alerts before a tacit decision, a periodic job")
+def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
+    """Warn the planning team of each open file whose tacit decision is ``days`` away or less
+    (once per file and deadline)."""
+    today = today or _today()
+    due = (
+        PlanningApplication.objects.filter(
+            is_open=True, decision_due_on__lte=today + timedelta(days=days), alerted_on__isnull=True
+        )
+        .select_related("case__team")
+        .order_by("decision_due_on")
+    )
+    sent = 0
+    for application in due.iterator(chunk_size=500):
+        with transaction.atomic():
+            updated = PlanningApplication.objects.filter(
+                pk=application.pk, alerted_on__isnull=True
+            ).update(alerted_on=today)
+            if not updated:
+                continue
+            case_notify(
+                case=application.case,
+                recipients=team_recipients(application.case.team),
+                template="urbanism/mail/alert",
+                context={
+                    "application": application,
+                    "days": (application.decision_due_on - today).days,
+                },
+                audience=AGENTS,
+                topic="cases.update",
+            )
+            sent += 1
+    return sent
+
+
+def queue_for(actor):
+    """The planning queue of ``actor``: open files of their teams, nearest tacit date first."""
+    return (
+        application_policy.scope(actor, PlanningApplication.objects.filter(is_open=True))
+        .select_related("case", "commune")
+        .order_by(F("decision_due_on").asc(nulls_last=True), "pk")
+    )
+
+
+def application_get_for(*, actor, number_or_pk) -> PlanningApplication:
+    from django.http import Http404
+
+    queryset = application_policy.scope(
+        actor, PlanningApplication.objects.select_related("case", "commune", "case__team")
+    )
+    application = queryset.filter(case__reference=str(number_or_pk)).first()
+    if application is None:
+        raise Http404("application")
+    return application

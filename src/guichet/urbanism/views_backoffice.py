@@ -1,0 +1,218 @@
+"""The planning team's back-office: the queue by days before a tacit decision, a file and its
+instruction steps (each one a service call), the decision template, the export."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guichet.cases.reads import record_case
+from guichet.core.policies import PolicyDenied
+from guichet.territory.selectors import agent_scope, is_agent
+from guichet.urbanism import documents, exchange, services
+from guichet.urbanism.models import InstructionEvent, PlanningApplication
+from guichet.urbanism.procedures import catalogue, procedure_get
+from guichet.urbanism.views import _pdf_response
+
+
+def agent_required(view):
+    """Agents only (their powers need the second factor: ``agent_scope`` grants nothing
+    without it, so the queue is then empty and every file a 404)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated or not is_agent(request.user):
+            raise PermissionDenied(_("Réservé aux agents."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@agent_required
+@require_GET
+def queue(request):
+    today = timezone.localdate()
+    rows = [
+        {
+            "application": a,
+            "days": (a.decision_due_on - today).days if a.decision_due_on else None,
+        }
+        for a in services.queue_for(request.user)[:200]
+    ]
+    return render(request, "urbanism/agent_queue.html", {"rows": rows})
+
+
+def _get(request, reference: str) -> PlanningApplication:
+    return services.application_get_for(actor=request.user, number_or_pk=reference)
+
+
+@agent_required
+@require_GET
+def application(request, reference: str):
+    application = _get(request, reference)
+    record_case(request, application.case)
+    procedure = procedure_get(application.procedure)
+    result = services.application_compute(application)
+    consultations = [
+        {"event": e, "due_on": services.consultation_due_on(e)}
+        for e in application.events.filter(kind=services.CONSULTATION_SENT)
+    ]
+    cat = catalogue()
+    return render(
+        request,
+        "urbanism/agent_application.html",
+        {
+            "application": application,
+            "case": application.case,
+            "procedure": procedure,
+            "result": result,
+            "events": list(application.events.all()),
+            "consultations": consultations,
+            "majorations": [m for m in cat.majorations.values() if procedure.code in m.applies_to],
+            "consultees": list(cat.consultees.values()),
+            "decisions": [
+                (k, v.label)
+                for k, v in services.DECISION_KINDS.items()
+                if (application.procedure == "DP") == (k in ("non_opposition", "opposition"))
+            ],
+            "signatory": services.template_for(application.commune).signatory,
+        },
+    )
+
+
+def _date_or_today(value: str) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        raise services.InstructionRefused(_("Date invalide.")) from None
+
+
+@agent_required
+@require_POST
+def application_step(request, reference: str, step: str):
+    application = _get(request, reference)
+    post = request.POST
+    try:
+        on = _date_or_today(post.get("on", ""))
+        if step == "pieces":
+            result = services.pieces_request(
+                actor=request.user, application=application, pieces=post.getlist("pieces"), on=on
+            )
+            if result.moved:
+                messages.success(request, _("Pièces demandées ; le délai est suspendu."))
+            else:
+                reasons = " ".join(r.text for r in result.reasons)
+                messages.warning(
+                    request,
+                    _("Pièces demandées, sans effet sur le délai : %s") % reasons,
+                )
+        elif step == "complet":
+            services.pieces_received(actor=request.user, application=application, on=on)
+            messages.success(request, _("Dossier complet : le délai court à nouveau."))
+        elif step == "majoration":
+            services.extension_notify(
+                actor=request.user,
+                application=application,
+                grounds=post.getlist("grounds"),
+                on=on,
+            )
+            messages.success(request, _("Majoration du délai notifiée."))
+        elif step == "consultation":
+            services.consultation_send(
+                actor=request.user,
+                application=application,
+                consultee=post.get("consultee", ""),
+                on=on,
+            )
+            messages.success(request, _("Consultation envoyée."))
+        elif step == "avis":
+            consultation = InstructionEvent.objects.filter(
+                application=application, pk=post.get("consultation") or 0
+            ).first()
+            if consultation is None:
+                raise Http404("consultation")
+            services.consultation_answer(
+                actor=request.user,
+                application=application,
+                consultation=consultation,
+                opinion=post.get("opinion", ""),
+                on=on,
+            )
+            messages.success(request, _("Avis enregistré."))
+        elif step == "decision":
+            services.decision_take(
+                actor=request.user,
+                application=application,
+                decision=post.get("decision", ""),
+                text=post.get("text", ""),
+                signatory=post.get("signatory", ""),
+            )
+            messages.success(request, _("Décision prise et notifiée."))
+        else:
+            raise Http404("step")
+    except services.InstructionRefused as exc:
+        messages.error(request, exc.message)
+    except PolicyDenied:
+        raise Http404("application") from None
+    return redirect("urbanism:agent_application", reference=reference)
+
+
+@agent_required
+@require_GET
+def agent_document(request, reference: str, kind: str):
+    application = _get(request, reference)
+    if kind == "decision" and application.decision not in ("", "tacit"):
+        return _pdf_response(documents.decision_pdf(application), f"arrete-{reference}")
+    if kind == "recepisse":
+        return _pdf_response(documents.recepisse_pdf(application), f"recepisse-{reference}")
+    raise Http404("document")
+
+
+@agent_required
+@require_GET
+def export(request, reference: str):
+    application = _get(request, reference)
+    record_case(request, application.case)
+    response = HttpResponse(exchange.file_export(application), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="dossier-{reference}.zip"'
+    return response
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request):
+    """The decision template of the agent's commune (the first one they work for)."""
+    from guichet.territory.models import Organisation
+
+    commune = (
+        Organisation.objects.filter(pk__in=agent_scope(request.user)[0], kind="commune")
+        .order_by("pk")
+        .first()
+    )
+    if commune is None:
+        raise Http404("commune")
+    template = services.template_for(commune)
+    if request.method == "POST":
+        try:
+            services.decision_template_save(
+                actor=request.user,
+                commune=commune,
+                body=request.POST.get("body", ""),
+                signatory=request.POST.get("signatory", ""),
+            )
+        except services.InstructionRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Modèle enregistré."))
+            return redirect("urbanism:agent_template")
+    return render(
+        request, "urbanism/agent_template.html", {"commune": commune, "template": template}
+    )
