@@ -14,6 +14,7 @@ import re
 import signal
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -287,7 +288,7 @@ def test_each_periodic_run_and_each_task_happens_once_with_two_workers(cluster):
     for name, seen in starts.items():
         ordered = sorted(seen)
         assert len(ordered) >= 2, (name, ordered)
-        gaps = [(later - earlier).total_seconds() for earlier, later in zip(ordered, ordered[1:])]
+        gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(ordered)]
         assert min(gaps) >= every[name] - 0.5, (name, gaps)
 
     # Every task that ran was run by one worker, once.
