@@ -295,13 +295,15 @@ class Cluster:
             raise SystemExit("nginx is not installed: `apt-get install nginx-light` (as root).")
         log("nginx is not installed: apt-get install nginx-light")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for package in ("nginx-light", "nginx"):
-            if subprocess.run(["apt-get", "install", "-y", package], env=env).returncode == 0:
-                return "/usr/sbin/nginx"
+        for attempt in ("install", "update first"):
+            if attempt == "update first":
+                subprocess.run(["apt-get", "update"], env=env)
+            for package in ("nginx-light", "nginx"):
+                if subprocess.run(["apt-get", "install", "-y", package], env=env).returncode == 0:
+                    return "/usr/sbin/nginx"
         raise SystemExit("nginx could not be installed (apt-get install nginx-light / nginx).")
 
-    def start_nginx(self) -> None:
-        binary = self.nginx_binary()
+    def start_nginx(self, binary: str) -> None:
         folder = self.dir / "nginx"
         folder.mkdir()
         user = ""
@@ -360,6 +362,7 @@ class Cluster:
             shutil.rmtree(self.dir)
         self.logs.mkdir(parents=True)
         log(f"starting in {self.dir} (logs in {self.logs})")
+        nginx = self.nginx_binary()  # before anything else: without nginx, no cluster
         self.start_s3()
         self.start_redis()
         self.start_primary()
@@ -376,7 +379,7 @@ class Cluster:
         for name in ("app_a", "app_b"):
             url = f"http://127.0.0.1:{self.ports[name]}/readyz"
             wait_for(url, lambda url=url: http_ok(url))
-        self.start_nginx()
+        self.start_nginx(nginx)
         wait_for("nginx", lambda: http_ok(f"http://127.0.0.1:{self.ports['nginx']}/readyz"))
         self.write_info(shared)
         info = self.info(shared)
