@@ -104,8 +104,18 @@ def totp_now(secret: str, *, after: int = -1) -> tuple[int, str]:
 
 
 def sign_in_with_second_factor(base: str, email: str) -> requests.Session:
-    """A demo agent or admin signs in, sets up a TOTP app (the secret read on the page, as
-    the agent's phone would scan it), then passes it: their powers need it."""
+    """A demo agent or admin signs in with a TOTP app. The first time in a cluster they set it
+    up (the secret read on the page, as their phone would scan it) then pass it; the secret is
+    kept beside cluster.json, so that the tests can run again against the same cluster."""
+    kept = Path(CLUSTER_FILE).parent / f"totp-{email}.json"
+    if kept.exists():
+        secret, last_step = json.loads(kept.read_text())
+        browser = sign_in(base, email)  # answered by the second factor's step
+        step, code = totp_now(secret, after=last_step)
+        response = post_form(browser, f"{base}/comptes/2fa/authenticate/", {"code": code})
+        assert response.status_code == 302, response.text[:2000]
+        kept.write_text(json.dumps([secret, step]))
+        return browser
     browser = sign_in(base, email)
     activate = f"{base}/comptes/2fa/totp/activate/"
     page = browser.get(activate, timeout=30)
@@ -113,16 +123,16 @@ def sign_in_with_second_factor(base: str, email: str) -> requests.Session:
         response = post_form(browser, page.url, {"password": PASSWORD})
         assert response.status_code == 302, response.text[:2000]
         page = browser.get(activate, timeout=30)
-    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.text)
-    if secret is None:
-        secret = re.search(r'value="([A-Z2-7]{16,})"[^>]*id="authenticator_secret"', page.text)
-    assert secret, page.text[:2000]
-    step, code = totp_now(secret.group(1))
+    found = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.text)
+    assert found, page.text[:2000]
+    secret = found.group(1)
+    step, code = totp_now(secret)
     response = submit(browser, page, {"code": code})  # a new GET would make a new secret
     assert response.status_code == 302, response.text[:2000]
-    _, code = totp_now(secret.group(1), after=step)
+    step, code = totp_now(secret, after=step)
     response = post_form(browser, f"{base}/comptes/2fa/reauthenticate/", {"code": code})
     assert response.status_code == 302, response.text[:2000]
+    kept.write_text(json.dumps([secret, step]))
     return browser
 
 
