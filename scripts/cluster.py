@@ -131,6 +131,8 @@ class Cluster:
         return Service(
             name,
             [str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets)],
+            # Started as ``postgres`` by Popen itself rather than through runuser, which would
+            # stand between us and the server and kill it 2 s after passing on a signal.
             user="postgres" if IS_ROOT else None,
             stop_signal=signal.SIGINT,  # "fast" shutdown: clients disconnected, clean stop
         )
