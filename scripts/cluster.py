@@ -495,6 +495,8 @@ def main() -> int:
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
+    # Ctrl-C and SIGTERM alike (SIGINT set here too: a shell's background job ignores it)
+    signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     tests: subprocess.Popen | None = None
     try:
