@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
 
-.PHONY: demo test install install-dev lint format messages bench clean
+.PHONY: demo test install install-dev lint format messages bench clean cluster cluster-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ messages: install-dev
 ## make bench: seed a volume and measure (see bench/README.md)
 bench: install-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## make cluster: nginx, two app servers, two workers, PostgreSQL + replica, Redis, S3 (Ctrl-C stops)
+cluster: install-dev
+	$(BIN)/python scripts/cluster.py $(CLUSTER_ARGS)
+
+## make cluster-test: start a cluster, run tests/cluster against it, stop it
+cluster-test: install-dev
+	$(BIN)/python scripts/cluster.py test $(CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
