@@ -26,6 +26,7 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.api_shared import api_error, page_bounds
 from guichet.core.edges import QueryInt
 from guichet.core.idempotency import (
     Door,
@@ -38,8 +39,6 @@ from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug, is_agent
 
 router = Router(tags=["cases"])
-
-MAX_LIMIT = 100
 
 
 class Error(Schema):
@@ -143,10 +142,6 @@ class TransitionIn(Schema):
     comment: str = ""
 
 
-def _err(code: str, message: str, errors: dict[str, str] | None = None) -> dict:
-    return {"code": code, "message": message, "errors": errors}
-
-
 def _citizen_out(case: Case) -> dict:
     return {
         "reference": case.reference,
@@ -174,10 +169,6 @@ def _agent_out(case: Case) -> dict:
     }
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
-
-
 def _files(payload: CaseIn) -> dict[str, list[tuple[str, bytes]]]:
     files = {}
     for key, items in payload.files.items():
@@ -196,7 +187,7 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
         commune = commune_by_slug(payload.commune)
         if commune is None:
             message = _("Commune inconnue : « %s ».") % payload.commune
-            return Status(422, _err("unknown_commune", message))
+            return Status(422, api_error("unknown_commune", message))
     location = (payload.location.lat, payload.location.lon) if payload.location else None
 
     def submit():
@@ -226,16 +217,16 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, once=None, 
     except CaseInputError as exc:
         return _input_error(exc)
     except IdempotencyKeyError as exc:
-        return Status(422, _err(exc.code, exc.message))
+        return Status(422, api_error(exc.code, exc.message))
     return Status(200 if outcome.replayed else 201, outcome.result)
 
 
 def _input_error(exc: CaseInputError) -> Status:
     if exc.code == "out_of_scope":
-        return Status(403, _err(exc.code, exc.errors["__all__"]))
+        return Status(403, api_error(exc.code, exc.errors["__all__"]))
     if exc.code == "unknown_service":
-        return Status(404, _err(exc.code, exc.errors["__all__"]))
-    return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
+        return Status(404, api_error(exc.code, exc.errors["__all__"]))
+    return Status(422, api_error(exc.code, _("La demande n'est pas valide."), exc.errors))
 
 
 def _submitted_out(submission) -> dict:
@@ -251,7 +242,7 @@ def _submitted_out(submission) -> dict:
 
 @router.get("/mine", auth=citizen_read_auth, response=CitizenPage, summary="Mes demandes")
 def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
-    limit, offset = _page(limit, offset)
+    limit, offset = page_bounds(limit, offset)
     qs = cases_for_citizen_list(user=request.auth)
     cases = list(qs[offset : offset + limit])
     last_page = len(cases) < limit and (cases or offset == 0)
@@ -274,7 +265,7 @@ def my_case(request, reference: str):
     try:
         case = case_get_for_citizen(user=request.auth, reference=reference)
     except Http404:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}
 
 
@@ -308,7 +299,7 @@ def file_case(
         try:
             outcome = outcome_find(actor=user, door=Door.API_MINE, **once)
         except IdempotencyKeyError as exc:
-            return Status(422, _err(exc.code, exc.message))
+            return Status(422, api_error(exc.code, exc.message))
         if outcome is not None:
             return Status(200, outcome.result)
     return _submit(
@@ -353,7 +344,7 @@ def partner_file_case(request, payload: PartnerCaseIn):
     if org.kind == Organisation.Kind.COMMUNE:
         if payload.commune and payload.commune != org.slug:
             message = _("Cette clé ne vaut que pour %s.") % org.name
-            return Status(403, _err("out_of_scope", message))
+            return Status(403, api_error("out_of_scope", message))
         payload.commune = org.slug
     contact = {
         "name": payload.contact_name,
@@ -382,7 +373,7 @@ def partner_case(request, reference: str):
     """A case the key's organisation holds, or that the key filed; any other is not found."""
     case = case_get_for_partner_key(key=request.auth, reference=reference)
     if case is None:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     return {
         "reference": case.reference,
         "service": case.definition.key,
@@ -421,8 +412,8 @@ def agent_queue(
     offset: QueryInt = 0,
 ):
     if not _require_agent(request):
-        return Status(403, _err("not_an_agent", _("Réservé aux agents.")))
-    limit, offset = _page(limit, offset)
+        return Status(403, api_error("not_an_agent", _("Réservé aux agents.")))
+    limit, offset = page_bounds(limit, offset)
     qs = queue_for_agent(
         actor=request.auth,
         filters=CaseFilters(
@@ -457,7 +448,7 @@ def agent_case(request, reference: str):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     record_case(request, case, door=AccessDoor.CASE_API_VIEW, actor=request.auth)
     return {
         **_agent_out(case),
@@ -479,7 +470,7 @@ def agent_transition(request, reference: str, payload: TransitionIn):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     try:
         case = case_transition(
             actor=request.auth,
@@ -490,5 +481,5 @@ def agent_transition(request, reference: str, payload: TransitionIn):
         )
     except WorkflowError as exc:
         status = {"forbidden": 403, "invalid_status": 409}.get(exc.code, 422)
-        return Status(status, _err(exc.code, exc.message))
+        return Status(status, api_error(exc.code, exc.message))
     return Status(200, _agent_out(case))

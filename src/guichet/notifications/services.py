@@ -1,6 +1,5 @@
 """Writes of the notifications app. Other apps call ``notification_create``."""
 
-import math
 from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +31,7 @@ from guichet.notifications.selectors import (
 )
 from guichet.notifications.sms import normalise_phone
 from guichet.notifications.topics import topic_get
+from guichet.territory.geometry import distance_m
 
 FAN_OUT_CHUNK = 1000
 
@@ -42,7 +42,7 @@ def message_id_domain() -> str:
     )
 
 
-def new_message_id() -> str:
+def message_id_generate() -> str:
     """A unique RFC 5322 Message-ID, generated once per delivery and kept for every retry."""
     return make_msgid(domain=message_id_domain())
 
@@ -163,7 +163,7 @@ def notification_create(
                     channel=channel,
                     to=address,
                     push_subscription_id=push_subscription_id,
-                    message_id=new_message_id(),
+                    message_id=message_id_generate(),
                 )
             )
     if deliveries:
@@ -378,14 +378,6 @@ def broadcast_create(
     return broadcast
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
 def _subscription_matches(broadcast: Broadcast, subscription: Subscription) -> bool:
     if broadcast.radius_m is None or subscription.radius_m is None:
         # Whole commune on either side: the commune is the match (already filtered).
@@ -464,7 +456,7 @@ def broadcast_fan_out(*, public_id: str, chunk: int = FAN_OUT_CHUNK) -> bool:
                 channel=channel,
                 to=address,
                 push_subscription=push,
-                message_id=new_message_id(),
+                message_id=message_id_generate(),
                 created_at=now,
                 next_attempt_at=now,
             )
