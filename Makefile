@@ -30,16 +30,18 @@ demo: install
 	$(BIN)/guichet seed_demo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/guichet serve
 
-## make test: install the dev dependencies, lint, run the whole test suite
+## make test: install the dev dependencies, lint and type-check, run the whole test suite
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	@command -v $${CHROMIUM_PATH:-chromium} >/dev/null 2>&1 || echo "NOTE: Chromium not found: the browser tests (tests/browser) will be SKIPPED. apt-get install chromium to run them."
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff check --fix .

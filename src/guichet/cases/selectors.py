@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -200,7 +201,8 @@ def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
     """Number of cases in each work queue, capped: a value above ``cap`` means "more".
     One round trip: ``SELECT (SELECT COUNT(*) FROM (... LIMIT cap + 1)), ...``."""
     names = ("mine", "team", "unassigned", "overdue")
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for name in names:
         qs = queue_for_agent(actor=actor, filters=CaseFilters(queue=name))
         if name not in ORDERED_COUNTS:
@@ -394,7 +396,7 @@ class AwaitingCase:
 
 def _closes_at(workflow: dict, status: str, timer_due_at: datetime | None) -> datetime | None:
     """``timer_due_at`` when the status's timer leads to a closed status, else None."""
-    spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+    spec: dict[str, Any] = next((s for s in workflow["statuses"] if s["key"] == status), {})
     timer = spec.get("timer")
     if not timer or not timer_due_at:
         return None
@@ -476,7 +478,9 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
         if isinstance(entering, str):  # a JSON subquery comes back as text on some backends
             entering = json.loads(entering)
         entering = entering or {}
-        status_spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+        status_spec: dict[str, Any] = next(
+            (s for s in workflow["statuses"] if s["key"] == status), {}
+        )
         found.append(
             AwaitingCase(
                 reference=reference,

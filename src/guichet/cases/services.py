@@ -99,7 +99,7 @@ def _search_text(case: Case) -> str:
         case.address,
         case.definition.name,
     ]
-    if case.requester_id:
+    if case.requester is not None:
         parts += [case.requester.email, case.requester.first_name, case.requester.last_name]
     for value in case.data.values():
         if isinstance(value, str):
@@ -312,6 +312,7 @@ def _submission_checked(
     # from the per-process cache (published versions are immutable). In the same query,
     # whether the commune given by the caller offers the service (checked below unless a
     # location puts the case in another commune).
+    current: tuple[Any, ...] | None
     if isinstance(definition, str):
         # A key (the API): the channel's catalogue decides (a cached read).
         found = definition_for_filing(key=definition, portal=portal, commune=commune)
@@ -324,14 +325,15 @@ def _submission_checked(
         if commune is not None:
             current += (offered,)
     else:
-        current = ServiceDefinition.objects.filter(pk=definition.pk)
+        rows = ServiceDefinition.objects.filter(pk=definition.pk)
         if commune is not None:
-            current = current.annotate(offered=offered_in_commune(commune, portal=portal))
-        current = current.values_list(
+            rows = rows.annotate(offered=offered_in_commune(commune, portal=portal))
+        current = rows.values_list(
             "current_version_id", "is_active", *(["offered"] if commune is not None else [])
         ).first()
     version_id, is_active = (current or (None, False))[:2]
-    offered_in = {commune.pk: current[2]} if current and commune is not None else {}
+    # with a commune, the last column is whether the service is offered there
+    offered_in = {commune.pk: current[-1]} if current and commune is not None else {}
     version = version_cached(version_id) if version_id else None
     if not is_active or version is None or not version.is_published:
         raise CaseInputError({"__all__": _("Ce service n'est pas ouvert.")}, code="unknown_service")

@@ -160,7 +160,8 @@ def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:
         .defer("body_html", "body_text", "sms_text", "summary", "contact")
         .annotate(unread_total=Window(Count("id")))[:limit]
     )
-    return (latest[0].unread_total if latest else 0), latest
+    total: int = latest[0].unread_total if latest else 0
+    return total, list(latest)
 
 
 def subscriptions_for(*, user) -> QuerySet[Subscription]:

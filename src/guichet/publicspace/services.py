@@ -12,6 +12,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,8 @@ def photo_prepare(upload) -> PreparedPhoto:
         # not a JPEG, or more pixels than allowed (read from the header): never decoded here
         return PreparedPhoto((name, content))
     try:
-        with Image.open(io.BytesIO(content)) as image:
+        with Image.open(io.BytesIO(content)) as opened:
+            image: Image.Image = opened
             if image.format != "JPEG" or max(image.size) <= PHOTO_MAX_SIDE:
                 return PreparedPhoto((name, content))
             ratio = PHOTO_MIN_SIDE / max(image.size)
@@ -178,9 +180,9 @@ def photo_prepare(upload) -> PreparedPhoto:
 
 
 def _thumbnail(content: bytes) -> bytes:
-    with Image.open(io.BytesIO(content)) as image:
-        image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale, much faster
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(content)) as opened:
+        opened.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale, much faster
+        image = opened.convert("RGB")
         image.thumbnail(THUMBNAIL_SIZE)
         out = io.BytesIO()
         image.save(out, format="JPEG", quality=80)
@@ -215,7 +217,7 @@ def _answers_text(category: Category, answers: dict) -> str:
         value = answers[q["code"]]
         names = {v["key"]: v["name"] for v in q.get("values", [])}
         values = value if isinstance(value, list) else [value]
-        shown = ", ".join(names.get(v, v) for v in values)
+        shown = ", ".join(str(names.get(v, v)) for v in values)
         lines.append(f"{q['description']} : {shown}")
     return "\n".join(lines)
 
@@ -277,7 +279,7 @@ def report_submit(
         )
     elif not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         errors["location"] = _("Ces coordonnées ne sont pas valides.")
-    if errors:
+    if errors or latitude is None or longitude is None:  # (a missing point is in errors)
         raise CaseInputError(errors)
     # decoded only once the cheap checks passed: this is the costly part of a submission
     prepared = [photo_prepare(p) for p in photos]
@@ -336,6 +338,14 @@ def report_submit(
     )
 
 
+def _in_circle(alert: Alert, report: Report) -> bool:
+    """Whether ``report`` lies in the circle of ``alert`` (an alert without a commune)."""
+    if alert.latitude is None or alert.longitude is None or alert.radius_m is None:
+        return False
+    gap = distance_m(alert.latitude, alert.longitude, report.latitude, report.longitude)
+    return gap <= alert.radius_m
+
+
 def _alerts_notify(report: Report) -> int:
     """Notify the people whose alert covers the new report (commune or circle)."""
     from django.db.models import Q
@@ -349,10 +359,7 @@ def _alerts_notify(report: Report) -> int:
         candidates = candidates.exclude(user_id=report.case.requester_id)
     sent = 0
     for alert in candidates.select_related("user"):
-        if alert.commune_id is None and (
-            distance_m(alert.latitude, alert.longitude, report.latitude, report.longitude)
-            > alert.radius_m
-        ):
+        if alert.commune_id is None and not _in_circle(alert, report):
             continue
         notification_create(
             recipient=alert.user,
@@ -396,14 +403,14 @@ def _followers(report: Report) -> list:
     case = report.case
     people: list = []
     seen: set = set()
-    if case.requester_id:
+    if case.requester is not None:
         people.append(case.requester)
         seen.add(case.requester.email.lower())
     elif case.contact_email:
         people.append({"email": case.contact_email, "name": case.contact_name})
         seen.add(case.contact_email.lower())
     for sub in report.subscriptions.select_related("user"):
-        address = (sub.user.email if sub.user_id else sub.email).lower()
+        address = (sub.user.email if sub.user is not None else sub.email).lower()
         if address in seen:
             continue
         seen.add(address)
@@ -562,7 +569,7 @@ def report_mark_duplicate(*, actor, report: Report, original: Report, comment: s
         raise CaseInputError({"original": _("Un signalement ne peut pas être son propre doublon.")})
     if not original.is_open:
         raise CaseInputError({"original": _("Le signalement d'origine doit être ouvert.")})
-    while original.duplicate_of_id:
+    while original.duplicate_of is not None:
         original = original.duplicate_of
     report.duplicate_of = original
     report.save(update_fields=["duplicate_of"])
@@ -668,6 +675,8 @@ def alert_delete(*, actor, alert: Alert) -> None:
 
 
 def questionnaire_token(report: Report) -> str:
+    if report.fixed_at is None:
+        raise ValueError("A satisfaction questionnaire is sent about a fixed report only.")
     return signing.dumps(
         {"r": report.pk, "f": report.fixed_at.isoformat()}, salt=QUESTIONNAIRE_SALT
     )
@@ -698,7 +707,7 @@ def questionnaires_send(*, now=None, limit: int = 500) -> int:
     due = Report.objects.filter(
         state=State.FIXED,
         questionnaire_sent_at__isnull=True,
-        fixed_at__lte=now - timezone.timedelta(days=QUESTIONNAIRE_DAYS),
+        fixed_at__lte=now - timedelta(days=QUESTIONNAIRE_DAYS),
     ).select_related("case__requester", "category")[:limit]
     sent = 0
     for report in due:
