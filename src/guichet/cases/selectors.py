@@ -22,7 +22,6 @@ from guichet.cases.models import (
     SavedFilter,
     ScanState,
 )
-from guichet.core.fixedsql import FixedQuery
 
 # agent_scope: the one reading of an agent's powers (second factor included), re-exported for
 # the cases views that import it from here.
@@ -444,23 +443,19 @@ def _awaiting_rows(requester_id: int) -> QuerySet:
     )
 
 
-#: compiled once per process: building and compiling it cost more than running it
-_AWAITING_ROWS = FixedQuery(_awaiting_rows)
-
-
 def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     """The citizen's open cases that wait on them (a status where the workflow waits for the
     citizen, or an agent message left unanswered), the one whose timer runs out first first.
 
-    One query whatever the number of cases (``_awaiting_rows``, compiled once per process):
-    the most recent open cases as plain rows (``requester`` index), each with its last message
-    (author, date) and the public transition event that entered its current status (what was
-    asked) as correlated lookups on the messages' and events' case indexes."""
+    One query whatever the number of cases (``_awaiting_rows``): the most recent open cases
+    as plain rows (``requester`` index), each with its last message (author, date) and the
+    public transition event that entered its current status (what was asked) as correlated
+    lookups on the messages' and events' case indexes."""
     from guichet.services.selectors import version_cached
 
     if not getattr(user, "is_authenticated", False):
         return []
-    rows = _AWAITING_ROWS.rows(user.pk)
+    rows = _awaiting_rows(user.pk)
     waiting_of: dict[int, dict[str, list[dict]]] = {}  # per version, computed once
     found: list[AwaitingCase] = []
     for (
@@ -557,7 +552,7 @@ def services_used_by_citizen(*, user) -> list[dict]:
         return []
     return [
         {"key": key, "name": name, "last_used_at": last_used_at, "cases": cases}
-        for key, name, last_used_at, cases in _SERVICES_USED.rows(user.pk)
+        for key, name, last_used_at, cases in _services_used(user.pk)
     ]
 
 
@@ -571,6 +566,3 @@ def _services_used(requester_id: int) -> QuerySet:
         .order_by("-last_used_at")
         .values_list("definition__key", "definition__name", "last_used_at", "cases")
     )
-
-
-_SERVICES_USED = FixedQuery(_services_used)
