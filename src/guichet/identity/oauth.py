@@ -1,6 +1,6 @@
 """allauth's oauthlib request validator, with our client secrets, token families and reads.
 
-Why our own subclass rather than allauth's as is (ADR 0201): the token endpoint and userinfo
+Why our own subclass rather than allauth's as is (ADR 0007): the token endpoint and userinfo
 are called by partner services' servers at every page they serve, so each query and each
 millisecond counts.
 

@@ -40,7 +40,7 @@ def _preferences_and_push_sql(*, want_push: bool) -> str:
     """The statement of ``preferences_and_push_endpoints``, from the models' tables and
     columns: a fixed shape, so it is written once rather than built by the ORM on every
     receipt (building the UNION cost more CPU than running it), and prepared by the
-    connection (docs/adr/0007)."""
+    connection (docs/adr/0012)."""
     pref, push = Preference._meta, PushSubscription._meta
 
     def col(meta, name: str) -> str:
