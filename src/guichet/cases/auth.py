@@ -25,12 +25,19 @@ from guichet.identity.claims import AGENT, API_SCOPES, CASES_READ, CASES_WRITE
 
 def access_token_user(value: str):
     """The active user of the valid access token ``value`` and the token (with its client), or
-    None: allauth's own lookup (``Token.objects.lookup(ACCESS_TOKEN, value)``: by hash, not
-    expired), the user and client joined in the same query. A token without a client (none is
-    issued without one) is not found, as allauth's resource server refuses it."""
+    None: allauth's own filters (``valid().by_value(value)``: by hash, not expired; what its
+    ``lookup(ACCESS_TOKEN, value)`` does), the user and client joined in the same query,
+    without ``lookup``'s ``ORDER BY`` (a hash names one token). A token without a client (none
+    is issued without one) is not found, as allauth's resource server refuses it."""
     from allauth.idp.oidc.models import Token
 
-    token = Token.objects.select_related("user", "client").lookup(Token.Type.ACCESS_TOKEN, value)
+    found = (
+        Token.objects.valid()
+        .by_value(value)
+        .filter(type=Token.Type.ACCESS_TOKEN)
+        .select_related("user", "client")[:1]
+    )
+    token = next(iter(found), None)
     if token is None or token.client is None or token.user is None or not token.user.is_active:
         return None
     return token.user, token

@@ -25,6 +25,7 @@ from guichet.cases.models import (
 
 # agent_scope: the one reading of an agent's powers (second factor included), re-exported for
 # the cases views that import it from here.
+from guichet.core.fast.fixedsql import FixedQuery
 from guichet.territory.selectors import agent_scope, organisation_ids_of  # noqa: F401
 
 QUEUES = ("mine", "team", "unassigned", "overdue", "all", "closed")
@@ -443,6 +444,11 @@ def _awaiting_rows(requester_id: int) -> QuerySet:
     )
 
 
+#: compiled once per process (core.fast.fixedsql, ADR 0013): building and compiling it cost
+#: more than running it
+_AWAITING_ROWS = FixedQuery(_awaiting_rows)
+
+
 def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     """The citizen's open cases that wait on them (a status where the workflow waits for the
     citizen, or an agent message left unanswered), the one whose timer runs out first first.
@@ -455,7 +461,7 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
 
     if not getattr(user, "is_authenticated", False):
         return []
-    rows = _awaiting_rows(user.pk)
+    rows = _AWAITING_ROWS.rows(user.pk)
     waiting_of: dict[int, dict[str, list[dict]]] = {}  # per version, computed once
     found: list[AwaitingCase] = []
     for (
@@ -552,7 +558,7 @@ def services_used_by_citizen(*, user) -> list[dict]:
         return []
     return [
         {"key": key, "name": name, "last_used_at": last_used_at, "cases": cases}
-        for key, name, last_used_at, cases in _services_used(user.pk)
+        for key, name, last_used_at, cases in _SERVICES_USED.rows(user.pk)
     ]
 
 
@@ -566,3 +572,6 @@ def _services_used(requester_id: int) -> QuerySet:
         .order_by("-last_used_at")
         .values_list("definition__key", "definition__name", "last_used_at", "cases")
     )
+
+
+_SERVICES_USED = FixedQuery(_services_used)
