@@ -30,24 +30,34 @@ demo: install
 	$(BIN)/guichet seed_demo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/guichet serve
 
-## make test: install the dev dependencies, lint, run the whole test suite
+## make test: install the dev dependencies, lint and type-check, run the whole test suite
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	@command -v $${CHROMIUM_PATH:-chromium} >/dev/null 2>&1 || echo "NOTE: Chromium not found: the browser tests (tests/browser) will be SKIPPED. apt-get install chromium to run them."
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## make messages: extract the French strings and compile every catalogue (no GNU gettext needed)
+## make messages: extract the French strings (GNU gettext needed) and compile every catalogue
+GETTEXT_TOOLS := xgettext msguniq msgmerge msgattrib
 messages: install-dev
-	cd src/guichet && ../../$(BIN)/guichet makemessages -l en --no-obsolete --ignore "*/migrations/*" || true
+	@for tool in $(GETTEXT_TOOLS); do \
+	  command -v $$tool >/dev/null 2>&1 || { \
+	    echo "make messages: GNU gettext is missing ($$tool not found): apt-get install gettext" \
+	         "(or brew install gettext), then run it again. To compile the catalogues alone" \
+	         "(no gettext needed): $(BIN)/python scripts/compile_messages.py" >&2; \
+	    exit 1; }; \
+	done
+	cd src/guichet && ../../$(BIN)/guichet makemessages -l en --no-obsolete --ignore "*/migrations/*"
 	$(BIN)/python scripts/compile_messages.py
 
 ## make bench: seed a volume and measure (see bench/README.md)

@@ -103,7 +103,7 @@ def _api_tokens(user, count: int) -> list[dict]:
 
 def _reset_demo_client_secret() -> None:
     """Store the demo client's secret with this checkout's key: client secrets are an HMAC
-    keyed by SECRET_KEY (ADR 0201), and each checkout's embedded mode has its own key."""
+    keyed by SECRET_KEY (ADR 0007), and each checkout's embedded mode has its own key."""
     from allauth.idp.oidc.models import Client as OidcClient
 
     from guichet.identity.client_secrets import client_secret_set

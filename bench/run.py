@@ -415,6 +415,34 @@ def judge(result: dict, target: dict | None) -> None:
     result["pass"] = bool(ok and not result.get("failures"))
 
 
+def database_ready(database_url: str) -> str | None:
+    """Create the PostgreSQL database named by ``database_url`` if it does not exist yet (through
+    the server's ``postgres`` database). Returns None when it is there, else what to do, in one
+    sentence (no traceback). SQLite creates its file itself."""
+    if not database_url.startswith("postgres"):
+        return None
+    import psycopg
+    from psycopg import sql
+
+    parts = urllib.parse.urlsplit(database_url)
+    name = urllib.parse.unquote(parts.path.lstrip("/"))
+    server = urllib.parse.urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    try:
+        with psycopg.connect(server, autocommit=True, connect_timeout=10) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return None
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created the database {name}", flush=True)
+            return None
+    except psycopg.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"cannot reach or create the database {name!r} ({first_line}). Create it with "
+            f"`createdb -h {parts.hostname or '127.0.0.1'} -U {parts.username or 'postgres'} "
+            f"{name}` (or give DATABASE_URL a user allowed to CREATE DATABASE), then run again."
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 15)))
@@ -454,6 +482,10 @@ def main() -> int:
         "PYTHONPATH": str(ROOT / "src"),
         "RATE_LIMITS_ENABLED": "false",
     }
+    problem = database_ready(env.get("DATABASE_URL", ""))
+    if problem:
+        print(f"make bench: {problem}", file=sys.stderr)
+        return 2
     load_before = os.getloadavg()
     seeding = {"skipped": True}
     if args.seed_json:

@@ -10,6 +10,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -147,6 +148,10 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'guichet.sqlite3'}"
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+# PostgreSQL only: our backend, Django's with psycopg's C timestamp parser (docs/adr/0011).
+DATABASE_NATIVE_TIMESTAMPS = env.bool("DATABASE_NATIVE_TIMESTAMPS", default=False)
+if DATABASE_NATIVE_TIMESTAMPS and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_NATIVE_TIMESTAMPS is for PostgreSQL only.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the in-process worker write while pages read; IMMEDIATE avoids
     # "database is locked" upgrades from read to write inside a transaction.
@@ -159,14 +164,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 else:
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's, with psycopg's C parser for timestamps (docs/adr/0006)
+    if DATABASE_NATIVE_TIMESTAMPS:
+        # Asked for: Django's backend with psycopg's C parser for timestamps (docs/adr/0011)
         DATABASES["default"]["ENGINE"] = "guichet.core.postgresql"
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Parameters bound by the server, and the statements a connection runs again and
         # again (a submission's dozen) parsed and planned once per connection: half the
         # database's CPU per submission, and no quoting of every value in Python
-        # (docs/adr/0007). Turn off behind a pooler that cannot keep prepared statements
+        # (docs/adr/0012). Turn off behind a pooler that cannot keep prepared statements
         # (PgBouncer in transaction mode before 1.21).
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {

@@ -1,4 +1,4 @@
-"""When a reference's number is taken (``reference_reserved``, ADR 0502): for most services in
+"""When a reference's number is taken (``reference_reserved``, ADR 0014): for most services in
 a transaction of its own, just before the case is recorded (the counter row is locked for one
 statement, and a recording that fails gives the number back); for a service whose numbers must
 have no gap, inside the recording transaction (the counter is held until the commit)."""

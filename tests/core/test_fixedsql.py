@@ -1,4 +1,4 @@
-"""core.fixedsql.FixedQuery: a values_list() queryset compiled once, run with new values,
+"""core.fast.fixedsql.FixedQuery: a values_list() queryset compiled once, run with new values,
 its rows converted as the queryset's own (dates, JSON, booleans, annotations)."""
 
 import pytest
@@ -6,7 +6,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from guichet.cases.models import Case, CaseEvent
-from guichet.core.fixedsql import FixedQuery
+from guichet.core.fast.fixedsql import FixedQuery
 
 
 def _cases_with_last_event(requester_id):

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from guichet.accounts.models import User
 from guichet.identity.client_secrets import client_secret_set
 from guichet.identity.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from guichet.identity.services import hash_token, tokens_issue_by_operator
+from guichet.identity.services import token_hash, tokens_issue_by_operator
 from tests.identity.conftest import TOKEN, USERINFO
 
 REVOKE = "/identity/o/api/revoke"
@@ -121,7 +121,7 @@ def test_a_wrong_secret_stays_refused_encoded_or_not(client, camille, tricky_cli
         assert response.status_code == 401, response.content
         assert response.json()["error"] == "invalid_client"
     # the refresh token was not used up
-    assert Token.objects.filter(hash=hash_token(refresh)).exists()
+    assert Token.objects.filter(hash=token_hash(refresh)).exists()
 
 
 @pytest.mark.parametrize("encode", [True, False], ids=["rfc-encoded", "as-sent"])

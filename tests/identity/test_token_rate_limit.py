@@ -6,7 +6,7 @@ from allauth.idp.oidc.models import Client, Token
 
 from guichet.accounts.models import User
 from guichet.identity.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from guichet.identity.services import hash_token, tokens_issue_by_operator
+from guichet.identity.services import token_hash, tokens_issue_by_operator
 from tests.identity.conftest import TOKEN
 
 
@@ -49,7 +49,7 @@ def test_failed_requests_from_an_ip_are_limited(client, limits, refresh_token):
         assert _refresh(client, refresh_token, secret="guess").status_code == 401
     # Even the right secret waits now, and the refresh token is not used up.
     _assert_limited(_refresh(client, refresh_token))
-    assert Token.objects.filter(hash=hash_token(refresh_token)).exists()
+    assert Token.objects.filter(hash=token_hash(refresh_token)).exists()
     # Another IP is not held back by this one's failures.
     assert _refresh(client, refresh_token, ip="192.0.2.2").status_code == 200
 
@@ -59,7 +59,7 @@ def test_failed_requests_for_a_client_are_limited_across_ips(client, limits, ref
         response = _refresh(client, "not-a-token", ip=f"198.51.100.{n}")
         assert response.status_code == 400
     _assert_limited(_refresh(client, refresh_token, ip="198.51.100.99"))
-    assert Token.objects.filter(hash=hash_token(refresh_token)).exists()
+    assert Token.objects.filter(hash=token_hash(refresh_token)).exists()
 
 
 def test_successful_requests_do_not_count(client, limits, refresh_token):

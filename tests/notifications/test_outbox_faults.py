@@ -217,7 +217,7 @@ def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
 def test_marks_are_committed_asynchronously_during_a_batch_only(
     smtp_sink, smtp_settings, monkeypatch
 ):
-    """The per-message ``sent`` marks skip the WAL flush wait (ADR 0005), and the worker's
+    """The per-message ``sent`` marks skip the WAL flush wait (ADR 0009), and the worker's
     connection is back to synchronous commits afterwards, for every other write it makes."""
     seen = []
     smtp_sink.start()

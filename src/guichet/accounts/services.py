@@ -55,7 +55,7 @@ def profile_update(
         value = data.get(name)
         setattr(profile, name, value.strip() if isinstance(value, str) else value)
     residence = data.get("residence")
-    if residence is None and profile.address_lat is not None:
+    if residence is None and profile.address_lat is not None and profile.address_lon is not None:
         residence = commune_at(lat=profile.address_lat, lon=profile.address_lon)
     profile.residence = residence
     profile.phone_numbers = phone_numbers
@@ -142,7 +142,7 @@ def accounts_export(user: User) -> dict[str, Any]:
                 "nom": d.last_name,
                 "date_de_naissance": _iso(d.birth_date),
                 "lien": d.relationship,
-                "compte_lie": str(d.account.uuid) if d.account_id else None,
+                "compte_lie": str(d.account.uuid) if d.account is not None else None,
                 "ajoutee_le": _iso(d.created_at),
             }
             for d in dependants_of(user).select_related("account")

@@ -26,6 +26,7 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.api_shared import api_error, page_bounds
 from guichet.core.edges import QueryInt
 from guichet.core.idempotency import IdempotencyKeyError
 from guichet.territory.models import Organisation
@@ -33,8 +34,6 @@ from guichet.territory.selectors import commune_by_slug
 from guichet.wallet.pieces import WalletPick
 
 router = Router(tags=["cases"])
-
-MAX_LIMIT = 100
 
 
 class Error(Schema):
@@ -140,10 +139,6 @@ class TransitionIn(Schema):
     comment: str = ""
 
 
-def _err(code: str, message: str, errors: dict[str, str] | None = None) -> dict:
-    return {"code": code, "message": message, "errors": errors}
-
-
 def _citizen_out(case: Case) -> dict:
     return {
         "reference": case.reference,
@@ -169,10 +164,6 @@ def _agent_out(case: Case) -> dict:
         "deadline": case.deadline,
         "requester": case.requester_display,
     }
-
-
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
 
 
 def _files(payload: CaseIn, *, owner=None) -> dict[str, list]:
@@ -214,7 +205,7 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
         commune = commune_by_slug(payload.commune)
         if commune is None:
             message = _("Commune inconnue : « %s ».") % payload.commune
-            return Status(422, _err("unknown_commune", message))
+            return Status(422, api_error("unknown_commune", message))
     location = (payload.location.lat, payload.location.lon) if payload.location else None
     try:
         submission = case_submit(
@@ -231,16 +222,16 @@ def _submit(request, payload: CaseIn, *, channel: str, portal: bool, **kwargs):
     except CaseInputError as exc:
         return _input_error(exc)
     except IdempotencyKeyError as exc:
-        return Status(422, _err(exc.code, exc.message))
+        return Status(422, api_error(exc.code, exc.message))
     return Status(200 if submission.replayed else 201, _submitted_out(submission))
 
 
 def _input_error(exc: CaseInputError) -> Status:
     if exc.code == "out_of_scope":
-        return Status(403, _err(exc.code, exc.errors["__all__"]))
+        return Status(403, api_error(exc.code, exc.errors["__all__"]))
     if exc.code == "unknown_service":
-        return Status(404, _err(exc.code, exc.errors["__all__"]))
-    return Status(422, _err(exc.code, _("La demande n'est pas valide."), exc.errors))
+        return Status(404, api_error(exc.code, exc.errors["__all__"]))
+    return Status(422, api_error(exc.code, _("La demande n'est pas valide."), exc.errors))
 
 
 def _submitted_out(submission) -> dict:
@@ -256,7 +247,7 @@ def _submitted_out(submission) -> dict:
 
 @router.get("/mine", auth=citizen_read_auth, response=CitizenPage, summary="Mes demandes")
 def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
-    limit, offset = _page(limit, offset)
+    limit, offset = page_bounds(limit, offset)
     qs = cases_for_citizen_list(user=request.auth)
     cases = list(qs[offset : offset + limit])
     last_page = len(cases) < limit and (cases or offset == 0)
@@ -279,7 +270,7 @@ def my_case(request, reference: str):
     try:
         case = case_get_for_citizen(user=request.auth, reference=reference)
     except Http404:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}
 
 
@@ -347,7 +338,7 @@ def partner_file_case(
     if org.kind == Organisation.Kind.COMMUNE:
         if payload.commune and payload.commune != org.slug:
             message = _("Cette clé ne vaut que pour %s.") % org.name
-            return Status(403, _err("out_of_scope", message))
+            return Status(403, api_error("out_of_scope", message))
         payload.commune = org.slug
     contact = {
         "name": payload.contact_name,
@@ -377,7 +368,7 @@ def partner_case(request, reference: str):
     """A case the key's organisation holds, or that the key filed; any other is not found."""
     case = case_get_for_partner_key(key=request.auth, reference=reference)
     if case is None:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     return {
         "reference": case.reference,
         "service": case.definition.key,
@@ -411,7 +402,7 @@ def agent_queue(
     limit: QueryInt = 50,
     offset: QueryInt = 0,
 ):
-    limit, offset = _page(limit, offset)
+    limit, offset = page_bounds(limit, offset)
     qs = queue_for_agent(
         actor=request.auth,
         filters=CaseFilters(
@@ -446,7 +437,7 @@ def agent_case(request, reference: str):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     record_case(request, case, door=AccessDoor.CASE_API_VIEW, actor=request.auth)
     return {
         **_agent_out(case),
@@ -468,7 +459,7 @@ def agent_transition(request, reference: str, payload: TransitionIn):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, _err("not_found", _("Demande introuvable.")))
+        return Status(404, api_error("not_found", _("Demande introuvable.")))
     try:
         case = case_transition(
             actor=request.auth,
@@ -479,5 +470,5 @@ def agent_transition(request, reference: str, payload: TransitionIn):
         )
     except WorkflowError as exc:
         status = {"forbidden": 403, "invalid_status": 409}.get(exc.code, 422)
-        return Status(status, _err(exc.code, exc.message))
+        return Status(status, api_error(exc.code, exc.message))
     return Status(200, _agent_out(case))

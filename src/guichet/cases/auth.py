@@ -14,11 +14,7 @@
 
 from __future__ import annotations
 
-import functools
-import json
-
 from django.apps import apps
-from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from ninja.security.base import SecuritySchema
 
@@ -27,67 +23,24 @@ from guichet.core.edges import rate_limit
 from guichet.identity.claims import AGENT, API_SCOPES, CASES_READ, CASES_WRITE
 
 
-@functools.cache
-def _bearer_sql() -> str:
-    """The access token's lookup (``Token.objects.valid().by_value(...)`` for an access token,
-    with its user and the scopes its client is allowed), as one fixed statement written once
-    from the models' metadata: building that join with the ORM was a fifth of a submission's
-    CPU."""
-    from allauth.idp.oidc.models import Client, Token
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    user, token, client = get_user_model()._meta, Token._meta, Client._meta
-
-    def col(meta, name):
-        return q(meta.get_field(name).column)
-
-    columns = ", ".join(f"u.{q(f.column)}" for f in user.concrete_fields)
-    # Names from the models' metadata, values as parameters: nothing from the request.
-    return (
-        f"SELECT {columns}, t.{col(token, 'id')} AS bearer_token_id, "  # noqa: S608
-        f"t.{col(token, 'data')} AS bearer_token_data, "
-        f"t.{col(token, 'scopes')} AS bearer_token_scopes, "
-        f"c.{col(client, 'id')} AS bearer_client_id, "
-        f"c.{col(client, 'scopes')} AS bearer_client_scopes "
-        f"FROM {q(token.db_table)} t JOIN {q(user.db_table)} u "
-        f"ON u.{q(user.pk.column)} = t.{col(token, 'user')} "
-        f"JOIN {q(client.db_table)} c ON c.{q(client.pk.column)} = t.{col(token, 'client')} "
-        f"WHERE t.{col(token, 'hash')} = %s AND t.{col(token, 'type')} = %s "
-        f"AND (t.{col(token, 'expires_at')} IS NULL OR t.{col(token, 'expires_at')} > %s)"
-    )
-
-
 def access_token_user(value: str):
-    """The active user of the valid access token ``value`` and the token (its id, data,
-    scopes and client id; ``token.client_scopes``: the scopes its client is allowed now), or
-    None: allauth's ``Token.objects.valid().by_value(value)`` for an access token. A token
-    without a client (none is issued without one) is not found."""
-    from allauth.idp.oidc.adapter import get_adapter
+    """The active user of the valid access token ``value`` and the token (with its client), or
+    None: allauth's own filters (``valid().by_value(value)``: by hash, not expired; what its
+    ``lookup(ACCESS_TOKEN, value)`` does), the user and client joined in the same query,
+    without ``lookup``'s ``ORDER BY`` (a hash names one token). A token without a client (none
+    is issued without one) is not found, as allauth's resource server refuses it."""
     from allauth.idp.oidc.models import Token
-    from django.contrib.auth import get_user_model
-    from django.db import connection
 
-    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the column stores it
-    params = [get_adapter().hash_token(value), Token.Type.ACCESS_TOKEN.value, now]
-    user = next(iter(get_user_model().objects.raw(_bearer_sql(), params)), None)
-    if user is None or not user.is_active:
-        return None
-    data = user.bearer_token_data
-    if isinstance(data, str):  # JSON as text (Django's jsonb loader, SQLite)
-        data = json.loads(data)
-    token = Token(
-        id=user.bearer_token_id,
-        type=Token.Type.ACCESS_TOKEN,
-        user=user,
-        data=data,
-        scopes=user.bearer_token_scopes or "",
-        client_id=user.bearer_client_id,
+    found = (
+        Token.objects.valid()
+        .by_value(value)
+        .filter(type=Token.Type.ACCESS_TOKEN)
+        .select_related("user", "client")[:1]
     )
-    token._state.adding = False
-    token.client_scopes = frozenset((user.bearer_client_scopes or "").split())
-    return user, token
+    token = next(iter(found), None)
+    if token is None or token.client is None or token.user is None or not token.user.is_active:
+        return None
+    return token.user, token
 
 
 class InsufficientScope(Exception):
@@ -111,7 +64,7 @@ def token_allows(request, token, scope: str) -> bool:
     ``scope``, its client still allowed it, and bound to no resource other than the API."""
     from allauth.idp.oidc.internal.resources import is_resources_subset
 
-    if scope not in token.get_scopes() or scope not in token.client_scopes:
+    if scope not in token.get_scopes() or scope not in token.client.get_scopes():
         return False
     return is_resources_subset([request.build_absolute_uri(request.path)], token.get_resources())
 

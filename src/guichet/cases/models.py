@@ -81,7 +81,7 @@ class Case(TimeStampedModel):
     #: bits; given on first use and replaced by ``case_reply_token_rotate``.
     reply_token = models.CharField(max_length=40, blank=True, editable=False)
     # For whom, when the requester acts for someone else (accounts.Dependant): a snapshot, so
-    # the record stays true if the person is later edited or removed from the list (ADR 0202).
+    # the record stays true if the person is later edited or removed from the list (ADR 0010).
     beneficiary_name = models.CharField(_("demande faite pour"), max_length=300, blank=True)
     beneficiary_relationship = models.CharField(
         _("lien avec le demandeur"),

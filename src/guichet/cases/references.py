@@ -3,7 +3,7 @@ concurrency, from a counter row per (prefix, year) (``ReferenceCounter``).
 
 ``case_submit`` records every case inside ``reference_reserved(...)``: the transaction that
 records the case under the number it yields. A service whose numbers must have no gap (the law
-asks it of planning applications, ADR 0502) takes its number inside that transaction, holding
+asks it of planning applications, ADR 0014) takes its number inside that transaction, holding
 the counter row until the commit; the others take it just before, in a transaction of its own,
 and give it back when the recording fails."""
 

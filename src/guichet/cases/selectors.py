@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -22,11 +23,11 @@ from guichet.cases.models import (
     ScanState,
 )
 from guichet.cases.policies import case_policy, draft_policy
-from guichet.core.fixedsql import FixedQuery
-from guichet.territory.models import Team
 
 # agent_scope: the one reading of an agent's powers (second factor included), re-exported for
 # the cases views that import it from here.
+from guichet.core.fast.fixedsql import FixedQuery
+from guichet.territory.models import Team
 from guichet.territory.selectors import agent_scope, organisation_ids_of  # noqa: F401
 
 QUEUES = ("mine", "team", "unassigned", "overdue", "all", "closed")
@@ -213,7 +214,8 @@ def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
     """Number of cases in each work queue, capped: a value above ``cap`` means "more".
     One round trip: ``SELECT (SELECT COUNT(*) FROM (... LIMIT cap + 1)), ...``."""
     names = ("mine", "team", "unassigned", "overdue")
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for name in names:
         qs = queue_for_agent(actor=actor, filters=CaseFilters(queue=name))
         if name not in ORDERED_COUNTS:
@@ -446,7 +448,7 @@ class AwaitingCase:
 
 def _closes_at(workflow: dict, status: str, timer_due_at: datetime | None) -> datetime | None:
     """``timer_due_at`` when the status's timer leads to a closed status, else None."""
-    spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+    spec: dict[str, Any] = next((s for s in workflow["statuses"] if s["key"] == status), {})
     timer = spec.get("timer")
     if not timer or not timer_due_at:
         return None
@@ -494,7 +496,8 @@ def _awaiting_rows(requester_id: int) -> QuerySet:
     )
 
 
-#: compiled once per process: building and compiling it cost more than running it
+#: compiled once per process (core.fast.fixedsql, ADR 0013): building and compiling it cost
+#: more than running it
 _AWAITING_ROWS = FixedQuery(_awaiting_rows)
 
 
@@ -502,10 +505,10 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
     """The citizen's open cases that wait on them (a status where the workflow waits for the
     citizen, or an agent message left unanswered), the one whose timer runs out first first.
 
-    One query whatever the number of cases (``_awaiting_rows``, compiled once per process):
-    the most recent open cases as plain rows (``requester`` index), each with its last message
-    (author, date) and the public transition event that entered its current status (what was
-    asked) as correlated lookups on the messages' and events' case indexes."""
+    One query whatever the number of cases (``_awaiting_rows``): the most recent open cases
+    as plain rows (``requester`` index), each with its last message (author, date) and the
+    public transition event that entered its current status (what was asked) as correlated
+    lookups on the messages' and events' case indexes."""
     from guichet.services.selectors import version_cached
 
     if not getattr(user, "is_authenticated", False):
@@ -528,7 +531,9 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
         if isinstance(entering, str):  # a JSON subquery comes back as text on some backends
             entering = json.loads(entering)
         entering = entering or {}
-        status_spec = next((s for s in workflow["statuses"] if s["key"] == status), {})
+        status_spec: dict[str, Any] = next(
+            (s for s in workflow["statuses"] if s["key"] == status), {}
+        )
         found.append(
             AwaitingCase(
                 reference=reference,

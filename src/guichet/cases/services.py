@@ -113,7 +113,7 @@ def _search_text(case: Case) -> str:
         case.address,
         case.definition.name,
     ]
-    if case.requester_id:
+    if case.requester is not None:
         parts += [case.requester.email, case.requester.first_name, case.requester.last_name]
     for value in case.data.values():
         if isinstance(value, str):
@@ -251,14 +251,14 @@ def case_submit(
     ``data`` and ``files`` before the checks (``prepare``) and records its own rows with the
     case (``record``, in the same transaction), so every door creates them.
 
-    ``idempotency_key``: the client's key (ADR 0501), scoped to the account, the partner key,
+    ``idempotency_key``: the client's key (ADR 0008), scoped to the account, the partner key,
     the mail gateway or the anonymous; the case is filed at most once per key and a retry gets
     ``Submission(replayed=True)`` for the first case. IdempotencyKeyError when the key is
     malformed or was used for another request.
 
     The input is checked first, outside any transaction; then the case and everything it
     writes are recorded in one transaction, ``reference_reserved`` (which says when the
-    reference's number is taken: ADR 0502). Raises CaseInputError (field -> message); nothing
+    reference's number is taken: ADR 0014). Raises CaseInputError (field -> message); nothing
     is saved then.
     """
     arguments = {
@@ -466,6 +466,7 @@ def _submission_checked(
     # from the per-process cache (published versions are immutable). In the same query,
     # whether the commune given by the caller offers the service (checked below unless a
     # location puts the case in another commune).
+    current: tuple[Any, ...] | None
     if isinstance(definition, str):
         # A key (the API): the channel's catalogue decides (a cached read).
         found = definition_for_filing(key=definition, portal=portal, commune=commune)
@@ -478,14 +479,15 @@ def _submission_checked(
         if commune is not None:
             current += (offered,)
     else:
-        current = ServiceDefinition.objects.filter(pk=definition.pk)
+        rows = ServiceDefinition.objects.filter(pk=definition.pk)
         if commune is not None:
-            current = current.annotate(offered=offered_in_commune(commune, portal=portal))
-        current = current.values_list(
+            rows = rows.annotate(offered=offered_in_commune(commune, portal=portal))
+        current = rows.values_list(
             "current_version_id", "is_active", *(["offered"] if commune is not None else [])
         ).first()
     version_id, is_active = (current or (None, False))[:2]
-    offered_in = {commune.pk: current[2]} if current and commune is not None else {}
+    # with a commune, the last column is whether the service is offered there
+    offered_in = {commune.pk: current[-1]} if current and commune is not None else {}
     version = version_cached(version_id) if version_id else None
     if not is_active or version is None or not version.is_published:
         raise CaseInputError({"__all__": _("Ce service n'est pas ouvert.")}, code="unknown_service")

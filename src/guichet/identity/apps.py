@@ -20,6 +20,6 @@ class IdentityConfig(AppConfig):
         register_gdpr_part(
             "services_connectes", export=services.identity_export, erase=services.identity_erase
         )
-        register_periodic("identity.sweep_expired_families", every=timedelta(hours=6))(
-            services.sweep_expired_families
+        register_periodic("identity.families_sweep_expired", every=timedelta(hours=6))(
+            services.families_sweep_expired
         )

@@ -1,6 +1,6 @@
 """allauth's oauthlib request validator, with our client secrets, token families and reads.
 
-Why our own subclass rather than allauth's as is (ADR 0201): the token endpoint and userinfo
+Why our own subclass rather than allauth's as is (ADR 0007): the token endpoint and userinfo
 are called by partner services' servers at every page they serve, so each query and each
 millisecond counts.
 
@@ -65,7 +65,7 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
             return super().validate_refresh_token(refresh_token, client, request)
         if (
             token.type != Token.Type.REFRESH_TOKEN
-            or token.hash != services.hash_token(refresh_token)
+            or token.hash != services.token_hash(refresh_token)
             or token.client_id != client.pk
             or (token.expires_at is not None and token.expires_at <= timezone.now())
             or token.user is None
@@ -98,7 +98,7 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
         instance = (
             selectors.tokens_with_claim_source()
             .valid()
-            .filter(type=Token.Type.ACCESS_TOKEN, hash=services.hash_token(token))
+            .filter(type=Token.Type.ACCESS_TOKEN, hash=services.token_hash(token))
             .first()
         )
         if instance is None or instance.client is None:

@@ -70,7 +70,7 @@ def consent_revoke(*, actor, client: Client, ip_address: str | None = None) -> N
 
 
 @policy_exempt("a computation: writes nothing")
-def hash_token(value: str) -> str:
+def token_hash(value: str) -> str:
     return get_adapter().hash_token(value)
 
 
@@ -89,7 +89,7 @@ def grant_retire(*, family_id, value: str, kind: str) -> None:
     """Remember that ``value`` (a code or refresh token of ``family_id``) was exchanged: one
     INSERT, a second retirement of the same value is a no-op."""
     RetiredGrant.objects.bulk_create(
-        [RetiredGrant(hash=hash_token(value), family_id=family_id, kind=kind)],
+        [RetiredGrant(hash=token_hash(value), family_id=family_id, kind=kind)],
         ignore_conflicts=True,
     )
 
@@ -113,13 +113,13 @@ def family_revoke(*, family: TokenFamily, reason: str) -> None:
 
 
 @policy_exempt("a read by a token's hash: the token is the proof")
-def retired_family(value: str) -> TokenFamily | None:
-    grant = RetiredGrant.objects.select_related("family").filter(hash=hash_token(value)).first()
+def retired_grant_family(value: str) -> TokenFamily | None:
+    grant = RetiredGrant.objects.select_related("family").filter(hash=token_hash(value)).first()
     return grant.family if grant else None
 
 
 @system_only("the periodic sweep of expired token families")
-def sweep_expired_families() -> int:
+def families_sweep_expired() -> int:
     """Forget families past their absolute expiry (and their retired hashes)."""
     deleted, _ = TokenFamily.objects.filter(expires_at__lt=timezone.now()).delete()
     return deleted

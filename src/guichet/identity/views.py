@@ -312,7 +312,7 @@ def _token_exchange(request: HttpRequest) -> HttpResponse:
         code = request.POST.get("code", "")
         stored = authorization_codes.lookup(_client_id(request), code) if code else None
         if stored is None:
-            replayed = services.retired_family(code) if code else None
+            replayed = services.retired_grant_family(code) if code else None
             if replayed is not None:
                 services.family_revoke(family=replayed, reason="code_replay")
                 return _invalid_grant("Authorization code already used.")
@@ -328,13 +328,13 @@ def _token_exchange(request: HttpRequest) -> HttpResponse:
         current = (
             selectors.tokens_with_claim_source()
             .select_for_update(of=("self",))
-            .filter(type=Token.Type.REFRESH_TOKEN, hash=services.hash_token(value))
+            .filter(type=Token.Type.REFRESH_TOKEN, hash=services.token_hash(value))
             .first()
             if value
             else None
         )
         if current is None:
-            replayed = services.retired_family(value) if value else None
+            replayed = services.retired_grant_family(value) if value else None
             if replayed is not None:
                 services.family_revoke(family=replayed, reason="refresh_token_replay")
                 return _invalid_grant("Refresh token already used.")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from guichet.core.api_shared import api_error, page_bounds
 from guichet.core.edges import QueryInt
 from guichet.localinfo.hours import is_open_at, local_zone
 from guichet.localinfo.models import Event, NewsItem, Place
@@ -27,8 +28,6 @@ from guichet.localinfo.selectors import (
 from guichet.territory.models import Organisation
 
 router = Router(tags=["localinfo"])
-
-MAX_LIMIT = 100
 
 
 class LocalinfoError(Schema):
@@ -125,14 +124,6 @@ class PlacePage(LocalinfoPage):
     results: list[PlaceOut]
 
 
-def _err(code: str, message: str, errors: dict[str, str] | None = None) -> dict:
-    return {"code": code, "message": message, "errors": errors}
-
-
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
-
-
 def _publishers(commune: str) -> list[Organisation] | None:
     """The publisher asked for (a commune or the metropolis, by slug), else every active one.
     Raises Http404 for an unknown slug."""
@@ -146,11 +137,11 @@ def _publisher(organisation: Organisation) -> dict:
 
 
 def _unknown_commune(commune: str):
-    return Status(404, _err("unknown_commune", _("Commune inconnue : « %s ».") % commune))
+    return Status(404, api_error("unknown_commune", _("Commune inconnue : « %s ».") % commune))
 
 
 def _paginated(qs, limit: int, offset: int, out) -> dict:
-    limit, offset = _page(limit, offset)
+    limit, offset = page_bounds(limit, offset)
     rows = list(qs[offset : offset + limit])
     last_page = len(rows) < limit and (rows or offset == 0)
     count = offset + len(rows) if last_page else qs.count()  # no COUNT on the last page
@@ -258,7 +249,7 @@ def news_list(request, commune: str = "", limit: QueryInt = 20, offset: QueryInt
 def news_detail(request, news_id: int):
     item = _news_qs(None).filter(id=news_id).first()
     if item is None:
-        return Status(404, _err("not_found", _("Actualité introuvable.")))
+        return Status(404, api_error("not_found", _("Actualité introuvable.")))
     return _news_out(item)
 
 
@@ -284,7 +275,7 @@ def events_list(
         return _unknown_commune(commune)
     if start and end and end < start:
         message = _("La fin de la période précède son début.")
-        return Status(422, _err("invalid_range", message, {"end": message}))
+        return Status(422, api_error("invalid_range", message, {"end": message}))
     qs = _events_qs(publishers)
     zone = local_zone()
     if start is None and end is None:
@@ -303,7 +294,7 @@ def events_list(
 def event_detail(request, event_id: int):
     event = _events_qs(None).filter(id=event_id).first()
     if event is None:
-        return Status(404, _err("not_found", _("Événement introuvable.")))
+        return Status(404, api_error("not_found", _("Événement introuvable.")))
     return _event_out(event)
 
 
@@ -329,7 +320,7 @@ def places_list(
         return _unknown_commune(commune)
     if kind and kind not in Place.Kind.values:
         message = _("Type de lieu inconnu : « %s ».") % kind
-        return Status(422, _err("unknown_kind", message, {"kind": message}))
+        return Status(422, api_error("unknown_kind", message, {"kind": message}))
     qs = _places_qs(publishers)
     if kind:
         qs = qs.filter(kind=kind)
@@ -338,7 +329,7 @@ def places_list(
         return _paginated(qs, limit, offset, lambda place: _place_out(place, now))
     # "Open now" is computed from the hours in Python (ADR-free: a commune has tens of
     # places), so that filter reads the matching places and pages the result.
-    limit, offset = _page(limit, offset)
+    limit, offset = page_bounds(limit, offset)
     matching = [p for p in qs if is_open_at(p, now) == open_now]
     return {
         "count": len(matching),
@@ -352,5 +343,5 @@ def places_list(
 def place_detail(request, place_id: UUID):
     place = _places_qs(None).filter(public_id=place_id).first()
     if place is None:
-        return Status(404, _err("not_found", _("Lieu introuvable.")))
+        return Status(404, api_error("not_found", _("Lieu introuvable.")))
     return _place_out(place, timezone.now())

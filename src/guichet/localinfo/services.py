@@ -30,7 +30,7 @@ def _store(feed: Feed, items: list) -> tuple[int, int]:
     created = updated = 0
     for item in items:
         if isinstance(item, feeds.ParsedNews):
-            _obj, was_created = NewsItem.objects.update_or_create(
+            was_created = NewsItem.objects.update_or_create(
                 organisation_id=feed.organisation_id,
                 guid=item.guid,
                 defaults={
@@ -40,9 +40,9 @@ def _store(feed: Feed, items: list) -> tuple[int, int]:
                     "link": item.link,
                     "published_at": item.published_at,
                 },
-            )
+            )[1]
         else:
-            _obj, was_created = Event.objects.update_or_create(
+            was_created = Event.objects.update_or_create(
                 organisation_id=feed.organisation_id,
                 uid=item.uid,
                 defaults={
@@ -55,7 +55,7 @@ def _store(feed: Feed, items: list) -> tuple[int, int]:
                     "ends_at": item.ends_at,
                     "all_day": item.all_day,
                 },
-            )
+            )[1]
         created += was_created
         updated += not was_created
     return created, updated

@@ -159,7 +159,7 @@ def _mark_sent(delivery: Delivery, worker_id: str, cursor) -> None:
 @contextmanager
 def _asynchronous_commits():
     """On PostgreSQL, commit the per-message marks of a batch without waiting for the WAL flush
-    (``synchronous_commit = off``, ADR 0005).
+    (``synchronous_commit = off``, ADR 0009).
 
     The guarantee that matters is about a *worker* dying: each ``sent`` mark is committed, hence
     visible to every other worker, before the next message goes out, and that holds with

@@ -40,7 +40,7 @@ def _preferences_and_push_sql(*, want_push: bool) -> str:
     """The statement of ``preferences_and_push_endpoints``, from the models' tables and
     columns: a fixed shape, so it is written once rather than built by the ORM on every
     receipt (building the UNION cost more CPU than running it), and prepared by the
-    connection (docs/adr/0007)."""
+    connection (docs/adr/0012)."""
     pref, push = Preference._meta, PushSubscription._meta
 
     def col(meta, name: str) -> str:
@@ -160,7 +160,8 @@ def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:
         .defer("body_html", "body_text", "sms_text", "summary", "contact")
         .annotate(unread_total=Window(Count("id")))[:limit]
     )
-    return (latest[0].unread_total if latest else 0), latest
+    total: int = latest[0].unread_total if latest else 0
+    return total, list(latest)
 
 
 def subscriptions_for(*, user) -> QuerySet[Subscription]:

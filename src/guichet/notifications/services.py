@@ -1,6 +1,6 @@
 """Writes of the notifications app. Other apps call ``notification_create``."""
 
-import math
+from collections.abc import Sequence
 from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ from guichet.notifications.selectors import (
 )
 from guichet.notifications.sms import normalise_phone
 from guichet.notifications.topics import topic_get
+from guichet.territory.geometry import distance_m
 
 FAN_OUT_CHUNK = 1000
 
@@ -50,7 +51,7 @@ def message_id_domain() -> str:
 
 
 @policy_exempt("a computation: writes nothing")
-def new_message_id() -> str:
+def message_id_generate() -> str:
     """A unique RFC 5322 Message-ID, generated once per delivery and kept for every retry."""
     return make_msgid(domain=message_id_domain())
 
@@ -155,6 +156,7 @@ def notification_create(
             user=recipient, topic=topic, want_push=Channel.PUSH in candidates
         )
     deliveries = []
+    addresses: Sequence[tuple[str, int | None]]
     for channel in candidates:
         if is_user:
             if not channel_enabled(topic_def, channel, prefs.get(channel)):
@@ -172,7 +174,7 @@ def notification_create(
                     channel=channel,
                     to=address,
                     push_subscription_id=push_subscription_id,
-                    message_id=new_message_id(),
+                    message_id=message_id_generate(),
                 )
             )
     if deliveries:
@@ -216,11 +218,12 @@ def contact_settings_update(*, actor, mobile_phone: str) -> ContactSettings:
     """Set the mobile number used for SMS notifications (empty removes it)."""
     phone = ""
     if mobile_phone.strip():
-        phone = normalise_phone(mobile_phone)
-        if phone is None:
+        normalised = normalise_phone(mobile_phone)
+        if normalised is None:
             raise ValidationError(
                 {"mobile_phone": _("Numéro de mobile invalide, par exemple 06 12 34 56 78.")}
             )
+        phone = normalised
     contact, _created = ContactSettings.objects.update_or_create(
         user=actor, defaults={"mobile_phone": phone}
     )
@@ -228,13 +231,17 @@ def contact_settings_update(*, actor, mobile_phone: str) -> ContactSettings:
     return contact
 
 
-def _check_circle(lat, lon, radius_m) -> None:
+def _check_circle(
+    lat: float | None, lon: float | None, radius_m: int | None
+) -> tuple[float, float, int]:
+    """The circle, once it is whole and within bounds (else a ValidationError)."""
     if lat is None or lon is None or radius_m is None:
         raise ValidationError(_("Indiquez un point et un rayon."))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationError(_("Coordonnées invalides."))
     if not (50 <= radius_m <= 20_000):
         raise ValidationError(_("Le rayon doit être compris entre 50 m et 20 km."))
+    return lat, lon, radius_m
 
 
 @transaction.atomic
@@ -256,7 +263,7 @@ def subscription_create(
     if not topic_def.subscribable:
         raise ValidationError(_("Ce thème ne peut pas être suivi."))
     if commune is None:
-        _check_circle(lat, lon, radius_m)
+        lat, lon, radius_m = _check_circle(lat, lon, radius_m)
         commune = commune_at(lat=lat, lon=lon)
         if commune is None:
             raise ValidationError(_("Ce point est en dehors du territoire de la Métropole."))
@@ -388,21 +395,13 @@ def broadcast_create(
     return broadcast
 
 
-@policy_exempt("a computation: writes nothing")
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
 def _subscription_matches(broadcast: Broadcast, subscription: Subscription) -> bool:
-    if broadcast.radius_m is None or subscription.radius_m is None:
-        # Whole commune on either side: the commune is the match (already filtered).
-        return True
-    gap = distance_m(broadcast.lat, broadcast.lon, subscription.lat, subscription.lon)
-    return gap <= broadcast.radius_m + subscription.radius_m
+    b, s = broadcast, subscription
+    if b.radius_m is None or b.lat is None or b.lon is None:
+        return True  # whole commune on the broadcast's side: the commune is the match
+    if s.radius_m is None or s.lat is None or s.lon is None:
+        return True  # whole commune on the subscriber's side (a circle always has its centre)
+    return distance_m(b.lat, b.lon, s.lat, s.lon) <= b.radius_m + s.radius_m
 
 
 @system_only("the workers' fan-out of a checked broadcast (broadcast_create)")
@@ -448,7 +447,7 @@ def broadcast_fan_out(*, public_id: str, chunk: int = FAN_OUT_CHUNK) -> bool:
         notifications = []
         plans = []
         for user in users:
-            targets = []
+            targets: list[tuple[str, str, PushSubscription | None]] = []
             for channel in broadcast.channels:
                 if not channel_enabled(topic_def, channel, prefs.get((user.id, channel))):
                     continue
@@ -476,7 +475,7 @@ def broadcast_fan_out(*, public_id: str, chunk: int = FAN_OUT_CHUNK) -> bool:
                 channel=channel,
                 to=address,
                 push_subscription=push,
-                message_id=new_message_id(),
+                message_id=message_id_generate(),
                 created_at=now,
                 next_attempt_at=now,
             )

@@ -14,6 +14,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,8 @@ def photo_prepare(upload) -> PreparedPhoto:
         # not a JPEG, or more pixels than allowed (read from the header): never decoded here
         return PreparedPhoto((name, content))
     try:
-        with Image.open(io.BytesIO(content)) as image:
+        with Image.open(io.BytesIO(content)) as opened:
+            image: Image.Image = opened
             if image.format != "JPEG" or max(image.size) <= PHOTO_MAX_SIDE:
                 return PreparedPhoto((name, content))
             ratio = PHOTO_MIN_SIDE / max(image.size)
@@ -188,9 +190,9 @@ def photo_prepare(upload) -> PreparedPhoto:
 
 
 def _thumbnail(content: bytes) -> bytes:
-    with Image.open(io.BytesIO(content)) as image:
-        image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale, much faster
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(content)) as opened:
+        opened.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale, much faster
+        image = opened.convert("RGB")
         image.thumbnail(THUMBNAIL_SIZE)
         out = io.BytesIO()
         image.save(out, format="JPEG", quality=80)
@@ -225,7 +227,7 @@ def _answers_text(category: Category, answers: dict) -> str:
         value = answers[q["code"]]
         names = {v["key"]: v["name"] for v in q.get("values", [])}
         values = value if isinstance(value, list) else [value]
-        shown = ", ".join(names.get(v, v) for v in values)
+        shown = ", ".join(str(names.get(v, v)) for v in values)
         lines.append(f"{q['description']} : {shown}")
     return "\n".join(lines)
 
@@ -393,6 +395,14 @@ def report_submit(
     )
 
 
+def _in_circle(alert: Alert, report: Report) -> bool:
+    """Whether ``report`` lies in the circle of ``alert`` (an alert without a commune)."""
+    if alert.latitude is None or alert.longitude is None or alert.radius_m is None:
+        return False
+    gap = distance_m(alert.latitude, alert.longitude, report.latitude, report.longitude)
+    return gap <= alert.radius_m
+
+
 def _alerts_notify(report: Report) -> int:
     """Notify the people whose alert covers the new report (commune or circle)."""
     from django.db.models import Q
@@ -406,10 +416,7 @@ def _alerts_notify(report: Report) -> int:
         candidates = candidates.exclude(user_id=report.case.requester_id)
     sent = 0
     for alert in candidates.select_related("user"):
-        if alert.commune_id is None and (
-            distance_m(alert.latitude, alert.longitude, report.latitude, report.longitude)
-            > alert.radius_m
-        ):
+        if alert.commune_id is None and not _in_circle(alert, report):
             continue
         notification_create(
             recipient=alert.user,
@@ -465,7 +472,7 @@ def report_mark_duplicate(*, actor, report: Report, original: Report, comment: s
         raise CaseInputError({"original": _("Un signalement ne peut pas être son propre doublon.")})
     if not original.is_open:
         raise CaseInputError({"original": _("Le signalement d'origine doit être ouvert.")})
-    while original.duplicate_of_id:
+    while original.duplicate_of is not None:
         original = original.duplicate_of
     comment = comment.strip() or _("Déjà signalé : suivez le signalement %(ref)s.") % {
         "ref": original.case.reference
@@ -565,6 +572,8 @@ def alert_delete(*, actor, alert: Alert) -> None:
 
 @policy_exempt("a computation: writes nothing")
 def questionnaire_token(report: Report) -> str:
+    if report.fixed_at is None:
+        raise ValueError("A satisfaction questionnaire is sent about a fixed report only.")
     return signing.dumps(
         {"r": report.pk, "f": report.fixed_at.isoformat()}, salt=QUESTIONNAIRE_SALT
     )
@@ -597,7 +606,7 @@ def questionnaires_send(*, now=None, limit: int = 500) -> int:
     due = Report.objects.filter(
         case__status=State.FIXED,
         questionnaire_sent_at__isnull=True,
-        fixed_at__lte=now - timezone.timedelta(days=QUESTIONNAIRE_DAYS),
+        fixed_at__lte=now - timedelta(days=QUESTIONNAIRE_DAYS),
     ).select_related("case__requester", "category")[:limit]
     sent = 0
     for report in due:

@@ -47,7 +47,7 @@ class ServiceManifest:
     #: what the service records with each case, in the case's recording transaction, once
     #: the case, its files and its history are there: (*, case, prepared: ServiceInput)
     record: Callable[..., Any] | None = None
-    #: the law asks for numbers without gaps (ADR 0502): the number is taken in the
+    #: the law asks for numbers without gaps (ADR 0014): the number is taken in the
     #: recording transaction, which holds the service's counter until it commits
     gapless_references: bool = False
     #: URL name of the service's own filing form: the catalogue's generic form is not

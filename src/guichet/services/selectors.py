@@ -71,7 +71,8 @@ def definition_for_filing(
         definition = qs.first()
         if definition is None:
             return None
-        return definition, (definition.offered if commune is not None else None)
+        # ``offered`` is the annotation above (there only when a commune was given)
+        return definition, (getattr(definition, "offered", None) if commune is not None else None)
 
     return cached_read(CATALOGUE, ("filing", key, int(portal), commune.pk if commune else 0), read)
 

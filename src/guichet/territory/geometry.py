@@ -130,7 +130,8 @@ def union_multipolygon(geometries: Iterable[dict]) -> dict:
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
+    """Great-circle distance in metres (haversine, on the mean Earth radius): the one distance
+    of the platform (reports nearby, alert and broadcast radii)."""
     r = 6_371_008.8
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)

@@ -53,10 +53,10 @@ def metropolis_boundary_refresh() -> None:
     metro = Organisation.objects.filter(kind=Organisation.Kind.METROPOLIS).first()
     if metro is None:
         return
-    shapes = Organisation.objects.filter(
+    boundaries = Organisation.objects.filter(
         kind=Organisation.Kind.COMMUNE, is_active=True, boundary__isnull=False
     ).values_list("boundary", flat=True)
-    shapes = [s for s in shapes if s]
+    shapes = [s for s in boundaries if s]
     if shapes:
         organisation_set_boundary(organisation=metro, boundary=geometry.union_multipolygon(shapes))
 
@@ -80,7 +80,7 @@ def boundaries_import(*, collection, actor=None) -> BoundaryImportResult:
     communes = {
         c.insee_code: c for c in Organisation.objects.filter(kind=Organisation.Kind.COMMUNE)
     }
-    planned: list[tuple[Organisation, dict]] = []
+    planned: list[tuple[str, Organisation, dict]] = []
     seen: set[str] = set()
     for index, feature in enumerate(features):
         label = _feature_label(index, feature)
@@ -107,14 +107,14 @@ def boundaries_import(*, collection, actor=None) -> BoundaryImportResult:
         except geometry.GeometryError as exc:
             errors.append(_("%(f)s : géométrie invalide : %(err)s") % {"f": label, "err": exc})
             continue
-        planned.append((commune, shape))
+        planned.append((insee, commune, shape))
     if errors:
         raise BoundaryImportError(errors)
 
     result = BoundaryImportResult()
-    for commune, shape in planned:
+    for insee, commune, shape in planned:
         organisation_set_boundary(organisation=commune, boundary=shape)
-        result.updated.append(commune.insee_code)
+        result.updated.append(insee)
     metropolis_boundary_refresh()
     audit_log(actor=actor, action="territory.boundaries_import", data={"communes": result.updated})
     return result

@@ -19,9 +19,7 @@ class PlanningApplicationPolicy(AccessPolicy):
         return agent_scope(actor)[1]
 
     def _is_applicant(self, actor, obj) -> bool:
-        return bool(
-            getattr(actor, "is_authenticated", False) and obj.case.requester_id == actor.pk
-        )
+        return bool(getattr(actor, "is_authenticated", False) and obj.case.requester_id == actor.pk)
 
     def _can_view(self, actor, obj) -> bool:
         return obj.case.team_id in self._team_ids(actor) or self._is_applicant(actor, obj)

@@ -6,7 +6,7 @@ dashboard or a back-office list reads hundreds of dates, that is milliseconds of
 page. When Django wants aware datetimes in UTC (``USE_TZ``, no ``TIME_ZONE`` of the
 database) and sets the session's time zone to UTC, psycopg's own loader, in C when
 ``psycopg[binary]`` is installed, returns exactly those (``tzinfo=datetime.timezone.utc``)
-at 0.8 µs. See docs/adr/0006-postgresql-backend-native-timestamptz-loader.md.
+at 0.8 µs. See docs/adr/0011-postgresql-backend-native-timestamptz-loader.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reads a page makes on every view, compiled once per process.
+"""Reads a page makes on every view, compiled once per process (ADR 0013).
 
 For a read whose shape never changes, only its values (the citizen's id), Django's building
 and compiling of the queryset can cost more than the database's work: the dashboard's
