@@ -30,7 +30,7 @@ with one of the markers below (``checked_by_caller``, ``system_only``, ``policy_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
@@ -221,9 +221,10 @@ def policy_exempt(reason: str):
 
 
 _POLICIES: dict[str, AccessPolicy] = {}
+_P = TypeVar("_P", bound=AccessPolicy)
 
 
-def register_policy(policy: AccessPolicy) -> AccessPolicy:
+def register_policy(policy: _P) -> _P:
     if not policy.name:
         raise ValueError("an access policy needs a name")
     _POLICIES[policy.name] = policy

@@ -148,6 +148,10 @@ def comments_for_agent(*, actor, limit: int = 100) -> QuerySet[SatisfactionSurve
 
 
 def _answered_for(actor) -> QuerySet[SatisfactionSurvey]:
+    """Answered surveys of ``actor``'s organisations (``PolicyDenied`` for a non-agent)."""
+    from guichet.cases.policies import case_policy
+
+    case_policy.require_back_office(actor)
     return SatisfactionSurvey.objects.filter(
         organisation_id__in=organisation_ids_of(actor), answered_at__isnull=False
     )

@@ -97,7 +97,9 @@ def ticket_submit(
 
 
 def tickets_for_agent(*, actor) -> QuerySet[Ticket]:
-    """Open tickets of the organisations ``actor`` works for, the most urgent first."""
+    """Open tickets of the organisations ``actor`` works for, the most urgent first
+    (``PolicyDenied`` for anybody who is not an agent now)."""
+    case_policy.require_back_office(actor)
     return (
         Ticket.objects.filter(
             case__organisation_id__in=organisation_ids_of(actor), case__is_closed=False
@@ -110,6 +112,7 @@ def tickets_for_agent(*, actor) -> QuerySet[Ticket]:
 def ticket_get_for_agent(*, actor, reference: str) -> Ticket:
     from django.http import Http404
 
+    case_policy.require_back_office(actor)
     ticket = (
         Ticket.objects.filter(
             case__reference=reference, case__organisation_id__in=organisation_ids_of(actor)

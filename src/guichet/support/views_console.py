@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.cases.services import CaseInputError
-from guichet.cases.views.common import agent_required
 from guichet.core.permissions import is_platform_admin
 from guichet.core.policies import PolicyDenied
 from guichet.services.models import ServiceDefinition
@@ -100,7 +99,7 @@ def person_act(request, uuid, act: str):
 # --- tickets ------------------------------------------------------------------------------------
 
 
-@agent_required
+@login_required
 def ticket_queue(request):
     return render(
         request,
@@ -109,7 +108,7 @@ def ticket_queue(request):
     )
 
 
-@agent_required
+@login_required
 @require_POST
 def ticket_reply(request, reference: str):
     ticket = tickets.ticket_get_for_agent(actor=request.user, reference=reference)
@@ -134,7 +133,7 @@ def ticket_reply(request, reference: str):
     return redirect("cases_bo:case", reference=ticket.case.reference)
 
 
-@agent_required
+@login_required
 @require_POST
 def ticket_escalate(request, reference: str):
     ticket = tickets.ticket_get_for_agent(actor=request.user, reference=reference)
@@ -223,7 +222,7 @@ def escalate_form(data=None) -> EscalateForm:
 # --- satisfaction and terms ---------------------------------------------------------------------
 
 
-@agent_required
+@login_required
 def satisfaction_results(request):
     return render(
         request,
