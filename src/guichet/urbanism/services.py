@@ -4,8 +4,8 @@ instruction's events (pieces, extension, consultations, decision) and the tacit 
 A planning application is a case of the engine (``urbanism.<procedure>``: the form checks,
 files, routing to the commune's planning team, history and receipt) plus a
 ``PlanningApplication`` row recorded in the same transaction. The coupling to the case engine
-is here and in ``apps.py`` only: ``case_submit`` (the manifest's ``prepare``/``record``), ``draft_save``,
-``Transition(...).execute`` to move the case, ``case_notify`` and the manifest's ``validate``.
+is here and in ``apps.py`` only: ``case_submit`` with the manifest's ``prepare`` and
+``record``, ``draft_save``, ``Transition(...).execute`` to move the case, ``case_notify``.
 """
 
 from __future__ import annotations
