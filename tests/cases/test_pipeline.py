@@ -45,7 +45,7 @@ def _rows(case: Case) -> dict:
     return {
         "category": report.category.code,
         "reference": report.reference == case.reference,
-        "organisation": report.organisation_id == case.organisation_id,
+        "organisation": report.organisation == case.organisation,
         "point": (round(report.latitude, 4), round(report.longitude, 4)),
         "description": report.public_description,
         "photos": len(photos),

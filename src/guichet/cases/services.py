@@ -304,7 +304,7 @@ def case_submit(
                 key_row = keyed.claim()
                 claiming = False
             submission = _submission_recorded(checked, reference)
-            if key_row is not None:
+            if keyed is not None and key_row is not None:
                 keyed.fulfil(key_row, reference)
     except IntegrityError:
         replay = _replayed(keyed) if claiming and keyed is not None else None
@@ -696,6 +696,7 @@ def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submiss
         actor=user,
     )
     for manifest, prepared in checked.recorders:
+        assert manifest.record is not None  # only the manifests that record are kept
         manifest.record(case=case, prepared=prepared)
     audit_log(
         actor=user,

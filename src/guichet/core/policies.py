@@ -225,6 +225,8 @@ _P = TypeVar("_P", bound=AccessPolicy)
 
 
 def register_policy(policy: _P) -> _P:
+    """Register ``policy`` under its name and return it with its own type (its extra
+    methods, ``require_back_office`` or ``scope(..., role=...)``, stay visible to mypy)."""
     if not policy.name:
         raise ValueError("an access policy needs a name")
     _POLICIES[policy.name] = policy

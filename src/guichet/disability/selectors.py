@@ -84,6 +84,7 @@ def piece_get_for_agent(*, actor, reference: str, pk: int, request: HttpRequest 
     if piece is None or not piece_policy.can_view(actor, piece):
         attempt_refused(request, actor=actor, reference=reference, file=file, piece=piece)
         raise Http404("piece")
+    assert file is not None  # the piece was found in it
     access_record(actor=actor, door=DOOR_PIECE, obj=piece, case=file.case, request=request)
     return file, piece
 

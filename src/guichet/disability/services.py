@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -153,7 +154,7 @@ def piece_read(piece: Piece) -> bytes:
 
 def _piece_delete_stored(piece: Piece) -> None:
     if piece.storage_name:
-        transaction.on_commit(lambda name=piece.storage_name: default_storage.delete(name))
+        transaction.on_commit(partial(default_storage.delete, piece.storage_name))
 
 
 # --- filing -----------------------------------------------------------------------------------
@@ -294,9 +295,10 @@ def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> Disa
     draft gone. Raises FilingError; nothing is filed then."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        draft = FilingDraft.objects.select_for_update().filter(pk=draft.pk, owner=actor).first()
-        if draft is None:
+        locked = FilingDraft.objects.select_for_update().filter(pk=draft.pk, owner=actor).first()
+        if locked is None:
             raise FilingError({"__all__": _("Ce dossier a déjà été déposé.")})
+        draft = locked
         errors = _filing_errors(draft, today)
         if errors:
             raise FilingError(errors)
@@ -314,6 +316,8 @@ def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> Disa
         except CaseInputError as exc:
             raise FilingError(exc.errors) from None
         case = submission.case
+        birth_date = dependant.birth_date if dependant else _parse_date(data["birth_date"])
+        assert birth_date is not None  # _filing_errors refuses a draft without a valid one
         file = DisabilityFile.objects.create(
             case=case,
             organisation_id=case.organisation_id,
@@ -321,9 +325,7 @@ def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> Disa
             filed_on=today,
             person_first_name=dependant.first_name if dependant else data["first_name"].strip(),
             person_last_name=dependant.last_name if dependant else data["last_name"].strip(),
-            person_birth_date=dependant.birth_date
-            if dependant
-            else _parse_date(data["birth_date"]),
+            person_birth_date=birth_date,
             represented=dependant is not None,
             relationship=dependant.relationship if dependant else "",
             protected_adult=_protected(draft),
@@ -560,6 +562,7 @@ def silence_alerts_send(*, today: date | None = None) -> int:
             ).update(silence_alert_sent_at=timezone.now())
             if not claimed:
                 continue
+            assert file.silence_date is not None  # the query's silence_date__lte
             _notify_house(
                 file,
                 title=_("Dossier %(ref)s : décision implicite le %(date)s")
@@ -619,6 +622,7 @@ def purge_run(*, now: datetime | None = None, limit: int = 500) -> dict[str, int
                 kind=kind, file__case__is_closed=True, file__case__closed_at__lt=cutoff
             ).select_related("file", "file__case")[:limit]
             for piece in pieces:
+                assert piece.file is not None  # the query's file__case__is_closed
                 records.append(
                     _purge_record(
                         obj_type="piece",

@@ -319,10 +319,12 @@ def report_record(*, case: Case, prepared: ServiceInput) -> Report:
     thumbnails, its first public update and the alerts of the people who follow the area."""
     given: _ReportInput = prepared.state
     public_name = ""
-    if given.show_name and case.requester_id:
-        requester = case.requester
+    requester = case.requester if given.show_name else None
+    if requester is not None:
         initial = f" {requester.last_name[:1]}." if requester.last_name else ""
         public_name = f"{requester.first_name}{initial}".strip()
+    # report_input refused a report without a location; the case holds it
+    assert case.latitude is not None and case.longitude is not None
     report = Report.objects.create(
         case=case,
         reference=case.reference,

@@ -31,7 +31,7 @@ def articles_by_theme() -> list[tuple[str, str, list[HelpArticle]]]:
     grouped: dict[str, list[HelpArticle]] = {}
     for article in published_articles().only("slug", "title", "summary", "theme"):
         grouped.setdefault(article.theme, []).append(article)
-    return [(key, label, grouped[key]) for key, label in Theme.choices if key in grouped]
+    return [(key, str(label), grouped[key]) for key, label in Theme.choices if key in grouped]
 
 
 def articles_of_theme(theme: str) -> QuerySet[HelpArticle]:

@@ -7,6 +7,8 @@ the urbanism services move a file along it (``services._case_move``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from guichet.urbanism.procedures import Procedure, catalogue
 
 SERVICE_PREFIX = "urbanism."
@@ -14,7 +16,7 @@ PIECE_MAX_MB = 20
 
 FLAG_FIELDS = {"heritage_spr", "heritage_mh", "erp_works", "listed_monument"}
 
-STATUSES = [
+STATUSES: list[dict[str, Any]] = [
     {"key": "filed", "label": "Déposé", "citizen_label": "Dossier déposé"},
     {
         "key": "incomplete",

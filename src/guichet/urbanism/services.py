@@ -166,8 +166,10 @@ def application_compute(application: PlanningApplication) -> deadlines.Computati
         for e in application.events.all()
         if e.kind in deadlines.EVENT_KINDS
     ]
+    procedure = procedure_get(application.procedure)
+    assert procedure is not None  # recorded from the catalogue (application_record)
     return deadlines.compute(
-        procedure_get(application.procedure),
+        procedure,
         filed_on=application.filed_on,
         flags=set(application.flags),
         events=events,
@@ -210,7 +212,9 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
             procedure.number_prefix, commune.insee_code, filed_on.year, sequence
         )
     else:
-        permit_number = _permit_of(data.get("permit_number", "")).number
+        permit = _permit_of(data.get("permit_number", ""))
+        assert permit is not None  # required by the form, checked by manifest_prepare
+        permit_number = permit.number
     area = data.get("floor_area_created")
     application = PlanningApplication.objects.create(
         case=case,
@@ -375,6 +379,7 @@ def pieces_request(
     application_policy.require_act(actor, application, "instruct")
     application = _open_locked(application)
     procedure = procedure_get(application.procedure)
+    assert procedure is not None  # recorded from the catalogue (application_record)
     codes = list(dict.fromkeys(p.strip().upper() for p in pieces if p.strip()))
     if not codes:
         raise InstructionRefused(_("Cochez les pièces manquantes (toutes, en une seule demande)."))
@@ -394,7 +399,8 @@ def pieces_request(
     result = _step(application, before)
     if result.computation.awaiting_pieces:
         _case_move(application, "incomplete", _("Pièces manquantes demandées"))
-    labels = [f"{c} — {procedure.piece(c).label}" for c in codes]
+    # every code is one of the procedure's pieces (the unknown ones were refused above)
+    labels = [f"{c} — {piece.label}" for c in codes if (piece := procedure.piece(c)) is not None]
     _notify_applicant(
         application,
         "urbanism/mail/pieces_requested",
@@ -674,6 +680,7 @@ def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
             ).update(alerted_on=today)
             if not updated:
                 continue
+            assert application.decision_due_on is not None  # the query's decision_due_on__lte
             case_notify(
                 case=application.case,
                 recipients=team_recipients(application.case.team),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -123,9 +124,7 @@ def _scan_later(document: WalletDocument) -> None:
     if document.scan_state == ScanState.PENDING:
         from guichet.wallet.tasks import wallet_document_scan_task
 
-        transaction.on_commit(
-            lambda pk=document.pk: wallet_document_scan_task.enqueue(document_id=pk)
-        )
+        transaction.on_commit(partial(wallet_document_scan_task.enqueue, document_id=document.pk))
 
 
 @policy_exempt(
@@ -176,6 +175,8 @@ def wallet_document_add(
             errors["file"] = exc.messages[0]
     if errors:
         raise WalletInputError(errors)
+    # no error: the upload was checked and the issue date parsed
+    assert clean is not None and issued is not None
     try:
         return _document_stored(
             owner=actor,
@@ -382,8 +383,12 @@ def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:
     case engine's transaction); an upload to keep is first kept in the wallet."""
     from guichet.accounts.models import User
 
+    # both ways to a copy (_pick_checked, _keep_checked) set its owner; a kept upload's
+    # issue date is parsed (_keep_checked refuses it otherwise)
+    assert copy.owner_id is not None
     owner = User.objects.get(pk=copy.owner_id)
     if copy.document_id is None:
+        assert copy.keep_issued_on is not None
         document = _document_stored(
             owner=owner,
             clean=copy,
@@ -443,11 +448,12 @@ def wallet_documents_reencrypt() -> tuple[int, int]:
             failed += 1
             continue
         old_name, storage = document.file.name, document.file.storage
+        assert old_name is not None  # exclude(file=""): it was just opened
         with transaction.atomic():
             document.file.save(
                 "document", ContentFile(crypto.encrypt(content, associated=associated)), save=False
             )
             document.save(update_fields=["file"])
-            transaction.on_commit(lambda name=old_name, store=storage: store.delete(name))
+            transaction.on_commit(partial(storage.delete, old_name))
         done += 1
     return done, failed
