@@ -139,7 +139,7 @@ def test_reroute_moves_a_case_of_any_service_with_its_access(file_case, users, d
     # the access moved: Oullins may no longer reroute it back, Bron may
     with pytest.raises(Exception) as refused:
         case_reroute(actor=oullins, case=case, team=demo["oullins"].teams.first(), reason="x")
-    assert refused.type.__name__ == "Http404"
+    assert refused.type.__name__ == "PolicyDenied" and refused.value.code == "not_found"
     case = case_reroute(
         actor=bron, case=case, team=demo["oullins"].teams.first(), reason="Finalement non"
     )
@@ -147,11 +147,11 @@ def test_reroute_moves_a_case_of_any_service_with_its_access(file_case, users, d
 
 
 def test_reroute_refused_to_a_stranger_changes_nothing(file_case, users, demo):
-    from django.http import Http404
+    from guichet.core.policies import PolicyDenied
 
     case = file_case()
     before = (case.organisation_id, case.team_id, case.events.count())
-    with pytest.raises(Http404):
+    with pytest.raises(PolicyDenied):
         case_reroute(
             actor=users["agent.bron"], case=case, team=demo["bron"].teams.first(), reason="x"
         )

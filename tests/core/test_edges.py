@@ -210,7 +210,7 @@ def test_anonymous_report_submissions_are_limited(client, demo, limits):
 
 
 def test_report_follows_are_limited(client, demo, limits):
-    report = Report.objects.filter(state__in=["open", "in_progress"]).first() or (
+    report = Report.objects.filter(case__status__in=["open", "in_progress"]).first() or (
         Report.objects.first()
     )
     before = _counts()

@@ -8,6 +8,7 @@ import pytest
 from guichet.cases.models import CaseEvent
 from guichet.cases.services import case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification
 from guichet.publicspace import services
 from guichet.publicspace.models import Report, ReportUpdate, State
@@ -85,13 +86,13 @@ def test_every_state_change_tells_the_followers(demo, users):
 def test_a_transition_refused_changes_nothing(demo, users):
     report = file_pothole(users["camille.martin"]).case.report
     before = (report.case.events.count(), ReportUpdate.objects.filter(report=report).count())
-    for actor, transition, comment in (
-        (users["agent.voirie"], "no_action", ""),  # needs a public comment
-        (users["agent.voirie"], "duplicate", "x"),  # internal: marking a duplicate names one
-        (users["agent.voirie"], "reopen", "x"),  # already open
-        (users["agent.lyon"], "fix", "x"),  # not the team in charge
+    for actor, transition, comment, refusal in (
+        (users["agent.voirie"], "no_action", "", WorkflowError),  # needs a public comment
+        (users["agent.voirie"], "duplicate", "x", WorkflowError),  # internal: names an original
+        (users["agent.voirie"], "reopen", "x", WorkflowError),  # already open
+        (users["agent.lyon"], "fix", "x", PolicyDenied),  # not the organisation in charge
     ):
-        with pytest.raises(WorkflowError):
+        with pytest.raises(refusal):
             case_transition(actor=actor, case=report.case, transition=transition, comment=comment)
     report.refresh_from_db()
     assert report.state == State.OPEN

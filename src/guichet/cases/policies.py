@@ -69,11 +69,13 @@ class CasePolicy(AccessPolicy):
         agents in, through its own doors."""
         from guichet.services.registry import is_restricted
 
-        return bool(
+        if not (
             getattr(actor, "is_authenticated", False)
             and case.organisation_id in organisation_ids_of(actor)
-            and not is_restricted(case.definition.key)
-        )
+        ):
+            return False
+        definition = getattr(case, "definition", None)  # (a case being built may have none)
+        return not (definition is not None and is_restricted(definition.key))
 
     def is_requester(self, actor, case) -> bool:
         """Whether ``actor`` is the person who asked: their account, or their tracking code."""

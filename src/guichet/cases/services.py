@@ -44,7 +44,13 @@ from guichet.cases.workflow import (
 )
 from guichet.core.audit import audit_log
 from guichet.core.idempotency import KeyedRequest, key_scope
-from guichet.core.policies import SYSTEM, checked_by_caller, policy_exempt, system_only
+from guichet.core.policies import (
+    SYSTEM,
+    checked_by_caller,
+    forget_policy_answers,
+    policy_exempt,
+    system_only,
+)
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.registry import ServiceInput, ServiceManifest, manifests_for
 from guichet.services.schema import clean_fields, iter_fields, unknown_keys
@@ -799,6 +805,8 @@ def case_reroute(*, actor, case: Case, team: Team, reason: str) -> Case:
         organisation_id=team.organisation_id,
         data={"reason": reason, "team": team.pk, "previous": previous},
     )
+    # the access moved with the case: the actor's cached answers about it are stale
+    forget_policy_answers(actor)
     return case
 
 

@@ -36,7 +36,7 @@ class _AgentOrRefusedBearer(AgentOidcBearer):
 file_auth = [_AgentOrRefusedBearer(), AgentSessionAuth()]
 
 
-class Error(Schema):
+class DisabilityError(Schema):
     code: str
     message: str
 
@@ -54,7 +54,7 @@ class FileOut(Schema):
 @router.get(
     "/files/{reference}",
     auth=file_auth,
-    response={200: FileOut, 404: Error},
+    response={200: FileOut, 404: DisabilityError},
     summary="Un dossier MDMPH (agent nommé de la maison)",
 )
 def disability_file_detail(request, reference: str):

@@ -13,7 +13,7 @@ from guichet.wallet.selectors import wallet_documents_for, with_validity
 router = Router(tags=["wallet"])
 
 
-class DocumentOut(Schema):
+class WalletDocumentOut(Schema):
     id: int
     document_type: str
     type_label: str
@@ -33,7 +33,7 @@ class DocumentOut(Schema):
 @router.get(
     "/documents",
     auth=citizen_read_auth,
-    response=list[DocumentOut],
+    response=list[WalletDocumentOut],
     summary="Mon porte-documents",
 )
 def wallet_documents(request, document_type: str = ""):
