@@ -147,6 +147,7 @@ def _kwargs(name: str, keys: list[str], world) -> dict | None:
         "client_id": "x",
         "rid": "x",
         "uidb36": "x",
+        "uuid": str(world["case"].requester.uuid) if world["case"].requester else str(uuid.uuid4()),
     }
     kwargs = {}
     for key in keys:

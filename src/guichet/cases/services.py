@@ -61,7 +61,7 @@ from guichet.services.selectors import (
 )
 from guichet.territory.models import Membership, Organisation, Team
 from guichet.territory.selectors import commune_at, competence_route
-from guichet.wallet.pieces import WALLET_PIECES, WalletCopy
+from guichet.wallet.pieces import WALLET_PIECES, WalletCopy, WalletKeep, WalletPick
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -331,6 +331,14 @@ def _key_scope(*, actor, partner_key: PartnerApiKey | None, channel: str) -> str
 
 
 def _upload_digest(upload) -> list[str]:
+    """What a file given to ``case_submit`` stands for, in an idempotency fingerprint: its
+    name and content's SHA-256; a wallet document chosen by its id; a wallet keep by its
+    upload and what is kept."""
+    if isinstance(upload, WalletPick):
+        return ["wallet", str(upload.document_id)]
+    if isinstance(upload, WalletKeep):
+        kept = [upload.document_type, upload.issued_on, upload.expires_on, str(upload.keep)]
+        return ["wallet-keep", *kept, *_upload_digest(upload.upload)]
     if isinstance(upload, tuple):
         name, content = upload
         return [name, hashlib.sha256(content).hexdigest()]

@@ -125,7 +125,8 @@ def seed(log) -> list[str]:
     for insee, name, slug, *_ in COMMUNES:
         email = f"agent.{slug}@example.org"
         commune = communes[insee]
-        for team in commune.teams.all():
+        # the commune's own demo teams (other apps add theirs, with their own agents)
+        for team in commune.teams.filter(slug__in=[slug for slug, _ in COMMUNE_TEAMS]):
             _member(email, "Agent", name, team)
         lines.append(f"  {email:<40} agent de {name}")
     email = "agent.voirie@example.org"

@@ -246,7 +246,9 @@ def _pick_checked(
         document_id = int(pick.document_id)
     except (TypeError, ValueError):
         document_id = None
-    if document_id is not None:
+    if document_id is not None and not 0 < document_id < 2**63:  # not an id: no query
+        document_id = None
+    if document_id is not None and pick.owner is not None:
         document = WalletDocument.objects.filter(pk=document_id).first()
     if document is None or not wallet_document_policy.can_act(pick.owner, document, "use"):
         raise _refused(_("Ce document n'est pas dans votre porte-documents."))
