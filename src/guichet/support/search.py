@@ -172,8 +172,8 @@ def index_remove(article_id: int) -> None:
 
 
 def matching_ids(query: str, *, limit: int = 20) -> list[int]:
-    """The ids of the articles matching ``query``, best first (published or not: the caller
-    narrows)."""
+    """The ids of the published articles matching ``query``, best first (the caller narrows
+    further: organisation, theme)."""
     found = query_words(query)
     if not found:
         return []
@@ -190,8 +190,12 @@ def matching_ids(query: str, *, limit: int = 20) -> list[int]:
     else:
         terms = sorted(set(_stemmer().stemWords(found)))
         match = " OR ".join(f'"{t}"' for t in terms)  # stems: [a-z0-9] only
+        # Joined to the published articles before the LIMIT, as on PostgreSQL: an index row
+        # left by an article removed without the service (a flush, a cascade) takes no place.
         sql = (
-            "SELECT article_id FROM support_help_fts WHERE support_help_fts MATCH %s "
+            "SELECT support_help_fts.article_id FROM support_help_fts "
+            "JOIN support_helparticle ON support_helparticle.id = support_help_fts.article_id "
+            "WHERE support_help_fts MATCH %s AND support_helparticle.is_published "
             "ORDER BY bm25(support_help_fts) LIMIT %s"
         )
         params = [match, limit]
