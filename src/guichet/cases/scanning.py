@@ -78,12 +78,14 @@ def attachment_scan(*, attachment_id: int) -> str:
         return attachment.scan_state
 
 
-def pending_attachments_scan(limit: int = 200) -> int:
-    """Scan the pending attachments left behind (clamd was down, a task was lost)."""
+def pending_scan_sweep(model, scan_one, *, limit: int = 200) -> int:
+    """Scan the rows of ``model`` (a scanned file: ``scan_state``, ``created_at``) left pending
+    (clamd was down, a task was lost), oldest first, with ``scan_one(pk)``; stop at the first
+    that stays pending (clamd is down: the next run tries again)."""
     if not scanner_configured():
         return 0
     due = list(
-        CaseAttachment.objects.filter(
+        model.objects.filter(
             scan_state=ScanState.PENDING, created_at__lte=timezone.now() - RESCAN_AFTER
         )
         .order_by("created_at")
@@ -91,7 +93,14 @@ def pending_attachments_scan(limit: int = 200) -> int:
     )
     done = 0
     for pk in due:
-        if attachment_scan(attachment_id=pk) == ScanState.PENDING:
-            break  # clamd is down: the next run tries again
+        if scan_one(pk) == ScanState.PENDING:
+            break
         done += 1
     return done
+
+
+def pending_attachments_scan(limit: int = 200) -> int:
+    """Scan the pending attachments left behind (clamd was down, a task was lost)."""
+    return pending_scan_sweep(
+        CaseAttachment, lambda pk: attachment_scan(attachment_id=pk), limit=limit
+    )

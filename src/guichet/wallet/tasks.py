@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.cases.models import ScanState
-from guichet.core.antivirus import ScannerUnavailable, clamd_scan, scanner_configured
+from guichet.core.antivirus import ScannerUnavailable, clamd_scan
 from guichet.core.audit import audit_log
 from guichet.core.periodic import register_periodic
 
@@ -74,20 +74,9 @@ def wallet_document_scan_task(*, document_id: int) -> str:
 @register_periodic("wallet.documents_scan", every=timedelta(minutes=1))
 def wallet_documents_scan_sweep(limit: int = 200) -> int:
     """Scan the wallet documents still pending (clamd was unreachable when they came)."""
+    from guichet.cases.scanning import pending_scan_sweep
     from guichet.wallet.models import WalletDocument
 
-    if not scanner_configured():
-        return 0
-    due = list(
-        WalletDocument.objects.filter(
-            scan_state=ScanState.PENDING, created_at__lte=timezone.now() - RESCAN_AFTER
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    return pending_scan_sweep(
+        WalletDocument, lambda pk: wallet_document_scan(document_id=pk), limit=limit
     )
-    done = 0
-    for pk in due:
-        if wallet_document_scan(document_id=pk) == ScanState.PENDING:
-            break
-        done += 1
-    return done
