@@ -18,18 +18,25 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from guichet.cases.models import CaseDraft, Channel
-from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
+from guichet.cases.models import CaseDraft, CaseEvent, Channel
+from guichet.cases.notify import (
+    case_notify,
+    citizen_recipient,
+    render_message,
+    team_recipients,
+)
 from guichet.cases.services import CaseInputError, case_submit
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
 from guichet.core.policies import PolicyDenied, checked_by_caller, policy_exempt, system_only
+from guichet.notifications.services import notification_create
 from guichet.services.models import ServiceDefinition
 from guichet.services.registry import ServiceInput
-from guichet.territory.models import Organisation
+from guichet.territory.models import Organisation, Team
 from guichet.urbanism import cerfa, deadlines
 from guichet.urbanism.definitions import STATUSES
 from guichet.urbanism.models import (
@@ -660,40 +667,74 @@ def tacit_sweep(today: date | None = None) -> int:
     return done
 
 
+ALERT_DIGEST_LINES = 100  # files listed in a team's alert; the queue has the rest
+
+
 @system_only("the agents' alerts before a tacit decision, a periodic job")
 def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
-    """Warn the planning team of each open file whose tacit decision is ``days`` away or less
-    (once per file and deadline)."""
+    """Warn the planning teams of the open files whose tacit decision is ``days`` away or less
+    (once per file and deadline): one set-based pass in one transaction, the files marked
+    alerted by one UPDATE, one alert per team listing its files (nearest first) and one
+    event on each file's history. Returns the number of files alerted."""
     today = today or _today()
-    due = (
-        PlanningApplication.objects.filter(
-            is_open=True, decision_due_on__lte=today + timedelta(days=days), alerted_on__isnull=True
+    horizon = today + timedelta(days=days)
+    with transaction.atomic():
+        due = list(
+            PlanningApplication.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(is_open=True, decision_due_on__lte=horizon, alerted_on__isnull=True)
+            .order_by("decision_due_on", "pk")
+            .values_list("pk", "case_id", "case__team_id", "number", "decision_due_on")
         )
-        .select_related("case__team")
-        .order_by("decision_due_on")
-    )
-    sent = 0
-    for application in due.iterator(chunk_size=500):
-        with transaction.atomic():
-            updated = PlanningApplication.objects.filter(
-                pk=application.pk, alerted_on__isnull=True
-            ).update(alerted_on=today)
-            if not updated:
-                continue
-            assert application.decision_due_on is not None  # the query's decision_due_on__lte
-            case_notify(
-                case=application.case,
-                recipients=team_recipients(application.case.team),
-                template="urbanism/mail/alert",
-                context={
-                    "application": application,
-                    "days": (application.decision_due_on - today).days,
-                },
-                audience=AGENTS,
-                topic="cases.update",
+        if not due:
+            return 0
+        pks = [row[0] for row in due]
+        for start in range(0, len(pks), 1000):
+            PlanningApplication.objects.filter(pk__in=pks[start : start + 1000]).update(
+                alerted_on=today
             )
-            sent += 1
-    return sent
+        by_team: dict[int, list[tuple]] = {}
+        for row in due:
+            by_team.setdefault(row[2], []).append(row)
+        events = []
+        for team in Team.objects.filter(pk__in=list(by_team)).select_related("organisation"):
+            rows = by_team[team.pk]
+            files = [
+                {"number": number, "due_on": due_on, "days": (due_on - today).days}
+                for _pk, _case, _team, number, due_on in rows
+            ]
+            context = {
+                "files": files[:ALERT_DIGEST_LINES],
+                "count": len(files),
+                "more": max(len(files) - ALERT_DIGEST_LINES, 0),
+                "days": days,
+            }
+            subject, body = render_message("urbanism/mail/alerts", context)
+            recipients = team_recipients(team)
+            for recipient in recipients:
+                notification_create(
+                    recipient=recipient,
+                    topic="cases.update",
+                    template="generic",
+                    context={"title": subject, "body": body},
+                    organisation=team.organisation,
+                    url="/urbanisme/instruction/",
+                )
+            addresses = sorted(
+                (r["email"] if isinstance(r, dict) else r.email).lower() for r in recipients
+            )
+            summary = _("Agents alertés : décision tacite le %(day)s")
+            events += [
+                CaseEvent(
+                    case_id=case_id,
+                    kind=CaseEvent.Kind.NOTIFIED,
+                    channel=Channel.SYSTEM,
+                    summary=summary % {"day": date_format(due_on, "j F Y")},
+                    data={"recipients": addresses, "sent": bool(addresses)},
+                )
+                for _pk, case_id, _team, _number, due_on in rows
+            ]
+        CaseEvent.objects.bulk_create(events, batch_size=1000)
+    return len(due)
 
 
 def queue_for(actor):
