@@ -1,22 +1,29 @@
 """Who may see and instruct planning applications: the agents (second factor passed) of the
 team the file was routed to, that is the planning team of the commune in charge; the applicant
-sees their own and declares its display on the site, nothing else."""
+sees their own and declares its display on the site, nothing else. The commune's decision
+template is edited by the agents of that commune."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from guichet.core.policies import AccessPolicy, register_policy
+from guichet.core.policies import SYSTEM, AccessPolicy, PolicyDenied, register_policy
 from guichet.territory.selectors import agent_scope
+
+
+def _agent_scope(actor) -> tuple[frozenset[int], frozenset[int]]:
+    """(organisation ids, team ids) the actor works for now (empty without second factor)."""
+    if not getattr(actor, "is_authenticated", False):
+        return frozenset(), frozenset()
+    organisations, teams = agent_scope(actor)
+    return frozenset(organisations), frozenset(teams)
 
 
 class PlanningApplicationPolicy(AccessPolicy):
     name = "urbanism.application"
 
     def _team_ids(self, actor) -> frozenset[int]:
-        if not getattr(actor, "is_authenticated", False):
-            return frozenset()
-        return agent_scope(actor)[1]
+        return _agent_scope(actor)[1]
 
     def _is_applicant(self, actor, obj) -> bool:
         return bool(getattr(actor, "is_authenticated", False) and obj.case.requester_id == actor.pk)
@@ -30,11 +37,39 @@ class PlanningApplicationPolicy(AccessPolicy):
         return obj.case.team_id in self._team_ids(actor)
 
     def scope(self, actor, queryset: QuerySet) -> QuerySet:
-        from guichet.core.policies import SYSTEM
-
         if actor is SYSTEM:
             return queryset
         return queryset.filter(case__team_id__in=list(self._team_ids(actor)))
 
+    def require_back_office(self, actor) -> None:
+        """The planning back-office is for agents who work for a team now (second factor
+        passed): ``PolicyDenied("not_found")`` for anybody else (it is not there for them)."""
+        if actor is SYSTEM:
+            return
+        if not self._team_ids(actor):
+            raise PolicyDenied("not_found", action="back_office")
+
 
 application_policy = register_policy(PlanningApplicationPolicy())
+
+
+class DecisionTemplatePolicy(AccessPolicy):
+    """The decision template of a commune (``obj``: the commune, an Organisation): seen and
+    edited by the agents who work for that commune now."""
+
+    name = "urbanism.decision_template"
+
+    def _can_view(self, actor, obj) -> bool:
+        return obj.pk in _agent_scope(actor)[0]
+
+    def _can_act(self, actor, obj, action: str) -> bool:
+        return obj.kind == "commune" and obj.pk in _agent_scope(actor)[0]
+
+    def scope(self, actor, queryset: QuerySet) -> QuerySet:
+        """The communes whose template ``actor`` may edit."""
+        if actor is SYSTEM:
+            return queryset.filter(kind="commune")
+        return queryset.filter(kind="commune", pk__in=list(_agent_scope(actor)[0]))
+
+
+template_policy = register_policy(DecisionTemplatePolicy())

@@ -45,7 +45,7 @@ from guichet.urbanism.models import (
     PlanningApplication,
     RegistrationCounter,
 )
-from guichet.urbanism.policies import application_policy
+from guichet.urbanism.policies import application_policy, template_policy
 from guichet.urbanism.procedures import Procedure, catalogue, procedure_get
 
 ALERT_DAYS = 10  # agents are alerted this many days before a tacit decision
@@ -138,13 +138,13 @@ def _permit_of(number: str) -> PlanningApplication | None:
 
 
 @policy_exempt("reads the public catalogue")
-def definition_for(procedure: Procedure) -> ServiceDefinition | None:
+def definition_get(procedure: Procedure) -> ServiceDefinition | None:
     return ServiceDefinition.objects.filter(key=procedure.service_key, is_active=True).first()
 
 
 def _procedure_or_error(code: str) -> tuple[Procedure, ServiceDefinition]:
     procedure = procedure_get(code)
-    definition = definition_for(procedure) if procedure else None
+    definition = definition_get(procedure) if procedure else None
     if procedure is None or definition is None:
         raise CaseInputError(
             {"procedure": _("Procédure d'urbanisme inconnue : « %s ».") % str(code)[:20]},
@@ -424,7 +424,7 @@ def pieces_request(
 
 
 @transaction.atomic
-def pieces_received(
+def pieces_receive(
     *, actor, application: PlanningApplication, on: date | None = None
 ) -> StepResult:
     """The file is complete: the deadline runs again from this day (R423-19)."""
@@ -532,7 +532,7 @@ def consultation_answer(
 
 
 @policy_exempt("the commune's decision template (public wording), created on first use")
-def template_for(commune: Organisation) -> DecisionTemplate:
+def decision_template_get(commune: Organisation) -> DecisionTemplate:
     template = DecisionTemplate.objects.filter(commune=commune).first()
     if template is None:
         template = DecisionTemplate(commune=commune, body=DEFAULT_DECISION_BODY, signatory="")
@@ -550,17 +550,21 @@ DEFAULT_DECISION_BODY = (
 )
 
 
-@policy_exempt(
-    "an agent of the commune edits its template: checked against the actor's agent scope here"
-)
+def decision_template_commune(actor) -> Organisation:
+    """The commune whose decision template ``actor`` edits: the first one they work for
+    (PolicyDenied when none)."""
+    commune = template_policy.scope(actor, Organisation.objects.all()).order_by("pk").first()
+    if commune is None:
+        raise PolicyDenied("not_found", action="decision_template")
+    return commune
+
+
 @transaction.atomic
 def decision_template_save(*, actor, commune: Organisation, body: str, signatory: str):
+    """Save the commune's decision template (checked as a Django template first)."""
     from django.template import Template, TemplateSyntaxError
 
-    from guichet.territory.selectors import agent_scope
-
-    if commune.pk not in agent_scope(actor)[0]:
-        raise PolicyDenied("not_found")
+    template_policy.require_act(actor, commune, "edit")
     try:
         Template(body)
     except TemplateSyntaxError as exc:
@@ -586,7 +590,7 @@ def decision_take(
         raise InstructionRefused(_("Décision inconnue pour cette procédure."))
     if decision in ("refusal", "opposition", "approval_prescriptions") and not text.strip():
         raise InstructionRefused(_("Motivez la décision (motifs du refus ou prescriptions)."))
-    signatory = signatory.strip() or template_for(application.commune).signatory
+    signatory = signatory.strip() or decision_template_get(application.commune).signatory
     if not signatory:
         raise InstructionRefused(_("Indiquez le signataire (le maire ou son délégataire)."))
     application.decision = kind
@@ -737,8 +741,10 @@ def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
     return len(due)
 
 
-def queue_for(actor):
-    """The planning queue of ``actor``: open files of their teams, nearest tacit date first."""
+def queue_list(actor):
+    """The planning queue of ``actor``: open files of their teams, nearest tacit date first
+    (PolicyDenied for anybody who is not an agent now)."""
+    application_policy.require_back_office(actor)
     return (
         application_policy.scope(actor, PlanningApplication.objects.filter(is_open=True))
         .select_related("case", "commune")
@@ -746,13 +752,13 @@ def queue_for(actor):
     )
 
 
-def application_get_for(*, actor, number_or_pk) -> PlanningApplication:
-    from django.http import Http404
-
+def application_get(*, actor, number_or_pk) -> PlanningApplication:
+    """A file of ``actor``'s teams by its case reference (PolicyDenied("not_found") for a
+    file that does not exist and one of another team alike)."""
     queryset = application_policy.scope(
         actor, PlanningApplication.objects.select_related("case", "commune", "case__team")
     )
     application = queryset.filter(case__reference=str(number_or_pk)).first()
     if application is None:
-        raise Http404("application")
+        raise PolicyDenied("not_found", action="view")
     return application
