@@ -32,7 +32,9 @@ class PlanningApplicationPolicy(AccessPolicy):
         return obj.case.team_id in self._team_ids(actor) or self._is_applicant(actor, obj)
 
     def _can_act(self, actor, obj, action: str) -> bool:
-        if action == "declare_display":  # the applicant's own declaration (R600-2)
+        # the applicant's own acts: the display on the site (R600-2), a permis modificatif,
+        # the consent to a transfer
+        if action in ("declare_display", "modify", "transfer"):
             return self._is_applicant(actor, obj)
         return obj.case.team_id in self._team_ids(actor)
 
@@ -73,3 +75,35 @@ class DecisionTemplatePolicy(AccessPolicy):
 
 
 template_policy = register_policy(DecisionTemplatePolicy())
+
+
+class TransferConsentPolicy(AccessPolicy):
+    """A holder's consent to transfer their permit: the new holder it names (signed in with
+    that address) accepts it; nobody else knows it exists."""
+
+    name = "urbanism.transfer_consent"
+
+    def _is_new_holder(self, actor, obj) -> bool:
+        email = (getattr(actor, "email", "") or "").strip().lower()
+        return bool(
+            getattr(actor, "is_authenticated", False)
+            and email
+            and obj.new_holder_email.lower() == email
+        )
+
+    def _can_view(self, actor, obj) -> bool:
+        return self._is_new_holder(actor, obj) or obj.given_by_id == getattr(actor, "pk", None)
+
+    def _can_act(self, actor, obj, action: str) -> bool:
+        return action == "accept" and self._is_new_holder(actor, obj)
+
+    def scope(self, actor, queryset: QuerySet) -> QuerySet:
+        if actor is SYSTEM:
+            return queryset
+        email = (getattr(actor, "email", "") or "").strip()
+        if not getattr(actor, "is_authenticated", False) or not email:
+            return queryset.none()
+        return queryset.filter(new_holder_email__iexact=email)
+
+
+consent_policy = register_policy(TransferConsentPolicy())

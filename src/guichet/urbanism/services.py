@@ -10,13 +10,14 @@ is here and in ``apps.py`` only: ``case_submit`` with the manifest's ``prepare``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from guichet.cases.notify import (
     render_message,
     team_recipients,
 )
-from guichet.cases.services import CaseInputError, case_submit
+from guichet.cases.services import CaseInputError, case_submit, draft_save
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
@@ -44,8 +45,9 @@ from guichet.urbanism.models import (
     InstructionEvent,
     PlanningApplication,
     RegistrationCounter,
+    TransferConsent,
 )
-from guichet.urbanism.policies import application_policy, template_policy
+from guichet.urbanism.policies import application_policy, consent_policy, template_policy
 from guichet.urbanism.procedures import Procedure, catalogue, procedure_get
 
 ALERT_DAYS = 10  # agents are alerted this many days before a tacit decision
@@ -175,11 +177,46 @@ def application_compute(application: PlanningApplication) -> deadlines.Computati
     ]
     procedure = procedure_get(application.procedure)
     assert procedure is not None  # recorded from the catalogue (application_record)
+    if procedure.deadline_of_permit:
+        procedure = _with_permit_deadline(procedure, application.permit_number)
     return deadlines.compute(
         procedure,
         filed_on=application.filed_on,
         flags=set(application.flags),
         events=events,
+    )
+
+
+def _with_permit_deadline(procedure: Procedure, permit_number: str) -> Procedure:
+    """A modification or a transfer is instructed within the base deadline of the permit it
+    follows (R423-23: 2 months for a PCMI or a PD, 3 for a PC or a PA)."""
+    permit_code = (
+        PlanningApplication.objects.filter(number=permit_number)
+        .values_list("procedure", flat=True)
+        .first()
+    )
+    permit_procedure = procedure_get(permit_code or "")
+    assert permit_procedure is not None  # checked when the file was recorded (_record)
+    return replace(
+        procedure,
+        base_months=permit_procedure.base_months,
+        base_article=permit_procedure.base_article,
+    )
+
+
+GRANTED = Q(decision__in=["approval", "approval_prescriptions"]) | Q(
+    decision="tacit", tacit_outcome="tacit_approval"
+)
+
+
+def _granted_permit(number: str, follows: tuple[str, ...]) -> PlanningApplication | None:
+    """The granted permit of ``number`` among the procedures ``follows``, locked until the
+    caller's transaction ends (its modifications and transfers are numbered one at a time)."""
+    normalised = " ".join((number or "").upper().split())
+    return (
+        PlanningApplication.objects.select_for_update(of=("self",))
+        .filter(GRANTED, number=normalised, procedure__in=follows)
+        .first()
     )
 
 
@@ -213,7 +250,32 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
     filed_on = timezone.localdate(filed_at)
     commune = case.commune
     number, sequence, permit_number = "", None, ""
-    if procedure.number_prefix:
+    consent = None
+    if procedure.number_suffix:
+        permit = _granted_permit(data.get("permit_number", ""), procedure.follows)
+        if permit is None:
+            raise CaseInputError(
+                {
+                    "permit_number": _(
+                        "Une modification ou un transfert suit un permis accordé : aucun "
+                        "permis accordé ne porte ce numéro."
+                    )
+                },
+                code="permit_not_granted",
+            )
+        if procedure.code == "TR":
+            consent = _consent_for(permit, case)
+        permit_number = permit.number
+        sequence = (
+            PlanningApplication.objects.filter(
+                permit_number=permit.number, procedure=procedure.code
+            ).count()
+            + 1
+        )
+        if sequence > 99:
+            raise CaseInputError({"permit_number": _("Trop de demandes pour ce permis.")})
+        number = f"{permit.number} {procedure.number_suffix}{sequence:02d}"
+    elif procedure.number_prefix:
         sequence = _sequence_next(commune.insee_code, filed_on.year)
         number = registration_number(
             procedure.number_prefix, commune.insee_code, filed_on.year, sequence
@@ -241,8 +303,11 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
         floor_area_created=cerfa.floor_area_clean(area) if area not in (None, "") else None,
         flags=_flags_of(data),
     )
+    if consent is not None:
+        consent.transfer = application
+        consent.save(update_fields=["transfer"])
     result = _store_computation(application)
-    if not procedure.base_months:  # a DOC: recorded, nothing to instruct
+    if not procedure.base_months and not procedure.deadline_of_permit:  # a DOC
         application.is_open = False
         application.save(update_fields=["is_open"])
         _case_move(application, "declared", _("Déclaration enregistrée"))
@@ -294,6 +359,130 @@ def application_file(
         portal=True,
     )
     return PlanningApplication.objects.select_related("case", "commune").get(case=submission.case)
+
+
+# --------------------------------------------------------------------------------------------
+# After a granted permit: modifications (M01...) and transfers (T01...)
+# --------------------------------------------------------------------------------------------
+
+
+def _consent_for(permit: PlanningApplication, case) -> TransferConsent:
+    """The holder's unused consent to transfer ``permit`` to the person filing ``case``."""
+    email = (getattr(case.requester, "email", "") or "").strip().lower()
+    consent = (
+        TransferConsent.objects.select_for_update()
+        .filter(permit=permit, transfer__isnull=True, new_holder_email__iexact=email)
+        .order_by("-given_at")
+        .first()
+    )
+    if not email or consent is None:
+        raise CaseInputError(
+            {
+                "permit_number": _(
+                    "Le titulaire de ce permis n'a pas accepté de vous le transférer."
+                )
+            },
+            code="transfer_without_consent",
+        )
+    return consent
+
+
+def _permit_for_applicant(actor, permit: PlanningApplication, action: str) -> None:
+    application_policy.require_act(actor, permit, action)
+    if not PlanningApplication.objects.filter(GRANTED, pk=permit.pk).exists() or (
+        permit.procedure not in ("PCMI", "PC", "PA", "PD")
+    ):
+        raise InstructionRefused(
+            _("Seul un permis accordé peut être modifié ou transféré."), code="not_granted"
+        )
+
+
+def _draft_for(actor, code: str, permit: PlanningApplication, data: dict) -> CaseDraft:
+    procedure = procedure_get(code)
+    assert procedure is not None  # PM and TR are in the catalogue's data
+    definition = definition_get(procedure)
+    if definition is None or definition.current_version is None:
+        raise InstructionRefused(_("Cette démarche n'est pas ouverte dans la commune."))
+    return draft_save(
+        actor=actor,
+        version=definition.current_version,
+        data={"permit_number": permit.number, **data},
+        page="",
+        commune=permit.commune,
+    )
+
+
+@transaction.atomic
+def modification_start(*, actor, permit: PlanningApplication) -> CaseDraft:
+    """The holder starts a permis modificatif (Cerfa 13411) of their granted permit: a draft of
+    the ``PM`` procedure, the permit's number filled in, filed through the usual form."""
+    _permit_for_applicant(actor, permit, "modify")
+    return _draft_for(
+        actor,
+        "PM",
+        permit,
+        {"applicant_kind": "person", "applicant_name": permit.applicant_name},
+    )
+
+
+@transaction.atomic
+def transfer_consent_give(
+    *, actor, permit: PlanningApplication, new_holder_email: str
+) -> TransferConsent:
+    """The holder agrees to transfer their granted permit to the person of
+    ``new_holder_email``, who is told by e-mail and files the transfer (Cerfa 13412)."""
+    from django.core.validators import validate_email
+
+    _permit_for_applicant(actor, permit, "transfer")
+    email = (new_holder_email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InstructionRefused(_("Adresse électronique invalide.")) from None
+    if email == (actor.email or "").lower():
+        raise InstructionRefused(_("Indiquez l'adresse du nouveau titulaire."))
+    consent = TransferConsent.objects.create(
+        token=uuid.uuid4(), permit=permit, new_holder_email=email, given_by=actor
+    )
+    subject, body = render_message(
+        "urbanism/mail/transfer_offer", {"permit": permit, "consent": consent}
+    )
+    notification_create(
+        recipient={"email": email},
+        topic="cases.update",
+        template="generic",
+        context={"title": subject, "body": body},
+        organisation=permit.commune,
+        url=f"/urbanisme/transferts/{consent.token}/",
+    )
+    audit_log(
+        actor=actor,
+        action="urbanism.transfer_consent",
+        obj=permit.case,
+        organisation_id=permit.case.organisation_id,
+        data={"number": permit.number},
+    )
+    return consent
+
+
+@transaction.atomic
+def transfer_accept(*, actor, token: str) -> CaseDraft:
+    """The new holder, signed in with the address the holder gave, accepts the transfer: a
+    draft of the ``TR`` procedure for the permit, which they complete and file."""
+    consent = (
+        consent_policy.scope(actor, TransferConsent.objects.all())
+        .select_related("permit", "permit__case", "permit__commune")
+        .filter(token=token, transfer__isnull=True)
+        .first()
+    )
+    if consent is None:
+        raise PolicyDenied("not_found", action="accept")
+    consent_policy.require_act(actor, consent, "accept")
+    name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    name = name or consent.new_holder_email
+    return _draft_for(
+        actor, "TR", consent.permit, {"applicant_kind": "person", "applicant_name": name}
+    )
 
 
 # --------------------------------------------------------------------------------------------
