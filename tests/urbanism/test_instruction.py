@@ -46,7 +46,7 @@ def test_a_request_within_the_month_moves_the_deadline_and_lists_every_piece(
     assert "R423-39" in message.body_text
     # the complete file restarts the deadline (R423-19)
     received_on = on + timedelta(days=20)
-    services.pieces_received(actor=instructor, application=application, on=received_on)
+    services.pieces_receive(actor=instructor, application=application, on=received_on)
     application.refresh_from_db()
     assert application.ends_on == deadlines.add_months(received_on, 2)
     assert application.case.status == "instruction"
@@ -56,7 +56,7 @@ def test_a_second_request_changes_nothing(file_pcmi, instructor):
     application = file_pcmi()
     day = application.filed_on + timedelta(days=5)
     services.pieces_request(actor=instructor, application=application, pieces=["PCMI3"], on=day)
-    services.pieces_received(actor=instructor, application=application, on=day)
+    services.pieces_receive(actor=instructor, application=application, on=day)
     before = PlanningApplication.objects.get(pk=application.pk).decision_due_on
     result = services.pieces_request(
         actor=instructor, application=application, pieces=["PCMI6"], on=day + timedelta(days=2)
@@ -181,7 +181,7 @@ def test_only_the_planning_team_of_the_commune_instructs(file_pcmi, demo):
         agent = User.objects.get(pk=agent.pk)
         with pytest.raises(PolicyDenied):
             services.pieces_request(actor=agent, application=application, pieces=["PCMI3"])
-        assert not services.queue_for(agent).filter(pk=application.pk).exists()
+        assert not services.queue_list(agent).filter(pk=application.pk).exists()
     assert not application.events.exists()
 
 
@@ -294,7 +294,7 @@ def test_an_extension_in_time_counts_while_pieces_are_awaited(file_pcmi, instruc
     services.extension_notify(
         actor=instructor, application=application, grounds=["heritage"], on=day
     )
-    services.pieces_received(actor=instructor, application=application, on=day + timedelta(days=5))
+    services.pieces_receive(actor=instructor, application=application, on=day + timedelta(days=5))
     application.refresh_from_db()
     assert application.articles == "R423-23 b + R423-24 c"
     assert application.ends_on == deadlines.add_months(day + timedelta(days=5), 3)

@@ -80,4 +80,4 @@ def test_a_bad_catalogue_is_refused_at_load(change, problem):
 
 
 def test_the_shipped_catalogue_loads():
-    assert len(catalogue().procedures) == 9
+    assert len(catalogue().procedures) == 11  # the nine of the domain file, PM and TR

@@ -34,5 +34,5 @@ def seed(log) -> list[str]:
     )
     admin = User.objects.get(email="admin@example.org")
     definitions_install(actor=admin, organisation=metropolis(), communes=[oullins])
-    log("urbanisme : 9 procédures en ligne à Oullins")
+    log("urbanisme : les procédures en ligne à Oullins")
     return [f"Urbanisme : instructrice d'Oullins {DEMO_INSTRUCTOR[0]}"]

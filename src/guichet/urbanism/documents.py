@@ -47,9 +47,9 @@ def recepisse_pdf(application: PlanningApplication) -> bytes:
 
 
 def decision_text(application: PlanningApplication) -> str:
-    from guichet.urbanism.services import template_for
+    from guichet.urbanism.services import decision_template_get
 
-    template = template_for(application.commune)
+    template = decision_template_get(application.commune)
     return Template(template.body).render(
         Context(
             {

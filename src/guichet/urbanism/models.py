@@ -86,6 +86,14 @@ class PlanningApplication(models.Model):
     def __str__(self) -> str:
         return self.number or self.case.reference
 
+    @property
+    def is_granted_permit(self) -> bool:
+        """A permit granted, expressly or tacitly: it may be modified or transferred."""
+        granted = self.decision in ("approval", "approval_prescriptions") or (
+            self.decision == "tacit" and self.tacit_outcome == "tacit_approval"
+        )
+        return granted and self.procedure in ("PCMI", "PC", "PA", "PD")
+
 
 class InstructionEvent(models.Model):
     """A dated event of the instruction, as the engine reads them (``deadlines.Event``)."""
@@ -121,3 +129,29 @@ class DecisionTemplate(models.Model):
 
     def __str__(self) -> str:
         return str(self.commune)
+
+
+class TransferConsent(models.Model):
+    """The holder of a granted permit agrees to transfer it to a new holder (Cerfa 13412 bears
+    both): the new holder, signed in with this e-mail address, then files the transfer
+    (``TR``), which uses the consent once."""
+
+    token = models.UUIDField(unique=True)
+    permit = models.ForeignKey(
+        PlanningApplication, on_delete=models.CASCADE, related_name="transfer_consents"
+    )
+    new_holder_email = models.EmailField(_("adresse du nouveau titulaire"))
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    given_at = models.DateTimeField(auto_now_add=True)
+    transfer = models.OneToOneField(
+        PlanningApplication,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.permit} → {self.new_holder_email}"

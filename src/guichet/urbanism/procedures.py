@@ -113,6 +113,11 @@ class Procedure:
     fields: tuple[str, ...]
     pieces: tuple[Piece, ...]
     follows: tuple[str, ...] = ()
+    #: a modification (``M``) or a transfer (``T``) of a granted permit: its number is the
+    #: permit's plus the letter and two digits (A423-3)
+    number_suffix: str = ""
+    #: instructed within the base deadline of the permit it follows (R423-23)
+    deadline_of_permit: bool = False
 
     @property
     def service_key(self) -> str:
@@ -163,6 +168,10 @@ def _problems(document: dict[str, Any]) -> list[str]:
         where = f"procédure {p.get('code')}"
         if p["tacit"] not in TACIT_OUTCOMES:
             problems.append(f"{where} : issue tacite « {p['tacit']} »")
+        if p.get("number_suffix", "") not in ("", "M", "T"):
+            problems.append(f"{where} : suffixe de numéro « {p['number_suffix']} » (M ou T)")
+        if (p.get("number_suffix") or p.get("deadline_of_permit")) and not p.get("follows"):
+            problems.append(f"{where} : modification ou transfert sans permis suivi")
         if p["base_months"] and not ARTICLE_RE.match(p["base_article"]):
             problems.append(f"{where} : article « {p['base_article']} »")
         problems += [f"{where} : champ inconnu {f}" for f in p["fields"] if f not in KNOWN_FIELDS]
@@ -206,6 +215,8 @@ def catalogue_from(document: dict[str, Any]) -> Catalogue:
             tacit_article=p["tacit_article"],
             fields=tuple(p["fields"]),
             follows=tuple(p.get("follows", ())),
+            number_suffix=p.get("number_suffix", ""),
+            deadline_of_permit=bool(p.get("deadline_of_permit", False)),
             pieces=tuple(
                 Piece(
                     code=piece["code"],

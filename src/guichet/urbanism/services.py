@@ -10,26 +10,34 @@ is here and in ``apps.py`` only: ``case_submit`` with the manifest's ``prepare``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from guichet.cases.models import CaseDraft, Channel
-from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
-from guichet.cases.services import CaseInputError, case_submit
+from guichet.cases.models import CaseDraft, CaseEvent, Channel
+from guichet.cases.notify import (
+    case_notify,
+    citizen_recipient,
+    render_message,
+    team_recipients,
+)
+from guichet.cases.services import CaseInputError, case_submit, draft_save
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
 from guichet.core.policies import PolicyDenied, checked_by_caller, policy_exempt, system_only
+from guichet.notifications.services import notification_create
 from guichet.services.models import ServiceDefinition
 from guichet.services.registry import ServiceInput
-from guichet.territory.models import Organisation
+from guichet.territory.models import Organisation, Team
 from guichet.urbanism import cerfa, deadlines
 from guichet.urbanism.definitions import STATUSES
 from guichet.urbanism.models import (
@@ -37,8 +45,9 @@ from guichet.urbanism.models import (
     InstructionEvent,
     PlanningApplication,
     RegistrationCounter,
+    TransferConsent,
 )
-from guichet.urbanism.policies import application_policy
+from guichet.urbanism.policies import application_policy, consent_policy, template_policy
 from guichet.urbanism.procedures import Procedure, catalogue, procedure_get
 
 ALERT_DAYS = 10  # agents are alerted this many days before a tacit decision
@@ -131,13 +140,13 @@ def _permit_of(number: str) -> PlanningApplication | None:
 
 
 @policy_exempt("reads the public catalogue")
-def definition_for(procedure: Procedure) -> ServiceDefinition | None:
+def definition_get(procedure: Procedure) -> ServiceDefinition | None:
     return ServiceDefinition.objects.filter(key=procedure.service_key, is_active=True).first()
 
 
 def _procedure_or_error(code: str) -> tuple[Procedure, ServiceDefinition]:
     procedure = procedure_get(code)
-    definition = definition_for(procedure) if procedure else None
+    definition = definition_get(procedure) if procedure else None
     if procedure is None or definition is None:
         raise CaseInputError(
             {"procedure": _("Procédure d'urbanisme inconnue : « %s ».") % str(code)[:20]},
@@ -168,11 +177,46 @@ def application_compute(application: PlanningApplication) -> deadlines.Computati
     ]
     procedure = procedure_get(application.procedure)
     assert procedure is not None  # recorded from the catalogue (application_record)
+    if procedure.deadline_of_permit:
+        procedure = _with_permit_deadline(procedure, application.permit_number)
     return deadlines.compute(
         procedure,
         filed_on=application.filed_on,
         flags=set(application.flags),
         events=events,
+    )
+
+
+def _with_permit_deadline(procedure: Procedure, permit_number: str) -> Procedure:
+    """A modification or a transfer is instructed within the base deadline of the permit it
+    follows (R423-23: 2 months for a PCMI or a PD, 3 for a PC or a PA)."""
+    permit_code = (
+        PlanningApplication.objects.filter(number=permit_number)
+        .values_list("procedure", flat=True)
+        .first()
+    )
+    permit_procedure = procedure_get(permit_code or "")
+    assert permit_procedure is not None  # checked when the file was recorded (_record)
+    return replace(
+        procedure,
+        base_months=permit_procedure.base_months,
+        base_article=permit_procedure.base_article,
+    )
+
+
+GRANTED = Q(decision__in=["approval", "approval_prescriptions"]) | Q(
+    decision="tacit", tacit_outcome="tacit_approval"
+)
+
+
+def _granted_permit(number: str, follows: tuple[str, ...]) -> PlanningApplication | None:
+    """The granted permit of ``number`` among the procedures ``follows``, locked until the
+    caller's transaction ends (its modifications and transfers are numbered one at a time)."""
+    normalised = " ".join((number or "").upper().split())
+    return (
+        PlanningApplication.objects.select_for_update(of=("self",))
+        .filter(GRANTED, number=normalised, procedure__in=follows)
+        .first()
     )
 
 
@@ -206,7 +250,32 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
     filed_on = timezone.localdate(filed_at)
     commune = case.commune
     number, sequence, permit_number = "", None, ""
-    if procedure.number_prefix:
+    consent = None
+    if procedure.number_suffix:
+        permit = _granted_permit(data.get("permit_number", ""), procedure.follows)
+        if permit is None:
+            raise CaseInputError(
+                {
+                    "permit_number": _(
+                        "Une modification ou un transfert suit un permis accordé : aucun "
+                        "permis accordé ne porte ce numéro."
+                    )
+                },
+                code="permit_not_granted",
+            )
+        if procedure.code == "TR":
+            consent = _consent_for(permit, case)
+        permit_number = permit.number
+        sequence = (
+            PlanningApplication.objects.filter(
+                permit_number=permit.number, procedure=procedure.code
+            ).count()
+            + 1
+        )
+        if sequence > 99:
+            raise CaseInputError({"permit_number": _("Trop de demandes pour ce permis.")})
+        number = f"{permit.number} {procedure.number_suffix}{sequence:02d}"
+    elif procedure.number_prefix:
         sequence = _sequence_next(commune.insee_code, filed_on.year)
         number = registration_number(
             procedure.number_prefix, commune.insee_code, filed_on.year, sequence
@@ -234,8 +303,11 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
         floor_area_created=cerfa.floor_area_clean(area) if area not in (None, "") else None,
         flags=_flags_of(data),
     )
+    if consent is not None:
+        consent.transfer = application
+        consent.save(update_fields=["transfer"])
     result = _store_computation(application)
-    if not procedure.base_months:  # a DOC: recorded, nothing to instruct
+    if not procedure.base_months and not procedure.deadline_of_permit:  # a DOC
         application.is_open = False
         application.save(update_fields=["is_open"])
         _case_move(application, "declared", _("Déclaration enregistrée"))
@@ -287,6 +359,130 @@ def application_file(
         portal=True,
     )
     return PlanningApplication.objects.select_related("case", "commune").get(case=submission.case)
+
+
+# --------------------------------------------------------------------------------------------
+# After a granted permit: modifications (M01...) and transfers (T01...)
+# --------------------------------------------------------------------------------------------
+
+
+def _consent_for(permit: PlanningApplication, case) -> TransferConsent:
+    """The holder's unused consent to transfer ``permit`` to the person filing ``case``."""
+    email = (getattr(case.requester, "email", "") or "").strip().lower()
+    consent = (
+        TransferConsent.objects.select_for_update()
+        .filter(permit=permit, transfer__isnull=True, new_holder_email__iexact=email)
+        .order_by("-given_at")
+        .first()
+    )
+    if not email or consent is None:
+        raise CaseInputError(
+            {
+                "permit_number": _(
+                    "Le titulaire de ce permis n'a pas accepté de vous le transférer."
+                )
+            },
+            code="transfer_without_consent",
+        )
+    return consent
+
+
+def _permit_for_applicant(actor, permit: PlanningApplication, action: str) -> None:
+    application_policy.require_act(actor, permit, action)
+    if not PlanningApplication.objects.filter(GRANTED, pk=permit.pk).exists() or (
+        permit.procedure not in ("PCMI", "PC", "PA", "PD")
+    ):
+        raise InstructionRefused(
+            _("Seul un permis accordé peut être modifié ou transféré."), code="not_granted"
+        )
+
+
+def _draft_for(actor, code: str, permit: PlanningApplication, data: dict) -> CaseDraft:
+    procedure = procedure_get(code)
+    assert procedure is not None  # PM and TR are in the catalogue's data
+    definition = definition_get(procedure)
+    if definition is None or definition.current_version is None:
+        raise InstructionRefused(_("Cette démarche n'est pas ouverte dans la commune."))
+    return draft_save(
+        actor=actor,
+        version=definition.current_version,
+        data={"permit_number": permit.number, **data},
+        page="",
+        commune=permit.commune,
+    )
+
+
+@transaction.atomic
+def modification_start(*, actor, permit: PlanningApplication) -> CaseDraft:
+    """The holder starts a permis modificatif (Cerfa 13411) of their granted permit: a draft of
+    the ``PM`` procedure, the permit's number filled in, filed through the usual form."""
+    _permit_for_applicant(actor, permit, "modify")
+    return _draft_for(
+        actor,
+        "PM",
+        permit,
+        {"applicant_kind": "person", "applicant_name": permit.applicant_name},
+    )
+
+
+@transaction.atomic
+def transfer_consent_give(
+    *, actor, permit: PlanningApplication, new_holder_email: str
+) -> TransferConsent:
+    """The holder agrees to transfer their granted permit to the person of
+    ``new_holder_email``, who is told by e-mail and files the transfer (Cerfa 13412)."""
+    from django.core.validators import validate_email
+
+    _permit_for_applicant(actor, permit, "transfer")
+    email = (new_holder_email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InstructionRefused(_("Adresse électronique invalide.")) from None
+    if email == (actor.email or "").lower():
+        raise InstructionRefused(_("Indiquez l'adresse du nouveau titulaire."))
+    consent = TransferConsent.objects.create(
+        token=uuid.uuid4(), permit=permit, new_holder_email=email, given_by=actor
+    )
+    subject, body = render_message(
+        "urbanism/mail/transfer_offer", {"permit": permit, "consent": consent}
+    )
+    notification_create(
+        recipient={"email": email},
+        topic="cases.update",
+        template="generic",
+        context={"title": subject, "body": body},
+        organisation=permit.commune,
+        url=f"/urbanisme/transferts/{consent.token}/",
+    )
+    audit_log(
+        actor=actor,
+        action="urbanism.transfer_consent",
+        obj=permit.case,
+        organisation_id=permit.case.organisation_id,
+        data={"number": permit.number},
+    )
+    return consent
+
+
+@transaction.atomic
+def transfer_accept(*, actor, token: str) -> CaseDraft:
+    """The new holder, signed in with the address the holder gave, accepts the transfer: a
+    draft of the ``TR`` procedure for the permit, which they complete and file."""
+    consent = (
+        consent_policy.scope(actor, TransferConsent.objects.all())
+        .select_related("permit", "permit__case", "permit__commune")
+        .filter(token=token, transfer__isnull=True)
+        .first()
+    )
+    if consent is None:
+        raise PolicyDenied("not_found", action="accept")
+    consent_policy.require_act(actor, consent, "accept")
+    name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    name = name or consent.new_holder_email
+    return _draft_for(
+        actor, "TR", consent.permit, {"applicant_kind": "person", "applicant_name": name}
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,7 +613,7 @@ def pieces_request(
 
 
 @transaction.atomic
-def pieces_received(
+def pieces_receive(
     *, actor, application: PlanningApplication, on: date | None = None
 ) -> StepResult:
     """The file is complete: the deadline runs again from this day (R423-19)."""
@@ -525,7 +721,7 @@ def consultation_answer(
 
 
 @policy_exempt("the commune's decision template (public wording), created on first use")
-def template_for(commune: Organisation) -> DecisionTemplate:
+def decision_template_get(commune: Organisation) -> DecisionTemplate:
     template = DecisionTemplate.objects.filter(commune=commune).first()
     if template is None:
         template = DecisionTemplate(commune=commune, body=DEFAULT_DECISION_BODY, signatory="")
@@ -543,17 +739,21 @@ DEFAULT_DECISION_BODY = (
 )
 
 
-@policy_exempt(
-    "an agent of the commune edits its template: checked against the actor's agent scope here"
-)
+def decision_template_commune(actor) -> Organisation:
+    """The commune whose decision template ``actor`` edits: the first one they work for
+    (PolicyDenied when none)."""
+    commune = template_policy.scope(actor, Organisation.objects.all()).order_by("pk").first()
+    if commune is None:
+        raise PolicyDenied("not_found", action="decision_template")
+    return commune
+
+
 @transaction.atomic
 def decision_template_save(*, actor, commune: Organisation, body: str, signatory: str):
+    """Save the commune's decision template (checked as a Django template first)."""
     from django.template import Template, TemplateSyntaxError
 
-    from guichet.territory.selectors import agent_scope
-
-    if commune.pk not in agent_scope(actor)[0]:
-        raise PolicyDenied("not_found")
+    template_policy.require_act(actor, commune, "edit")
     try:
         Template(body)
     except TemplateSyntaxError as exc:
@@ -579,7 +779,7 @@ def decision_take(
         raise InstructionRefused(_("Décision inconnue pour cette procédure."))
     if decision in ("refusal", "opposition", "approval_prescriptions") and not text.strip():
         raise InstructionRefused(_("Motivez la décision (motifs du refus ou prescriptions)."))
-    signatory = signatory.strip() or template_for(application.commune).signatory
+    signatory = signatory.strip() or decision_template_get(application.commune).signatory
     if not signatory:
         raise InstructionRefused(_("Indiquez le signataire (le maire ou son délégataire)."))
     application.decision = kind
@@ -660,44 +860,80 @@ def tacit_sweep(today: date | None = None) -> int:
     return done
 
 
+ALERT_DIGEST_LINES = 100  # files listed in a team's alert; the queue has the rest
+
+
 @system_only("the agents' alerts before a tacit decision, a periodic job")
 def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
-    """Warn the planning team of each open file whose tacit decision is ``days`` away or less
-    (once per file and deadline)."""
+    """Warn the planning teams of the open files whose tacit decision is ``days`` away or less
+    (once per file and deadline): one set-based pass in one transaction, the files marked
+    alerted by one UPDATE, one alert per team listing its files (nearest first) and one
+    event on each file's history. Returns the number of files alerted."""
     today = today or _today()
-    due = (
-        PlanningApplication.objects.filter(
-            is_open=True, decision_due_on__lte=today + timedelta(days=days), alerted_on__isnull=True
+    horizon = today + timedelta(days=days)
+    with transaction.atomic():
+        due = list(
+            PlanningApplication.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(is_open=True, decision_due_on__lte=horizon, alerted_on__isnull=True)
+            .order_by("decision_due_on", "pk")
+            .values_list("pk", "case_id", "case__team_id", "number", "decision_due_on")
         )
-        .select_related("case__team")
-        .order_by("decision_due_on")
-    )
-    sent = 0
-    for application in due.iterator(chunk_size=500):
-        with transaction.atomic():
-            updated = PlanningApplication.objects.filter(
-                pk=application.pk, alerted_on__isnull=True
-            ).update(alerted_on=today)
-            if not updated:
-                continue
-            assert application.decision_due_on is not None  # the query's decision_due_on__lte
-            case_notify(
-                case=application.case,
-                recipients=team_recipients(application.case.team),
-                template="urbanism/mail/alert",
-                context={
-                    "application": application,
-                    "days": (application.decision_due_on - today).days,
-                },
-                audience=AGENTS,
-                topic="cases.update",
+        if not due:
+            return 0
+        pks = [row[0] for row in due]
+        for start in range(0, len(pks), 1000):
+            PlanningApplication.objects.filter(pk__in=pks[start : start + 1000]).update(
+                alerted_on=today
             )
-            sent += 1
-    return sent
+        by_team: dict[int, list[tuple]] = {}
+        for row in due:
+            by_team.setdefault(row[2], []).append(row)
+        events = []
+        for team in Team.objects.filter(pk__in=list(by_team)).select_related("organisation"):
+            rows = by_team[team.pk]
+            files = [
+                {"number": number, "due_on": due_on, "days": (due_on - today).days}
+                for _pk, _case, _team, number, due_on in rows
+            ]
+            context = {
+                "files": files[:ALERT_DIGEST_LINES],
+                "count": len(files),
+                "more": max(len(files) - ALERT_DIGEST_LINES, 0),
+                "days": days,
+            }
+            subject, body = render_message("urbanism/mail/alerts", context)
+            recipients = team_recipients(team)
+            for recipient in recipients:
+                notification_create(
+                    recipient=recipient,
+                    topic="cases.update",
+                    template="generic",
+                    context={"title": subject, "body": body},
+                    organisation=team.organisation,
+                    url="/urbanisme/instruction/",
+                )
+            addresses = sorted(
+                (r["email"] if isinstance(r, dict) else r.email).lower() for r in recipients
+            )
+            summary = _("Agents alertés : décision tacite le %(day)s")
+            events += [
+                CaseEvent(
+                    case_id=case_id,
+                    kind=CaseEvent.Kind.NOTIFIED,
+                    channel=Channel.SYSTEM,
+                    summary=summary % {"day": date_format(due_on, "j F Y")},
+                    data={"recipients": addresses, "sent": bool(addresses)},
+                )
+                for _pk, case_id, _team, _number, due_on in rows
+            ]
+        CaseEvent.objects.bulk_create(events, batch_size=1000)
+    return len(due)
 
 
-def queue_for(actor):
-    """The planning queue of ``actor``: open files of their teams, nearest tacit date first."""
+def queue_list(actor):
+    """The planning queue of ``actor``: open files of their teams, nearest tacit date first
+    (PolicyDenied for anybody who is not an agent now)."""
+    application_policy.require_back_office(actor)
     return (
         application_policy.scope(actor, PlanningApplication.objects.filter(is_open=True))
         .select_related("case", "commune")
@@ -705,13 +941,13 @@ def queue_for(actor):
     )
 
 
-def application_get_for(*, actor, number_or_pk) -> PlanningApplication:
-    from django.http import Http404
-
+def application_get(*, actor, number_or_pk) -> PlanningApplication:
+    """A file of ``actor``'s teams by its case reference (PolicyDenied("not_found") for a
+    file that does not exist and one of another team alike)."""
     queryset = application_policy.scope(
         actor, PlanningApplication.objects.select_related("case", "commune", "case__team")
     )
     application = queryset.filter(case__reference=str(number_or_pk)).first()
     if application is None:
-        raise Http404("application")
+        raise PolicyDenied("not_found", action="view")
     return application

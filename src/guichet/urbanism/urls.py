@@ -12,6 +12,13 @@ urlpatterns = [
     path("registre/<slug:slug>/donnees.geojson", views.register_geojson, name="register_geojson"),
     path("dossiers/<str:reference>/<slug:kind>.pdf", views.document, name="document"),
     path("dossiers/<str:reference>/affichage/", views.display_declare_view, name="display"),
+    path(
+        "dossiers/<str:reference>/modificatif/",
+        views.modification_start_view,
+        name="modification",
+    ),
+    path("dossiers/<str:reference>/transfert/", views.transfer_consent_view, name="transfer"),
+    path("transferts/<uuid:token>/", views.transfer_accept_view, name="transfer_accept"),
     # the planning team's back-office
     path("instruction/", views_backoffice.queue, name="agent_queue"),
     path("instruction/modele/", views_backoffice.template_edit, name="agent_template"),

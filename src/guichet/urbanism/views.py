@@ -16,8 +16,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guichet.core.policies import PolicyDenied
 from guichet.territory.models import Organisation
 from guichet.urbanism import services
 from guichet.urbanism.deadlines import (
@@ -137,6 +138,68 @@ def display_declare_view(request, reference: str):
     else:
         messages.success(request, _("Premier jour d'affichage enregistré."))
     return redirect("cases:case", reference=reference)
+
+
+def _draft_redirect(request, draft):
+    # the case engine's draft door: kept in the session like one started from the catalogue
+    from guichet.cases.views.citizen import SESSION_DRAFTS
+
+    request.session.setdefault(SESSION_DRAFTS, []).append(str(draft.token))
+    request.session.modified = True
+    return redirect("cases:draft", token=draft.token)
+
+
+@login_required
+@require_POST
+def modification_start_view(request, reference: str):
+    """The holder of a granted permit starts a permis modificatif from the permit's page."""
+    application = own_application(user=request.user, reference=reference)
+    try:
+        draft = services.modification_start(actor=request.user, permit=application)
+    except services.InstructionRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:case", reference=reference)
+    except PolicyDenied:
+        raise Http404("application") from None
+    return _draft_redirect(request, draft)
+
+
+@login_required
+@require_POST
+def transfer_consent_view(request, reference: str):
+    """The holder of a granted permit agrees to transfer it to the address they give."""
+    application = own_application(user=request.user, reference=reference)
+    try:
+        services.transfer_consent_give(
+            actor=request.user,
+            permit=application,
+            new_holder_email=request.POST.get("new_holder_email", ""),
+        )
+    except services.InstructionRefused as exc:
+        messages.error(request, exc.message)
+    except PolicyDenied:
+        raise Http404("application") from None
+    else:
+        messages.success(
+            request, _("Accord de transfert enregistré : le nouveau titulaire est prévenu.")
+        )
+    return redirect("cases:case", reference=reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_accept_view(request, token):
+    """The new holder accepts the transfer and files it (a draft of the transfer form)."""
+    if request.method == "GET":
+        return render(request, "urbanism/transfer_accept.html", {"token": token})
+    try:
+        draft = services.transfer_accept(actor=request.user, token=str(token))
+    except PolicyDenied:
+        raise Http404("transfer") from None
+    except services.InstructionRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("urbanism:transfer_accept", token=token)
+    return _draft_redirect(request, draft)
 
 
 # --------------------------------------------------------------------------------------------

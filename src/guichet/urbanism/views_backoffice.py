@@ -16,27 +16,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guichet.cases.reads import record_case
 from guichet.core.policies import PolicyDenied
-from guichet.territory.selectors import agent_scope, is_agent
 from guichet.urbanism import documents, exchange, services
 from guichet.urbanism.models import InstructionEvent, PlanningApplication
 from guichet.urbanism.procedures import catalogue, procedure_get
 from guichet.urbanism.views import _pdf_response
 
 
-def agent_required(view):
-    """Agents only (their powers need the second factor: ``agent_scope`` grants nothing
-    without it, so the queue is then empty and every file a 404)."""
+def policy_door(view):
+    """The back-office's doors: a refusal of ``urbanism.policies`` becomes a 404 for what the
+    actor may not know exists (every file of another team, the whole back-office for anybody
+    who is not an agent now), a 403 for what they see but may not do."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated or not is_agent(request.user):
-            raise PermissionDenied(_("Réservé aux agents."))
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except PolicyDenied as exc:
+            if exc.code == "forbidden":
+                raise PermissionDenied(_("Action non autorisée.")) from None
+            raise Http404("urbanism") from None
 
     return wrapped
 
 
-@agent_required
+@policy_door
 @require_GET
 def queue(request):
     today = timezone.localdate()
@@ -45,16 +48,16 @@ def queue(request):
             "application": a,
             "days": (a.decision_due_on - today).days if a.decision_due_on else None,
         }
-        for a in services.queue_for(request.user)[:200]
+        for a in services.queue_list(request.user)[:200]
     ]
     return render(request, "urbanism/agent_queue.html", {"rows": rows})
 
 
 def _get(request, reference: str) -> PlanningApplication:
-    return services.application_get_for(actor=request.user, number_or_pk=reference)
+    return services.application_get(actor=request.user, number_or_pk=reference)
 
 
-@agent_required
+@policy_door
 @require_GET
 def application(request, reference: str):
     application = _get(request, reference)
@@ -83,7 +86,7 @@ def application(request, reference: str):
                 for k, v in services.DECISION_KINDS.items()
                 if (application.procedure == "DP") == (k in ("non_opposition", "opposition"))
             ],
-            "signatory": services.template_for(application.commune).signatory,
+            "signatory": services.decision_template_get(application.commune).signatory,
         },
     )
 
@@ -95,7 +98,7 @@ def _date_or_today(value: str) -> date:
         raise services.InstructionRefused(_("Date invalide.")) from None
 
 
-@agent_required
+@policy_door
 @require_POST
 def application_step(request, reference: str, step: str):
     application = _get(request, reference)
@@ -115,7 +118,7 @@ def application_step(request, reference: str, step: str):
                     _("Pièces demandées, sans effet sur le délai : %s") % reasons,
                 )
         elif step == "complet":
-            services.pieces_received(actor=request.user, application=application, on=on)
+            services.pieces_receive(actor=request.user, application=application, on=on)
             messages.success(request, _("Dossier complet : le délai court à nouveau."))
         elif step == "majoration":
             services.extension_notify(
@@ -160,12 +163,10 @@ def application_step(request, reference: str, step: str):
             raise Http404("step")
     except services.InstructionRefused as exc:
         messages.error(request, exc.message)
-    except PolicyDenied:
-        raise Http404("application") from None
     return redirect("urbanism:agent_application", reference=reference)
 
 
-@agent_required
+@policy_door
 @require_GET
 def agent_document(request, reference: str, kind: str):
     application = _get(request, reference)
@@ -176,7 +177,7 @@ def agent_document(request, reference: str, kind: str):
     raise Http404("document")
 
 
-@agent_required
+@policy_door
 @require_GET
 def export(request, reference: str):
     application = _get(request, reference)
@@ -186,20 +187,12 @@ def export(request, reference: str):
     return response
 
 
-@agent_required
+@policy_door
 @require_http_methods(["GET", "POST"])
 def template_edit(request):
     """The decision template of the agent's commune (the first one they work for)."""
-    from guichet.territory.models import Organisation
-
-    commune = (
-        Organisation.objects.filter(pk__in=agent_scope(request.user)[0], kind="commune")
-        .order_by("pk")
-        .first()
-    )
-    if commune is None:
-        raise Http404("commune")
-    template = services.template_for(commune)
+    commune = services.decision_template_commune(request.user)
+    template = services.decision_template_get(commune)
     if request.method == "POST":
         try:
             services.decision_template_save(
