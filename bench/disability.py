@@ -3,12 +3,15 @@ a house agent's queue and a file page, a file's access history (the auditor's pa
 by the reference) and the download of an encrypted 5 MB piece; p50/p95 over the Django test
 client (the whole request stack), written to ``bench/results/``.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guichet_disability \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guichet_disability_bench \
       .venv/bin/python bench/disability.py --files 1000000 --records 20000000 --label full
     .venv/bin/python bench/disability.py --files 20000 --records 400000 --label small
 
-The database must hold the demo (``guichet migrate && guichet seed_demo``). Seeding is
-``bulk_create`` in batches (cases, files, records), skipped when the volume is there.
+The database must hold the demo (``guichet migrate && guichet seed_demo``). Seeding is bulk
+SQL on PostgreSQL (``INSERT ... SELECT generate_series``), ``bulk_create`` elsewhere, skipped
+when the volume is there. The result goes to
+``bench/results/<date>-disability-<label>-<database>.json`` with the load average before and
+after (the machine may be shared).
 Targets (issue 17): queue and file page p95 <= 150 ms; history p95 <= 100 ms; 5 MB piece
 p95 <= 200 ms.
 """
@@ -40,83 +43,199 @@ BATCH = 5000
 
 
 def _seed(files: int, records: int) -> dict:
+    """Seed up to ``files`` disability files and ``records`` access records of the house:
+    in bulk SQL on PostgreSQL (``INSERT ... SELECT generate_series``: 20M rows through
+    ``bulk_create`` take hours), ``bulk_create`` elsewhere. Skipped when the volume is there."""
     from guichet.accounts.models import User
-    from guichet.cases.models import Case, Channel
     from guichet.core.models import AccessRecord
     from guichet.disability.models import DisabilityFile
     from guichet.services.models import ServiceDefinition
     from guichet.territory.models import Organisation
 
     house = Organisation.objects.get(slug="mdmph")
-    team = house.teams.get(slug="instruction")
-    definition = ServiceDefinition.objects.get(key="disability.request")
-    requester = User.objects.get(email="camille.martin@example.org")
-    agent = User.objects.get(email="medecin.mdmph@example.org")
+    context = {
+        "house": house.pk,
+        "team": house.teams.get(slug="instruction").pk,
+        "definition": (definition := ServiceDefinition.objects.get(key="disability.request")).pk,
+        "version": definition.current_version_id,
+        "requester": User.objects.get(email="camille.martin@example.org").pk,
+        "agent": User.objects.get(email="medecin.mdmph@example.org").pk,
+    }
     started = time.perf_counter()
-    have = DisabilityFile.objects.count()
-    now = timezone.now()
-    statuses = ["received", "admissible", "evaluation", "plan_proposed", "commission", "decided"]
-    while have < files:
-        n = min(BATCH, files - have)
-        cases = Case.objects.bulk_create(
-            [
-                Case(
-                    reference=f"BDS-{have + i:09d}",
-                    definition=definition,
-                    version_id=definition.current_version_id,
-                    channel=Channel.WEB,
-                    requester=requester,
-                    data={},
-                    organisation=house,
-                    team=team,
-                    status=(status := random.choice(statuses)),
-                    is_closed=status == "decided",
-                    status_entered_at=now,
+    have = DisabilityFile.objects.filter(case__reference__startswith="BDS-").count()
+    seed = _seed_sql if connection.vendor == "postgresql" else _seed_orm
+    if have < files:
+        seed.files(have, files, context)
+    done = AccessRecord.objects.filter(door="disability.file", actor_label="bench").count()
+    if done < records:
+        seed.records(done, records, files, context)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE cases_case, disability_disabilityfile, core_accessrecord")
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "files": DisabilityFile.objects.filter(case__reference__startswith="BDS-").count(),
+        "records": AccessRecord.objects.filter(door="disability.file").count(),
+    }
+
+
+STATUSES = ["received", "admissible", "evaluation", "plan_proposed", "commission", "decided"]
+
+
+class _seed_sql:
+    """Bulk SQL, in chunks (each a statement and a commit)."""
+
+    CHUNK_FILES = 200_000
+    CHUNK_RECORDS = 2_000_000
+
+    @classmethod
+    def files(cls, have: int, files: int, c: dict) -> None:
+        statuses = "ARRAY[" + ",".join(f"'{s}'" for s in STATUSES) + "]"
+        while have < files:
+            upto = min(have + cls.CHUNK_FILES, files)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    INSERT INTO cases_case (created_at, updated_at, uuid, reference, channel,
+                      contact_name, contact_email, contact_phone, tracking_hash, data, address,
+                      status, is_closed, status_entered_at, closed_at, search_text,
+                      definition_id, organisation_id, requester_id, team_id, version_id,
+                      beneficiary_name, beneficiary_relationship, contact_unverified,
+                      reply_token)
+                    SELECT ts, ts, gen_random_uuid(), 'BDS-' || lpad(g::text, 9, '0'), 'web',
+                      '', '', '', '', '{{}}'::jsonb, '', st, st = 'decided', ts,
+                      CASE WHEN st = 'decided' THEN ts END, '',
+                      %(definition)s, %(house)s, %(requester)s, %(team)s, %(version)s,
+                      '', '', false, ''
+                    FROM (
+                      SELECT g, now() - (g %% 330) * interval '1 day' - g * interval '1 second'
+                        AS ts, ({statuses})[1 + g %% 6] AS st
+                      FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS g
+                    ) AS s
+                    """,
+                    {**c, "lo": have, "hi": upto - 1},
                 )
-                for i in range(n)
-            ]
-        )
-        DisabilityFile.objects.bulk_create(
-            [
-                DisabilityFile(
-                    case=case,
-                    organisation=house,
-                    filed_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=i % 330),
-                    person_first_name="Bench",
-                    person_last_name=f"Person {have + i}",
-                    person_birth_date=datetime.date(2010, 1, 1),
-                    rights=["aah"],
-                    daily_life="—",
-                    silence_date=datetime.date(2026, 5, 1),
+                cursor.execute(
+                    """
+                    INSERT INTO disability_disabilityfile (kind, created_at, filed_on,
+                      person_first_name, person_last_name, person_birth_date, represented,
+                      relationship, protected_adult, daily_life, schooling_or_work, caregiver,
+                      rights, appeal_reason, silence_date, plan_comment, case_id,
+                      organisation_id)
+                    SELECT 'request', c.created_at, c.created_at::date, 'Bench',
+                      'Person ' || substr(c.reference, 5), date '2010-01-01', false, '', false,
+                      '-', '', '', '["aah"]'::jsonb, '',
+                      (c.created_at + interval '4 months')::date, '', c.id, c.organisation_id
+                    FROM cases_case c
+                    WHERE c.reference >= %(lo_ref)s AND c.reference <= %(hi_ref)s
+                    """,
+                    {"lo_ref": f"BDS-{have:09d}", "hi_ref": f"BDS-{upto - 1:09d}"},
                 )
-                for i, case in enumerate(cases)
-            ]
-        )
-        have += n
-    done = AccessRecord.objects.filter(door__startswith="disability.").count()
-    references = list(
-        Case.objects.filter(reference__startswith="BDS-").values_list("reference", "pk")[:10000]
-    )
-    while done < records:
-        n = min(BATCH * 4, records - done)
-        rows = []
-        for _ in range(n):
-            reference, case_id = random.choice(references)
-            rows.append(
-                AccessRecord(
-                    actor=agent,
-                    actor_label="bench",
-                    organisation_id=house.pk,
-                    door="disability.file",
-                    object_type="disability.disabilityfile",
-                    object_id=str(case_id),
-                    case_id=case_id,
-                    case_reference=reference,
+            have = upto
+            print(f"files: {have}", file=sys.stderr, flush=True)
+
+    @classmethod
+    def records(cls, done: int, records: int, files: int, c: dict) -> None:
+        while done < records:
+            n = min(cls.CHUNK_RECORDS, records - done)
+            with connection.cursor() as cursor:
+                # each record reads one file picked at random among the seeded ones
+                cursor.execute(
+                    """
+                    INSERT INTO core_accessrecord (at, actor_id, actor_label, organisation_id,
+                      door, object_type, object_id, case_id, case_reference, query, method,
+                      path)
+                    SELECT now() - random() * interval '365 days', %(agent)s, 'bench',
+                      %(house)s, 'disability.file', 'disability.disabilityfile',
+                      f.id::text, f.case_id, c.reference, '', 'GET', ''
+                    FROM (
+                      SELECT 'BDS-' || lpad(floor(random() * %(files)s::bigint)::int::text, 9, '0')
+                        AS reference
+                      FROM generate_series(1, %(n)s::bigint)
+                    ) AS picked
+                    JOIN cases_case c ON c.reference = picked.reference
+                    JOIN disability_disabilityfile f ON f.case_id = c.id
+                    """,
+                    {**c, "n": n, "files": files},
                 )
+                done += cursor.rowcount if cursor.rowcount > 0 else n
+            print(f"records: {done}", file=sys.stderr, flush=True)
+
+
+class _seed_orm:
+    """``bulk_create`` in batches (SQLite, small runs)."""
+
+    @staticmethod
+    def files(have: int, files: int, c: dict) -> None:
+        from guichet.cases.models import Case, Channel
+        from guichet.disability.models import DisabilityFile
+
+        now = timezone.now()
+        while have < files:
+            n = min(BATCH, files - have)
+            cases = Case.objects.bulk_create(
+                [
+                    Case(
+                        reference=f"BDS-{have + i:09d}",
+                        definition_id=c["definition"],
+                        version_id=c["version"],
+                        channel=Channel.WEB,
+                        requester_id=c["requester"],
+                        data={},
+                        organisation_id=c["house"],
+                        team_id=c["team"],
+                        status=(status := STATUSES[(have + i) % 6]),
+                        is_closed=status == "decided",
+                        status_entered_at=now,
+                    )
+                    for i in range(n)
+                ]
             )
-        AccessRecord.objects.bulk_create(rows)
-        done += n
-    return {"seconds": round(time.perf_counter() - started, 1), "files": have, "records": done}
+            DisabilityFile.objects.bulk_create(
+                [
+                    DisabilityFile(
+                        case=case,
+                        organisation_id=c["house"],
+                        filed_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=i % 330),
+                        person_first_name="Bench",
+                        person_last_name=f"Person {have + i}",
+                        person_birth_date=datetime.date(2010, 1, 1),
+                        rights=["aah"],
+                        daily_life="-",
+                        silence_date=datetime.date(2026, 5, 1),
+                    )
+                    for i, case in enumerate(cases)
+                ]
+            )
+            have += n
+
+    @staticmethod
+    def records(done: int, records: int, files: int, c: dict) -> None:
+        from guichet.cases.models import Case
+        from guichet.core.models import AccessRecord
+
+        references = list(
+            Case.objects.filter(reference__startswith="BDS-").values_list("reference", "pk")[:10000]
+        )
+        while done < records:
+            n = min(BATCH * 4, records - done)
+            rows = []
+            for _ in range(n):
+                reference, case_id = random.choice(references)
+                rows.append(
+                    AccessRecord(
+                        actor_id=c["agent"],
+                        actor_label="bench",
+                        organisation_id=c["house"],
+                        door="disability.file",
+                        object_type="disability.disabilityfile",
+                        object_id=str(case_id),
+                        case_id=case_id,
+                        case_reference=reference,
+                    )
+                )
+            AccessRecord.objects.bulk_create(rows)
+            done += n
 
 
 def _measure(client: Client, url: str, n: int) -> dict:
@@ -124,7 +243,10 @@ def _measure(client: Client, url: str, n: int) -> dict:
     for _ in range(n):
         started = time.perf_counter()
         response = client.get(url)
-        body = response.content if not getattr(response, "streaming", False) else b""
+        if getattr(response, "streaming", False):
+            body = b"".join(response.streaming_content)
+        else:
+            body = response.content
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code, body[:200])
     times.sort()
@@ -152,6 +274,7 @@ def main() -> None:
     from tests.conftest import give_second_factor
 
     seeded = _seed(args.files, args.records)
+    load_before = [round(x, 2) for x in os.getloadavg()]
 
     def signed_in(email):
         user = give_second_factor(User.objects.get(email=email))
@@ -189,6 +312,9 @@ def main() -> None:
     report = {
         "date": datetime.date.today().isoformat(),
         "database": connection.vendor,
+        "load_average_before": load_before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
         "seed": seeded,
         "results": results,
     }
@@ -197,7 +323,7 @@ def main() -> None:
         path = os.path.join(
             os.path.dirname(__file__),
             "results",
-            f"disability-{args.label}-{connection.vendor}-{report['date']}.json",
+            f"{report['date']}-disability-{args.label}-{connection.vendor}.json",
         )
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=1)

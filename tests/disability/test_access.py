@@ -86,7 +86,7 @@ def test_medical_roles_open_the_medical_piece_and_each_read_is_recorded(
     client.get(f"/mdmph/instruction/{ref}/")
     response = client.get(f"/mdmph/instruction/{ref}/pieces/{_medical(filed).pk}/")
     assert response.status_code == 200
-    assert response.content == pdf_bytes()
+    assert response.getvalue() == pdf_bytes()  # streamed (FileResponse)
     assert response["Cache-Control"] == "no-store"
     assert _records(actor=people[role], door="disability.file", case_reference=ref).count() == 1
     piece_reads = _records(actor=people[role], door="disability.piece", case_reference=ref)

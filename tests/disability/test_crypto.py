@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from guichet.core.policies import SYSTEM
 from tests.factories import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def test_piece_on_disk_is_unreadable_without_the_key(filed):
     assert b"%PDF" not in raw and pdf_bytes() not in raw
     assert piece.storage_name.endswith(".enc")
     assert "autisme" not in piece.storage_name
-    assert services.piece_read(piece) == pdf_bytes()
+    assert services.piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()
 
 
 def test_lost_key_fails_closed(filed, settings, as_agent):
@@ -33,7 +34,7 @@ def test_lost_key_fails_closed(filed, settings, as_agent):
     piece = filed.pieces.get(kind="medical_certificate")
     settings.DISABILITY_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old one lost
     with pytest.raises(crypto.PieceUnreadable):
-        services.piece_read(piece)
+        services.piece_read(actor=SYSTEM, piece=piece)
     response = as_agent("doctor").get(
         f"/mdmph/instruction/{filed.case.reference}/pieces/{piece.pk}/"
     )
@@ -71,14 +72,14 @@ def test_rotation_new_key_first_old_kept_then_reencrypt(filed, settings):
     new = Fernet.generate_key().decode()
     settings.DISABILITY_ENCRYPTION_KEYS = [new, old]
     piece = filed.pieces.get(kind="medical_certificate")
-    assert services.piece_read(piece) == pdf_bytes()  # old pieces still read
+    assert services.piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()  # old pieces still read
     call_command("disability_reencrypt", stdout=open("/dev/null", "w"))  # noqa: SIM115
     settings.DISABILITY_ENCRYPTION_KEYS = [new]  # the old key dropped
     for piece in filed.pieces.all():
-        assert services.piece_read(piece) == pdf_bytes()
+        assert services.piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()
     settings.DISABILITY_ENCRYPTION_KEYS = [old]
     with pytest.raises(crypto.PieceUnreadable):
-        services.piece_read(piece)
+        services.piece_read(actor=SYSTEM, piece=piece)
 
 
 def test_a_tampered_piece_does_not_open(filed):
@@ -90,4 +91,4 @@ def test_a_tampered_piece_does_not_open(filed):
     default_storage.delete(piece.storage_name)
     default_storage.save(piece.storage_name, ContentFile(bytes(raw)))
     with pytest.raises(crypto.PieceUnreadable):
-        services.piece_read(piece)
+        services.piece_read(actor=SYSTEM, piece=piece)

@@ -164,6 +164,11 @@ class Piece(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: the wallet document this piece is a copy of (picked, or an upload kept there): its
+    #: use is recorded against the case once the file is filed
+    wallet_document = models.ForeignKey(
+        "wallet.WalletDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     storage_name = models.CharField(max_length=200, editable=False)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -15,7 +15,7 @@ import contextlib
 
 from django.db.models import QuerySet
 
-from guichet.core.policies import SYSTEM, AccessPolicy, register_policy
+from guichet.core.policies import SYSTEM, AccessPolicy, PolicyDenied, register_policy
 from guichet.territory.selectors import agent_scope
 
 RECEPTION, EVALUATION, DOCTOR = "reception", "evaluation", "doctor"
@@ -91,14 +91,17 @@ class FilePolicy(AccessPolicy):
 
 
 class PiecePolicy(AccessPolicy):
-    """A piece of a file: a named agent of the house; a medical piece, only the medical roles.
-    (Citizens do not open their pieces back through the platform.)"""
+    """A piece of a file: a named agent of the house, a medical piece only the medical roles;
+    and the person who filed the file (or their representative, who filed it), every piece
+    of it. A draft's pieces: nobody through this policy (the draft is its owner's)."""
 
     name = "disability.piece"
 
     def _can_view(self, actor, piece) -> bool:
         if piece.file_id is None:
             return False
+        if _is_owner(actor, piece.file):
+            return True
         roles = house_roles(actor).get(piece.file.organisation_id, frozenset())
         if not roles:
             return False
@@ -116,10 +119,42 @@ class PiecePolicy(AccessPolicy):
 
         roles = house_roles(actor)
         medical_orgs = [o for o, r in roles.items() if r & MEDICAL_ROLES]
-        return queryset.filter(file__organisation_id__in=list(roles)).filter(
+        as_agent = Q(file__organisation_id__in=list(roles)) & (
             ~Q(kind__in=rules.MEDICAL_KINDS) | Q(file__organisation_id__in=medical_orgs)
         )
+        if getattr(actor, "is_authenticated", False):
+            return queryset.filter(as_agent | Q(file__case__requester=actor))
+        return queryset.filter(as_agent)
+
+
+class DraftPolicy(AccessPolicy):
+    """A filing draft (``FilingDraft``): its owner only, who creates, edits and files it; the
+    rest of the world is told it does not exist."""
+
+    name = "disability.draft"
+
+    def _can_view(self, actor, draft) -> bool:
+        return bool(getattr(actor, "is_authenticated", False) and draft.owner_id == actor.pk)
+
+    def _can_act(self, actor, draft, action: str) -> bool:
+        return action in {"create", "edit", "file"}
+
+    def scope(self, actor, queryset: QuerySet) -> QuerySet:
+        if actor is SYSTEM:
+            return queryset
+        if not getattr(actor, "is_authenticated", False):
+            return queryset.none()
+        return queryset.filter(owner=actor)
+
+    def can_represent(self, actor, dependant) -> bool:
+        """Whether ``actor`` files for ``dependant`` (one of their "people I act for")."""
+        return bool(getattr(actor, "is_authenticated", False) and dependant.owner_id == actor.pk)
+
+    def require_represent(self, actor, dependant) -> None:
+        if not self.can_represent(actor, dependant):
+            raise PolicyDenied("not_found")
 
 
 file_policy = register_policy(FilePolicy())
 piece_policy = register_policy(PiecePolicy())
+draft_policy = register_policy(DraftPolicy())

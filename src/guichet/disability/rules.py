@@ -47,6 +47,11 @@ PIECE_KINDS = {
     APPEAL_LETTER: _("Pièce jointe au recours"),
 }
 
+#: Pieces about the person concerned: from the wallet, only a document about that person (the
+#: child's identity for a child's file), not the filer's own; the others (address, mandate)
+#: may be the filer's.
+PERSON_KINDS = frozenset({IDENTITY, MEDICAL_CERTIFICATE, COURT_DECISION})
+
 #: Pieces only the roles that need them may open (evaluation team, doctor).
 MEDICAL_KINDS = frozenset({MEDICAL_CERTIFICATE})
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 
 from guichet.core.access import access_record
 from guichet.disability.models import DisabilityFile, FilingDraft, Piece
-from guichet.disability.policies import file_policy, house_roles, piece_policy
+from guichet.disability.policies import draft_policy, file_policy, house_roles, piece_policy
 
 DOOR_FILE = "disability.file"
 DOOR_PIECE = "disability.piece"
@@ -81,7 +81,8 @@ def piece_get_for_agent(*, actor, reference: str, pk: int, request: HttpRequest 
         if file is not None
         else None
     )
-    if piece is None or not piece_policy.can_view(actor, piece):
+    agent = file is not None and bool(house_roles(actor).get(file.organisation_id))
+    if piece is None or not agent or not piece_policy.can_view(actor, piece):
         attempt_refused(request, actor=actor, reference=reference, file=file, piece=piece)
         raise Http404("piece")
     assert file is not None  # the piece was found in it
@@ -89,27 +90,45 @@ def piece_get_for_agent(*, actor, reference: str, pk: int, request: HttpRequest 
     return file, piece
 
 
-def files_for_citizen(*, user) -> QuerySet[DisabilityFile]:
-    if not getattr(user, "is_authenticated", False):
+def files_for_citizen(*, actor) -> QuerySet[DisabilityFile]:
+    """The files ``actor`` filed (for themselves or as a representative), newest first."""
+    if not getattr(actor, "is_authenticated", False):
         return DisabilityFile.objects.none()
-    return _files().filter(case__requester=user).order_by("-created_at", "-id")
+    return _files().filter(case__requester=actor).order_by("-created_at", "-id")
 
 
-def file_get_for_citizen(*, user, reference: str) -> DisabilityFile:
-    file = files_for_citizen(user=user).filter(case__reference=(reference or "").upper()).first()
-    if file is None:
+def file_get_for_citizen(*, actor, reference: str) -> DisabilityFile:
+    """One of ``actor``'s files, the file policy asked; else 404 (missing and not theirs)."""
+    reference = (reference or "").strip().upper()
+    file = files_for_citizen(actor=actor).filter(case__reference=reference).first()
+    if file is None or not file_policy.can_view(actor, file):
         raise Http404("file")
     return file
 
 
-def drafts_for_citizen(*, user) -> QuerySet[FilingDraft]:
-    if not getattr(user, "is_authenticated", False):
-        return FilingDraft.objects.none()
-    return FilingDraft.objects.filter(owner=user).select_related("dependant")
+def pieces_for_citizen(*, actor, file: DisabilityFile) -> list[Piece]:
+    """The pieces of ``actor``'s own file they may download (all of them: the policy says)."""
+    return [p for p in file.pieces.all() if piece_policy.can_view(actor, p)]
 
 
-def draft_get_for_citizen(*, user, token) -> FilingDraft:
-    draft = drafts_for_citizen(user=user).filter(token=token).first()
+def piece_get_for_citizen(*, actor, reference: str, pk: int, request: HttpRequest | None = None):
+    """A piece of the person's own file, its read recorded under the house (the auditor sees
+    it, and the person in their file's history of reads); else 404."""
+    file = file_get_for_citizen(actor=actor, reference=reference)
+    piece = Piece.objects.select_related("file__case").filter(pk=pk, file=file).first()
+    if piece is None or not piece_policy.can_view(actor, piece):
+        raise Http404("piece")
+    access_record(actor=actor, door=DOOR_PIECE, obj=piece, case=file.case, request=request)
+    return file, piece
+
+
+def drafts_for_citizen(*, actor) -> QuerySet[FilingDraft]:
+    """``actor``'s drafts (the draft policy's scope)."""
+    return draft_policy.scope(actor, FilingDraft.objects.select_related("dependant"))
+
+
+def draft_get_for_citizen(*, actor, token) -> FilingDraft:
+    draft = drafts_for_citizen(actor=actor).filter(token=token).first()
     if draft is None:
         raise Http404("draft")
     return draft

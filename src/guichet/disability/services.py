@@ -29,7 +29,7 @@ from guichet.cases.models import Case, CaseEvent, Channel
 from guichet.cases.services import CaseInputError, case_submit, case_transition
 from guichet.cases.workflow import transition_get
 from guichet.core.audit import audit_log
-from guichet.core.policies import SYSTEM, PolicyDenied, policy_exempt, system_only
+from guichet.core.policies import SYSTEM, policy_exempt, system_only
 from guichet.core.uploads import CleanFile, check_upload
 from guichet.disability import crypto, rules
 from guichet.disability.models import (
@@ -39,7 +39,7 @@ from guichet.disability.models import (
     Piece,
     PurgeRecord,
 )
-from guichet.disability.policies import file_policy
+from guichet.disability.policies import draft_policy, file_policy, piece_policy
 from guichet.services.registry import ServiceInput
 
 REQUEST_KEY = "disability.request"
@@ -92,19 +92,105 @@ class TakenPiece:
     issued_on: date | None = None
 
 
-@policy_exempt("checks an uploaded piece; writes nothing")
-def piece_take(*, upload: Any, kind: str, issued_on: date | None = None) -> TakenPiece:
-    """The one point where a piece enters a file: an uploaded file, checked (content sniffed,
-    PDFs checked). The document wallet will add "or a document kept in the wallet" here; the
-    kinds are the wallet's type codes (``rules.PIECE_KINDS``). Raises FilingError."""
+@dataclass(frozen=True)
+class PiecePosted:
+    """What a form posted for a piece: an upload (to keep in the wallet or not, with the
+    document's dates), or the id of a document picked from the wallet."""
+
+    kind: str
+    upload: Any = None
+    wallet_document: str = ""
+    keep: bool = False
+    issued_on: str = ""
+    expires_on: str = ""
+
+
+def piece_take(
+    *,
+    upload: Any = None,
+    kind: str,
+    issued_on: date | None = None,
+    actor=None,
+    posted: PiecePosted | None = None,
+    dependant=None,
+) -> TakenPiece:
+    """The one point where a piece enters a file: an upload, checked (content sniffed, PDFs
+    checked, antivirus), or a document of ``actor``'s wallet (``posted.wallet_document``):
+    the wallet policy's "use", its type, its validity today (the filing date: an expired one
+    is refused with its date and the rule), its scan; for a piece about the person concerned
+    (``rules.PERSON_KINDS``) a document about that person (``dependant``, or the filer).
+    An upload is kept in the wallet only when the person ticked it (``posted.keep``: health
+    documents are kept only by choice). Writes nothing. Raises FilingError; PolicyDenied for a
+    ``dependant`` the actor does not act for (the wallet policy answers for the document)."""
+    from guichet.wallet.pieces import WalletKeep, WalletPick
+    from guichet.wallet.services import wallet_piece_checked
+    from guichet.wallet.types import DOCUMENT_TYPES
+
     if kind not in rules.PIECE_KINDS:
         raise FilingError({kind: _("Type de pièce inconnu.")})
+    if dependant is not None:
+        draft_policy.require_represent(actor, dependant)
+    posted = posted or PiecePosted(kind=kind, upload=upload)
+    in_wallet = kind in DOCUMENT_TYPES and getattr(actor, "is_authenticated", False)
+    piece: Any = posted.upload
+    if posted.wallet_document and in_wallet:
+        chosen = posted.wallet_document
+        piece = WalletPick(document_id=int(chosen) if chosen.isdigit() else 0, owner=actor)
+    elif posted.keep and in_wallet and posted.upload is not None:
+        piece = WalletKeep(
+            upload=posted.upload,
+            owner=actor,
+            document_type=kind,
+            issued_on=posted.issued_on or (issued_on.isoformat() if issued_on else ""),
+            expires_on=posted.expires_on,
+        )
+    if piece is None:
+        raise FilingError({kind: _("Joignez un fichier ou choisissez un document.")})
     try:
-        clean = check_upload(upload, accept=("pdf", "image"))
+        if isinstance(piece, WalletPick | WalletKeep):
+            clean = wallet_piece_checked(
+                piece, field={"document_type": kind}, accept=("pdf", "image"), max_bytes=None
+            )
+        else:
+            clean = check_upload(piece, accept=("pdf", "image"))
     except ValidationError as exc:
         raise FilingError({kind: exc.messages[0]}) from None
-    _antivirus_check(kind, clean)
+    if isinstance(piece, WalletPick):
+        issued_on = _picked_about(kind, clean, actor=actor, dependant=dependant)
+    else:
+        _antivirus_check(kind, clean)
     return TakenPiece(kind=kind, clean=clean, issued_on=issued_on)
+
+
+def _picked_about(kind: str, copy, *, actor, dependant) -> date:
+    """A picked document's issue date, once it is about the right person: for a piece about
+    the person concerned, a document about the dependant filed for (kept in the filer's
+    wallet for them, or in their own account's), else the filer's own."""
+    from guichet.wallet.models import WalletDocument
+
+    document = WalletDocument.objects.select_related("dependant").get(pk=copy.document_id)
+    if kind in rules.PERSON_KINDS:
+        if dependant is not None:
+            right = document.dependant_id == dependant.pk or (
+                dependant.account_id is not None
+                and document.owner_id == dependant.account_id
+                and document.dependant_id is None
+            )
+            name = dependant.full_name
+        else:
+            right = document.owner_id == actor.pk and document.dependant_id is None
+            name = actor.get_full_name() or actor.email
+        if not right:
+            raise FilingError(
+                {
+                    kind: _(
+                        "« %(title)s » ne concerne pas la personne du dossier (%(name)s) : "
+                        "choisissez un document à son nom ou joignez-le."
+                    )
+                    % {"title": document.title, "name": name}
+                }
+            )
+    return document.issued_on
 
 
 def _antivirus_check(kind: str, clean: CleanFile) -> None:
@@ -129,6 +215,17 @@ def _antivirus_check(kind: str, clean: CleanFile) -> None:
 def _piece_store(
     taken: TakenPiece, *, actor, file: DisabilityFile | None = None, draft=None
 ) -> Piece:
+    """Store a taken piece, encrypted. A copy from the wallet keeps its link to the document
+    (an upload the person chose to keep is kept in the wallet now); on a filed file its use
+    is recorded at once, on a draft when it is filed (``file_submit``)."""
+    from guichet.wallet.pieces import WalletCopy
+    from guichet.wallet.services import wallet_copy_document
+
+    document = None
+    if isinstance(taken.clean, WalletCopy):
+        document = wallet_copy_document(copy=taken.clean)
+        if file is not None:
+            _wallet_use_record(document, file)
     name = default_storage.save(
         f"{STORAGE_DIR}/{uuid.uuid4().hex}.enc", ContentFile(crypto.encrypt(taken.clean.content))
     )
@@ -136,6 +233,7 @@ def _piece_store(
         file=file,
         draft=draft,
         kind=taken.kind,
+        wallet_document=document,
         issued_on=taken.issued_on,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         storage_name=name,
@@ -145,10 +243,18 @@ def _piece_store(
     )
 
 
-@policy_exempt("decrypts a piece; its doors ask file_policy for that piece (medical roles) first")
-def piece_read(piece: Piece) -> bytes:
-    """The piece's content, decrypted. Raises ``crypto.PieceUnreadable`` when no configured
-    key opens it (fail closed: never the stored bytes)."""
+def _wallet_use_record(document, file: DisabilityFile) -> None:
+    from guichet.wallet.services import wallet_use_record
+
+    wallet_use_record(document=document, case=file.case, service_name=file.case.definition.name)
+
+
+def piece_read(*, actor, piece: Piece) -> bytes:
+    """The piece's content, decrypted, for whom the piece policy lets download it (a named
+    agent of the house, a medical piece only for the medical roles; the person who filed).
+    Raises PolicyDenied; ``crypto.PieceUnreadable`` when no configured key opens it (fail
+    closed: never the stored bytes)."""
+    piece_policy.require_act(actor, piece, "download")
     with default_storage.open(piece.storage_name, "rb") as handle:
         return crypto.decrypt(handle.read())
 
@@ -183,7 +289,6 @@ def _parse_date(value: Any) -> date | None:
 
 
 @transaction.atomic
-@policy_exempt("a person saves their own draft (owner=actor); nobody else's is reachable")
 def filing_draft_save(
     *,
     actor,
@@ -194,16 +299,17 @@ def filing_draft_save(
 ) -> FilingDraft:
     """Save the form as typed, and the pieces given (a new piece of a kind replaces the
     draft's former one). Checked only at filing (``file_submit``)."""
-    if dependant is not None and dependant.owner_id != actor.pk:
+    if dependant is not None and not draft_policy.can_represent(actor, dependant):
         raise FilingError({"dependant": _("Choisissez une personne que vous représentez.")})
     values = {k: data[k] for k in DRAFT_FIELDS if k in data}
     if "rights" in data:
         values["rights"] = [r for r in data["rights"] if r in rules.RIGHTS]
     if draft is None:
-        draft = FilingDraft.objects.create(owner=actor, dependant=dependant, data=values)
+        draft = FilingDraft(owner=actor, dependant=dependant, data=values)
+        draft_policy.require_act(actor, draft, "create")
+        draft.save()
     else:
-        if draft.owner_id != actor.pk:
-            raise PolicyDenied("not_found")
+        draft_policy.require_act(actor, draft, "edit")
         draft.data = {**draft.data, **values}
         draft.dependant = dependant
         draft.updated_at = timezone.now()
@@ -266,6 +372,32 @@ def _filing_errors(draft: FilingDraft, today: date) -> dict[str, str]:
     for kind in needed:
         if kind not in kinds:
             errors[kind] = _("Joignez la pièce « %s ».") % rules.PIECE_KINDS[kind]
+    errors.update(_wallet_pieces_errors(draft, today))
+    return errors
+
+
+def _wallet_pieces_errors(draft: FilingDraft, today: date) -> dict[str, str]:
+    """A document picked from the wallet into a draft is checked again on the filing date (a
+    draft may wait): an expired one is refused with its date and the rule."""
+    from guichet.wallet.types import document_validity
+
+    errors = {}
+    pieces = draft.pieces.filter(wallet_document__isnull=False).select_related("wallet_document")
+    for piece in pieces:
+        document = piece.wallet_document
+        assert document is not None  # the filter
+        validity = document_validity(
+            document.document_type,
+            issued_on=document.issued_on,
+            expires_on=document.expires_on,
+            on=today,
+        )
+        if not validity.valid:
+            errors[piece.kind] = (
+                validity.reason
+                + " "
+                + _("Choisissez un document valable ou joignez-en un nouveau.")
+            )
     return errors
 
 
@@ -286,17 +418,16 @@ def _definition(key: str):
     return definition
 
 
-@policy_exempt(
-    "a person files their own draft: it is fetched locked with owner=actor, else refused"
-)
 def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> DisabilityFile:
     """File the draft as a request to the house: every field and piece checked first (the
     medical certificate against the filing date); then, in one transaction, the case (routed
     by the competence rule ``disability``), the file, its pieces moved from the draft, the
     draft gone. Raises FilingError; nothing is filed then."""
+    draft_policy.require_act(actor, draft, "file")
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked = FilingDraft.objects.select_for_update().filter(pk=draft.pk, owner=actor).first()
+        mine = draft_policy.scope(actor, FilingDraft.objects.select_for_update())
+        locked = mine.filter(pk=draft.pk).first()
         if locked is None:
             raise FilingError({"__all__": _("Ce dossier a déjà été déposé.")})
         draft = locked
@@ -338,6 +469,10 @@ def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> Disa
             silence_date=rules.silence_date(today),
         )
         draft.pieces.update(file=file, draft=None)
+        for piece in file.pieces.filter(wallet_document__isnull=False).select_related(
+            "wallet_document"
+        ):
+            _wallet_use_record(piece.wallet_document, file)
         Piece.objects.filter(file=file, kind=rules.MEDICAL_CERTIFICATE).update(
             issued_on=file.certificate_issued_on
         )

@@ -11,6 +11,11 @@ urlpatterns = [
     path("dossiers/<str:reference>/", views.file_page, name="file"),
     path("dossiers/<str:reference>/observations/", views.plan_comment_view, name="plan_comment"),
     path("dossiers/<str:reference>/pieces/", views.pieces_send_view, name="pieces_send"),
+    path(
+        "dossiers/<str:reference>/pieces/<int:pk>/",
+        views.piece_download,
+        name="piece_download",
+    ),
     path("dossiers/<str:reference>/recours/", views.appeal_view, name="appeal"),
     path("instruction/", views.agent_queue, name="agent_queue"),
     path("instruction/<str:reference>/", views.agent_file, name="agent_file"),

@@ -3,9 +3,11 @@ house's named agents' (queue, file, transitions, pieces). Thin: selectors and se
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,17 +30,34 @@ PIECE_FIELDS = [
 ]
 
 
-def _taken_pieces(request, kinds, *, issued_on=None) -> tuple[list, dict[str, str]]:
+def _posted(request, kind: str) -> services.PiecePosted:
+    """What the form posted for a piece: ``piece_<kind>`` (upload), ``piece_<kind>__wallet``
+    (a document of the wallet), ``__keep`` with ``__issued`` / ``__expires`` (keep the
+    upload in the wallet)."""
+    name = f"piece_{kind}"
+    return services.PiecePosted(
+        kind=kind,
+        upload=request.FILES.get(name),
+        wallet_document=request.POST.get(f"{name}__wallet", "").strip(),
+        keep=f"{name}__keep" in request.POST,
+        issued_on=request.POST.get(f"{name}__issued", "").strip(),
+        expires_on=request.POST.get(f"{name}__expires", "").strip(),
+    )
+
+
+def _taken_pieces(request, kinds, *, issued_on=None, dependant=None) -> tuple[list, dict[str, str]]:
     taken, errors = [], {}
     for kind in kinds:
-        upload = request.FILES.get(f"piece_{kind}")
-        if upload is None:
+        posted = _posted(request, kind)
+        if posted.upload is None and not posted.wallet_document:
             continue
         try:
             taken.append(
                 services.piece_take(
-                    upload=upload,
                     kind=kind,
+                    actor=request.user,
+                    posted=posted,
+                    dependant=dependant,
                     issued_on=issued_on if kind == rules.MEDICAL_CERTIFICATE else None,
                 )
             )
@@ -47,10 +66,34 @@ def _taken_pieces(request, kinds, *, issued_on=None) -> tuple[list, dict[str, st
     return taken, errors
 
 
+def _pickers(request, kinds) -> dict[str, dict]:
+    """For each piece kind the wallet knows, the picker's context (``wallet/_picker.html``):
+    the person's documents of that type with their validity today."""
+    from guichet.wallet.selectors import wallet_choices_for_fields
+    from guichet.wallet.types import DOCUMENT_TYPES
+
+    fields = [
+        {"key": kind, "type": "file", "document_type": kind}
+        for kind in kinds
+        if kind in DOCUMENT_TYPES
+    ]
+    choices = wallet_choices_for_fields(actor=request.user, fields=fields)
+    return {
+        f["key"]: {
+            "name": f"piece_{f['key']}",
+            "id": f"id_piece_{f['key']}",
+            "wallet": choices.get(f["key"], []),
+            "document_type": DOCUMENT_TYPES[f["key"]],
+        }
+        for f in fields
+    }
+
+
 def _form_context(request, draft, errors=None, data=None):
     data = data if data is not None else (draft.data if draft else {})
     kept = set(draft.pieces.values_list("kind", flat=True)) if draft else set()
     certificate = services._parse_date(data.get("certificate_issued_on"))
+    pickers = _pickers(request, [kind for kind, _required in PIECE_FIELDS])
     return {
         "draft": draft,
         "data": data,
@@ -60,7 +103,7 @@ def _form_context(request, draft, errors=None, data=None):
             (code, label, code in data.get("rights", [])) for code, label in rules.RIGHTS.items()
         ],
         "pieces": [
-            (kind, rules.PIECE_KINDS[kind], required, kind in kept)
+            (kind, rules.PIECE_KINDS[kind], required, kind in kept, pickers.get(kind))
             for kind, required in PIECE_FIELDS
         ],
         "dependants": request.user.dependants.all(),
@@ -72,7 +115,7 @@ def _form_context(request, draft, errors=None, data=None):
 @login_required
 def filing(request, token=None):
     """The request form (Cerfa 15692 sections) on one page: save as a draft, or file."""
-    draft = selectors.draft_get_for_citizen(user=request.user, token=token) if token else None
+    draft = selectors.draft_get_for_citizen(actor=request.user, token=token) if token else None
     if request.method != "POST":
         return render(request, "disability/filing.html", _form_context(request, draft))
     data = {key: request.POST.get(key, "").strip() for key in services.DRAFT_FIELDS}
@@ -94,7 +137,13 @@ def filing(request, token=None):
                 status=400,
             )
     issued_on = services._parse_date(data["certificate_issued_on"])
-    taken, errors = _taken_pieces(request, [k for k, _r in PIECE_FIELDS], issued_on=issued_on)
+    taken, errors = _taken_pieces(
+        request, [k for k, _r in PIECE_FIELDS], issued_on=issued_on, dependant=dependant
+    )
+    for piece in taken:
+        if piece.kind == rules.MEDICAL_CERTIFICATE and piece.issued_on:
+            # a certificate from the wallet: its date is the one checked at filing
+            data["certificate_issued_on"] = piece.issued_on.isoformat()
     draft = services.filing_draft_save(
         actor=request.user, data=data, draft=draft, dependant=dependant, pieces=taken
     )
@@ -126,17 +175,18 @@ def my_files(request):
         request,
         "disability/my_files.html",
         {
-            "files": selectors.files_for_citizen(user=request.user),
-            "drafts": selectors.drafts_for_citizen(user=request.user),
+            "files": selectors.files_for_citizen(actor=request.user),
+            "drafts": selectors.drafts_for_citizen(actor=request.user),
         },
     )
 
 
 @login_required
 def file_page(request, reference):
-    file = selectors.file_get_for_citizen(user=request.user, reference=reference)
+    file = selectors.file_get_for_citizen(actor=request.user, reference=reference)
     today = timezone.localdate()
     case = file.case
+    pickers = _pickers(request, list(rules.PIECE_KINDS)) if case.status == "pieces_missing" else {}
     return render(
         request,
         "disability/file.html",
@@ -144,8 +194,8 @@ def file_page(request, reference):
             "file": file,
             "case": case,
             "timeline": timeline_for_citizen(case),
-            "pieces": file.pieces.all(),
-            "piece_kinds": [(k, v) for k, v in rules.PIECE_KINDS.items()],
+            "pieces": selectors.pieces_for_citizen(actor=request.user, file=file),
+            "piece_kinds": [(k, v, pickers.get(k)) for k, v in rules.PIECE_KINDS.items()],
             "can_comment": case.status == "plan_proposed"
             and file.plan_comment_until is not None
             and today <= file.plan_comment_until,
@@ -162,7 +212,7 @@ def file_page(request, reference):
 @login_required
 @require_POST
 def plan_comment_view(request, reference):
-    file = selectors.file_get_for_citizen(user=request.user, reference=reference)
+    file = selectors.file_get_for_citizen(actor=request.user, reference=reference)
     try:
         services.plan_comment(actor=request.user, file=file, body=request.POST.get("body", ""))
         messages.success(request, _("Vos observations sont envoyées."))
@@ -175,8 +225,10 @@ def plan_comment_view(request, reference):
 @login_required
 @require_POST
 def pieces_send_view(request, reference):
-    file = selectors.file_get_for_citizen(user=request.user, reference=reference)
-    taken, errors = _taken_pieces(request, list(rules.PIECE_KINDS))
+    file = selectors.file_get_for_citizen(actor=request.user, reference=reference)
+    taken, errors = _taken_pieces(
+        request, list(rules.PIECE_KINDS), dependant=_dependant_of(request.user, file)
+    )
     try:
         if errors:
             raise services.FilingError(errors)
@@ -188,13 +240,51 @@ def pieces_send_view(request, reference):
     return redirect("disability:file", reference=file.case.reference)
 
 
+def _dependant_of(actor, file):
+    """The person a represented file is about, among the filer's "people I act for"."""
+    if not file.represented:
+        return None
+    return actor.dependants.filter(
+        first_name=file.person_first_name,
+        last_name=file.person_last_name,
+        birth_date=file.person_birth_date,
+    ).first()
+
+
+@login_required
+def piece_download(request, reference, pk):
+    """A piece of the person's own file, decrypted and streamed; the read is recorded."""
+    _file, piece = selectors.piece_get_for_citizen(
+        actor=request.user, reference=reference, pk=pk, request=request
+    )
+    return _piece_response(request, piece)
+
+
+def _piece_response(request, piece):
+    try:
+        content = services.piece_read(actor=request.user, piece=piece)
+    except crypto.PieceUnreadable:
+        return render(request, "disability/piece_unreadable.html", status=503)
+    except PolicyDenied:
+        raise Http404("piece") from None
+    response = FileResponse(
+        io.BytesIO(content),
+        content_type=piece.content_type,
+        as_attachment=True,
+        filename=piece.download_name,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @login_required
 def appeal_view(request, reference):
     """The RAPO: within two months of the notification, online, linked to the file."""
-    file = selectors.file_get_for_citizen(user=request.user, reference=reference)
+    file = selectors.file_get_for_citizen(actor=request.user, reference=reference)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        taken, errors = _taken_pieces(request, [rules.APPEAL_LETTER])
+        taken, errors = _taken_pieces(request, [rules.APPEAL_LETTER], dependant=None)
         if not errors:
             try:
                 appeal = services.appeal_submit(
@@ -299,11 +389,4 @@ def agent_piece(request, reference, pk):
     _file, piece = selectors.piece_get_for_agent(
         actor=request.user, reference=reference, pk=pk, request=request
     )
-    try:
-        content = services.piece_read(piece)
-    except crypto.PieceUnreadable:
-        return render(request, "disability/piece_unreadable.html", status=503)
-    response = HttpResponse(content, content_type=piece.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{piece.download_name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _piece_response(request, piece)

@@ -29,12 +29,12 @@ def export(user) -> dict:
                 "type": u.document_type,
                 "title": u.document_title,
                 "service": u.service_name,
-                "case": u.attachment.case.reference
-                if u.attachment_id and u.attachment.case_id
-                else None,
+                "case": u.used_by_case.reference if u.used_by_case else None,
                 "used_at": u.used_at.isoformat(),
             }
-            for u in WalletDocumentUse.objects.filter(owner=user).select_related("attachment__case")
+            for u in WalletDocumentUse.objects.filter(owner=user).select_related(
+                "attachment__case", "case"
+            )
         ],
     }
 

@@ -78,9 +78,13 @@ class WalletDocumentUse(models.Model):
     #: what the document was, kept after its deletion
     document_type = models.CharField(max_length=40, choices=document_type_choices())
     document_title = models.CharField(max_length=200)
-    #: the copy on the case (or draft); the case is read through it
+    #: the copy on the case (or draft); the case is read through it (or ``case`` below)
     attachment = models.ForeignKey(
         "cases.CaseAttachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: the case, for a service that keeps its pieces outside the attachments (disability)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     service_name = models.CharField(max_length=200, blank=True)
     used_at = models.DateTimeField(default=timezone.now)
@@ -91,3 +95,10 @@ class WalletDocumentUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_title} — {self.service_name}"
+
+    @property
+    def used_by_case(self):
+        """The case that used the document (``None`` while its draft is not sent)."""
+        if self.case_id:
+            return self.case
+        return self.attachment.case if self.attachment_id and self.attachment.case_id else None

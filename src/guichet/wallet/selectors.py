@@ -85,7 +85,7 @@ def wallet_choices_for_fields(*, actor, fields: list[dict]) -> dict[str, list[Do
 def wallet_uses_for(*, actor, document: WalletDocument | None = None) -> QuerySet:
     """The uses of ``actor``'s documents (of one document), newest first, with their case."""
     uses = WalletDocumentUse.objects.filter(owner=actor).select_related(
-        "attachment__case", "document"
+        "attachment__case", "case", "document"
     )
     if document is not None:
         uses = uses.filter(document=document)

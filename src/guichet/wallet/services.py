@@ -341,6 +341,7 @@ def _keep_checked(
 @checked_by_caller(
     "cases.services.case_submit",
     "cases.services.draft_save",
+    "disability.services.piece_take",
     reason="the chosen document is asked to the wallet policy ('use') for the filing person",
 )
 def wallet_piece_checked(
@@ -383,40 +384,80 @@ def _service_name(attachment) -> str:
 def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:
     """Record the use of a wallet document by the attachment that holds its copy (in the
     case engine's transaction); an upload to keep is first kept in the wallet."""
+    document = _copy_document(copy)
+    return _use_recorded(
+        document=document,
+        attachment=attachment,
+        case_id=attachment.case_id,
+        service_name=_service_name(attachment),
+    )
+
+
+@checked_by_caller(
+    "disability.services.filing_draft_save",
+    "disability.services.pieces_send",
+    "disability.services.appeal_submit",
+    reason="the copy was checked by wallet_piece_checked (the wallet policy's 'use') when "
+    "disability.services.piece_take took it",
+)
+def wallet_copy_document(*, copy: WalletCopy) -> WalletDocument:
+    """The wallet document behind a checked copy: the one picked, or the upload the person
+    chose to keep, kept now (encrypted, scanned like every wallet document)."""
+    return _copy_document(copy)
+
+
+@checked_by_caller(
+    "disability.services.file_submit",
+    "disability.services.pieces_send",
+    "disability.services.appeal_submit",
+    reason="records the use of a document the filing person was allowed to use",
+)
+def wallet_use_record(*, document: WalletDocument, case, service_name: str) -> WalletDocumentUse:
+    """Record that ``case`` (of a service that keeps its pieces itself) used ``document``."""
+    return _use_recorded(
+        document=document, attachment=None, case_id=case.pk, service_name=service_name
+    )
+
+
+def _copy_document(copy: WalletCopy) -> WalletDocument:
     from guichet.accounts.models import User
 
     # both ways to a copy (_pick_checked, _keep_checked) set its owner; a kept upload's
     # issue date is parsed (_keep_checked refuses it otherwise)
     assert copy.owner_id is not None
-    owner = User.objects.get(pk=copy.owner_id)
-    if copy.document_id is None:
-        assert copy.keep_issued_on is not None
-        document = _document_stored(
-            owner=owner,
-            clean=copy,
-            document_type=copy.keep_type,
-            title="",
-            issued_on=copy.keep_issued_on,
-            expires_on=copy.keep_expires_on,
-        )
-    else:
-        document = WalletDocument.objects.get(pk=copy.document_id)
+    if copy.document_id is not None:
+        return WalletDocument.objects.get(pk=copy.document_id)
+    assert copy.keep_issued_on is not None
+    return _document_stored(
+        owner=User.objects.get(pk=copy.owner_id),
+        clean=copy,
+        document_type=copy.keep_type,
+        title="",
+        issued_on=copy.keep_issued_on,
+        expires_on=copy.keep_expires_on,
+    )
+
+
+def _use_recorded(
+    *, document: WalletDocument, attachment, case_id: int | None, service_name: str
+) -> WalletDocumentUse:
     now = timezone.now()
     WalletDocument.objects.filter(pk=document.pk).update(last_used_at=now)
     use = WalletDocumentUse.objects.create(
-        owner=owner,
+        owner_id=document.owner_id,
         document=document,
         document_type=document.document_type,
         document_title=document.title,
         attachment=attachment,
-        service_name=_service_name(attachment)[:200],
+        case_id=case_id,
+        service_name=service_name[:200],
         used_at=now,
     )
     audit_log(
-        actor=owner,
+        actor=document.owner,
         action="wallet.document_used",
         obj=document,
-        data={"attachment": attachment.pk, "case": attachment.case_id},
+        data={"attachment": attachment.pk if attachment else None, "case": case_id},
     )
     return use
 
@@ -427,8 +468,10 @@ __all__ = [
     "wallet_document_add",
     "wallet_document_content",
     "wallet_document_delete",
+    "wallet_copy_document",
     "wallet_piece_checked",
     "wallet_piece_stored",
+    "wallet_use_record",
 ]
 
 
