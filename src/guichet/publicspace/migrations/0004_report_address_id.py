@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publicspace', '0003_report_state_from_case'),
+        ("publicspace", "0003_report_state_from_case"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='report',
-            name='address_id',
-            field=models.CharField(blank=True, max_length=50, verbose_name="identifiant BAN de l'adresse"),
+            model_name="report",
+            name="address_id",
+            field=models.CharField(
+                blank=True, max_length=50, verbose_name="identifiant BAN de l'adresse"
+            ),
         ),
     ]
