@@ -199,9 +199,11 @@ def _mount_app_routers() -> None:
         module_name = f"{config.name}.api"
         if importlib.util.find_spec(module_name) is None:
             continue
-        router = getattr(importlib.import_module(module_name), "router", None)
+        module = importlib.import_module(module_name)
+        router = getattr(module, "router", None)
         if router is not None:
-            api.add_router(f"/{config.label}/", router)
+            # ``MOUNT``: a path other than the app's label (territory's ``addresses``)
+            api.add_router(f"/{getattr(module, 'MOUNT', config.label)}/", router)
 
 
 _mount_app_routers()

@@ -309,6 +309,8 @@ GUICHET_RATE_LIMITS = {
         "open311_post": "60/m/key,120/m/ip",
         # Partner API (X-Api-Key), every call, per key.
         "partner_api": "600/m/key",
+        # Address search and reverse geocoding (autocomplete: a request per keystroke pause).
+        "address_search": "300/m/ip",
     }.items()
 }
 

@@ -86,6 +86,8 @@ class Report(models.Model):
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     address = models.CharField(_("adresse"), max_length=300, blank=True)
+    # BAN id of the address chosen from the index (territory.Address), when one was.
+    address_id = models.CharField(_("identifiant BAN de l'adresse"), max_length=50, blank=True)
     commune = models.ForeignKey(
         "territory.Organisation",
         verbose_name=_("commune"),

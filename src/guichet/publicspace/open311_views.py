@@ -47,6 +47,7 @@ from guichet.publicspace.selectors import (
     reportable_categories,
 )
 from guichet.publicspace.services import report_submit
+from guichet.territory.selectors import AddressMatch, address_by_ban_id, addresses_search
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 logger = logging.getLogger(__name__)
@@ -288,7 +289,7 @@ def _request_documents(request, rows: list[tuple]) -> list[dict]:
             "updated_datetime": updated,
             "expected_datetime": None,
             "address": address,
-            "address_id": "",
+            "address_id": address_id or "",
             "zipcode": None,
             "lat": lat,
             "long": lon,
@@ -309,6 +310,7 @@ def _request_documents(request, rows: list[tuple]) -> list[dict]:
             category_code,
             agency,
             photo_id,
+            address_id,
         ) in rows
     ]
 
@@ -475,17 +477,18 @@ def _post_request(request, fmt):
         return fmt311.error(
             fmt, 400, _("lat et long doivent être deux nombres (degrés décimaux WGS84).")
         )
+    address_id = request.POST.get("address_id", "").strip()
     if lat is None or lon is None:
-        if address or request.POST.get("address_id", "").strip():
-            return fmt311.error(
-                fmt,
-                400,
-                _(
-                    "Ce serveur ne géocode pas les adresses : envoyez lat et long "
-                    "(address_string est conservé comme adresse)."
-                ),
-            )
-        return fmt311.error(fmt, 400, _("lat et long, address_string ou address_id requis."))
+        # GeoReport v2: a location is lat/long, or address_string, or address_id (BAN's id)
+        if not address and not address_id:
+            return fmt311.error(fmt, 400, _("lat et long, address_string ou address_id requis."))
+        found = _geocoded(address=address, address_id=address_id)
+        if isinstance(found, str):
+            return fmt311.error(fmt, 400, found)
+        lat, lon = found.lat, found.lon
+        address, address_id = found.label, found.address_id
+    elif address_id and address_by_ban_id(address_id) is None:
+        address_id = ""  # a point was given: an unknown BAN id is not kept
     description = request.POST.get("description", "")
     if len(description) > 4000:
         return fmt311.error(fmt, 400, _("description : 4 000 caractères au plus."))
@@ -512,6 +515,7 @@ def _post_request(request, fmt):
             description=description,
             answers=answers,
             address=address,
+            address_id=address_id,
             channel=Channel.API,
             contact=contact,
             partner_key=key,
@@ -539,6 +543,26 @@ def _post_request(request, fmt):
             {"service_request_id": case.reference, "service_notice": "", "account_id": None}
         ],
     )
+
+
+def _geocoded(*, address: str, address_id: str) -> AddressMatch | str:
+    """The indexed address that ``address_id`` (BAN's id) or else ``address_string`` names (the
+    best match of the address search), or the French reason none does."""
+    if address_id:
+        found = address_by_ban_id(address_id)
+        if found is None:
+            return _(
+                "address_id inconnu : %(id)s (identifiant de la Base Adresse Nationale attendu, "
+                "ou envoyez lat et long)."
+            ) % {"id": address_id[:50]}
+        return found
+    matches = addresses_search(text=address, limit=1)
+    if not matches:
+        return _(
+            "address_string introuvable dans la Base Adresse Nationale : « %(a)s ». Précisez "
+            "le numéro, la voie et la commune, ou envoyez lat et long."
+        ) % {"a": address[:100]}
+    return matches[0]
 
 
 OPEN311_FIELDS = {

@@ -80,7 +80,7 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
 NEARBY_SQL = """
 SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
-   ORDER BY p."order", p.id LIMIT 1) AS photo_id
+   ORDER BY p."order", p.id LIMIT 1) AS photo_id, r.address_id
 FROM publicspace_report r
 JOIN cases_case k ON k.id = r.case_id
 WHERE r.category_id = %s AND k.is_closed = %s
@@ -317,7 +317,7 @@ OPEN311_REQUESTS_SQL = """
 SELECT r.id, r.reference, k.is_closed, r.status_notes, r.public_description, {created},
   {updated}, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
-   ORDER BY p."order", p.id LIMIT 1) AS photo_id
+   ORDER BY p."order", p.id LIMIT 1) AS photo_id, r.address_id
 FROM publicspace_report r
 JOIN cases_case k ON k.id = r.case_id
 JOIN publicspace_category c ON c.id = r.category_id
@@ -363,7 +363,8 @@ def _pg_local_iso(column: str) -> str:
 def open311_requests(query: Open311Query) -> list[tuple]:
     """Public reports (never hidden) for Open311, newest first, as rows: (id, reference,
     is_closed (the case's), status_notes, public_description, requested, updated, address, latitude,
-    longitude, category name, category code, organisation name, first visible photo id).
+    longitude, category name, category code, organisation name, first visible photo id, BAN
+    id of the address or "").
     ``requested`` and ``updated`` are ISO 8601 strings in the current time zone with their
     offset (formatted by PostgreSQL; in Python elsewhere)."""
     where: list[str] = []

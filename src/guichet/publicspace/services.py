@@ -241,6 +241,7 @@ class _ReportInput:
     answers: dict[str, Any]
     show_name: bool
     thumbnails: list[bytes | None]
+    address_id: str = ""  # BAN id of the address chosen from the index
 
 
 @policy_exempt("parses and checks a report's own input; writes nothing")
@@ -306,6 +307,7 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
             answers=cleaned_answers,
             show_name=show_name and requester is not None,
             thumbnails=[p.thumbnail for p in prepared],
+            address_id=str(data.get("address_id") or "").strip()[:50],
         ),
     )
 
@@ -332,6 +334,7 @@ def report_record(*, case: Case, prepared: ServiceInput) -> Report:
         latitude=case.latitude,
         longitude=case.longitude,
         address=case.address,
+        address_id=given.address_id,
         commune=case.commune,
         public_description=given.description,
         answers=given.answers,
@@ -363,6 +366,7 @@ def report_submit(
     answers: dict[str, Any] | None = None,
     photos: list | None = None,
     address: str = "",
+    address_id: str = "",
     channel: str = Channel.WEB,
     requester=None,
     contact: dict[str, str] | None = None,
@@ -382,6 +386,8 @@ def report_submit(
         data["answers"] = answers
     if show_name:
         data["show_name"] = True
+    if address_id:
+        data["address_id"] = address_id
     return case_submit(
         actor=actor,
         definition=report_definition(),

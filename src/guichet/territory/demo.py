@@ -5,10 +5,13 @@ import json
 from pathlib import Path
 
 from guichet.accounts.demo import demo_user
-from guichet.territory.models import CompetenceRule, Membership, Organisation, Team
-from guichet.territory.services import boundaries_import
+from guichet.territory.models import Address, CompetenceRule, Membership, Organisation, Team
+from guichet.territory.services import addresses_import, boundaries_import
 
 DATA_DIR = Path(__file__).parent / "data"
+# An extract in BAN's CSV format: real street names of the demo communes, numbers placed along
+# them inside the demo boundaries (not BAN's positions); a real import replaces it.
+DEMO_ADDRESSES = DATA_DIR / "demo_addresses-69.csv"
 
 # (INSEE, name, slug, population, status, offer); figures are illustrative (domain/partnership.md)
 COMMUNES = [
@@ -67,6 +70,19 @@ def _member(email: str, first: str, last: str, team: Team, role=Membership.Role.
     return user
 
 
+def addresses_seed(log) -> None:
+    """The demo extract of addresses, unless the department holds more (a real BAN import,
+    which the extract must not replace)."""
+    with DEMO_ADDRESSES.open(encoding="utf-8") as lines:
+        extract_size = sum(1 for _ in lines) - 1
+    if Address.objects.filter(department="69").count() > extract_size:
+        log("adresses : index du Rhône déjà importé, extrait de démonstration non chargé")
+        return
+    with DEMO_ADDRESSES.open(encoding="utf-8", newline="") as lines:
+        result = addresses_import(department="69", lines=lines)
+    log(f"adresses : {result.written} (extrait de démonstration au format de la BAN)")
+
+
 def seed(log) -> list[str]:
     metro = _org(
         "metropole-de-lyon",
@@ -120,6 +136,7 @@ def seed(log) -> list[str]:
                     defaults={"organisation": commune, "team": commune.teams.get(slug=team_slug)},
                 )
     log(f"règles de compétence : {CompetenceRule.objects.count()}")
+    addresses_seed(log)
 
     lines = ["", "Agents de démonstration :"]
     for insee, name, slug, *_ in COMMUNES:

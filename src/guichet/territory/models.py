@@ -187,3 +187,69 @@ class CompetenceRule(TimeStampedModel):
     def __str__(self) -> str:
         where = self.commune.name if self.commune_id else _("tout le territoire")
         return f"{self.subject} @ {where} → {self.team}"
+
+
+class AddressStreet(models.Model):
+    """A street (BAN's "voie", or a named place) of a commune: what an address search matches
+    its words against. ``search_key`` is the folded street name, postcode and commune name,
+    each word preceded by a space (``" grande rue 69600 oullins"``), so that a word prefix is
+    ``LIKE '% gra%'``. Built by ``territory.addresses.addresses_import``."""
+
+    key = models.CharField(_("clé de la voie"), max_length=40, unique=True)
+    department = models.CharField(_("département"), max_length=3)
+    insee_code = models.CharField(_("code INSEE"), max_length=5)
+    name = models.CharField(_("nom de la voie"), max_length=200)
+    postcode = models.CharField(_("code postal"), max_length=5)
+    commune_name = models.CharField(_("commune"), max_length=100)
+    search_key = models.CharField(max_length=400)
+    # Mean position of its addresses: where a street chosen without a number is placed.
+    lat = models.FloatField(null=True)
+    lon = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("voie")
+        verbose_name_plural = _("voies")
+        indexes = [
+            models.Index(fields=["department"], name="street_department_idx"),
+            models.Index(fields=["insee_code"], name="street_insee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.postcode} {self.commune_name}"
+
+
+class Address(models.Model):
+    """One address of the national address base (BAN, Licence Ouverte), imported per
+    department by ``addresses_import``. ``ban_id`` is BAN's ``id`` (its interoperability key,
+    ``69149_0420_00012``), also the ``address_id`` of Open311."""
+
+    ban_id = models.CharField(_("identifiant BAN"), max_length=50, unique=True)
+    street = models.ForeignKey(
+        AddressStreet, verbose_name=_("voie"), on_delete=models.CASCADE, related_name="addresses"
+    )
+    department = models.CharField(_("département"), max_length=3)
+    number = models.PositiveIntegerField(_("numéro"), null=True)
+    suffix = models.CharField(_("indice de répétition"), max_length=10, blank=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    # The import that last wrote the row: a re-import removes the rows it did not write.
+    import_run = models.CharField(max_length=32, editable=False)
+
+    class Meta:
+        verbose_name = _("adresse")
+        verbose_name_plural = _("adresses")
+        indexes = [
+            models.Index(fields=["street", "number"], name="address_street_number_idx"),
+            models.Index(fields=["lat", "lon"], name="address_latlon_idx"),
+            models.Index(fields=["department", "import_run"], name="address_import_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        street = self.street
+        number = " ".join(p for p in (str(self.number or ""), self.suffix) if p)
+        line = f"{number} {street.name}" if number else street.name
+        return f"{line}, {street.postcode} {street.commune_name}"

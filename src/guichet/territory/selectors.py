@@ -1,13 +1,23 @@
 """Reads of the territory: point -> commune, competence rules, an agent's organisations."""
 
 import contextlib
+import math
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 
 from guichet.core.generations import cached_read
 from guichet.core.permissions import powers_granted
-from guichet.territory import geometry
-from guichet.territory.models import CompetenceRule, Membership, Organisation, Team
+from guichet.territory import addresses, geometry
+from guichet.territory.models import (
+    Address,
+    AddressStreet,
+    CompetenceRule,
+    Membership,
+    Organisation,
+    Team,
+)
 
 
 def commune_at(*, lat: float, lon: float) -> Organisation | None:
@@ -216,3 +226,163 @@ def members_of(organisation_ids) -> QuerySet:
         .distinct()
         .order_by("last_name", "first_name", "email")
     )
+
+
+# --- the address index (BAN) --------------------------------------------------------------------
+
+# Communes whose addresses BAN files under their arrondissements' INSEE codes.
+ARRONDISSEMENTS = {
+    "69123": [f"6938{n}" for n in range(1, 10)],
+    "75056": [f"751{n:02d}" for n in range(1, 21)],
+    "13055": [f"132{n:02d}" for n in range(1, 17)],
+}
+# Streets matched in the database before ranking; addresses looked up on the best of them.
+STREET_CANDIDATES = 400
+STREETS_FOR_NUMBER = 40
+SEARCH_MAX_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class AddressMatch:
+    """An address (``kind`` ``housenumber``, with a BAN id) or a street chosen without a number
+    (``kind`` ``street``, placed at the mean position of its addresses)."""
+
+    kind: str
+    address_id: str
+    label: str
+    number: int | None
+    suffix: str
+    street: str
+    postcode: str
+    insee_code: str
+    commune_name: str
+    lat: float
+    lon: float
+
+
+def _street_match(street: AddressStreet) -> AddressMatch:
+    return AddressMatch(
+        kind="street",
+        address_id="",
+        label=f"{street.name}, {street.postcode} {street.commune_name}",
+        number=None,
+        suffix="",
+        street=street.name,
+        postcode=street.postcode,
+        insee_code=street.insee_code,
+        commune_name=street.commune_name,
+        lat=street.lat or 0.0,
+        lon=street.lon or 0.0,
+    )
+
+
+def _address_match(address: Address, street: AddressStreet) -> AddressMatch:
+    address.street = street
+    return AddressMatch(
+        kind="housenumber",
+        address_id=address.ban_id,
+        label=address.label,
+        number=address.number,
+        suffix=address.suffix,
+        street=street.name,
+        postcode=street.postcode,
+        insee_code=street.insee_code,
+        commune_name=street.commune_name,
+        lat=address.lat,
+        lon=address.lon,
+    )
+
+
+def address_insee_codes(commune: str) -> list[str] | None:
+    """The INSEE codes of the addresses of ``commune`` (an INSEE code or a commune's slug,
+    with its arrondissements), or None when no commune answers to it."""
+    commune = commune.strip()
+    if len(commune) == 5 and commune[:2].isalnum() and commune[2:].isdigit():
+        insee = commune
+    else:
+        found = (
+            Organisation.objects.filter(slug=commune, kind=Organisation.Kind.COMMUNE)
+            .values_list("insee_code", flat=True)
+            .first()
+        )
+        if not found:
+            return None
+        insee = found
+    return [insee, *ARRONDISSEMENTS.get(insee, [])]
+
+
+def _street_rank(street: AddressStreet, query: addresses.AddressQuery) -> tuple:
+    """Best first: more words typed whole (the last one may be unfinished), the street's name
+    starting with the first word typed, then the shortest (the least besides what was typed)."""
+    key = street.search_key + " "
+    whole = sum(1 for word in query.words[:-1] if f" {word} " in key)
+    last = query.words[-1] if query.words else ""
+    last_whole = bool(last) and f" {last} " in key
+    name = addresses.fold(street.name)
+    starts = bool(query.words) and name.startswith(query.words[0])
+    return (-(whole + last_whole), not starts, len(key), street.name, street.pk)
+
+
+def addresses_search(
+    *, text: str, limit: int = 10, insee_codes: list[str] | None = None
+) -> list[AddressMatch]:
+    """The addresses that ``text`` describes, best first: accents, case and punctuation
+    ignored, words in any order, the last one possibly unfinished (``12 grande rue oul``).
+
+    Every word must start a word of the street's name, postcode or commune; a house number
+    (with ``bis``, ``ter``…) then picks that number on the best streets, and when no street
+    has it (or none was typed) the streets are the answers. Plain ``LIKE`` on the streets'
+    folded keys (a department has some 20,000 streets for 450,000 addresses), then one
+    indexed lookup of the number: the same on SQLite and PostgreSQL, no extension."""
+    query = addresses.parse_query(text)
+    limit = max(1, min(limit, SEARCH_MAX_LIMIT))
+    if not query.words or sum(len(w) for w in query.words) < 2:
+        return []
+    streets_qs = AddressStreet.objects.all()
+    for word in query.words:
+        streets_qs = streets_qs.filter(search_key__contains=f" {word}")
+    if insee_codes is not None:
+        streets_qs = streets_qs.filter(insee_code__in=insee_codes)
+    candidates = list(streets_qs.order_by(Length("search_key"))[:STREET_CANDIDATES])
+    candidates.sort(key=lambda street: _street_rank(street, query))
+    if query.number is not None:
+        best = {street.pk: street for street in candidates[:STREETS_FOR_NUMBER]}
+        found = Address.objects.filter(street_id__in=list(best), number=query.number)
+        if query.suffix:
+            found = found.filter(suffix__startswith=query.suffix)
+        order = {pk: n for n, pk in enumerate(best)}
+        rows = sorted(found, key=lambda a: (order[a.street_id], a.suffix != "", a.suffix))
+        if rows:
+            return [_address_match(a, best[a.street_id]) for a in rows[:limit]]
+    return [_street_match(street) for street in candidates[:limit] if street.lat is not None]
+
+
+def address_by_ban_id(ban_id: str) -> AddressMatch | None:
+    """The indexed address whose BAN id is ``ban_id``, or None."""
+    ban_id = (ban_id or "").strip()
+    if not ban_id or len(ban_id) > 50:
+        return None
+    address = Address.objects.filter(ban_id=ban_id).select_related("street").first()
+    return _address_match(address, address.street) if address is not None else None
+
+
+def address_nearest(
+    *, lat: float, lon: float, radius_m: float = addresses.REVERSE_RADIUS_M
+) -> tuple[AddressMatch, float] | None:
+    """The indexed address nearest to the point within ``radius_m`` and its distance in metres
+    (reverse geocoding), or None. One range scan of the (lat, lon) index over the square
+    around the point, the distances computed on the few rows in it."""
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    rows = Address.objects.filter(
+        lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon
+    ).only("pk", "lat", "lon")
+    best, best_distance = None, radius_m
+    for row in rows:
+        distance = addresses.distance_m(lat, lon, row.lat, row.lon)
+        if distance <= best_distance:
+            best, best_distance = row.pk, distance
+    if best is None:
+        return None
+    address = Address.objects.select_related("street").get(pk=best)
+    return _address_match(address, address.street), best_distance

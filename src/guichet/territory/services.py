@@ -1,14 +1,18 @@
 """Writes of the territory: boundary import, metropolis boundary."""
 
+import csv
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Avg, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from guichet.core.audit import audit_log
 from guichet.core.policies import checked_by_caller, system_only
-from guichet.territory import geometry
-from guichet.territory.models import Organisation
+from guichet.territory import addresses, geometry
+from guichet.territory.models import Address, AddressStreet, Organisation
 
 INSEE_KEYS = ("insee", "insee_code", "code_insee", "code", "INSEE_COM")
 
@@ -118,3 +122,136 @@ def boundaries_import(*, collection, actor=None) -> BoundaryImportResult:
     metropolis_boundary_refresh()
     audit_log(actor=actor, action="territory.boundaries_import", data={"communes": result.updated})
     return result
+
+
+# --- the address index (BAN) --------------------------------------------------------------------
+
+ADDRESS_BATCH = 2000
+
+
+@dataclass
+class AddressImportResult:
+    department: str
+    written: int = 0
+    skipped: int = 0
+    removed: int = 0
+    streets: int = 0
+
+
+def _streets_upsert(rows: list, department: str) -> dict[str, int]:
+    """The id of each street of ``rows``, created or brought up to date."""
+    wanted = {}
+    for row in rows:
+        wanted[row.street_key] = row
+    existing = {street.key: street for street in AddressStreet.objects.filter(key__in=list(wanted))}
+    to_create, to_update = [], []
+    for key, row in wanted.items():
+        fields = {
+            "department": department,
+            "insee_code": row.insee_code,
+            "name": row.street_name,
+            "postcode": row.postcode,
+            "commune_name": row.commune_name,
+            "search_key": addresses.street_search_key(
+                row.street_name, row.postcode, row.commune_name, row.old_commune_name
+            ),
+        }
+        street = existing.get(key)
+        if street is None:
+            to_create.append(AddressStreet(key=key, **fields))
+        elif any(getattr(street, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(street, name, value)
+            to_update.append(street)
+    AddressStreet.objects.bulk_create(to_create)
+    if to_update:
+        AddressStreet.objects.bulk_update(to_update, list(fields))
+    return dict(AddressStreet.objects.filter(key__in=list(wanted)).values_list("key", "id"))
+
+
+def _addresses_write(rows: list, department: str, run: str) -> None:
+    street_ids = _streets_upsert(rows, department)
+    # The last line of an id wins should the file repeat one.
+    by_id = {row.ban_id: row for row in rows}
+    Address.objects.bulk_create(
+        [
+            Address(
+                ban_id=row.ban_id,
+                street_id=street_ids[row.street_key],
+                department=department,
+                number=row.number,
+                suffix=row.suffix,
+                lat=row.lat,
+                lon=row.lon,
+                import_run=run,
+            )
+            for row in by_id.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["ban_id"],
+        update_fields=["street", "department", "number", "suffix", "lat", "lon", "import_run"],
+    )
+
+
+@transaction.atomic
+@system_only("the addresses_import management command and the demo")
+def addresses_import(*, department: str, lines: Iterable[str]) -> AddressImportResult:
+    """Import one department's addresses from BAN's CSV ``lines`` (read as they come, written
+    by batches), all or nothing. A re-import updates the addresses, adds the new ones and
+    removes those BAN no longer lists for the department (and the streets left empty).
+    Lines that cannot be read are counted in ``skipped``; a file without BAN's columns raises
+    ``AddressImportError``."""
+    if not addresses.DEPARTMENT_RE.match(department):
+        raise AddressImportError(
+            [
+                _("département invalide : %(d)s (attendu : 01 à 95, 2A, 2B, 971 à 976)")
+                % {"d": department}
+            ]
+        )
+    run = uuid.uuid4().hex
+    result = AddressImportResult(department=department)
+    batch: list = []
+    try:
+        for row in addresses.ban_rows(lines, department=department):
+            if row is None:
+                result.skipped += 1
+                continue
+            batch.append(row)
+            if len(batch) >= ADDRESS_BATCH:
+                _addresses_write(batch, department, run)
+                result.written += len(batch)
+                batch = []
+    except addresses.BanFormatError as exc:
+        raise AddressImportError(
+            [
+                _("ce fichier n'est pas au format CSV de la BAN : colonnes absentes : %(c)s")
+                % {"c": exc}
+            ]
+        ) from exc
+    except (csv.Error, UnicodeDecodeError, EOFError, OSError) as exc:
+        raise AddressImportError(
+            [
+                _("fichier illisible (CSV de la BAN en UTF-8, compressé en gzip ou non) : %(e)s")
+                % {"e": exc}
+            ]
+        ) from exc
+    if batch:
+        _addresses_write(batch, department, run)
+        result.written += len(batch)
+    result.removed, _details = (
+        Address.objects.filter(department=department).exclude(import_run=run).delete()
+    )
+    AddressStreet.objects.filter(department=department, addresses__isnull=True).delete()
+    mean = Address.objects.filter(street=OuterRef("pk")).values("street")
+    AddressStreet.objects.filter(department=department).update(
+        lat=Subquery(mean.annotate(v=Avg("lat")).values("v")),
+        lon=Subquery(mean.annotate(v=Avg("lon")).values("v")),
+    )
+    result.streets = AddressStreet.objects.filter(department=department).count()
+    return result
+
+
+class AddressImportError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
