@@ -72,6 +72,11 @@ class Case(TimeStampedModel):
     contact_name = models.CharField(_("nom du demandeur"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-mail du demandeur"), blank=True)
     contact_phone = models.CharField(_("téléphone du demandeur"), max_length=30, blank=True)
+    #: When the person (without an account) agreed to be followed by SMS on ``contact_phone``
+    #: (then a mobile number in E.164), as recorded by the agent who filed for them.
+    contact_sms_consent_at = models.DateTimeField(
+        _("accord pour le suivi par SMS"), null=True, blank=True
+    )
     tracking_hash = models.CharField(max_length=64, blank=True, editable=False)
     #: True when the contact e-mail is only what an incoming mail's ``From:`` claimed (a case
     #: opened by the mail gateway): anyone can forge it, agents are told so.

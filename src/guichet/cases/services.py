@@ -555,6 +555,16 @@ def _submission_checked(
             validate_email(contact["email"])
         except ValidationError:
             errors["contact_email"] = _("Saisissez une adresse e-mail valide.")
+    if contact.get("sms_consent"):  # followed by SMS: a mobile number, kept in E.164
+        from guichet.notifications.sms import mobile_number
+
+        mobile = mobile_number(contact.get("phone", ""))
+        if mobile is None:
+            errors["contact_phone"] = _(
+                "Pour le suivi par SMS, indiquez un numéro de mobile, par exemple 06 12 34 56 78."
+            )
+        else:
+            contact["phone"] = mobile
     location = location or _location_from_data(version, cleaned)
     if location is not None:
         located = commune_at(lat=location[0], lon=location[1])
@@ -640,6 +650,7 @@ def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submiss
         contact_name=contact.get("name", "")[:200],
         contact_email=contact.get("email", "")[:254],
         contact_phone=contact.get("phone", "")[:30],
+        contact_sms_consent_at=checked.now if contact.get("sms_consent") else None,
         # the contact is a mail's From: (never attached to an account by it)
         contact_unverified=bool(first_message and first_message.email_sender),
         beneficiary_name=beneficiary.full_name[:300] if beneficiary else "",
