@@ -177,7 +177,10 @@ class RequesterForm(forms.Form):
         if data.get("sms_consent") and not mobile_number(data.get("phone", "")):
             self.add_error(
                 "phone",
-                _("Pour le suivi par SMS, indiquez un numéro de mobile, par exemple 06 12 34 56 78."),
+                _(
+                    "Pour le suivi par SMS, indiquez un numéro de mobile, "
+                    "par exemple 06 12 34 56 78."
+                ),
             )
         return data
 

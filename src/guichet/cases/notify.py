@@ -98,9 +98,7 @@ def _reachable(address: str) -> bool:
     return "@" in address or address.startswith("+")
 
 
-def sms_text(
-    *, case: Case, template: str | Mapping[str, str], topic: str, anonymous: bool
-) -> str:
+def sms_text(*, case: Case, template: str | Mapping[str, str], topic: str, anonymous: bool) -> str:
     """What an SMS about ``case`` says: its reference and what happened, never the service,
     the status or any data of the request (a phone's screen is read by anyone nearby; the
     service alone may reveal health or social matters). The link to follow it is added."""

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_case_reply_token_contact_unverified'),
+        ("cases", "0009_case_reply_token_contact_unverified"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='contact_sms_consent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='accord pour le suivi par SMS'),
+            model_name="case",
+            name="contact_sms_consent_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="accord pour le suivi par SMS"
+            ),
         ),
     ]

@@ -28,18 +28,18 @@ from guichet.cases.forms import (
     TransitionForm,
 )
 from guichet.cases.models import Case
-from guichet.cases.receipts import (
-    case_receipt_pdf,
-    receipt_code,
-    receipt_code_keep,
-    receipt_context,
-)
 from guichet.cases.reads import (
     AccessDoor,
     record_attachment,
     record_case,
     record_list,
     record_person,
+)
+from guichet.cases.receipts import (
+    case_receipt_pdf,
+    receipt_code,
+    receipt_code_keep,
+    receipt_context,
 )
 from guichet.cases.selectors import (
     COUNT_CAP,
