@@ -593,6 +593,9 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Platform ------------------------------------------------------------------------------------
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="Guichet numérique métropolitain")
+# The number people without internet call to follow their request (printed on the receipt of
+# a request filed for them). Default: a number of the range ARCEP keeps for fiction.
+PLATFORM_PHONE = env.str("PLATFORM_PHONE", default="04 65 71 00 00")
 
 # --- Notifications -------------------------------------------------------------------------------
 # Outbox delivery: rows claimed per batch, lease before a dead worker's rows are re-queued,

@@ -134,18 +134,53 @@ class RequesterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Canal"), choices=AGENT_CHANNELS)
     email = forms.EmailField(label=_("E-mail de l'usager"), required=False)
     name = forms.CharField(label=_("Nom"), required=False, max_length=200)
-    phone = forms.CharField(label=_("Téléphone"), required=False, max_length=30)
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        required=False,
+        max_length=30,
+        help_text=_("Par exemple 06 12 34 56 78 ou +33 6 12 34 56 78."),
+    )
+    sms_consent = forms.BooleanField(
+        label=_("L'usager accepte d'être suivi par SMS sur ce numéro de mobile"),
+        required=False,
+    )
     commune = forms.ChoiceField(label=_("Commune"))
 
     def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commune"].choices = [(c.slug, c.name) for c in communes]
 
+    def clean_phone(self) -> str:
+        """The number in E.164 (``+33478000000``); a number that is none is refused."""
+        from guichet.notifications.sms import normalise_any_phone
+
+        raw = self.cleaned_data.get("phone", "").strip()
+        if not raw:
+            return ""
+        phone = normalise_any_phone(raw)
+        if phone is None:
+            raise forms.ValidationError(
+                _("Numéro de téléphone invalide, par exemple 06 12 34 56 78.")
+            )
+        return phone
+
     def clean(self):
+        from guichet.notifications.sms import mobile_number
+
         data = super().clean()
+        if self.errors.get("phone"):
+            return data
         if not (data.get("email") or data.get("phone")):
             raise forms.ValidationError(
                 _("Indiquez l'e-mail ou le téléphone de l'usager pour qu'il soit recontacté.")
+            )
+        if data.get("sms_consent") and not mobile_number(data.get("phone", "")):
+            self.add_error(
+                "phone",
+                _(
+                    "Pour le suivi par SMS, indiquez un numéro de mobile, "
+                    "par exemple 06 12 34 56 78."
+                ),
             )
         return data
 

@@ -72,6 +72,11 @@ class Case(TimeStampedModel):
     contact_name = models.CharField(_("nom du demandeur"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-mail du demandeur"), blank=True)
     contact_phone = models.CharField(_("téléphone du demandeur"), max_length=30, blank=True)
+    #: When the person (without an account) agreed to be followed by SMS on ``contact_phone``
+    #: (then a mobile number in E.164), as recorded by the agent who filed for them.
+    contact_sms_consent_at = models.DateTimeField(
+        _("accord pour le suivi par SMS"), null=True, blank=True
+    )
     tracking_hash = models.CharField(max_length=64, blank=True, editable=False)
     #: True when the contact e-mail is only what an incoming mail's ``From:`` claimed (a case
     #: opened by the mail gateway): anyone can forge it, agents are told so.
@@ -554,3 +559,35 @@ class SavedFilter(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProcessingTime(models.Model):
+    """How long a service usually takes, from filing to closing (cases closed in the last 12
+    months): computed by the ``cases.processing_times`` periodic job (``cases.processing_times``
+    module), read by the service and case pages. ``commune`` empty: the whole platform."""
+
+    definition = models.ForeignKey(
+        "services.ServiceDefinition", on_delete=models.CASCADE, related_name="+"
+    )
+    commune = models.ForeignKey(
+        "territory.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    median_days = models.FloatField()
+    p90_days = models.FloatField()  # 9 cases out of 10 closed in less than this
+    cases_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition", "commune"], name="processing_time_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["definition"],
+                condition=models.Q(commune__isnull=True),
+                name="processing_time_platform_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition_id}/{self.commune_id}: {self.median_days:.1f} j"

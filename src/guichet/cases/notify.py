@@ -59,12 +59,16 @@ AGENTS = "agents"
 
 def citizen_recipient(case: Case) -> Recipient | None:
     """The citizen of ``case``: their account, or the contact details of an anonymous request
-    (e-mail to the contact address; the receipt carries the tracking code)."""
+    (e-mail to the contact address, SMS to the mobile number when the person agreed to it;
+    the receipt carries the tracking code)."""
     if case.requester_id:
         return case.requester
+    contact: dict[str, str] = {}
     if case.contact_email:
-        return {"email": case.contact_email, "name": case.contact_name}
-    return None
+        contact["email"] = case.contact_email
+    if case.contact_sms_consent_at and case.contact_phone:
+        contact["phone"] = case.contact_phone
+    return contact | {"name": case.contact_name} if contact else None
 
 
 def team_recipients(team) -> list[Recipient]:
@@ -82,8 +86,33 @@ def team_recipients(team) -> list[Recipient]:
 
 
 def _address(recipient: Recipient) -> str:
-    email = recipient.get("email", "") if isinstance(recipient, Mapping) else recipient.email
+    """The e-mail address of ``recipient``, else (a contact followed by SMS only) its phone."""
+    if isinstance(recipient, Mapping):
+        email = recipient.get("email", "") or recipient.get("phone", "")
+    else:
+        email = recipient.email
     return (email or "").strip().lower()
+
+
+def _reachable(address: str) -> bool:
+    return "@" in address or address.startswith("+")
+
+
+def sms_text(*, case: Case, template: str | Mapping[str, str], topic: str, anonymous: bool) -> str:
+    """What an SMS about ``case`` says: its reference and what happened, never the service,
+    the status or any data of the request (a phone's screen is read by anyone nearby; the
+    service alone may reveal health or social matters). The link to follow it is added."""
+    from django.utils.translation import gettext as _
+
+    if template == "cases/mail/receipt":
+        if anonymous:
+            return _("Votre demande %s est bien enregistrée. Gardez votre code de suivi.") % (
+                case.reference
+            )
+        return _("Votre demande %s est bien enregistrée.") % case.reference
+    if topic == "cases.message":
+        return _("Vous avez un nouveau message sur votre demande %s.") % case.reference
+    return _("Votre demande %s a avancé. Regardez ce qui a changé.") % case.reference
 
 
 def case_url(case: Case, audience: str, *, anonymous: bool = False) -> str:
@@ -116,7 +145,7 @@ def case_notify(
         if recipient is None:
             continue
         address = _address(recipient)
-        if "@" in address:
+        if _reachable(address):
             people.setdefault(address, recipient)
     if not people:
         return []
@@ -145,9 +174,16 @@ def case_notify(
             recipient=recipient,
             topic=topic,
             template="generic",
-            context={"title": subject, "body": body},
+            context={"title": subject, "body": body}
+            | (
+                {"sms": sms_text(case=case, template=template, topic=topic, anonymous=anonymous)}
+                if audience == CITIZEN
+                else {}
+            ),
             organisation=case.organisation,
             url=case_url(case, audience, anonymous=anonymous),
-            reply_to=case_reply_address(case) if citizen and address == citizen else "",
+            reply_to=case_reply_address(case)
+            if citizen and address == citizen and "@" in address
+            else "",
         )
     return addresses

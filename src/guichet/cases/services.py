@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from guichet.cases.partner_keys import api_key_hash, partner_key_scope_refusal
 from guichet.cases.policies import case_policy, draft_policy
 from guichet.cases.references import reference_reserved
 from guichet.cases.replies import inbound_address, new_reply_token
+from guichet.cases.routing import routing_subject
 from guichet.cases.scanning import attachment_scan_later, initial_scan_state
 from guichet.cases.uploads import CleanFile, check_upload
 from guichet.cases.workflow import (
@@ -60,7 +62,12 @@ from guichet.services.selectors import (
     version_cached,
 )
 from guichet.territory.models import Membership, Organisation, Team
-from guichet.territory.selectors import commune_at, competence_route
+from guichet.territory.selectors import (
+    commune_at,
+    competence_reason,
+    competence_reason_of,
+    competence_route,
+)
 from guichet.wallet.pieces import WALLET_PIECES, WalletCopy, WalletKeep, WalletPick
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -449,6 +456,9 @@ class _CheckedSubmission:
     #: each manifest that records rows with the case, with what its ``prepare`` made
     recorders: list[tuple[ServiceManifest, ServiceInput | None]]
     gapless: bool
+    #: what routed it (the competence subject) and the rule's reason, told to the person
+    routing_subject: str = ""
+    routing_reason: dict[str, str] = dataclass_field(default_factory=dict)
 
     @property
     def year(self) -> int:
@@ -555,6 +565,16 @@ def _submission_checked(
             validate_email(contact["email"])
         except ValidationError:
             errors["contact_email"] = _("Saisissez une adresse e-mail valide.")
+    if contact.get("sms_consent"):  # followed by SMS: a mobile number, kept in E.164
+        from guichet.notifications.sms import mobile_number
+
+        mobile = mobile_number(contact.get("phone", ""))
+        if mobile is None:
+            errors["contact_phone"] = _(
+                "Pour le suivi par SMS, indiquez un numéro de mobile, par exemple 06 12 34 56 78."
+            )
+        else:
+            contact["phone"] = mobile
     location = location or _location_from_data(version, cleaned)
     if location is not None:
         located = commune_at(lat=location[0], lon=location[1])
@@ -605,6 +625,8 @@ def _submission_checked(
         first_message=first_message,
         recorders=recorders,
         gapless=any(m.gapless_references for m in manifests),
+        routing_subject=subject or definition.key,
+        routing_reason=competence_reason(subject=subject or definition.key, commune=commune),
     )
 
 
@@ -640,6 +662,7 @@ def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submiss
         contact_name=contact.get("name", "")[:200],
         contact_email=contact.get("email", "")[:254],
         contact_phone=contact.get("phone", "")[:30],
+        contact_sms_consent_at=checked.now if contact.get("sms_consent") else None,
         # the contact is a mail's From: (never attached to an account by it)
         contact_unverified=bool(first_message and first_message.email_sender),
         beneficiary_name=beneficiary.full_name[:300] if beneficiary else "",
@@ -697,6 +720,8 @@ def _submission_recorded(checked: _CheckedSubmission, reference: str) -> Submiss
                     "organisation": organisation.pk,
                     "team": team.pk,
                     "commune": commune.pk if commune else None,
+                    "subject": checked.routing_subject,
+                    "explanation": checked.routing_reason,
                 },
             ),
         ]
@@ -790,6 +815,7 @@ def case_reroute(*, actor, case: Case, team: Team, reason: str) -> Case:
     if not team.organisation.is_active:
         raise CaseInputError({"team": _("Cette organisation n'est plus active.")})
     previous = f"{case.organisation.name} — {case.team.name}"
+    subject = routing_subject(case)
     case.organisation = team.organisation
     case.save(update_fields=["organisation", "updated_at"])
     case_set_assignment(case=case, team=team, assignee=None, actor=actor)
@@ -804,6 +830,9 @@ def case_reroute(*, actor, case: Case, team: Team, reason: str) -> Case:
             "team": team.pk,
             "previous": previous,
             "reason": reason,
+            # what the person is told: the new organisation's own rule for the subject
+            "subject": subject,
+            "explanation": competence_reason_of(subject=subject, organisation=team.organisation),
         },
     )
     audit_log(

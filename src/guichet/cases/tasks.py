@@ -56,3 +56,11 @@ def attachments_scan_sweep() -> int:
     from guichet.cases.scanning import pending_attachments_scan
 
     return pending_attachments_scan()
+
+
+@register_periodic("cases.processing_times", every=timedelta(hours=24))
+def processing_times_sweep() -> int:
+    """Recompute the usual processing time of each service (a small table the pages read)."""
+    from guichet.cases.processing_times import processing_times_compute
+
+    return processing_times_compute()

@@ -25,5 +25,7 @@ urlpatterns = [
     path("demandes/<str:reference>/echeance/", views.case_deadline_view, name="deadline"),
     path("demandes/<str:reference>/reorienter/", views.case_reroute_view, name="reroute"),
     path("demandes/<str:reference>/note/", views.case_note_view, name="note"),
+    path("demandes/<str:reference>/recepisse/", views.case_receipt, name="receipt"),
+    path("demandes/<str:reference>/recepisse.pdf", views.case_receipt_pdf_view, name="receipt_pdf"),
     path("demandes/<str:reference>/message/", views.case_message_view, name="message"),
 ]

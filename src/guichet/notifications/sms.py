@@ -42,6 +42,24 @@ def normalise_phone(raw: str) -> str | None:
     return digits if _PHONE_RE.match(digits) else None
 
 
+def normalise_any_phone(raw: str) -> str | None:
+    """A French (landline or mobile) or international number in E.164, or None."""
+    digits = re.sub(r"[\s.\-()]", "", raw or "")
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif re.fullmatch(r"0[1-9]\d{8}", digits):
+        digits = "+33" + digits[1:]
+    return digits if _PHONE_RE.match(digits) else None
+
+
+def mobile_number(raw: str) -> str | None:
+    """A number that can receive SMS, in E.164: in France a mobile (06, 07), elsewhere any."""
+    phone = normalise_phone(raw)
+    if phone is None or (phone.startswith("+33") and phone[3] not in "67"):
+        return None
+    return phone
+
+
 class SmsBackend:
     """Interface: ``send`` returns when the provider accepted the message, else raises
     ``outbox.PermanentFailure`` / ``outbox.TransportUnavailable`` or any other error (retried)."""

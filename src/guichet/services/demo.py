@@ -26,7 +26,12 @@ def seed(log) -> list[str]:
     CompetenceRule.objects.update_or_create(
         subject="proprete.encombrants",
         commune=None,
-        defaults={"organisation": metro, "team": proprete},
+        defaults={
+            "organisation": metro,
+            "team": proprete,
+            "reason": "la collecte des déchets est une compétence de la Métropole.",
+            "reason_en": "waste collection is a competence of the Metropolis.",
+        },
     )
     all_communes = list(communes())
     for name in DEMO_SERVICES:

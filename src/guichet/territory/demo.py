@@ -54,6 +54,43 @@ COMPETENCES = {
 }
 
 
+# subject -> why its organisation handles it (French, English), told on the person's case page
+REASONS = {
+    "publicspace.roads": (
+        "l'entretien des voies est une compétence de la Métropole.",
+        "road maintenance is a competence of the Metropolis.",
+    ),
+    "publicspace.cleanliness": (
+        "la propreté des rues est une compétence de la Métropole.",
+        "street cleaning is a competence of the Metropolis.",
+    ),
+    "publicspace.dumping": (
+        "l'enlèvement des dépôts sauvages est une compétence de la Métropole.",
+        "removing fly-tipping is a competence of the Metropolis.",
+    ),
+    "publicspace.lighting": (
+        "l'éclairage public est géré par votre commune.",
+        "street lighting is run by your town.",
+    ),
+    "publicspace.green": (
+        "les parcs et les arbres des rues sont gérés par votre commune.",
+        "parks and street trees are run by your town.",
+    ),
+    "publicspace.furniture": (
+        "les bancs, poteaux et autre mobilier des rues sont gérés par votre commune.",
+        "benches, posts and other street furniture are run by your town.",
+    ),
+    "publicspace.graffiti": (
+        "l'effacement des tags est fait par votre commune.",
+        "graffiti removal is done by your town.",
+    ),
+    "contact": (
+        "l'accueil de votre mairie répond aux questions sur la commune.",
+        "your town hall's front desk answers questions about your town.",
+    ),
+}
+
+
 def _org(slug: str, **fields) -> Organisation:
     org, _ = Organisation.objects.update_or_create(slug=slug, defaults=fields)
     return org
@@ -122,18 +159,29 @@ def seed(log) -> list[str]:
     log(f"territoire : {metro.name}, {len(communes)} communes, contours importés")
 
     for subject, (level, team_slug) in COMPETENCES.items():
+        reason, reason_en = REASONS.get(subject, ("", ""))
         if level == "metropolis":
             CompetenceRule.objects.update_or_create(
                 subject=subject,
                 commune=None,
-                defaults={"organisation": metro, "team": metro.teams.get(slug=team_slug)},
+                defaults={
+                    "organisation": metro,
+                    "team": metro.teams.get(slug=team_slug),
+                    "reason": reason,
+                    "reason_en": reason_en,
+                },
             )
         else:
             for commune in communes.values():
                 CompetenceRule.objects.update_or_create(
                     subject=subject,
                     commune=commune,
-                    defaults={"organisation": commune, "team": commune.teams.get(slug=team_slug)},
+                    defaults={
+                        "organisation": commune,
+                        "team": commune.teams.get(slug=team_slug),
+                        "reason": reason,
+                        "reason_en": reason_en,
+                    },
                 )
     log(f"règles de compétence : {CompetenceRule.objects.count()}")
     addresses_seed(log)

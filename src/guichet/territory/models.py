@@ -168,6 +168,15 @@ class CompetenceRule(TimeStampedModel):
     team = models.ForeignKey(
         Team, verbose_name=_("équipe"), on_delete=models.PROTECT, related_name="competences"
     )
+    #: Why this organisation handles it, told to the person on their case page: French, and
+    #: English for the English pages (empty: the French one).
+    reason = models.CharField(
+        _("pourquoi (en français)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Par exemple : l'entretien des voies est une compétence de la Métropole."),
+    )
+    reason_en = models.CharField(_("pourquoi (en anglais)"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("règle de compétence")

@@ -121,6 +121,29 @@ def competence_route(
     return cached_read(TERRITORY, ("route", commune.pk if commune else 0, subject), read)
 
 
+def competence_reason(*, subject: str, commune: Organisation | None) -> dict[str, str]:
+    """Why the rule that routes ``subject`` in ``commune`` gives it to its organisation:
+    ``{"fr": ..., "en": ...}`` (empty when no rule or no reason), from the cache."""
+
+    def read():
+        rule = competence_resolve(subject=subject, commune=commune)
+        if rule is None or not rule.reason:
+            return {}
+        return {"fr": rule.reason, "en": rule.reason_en}
+
+    return cached_read(TERRITORY, ("reason", commune.pk if commune else 0, subject), read)
+
+
+def competence_reason_of(*, subject: str, organisation: Organisation) -> dict[str, str]:
+    """Why ``organisation`` handles ``subject``, from its most specific rule on it (wherever it
+    applies): for a case rerouted to it. Empty when none of its rules covers the subject."""
+    rules = CompetenceRule.objects.filter(
+        subject__in=subject_prefixes(subject), organisation=organisation
+    ).exclude(reason="")
+    best = max(rules, key=lambda r: len(r.subject.split(".")), default=None)
+    return {"fr": best.reason, "en": best.reason_en} if best is not None else {}
+
+
 # --- an agent's powers ----------------------------------------------------------------------------
 # The one place where the organisations and teams a user works for are read as *powers*: every
 # agent door and scoped selector goes through ``agent_scope`` (or the helpers below built on

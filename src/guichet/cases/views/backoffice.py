@@ -35,6 +35,12 @@ from guichet.cases.reads import (
     record_list,
     record_person,
 )
+from guichet.cases.receipts import (
+    case_receipt_pdf,
+    receipt_code,
+    receipt_code_keep,
+    receipt_context,
+)
 from guichet.cases.selectors import (
     COUNT_CAP,
     CaseFilters,
@@ -550,7 +556,12 @@ def file_for_citizen(request):
                     requester=citizen,
                     contact=None
                     if citizen
-                    else {"name": r["name"], "email": r["email"], "phone": r["phone"]},
+                    else {
+                        "name": r["name"],
+                        "email": r["email"],
+                        "phone": r["phone"],
+                        "sms_consent": "yes" if r["sms_consent"] else "",
+                    },
                     commune=commune,
                     location=place.get("location"),
                     address=place.get("address", ""),
@@ -572,6 +583,13 @@ def file_for_citizen(request):
                         _("Demande %(ref)s enregistrée. Code de suivi à communiquer : %(code)s")
                         % {"ref": submission.case.reference, "code": submission.tracking_code},
                     )
+                    # the receipt to print for the person (a code shown only now)
+                    receipt_code_keep(
+                        request.session,
+                        reference=submission.case.reference,
+                        tracking_code=submission.tracking_code,
+                    )
+                    return redirect("cases_bo:receipt", reference=submission.case.reference)
                 else:
                     messages.success(
                         request, _("Demande %s enregistrée.") % submission.case.reference
@@ -589,5 +607,30 @@ def file_for_citizen(request):
             # every error no field of the form shows (a service's own checks included)
             "general_errors": [v for k, v in errors.items() if k not in {f["key"] for f in fields}],
         },
-        status=400 if errors else 200,
+        status=400 if errors or requester_form.errors else 200,
     )
+
+
+@login_required
+def case_receipt(request, reference):
+    """The receipt of a request the agent just filed for a person without an account: its
+    tracking code (kept in the agent's session only) and the PDF to print."""
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    code = receipt_code(request.session, reference=case.reference)
+    if not code:
+        raise Http404("receipt")
+    context = receipt_context(actor=request.user, case=case, tracking_code=code)
+    return render(request, "cases/backoffice/receipt.html", context)
+
+
+@login_required
+def case_receipt_pdf_view(request, reference):
+    case = case_get_for_agent(actor=request.user, reference=reference)
+    code = receipt_code(request.session, reference=case.reference)
+    if not code:
+        raise Http404("receipt")
+    pdf = case_receipt_pdf(actor=request.user, case=case, tracking_code=code)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recepisse-{case.reference}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
