@@ -12,7 +12,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 from guichet.cases.auth import InsufficientScope, SecondFactorRequired
-from guichet.core.edges import GuichetRateLimited, too_many_requests
+from guichet.core.edges import (
+    GuichetRateLimited,
+    backend_unavailable,
+    service_unavailable,
+    too_many_requests,
+)
 from guichet.core.policies import PolicyDenied
 
 logger = logging.getLogger(__name__)
@@ -180,7 +185,10 @@ def _rate_limited(request, exc):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
-    """A bug: logged with its traceback, answered in the API's shape (not an HTML page)."""
+    """A bug: logged with its traceback, answered in the API's shape (not an HTML page). The
+    database or Redis not answering is no bug: 503 with ``Retry-After``."""
+    if backend_unavailable(exc):
+        return service_unavailable(request, exc)
     logger.exception("API error on %s %s", request.method, request.path)
     return api.create_response(
         request, {"code": "server_error", "message": _("Erreur interne.")}, status=500

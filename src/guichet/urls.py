@@ -16,6 +16,9 @@ admin.site.login = secure_admin_login(admin_login_second_factor(admin.site.login
 # Staff reach the admin only with a second factor passed, like every other power.
 admin.site.has_permission = admin_site_has_permission
 
+# The database or Redis down answers 503 (core/edges.py), even from a middleware.
+handler500 = "guichet.core.views.server_error"
+
 urlpatterns = [
     path("", include("guichet.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

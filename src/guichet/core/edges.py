@@ -11,6 +11,11 @@ in by, so a rule enforced once here answers each client in the form it reads.
   a 429 with ``Retry-After``, and an access policy's refusal (``core.policies.PolicyDenied``)
   raised by a service into Django's own answer: 404 (``not_found``), 403 (``forbidden``) or a
   422 page (``invalid``). The API maps it the same way in ``guichet.api``.
+- A database or Redis that does not answer (restarting, failed over, out of connections) is a
+  503 with ``Retry-After`` in the door's shape (``service_unavailable``), not a 500: the client
+  (or its retry loop, with the same idempotency key) tries again, nothing was half-saved (a
+  request's writes are one transaction). ``core.views.server_error`` (``handler500``) does the
+  same for such an error raised outside a view (a session saved after the response).
 - ``rate_limit(request, action, key=...)``: allauth's limiter (its cache keys, its algorithm, the
   Django cache: Redis when ``REDIS_URL`` is set, so every process shares the counters) over
   our own actions, configured in ``settings.GUICHET_RATE_LIMITS``.
@@ -19,6 +24,7 @@ in by, so a rule enforced once here answers each client in the form it reads.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from typing import Annotated
@@ -30,11 +36,14 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from pydantic import Field
 
 from guichet.core.policies import PolicyDenied
+
+logger = logging.getLogger(__name__)
 
 NUL = "\x00"
 # Query integers beyond this answer 422 (offset + limit must stay within 64 bits).
@@ -198,7 +207,54 @@ class RequestEdgeMiddleware:
             return too_many_requests(request, exception)
         if isinstance(exception, PolicyDenied):
             return policy_refusal(request, exception)
+        if backend_unavailable(exception):
+            return service_unavailable(request, exception)
         return None
+
+
+# Seconds a client is told to wait when the database or Redis does not answer (a restart of
+# either takes a few seconds; a failover some more).
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def _unavailable_errors() -> tuple[type[Exception], ...]:
+    from django.db import InterfaceError, OperationalError
+
+    errors: list[type[Exception]] = [OperationalError, InterfaceError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # Redis is optional (embedded mode)
+        pass
+    else:
+        errors += [RedisConnectionError, RedisTimeoutError]
+    return tuple(errors)
+
+
+def backend_unavailable(exception: BaseException | None) -> bool:
+    """The database or Redis did not answer (connection refused or lost, server shutting down):
+    a passing outage, not a bug of the request."""
+    return exception is not None and isinstance(exception, _unavailable_errors())
+
+
+def service_unavailable(request: HttpRequest, exception: BaseException | None = None):
+    """503 with ``Retry-After``, in the door's shape. The page is rendered without the request's
+    context processors: they would read the session and the account from the very database or
+    cache that is down."""
+    logger.warning(
+        "%s %s: backend unavailable (%s), answered 503",
+        request.method,
+        request.path,
+        type(exception).__name__ if exception else "?",
+    )
+    message = _("Le service est momentanément indisponible : réessayez dans quelques instants.")
+    door = door_of(request)
+    if door == "page":
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    else:
+        response = door_error(request, 503, "unavailable", message)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 def policy_refusal(request: HttpRequest, denied: PolicyDenied) -> HttpResponse:

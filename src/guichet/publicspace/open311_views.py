@@ -33,7 +33,12 @@ from django.views.decorators.csrf import csrf_exempt
 from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.services import CaseInputError
-from guichet.core.edges import GuichetRateLimited, rate_limit
+from guichet.core.edges import (
+    GuichetRateLimited,
+    backend_unavailable,
+    rate_limit,
+    service_unavailable,
+)
 from guichet.core.idempotency import IdempotencyKeyError
 from guichet.core.replica import reads_from_replica
 from guichet.publicspace import open311_format as fmt311
@@ -77,7 +82,9 @@ def open311_endpoint(*methods: str):
                 return view(request, *args, fmt=fmt, **kwargs)
             except GuichetRateLimited:
                 raise  # 429 with Retry-After, in the spec's shape (core.edges middleware)
-            except Exception:  # an answer in the spec's shape, never Django's HTML page
+            except Exception as exc:  # an answer in the spec's shape, never Django's HTML page
+                if backend_unavailable(exc):  # the database or Redis restarting: 503
+                    return service_unavailable(request, exc)
                 logger.exception("Open311: unexpected failure on %s", request.path)
                 return fmt311.error(fmt, 500, _("Erreur interne du serveur."))
 
