@@ -289,6 +289,7 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
         case=case,
         procedure=procedure.code,
         commune=commune,
+        team_id=case.team_id,
         number=number,
         year=filed_on.year,
         sequence=sequence,
@@ -930,15 +931,42 @@ def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
     return len(due)
 
 
+@system_only("a signal: a case moved to another team (cases' case_set_assignment)")
+def application_team_follow(sender, instance, created=False, update_fields=None, **kwargs):
+    """Keep the file's copy of its case's team equal to it (the queue's index)."""
+    if created or (update_fields is not None and "team" not in update_fields):
+        return
+    PlanningApplication.objects.filter(case_id=instance.pk).exclude(
+        team_id=instance.team_id
+    ).update(team_id=instance.team_id)
+
+
 def queue_list(actor):
     """The planning queue of ``actor``: open files of their teams, nearest tacit date first
     (PolicyDenied for anybody who is not an agent now)."""
     application_policy.require_back_office(actor)
+    teams = list(_agent_teams(actor))
     return (
-        application_policy.scope(actor, PlanningApplication.objects.filter(is_open=True))
-        .select_related("case", "commune")
+        application_policy.scope(
+            actor, PlanningApplication.objects.filter(is_open=True, team_id__in=teams)
+        )
+        .select_related("case")
+        .only(
+            "number",
+            "procedure",
+            "applicant_name",
+            "filed_on",
+            "decision_due_on",
+            "case__reference",
+        )
         .order_by(F("decision_due_on").asc(nulls_last=True), "pk")
     )
+
+
+def _agent_teams(actor) -> frozenset[int]:
+    from guichet.territory.selectors import agent_scope
+
+    return agent_scope(actor)[1] if getattr(actor, "is_authenticated", False) else frozenset()
 
 
 def application_get(*, actor, number_or_pk) -> PlanningApplication:
