@@ -388,8 +388,7 @@ def _consent_for(permit: PlanningApplication, case) -> TransferConsent:
     return consent
 
 
-def _permit_for_applicant(actor, permit: PlanningApplication, action: str) -> None:
-    application_policy.require_act(actor, permit, action)
+def _permit_granted_or_refused(permit: PlanningApplication) -> None:
     if not PlanningApplication.objects.filter(GRANTED, pk=permit.pk).exists() or (
         permit.procedure not in ("PCMI", "PC", "PA", "PD")
     ):
@@ -417,7 +416,8 @@ def _draft_for(actor, code: str, permit: PlanningApplication, data: dict) -> Cas
 def modification_start(*, actor, permit: PlanningApplication) -> CaseDraft:
     """The holder starts a permis modificatif (Cerfa 13411) of their granted permit: a draft of
     the ``PM`` procedure, the permit's number filled in, filed through the usual form."""
-    _permit_for_applicant(actor, permit, "modify")
+    application_policy.require_act(actor, permit, "modify")
+    _permit_granted_or_refused(permit)
     return _draft_for(
         actor,
         "PM",
@@ -434,7 +434,8 @@ def transfer_consent_give(
     ``new_holder_email``, who is told by e-mail and files the transfer (Cerfa 13412)."""
     from django.core.validators import validate_email
 
-    _permit_for_applicant(actor, permit, "transfer")
+    application_policy.require_act(actor, permit, "transfer")
+    _permit_granted_or_refused(permit)
     email = (new_holder_email or "").strip().lower()
     try:
         validate_email(email)
