@@ -10,6 +10,9 @@ class UrbanismConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from django.db.models.signals import post_save
+
+        from guichet.cases.models import Case
         from guichet.core.periodic import register_periodic
         from guichet.services.registry import ServiceManifest, register_manifest
         from guichet.urbanism import services
@@ -17,6 +20,9 @@ class UrbanismConfig(AppConfig):
         from guichet.urbanism.procedures import catalogue
 
         catalogue()  # the procedures' data is checked at start-up
+        post_save.connect(
+            services.application_team_follow, sender=Case, dispatch_uid="urbanism_team"
+        )
         register_manifest(
             ServiceManifest(
                 app_label="urbanism",

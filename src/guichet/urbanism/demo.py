@@ -1,5 +1,5 @@
 """Demo urbanism: Oullins (INSEE 69149) has a planning team with an instructor, its decision
-template signed by the deputy mayor, and the nine procedures offered online. Idempotent."""
+template signed by the deputy mayor, and the procedures offered online. Idempotent."""
 
 from guichet.accounts.models import User
 from guichet.territory.models import CompetenceRule, Organisation, Team

@@ -289,6 +289,7 @@ def _record(procedure: Procedure, case) -> PlanningApplication:
         case=case,
         procedure=procedure.code,
         commune=commune,
+        team_id=case.team_id,
         number=number,
         year=filed_on.year,
         sequence=sequence,
@@ -387,8 +388,7 @@ def _consent_for(permit: PlanningApplication, case) -> TransferConsent:
     return consent
 
 
-def _permit_for_applicant(actor, permit: PlanningApplication, action: str) -> None:
-    application_policy.require_act(actor, permit, action)
+def _permit_granted_or_refused(permit: PlanningApplication) -> None:
     if not PlanningApplication.objects.filter(GRANTED, pk=permit.pk).exists() or (
         permit.procedure not in ("PCMI", "PC", "PA", "PD")
     ):
@@ -416,7 +416,8 @@ def _draft_for(actor, code: str, permit: PlanningApplication, data: dict) -> Cas
 def modification_start(*, actor, permit: PlanningApplication) -> CaseDraft:
     """The holder starts a permis modificatif (Cerfa 13411) of their granted permit: a draft of
     the ``PM`` procedure, the permit's number filled in, filed through the usual form."""
-    _permit_for_applicant(actor, permit, "modify")
+    application_policy.require_act(actor, permit, "modify")
+    _permit_granted_or_refused(permit)
     return _draft_for(
         actor,
         "PM",
@@ -433,7 +434,8 @@ def transfer_consent_give(
     ``new_holder_email``, who is told by e-mail and files the transfer (Cerfa 13412)."""
     from django.core.validators import validate_email
 
-    _permit_for_applicant(actor, permit, "transfer")
+    application_policy.require_act(actor, permit, "transfer")
+    _permit_granted_or_refused(permit)
     email = (new_holder_email or "").strip().lower()
     try:
         validate_email(email)
@@ -930,15 +932,42 @@ def alerts_sweep(today: date | None = None, days: int = ALERT_DAYS) -> int:
     return len(due)
 
 
+@system_only("a signal: a case moved to another team (cases' case_set_assignment)")
+def application_team_follow(sender, instance, created=False, update_fields=None, **kwargs):
+    """Keep the file's copy of its case's team equal to it (the queue's index)."""
+    if created or (update_fields is not None and "team" not in update_fields):
+        return
+    PlanningApplication.objects.filter(case_id=instance.pk).exclude(
+        team_id=instance.team_id
+    ).update(team_id=instance.team_id)
+
+
 def queue_list(actor):
     """The planning queue of ``actor``: open files of their teams, nearest tacit date first
     (PolicyDenied for anybody who is not an agent now)."""
     application_policy.require_back_office(actor)
+    teams = list(_agent_teams(actor))
     return (
-        application_policy.scope(actor, PlanningApplication.objects.filter(is_open=True))
-        .select_related("case", "commune")
+        application_policy.scope(
+            actor, PlanningApplication.objects.filter(is_open=True, team_id__in=teams)
+        )
+        .select_related("case")
+        .only(
+            "number",
+            "procedure",
+            "applicant_name",
+            "filed_on",
+            "decision_due_on",
+            "case__reference",
+        )
         .order_by(F("decision_due_on").asc(nulls_last=True), "pk")
     )
+
+
+def _agent_teams(actor) -> frozenset[int]:
+    from guichet.territory.selectors import agent_scope
+
+    return agent_scope(actor)[1] if getattr(actor, "is_authenticated", False) else frozenset()
 
 
 def application_get(*, actor, number_or_pk) -> PlanningApplication:

@@ -39,18 +39,36 @@ def policy_door(view):
     return wrapped
 
 
+QUEUE_PAGE = 50  # files per page of the queue, nearest tacit date first
+
+
 @policy_door
 @require_GET
 def queue(request):
     today = timezone.localdate()
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    start = (page - 1) * QUEUE_PAGE
+    applications = list(services.queue_list(request.user)[start : start + QUEUE_PAGE + 1])
     rows = [
         {
             "application": a,
             "days": (a.decision_due_on - today).days if a.decision_due_on else None,
         }
-        for a in services.queue_list(request.user)[:200]
+        for a in applications[:QUEUE_PAGE]
     ]
-    return render(request, "urbanism/agent_queue.html", {"rows": rows})
+    return render(
+        request,
+        "urbanism/agent_queue.html",
+        {
+            "rows": rows,
+            "page": page,
+            "next_page": page + 1 if len(applications) > QUEUE_PAGE else None,
+            "previous_page": page - 1 if page > 1 else None,
+        },
+    )
 
 
 def _get(request, reference: str) -> PlanningApplication:
