@@ -51,12 +51,30 @@ def test_someone_else_gets_a_404_and_no_content(filed, client, people, as_agent)
 
     ref, piece = filed.case.reference, _medical(filed)
     url = f"/mdmph/dossiers/{ref}/pieces/{piece.pk}/"
-    client.force_login(User.objects.get(email="lucas.bernard@example.org"))
+    stranger = User.objects.get(email="lucas.bernard@example.org")
+    client.force_login(stranger)
     assert client.get(url).status_code == 404
-    # the house's own agents read pieces through their door, not the person's
-    for role in ("reception", "doctor"):
-        assert as_agent(role).get(url).status_code == 404
+    # the house's own agents read pieces through their door, not the person's; the platform
+    # admin and a commune agent get the same 404
+    for role in ("reception", "doctor", "admin", "commune"):
+        response = as_agent(role).get(url)
+        assert response.status_code == 404
+        assert pdf_bytes() not in b"".join(getattr(response, "streaming_content", [b""]))
     assert not AccessRecord.objects.filter(door="disability.piece").exists()
+    # each attempt recorded under the house, for its auditor
+    refused = AccessRecord.objects.filter(door="disability.refused", case_reference=ref)
+    assert {r.actor_id for r in refused} == {
+        stranger.pk,
+        *(people[role].pk for role in ("reception", "doctor", "admin", "commune")),
+    }
+    assert {r.organisation_id for r in refused} == {filed.organisation_id}
+
+
+def test_the_platform_admin_has_no_admin_page_of_files_or_pieces(filed, as_agent):
+    admin = as_agent("admin")
+    for model in ("disabilityfile", "piece", "filingdraft"):
+        assert admin.get(f"/admin/disability/{model}/").status_code == 404, model
+    assert admin.get("/admin/disability/housegrant/").status_code == 200
 
 
 def test_a_piece_of_another_file_is_not_reachable_through_one_s_own(
