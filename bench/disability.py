@@ -86,7 +86,7 @@ class _seed_sql:
     """Bulk SQL, in chunks (each a statement and a commit)."""
 
     CHUNK_FILES = 200_000
-    CHUNK_RECORDS = 2_000_000
+    CHUNK_RECORDS = 4_000_000
 
     @classmethod
     def files(cls, have: int, files: int, c: dict) -> None:
@@ -136,30 +136,64 @@ class _seed_sql:
 
     @classmethod
     def records(cls, done: int, records: int, files: int, c: dict) -> None:
-        while done < records:
-            n = min(cls.CHUNK_RECORDS, records - done)
+        """Each record reads one seeded file picked at random. The access table's secondary
+        indexes are dropped during the load and built again after it (inserting 20M random
+        keys into them costs hours on a shared host; building them, minutes)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                CREATE TEMP TABLE bench_files AS
+                SELECT (row_number() OVER (ORDER BY c.id) - 1)::int AS k, f.id AS file_id,
+                  c.id AS case_id, c.reference
+                FROM cases_case c JOIN disability_disabilityfile f ON f.case_id = c.id
+                WHERE c.reference LIKE 'BDS-%%'
+                """
+            )
+            cursor.execute("ALTER TABLE bench_files ADD PRIMARY KEY (k)")
+            cursor.execute("SELECT count(*) FROM bench_files")
+            seeded = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+                "'core_accessrecord' AND indexname <> 'core_accessrecord_pkey'"
+            )
+            indexes = cursor.fetchall()
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        try:
+            while done < records:
+                n = min(cls.CHUNK_RECORDS, records - done)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET synchronous_commit = off")
+                    cursor.execute(
+                        """
+                        INSERT INTO core_accessrecord (at, actor_id, actor_label,
+                          organisation_id, door, object_type, object_id, case_id,
+                          case_reference, query, method, path)
+                        SELECT now() - random() * interval '365 days', %(agent)s, 'bench',
+                          %(house)s, 'disability.file', 'disability.disabilityfile',
+                          b.file_id::text, b.case_id, b.reference, '', 'GET', ''
+                        FROM (
+                          SELECT floor(random() * %(seeded)s::bigint)::int AS k
+                          FROM generate_series(1, %(n)s::bigint)
+                        ) AS picked
+                        JOIN bench_files b ON b.k = picked.k
+                        """,
+                        {**c, "n": n, "seeded": seeded},
+                    )
+                done += n
+                print(f"records: {done}", file=sys.stderr, flush=True)
+        finally:
             with connection.cursor() as cursor:
-                # each record reads one file picked at random among the seeded ones
-                cursor.execute(
-                    """
-                    INSERT INTO core_accessrecord (at, actor_id, actor_label, organisation_id,
-                      door, object_type, object_id, case_id, case_reference, query, method,
-                      path)
-                    SELECT now() - random() * interval '365 days', %(agent)s, 'bench',
-                      %(house)s, 'disability.file', 'disability.disabilityfile',
-                      f.id::text, f.case_id, c.reference, '', 'GET', ''
-                    FROM (
-                      SELECT 'BDS-' || lpad(floor(random() * %(files)s::bigint)::int::text, 9, '0')
-                        AS reference
-                      FROM generate_series(1, %(n)s::bigint)
-                    ) AS picked
-                    JOIN cases_case c ON c.reference = picked.reference
-                    JOIN disability_disabilityfile f ON f.case_id = c.id
-                    """,
-                    {**c, "n": n, "files": files},
-                )
-                done += cursor.rowcount if cursor.rowcount > 0 else n
-            print(f"records: {done}", file=sys.stderr, flush=True)
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                for name, definition in indexes:
+                    started = time.perf_counter()
+                    cursor.execute(definition)
+                    print(
+                        f"index {name}: {time.perf_counter() - started:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                cursor.execute("DROP TABLE IF EXISTS bench_files")
 
 
 class _seed_orm:

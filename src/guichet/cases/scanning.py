@@ -49,33 +49,45 @@ def attachment_scan(*, attachment_id: int) -> str:
             return "skipped"
         with attachment.file.open("rb") as stored:
             content = stored.read()
-        try:
-            result = clamd_scan(content)
-        except ScannerUnavailable as exc:
-            logger.warning("clamd unavailable, attachment %s stays pending: %s", attachment.pk, exc)
-            return ScanState.PENDING
-        attachment.scan_state = result.verdict
-        attachment.scan_detail = result.detail
-        attachment.scanned_at = timezone.now()
-        fields = ["scan_state", "scan_detail", "scanned_at"]
-        if result.verdict == ScanState.INFECTED:
-            # never served, and not kept either: the row keeps the name, hash and signature
-            attachment.file.delete(save=False)
-            fields.append("file")
-        attachment.save(update_fields=fields)
-        if result.verdict != ScanState.CLEAN:
-            audit_log(
-                actor=None,
-                action=f"cases.attachment_{result.verdict}",
-                obj=attachment,
-                organisation_id=attachment.case.organisation_id if attachment.case_id else None,
-                data={
-                    "detail": result.detail,
-                    "sha256": attachment.sha256,
-                    "name": attachment.original_name,
-                },
-            )
-        return attachment.scan_state
+        return scanned_file_verdict(
+            attachment,
+            content,
+            audit_action="cases.attachment",
+            organisation_id=attachment.case.organisation_id if attachment.case_id else None,
+            audit_data={"sha256": attachment.sha256, "name": attachment.original_name},
+        )
+
+
+def scanned_file_verdict(
+    row, content: bytes, *, audit_action: str, organisation_id=None, audit_data: dict
+) -> str:
+    """Scan ``content`` (the clear content of ``row``'s file: a row with ``scan_state``,
+    ``scan_detail``, ``scanned_at`` and ``file``) and record the verdict on the row; an
+    infected file is deleted at once (never served, not kept: the row keeps its hash), a
+    verdict other than clean is audited (``<audit_action>_<verdict>``). Returns the new
+    state (``pending`` when clamd could not answer: the periodic sweep tries again)."""
+    try:
+        result = clamd_scan(content)
+    except ScannerUnavailable as exc:
+        logger.warning("clamd unavailable, %s %s stays pending: %s", audit_action, row.pk, exc)
+        return ScanState.PENDING
+    row.scan_state = result.verdict
+    row.scan_detail = result.detail
+    row.scanned_at = timezone.now()
+    fields = ["scan_state", "scan_detail", "scanned_at"]
+    if result.verdict == ScanState.INFECTED:
+        row.file.delete(save=False)
+        fields.append("file")
+    row.save(update_fields=fields)
+    if result.verdict != ScanState.CLEAN:
+        audit_log(
+            actor=None,
+            action=f"{audit_action}_{result.verdict}",
+            obj=row,
+            organisation_id=organisation_id,
+            data={"detail": result.detail, **audit_data},
+        )
+    return row.scan_state
 
 
 def pending_scan_sweep(model, scan_one, *, limit: int = 200) -> int:

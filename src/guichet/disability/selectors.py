@@ -112,11 +112,18 @@ def pieces_for_citizen(*, actor, file: DisabilityFile) -> list[Piece]:
 
 
 def piece_get_for_citizen(*, actor, reference: str, pk: int, request: HttpRequest | None = None):
-    """A piece of the person's own file, its read recorded under the house (the auditor sees
-    it, and the person in their file's history of reads); else 404."""
-    file = file_get_for_citizen(actor=actor, reference=reference)
+    """A piece of the person's own file, its read recorded under the house (its auditor sees
+    it); else 404, the attempt of a signed-in person recorded like the agents' doors'."""
+    try:
+        file = file_get_for_citizen(actor=actor, reference=reference)
+    except Http404:
+        attempt_refused(
+            request, actor=actor, reference=reference, file=_file_by_reference(reference)
+        )
+        raise
     piece = Piece.objects.select_related("file__case").filter(pk=pk, file=file).first()
     if piece is None or not piece_policy.can_view(actor, piece):
+        attempt_refused(request, actor=actor, reference=reference, file=file, piece=piece)
         raise Http404("piece")
     access_record(actor=actor, door=DOOR_PIECE, obj=piece, case=file.case, request=request)
     return file, piece

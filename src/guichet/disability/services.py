@@ -409,6 +409,24 @@ def _protected(draft: FilingDraft) -> bool:
     )
 
 
+def _case_filed(*, actor, key: str, beneficiary=None) -> Case:
+    """The case of a file or an appeal, through the case engine (routing, reference, receipt):
+    its ``data`` stays empty, the file holds the content."""
+    try:
+        with _filing_here():
+            submission = case_submit(
+                actor=actor,
+                definition=_definition(key),
+                data={},
+                channel=Channel.WEB,
+                requester=actor,
+                beneficiary=beneficiary,
+            )
+    except CaseInputError as exc:
+        raise FilingError(exc.errors) from None
+    return submission.case
+
+
 def _definition(key: str):
     from guichet.services.models import ServiceDefinition
 
@@ -435,19 +453,7 @@ def file_submit(*, actor, draft: FilingDraft, today: date | None = None) -> Disa
         if errors:
             raise FilingError(errors)
         data, dependant = draft.data, draft.dependant
-        try:
-            with _filing_here():
-                submission = case_submit(
-                    actor=actor,
-                    definition=_definition(REQUEST_KEY),
-                    data={},
-                    channel=Channel.WEB,
-                    requester=actor,
-                    beneficiary=dependant,
-                )
-        except CaseInputError as exc:
-            raise FilingError(exc.errors) from None
-        case = submission.case
+        case = _case_filed(actor=actor, key=REQUEST_KEY, beneficiary=dependant)
         birth_date = dependant.birth_date if dependant else _parse_date(data["birth_date"])
         assert birth_date is not None  # _filing_errors refuses a draft without a valid one
         file = DisabilityFile.objects.create(
@@ -621,20 +627,7 @@ def appeal_submit(
         if file.appeals.exists():
             raise FilingError({"__all__": _("Un recours est déjà déposé contre cette décision.")})
         first = file.case
-        dependant = None
-        try:
-            with _filing_here():
-                submission = case_submit(
-                    actor=actor,
-                    definition=_definition(APPEAL_KEY),
-                    data={},
-                    channel=Channel.WEB,
-                    requester=actor,
-                    beneficiary=dependant,
-                )
-        except CaseInputError as exc:
-            raise FilingError(exc.errors) from None
-        case = submission.case
+        case = _case_filed(actor=actor, key=APPEAL_KEY)
         if first.beneficiary_name:
             case.beneficiary_name = first.beneficiary_name
             case.beneficiary_relationship = first.beneficiary_relationship

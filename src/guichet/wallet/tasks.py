@@ -8,17 +8,13 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 
 from guichet.cases.models import ScanState
-from guichet.core.antivirus import ScannerUnavailable, clamd_scan
-from guichet.core.audit import audit_log
+from guichet.cases.scanning import scanned_file_verdict
 from guichet.core.periodic import register_periodic
 
 logger = logging.getLogger(__name__)
-
-RESCAN_AFTER = timedelta(seconds=30)
 
 
 def wallet_document_scan(*, document_id: int) -> str:
@@ -41,29 +37,12 @@ def wallet_document_scan(*, document_id: int) -> str:
         except (crypto.Undecryptable, crypto.KeyMissing):
             logger.error("wallet: document %s cannot be decrypted for its scan", document.pk)
             return ScanState.PENDING
-        try:
-            result = clamd_scan(content)
-        except ScannerUnavailable as exc:
-            logger.warning(
-                "clamd unavailable, wallet document %s stays pending: %s", document_id, exc
-            )
-            return ScanState.PENDING
-        document.scan_state = result.verdict
-        document.scan_detail = result.detail
-        document.scanned_at = timezone.now()
-        fields = ["scan_state", "scan_detail", "scanned_at"]
-        if result.verdict == ScanState.INFECTED:
-            document.file.delete(save=False)
-            fields.append("file")
-        document.save(update_fields=fields)
-        if result.verdict != ScanState.CLEAN:
-            audit_log(
-                actor=None,
-                action=f"wallet.document_{result.verdict}",
-                obj=document,
-                data={"detail": result.detail, "sha256": document.sha256},
-            )
-        return document.scan_state
+        return scanned_file_verdict(
+            document,
+            content,
+            audit_action="wallet.document",
+            audit_data={"sha256": document.sha256},
+        )
 
 
 @task()
