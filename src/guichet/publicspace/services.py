@@ -253,7 +253,8 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
     ``files["photos"]`` up to 5 photos; ``location`` the point. Checks them, turns the answers
     into the form's ``details`` text, routes by the category's competence subject and decodes
     the photos once (smaller image and thumbnail). Raises CaseInputError for an unknown
-    category or one that only gives guidance; returns the other errors with what the engine checks next."""
+    category or one that only gives guidance; returns the other errors with what the engine
+    checks next."""
     data = dict(data)
     code = str(data.get("category") or "").strip()
     answers = data.pop("answers", None) or {}
