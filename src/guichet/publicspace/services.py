@@ -249,15 +249,17 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
     """The manifest's ``prepare``: a report's own input, from any door's payload.
 
     ``data`` carries ``category`` (a code), ``description``, and optionally ``answers`` (the
-    category's questions, by code) and ``show_name``; ``files["photos"]`` up to 5 photos;
-    ``location`` the point. Checks them, turns the answers into the form's ``details`` text,
-    routes by the category's competence subject and decodes the photos once (smaller image
-    and thumbnail). Raises CaseInputError for an unknown category or one that only gives
-    guidance; returns the other errors with what the engine checks next."""
+    category's questions, by code), ``show_name`` and ``address_id`` (BAN's);
+    ``files["photos"]`` up to 5 photos; ``location`` the point. Checks them, turns the answers
+    into the form's ``details`` text, routes by the category's competence subject and decodes
+    the photos once (smaller image and thumbnail). Raises CaseInputError for an unknown
+    category or one that only gives guidance; returns the other errors with what the engine
+    checks next."""
     data = dict(data)
     code = str(data.get("category") or "").strip()
     answers = data.pop("answers", None) or {}
     show_name = bool(data.pop("show_name", False))
+    address_id = str(data.pop("address_id", "") or "").strip()[:50]
     category = Category.objects.filter(code=code).first() if code else None
     if category is None or not category.is_active:
         raise CaseInputError({"category": _("Catégorie inconnue.")}, code="unknown_category")
@@ -307,7 +309,7 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
             answers=cleaned_answers,
             show_name=show_name and requester is not None,
             thumbnails=[p.thumbnail for p in prepared],
-            address_id=str(data.get("address_id") or "").strip()[:50],
+            address_id=address_id,
         ),
     )
 

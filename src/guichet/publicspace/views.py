@@ -29,7 +29,7 @@ from guichet.core.replica import reads_from_replica
 from guichet.portal.pwa import idempotency_conflict
 from guichet.publicspace import selectors, services
 from guichet.publicspace.models import Category, Report, State
-from guichet.territory.selectors import communes
+from guichet.territory.selectors import address_by_ban_id, addresses_search, communes
 
 PAGE_SIZE = 50
 MAP_LIMIT = 2000
@@ -93,12 +93,20 @@ def report_create(request, code):
     category = _category_or_404(code)
     if category.children.filter(is_active=True).exists():
         return redirect("publicspace:start")
-    values = {"lat": request.GET.get("lat", ""), "lon": request.GET.get("lon", "")}
+    # A GET from the form's own buttons (nearby reports, address search) keeps what was typed.
+    values = {k: v for k, v in request.GET.items() if k not in ("find_address", "idempotency_key")}
+    values.setdefault("lat", "")
+    values.setdefault("lon", "")
     errors: dict[str, str] = {}
     key = ""
+    address_choices = None
+    if request.method == "GET":
+        address_choices = _address_resolve(values, search="find_address" in request.GET)
     if request.method == "POST" and not category.guidance_only:
         rate_limit(request, "report_submit")  # 429 before anything is written
         values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        # Without a point, the addresses the typed one may mean are listed with the error.
+        address_choices = _address_resolve(values, search=True)
         # The offline-drafts script sends the key as a header too; the form carries it.
         form_key = values.pop("idempotency_key", "")
         key = request.headers.get("Idempotency-Key") or form_key
@@ -133,6 +141,7 @@ def report_create(request, code):
                     latitude=lat,
                     longitude=lon,
                     address=values.get("address", ""),
+                    address_id=values.get("address_id", ""),
                     description=values.get("description", ""),
                     answers=answers,
                     photos=photos,
@@ -178,6 +187,7 @@ def report_create(request, code):
             "errors": errors,
             "questions": questions,
             "nearby": _nearby(category, lat, lon),
+            "address_choices": address_choices,
             "max_photos": services.MAX_PHOTOS,
             "max_mb": settings.CASES_MAX_UPLOAD_MB,
             # Nothing was saved by a failed attempt, so the same key serves the next one.
@@ -186,6 +196,40 @@ def report_create(request, code):
         },
         status=400 if errors else 200,
     )
+
+
+def _address_choice(match) -> str:
+    """A choice of the address list shown without JavaScript: the point, the BAN id, the
+    label (what the choice sets; no more trusted than the coordinates fields)."""
+    return f"{match.lat:.6f}|{match.lon:.6f}|{match.address_id}|{match.label}"
+
+
+def _address_resolve(values: dict, *, search: bool) -> list | None:
+    """Place the report from the address part of the form, in place in ``values``: a choice of
+    the list (no JavaScript), or the BAN id of the address chosen, when no point was given.
+    Otherwise, with ``search`` and an address typed, the addresses it may mean (for the list
+    to choose from; an empty list: none), else None. A BAN id not in the index is dropped."""
+    choice = values.pop("address_choice", "")
+    parts = choice.split("|", 3) if choice else []
+    if len(parts) == 4 and _float(parts[0]) is not None and _float(parts[1]) is not None:
+        values["lat"], values["lon"] = parts[0], parts[1]
+        values["address_id"], values["address"] = parts[2][:50], parts[3][:300]
+    if values.get("address_id") and address_by_ban_id(values["address_id"]) is None:
+        values["address_id"] = ""
+    if _float(values.get("lat")) is not None and _float(values.get("lon")) is not None:
+        return None
+    chosen = address_by_ban_id(values.get("address_id", ""))
+    if chosen is not None:
+        values["lat"], values["lon"] = f"{chosen.lat:.6f}", f"{chosen.lon:.6f}"
+        values["address"] = chosen.label
+        return None
+    text = values.get("address", "").strip()
+    if not search or not text:
+        return None
+    return [
+        {"value": _address_choice(match), "label": match.label}
+        for match in addresses_search(text=text[:200], limit=8)
+    ]
 
 
 def _gps_of(photos) -> tuple[float, float] | None:

@@ -78,6 +78,7 @@ def _invalid(field: str, message: str):
 
 @router.get(
     "/search",
+    url_name="address_search",
     response={200: SearchOut, 422: AddressError},
     summary="Chercher une adresse",
     description=(
@@ -112,6 +113,7 @@ def address_search(request, q: str = "", limit: QueryInt = 10, commune: str = ""
 
 @router.get(
     "/reverse",
+    url_name="address_reverse",
     response={200: ReverseOut, 404: AddressError, 422: AddressError},
     summary="L'adresse d'un point",
     description=(

@@ -16,6 +16,10 @@
     if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: false }).addTo(map); }
     if (pan) { map.setView(latlng, Math.max(map.getZoom(), 16)); }
   }
+  // the address field (address.js) fills a point in, and fills its address from a picked one
+  function picked() {
+    document.dispatchEvent(new CustomEvent("ps:point-picked", { detail: { lat: parseFloat(lat.value), lon: parseFloat(lon.value) } }));
+  }
   function nearby() {
     var url = el.dataset.nearbyUrl;
     var box = document.getElementById("ps-nearby");
@@ -35,12 +39,17 @@
       lon.value = e.latlng.lng.toFixed(6);
       place(e.latlng, false);
       nearby();
+      picked();
     });
     [lat, lon].forEach(function (input) {
       input.addEventListener("change", function () {
         var a = parseFloat(lat.value), b = parseFloat(lon.value);
         if (!isNaN(a) && !isNaN(b)) { place([a, b], true); nearby(); }
       });
+    });
+    document.addEventListener("ps:address-chosen", function (e) {
+      place([e.detail.lat, e.detail.lon], true);
+      nearby();
     });
     var locate = document.getElementById("ps-locate");
     if (locate && navigator.geolocation) {
@@ -51,6 +60,7 @@
           lon.value = pos.coords.longitude.toFixed(6);
           place([pos.coords.latitude, pos.coords.longitude], true);
           nearby();
+          picked();
         });
       });
     }
