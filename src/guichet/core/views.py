@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -24,7 +25,11 @@ def readyz(request):
 
 @require_GET
 def home(request):
-    return render(request, "core/home.html", {"communes": communes()})
+    return render(
+        request,
+        "core/home.html",
+        {"communes": communes(), "platform_phone": settings.PLATFORM_PHONE},
+    )
 
 
 @require_GET
