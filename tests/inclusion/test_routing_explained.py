@@ -91,3 +91,9 @@ def test_without_a_reason_a_plain_sentence_is_said(filed, demo):
     explained = routing_explained(filed)
     assert explained.handled_by == "Services techniques — Oullins"
     assert explained.why == "c'est l'organisation chargée de ce type de demande sur votre commune."
+
+
+def test_plain_citizen_labels_have_an_english_version(filed):
+    assert filed.citizen_status_label == "Reçue"
+    with translation.override("en"):
+        assert filed.citizen_status_label == "Received"
