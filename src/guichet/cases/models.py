@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Dependant
@@ -39,6 +40,12 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+def citizen_label_text(label: str) -> str:
+    """A status's citizen label in the active language: the demo services' labels have an
+    English version in the catalogue; a label a designer wrote is shown as written."""
+    return gettext(label) if label else label
 
 
 class Case(TimeStampedModel):
@@ -246,7 +253,7 @@ class Case(TimeStampedModel):
 
     @property
     def citizen_status_label(self) -> str:
-        return self.status_def()["citizen_label"]
+        return citizen_label_text(self.status_def()["citizen_label"])
 
     @property
     def requester_display(self) -> str:

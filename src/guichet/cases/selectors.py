@@ -21,6 +21,7 @@ from guichet.cases.models import (
     CaseEvent,
     SavedFilter,
     ScanState,
+    citizen_label_text,
 )
 from guichet.cases.policies import case_policy, draft_policy
 
@@ -306,7 +307,9 @@ def timeline_for_agent(case: Case) -> QuerySet[CaseEvent]:
 
 def timeline_for_citizen(case: Case) -> list[dict]:
     """The citizen-facing history: public events only, with citizen-facing labels only."""
-    labels = {s["key"]: s["citizen_label"] for s in case.version.workflow["statuses"]}
+    labels = {
+        s["key"]: citizen_label_text(s["citizen_label"]) for s in case.version.workflow["statuses"]
+    }
     entries = []
     for event in case.events.filter(public=True).order_by("created_at", "id"):
         if event.kind == CaseEvent.Kind.TRANSITION:
@@ -541,7 +544,7 @@ def cases_awaiting_citizen(*, user, limit: int = 10) -> list[AwaitingCase]:
                 service_name=service_name,
                 commune_name=commune_name or "",
                 commune_slug=commune_slug or "",
-                status_label=status_spec.get("citizen_label", status),
+                status_label=citizen_label_text(status_spec.get("citizen_label", status)),
                 status_entered_at=entered_at,
                 reason="status" if moves else "message",
                 request=entering.get("comment", "") if entering.get("comment_public") else "",

@@ -1,5 +1,6 @@
 import sys
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
@@ -28,7 +29,11 @@ def readyz(request):
 
 @require_GET
 def home(request):
-    return render(request, "core/home.html", {"communes": communes()})
+    return render(
+        request,
+        "core/home.html",
+        {"communes": communes(), "platform_phone": settings.PLATFORM_PHONE},
+    )
 
 
 @require_GET

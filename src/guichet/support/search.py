@@ -4,8 +4,8 @@ Text and queries are folded the same way on both databases (lower case, accents 
 split on anything that is not a letter or a digit, French stop words dropped). Then:
 
 - PostgreSQL stems with its ``french`` configuration: ``to_tsvector('french', search_text)``
-  (GIN index, migration 0002) against a ``to_tsquery`` of the folded words joined by OR, ranked
-  by ``ts_rank``;
+  (a stored generated column ``search_vector`` with a GIN index, migration 0003) against a
+  ``to_tsquery`` of the folded words joined by OR, ranked by ``ts_rank``;
 - SQLite (the embedded mode) stems in Python with the Snowball French stemmer and keeps the
   stems in an FTS5 table (``support_help_fts``), queried with ``MATCH`` (OR of the stems,
   ranked by bm25). The service that publishes an article rewrites its row.
@@ -181,10 +181,8 @@ def matching_ids(query: str, *, limit: int = 20) -> list[int]:
         tsquery = " | ".join(found)  # folded words: letters and digits only, nothing to escape
         sql = (
             "SELECT id FROM support_helparticle "
-            "WHERE is_published AND to_tsvector('french', search_text) @@ "
-            "to_tsquery('french', %s) "
-            "ORDER BY ts_rank(to_tsvector('french', search_text), to_tsquery('french', %s)) "
-            "DESC, id LIMIT %s"
+            "WHERE is_published AND search_vector @@ to_tsquery('french', %s) "
+            "ORDER BY ts_rank(search_vector, to_tsquery('french', %s)) DESC, id LIMIT %s"
         )
         params = [tsquery, tsquery, limit]
     else:

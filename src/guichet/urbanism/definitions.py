@@ -21,13 +21,13 @@ STATUSES: list[dict[str, Any]] = [
     {
         "key": "incomplete",
         "label": "Pièces demandées",
-        "citizen_label": "Pièces manquantes demandées",
+        "citizen_label": "Documents à envoyer",
     },
-    {"key": "instruction", "label": "En instruction", "citizen_label": "En cours d'instruction"},
+    {"key": "instruction", "label": "En instruction", "citizen_label": "Dossier à l'étude"},
     {
         "key": "decided",
         "label": "Décision rendue",
-        "citizen_label": "Décision rendue",
+        "citizen_label": "Décision prise",
         "closed": True,
     },
     {
