@@ -641,10 +641,10 @@ class Run:
         }
         result["problems"] = problems
         result["pass"] = not any(problems.values())
-        target = PROJECT_DIR / "bench" / "results"
         name = f"{datetime.now(UTC):%Y-%m-%d}-reliability-{self.args.label}.json"
-        (target / name).write_text(json.dumps(result, indent=1, default=str) + "\n")
-        self.summary(result, target / name)
+        output = self.args.output or PROJECT_DIR / "bench" / "results" / name
+        output.write_text(json.dumps(result, indent=1, default=str) + "\n")
+        self.summary(result, output)
         return 0 if result["pass"] else 1
 
     def _ready(self) -> bool:
@@ -691,6 +691,7 @@ def main() -> int:
     parser.add_argument("--drain-timeout", type=float, default=300)
     parser.add_argument("--quick", action="store_true", help="PostgreSQL and Redis faults only")
     parser.add_argument("--label", default="cluster")
+    parser.add_argument("--output", type=Path, help="the result file (else bench/results/)")
     args = parser.parse_args()
 
     def on_signal(signum, frame):
