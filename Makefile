@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check -q -c requirements/constraints.txt
 
-.PHONY: demo test install install-dev lint format messages bench clean cluster cluster-test
+.PHONY: demo test install install-dev lint format messages bench clean cluster cluster-test reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ cluster: install-dev
 ## make cluster-test: start a cluster, run tests/cluster against it, stop it
 cluster-test: install-dev
 	$(BIN)/python scripts/cluster.py test $(CLUSTER_ARGS)
+
+## make reliability: a cluster under load while SMTP, a worker, PostgreSQL and Redis fail
+reliability: install-dev
+	$(BIN)/python scripts/reliability.py $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

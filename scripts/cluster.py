@@ -473,8 +473,12 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-Host $host;
             # An app server that stops (restart, crash) is skipped: the request goes to the
-            # other one. Only idempotent requests are retried (no non_idempotent).
-            proxy_next_upstream error timeout http_502 http_503 http_504;
+            # other one. Only idempotent requests are retried (no non_idempotent). Not on a
+            # 503: the platform answers it when the database or Redis, shared by every
+            # server, does not answer; the other server would say the same, and counting it as
+            # the server's failure marked both down, turning the clear 503 into nginx's 502
+            # for every request, POSTs included (found by scripts/reliability.py).
+            proxy_next_upstream error timeout http_502 http_504;
             proxy_next_upstream_tries 2;
             proxy_connect_timeout 2s;
             proxy_read_timeout 60s;

@@ -48,11 +48,20 @@ def assert_unavailable(response):
     assert response["Retry-After"] == str(UNAVAILABLE_RETRY_AFTER)
 
 
+def unavailable_count(backend: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value("guichet_http_unavailable_total", {"backend": backend})
+    return value or 0.0
+
+
 @pytest.mark.django_db
 def test_a_page_answers_503_in_french_when_the_database_is_gone(client):
+    before = unavailable_count("database")
     with database_gone():
         response = client.get("/")
     assert_unavailable(response)
+    assert unavailable_count("database") == before + 1  # /metrics tells outages from bugs
     page = response.content.decode()
     assert MESSAGE in page and "<h1>" in page and 'lang="fr"' in page
 
@@ -110,6 +119,7 @@ def test_a_page_answers_503_when_redis_is_gone(client):
         finally:
             caches._settings = caches.settings = caches.configure_settings(None)
     assert_unavailable(response)
+    assert unavailable_count("redis") >= 1
     assert MESSAGE in response.content.decode()
 
 

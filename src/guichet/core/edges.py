@@ -241,6 +241,10 @@ def service_unavailable(request: HttpRequest, exception: BaseException | None = 
     """503 with ``Retry-After``, in the door's shape. The page is rendered without the request's
     context processors: they would read the session and the account from the very database or
     cache that is down."""
+    from guichet.core.metrics import UNAVAILABLE
+
+    backend = "redis" if type(exception).__module__.startswith("redis") else "database"
+    UNAVAILABLE.labels(backend=backend).inc()
     logger.warning(
         "%s %s: backend unavailable (%s), answered 503",
         request.method,

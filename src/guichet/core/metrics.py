@@ -39,6 +39,11 @@ REQUESTS = Counter(
     "HTTP requests answered, by method and status class.",
     ["method", "status"],
 )
+UNAVAILABLE = Counter(
+    "guichet_http_unavailable_total",
+    "Requests answered 503 because the database or Redis did not answer, by backend.",
+    ["backend"],
+)
 DURATION = Histogram(
     "guichet_http_request_duration_seconds",
     "Time to answer an HTTP request, by URL name.",

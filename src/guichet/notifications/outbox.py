@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 from django.core.mail.message import sanitize_address
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from guichet.notifications.models import Broadcast, Channel, Delivery
@@ -154,6 +154,50 @@ def _mark_sent(delivery: Delivery, worker_id: str, cursor) -> None:
             worker_id,
         ],
     )
+
+
+# Messages the mail server accepted but whose ``sent`` mark could not be written (the database
+# went away between the two: a restart, a failover), as (delivery id, worker id). Kept by this
+# process and written first thing when the database answers again (``_accepted_marks_flush``),
+# before the lease runs out and the row is put back to be sent a second time.
+_accepted_unmarked: list[tuple[int, str]] = []
+
+
+@functools.cache
+def _late_mark_sql() -> str:
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    return (
+        f"UPDATE {table} SET status = %s, sent_at = %s, lease_expires_at = NULL, "  # noqa: S608 - table name from the model, values bound
+        "attempts = attempts + 1, last_error = '' "
+        "WHERE id = %s AND (status = %s OR (status = %s AND worker_id = %s))"
+    )
+
+
+def _accepted_marks_flush() -> int:
+    """Write the ``sent`` marks kept while the database was away. A row still held by this
+    worker, or already put back to ``pending`` by the lease sweep but not claimed again, is
+    marked sent; one another worker has claimed again since is left to it (it goes twice, with
+    the same Message-ID). Raises while the database is still away (the marks stay kept)."""
+    flushed = 0
+    while _accepted_unmarked:
+        delivery_id, worker_id = _accepted_unmarked[0]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _late_mark_sql(),
+                [
+                    Delivery.Status.SENT.value,
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    delivery_id,
+                    Delivery.Status.PENDING.value,
+                    Delivery.Status.SENDING.value,
+                    worker_id,
+                ],
+            )
+        _accepted_unmarked.pop(0)
+        flushed += 1
+    if flushed:
+        logger.warning("%s sent marks written after the database came back", flushed)
+    return flushed
 
 
 @contextmanager
@@ -329,7 +373,13 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
                 _release(deliveries[index:], worker_id, f"connexion interrompue : {exc}")
                 break
             else:
-                _mark_sent(delivery, worker_id, marks)
+                try:
+                    _mark_sent(delivery, worker_id, marks)
+                except (OperationalError, InterfaceError):
+                    # The server has the message, the database is gone: keep the mark for when
+                    # it is back; the rest of the batch waits for its lease (nothing is lost).
+                    _accepted_unmarked.append((delivery.id, worker_id))
+                    raise
                 sent += 1
     finally:
         marks.close()
@@ -357,7 +407,13 @@ def _send_one_by_one(deliveries: list[Delivery], worker_id: str, send, *, one_se
             except Exception as exc:  # any provider error is one failed attempt
                 _mark_failed_attempt(delivery, worker_id, repr(exc))
             else:
-                _mark_sent(delivery, worker_id, marks)
+                try:
+                    _mark_sent(delivery, worker_id, marks)
+                except (OperationalError, InterfaceError):
+                    # The server has the message, the database is gone: keep the mark for when
+                    # it is back; the rest of the batch waits for its lease (nothing is lost).
+                    _accepted_unmarked.append((delivery.id, worker_id))
+                    raise
                 sent += 1
     return sent
 
@@ -407,6 +463,7 @@ def deliveries_process(
     """Send what is due, batch after batch, until nothing is due, ``time_budget`` seconds
     have passed or ``limit`` messages were handled. Returns the number sent."""
     worker_id = worker_id or default_worker_id()
+    _accepted_marks_flush()
     started = time.monotonic()
     handled = sent = 0
     for channel in channels or [c.value for c in Channel]:
