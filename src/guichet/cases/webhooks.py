@@ -111,22 +111,6 @@ def webhook_endpoint_create(*, actor, organisation, key: str, url: str) -> Webho
 
 
 @transaction.atomic
-def webhook_endpoint_set_url(*, actor, endpoint: WebhookEndpoint, url: str) -> WebhookEndpoint:
-    _check_actor(actor, endpoint.organisation_id)
-    _check_url(url)
-    endpoint.url = url
-    endpoint.save(update_fields=["url", "updated_at"])
-    audit_log(
-        actor=actor,
-        action="cases.webhook_endpoint_url_set",
-        obj=endpoint,
-        organisation_id=endpoint.organisation_id,
-        data={"url": url},
-    )
-    return endpoint
-
-
-@transaction.atomic
 def webhook_endpoint_regenerate_secret(*, actor, endpoint: WebhookEndpoint) -> str:
     """A new secret (returned to be shown once); the old one stops signing at once."""
     _check_actor(actor, endpoint.organisation_id)

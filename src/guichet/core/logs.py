@@ -25,10 +25,6 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 _PLAUSIBLE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 
-def current_request_id() -> str:
-    return request_id_var.get()
-
-
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -231,11 +231,3 @@ def register_policy(policy: _P) -> _P:
         raise ValueError("an access policy needs a name")
     _POLICIES[policy.name] = policy
     return policy
-
-
-def policy_for(name: str) -> AccessPolicy:
-    return _POLICIES[name]
-
-
-def registered_policies() -> dict[str, AccessPolicy]:
-    return dict(_POLICIES)
