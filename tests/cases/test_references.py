@@ -20,7 +20,7 @@ def _number(reference: str) -> int:
 
 
 @pytest.fixture
-def submit(demo, contact, contact_data):
+def submit(place, contact, contact_data):
     def make():
         return case_submit(
             actor=None,
@@ -117,7 +117,7 @@ def test_the_counter_is_not_locked_while_the_case_records(submit):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bad_input_takes_no_number(submit, demo, contact, contact_data):
+def test_bad_input_takes_no_number(submit, place, contact, contact_data):
     from guichet.cases.services import CaseInputError
 
     first = submit()
