@@ -89,3 +89,11 @@ def file_case(contact, place, contact_data):
         ).case
 
     return make
+
+
+@pytest.fixture
+def reports_open(place):
+    """The public-space report service and its categories, offered in the territory."""
+    from tests.factories.publicspace import report_service
+
+    return report_service(place)

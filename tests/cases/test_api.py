@@ -27,7 +27,9 @@ def citizen_api(client, place):
 
 def test_a_citizen_files_and_lists_their_cases(citizen_api, place, contact_data):
     response = _post(
-        citizen_api, f"{API}/mine", {"service": "contact", "commune": place.commune.slug, "data": contact_data}
+        citizen_api,
+        f"{API}/mine",
+        {"service": "contact", "commune": place.commune.slug, "data": contact_data},
     )
     assert response.status_code == 201, response.content
     reference = response.json()["reference"]
@@ -111,7 +113,9 @@ def test_anonymous_api_calls_are_refused_in_json(client):
 
 
 def test_a_partner_files_with_an_api_key_scoped_to_its_commune(client, place, contact_data):
-    key, secret = partner_api_key_create(actor=None, organisation=place.other_commune, name="Site Bron")
+    key, secret = partner_api_key_create(
+        actor=None, organisation=place.other_commune, name="Site Bron"
+    )
     assert secret.split(".", 1)[1] not in key.key_hash
     payload = {
         "service": "contact",
@@ -125,7 +129,9 @@ def test_a_partner_files_with_an_api_key_scoped_to_its_commune(client, place, co
     assert case.commune == place.other_commune and case.channel == "api" and case.partner_key == key
     assert response.json()["tracking_code"]
     before = Case.objects.count()
-    out = _post(client, f"{API}/partner", {**payload, "commune": place.commune.slug}, HTTP_X_API_KEY=secret)
+    out = _post(
+        client, f"{API}/partner", {**payload, "commune": place.commune.slug}, HTTP_X_API_KEY=secret
+    )
     assert out.status_code == 403 and out.json()["code"] == "out_of_scope"
     bad = _post(client, f"{API}/partner", payload, HTTP_X_API_KEY=secret + "x")
     assert bad.status_code == 401
@@ -228,11 +234,11 @@ def _bearer_for(user, **token_changes):
     from allauth.idp.oidc.models import Client as OidcClient
     from allauth.idp.oidc.models import Token
 
-    from guichet.identity.demo import FIRST_PARTY_CLIENT_ID
     from guichet.identity.services import tokens_issue_by_operator
+    from tests.factories.identity import first_party_app
 
     issued = tokens_issue_by_operator(
-        client=OidcClient.objects.get(pk=FIRST_PARTY_CLIENT_ID),
+        client=OidcClient.objects.filter(pk="guichet-app").first() or first_party_app(),
         user=user,
         scopes=["openid", "cases:read"],
         count=1,

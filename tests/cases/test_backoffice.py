@@ -201,7 +201,8 @@ def test_an_agent_files_a_phone_request_for_a_caller(oullins, place):
     assert submitted.channel == "phone" and submitted.actor == place.agent
 
 
-def test_filing_for_a_known_citizen_links_their_account(oullins, place):
+def test_filing_for_a_known_citizen_links_their_account(oullins, place, file_case):
+    file_case()  # the organisation holds a case of hers: she is known to it
     oullins.post(
         reverse("cases_bo:file"),
         {

@@ -86,7 +86,7 @@ def test_the_contact_of_a_case_is_a_person_the_organisation_knows(
     assert "Zébulon" in page.content.decode()
 
 
-def _file_for(client, email):
+def _file_for(client, email, commune):
     return client.post(
         reverse("cases_bo:file"),
         {
@@ -94,7 +94,7 @@ def _file_for(client, email):
             "channel": "counter",
             "email": email,
             "name": "Visiteur",
-            "commune": place.commune.slug,
+            "commune": commune.slug,
             "f_theme": "autre",
             "f_objet": "Passage",
             "f_message": "Passé à l'accueil ce matin.",
@@ -103,9 +103,11 @@ def _file_for(client, email):
     )
 
 
-def test_filing_for_a_stranger_does_not_link_or_reveal_their_account(oullins_agent, stranger):
+def test_filing_for_a_stranger_does_not_link_or_reveal_their_account(
+    place, oullins_agent, stranger
+):
     before = Case.objects.count()
-    response = _file_for(oullins_agent, stranger.email)
+    response = _file_for(oullins_agent, stranger.email, place.commune)
     assert response.status_code == 302
     assert Case.objects.count() == before + 1
     case = Case.objects.latest("id")
@@ -118,5 +120,5 @@ def test_filing_for_a_stranger_does_not_link_or_reveal_their_account(oullins_age
 def test_filing_for_a_person_the_organisation_knows_links_their_account(
     oullins_agent, oullins_case, place
 ):
-    _file_for(oullins_agent, place.citizen.email)
+    _file_for(oullins_agent, place.citizen.email, place.commune)
     assert Case.objects.latest("id").requester == place.citizen

@@ -15,7 +15,7 @@ from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.policies import PolicyDenied
 from guichet.core.worker import GuichetWorker
 from guichet.services.services import service_availability_set, service_import
-from guichet.territory.selectors import communes
+from tests.factories.territory import restricted_commune
 
 DEFINITION = {
     "format": "guichet.service/1",
@@ -91,8 +91,8 @@ DEFINITION = {
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_service_imported_from_json_runs_end_to_end(place):
-    admin, camille = users["admin"], place.citizen
+def test_a_service_imported_from_json_runs_end_to_end(place, platform_admin):
+    admin, camille = platform_admin, place.citizen
     version = service_import(
         actor=admin,
         organisation=place.metropolis,
@@ -100,9 +100,11 @@ def test_a_service_imported_from_json_runs_end_to_end(place):
         publish=True,
     )
     definition = version.definition
-    service_availability_set(actor=admin, definition=definition, communes=list(communes()))
+    service_availability_set(
+        actor=admin, definition=definition, communes=[place.commune, place.other_commune]
+    )
 
-    # the citizen files it (Oullins): the "contact" rule sends it to Oullins' reception
+    # the citizen files it (her commune): the "contact" rule sends it to its reception
     submission = case_submit(
         actor=camille,
         definition=definition,
@@ -114,7 +116,7 @@ def test_a_service_imported_from_json_runs_end_to_end(place):
     )
     case = submission.case
     assert re.fullmatch(r"ETC-\d{4}-000001", case.reference)
-    assert (case.organisation.slug, case.team.slug) == ("oullins", "accueil")
+    assert (case.organisation, case.team.slug) == (place.commune, "accueil")
     assert case.version == version
     assert any(case.reference in m.subject for m in mail.outbox)  # receipt
 
@@ -222,9 +224,7 @@ def test_anonymous_request_gets_a_tracking_code_and_needs_contact(contact, place
 
 
 def test_location_decides_the_commune_and_routing(encombrants, place):
-    from guichet.territory.demo import REFERENCE_POINTS
-
-    lat, lon = REFERENCE_POINTS["69029"]  # Bron
+    lat, lon = place.other_point
     case = case_submit(
         actor=place.other_citizen,
         definition=encombrants,
@@ -237,7 +237,7 @@ def test_location_decides_the_commune_and_routing(encombrants, place):
         },
     ).case
     assert case.commune == place.other_commune
-    assert (case.organisation.slug, case.team.slug) == ("metropole-de-lyon", "proprete")
+    assert (case.organisation, case.team.slug) == (place.metropolis, "proprete")
     assert case.deadline is not None  # on_enter action of the initial status
 
 
@@ -372,9 +372,9 @@ def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_other
     from guichet.cases.workflow import timers_fire
 
     blocked, fine = file_case(), file_case(commune=place.other_commune)
-    for case, agent in ((blocked, "agent.oullins"), (fine, "agent.bron")):
-        case_transition(actor=users[agent], case=case, transition="take")
-        case_transition(actor=users[agent], case=case, transition="ask", comment="Pièce ?")
+    for case, agent in ((blocked, place.agent), (fine, place.other_agent)):
+        case_transition(actor=agent, case=case, transition="take")
+        case_transition(actor=agent, case=case, transition="ask", comment="Pièce ?")
     # the definition is immutable, so simulate a refusal: the case moved on by hand meanwhile
     Case.objects.filter(pk=blocked.pk).update(status="in_progress")
     Case.objects.filter(pk__in=[blocked.pk, fine.pk]).update(
@@ -390,12 +390,12 @@ def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_other
 @pytest.mark.parametrize(
     ("where", "portal", "located", "offered"),
     [
-        ("oullins", True, False, True),
-        ("oullins", True, True, True),
-        ("bron", True, False, False),  # taken off the service's communes below
-        ("bron", False, True, False),  # found from the location, not offered either
-        ("ecully", True, False, False),  # restricted offer: not on the portal...
-        ("ecully", False, False, True),  # ...but from the back-office and the API
+        ("commune", True, False, True),
+        ("commune", True, True, True),
+        ("other_commune", True, False, False),  # taken off the service's communes below
+        ("other_commune", False, True, False),  # found from the location, not offered either
+        ("restricted", True, False, False),  # restricted offer: not on the portal...
+        ("restricted", False, False, True),  # ...but from the back-office and the API
     ],
 )
 def test_a_case_is_filed_only_in_a_commune_that_offers_the_service(
@@ -403,9 +403,9 @@ def test_a_case_is_filed_only_in_a_commune_that_offers_the_service(
 ):
     from guichet.territory.selectors import commune_at
 
+    commune = restricted_commune(place) if where == "restricted" else getattr(place, where)
     contact.communes.remove(place.other_commune)
     camille = place.citizen
-    commune = demo[where]
     kwargs = {"commune": commune}
     if located:  # no commune given: the one whose boundary holds the point
         point = ((commune.min_lat + commune.max_lat) / 2, (commune.min_lon + commune.max_lon) / 2)

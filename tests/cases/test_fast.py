@@ -41,9 +41,7 @@ def test_fast_rows_are_the_template_loop(contact, file_case, place, language):
     closed_late = file_case(commune=place.commune)
     no_deadline = file_case(commune=place.commune)
     Case.objects.filter(pk=late.pk).update(deadline=now - timedelta(days=2))
-    Case.objects.filter(pk=future.pk).update(
-        deadline=now + timedelta(days=3), assignee=place.agent
-    )
+    Case.objects.filter(pk=future.pk).update(deadline=now + timedelta(days=3), assignee=place.agent)
     Case.objects.filter(pk=closed_late.pk).update(deadline=now - timedelta(days=5), is_closed=True)
     Case.objects.filter(pk=no_deadline.pk).update(deadline=None, commune=None)
     cases = list(

@@ -128,7 +128,7 @@ def test_requests_filed_without_an_account_under_her_verified_address_are_erased
             commune=place.commune,
         ).case
 
-    hers = anonymous("Camille.Martin@example.org", "Camille M.")
+    hers = anonymous("Claude.Usager@example.org", "Camille M.")
     kept_file = attachment_store(clean=check_upload(("a.pdf", PDF)), case=hers, field_key="p")
     unverified = anonymous("camille.pro@example.org", "C. Martin")
     someone_else = anonymous("anne@example.org", "Anne Onyme")
@@ -150,7 +150,7 @@ def test_requests_filed_without_an_account_under_her_verified_address_are_erased
 
 
 def test_her_follows_of_reports_are_deleted(
-    place, camille, lucas, django_capture_on_commit_callbacks
+    place, reports_open, camille, lucas, django_capture_on_commit_callbacks
 ):
     from guichet.publicspace import services
     from guichet.publicspace.models import Report, ReportSubscription
@@ -168,7 +168,7 @@ def test_her_follows_of_reports_are_deleted(
         photos=[("nid.jpg", jpeg_bytes())],
     ).case.report
     services.report_subscribe(report=report, user=camille)
-    services.report_subscribe(report=report, email="Camille.Martin@example.org")
+    services.report_subscribe(report=report, email="Claude.Usager@example.org")
     services.report_subscribe(report=report, user=lucas)
 
     # her own report, named publicly, with a photo

@@ -17,7 +17,6 @@ from guichet.cases.workflow import (
 from guichet.core.models import AuditEntry
 from guichet.services.actions import register_action, unregister_action
 from guichet.services.services import service_availability_set, service_import
-from guichet.territory.selectors import communes
 from tests.cases.test_engine import DEFINITION
 from tests.conftest import login_with_second_factor
 
@@ -54,15 +53,17 @@ def recorded_action():
 
 
 @pytest.fixture
-def any_status_case(place, recorded_action):
+def any_status_case(place, platform_admin, recorded_action):
     version = service_import(
-        actor=users["admin"],
+        actor=platform_admin,
         organisation=place.metropolis,
         document=copy.deepcopy(ANY_STATUS_DEFINITION),
         publish=True,
     )
     service_availability_set(
-        actor=users["admin"], definition=version.definition, communes=list(communes())
+        actor=platform_admin,
+        definition=version.definition,
+        communes=[place.commune, place.other_commune],
     )
     from guichet.cases.models import Channel
     from guichet.cases.services import case_submit
@@ -80,9 +81,7 @@ def any_status_case(place, recorded_action):
 def test_run_actions_looks_each_kind_up_in_the_registry(file_case, place, recorded_action):
     case = file_case()
     run_actions(case, [{"type": "tests.record", "n": 1}], actor=place.agent, context={})
-    assert recorded_action == [
-        (case.pk, {"type": "tests.record", "n": 1}, place.agent, None)
-    ]
+    assert recorded_action == [(case.pk, {"type": "tests.record", "n": 1}, place.agent, None)]
     with pytest.raises(WorkflowError) as exc:
         run_actions(case, [{"type": "tests.gone"}], actor=SYSTEM)
     assert exc.value.code == "unknown_action"
@@ -112,9 +111,7 @@ def test_an_internal_transition_is_only_taken_by_its_services_code(
     assert case.status == "new" and case.events.count() == events and recorded_action == []
     # the service's own code names it (and the engine still checks the actor's function)
     with pytest.raises(WorkflowError):
-        transition_get(case, "merge", internal=True).execute(
-            actor=place.other_agent, channel="web"
-        )
+        transition_get(case, "merge", internal=True).execute(actor=place.other_agent, channel="web")
     case = transition_get(case, "merge", internal=True).execute(
         actor=agent, channel="web", comment="Avec ANY-1"
     )

@@ -267,4 +267,4 @@ def test_the_agent_sees_that_a_mailed_address_is_not_verified(maildir, place, cl
     login_with_second_factor(client, place.agent)
     page = client.get(reverse("cases_bo:case", args=[case.reference])).content.decode()
     assert "adresse non vérifiée" in page
-    assert "expéditeur déclaré : camille.martin@example.org, non vérifié" in page
+    assert f"expéditeur déclaré : {CITIZEN_EMAIL}, non vérifié" in page

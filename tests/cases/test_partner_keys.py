@@ -42,9 +42,7 @@ def bron_key(place):
 
 @pytest.fixture
 def metro_key(place):
-    return partner_api_key_create(
-        actor=None, organisation=place.metropolis, name="Appli métropole"
-    )
+    return partner_api_key_create(actor=None, organisation=place.metropolis, name="Appli métropole")
 
 
 @pytest.mark.parametrize(
@@ -128,23 +126,23 @@ def _claim_link(recipient: str) -> str:
 
 @pytest.mark.parametrize("field", ["requester_email", "contact_email"])
 def test_a_key_never_links_a_case_to_an_account_by_its_email(
-    client, bron_key, contact_data, camille, field, django_capture_on_commit_callbacks
+    client, bron_key, contact_data, citizen, field, django_capture_on_commit_callbacks
 ):
     _key, secret = bron_key
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(
-            client, {"service": "contact", "data": contact_data, field: camille.email}, secret
+            client, {"service": "contact", "data": contact_data, field: citizen.email}, secret
         )
     assert response.status_code == 201, response.content
     case = Case.objects.get(reference=response.json()["reference"])
-    assert case.requester is None and case.contact_email == camille.email
-    assert not Case.objects.filter(requester=camille, pk=case.pk).exists()
+    assert case.requester is None and case.contact_email == citizen.email
+    assert not Case.objects.filter(requester=citizen, pk=case.pk).exists()
     # the person is told, with a link to claim the case into their account
-    assert "/demarches/rattacher/" in _claim_link(camille.email)
+    assert "/demarches/rattacher/" in _claim_link(citizen.email)
 
 
 def test_the_claim_link_attaches_the_case_to_the_account_with_that_verified_address(
-    client, bron_key, contact_data, camille, place, django_capture_on_commit_callbacks
+    client, bron_key, contact_data, citizen, place, django_capture_on_commit_callbacks
 ):
     _key, secret = bron_key
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,24 +166,24 @@ def test_the_claim_link_attaches_the_case_to_the_account_with_that_verified_addr
     assert refused.status_code == 403
     assert Case.objects.get(reference=reference).requester is None
     # Camille, whose address is unverified, cannot either
-    EmailAddress.objects.filter(user=camille).update(verified=False)
-    client.force_login(camille)
+    EmailAddress.objects.filter(user=citizen).update(verified=False)
+    client.force_login(citizen)
     assert client.post(path).status_code == 403
     assert Case.objects.get(reference=reference).requester is None
     # verified: the page shows the case, the confirmation attaches it
-    EmailAddress.objects.filter(user=camille).update(verified=True)
+    EmailAddress.objects.filter(user=citizen).update(verified=True)
     page = client.get(path)
     assert page.status_code == 200 and reference in page.content.decode()
     done = client.post(path)
     assert done.status_code == 302
     case = Case.objects.get(reference=reference)
-    assert case.requester == camille and case.tracking_hash == ""
+    assert case.requester == citizen and case.tracking_hash == ""
     # the tracking code the partner holds no longer opens it; the link is spent
     with pytest.raises(Http404):
         case_get_by_tracking(reference=reference, code=tracking)
     assert client.get(path).status_code == 404
 
 
-def test_a_forged_claim_link_is_not_found(client, camille):
-    client.force_login(camille)
+def test_a_forged_claim_link_is_not_found(client, citizen):
+    client.force_login(citizen)
     assert client.get("/demarches/rattacher/forged:token/").status_code == 404

@@ -23,6 +23,8 @@ from guichet.core.models import IdempotencyKey
 from guichet.notifications.models import Notification
 from guichet.publicspace.models import Report, ReportPhoto, ReportUpdate
 from tests.conftest import login_with_second_factor
+from tests.factories.publicspace import report_service
+from tests.factories.territory import OTHER_COMMUNE_EMAIL
 from tests.publicspace.conftest import OULLINS, jpeg_bytes
 
 API = "/api/v1/cases"
@@ -32,6 +34,12 @@ REPORTER = "riverain@example.org"
 # the back-office's generic form included, can file it as it is.
 CATEGORY = "lampadaire-eteint"
 DESCRIPTION = "Trois lampadaires éteints devant l'école"
+
+
+@pytest.fixture(autouse=True)
+def _reports_open(place):
+    """The report service and its categories, in the territory's communes."""
+    report_service(place)
 
 
 def _key() -> str:
@@ -212,7 +220,9 @@ def test_every_door_files_a_report_with_the_same_rows_once_per_key(client, place
     assert IdempotencyKey.objects.get(key=key).result_reference == reference
 
 
-def test_the_catalogue_sends_to_the_report_form_instead_of_a_form_that_cannot_succeed(client, place):
+def test_the_catalogue_sends_to_the_report_form_instead_of_a_form_that_cannot_succeed(
+    client, place
+):
     response = client.get(reverse("cases:start", args=["publicspace"]))
     assert response.status_code == 302
     assert response["Location"] == reverse("publicspace:start")
@@ -334,7 +344,7 @@ def test_a_back_office_double_submission_files_once(client, place, with_mfa):
 def _mail(subject="Question", body="Bonjour, êtes-vous ouverts samedi ?", message_id=None):
     msg = EmailMessage()
     msg["From"] = "Anne <anne@example.org>"
-    msg["To"] = "mairie@bron.example.org"
+    msg["To"] = OTHER_COMMUNE_EMAIL
     msg["Subject"] = subject
     if message_id:
         msg["Message-ID"] = message_id

@@ -27,7 +27,7 @@ def submit(place, contact, contact_data):
             definition=contact,
             channel=Channel.API,
             contact={"email": "x@example.org"},
-            commune=demo["lyon"],
+            commune=place.other_commune,
             data=contact_data,
         ).case
 
@@ -127,7 +127,7 @@ def test_bad_input_takes_no_number(submit, place, contact, contact_data):
             definition=contact,
             channel=Channel.API,
             contact={"email": "x@example.org"},
-            commune=demo["lyon"],
+            commune=place.other_commune,
             data={**contact_data, "objet": ""},
         )
     assert ReferenceCounter.objects.get(prefix="MAIRIE").last == _number(first.reference)

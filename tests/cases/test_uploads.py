@@ -91,7 +91,7 @@ def test_a_citizen_message_with_a_crafted_image_is_refused_and_nothing_is_kept(
     assert case.messages.count() == 0 and case.attachments.count() == 0
 
 
-def test_a_report_photo_bomb_is_refused_and_the_form_comes_back_filled(client, place):
+def test_a_report_photo_bomb_is_refused_and_the_form_comes_back_filled(client, place, reports_open):
     from guichet.accounts.models import User
     from guichet.publicspace.models import Report
     from tests.publicspace.conftest import OULLINS

@@ -36,9 +36,7 @@ def endpoint(partner, place, file_case):
 
 
 def _fire(endpoint, place):
-    run_actions(
-        endpoint.case, [{"type": "webhook", "endpoint": "sirh"}], actor=place.agent
-    )
+    run_actions(endpoint.case, [{"type": "webhook", "endpoint": "sirh"}], actor=place.agent)
     return WebhookDelivery.objects.get(case=endpoint.case)
 
 
@@ -114,7 +112,7 @@ def test_an_endpoint_failing_in_a_row_is_disabled_then_re_enabled_by_an_agent(
     assert len(partner.requests) == 2
     # Someone outside the organisation may not enable it.
     with pytest.raises(webhooks.WebhookEndpointError):
-        webhooks.webhook_endpoint_enable(actor=users["agent.mdmph"], endpoint=endpoint)
+        webhooks.webhook_endpoint_enable(actor=place.other_agent, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None
     partner.serve("/hook", b"", status=200)
@@ -168,12 +166,10 @@ def test_a_redirect_is_not_followed(endpoint, partner, place):
 def test_only_the_organisation_agents_manage_its_endpoints(endpoint, place):
     before = endpoint.secret
     with pytest.raises(webhooks.WebhookEndpointError):
-        webhooks.webhook_endpoint_regenerate_secret(actor=users["agent.mdmph"], endpoint=endpoint)
+        webhooks.webhook_endpoint_regenerate_secret(actor=place.other_agent, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.secret == before
-    secret = webhooks.webhook_endpoint_regenerate_secret(
-        actor=place.agent, endpoint=endpoint
-    )
+    secret = webhooks.webhook_endpoint_regenerate_secret(actor=place.agent, endpoint=endpoint)
     assert secret.startswith("whsec_") and secret != before
 
 
@@ -222,7 +218,7 @@ def test_agents_create_endpoints_see_the_secret_once_and_re_enable(client, place
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is None
     # An agent of another organisation neither sees it nor reaches it.
-    other = login_with_second_factor(client, users["agent.mdmph"])
+    other = login_with_second_factor(client, place.other_agent)
     assert "sirh" not in other.get(reverse("cases_bo:webhooks")).content.decode()
     response = other.post(reverse("cases_bo:webhook_secret", args=[endpoint.pk]))
     assert response.status_code == 404

@@ -156,7 +156,4 @@ def case_draft(*, definition: ServiceDefinition, owner, data=None, page="", comm
 def case_message(*, case: Case, author, body: str = "Bonjour.", **kwargs) -> CaseMessage:
     """A message on ``case`` from its requester (``author`` is the requester) or an agent."""
     from_citizen = author is not None and author == case.requester
-    return case_message_add(
-        actor=author, case=case, body=body, from_citizen=from_citizen, **kwargs
-    )
-
+    return case_message_add(actor=author, case=case, body=body, from_citizen=from_citizen, **kwargs)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import factory
 
 from guichet.accounts.models import User
+from guichet.accounts.services import profile_set_residence
 from guichet.territory.models import CompetenceRule, Organisation
 from guichet.territory.services import boundaries_import
 from tests.factories import CommuneFactory, TeamFactory, square
@@ -139,6 +140,8 @@ def territory() -> Territory:
     # the squares hold the demo's Oullins and Bron reference points (a test may reuse them)
     commune = _commune(metro, 45.70, 4.79, "Bourg-sur-Rhône", "bourg-sur-rhone")
     other = _commune(metro, 45.73, 4.90, "Val-de-Saône", "val-de-saone")
+    citizen = CitizenFactory(first_name="Claude", last_name="Usager", email=CITIZEN_EMAIL)
+    profile_set_residence(user=citizen, residence=commune)
     return Territory(
         metropolis=metro,
         commune=commune,
@@ -149,7 +152,7 @@ def territory() -> Territory:
         cleanliness_agent=agent_of(
             metro.teams.get(slug="proprete"), email="agent.proprete@example.org"
         ),
-        citizen=CitizenFactory(first_name="Claude", last_name="Usager", email=CITIZEN_EMAIL),
+        citizen=citizen,
         other_citizen=CitizenFactory(
             first_name="Dominique", last_name="Voisin", email="dominique.voisin@example.org"
         ),
