@@ -24,7 +24,7 @@ SMALL_DOCUMENT = {
     "key": "question",
     "name": "Poser une question",
     "description": "Une question à la mairie.",
-    "reference_prefix": "QUESTION",
+    "reference_prefix": "QUEST",
     "form": {
         "pages": [
             {
