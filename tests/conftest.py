@@ -1,6 +1,13 @@
 import pytest
 
 from guichet.core.demo import DEMO_PASSWORD
+from tests.factories.accounts import (  # noqa: F401 - imported from here by tests
+    CitizenFactory,
+    PlatformAdminFactory,
+    give_second_factor,
+    login_with_second_factor,
+    totp_code,
+)
 
 
 @pytest.fixture
@@ -33,51 +40,6 @@ def demo_password():
     return DEMO_PASSWORD
 
 
-def give_second_factor(user):
-    """Agents and admins must have MFA before the back-office and the admin (accounts
-    middleware): give ``user`` a TOTP authenticator, as if they had set it up."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, generate_totp_secret())
-    return user
-
-
-def login_with_second_factor(client, user):
-    """``client.force_login(user)`` as if the sign-in had passed a TOTP second factor: allauth
-    keeps a record of each authentication step in the session (what the agents' API checks)."""
-    import time
-
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-    give_second_factor(user)
-    client.force_login(user)
-    session = client.session
-    now = time.time()
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": now, "email": user.email},
-        {"method": "mfa", "at": now, "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
-
-
-def totp_code(user) -> str:
-    """The current TOTP code of ``user``'s authenticator (what their phone app would show)."""
-    import time
-
-    from allauth.mfa import app_settings
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-    from allauth.mfa.utils import decrypt
-
-    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    secret = decrypt(authenticator.data["secret"])
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-
-
 @pytest.fixture
 def with_mfa():
     return give_second_factor
@@ -89,6 +51,29 @@ def admin_client(client, demo):
 
     login_with_second_factor(client, User.objects.get(email="admin@example.org"))
     return client
+
+
+@pytest.fixture
+def citizen(db):
+    """A citizen who can sign in (verified e-mail), built by a factory: no demo needed."""
+    return CitizenFactory()
+
+
+@pytest.fixture
+def citizen_client(client, citizen):
+    client.force_login(citizen)
+    return client
+
+
+@pytest.fixture
+def platform_admin(db):
+    return PlatformAdminFactory()
+
+
+@pytest.fixture
+def platform_admin_client(client, platform_admin):
+    """The test client signed in as the platform's administrator, second factor passed."""
+    return login_with_second_factor(client, platform_admin)
 
 
 @pytest.fixture(autouse=True)

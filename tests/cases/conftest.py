@@ -28,55 +28,72 @@ def encombrants_document():
 
 
 @pytest.fixture
-def users(demo):
-    from guichet.accounts.models import User
+def place(db):
+    """A small territory (tests.factories.territory: a metropolis, two communes, their agents
+    and two citizens) offering the catalogue's two services (``place.services``)."""
+    from tests.factories.cases import catalogue
+    from tests.factories.territory import territory
 
-    return {u.email.split("@")[0]: u for u in User.objects.all()}
-
-
-@pytest.fixture
-def contact(demo):
-    from guichet.services.models import ServiceDefinition
-
-    return ServiceDefinition.objects.get(key="contact")
+    built = territory()
+    catalogue(built)
+    return built
 
 
 @pytest.fixture
-def encombrants(demo):
-    from guichet.services.models import ServiceDefinition
+def catalogue(place):
+    return place.services
 
-    return ServiceDefinition.objects.get(key="proprete.encombrants")
+
+@pytest.fixture
+def contact(catalogue):
+    return catalogue["contact"]
+
+
+@pytest.fixture
+def encombrants(catalogue):
+    return catalogue["encombrants"]
 
 
 CONTACT_DATA = {
     "theme": "etat_civil",
     "objet": "Acte de naissance",
     "message": "Bonjour, je voudrais une copie intégrale de mon acte de naissance.",
-    "email": "camille.martin@example.org",
 }
 
 
 @pytest.fixture
-def contact_data():
-    return copy.deepcopy(CONTACT_DATA)
+def contact_data(place):
+    return {**copy.deepcopy(CONTACT_DATA), "email": place.citizen.email}
+
+
+_CITIZEN = object()
 
 
 @pytest.fixture
-def file_case(contact, users, demo, contact_data):
-    """File a contact case in a commune for Camille (web)."""
+def file_case(contact, place, contact_data):
+    """File a contact case in a commune (default: the citizen's) for a citizen (default: the
+    territory's citizen; None: someone without an account, with ``contact``), on the web."""
     from guichet.cases.models import Channel
     from guichet.cases.services import case_submit
 
-    def make(commune="oullins", requester="camille.martin", **kwargs):
-        user = users[requester] if requester else None
+    def make(commune=None, requester=_CITIZEN, **kwargs):
+        user = place.citizen if requester is _CITIZEN else requester
         return case_submit(
             actor=user,
             definition=contact,
             data=kwargs.pop("data", contact_data),
             channel=kwargs.pop("channel", Channel.WEB),
             requester=user,
-            commune=demo[commune],
+            commune=commune or place.commune,
             **kwargs,
         ).case
 
     return make
+
+
+@pytest.fixture
+def reports_open(place):
+    """The public-space report service and its categories, offered in the territory."""
+    from tests.factories.publicspace import report_service
+
+    return report_service(place)

@@ -106,26 +106,26 @@ def _send(client, case, name, content):
 
 
 def test_a_clean_file_is_scanned_then_served(
-    clamd_socket, settings, client, file_case, users, django_capture_on_commit_callbacks
+    clamd_socket, settings, client, file_case, place, django_capture_on_commit_callbacks
 ):
     settings.CLAMD_SOCKET = clamd_socket
     case = file_case()
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     with django_capture_on_commit_callbacks(execute=True):
         assert _send(client, case, "propre.pdf", pdf_bytes()).status_code == 302
     attachment = case.attachments.get()
     assert attachment.scan_state == ScanState.CLEAN and attachment.scanned_at
-    agent = login_with_second_factor(client, users["agent.oullins"])
+    agent = login_with_second_factor(client, place.agent)
     response = agent.get(reverse("cases_bo:attachment", args=[attachment.pk]))
     assert response.status_code == 200
 
 
 def test_an_infected_file_is_quarantined_and_never_served(
-    clamd_socket, settings, client, file_case, users, django_capture_on_commit_callbacks
+    clamd_socket, settings, client, file_case, place, django_capture_on_commit_callbacks
 ):
     settings.CLAMD_SOCKET = clamd_socket
     case = file_case()
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     with django_capture_on_commit_callbacks(execute=True):
         assert _send(client, case, "piege.pdf", _signed_pdf()).status_code == 302
     attachment = case.attachments.get()
@@ -138,21 +138,21 @@ def test_an_infected_file_is_quarantined_and_never_served(
     assert "refusé par l&#x27;antivirus" in citizen_page
     url = reverse("cases:attachment", args=[case.reference, attachment.pk])
     assert client.get(url).status_code == 404
-    agent = login_with_second_factor(client, users["agent.oullins"])
+    agent = login_with_second_factor(client, place.agent)
     assert agent.get(reverse("cases_bo:attachment", args=[attachment.pk])).status_code == 404
 
 
 def test_while_clamd_is_down_a_file_stays_pending_and_unserved(
-    clamd_socket, settings, client, file_case, users, django_capture_on_commit_callbacks, tmp_path
+    clamd_socket, settings, client, file_case, place, django_capture_on_commit_callbacks, tmp_path
 ):
     settings.CLAMD_SOCKET = str(tmp_path / "no-clamd.sock")
     case = file_case()
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     with django_capture_on_commit_callbacks(execute=True):
         assert _send(client, case, "attente.pdf", pdf_bytes()).status_code == 302
     attachment = case.attachments.get()
     assert attachment.scan_state == ScanState.PENDING
-    agent = login_with_second_factor(client, users["agent.oullins"])
+    agent = login_with_second_factor(client, place.agent)
     assert agent.get(reverse("cases_bo:attachment", args=[attachment.pk])).status_code == 403
     # clamd back: the periodic job scans what was left pending
     settings.CLAMD_SOCKET = clamd_socket
@@ -165,9 +165,9 @@ def test_while_clamd_is_down_a_file_stays_pending_and_unserved(
     assert attachment_scan(attachment_id=attachment.pk) == "skipped"
 
 
-def test_without_an_antivirus_an_upload_is_clean_at_once(settings, client, file_case, users):
+def test_without_an_antivirus_an_upload_is_clean_at_once(settings, client, file_case, place):
     settings.CLAMD_SOCKET = settings.CLAMD_TCP = ""
     case = file_case()
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     assert _send(client, case, "scan.pdf", pdf_bytes()).status_code == 302
     assert case.attachments.get().scan_state == ScanState.CLEAN

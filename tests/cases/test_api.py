@@ -7,6 +7,7 @@ from guichet.cases.models import Case
 from guichet.cases.services import partner_api_key_create
 from tests.conftest import login_with_second_factor
 from tests.factories import api_access_token, pdf_bytes
+from tests.factories.territory import restricted_commune
 
 API = "/api/v1/cases"
 
@@ -15,23 +16,28 @@ def _post(client, url, payload, **headers):
     return client.post(url, json.dumps(payload), content_type="application/json", **headers)
 
 
+HOME, RESTRICTED = "<the citizen's commune>", "<a commune on the restricted offer>"
+
+
 @pytest.fixture
-def camille(client, users):
-    client.force_login(users["camille.martin"])
+def citizen_api(client, place):
+    client.force_login(place.citizen)
     return client
 
 
-def test_a_citizen_files_and_lists_their_cases(camille, contact_data):
+def test_a_citizen_files_and_lists_their_cases(citizen_api, place, contact_data):
     response = _post(
-        camille, f"{API}/mine", {"service": "contact", "commune": "oullins", "data": contact_data}
+        citizen_api,
+        f"{API}/mine",
+        {"service": "contact", "commune": place.commune.slug, "data": contact_data},
     )
     assert response.status_code == 201, response.content
     reference = response.json()["reference"]
     assert response.json()["status_label"] == "Reçue"
-    listing = camille.get(f"{API}/mine").json()
+    listing = citizen_api.get(f"{API}/mine").json()
     assert reference in [c["reference"] for c in listing["results"]]
     assert listing["count"] >= 1
-    detail = camille.get(f"{API}/mine/{reference}").json()
+    detail = citizen_api.get(f"{API}/mine/{reference}").json()
     assert detail["timeline"][0]["kind"] == "submitted"
     assert Case.objects.get(reference=reference).channel == "app"
 
@@ -39,16 +45,16 @@ def test_a_citizen_files_and_lists_their_cases(camille, contact_data):
 @pytest.mark.parametrize(
     ("payload", "status", "code"),
     [
-        ({"service": "nope", "commune": "oullins", "data": {}}, 404, "unknown_service"),
+        ({"service": "nope", "commune": HOME, "data": {}}, 404, "unknown_service"),
         ({"service": "contact", "commune": "atlantis", "data": {}}, 422, "unknown_commune"),
-        ({"service": "contact", "commune": "oullins", "data": {"objet": 3}}, 422, "invalid"),
-        ({"service": "contact", "commune": "ecully", "data": {}}, 422, "invalid"),
+        ({"service": "contact", "commune": HOME, "data": {"objet": 3}}, 422, "invalid"),
+        ({"service": "contact", "commune": RESTRICTED, "data": {}}, 422, "invalid"),
         ({"service": "contact"}, 422, "invalid"),
-        ({"commune": "oullins"}, 422, "invalid"),
+        ({"commune": HOME}, 422, "invalid"),
         (
             {
                 "service": "contact",
-                "commune": "oullins",
+                "commune": HOME,
                 "data": {},
                 "files": {"piece": [{"name": "a.pdf", "content_base64": "!!!"}]},
             },
@@ -57,23 +63,29 @@ def test_a_citizen_files_and_lists_their_cases(camille, contact_data):
         ),
     ],
 )
-def test_bad_api_input_gets_a_json_error_with_a_french_message(camille, payload, status, code):
+def test_bad_api_input_gets_a_json_error_with_a_french_message(
+    citizen_api, place, payload, status, code
+):
+    where = {HOME: place.commune.slug, RESTRICTED: restricted_commune(place).slug}
+    payload = {**payload, "commune": where.get(payload.get("commune"), payload.get("commune"))}
+    if payload["commune"] is None:
+        del payload["commune"]
     before = Case.objects.count()
-    response = _post(camille, f"{API}/mine", payload)
+    response = _post(citizen_api, f"{API}/mine", payload)
     assert response.status_code == status
     body = response.json()
     assert body["code"] == code and body["message"]
     assert Case.objects.count() == before
 
 
-def test_files_travel_as_base64_and_are_checked(camille, contact_data):
+def test_files_travel_as_base64_and_are_checked(citizen_api, place, contact_data):
     pdf = base64.b64encode(pdf_bytes()).decode()
     response = _post(
-        camille,
+        citizen_api,
         f"{API}/mine",
         {
             "service": "contact",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "data": contact_data,
             "files": {"piece": [{"name": "ok.pdf", "content_base64": pdf}]},
         },
@@ -81,11 +93,11 @@ def test_files_travel_as_base64_and_are_checked(camille, contact_data):
     assert response.status_code == 201
     fake = base64.b64encode(b"GIF89a-not-accepted").decode()
     response = _post(
-        camille,
+        citizen_api,
         f"{API}/mine",
         {
             "service": "contact",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "data": contact_data,
             "files": {"piece": [{"name": "x.pdf", "content_base64": fake}]},
         },
@@ -100,8 +112,10 @@ def test_anonymous_api_calls_are_refused_in_json(client):
     assert response.json() == {"code": "unauthenticated", "message": "Authentification requise."}
 
 
-def test_a_partner_files_with_an_api_key_scoped_to_its_commune(client, demo, contact_data):
-    key, secret = partner_api_key_create(actor=None, organisation=demo["bron"], name="Site Bron")
+def test_a_partner_files_with_an_api_key_scoped_to_its_commune(client, place, contact_data):
+    key, secret = partner_api_key_create(
+        actor=None, organisation=place.other_commune, name="Site Bron"
+    )
     assert secret.split(".", 1)[1] not in key.key_hash
     payload = {
         "service": "contact",
@@ -112,18 +126,21 @@ def test_a_partner_files_with_an_api_key_scoped_to_its_commune(client, demo, con
     response = _post(client, f"{API}/partner", payload, HTTP_X_API_KEY=secret)
     assert response.status_code == 201, response.content
     case = Case.objects.get(reference=response.json()["reference"])
-    assert case.commune.slug == "bron" and case.channel == "api" and case.partner_key == key
+    assert case.commune == place.other_commune and case.channel == "api" and case.partner_key == key
     assert response.json()["tracking_code"]
     before = Case.objects.count()
-    out = _post(client, f"{API}/partner", {**payload, "commune": "oullins"}, HTTP_X_API_KEY=secret)
+    out = _post(
+        client, f"{API}/partner", {**payload, "commune": place.commune.slug}, HTTP_X_API_KEY=secret
+    )
     assert out.status_code == 403 and out.json()["code"] == "out_of_scope"
     bad = _post(client, f"{API}/partner", payload, HTTP_X_API_KEY=secret + "x")
     assert bad.status_code == 401
     assert Case.objects.count() == before
 
 
-def test_the_restricted_offer_commune_files_through_the_api(client, demo, contact_data):
-    _key, secret = partner_api_key_create(actor=None, organisation=demo["ecully"], name="Écully")
+def test_the_restricted_offer_commune_files_through_the_api(client, place, contact_data):
+    restricted = restricted_commune(place)
+    _key, secret = partner_api_key_create(actor=None, organisation=restricted, name="Commune")
     response = _post(
         client,
         f"{API}/partner",
@@ -131,15 +148,13 @@ def test_the_restricted_offer_commune_files_through_the_api(client, demo, contac
         HTTP_X_API_KEY=secret,
     )
     assert response.status_code == 201
-    assert Case.objects.get(reference=response.json()["reference"]).team.organisation.slug == (
-        "ecully"
-    )
+    assert Case.objects.get(reference=response.json()["reference"]).team.organisation == restricted
 
 
-def test_agents_list_their_queue_and_take_transitions(client, users, file_case):
-    oullins_case = file_case(commune="oullins")
+def test_agents_list_their_queue_and_take_transitions(client, place, file_case):
+    oullins_case = file_case(commune=place.commune)
     events = oullins_case.events.count()
-    login_with_second_factor(client, users["agent.bron"])
+    login_with_second_factor(client, place.other_agent)
     refs = [
         c["reference"] for c in client.get(f"{API}/queue?queue=all&limit=100").json()["results"]
     ]
@@ -152,7 +167,7 @@ def test_agents_list_their_queue_and_take_transitions(client, users, file_case):
     oullins_case.refresh_from_db()
     assert oullins_case.status == "new" and oullins_case.events.count() == events
 
-    login_with_second_factor(client, users["agent.oullins"])
+    login_with_second_factor(client, place.agent)
     queue = client.get(f"{API}/queue?queue=unassigned").json()
     assert oullins_case.reference in [c["reference"] for c in queue["results"]]
     detail = client.get(f"{API}/agent/{oullins_case.reference}").json()
@@ -171,26 +186,26 @@ def test_agents_list_their_queue_and_take_transitions(client, users, file_case):
     assert response.status_code == 409
 
 
-def test_a_citizen_is_not_an_agent(camille):
+def test_a_citizen_is_not_an_agent(citizen_api):
     """The agents' queue is not there for a citizen: the same 404 as every agent door."""
-    assert camille.get(f"{API}/queue").status_code == 404
+    assert citizen_api.get(f"{API}/queue").status_code == 404
 
 
-def test_an_oidc_access_token_authenticates_the_citizen(client, users, settings):
+def test_an_oidc_access_token_authenticates_the_citizen(client, place, settings):
     from django.apps import apps
 
     if not apps.is_installed("allauth.idp.oidc"):
         pytest.skip("the OIDC provider (allauth.idp.oidc) is not installed yet")
-    api_access_token(users["camille.martin"], "opaque-access-token")
+    api_access_token(place.citizen, "opaque-access-token")
     response = client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer opaque-access-token")
     assert response.status_code == 200
     assert client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
 
 
 def test_my_cases_api_with_a_bearer_token_takes_few_queries(
-    client, users, settings, file_case, django_assert_max_num_queries
+    client, place, settings, file_case, django_assert_max_num_queries
 ):
-    camille = users["camille.martin"]
+    camille = place.citizen
     for _ in range(3):
         file_case()
     api_access_token(camille, "opaque-access-token-2")
@@ -219,11 +234,11 @@ def _bearer_for(user, **token_changes):
     from allauth.idp.oidc.models import Client as OidcClient
     from allauth.idp.oidc.models import Token
 
-    from guichet.identity.demo import FIRST_PARTY_CLIENT_ID
     from guichet.identity.services import tokens_issue_by_operator
+    from tests.factories.identity import first_party_app
 
     issued = tokens_issue_by_operator(
-        client=OidcClient.objects.get(pk=FIRST_PARTY_CLIENT_ID),
+        client=OidcClient.objects.filter(pk="guichet-app").first() or first_party_app(),
         user=user,
         scopes=["openid", "cases:read"],
         count=1,
@@ -247,13 +262,13 @@ def _bearer_for(user, **token_changes):
     ],
 )
 def test_the_bearer_token_must_be_a_valid_access_token_of_an_active_user(
-    client, users, change, status
+    client, place, change, status
 ):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    user = users["camille.martin"]
+    user = place.citizen
     changes = {}
     if change.get("expires_at") == "past":
         changes["expires_at"] = timezone.now() - timedelta(seconds=5)
@@ -272,5 +287,5 @@ def test_the_bearer_token_must_be_a_valid_access_token_of_an_active_user(
         assert response.json()["count"] == Case.objects.filter(requester=user).count()
 
 
-def test_a_wrong_bearer_token_is_refused(client, demo):
+def test_a_wrong_bearer_token_is_refused(client, place):
     assert client.get(f"{API}/mine", HTTP_AUTHORIZATION="Bearer nope").status_code == 401

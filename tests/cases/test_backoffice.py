@@ -10,25 +10,25 @@ from tests.factories import pdf_bytes
 
 
 @pytest.fixture
-def oullins_case(file_case, contact_data):
+def oullins_case(place, file_case, contact_data):
     from guichet.cases.services import attachment_store
     from guichet.cases.uploads import check_upload
 
-    case = file_case(commune="oullins", data={**contact_data, "objet": "Zorglub unique"})
+    case = file_case(commune=place.commune, data={**contact_data, "objet": "Zorglub unique"})
     attachment_store(clean=check_upload(("a.pdf", pdf_bytes())), case=case, field_key="piece")
     return case
 
 
 @pytest.fixture
-def bron(client, users, with_mfa):
+def bron(client, place, with_mfa):
     # Agents reach the back-office only with a second factor (accounts middleware).
-    login_with_second_factor(client, users["agent.bron"])
+    login_with_second_factor(client, place.other_agent)
     return client
 
 
 @pytest.fixture
-def oullins(client, users, with_mfa):
-    login_with_second_factor(client, users["agent.oullins"])
+def oullins(client, place, with_mfa):
+    login_with_second_factor(client, place.agent)
     return client
 
 
@@ -44,7 +44,7 @@ def _snapshot(case):
     )
 
 
-def test_the_oullins_agent_sees_and_works_the_case(oullins, oullins_case, users):
+def test_the_oullins_agent_sees_and_works_the_case(oullins, oullins_case, place):
     page = oullins.get(reverse("cases_bo:queue") + "?queue=all&q=Zorglub")
     assert oullins_case.reference in page.content.decode()
     page = oullins.get(reverse("cases_bo:case", args=[oullins_case.reference]))
@@ -63,7 +63,7 @@ def test_the_oullins_agent_sees_and_works_the_case(oullins, oullins_case, users)
     oullins_case.refresh_from_db()
     assert oullins_case.deadline.date().isoformat() == "2030-01-15"
     assert oullins_case.status == "in_progress"
-    assert oullins_case.assignee == users["agent.oullins"]
+    assert oullins_case.assignee == place.agent
     assert oullins_case.notes.count() == 1 and oullins_case.messages.count() == 1
     attachment = oullins_case.attachments.get()
     assert oullins.get(reverse("cases_bo:attachment", args=[attachment.pk])).status_code == 200
@@ -104,21 +104,21 @@ def test_the_bron_agent_cannot_download_an_oullins_attachment(bron, oullins_case
     assert bron.get(reverse("cases_bo:attachment", args=[attachment.pk])).status_code == 404
 
 
-def test_the_bron_agent_does_not_find_it_in_queue_search_export_or_360(bron, oullins_case, users):
+def test_the_bron_agent_does_not_find_it_in_queue_search_export_or_360(bron, oullins_case, place):
     for queue in ("all", "team", "unassigned", "overdue", "closed"):
         page = bron.get(reverse("cases_bo:queue"), {"queue": queue, "q": "Zorglub"})
         assert oullins_case.reference not in page.content.decode()
     csv = bron.get(reverse("cases_bo:queue"), {"queue": "all", "format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     assert oullins_case.reference not in csv.content.decode()
-    page = bron.get(reverse("cases_bo:citizen"), {"email": "camille.martin@example.org"})
+    page = bron.get(reverse("cases_bo:citizen"), {"email": place.citizen.email})
     assert oullins_case.reference not in page.content.decode()
-    page = bron.get(reverse("cases_bo:citizen"), {"user": users["camille.martin"].pk})
+    page = bron.get(reverse("cases_bo:citizen"), {"user": place.citizen.pk})
     assert oullins_case.reference not in page.content.decode()
 
 
-def test_bulk_actions_skip_cases_of_other_organisations(bron, oullins_case, file_case, users):
-    bron_case = file_case(commune="bron")
+def test_bulk_actions_skip_cases_of_other_organisations(bron, oullins_case, file_case, place):
+    bron_case = file_case(commune=place.other_commune)
     before = _snapshot(oullins_case)
     bron.post(
         reverse("cases_bo:bulk"),
@@ -136,26 +136,26 @@ def test_bulk_actions_skip_cases_of_other_organisations(bron, oullins_case, file
         {
             "cases": [oullins_case.reference],
             "action": "assign",
-            "assignee": users["agent.bron"].pk,
+            "assignee": place.other_agent.pk,
         },
     )
     assert _snapshot(oullins_case) == before
 
 
-def test_a_citizen_is_not_let_into_the_back_office(client, users, oullins_case):
-    client.force_login(users["camille.martin"])
+def test_a_citizen_is_not_let_into_the_back_office(client, place, oullins_case):
+    client.force_login(place.citizen)
     assert client.get(reverse("cases_bo:queue")).status_code == 404
     assert client.get(reverse("cases_bo:case", args=[oullins_case.reference])).status_code == 404
 
 
-def test_queue_filters_csv_saved_filters_and_360(oullins, oullins_case, users):
+def test_queue_filters_csv_saved_filters_and_360(oullins, oullins_case, place):
     page = oullins.get(
         reverse("cases_bo:queue"),
         {
             "queue": "unassigned",
             "service": "contact",
             "channel": "web",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "sort": "deadline",
         },
     )
@@ -170,12 +170,12 @@ def test_queue_filters_csv_saved_filters_and_360(oullins, oullins_case, users):
     assert csv.splitlines()[0].startswith("reference,service,status")
     assert oullins_case.reference in csv
     oullins.post(reverse("cases_bo:saved_filter_add"), {"name": "Zorglub", "query": "q=Zorglub"})
-    assert SavedFilter.objects.get(owner=users["agent.oullins"]).query == "q=Zorglub"
-    page = oullins.get(reverse("cases_bo:citizen"), {"email": "camille.martin@example.org"})
+    assert SavedFilter.objects.get(owner=place.agent).query == "q=Zorglub"
+    page = oullins.get(reverse("cases_bo:citizen"), {"email": place.citizen.email})
     assert oullins_case.reference in page.content.decode()
 
 
-def test_an_agent_files_a_phone_request_for_a_caller(oullins, users):
+def test_an_agent_files_a_phone_request_for_a_caller(oullins, place):
     before = Case.objects.count()
     response = oullins.post(
         reverse("cases_bo:file"),
@@ -185,7 +185,7 @@ def test_an_agent_files_a_phone_request_for_a_caller(oullins, users):
             "email": "",
             "name": "M. Dupont",
             "phone": "04 78 00 00 00",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "f_theme": "autre",
             "f_objet": "Horaires",
             "f_message": "Appel : horaires du samedi ?",
@@ -195,31 +195,32 @@ def test_an_agent_files_a_phone_request_for_a_caller(oullins, users):
     assert response.status_code == 302, response.content.decode()[:2000]
     case = Case.objects.latest("id")
     assert Case.objects.count() == before + 1
-    assert case.channel == "phone" and case.filed_by == users["agent.oullins"]
+    assert case.channel == "phone" and case.filed_by == place.agent
     assert case.contact_name == "M. Dupont" and case.tracking_hash
     submitted = case.events.get(kind=CaseEvent.Kind.SUBMITTED)
-    assert submitted.channel == "phone" and submitted.actor == users["agent.oullins"]
+    assert submitted.channel == "phone" and submitted.actor == place.agent
 
 
-def test_filing_for_a_known_citizen_links_their_account(oullins, users):
+def test_filing_for_a_known_citizen_links_their_account(oullins, place, file_case):
+    file_case()  # the organisation holds a case of hers: she is known to it
     oullins.post(
         reverse("cases_bo:file"),
         {
             "service": "contact",
             "channel": "counter",
-            "email": "camille.martin@example.org",
-            "commune": "oullins",
+            "email": place.citizen.email,
+            "commune": place.commune.slug,
             "f_theme": "autre",
             "f_objet": "Passage",
             "f_message": "Passée à l'accueil ce matin.",
-            "f_email": "camille.martin@example.org",
+            "f_email": place.citizen.email,
         },
     )
     case = Case.objects.latest("id")
-    assert case.requester == users["camille.martin"] and case.channel == "counter"
+    assert case.requester == place.citizen and case.channel == "counter"
 
 
-def test_filing_with_missing_fields_shows_errors_and_saves_nothing(oullins):
+def test_filing_with_missing_fields_shows_errors_and_saves_nothing(place, oullins):
     before = Case.objects.count()
     response = oullins.post(
         reverse("cases_bo:file"),
@@ -227,7 +228,7 @@ def test_filing_with_missing_fields_shows_errors_and_saves_nothing(oullins):
             "service": "contact",
             "channel": "phone",
             "phone": "0478000000",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "f_theme": "autre",
         },
     )
@@ -236,7 +237,7 @@ def test_filing_with_missing_fields_shows_errors_and_saves_nothing(oullins):
     assert Case.objects.count() == before
 
 
-def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, demo, contact, contact_data):
+def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, place, contact, contact_data):
     from guichet.cases.models import Channel
     from guichet.cases.services import case_submit
 
@@ -245,7 +246,7 @@ def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, demo, contac
         definition=contact,
         data=contact_data,
         channel=Channel.PHONE,
-        commune=demo["oullins"],
+        commune=place.commune,
         contact={"name": '=HYPERLINK("http://x")', "email": "x@example.org"},
     )
     csv = oullins.get(reverse("cases_bo:queue"), {"queue": "all", "format": "csv"})
@@ -267,15 +268,15 @@ def _tab_badges(html: str) -> dict[str, str]:
 
 
 def test_queue_counts_are_exact_below_the_cap_and_capped_above(
-    oullins, file_case, users, settings, monkeypatch
+    oullins, file_case, place, settings, monkeypatch
 ):
     from guichet.cases import selectors
     from guichet.cases.views import backoffice
 
     for _ in range(4):
-        file_case(commune="oullins")
-    agent = users["agent.oullins"]
-    team = Case.objects.filter(organisation__slug="oullins", is_closed=False)
+        file_case(commune=place.commune)
+    agent = place.agent
+    team = Case.objects.filter(organisation=place.commune, is_closed=False)
     expected = team.filter(team__memberships__user=agent).count()
     counts = selectors.queue_counts(actor=agent)
     assert counts["team"] == expected >= 4
@@ -301,7 +302,7 @@ def test_queue_counts_are_exact_below_the_cap_and_capped_above(
     assert "0 demande" in html
 
 
-def test_queue_page_query_count_does_not_grow_with_the_page(oullins, file_case):
+def test_queue_page_query_count_does_not_grow_with_the_page(place, oullins, file_case):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -310,15 +311,15 @@ def test_queue_page_query_count_does_not_grow_with_the_page(oullins, file_case):
             assert oullins.get(reverse("cases_bo:queue") + "?queue=team").status_code == 200
         return len(context)
 
-    file_case(commune="oullins")
+    file_case(commune=place.commune)
     queries()  # warm: session bookkeeping of the first request, published versions cached
     few = queries()
     for _ in range(8):
-        file_case(commune="oullins")
+        file_case(commune=place.commune)
     assert queries() == few <= 22
 
 
-def test_queue_rows_are_escaped_and_show_a_late_deadline(oullins, file_case, contact):
+def test_queue_rows_are_escaped_and_show_a_late_deadline(place, oullins, file_case, contact):
     """The rows are formatted as HTML in the view: every value escaped, the late deadline in
     the error style, the link and the selection box of each case."""
     from datetime import timedelta
@@ -327,7 +328,7 @@ def test_queue_rows_are_escaped_and_show_a_late_deadline(oullins, file_case, con
 
     contact.name = "Contact <b>&</b>"
     contact.save(update_fields=["name"])
-    late = file_case(commune="oullins")
+    late = file_case(commune=place.commune)
     Case.objects.filter(pk=late.pk).update(deadline=timezone.now() - timedelta(days=2))
     html = oullins.get(reverse("cases_bo:queue") + "?queue=team").content.decode()
     assert "Contact &lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>&</b>" not in html
@@ -337,7 +338,7 @@ def test_queue_rows_are_escaped_and_show_a_late_deadline(oullins, file_case, con
     assert f'value="{late.reference}" id="sel-{late.pk}"' in html
 
 
-def test_queue_tab_counts_walk_the_open_cases_in_the_list_order(oullins, file_case, users):
+def test_queue_tab_counts_walk_the_open_cases_in_the_list_order(oullins, file_case, place):
     """The team and unassigned counts keep the list's ORDER BY: on PostgreSQL that makes the
     capped count read the partial index of open cases (see ORDERED_COUNTS) instead of ANDing
     two large bitmaps; the other two stay unordered (their own indexes)."""
@@ -346,9 +347,9 @@ def test_queue_tab_counts_walk_the_open_cases_in_the_list_order(oullins, file_ca
 
     from guichet.cases import selectors
 
-    file_case(commune="oullins")
+    file_case(commune=place.commune)
     with CaptureQueriesContext(connection) as context:
-        counts = selectors.queue_counts(actor=users["agent.oullins"])
+        counts = selectors.queue_counts(actor=place.agent)
     assert counts["team"] >= 1
     (sql,) = [q["sql"] for q in context.captured_queries if "q_team" in q["sql"]]
     parts = {name: sql.split(f"AS q_{name}")[0].rsplit("(SELECT COUNT(*)", 1)[1]

@@ -12,8 +12,8 @@ VIEW = "cases_bo:citizen"
 
 
 @pytest.fixture
-def oullins_agent(client, users):
-    login_with_second_factor(client, users["agent.oullins"])
+def oullins_agent(client, place):
+    login_with_second_factor(client, place.agent)
     return client
 
 
@@ -24,14 +24,14 @@ def stranger(db):
 
 
 @pytest.fixture
-def oullins_case(file_case):
-    return file_case(commune="oullins")
+def oullins_case(place, file_case):
+    return file_case(commune=place.commune)
 
 
 def test_an_agent_sees_a_person_with_a_case_of_their_organisation(
-    oullins_agent, oullins_case, users
+    oullins_agent, oullins_case, place
 ):
-    camille = users["camille.martin"]
+    camille = place.citizen
     page = oullins_agent.get(reverse(VIEW), {"user": camille.pk})
     assert page.status_code == 200
     html = page.content.decode()
@@ -49,9 +49,9 @@ def test_an_agent_sees_a_person_with_a_case_of_their_organisation(
     ],
 )
 def test_a_person_with_no_case_of_the_organisation_is_a_404(
-    oullins_agent, oullins_case, stranger, users, query
+    oullins_agent, oullins_case, stranger, place, query
 ):
-    page = oullins_agent.get(reverse(VIEW), query(stranger, users["camille.martin"].email))
+    page = oullins_agent.get(reverse(VIEW), query(stranger, place.citizen.email))
     assert page.status_code == 404
     assert stranger.email not in page.content.decode()
     assert "Zébulon" not in page.content.decode()
@@ -61,9 +61,9 @@ def test_a_missing_account_is_the_same_404(oullins_agent, oullins_case):
     assert oullins_agent.get(reverse(VIEW), {"user": 999999}).status_code == 404
 
 
-def test_a_person_with_a_case_elsewhere_only_is_a_404(client, users, oullins_case):
-    login_with_second_factor(client, users["agent.bron"])
-    camille = users["camille.martin"]
+def test_a_person_with_a_case_elsewhere_only_is_a_404(client, place, oullins_case):
+    login_with_second_factor(client, place.other_agent)
+    camille = place.citizen
     page = client.get(reverse(VIEW), {"user": camille.pk})
     assert page.status_code == 404
     assert oullins_case.reference not in page.content.decode()
@@ -76,17 +76,17 @@ def test_searching_a_strangers_email_shows_no_account(oullins_agent, oullins_cas
 
 
 def test_the_contact_of_a_case_is_a_person_the_organisation_knows(
-    oullins_agent, users, file_case, stranger
+    oullins_agent, place, file_case, stranger
 ):
     """A case filed without an account, whose contact address is the stranger's e-mail."""
-    case = file_case(commune="oullins", requester=None, contact={"email": stranger.email})
+    case = file_case(commune=place.commune, requester=None, contact={"email": stranger.email})
     assert case.contact_email == stranger.email
     page = oullins_agent.get(reverse(VIEW), {"user": stranger.pk})
     assert page.status_code == 200
     assert "Zébulon" in page.content.decode()
 
 
-def _file_for(client, email):
+def _file_for(client, email, commune):
     return client.post(
         reverse("cases_bo:file"),
         {
@@ -94,7 +94,7 @@ def _file_for(client, email):
             "channel": "counter",
             "email": email,
             "name": "Visiteur",
-            "commune": "oullins",
+            "commune": commune.slug,
             "f_theme": "autre",
             "f_objet": "Passage",
             "f_message": "Passé à l'accueil ce matin.",
@@ -103,9 +103,11 @@ def _file_for(client, email):
     )
 
 
-def test_filing_for_a_stranger_does_not_link_or_reveal_their_account(oullins_agent, stranger):
+def test_filing_for_a_stranger_does_not_link_or_reveal_their_account(
+    place, oullins_agent, stranger
+):
     before = Case.objects.count()
-    response = _file_for(oullins_agent, stranger.email)
+    response = _file_for(oullins_agent, stranger.email, place.commune)
     assert response.status_code == 302
     assert Case.objects.count() == before + 1
     case = Case.objects.latest("id")
@@ -116,7 +118,7 @@ def test_filing_for_a_stranger_does_not_link_or_reveal_their_account(oullins_age
 
 
 def test_filing_for_a_person_the_organisation_knows_links_their_account(
-    oullins_agent, oullins_case, users
+    oullins_agent, oullins_case, place
 ):
-    _file_for(oullins_agent, users["camille.martin"].email)
-    assert Case.objects.latest("id").requester == users["camille.martin"]
+    _file_for(oullins_agent, place.citizen.email, place.commune)
+    assert Case.objects.latest("id").requester == place.citizen

@@ -144,31 +144,31 @@ def test_the_api_answers_a_policy_refusal_in_its_shape(code, status):
 # --- inside the services, and at the doors, with a real case ------------------------------------
 
 
-def test_citizen_messages_are_checked_inside_the_service(file_case, users):
+def test_citizen_messages_are_checked_inside_the_service(file_case, place):
     from guichet.cases.services import case_message_add
 
     case = file_case()  # Camille's
-    for stranger in (users["lucas.bernard"], AnonymousUser(), TrackingCodeHolder(case.pk + 1)):
+    for stranger in (place.other_citizen, AnonymousUser(), TrackingCodeHolder(case.pk + 1)):
         with pytest.raises(PolicyDenied) as refused:
             case_message_add(actor=stranger, case=case, body="Bonjour", from_citizen=True)
         assert refused.value.code == NOT_FOUND
     assert not CaseMessage.objects.filter(case=case).exists()
 
     # her own message, with her tracking code, and one placed by the mail gateway (SYSTEM)
-    case_message_add(actor=users["camille.martin"], case=case, body="Moi", from_citizen=True)
+    case_message_add(actor=place.citizen, case=case, body="Moi", from_citizen=True)
     case_message_add(actor=TrackingCodeHolder(case.pk), case=case, body="Code", from_citizen=True)
     by_mail = case_message_add(actor=SYSTEM, case=case, body="Courriel", from_citizen=True)
-    assert by_mail.author == users["camille.martin"]  # the gateway writes as the requester
+    assert by_mail.author == place.citizen  # the gateway writes as the requester
     assert CaseMessage.objects.filter(case=case).count() == 3
 
     # an agent's side is refused to her, and to an agent of another organisation
-    for actor in (users["camille.martin"], users["agent.bron"]):
+    for actor in (place.citizen, place.other_agent):
         with pytest.raises(PolicyDenied):
             case_message_add(actor=actor, case=case, body="Réponse", from_citizen=False)
     assert CaseMessage.objects.filter(case=case).count() == 3
 
 
-def test_every_persona_is_refused_at_the_doors_with_404(client, file_case, users):
+def test_every_persona_is_refused_at_the_doors_with_404(client, file_case, place):
     case = file_case()  # Camille's, in Oullins
     note_url = reverse("cases_bo:note", args=[case.reference])
     case_url = reverse("cases_bo:case", args=[case.reference])
@@ -180,14 +180,14 @@ def test_every_persona_is_refused_at_the_doors_with_404(client, file_case, users
     assert client.post(message_url, {"body": "Bonjour"}).status_code == 404
 
     # citizen B: her case is not there, for reading or writing; nor is the back-office
-    client.force_login(users["lucas.bernard"])
+    client.force_login(place.other_citizen)
     assert client.get(reverse("cases:case", args=[case.reference])).status_code == 404
     assert client.post(message_url, {"body": "Bonjour"}).status_code == 404
     assert client.get(reverse("cases_bo:queue")).status_code == 404
     assert client.get("/api/v1/cases/queue").status_code == 404
 
     # an agent of another organisation (second factor passed): 404, page and API alike
-    login_with_second_factor(client, users["agent.bron"])
+    login_with_second_factor(client, place.other_agent)
     assert client.get(case_url).status_code == 404
     assert client.post(note_url, {"body": "Note"}).status_code == 404
     assert client.get(f"/api/v1/cases/agent/{case.reference}").status_code == 404
@@ -196,6 +196,6 @@ def test_every_persona_is_refused_at_the_doors_with_404(client, file_case, users
     assert not CaseNote.objects.filter(case=case).exists()
 
     # the agent in charge passes
-    login_with_second_factor(client, users["agent.oullins"])
+    login_with_second_factor(client, place.agent)
     assert client.post(note_url, {"body": "Note"}).status_code == 302
     assert CaseNote.objects.filter(case=case).count() == 1

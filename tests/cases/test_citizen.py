@@ -10,19 +10,21 @@ from django.urls import reverse
 from guichet.cases.models import Case, CaseDraft
 from guichet.cases.services import case_note_add, case_transition
 from tests.factories import pdf_bytes
+from tests.factories.territory import restricted_commune
 
 
-def test_catalogue_follows_the_communes_offer(client, demo):
-    page = client.get(reverse("cases:catalogue"), {"commune": "oullins"}).content.decode()
-    assert "Contacter ma mairie" in page
-    page = client.get(reverse("cases:catalogue"), {"commune": "ecully"}).content.decode()
+def test_catalogue_follows_the_communes_offer(client, place):
+    restricted = restricted_commune(place)
+    page = client.get(reverse("cases:catalogue"), {"commune": place.commune.slug})
+    assert "Contacter ma mairie" in page.content.decode()
+    page = client.get(reverse("cases:catalogue"), {"commune": restricted.slug}).content.decode()
     assert "Contacter ma mairie" not in page  # restricted offer: back-office and API only
-    start = client.post(reverse("cases:start", args=["contact"]), {"commune": "ecully"})
+    start = client.post(reverse("cases:start", args=["contact"]), {"commune": restricted.slug})
     assert start.status_code == 200 and not CaseDraft.objects.exists()
 
 
-def _start(client, commune="oullins"):
-    response = client.post(reverse("cases:start", args=["contact"]), {"commune": commune})
+def _start(client, commune):
+    response = client.post(reverse("cases:start", args=["contact"]), {"commune": commune.slug})
     assert response.status_code == 302
     return CaseDraft.objects.latest("created_at")
 
@@ -31,11 +33,11 @@ PAGE1 = {"f_theme": "etat_civil", "f_objet": "Acte", "f_message": "Une copie de 
 
 
 def test_a_citizen_fills_a_multipage_form_with_a_draft_and_submits(
-    client, users, django_capture_on_commit_callbacks
+    client, place, django_capture_on_commit_callbacks
 ):
-    client.force_login(users["camille.martin"])
-    draft = _start(client)
-    assert draft.data["email"] == "camille.martin@example.org"  # prefilled from the profile
+    client.force_login(place.citizen)
+    draft = _start(client, place.commune)
+    assert draft.data["email"] == place.citizen.email  # prefilled from the profile
     page1 = reverse("cases:draft_page", args=[draft.token, "demande"])
     # errors are tied to their fields, nothing lost
     response = client.post(page1, {"f_theme": "etat_civil", "action": "next"})
@@ -59,13 +61,13 @@ def test_a_citizen_fills_a_multipage_form_with_a_draft_and_submits(
     assert response["Location"] == page2
     # a field shown only if "rappel" is checked is then required
     response = client.post(
-        page2, {"f_email": "camille.martin@example.org", "f_rappel": "on", "action": "next"}
+        page2, {"f_email": place.citizen.email, "f_rappel": "on", "action": "next"}
     )
     assert response.status_code == 400 and "f_creneau" in response.content.decode()
     response = client.post(
         page2,
         {
-            "f_email": "camille.martin@example.org",
+            "f_email": place.citizen.email,
             "f_rappel": "on",
             "f_creneau": "matin",
             "action": "next",
@@ -78,7 +80,7 @@ def test_a_citizen_fills_a_multipage_form_with_a_draft_and_submits(
         response = client.post(reverse("cases:draft_review", args=[draft.token]))
     case = Case.objects.latest("id")
     assert response["Location"] == reverse("cases:receipt", args=[case.reference])
-    assert case.requester == users["camille.martin"]
+    assert case.requester == place.citizen
     assert case.data["creneau"] == "matin" and case.attachments.get().field_key == "piece"
     assert not CaseDraft.objects.filter(pk=draft.pk).exists()
     assert case.reference in client.get(response["Location"]).content.decode()
@@ -86,9 +88,9 @@ def test_a_citizen_fills_a_multipage_form_with_a_draft_and_submits(
 
 
 def test_anonymous_request_receipt_tracking_code_and_follow_up(
-    client, demo, users, django_capture_on_commit_callbacks
+    client, place, django_capture_on_commit_callbacks
 ):
-    draft = _start(client, "bron")
+    draft = _start(client, place.other_commune)
     client.post(
         reverse("cases:draft_page", args=[draft.token, "demande"]), {**PAGE1, "action": "next"}
     )
@@ -121,17 +123,17 @@ def test_anonymous_request_receipt_tracking_code_and_follow_up(
     assert other.get(response["Location"]).status_code == 200
 
 
-def test_the_case_page_shows_citizen_labels_only_never_notes(client, file_case, users):
+def test_the_case_page_shows_citizen_labels_only_never_notes(client, file_case, place):
     case = file_case()
-    case_transition(actor=users["agent.oullins"], case=case, transition="take")
-    case_note_add(actor=users["agent.oullins"], case=case, body="Usager pénible SECRET")
+    case_transition(actor=place.agent, case=case, transition="take")
+    case_note_add(actor=place.agent, case=case, body="Usager pénible SECRET")
     case_transition(
-        actor=users["agent.oullins"],
+        actor=place.agent,
         case=case,
         transition="ask",
         comment="Merci de joindre votre pièce d'identité.",
     )
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     page = client.get(reverse("cases:case", args=[case.reference])).content.decode()
     assert "Informations demandées" in page and "pièce d&#x27;identité" in page
     assert "SECRET" not in page
@@ -149,9 +151,9 @@ def test_the_case_page_shows_citizen_labels_only_never_notes(client, file_case, 
     assert message.attachments.get().original_name == "id.pdf"
 
 
-def test_a_fake_file_is_refused_with_a_clear_message(client, file_case, users):
+def test_a_fake_file_is_refused_with_a_clear_message(client, file_case, place):
     case = file_case()
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     response = client.post(
         reverse("cases:message", args=[case.reference]),
         {
@@ -164,11 +166,11 @@ def test_a_fake_file_is_refused_with_a_clear_message(client, file_case, users):
     assert case.messages.count() == 0
 
 
-@pytest.mark.parametrize("who", ["lucas.bernard", None])
-def test_another_citizen_cannot_see_the_case(client, file_case, users, who):
+@pytest.mark.parametrize("who", ["other_citizen", None])
+def test_another_citizen_cannot_see_the_case(client, file_case, place, who):
     case = file_case()
     if who:
-        client.force_login(users[who])
+        client.force_login(getattr(place, who))
     assert client.get(reverse("cases:case", args=[case.reference])).status_code == 404
     assert (
         client.post(reverse("cases:message", args=[case.reference]), {"body": "x"}).status_code
@@ -177,13 +179,13 @@ def test_another_citizen_cannot_see_the_case(client, file_case, users, who):
     assert case.messages.count() == 0
 
 
-def test_another_citizen_cannot_resume_my_draft(client, users):
-    client.force_login(users["camille.martin"])
-    draft = _start(client)
-    client.force_login(users["lucas.bernard"])
+def test_another_citizen_cannot_resume_my_draft(client, place):
+    client.force_login(place.citizen)
+    draft = _start(client, place.commune)
+    client.force_login(place.other_citizen)
     assert client.get(reverse("cases:draft", args=[draft.token])).status_code == 404
 
 
-def test_the_citizen_pages_are_translated_into_english(client, demo):
+def test_the_citizen_pages_are_translated_into_english(client, place):
     page = client.get(reverse("cases:catalogue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Online services" in page and "Follow a request with a tracking code" in page

@@ -15,7 +15,7 @@ from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.policies import PolicyDenied
 from guichet.core.worker import GuichetWorker
 from guichet.services.services import service_availability_set, service_import
-from guichet.territory.selectors import communes
+from tests.factories.territory import restricted_commune
 
 DEFINITION = {
     "format": "guichet.service/1",
@@ -91,40 +91,42 @@ DEFINITION = {
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_service_imported_from_json_runs_end_to_end(demo, users):
-    admin, camille = users["admin"], users["camille.martin"]
+def test_a_service_imported_from_json_runs_end_to_end(place, platform_admin):
+    admin, camille = platform_admin, place.citizen
     version = service_import(
         actor=admin,
-        organisation=demo["metropole-de-lyon"],
+        organisation=place.metropolis,
         document=json.loads(json.dumps(DEFINITION)),
         publish=True,
     )
     definition = version.definition
-    service_availability_set(actor=admin, definition=definition, communes=list(communes()))
+    service_availability_set(
+        actor=admin, definition=definition, communes=[place.commune, place.other_commune]
+    )
 
-    # the citizen files it (Oullins): the "contact" rule sends it to Oullins' reception
+    # the citizen files it (her commune): the "contact" rule sends it to its reception
     submission = case_submit(
         actor=camille,
         definition=definition,
         channel=Channel.WEB,
         requester=camille,
-        commune=demo["oullins"],
+        commune=place.commune,
         portal=True,
         data={"acte": "naissance", "nom": "Martin"},
     )
     case = submission.case
     assert re.fullmatch(r"ETC-\d{4}-000001", case.reference)
-    assert (case.organisation.slug, case.team.slug) == ("oullins", "accueil")
+    assert (case.organisation, case.team.slug) == (place.commune, "accueil")
     assert case.version == version
     assert any(case.reference in m.subject for m in mail.outbox)  # receipt
 
     # an agent of Oullins moves it; the Bron agent may not
-    assert [t.key for t in available_transitions(case, users["agent.bron"])] == []
+    assert [t.key for t in available_transitions(case, place.other_agent)] == []
     with pytest.raises(PolicyDenied) as refused:  # not Bron's: "no such case"
-        case_transition(actor=users["agent.bron"], case=case, transition="take")
+        case_transition(actor=place.other_agent, case=case, transition="take")
     assert refused.value.code == "not_found"
-    case = case_transition(actor=users["agent.oullins"], case=case, transition="take")
-    assert case.status == "check" and case.assignee == users["agent.oullins"]
+    case = case_transition(actor=place.agent, case=case, transition="take")
+    assert case.status == "check" and case.assignee == place.agent
 
     # three days later the timer fires through the worker's periodic job
     Case.objects.filter(pk=case.pk).update(timer_due_at=timezone.now() - timedelta(minutes=1))
@@ -147,8 +149,8 @@ def test_a_service_imported_from_json_runs_end_to_end(demo, users):
     assert transitions == ["check", "sent"]
 
 
-def test_references_are_sequential_per_prefix_and_year(file_case):
-    first, second = file_case(), file_case(commune="bron")
+def test_references_are_sequential_per_prefix_and_year(place, file_case):
+    first, second = file_case(), file_case(commune=place.other_commune)
     n1, n2 = int(first.reference[-6:]), int(second.reference[-6:])
     assert n2 == n1 + 1
     year = timezone.localtime().year
@@ -180,18 +182,18 @@ BAD = [
     ("what", "changes", "files", "key", "message"), BAD, ids=[b[0] for b in BAD]
 )
 def test_bad_input_is_refused_with_a_clear_error_and_saves_nothing(
-    contact, users, demo, contact_data, what, changes, files, key, message
+    contact, place, contact_data, what, changes, files, key, message
 ):
     data = {**contact_data, **changes}
     before = (Case.objects.count(), list(ReferenceCounter.objects.values_list("last", flat=True)))
     with pytest.raises(CaseInputError) as exc:
         case_submit(
-            actor=users["camille.martin"],
+            actor=place.citizen,
             definition=contact,
             data=data,
             channel=Channel.WEB,
-            requester=users["camille.martin"],
-            commune=demo["oullins"],
+            requester=place.citizen,
+            commune=place.commune,
             files=files,
         )
     assert message in exc.value.errors[key]
@@ -199,14 +201,14 @@ def test_bad_input_is_refused_with_a_clear_error_and_saves_nothing(
     assert after == before
 
 
-def test_anonymous_request_gets_a_tracking_code_and_needs_contact(contact, demo, contact_data):
+def test_anonymous_request_gets_a_tracking_code_and_needs_contact(contact, place, contact_data):
     with pytest.raises(CaseInputError) as exc:
         case_submit(
             actor=None,
             definition=contact,
             data=contact_data,
             channel=Channel.WEB,
-            commune=demo["bron"],
+            commune=place.other_commune,
         )
     assert "contact_email" in exc.value.errors
     submission = case_submit(
@@ -214,40 +216,38 @@ def test_anonymous_request_gets_a_tracking_code_and_needs_contact(contact, demo,
         definition=contact,
         data=contact_data,
         channel=Channel.WEB,
-        commune=demo["bron"],
+        commune=place.other_commune,
         contact={"name": "Jo", "email": "jo@example.org"},
     )
     assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", submission.tracking_code)
     assert submission.tracking_code not in submission.case.tracking_hash
 
 
-def test_location_decides_the_commune_and_routing(encombrants, users):
-    from guichet.territory.demo import REFERENCE_POINTS
-
-    lat, lon = REFERENCE_POINTS["69029"]  # Bron
+def test_location_decides_the_commune_and_routing(encombrants, place):
+    lat, lon = place.other_point
     case = case_submit(
-        actor=users["lucas.bernard"],
+        actor=place.other_citizen,
         definition=encombrants,
         channel=Channel.APP,
-        requester=users["lucas.bernard"],
+        requester=place.other_citizen,
         data={
             "objets": [{"nature": "meuble", "quantite": 2}],
             "adresse": {"street": "1 rue X", "postcode": "69500", "city": "Bron"},
             "position": {"lat": lat, "lon": lon},
         },
     ).case
-    assert case.commune.slug == "bron"
-    assert (case.organisation.slug, case.team.slug) == ("metropole-de-lyon", "proprete")
+    assert case.commune == place.other_commune
+    assert (case.organisation, case.team.slug) == (place.metropolis, "proprete")
     assert case.deadline is not None  # on_enter action of the initial status
 
 
-def test_outside_the_territory_is_refused(encombrants, users):
+def test_outside_the_territory_is_refused(encombrants, place):
     with pytest.raises(CaseInputError) as exc:
         case_submit(
-            actor=users["lucas.bernard"],
+            actor=place.other_citizen,
             definition=encombrants,
             channel=Channel.APP,
-            requester=users["lucas.bernard"],
+            requester=place.other_citizen,
             data={
                 "objets": [{"nature": "meuble", "quantite": 2}],
                 "adresse": {"street": "1 rue X", "postcode": "75001", "city": "Paris"},
@@ -257,15 +257,15 @@ def test_outside_the_territory_is_refused(encombrants, users):
     assert "en dehors du territoire" in exc.value.errors["location"]
 
 
-def test_comment_required_and_submitter_function(file_case, users, encombrants):
+def test_comment_required_and_submitter_function(file_case, place, encombrants):
     case = file_case()
     with pytest.raises(WorkflowError) as exc:
-        case_transition(actor=users["agent.oullins"], case=case, transition="answer")
+        case_transition(actor=place.agent, case=case, transition="answer")
     assert exc.value.code == "comment_required"
     case.refresh_from_db()
     assert case.status == "new"
     case = case_transition(
-        actor=users["agent.oullins"],
+        actor=place.agent,
         case=case,
         transition="answer",
         comment="Votre acte vous a été envoyé.",
@@ -296,7 +296,7 @@ def test_images_are_reencoded_without_metadata(file_case, contact_data):
     assert Image.open(io.BytesIO(stored)).size == (40, 30)
 
 
-def test_document_action_attaches_a_pdf(file_case, users):
+def test_document_action_attaches_a_pdf(file_case, place):
     from guichet.cases.workflow import run_actions
 
     case = file_case()
@@ -309,39 +309,39 @@ def test_document_action_attaches_a_pdf(file_case, users):
                 "body": "Demande reçue le jour même.",
             }
         ],
-        actor=users["agent.oullins"],
+        actor=place.agent,
     )
     attachment = case.attachments.get(generated=True)
     assert attachment.content_type == "application/pdf"
     assert attachment.file.read().startswith(b"%PDF-")
 
 
-def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, users):
+def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, place):
     from guichet.cases.gdpr import erase, export
     from guichet.cases.services import case_message_add
 
     case = file_case()
     case_message_add(
-        actor=users["camille.martin"], case=case, body="Mon secret", from_citizen=True, notify=False
+        actor=place.citizen, case=case, body="Mon secret", from_citizen=True, notify=False
     )
-    exported = export(users["camille.martin"])
+    exported = export(place.citizen)
     assert case.reference in [c["reference"] for c in exported]
-    erase(users["camille.martin"])
+    erase(place.citizen)
     case.refresh_from_db()
     assert case.requester is None and case.search_text == ""
     assert "Mon secret" not in case.messages.get().body
 
 
-def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
+def test_a_draft_is_submitted_once(contact, place, contact_data):
     from guichet.cases.services import draft_save
 
-    camille = users["camille.martin"]
+    camille = place.citizen
     draft = draft_save(
         actor=camille,
         version=contact.current_version,
         data=contact_data,
         page="coordonnees",
-        commune=demo["oullins"],
+        commune=place.commune,
     )
     stale = type(draft).objects.get(pk=draft.pk)
     case_submit(
@@ -350,7 +350,7 @@ def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
         data=draft.data,
         channel=Channel.WEB,
         requester=camille,
-        commune=demo["oullins"],
+        commune=place.commune,
         draft=draft,
     )
     before = Case.objects.count()
@@ -361,20 +361,20 @@ def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
             data=stale.data,
             channel=Channel.WEB,
             requester=camille,
-            commune=demo["oullins"],
+            commune=place.commune,
             draft=stale,
         )
     assert exc.value.code == "already_submitted"
     assert Case.objects.count() == before
 
 
-def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_others(file_case, users):
+def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_others(file_case, place):
     from guichet.cases.workflow import timers_fire
 
-    blocked, fine = file_case(), file_case(commune="bron")
-    for case, agent in ((blocked, "agent.oullins"), (fine, "agent.bron")):
-        case_transition(actor=users[agent], case=case, transition="take")
-        case_transition(actor=users[agent], case=case, transition="ask", comment="Pièce ?")
+    blocked, fine = file_case(), file_case(commune=place.other_commune)
+    for case, agent in ((blocked, place.agent), (fine, place.other_agent)):
+        case_transition(actor=agent, case=case, transition="take")
+        case_transition(actor=agent, case=case, transition="ask", comment="Pièce ?")
     # the definition is immutable, so simulate a refusal: the case moved on by hand meanwhile
     Case.objects.filter(pk=blocked.pk).update(status="in_progress")
     Case.objects.filter(pk__in=[blocked.pk, fine.pk]).update(
@@ -390,22 +390,22 @@ def test_a_timer_that_cannot_fire_is_dropped_and_recorded_without_blocking_other
 @pytest.mark.parametrize(
     ("where", "portal", "located", "offered"),
     [
-        ("oullins", True, False, True),
-        ("oullins", True, True, True),
-        ("bron", True, False, False),  # taken off the service's communes below
-        ("bron", False, True, False),  # found from the location, not offered either
-        ("ecully", True, False, False),  # restricted offer: not on the portal...
-        ("ecully", False, False, True),  # ...but from the back-office and the API
+        ("commune", True, False, True),
+        ("commune", True, True, True),
+        ("other_commune", True, False, False),  # taken off the service's communes below
+        ("other_commune", False, True, False),  # found from the location, not offered either
+        ("restricted", True, False, False),  # restricted offer: not on the portal...
+        ("restricted", False, False, True),  # ...but from the back-office and the API
     ],
 )
 def test_a_case_is_filed_only_in_a_commune_that_offers_the_service(
-    contact, users, demo, contact_data, where, portal, located, offered
+    contact, place, contact_data, where, portal, located, offered
 ):
     from guichet.territory.selectors import commune_at
 
-    contact.communes.remove(demo["bron"])
-    camille = users["camille.martin"]
-    commune = demo[where]
+    commune = restricted_commune(place) if where == "restricted" else getattr(place, where)
+    contact.communes.remove(place.other_commune)
+    camille = place.citizen
     kwargs = {"commune": commune}
     if located:  # no commune given: the one whose boundary holds the point
         point = ((commune.min_lat + commune.max_lat) / 2, (commune.min_lon + commune.max_lon) / 2)

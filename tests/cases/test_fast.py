@@ -32,18 +32,16 @@ def _squeeze(html: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_fast_rows_are_the_template_loop(contact, file_case, users, language):
+def test_fast_rows_are_the_template_loop(contact, file_case, place, language):
     now = timezone.now()
     contact.name = 'Contact <b>&</b> "quoted"'
     contact.save(update_fields=["name"])
-    late = file_case(commune="oullins")
-    future = file_case(commune="oullins")
-    closed_late = file_case(commune="oullins")
-    no_deadline = file_case(commune="oullins")
+    late = file_case(commune=place.commune)
+    future = file_case(commune=place.commune)
+    closed_late = file_case(commune=place.commune)
+    no_deadline = file_case(commune=place.commune)
     Case.objects.filter(pk=late.pk).update(deadline=now - timedelta(days=2))
-    Case.objects.filter(pk=future.pk).update(
-        deadline=now + timedelta(days=3), assignee=users["agent.oullins"]
-    )
+    Case.objects.filter(pk=future.pk).update(deadline=now + timedelta(days=3), assignee=place.agent)
     Case.objects.filter(pk=closed_late.pk).update(deadline=now - timedelta(days=5), is_closed=True)
     Case.objects.filter(pk=no_deadline.pk).update(deadline=None, commune=None)
     cases = list(

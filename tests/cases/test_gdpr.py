@@ -26,7 +26,7 @@ def _erase(user, capture):
         account_delete(actor=user, user=user)
 
 
-def _encombrants_case(encombrants, demo, requester=None, contact=None):
+def _encombrants_case(encombrants, place, requester=None, contact=None):
     return case_submit(
         actor=requester,
         definition=encombrants,
@@ -38,22 +38,22 @@ def _encombrants_case(encombrants, demo, requester=None, contact=None):
         channel=Channel.WEB,
         requester=requester,
         contact=contact,
-        commune=demo["oullins"],
+        commune=place.commune,
     ).case
 
 
 @pytest.fixture
-def camille(users):
-    return users["camille.martin"]
+def camille(place):
+    return place.citizen
 
 
 @pytest.fixture
-def lucas(users):
-    return users["lucas.bernard"]
+def lucas(place):
+    return place.other_citizen
 
 
 def test_her_files_are_deleted_from_storage_and_others_stay(
-    file_case, camille, lucas, django_capture_on_commit_callbacks
+    place, file_case, camille, lucas, django_capture_on_commit_callbacks
 ):
     hers = file_case()
     form_file = attachment_store(clean=check_upload(("a.pdf", PDF)), case=hers, field_key="piece")
@@ -61,7 +61,7 @@ def test_her_files_are_deleted_from_storage_and_others_stay(
         actor=camille, case=hers, body="Le justificatif", from_citizen=True, files=[("b.pdf", PDF)]
     )
     in_message = message.attachments.get()
-    theirs = file_case(requester="lucas.bernard")
+    theirs = file_case(requester=place.other_citizen)
     other = attachment_store(clean=check_upload(("c.pdf", PDF)), case=theirs, field_key="piece")
     assert _on_disk(form_file).exists() and _on_disk(in_message).exists()
 
@@ -85,10 +85,10 @@ def test_a_rollback_of_the_erasure_keeps_her_files(file_case, camille):
 
 
 def test_addresses_phones_and_emails_in_her_forms_are_blanked(
-    encombrants, demo, camille, lucas, django_capture_on_commit_callbacks
+    encombrants, place, camille, lucas, django_capture_on_commit_callbacks
 ):
-    hers = _encombrants_case(encombrants, demo, requester=camille)
-    theirs = _encombrants_case(encombrants, demo, requester=lucas)
+    hers = _encombrants_case(encombrants, place, requester=camille)
+    theirs = _encombrants_case(encombrants, place, requester=lucas)
     before = Case.objects.get(pk=theirs.pk).data
 
     _erase(camille, django_capture_on_commit_callbacks)
@@ -104,17 +104,17 @@ def test_addresses_phones_and_emails_in_her_forms_are_blanked(
 
 
 def test_the_email_field_of_a_contact_form_is_blanked(
-    file_case, camille, django_capture_on_commit_callbacks
+    place, file_case, camille, django_capture_on_commit_callbacks
 ):
     case = file_case()
-    assert case.data["email"] == "camille.martin@example.org"
+    assert case.data["email"] == place.citizen.email
     _erase(camille, django_capture_on_commit_callbacks)
     case.refresh_from_db()
     assert case.data["email"] == ""
 
 
 def test_requests_filed_without_an_account_under_her_verified_address_are_erased(
-    contact, demo, contact_data, camille, django_capture_on_commit_callbacks
+    contact, place, contact_data, camille, django_capture_on_commit_callbacks
 ):
     EmailAddress.objects.create(user=camille, email="camille.pro@example.org", verified=False)
 
@@ -125,10 +125,10 @@ def test_requests_filed_without_an_account_under_her_verified_address_are_erased
             data={**contact_data, "email": email},
             channel=Channel.PHONE,
             contact={"name": name, "email": email, "phone": "0601020304"},
-            commune=demo["oullins"],
+            commune=place.commune,
         ).case
 
-    hers = anonymous("Camille.Martin@example.org", "Camille M.")
+    hers = anonymous("Claude.Usager@example.org", "Camille M.")
     kept_file = attachment_store(clean=check_upload(("a.pdf", PDF)), case=hers, field_key="p")
     unverified = anonymous("camille.pro@example.org", "C. Martin")
     someone_else = anonymous("anne@example.org", "Anne Onyme")
@@ -150,13 +150,13 @@ def test_requests_filed_without_an_account_under_her_verified_address_are_erased
 
 
 def test_her_follows_of_reports_are_deleted(
-    demo, users, camille, lucas, django_capture_on_commit_callbacks
+    place, reports_open, camille, lucas, django_capture_on_commit_callbacks
 ):
     from guichet.publicspace import services
     from guichet.publicspace.models import Report, ReportSubscription
     from tests.publicspace.conftest import OULLINS, jpeg_bytes
 
-    reporter = users["agent.oullins"]
+    reporter = place.agent
     report = services.report_submit(
         actor=reporter,
         requester=reporter,
@@ -168,7 +168,7 @@ def test_her_follows_of_reports_are_deleted(
         photos=[("nid.jpg", jpeg_bytes())],
     ).case.report
     services.report_subscribe(report=report, user=camille)
-    services.report_subscribe(report=report, email="Camille.Martin@example.org")
+    services.report_subscribe(report=report, email="Claude.Usager@example.org")
     services.report_subscribe(report=report, user=lucas)
 
     # her own report, named publicly, with a photo

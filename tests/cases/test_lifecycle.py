@@ -17,7 +17,6 @@ from guichet.cases.workflow import (
 from guichet.core.models import AuditEntry
 from guichet.services.actions import register_action, unregister_action
 from guichet.services.services import service_availability_set, service_import
-from guichet.territory.selectors import communes
 from tests.cases.test_engine import DEFINITION
 from tests.conftest import login_with_second_factor
 
@@ -54,42 +53,42 @@ def recorded_action():
 
 
 @pytest.fixture
-def any_status_case(demo, users, recorded_action):
+def any_status_case(place, platform_admin, recorded_action):
     version = service_import(
-        actor=users["admin"],
-        organisation=demo["metropole-de-lyon"],
+        actor=platform_admin,
+        organisation=place.metropolis,
         document=copy.deepcopy(ANY_STATUS_DEFINITION),
         publish=True,
     )
     service_availability_set(
-        actor=users["admin"], definition=version.definition, communes=list(communes())
+        actor=platform_admin,
+        definition=version.definition,
+        communes=[place.commune, place.other_commune],
     )
     from guichet.cases.models import Channel
     from guichet.cases.services import case_submit
 
     return case_submit(
-        actor=users["camille.martin"],
+        actor=place.citizen,
         definition=version.definition,
         channel=Channel.WEB,
-        requester=users["camille.martin"],
-        commune=demo["oullins"],
+        requester=place.citizen,
+        commune=place.commune,
         data={"acte": "naissance", "nom": "Martin"},
     ).case
 
 
-def test_run_actions_looks_each_kind_up_in_the_registry(file_case, users, recorded_action):
+def test_run_actions_looks_each_kind_up_in_the_registry(file_case, place, recorded_action):
     case = file_case()
-    run_actions(case, [{"type": "tests.record", "n": 1}], actor=users["agent.oullins"], context={})
-    assert recorded_action == [
-        (case.pk, {"type": "tests.record", "n": 1}, users["agent.oullins"], None)
-    ]
+    run_actions(case, [{"type": "tests.record", "n": 1}], actor=place.agent, context={})
+    assert recorded_action == [(case.pk, {"type": "tests.record", "n": 1}, place.agent, None)]
     with pytest.raises(WorkflowError) as exc:
         run_actions(case, [{"type": "tests.gone"}], actor=SYSTEM)
     assert exc.value.code == "unknown_action"
 
 
-def test_a_transition_from_any_status_is_offered_everywhere_but_its_target(any_status_case, users):
-    agent = users["agent.oullins"]
+def test_a_transition_from_any_status_is_offered_everywhere_but_its_target(any_status_case, place):
+    agent = place.agent
     case = any_status_case
     assert [t.key for t in available_transitions(case, agent)] == ["take"]  # "reset": already new
     case = case_transition(actor=agent, case=case, transition="take")
@@ -99,9 +98,9 @@ def test_a_transition_from_any_status_is_offered_everywhere_but_its_target(any_s
 
 
 def test_an_internal_transition_is_only_taken_by_its_services_code(
-    any_status_case, users, recorded_action
+    any_status_case, place, recorded_action
 ):
-    agent = users["agent.oullins"]
+    agent = place.agent
     case = any_status_case
     assert "merge" not in {t.key for t in available_transitions(case, agent)}
     events = case.events.count()
@@ -112,9 +111,7 @@ def test_an_internal_transition_is_only_taken_by_its_services_code(
     assert case.status == "new" and case.events.count() == events and recorded_action == []
     # the service's own code names it (and the engine still checks the actor's function)
     with pytest.raises(WorkflowError):
-        transition_get(case, "merge", internal=True).execute(
-            actor=users["agent.bron"], channel="web"
-        )
+        transition_get(case, "merge", internal=True).execute(actor=place.other_agent, channel="web")
     case = transition_get(case, "merge", internal=True).execute(
         actor=agent, channel="web", comment="Avec ANY-1"
     )
@@ -122,56 +119,56 @@ def test_an_internal_transition_is_only_taken_by_its_services_code(
     assert recorded_action == [(case.pk, {"type": "tests.record"}, agent, "Avec ANY-1")]
 
 
-def test_reroute_moves_a_case_of_any_service_with_its_access(file_case, users, demo):
+def test_reroute_moves_a_case_of_any_service_with_its_access(file_case, place):
     case = file_case()  # contact, Oullins' reception
-    oullins, bron = users["agent.oullins"], users["agent.bron"]
-    target = demo["bron"].teams.first()
+    oullins, bron = place.agent, place.other_agent
+    target = place.other_commune.teams.first()
     with pytest.raises(CaseInputError) as exc:
         case_reroute(actor=oullins, case=case, team=target, reason="  ")
     assert "reason" in exc.value.errors
     with pytest.raises(CaseInputError):
         case_reroute(actor=oullins, case=case, team=case.team, reason="x")
     case = case_reroute(actor=oullins, case=case, team=target, reason="Habite à Bron")
-    assert (case.organisation, case.team, case.assignee) == (demo["bron"], target, None)
+    assert (case.organisation, case.team, case.assignee) == (place.other_commune, target, None)
     event = case.events.filter(kind=CaseEvent.Kind.ROUTED).last()
     assert event.data["reason"] == "Habite à Bron" and event.actor == oullins
     assert AuditEntry.objects.filter(action="cases.rerouted", object_id=str(case.pk)).exists()
     # the access moved: Oullins may no longer reroute it back, Bron may
     with pytest.raises(Exception) as refused:
-        case_reroute(actor=oullins, case=case, team=demo["oullins"].teams.first(), reason="x")
+        case_reroute(actor=oullins, case=case, team=place.commune.teams.first(), reason="x")
     assert refused.type.__name__ == "PolicyDenied" and refused.value.code == "not_found"
     case = case_reroute(
-        actor=bron, case=case, team=demo["oullins"].teams.first(), reason="Finalement non"
+        actor=bron, case=case, team=place.commune.teams.first(), reason="Finalement non"
     )
-    assert case.organisation == demo["oullins"]
+    assert case.organisation == place.commune
 
 
-def test_reroute_refused_to_a_stranger_changes_nothing(file_case, users, demo):
+def test_reroute_refused_to_a_stranger_changes_nothing(file_case, place):
     from guichet.core.policies import PolicyDenied
 
     case = file_case()
     before = (case.organisation_id, case.team_id, case.events.count())
     with pytest.raises(PolicyDenied):
         case_reroute(
-            actor=users["agent.bron"], case=case, team=demo["bron"].teams.first(), reason="x"
+            actor=place.other_agent, case=case, team=place.other_commune.teams.first(), reason="x"
         )
     case = Case.objects.get(pk=case.pk)
     assert (case.organisation_id, case.team_id, case.events.count()) == before
 
 
-def test_backoffice_case_page_offers_rerouting(client, file_case, users, demo):
+def test_backoffice_case_page_offers_rerouting(client, file_case, place):
     case = file_case()
-    login_with_second_factor(client, users["agent.oullins"])
+    login_with_second_factor(client, place.agent)
     url = f"/backoffice/demandes/{case.reference}/"
     page = client.get(url)
     assert f'action="/backoffice/demandes/{case.reference}/reorienter/"' in page.content.decode()
     bad = client.post(f"{url}reorienter/", {"team": "abc", "reason": "x"})
     assert bad.status_code == 400 and "Choisissez une équipe" in bad.content.decode()
-    target = demo["bron"].teams.first()
+    target = place.other_commune.teams.first()
     missing_reason = client.post(f"{url}reorienter/", {"team": target.pk, "reason": ""})
     assert missing_reason.status_code == 400
     case.refresh_from_db()
-    assert case.organisation == demo["oullins"]
+    assert case.organisation == place.commune
     done = client.post(f"{url}reorienter/", {"team": target.pk, "reason": "Habite à Bron"})
     assert done.status_code == 302
     case.refresh_from_db()

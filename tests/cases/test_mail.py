@@ -7,6 +7,7 @@ from django.core.management import call_command
 from guichet.cases.models import Case, CaseMessage
 from guichet.cases.replies import case_reply_address
 from tests.factories import pdf_bytes
+from tests.factories.territory import CITIZEN_EMAIL, COMMUNE_EMAIL, OTHER_COMMUNE_EMAIL
 
 INBOUND = "demarches@metropole.example.org"
 
@@ -19,11 +20,11 @@ def _inbound_address(settings):
 def _mail(
     subject,
     body,
-    sender="camille.martin@example.org",
-    to="mairie@oullins.example.org",
+    sender=CITIZEN_EMAIL,
+    to=COMMUNE_EMAIL,
     attachments=(),
     message_id=None,
-    sender_name="Camille Martin",
+    sender_name="Claude Usager",
 ):
     msg = EmailMessage()
     msg["From"] = f"{sender_name} <{sender}>"
@@ -52,7 +53,7 @@ def _run(path, *args):
     return out.getvalue(), err.getvalue()
 
 
-def test_a_reply_to_the_case_reply_address_joins_the_case(maildir, file_case):
+def test_a_reply_to_the_case_reply_address_joins_the_case(place, maildir, file_case):
     path, box = maildir
     case = file_case()
     box.add(
@@ -70,7 +71,7 @@ def test_a_reply_to_the_case_reply_address_joins_the_case(maildir, file_case):
     assert message.from_citizen and message.channel == "email"
     assert message.author == case.requester
     assert message.body == "Voici le document."
-    assert message.email_sender == "camille.martin@example.org"
+    assert message.email_sender == place.citizen.email
     assert message.attachments.get().original_name == "scan.pdf"
     assert len(box) == 0 and len(box.get_folder("traites")) == 1
     # the same mail again is not processed twice
@@ -111,14 +112,14 @@ def _unverified_cases(before_ids):
 @pytest.mark.parametrize(
     "recipient",
     [
-        "mairie@oullins.example.org",  # the commune's plain address
+        COMMUNE_EMAIL,  # the commune's plain address
         INBOUND,  # the plain inbound address
         "demarches+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@metropole.example.org",  # forged token
         "autre+{token}@metropole.example.org",  # the right token on another mailbox
     ],
 )
 def test_a_forged_from_without_the_case_token_opens_a_new_unverified_case(
-    maildir, file_case, demo, recipient
+    maildir, file_case, place, recipient
 ):
     """Camille's address and her case's reference are known to others: neither lets a mail
     join her case or her account."""
@@ -130,32 +131,32 @@ def test_a_forged_from_without_the_case_token_opens_a_new_unverified_case(
         _mail(
             f"Re: [{case.reference}] Annulation",
             "Annulez ma demande et envoyez la réponse à cette adresse : pirate@example.net",
-            sender="camille.martin@example.org",
+            sender=place.citizen.email,
             to=recipient.format(token=case_reply_address(case).split("+")[1].split("@")[0]),
             message_id="<forged@example.net>",
         )
     )
-    out, err = _run(path, "--commune", "oullins")
+    out, err = _run(path, "--commune", place.commune.slug)
     assert err == "", out
     assert case.messages.count() == 0
     [opened] = _unverified_cases(before_ids)
     assert opened.requester is None and opened.contact_unverified
-    assert opened.contact_email == "camille.martin@example.org"
+    assert opened.contact_email == place.citizen.email
     assert not camille.cases.filter(pk=opened.pk).exists()
     first = opened.messages.get()
     assert first.author is None and first.email_message_id == "<forged@example.net>"
 
 
-def test_a_rotated_token_no_longer_joins_the_case(maildir, file_case, users):
+def test_a_rotated_token_no_longer_joins_the_case(maildir, file_case, place):
     from guichet.cases.replies import case_reply_token_rotate
 
     path, box = maildir
     case = file_case()
     old_address = case_reply_address(case)
-    new_address = case_reply_token_rotate(actor=users["agent.oullins"], case=case)
+    new_address = case_reply_token_rotate(actor=place.agent, case=case)
     assert new_address != old_address
     box.add(_mail("Ancienne adresse", "…", to=old_address))
-    _run(path, "--commune", "oullins")
+    _run(path, "--commune", place.commune.slug)
     assert case.messages.count() == 0
     box.add(_mail("Nouvelle adresse", "Bonjour", to=new_address))
     _run(path)
@@ -170,7 +171,7 @@ def test_the_reply_token_is_long_and_random(file_case):
     assert case_reply_address(first) == case_reply_address(first)  # stable until rotated
 
 
-def test_the_case_and_its_first_message_are_recorded_together(maildir, demo, monkeypatch):
+def test_the_case_and_its_first_message_are_recorded_together(maildir, place, monkeypatch):
     """A crash between the case and its first message files nothing: the mail stays in the
     inbox, and the next run files it exactly once."""
     path, box = maildir
@@ -179,7 +180,7 @@ def test_the_case_and_its_first_message_are_recorded_together(maildir, demo, mon
             "Question sur les horaires",
             "Bonjour, êtes-vous ouverts samedi ?",
             sender="inconnu@example.org",
-            to="mairie@bron.example.org",
+            to=OTHER_COMMUNE_EMAIL,
             message_id="<once@example.org>",
         )
     )
@@ -203,7 +204,7 @@ def test_the_case_and_its_first_message_are_recorded_together(maildir, demo, mon
     assert len(box) == 0
 
 
-def test_any_other_mail_opens_a_contact_case_for_the_commune_it_was_sent_to(maildir, demo):
+def test_any_other_mail_opens_a_contact_case_for_the_commune_it_was_sent_to(maildir, place):
     path, box = maildir
     before = Case.objects.count()
     box.add(
@@ -211,14 +212,14 @@ def test_any_other_mail_opens_a_contact_case_for_the_commune_it_was_sent_to(mail
             "Question sur les horaires",
             "Bonjour, êtes-vous ouverts samedi ?",
             sender="inconnu@example.org",
-            to="mairie@bron.example.org",
+            to=OTHER_COMMUNE_EMAIL,
             attachments=[("notes.docx", b"PK\x03\x04docx", "application", "octet-stream")],
         )
     )
     out, err = _run(path)
     assert Case.objects.count() == before + 1, (out, err)
     case = Case.objects.latest("id")
-    assert case.channel == "email" and case.commune.slug == "bron"
+    assert case.channel == "email" and case.commune == place.other_commune
     assert case.team.slug == "accueil" and case.contact_email == "inconnu@example.org"
     assert case.contact_unverified and case.requester is None
     assert case.data["objet"] == "Question sur les horaires"
@@ -236,7 +237,7 @@ def test_a_reference_quoted_by_someone_else_does_not_join_the_case(maildir, file
     assert Case.objects.latest("id").contact_email == "intrus@example.org"
 
 
-def test_an_unparseable_or_unplaceable_message_is_moved_aside_and_reported(maildir, demo):
+def test_an_unparseable_or_unplaceable_message_is_moved_aside_and_reported(maildir, place):
     path, box = maildir
     before = (Case.objects.count(), CaseMessage.objects.count())
     box.add(b"this is not an e-mail at all\n")
@@ -247,7 +248,7 @@ def test_an_unparseable_or_unplaceable_message_is_moved_aside_and_reported(maild
     assert (Case.objects.count(), CaseMessage.objects.count()) == before
 
 
-def test_the_agent_sees_that_a_mailed_address_is_not_verified(maildir, demo, client, users):
+def test_the_agent_sees_that_a_mailed_address_is_not_verified(maildir, place, client):
     from django.urls import reverse
 
     from tests.conftest import login_with_second_factor
@@ -257,13 +258,13 @@ def test_the_agent_sees_that_a_mailed_address_is_not_verified(maildir, demo, cli
         _mail(
             "Question sur les horaires",
             "Bonjour, êtes-vous ouverts samedi ?",
-            sender="camille.martin@example.org",
-            to="mairie@oullins.example.org",
+            sender=place.citizen.email,
+            to=COMMUNE_EMAIL,
         )
     )
     _run(path)
     case = Case.objects.latest("id")
-    login_with_second_factor(client, users["agent.oullins"])
+    login_with_second_factor(client, place.agent)
     page = client.get(reverse("cases_bo:case", args=[case.reference])).content.decode()
     assert "adresse non vérifiée" in page
-    assert "expéditeur déclaré : camille.martin@example.org, non vérifié" in page
+    assert f"expéditeur déclaré : {CITIZEN_EMAIL}, non vérifié" in page

@@ -26,9 +26,9 @@ def _sent_to(address: str, delivery: Delivery):
 
 
 def test_receipt_of_a_citizen_with_an_account_is_an_outbox_notification(
-    file_case, users, django_capture_on_commit_callbacks
+    file_case, place, django_capture_on_commit_callbacks
 ):
-    camille = users["camille.martin"]
+    camille = place.citizen
     with django_capture_on_commit_callbacks(execute=True):
         case = file_case()
     notification = Notification.objects.get(recipient=camille, topic="cases.update")
@@ -44,7 +44,7 @@ def test_receipt_of_a_citizen_with_an_account_is_an_outbox_notification(
 
 
 def test_anonymous_request_gets_the_tracking_code_at_its_contact_address(
-    contact, demo, contact_data, django_capture_on_commit_callbacks
+    contact, place, contact_data, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         submission = case_submit(
@@ -53,7 +53,7 @@ def test_anonymous_request_gets_the_tracking_code_at_its_contact_address(
             data={**contact_data, "email": "anne@example.org"},
             channel=Channel.PHONE,
             contact={"name": "Anne Onyme", "email": "Anne@Example.org", "phone": "0601020304"},
-            commune=demo["oullins"],
+            commune=place.commune,
         )
     assert submission.tracking_code
     notification = Notification.objects.get(recipient__isnull=True, topic="cases.update")
@@ -79,9 +79,9 @@ def test_nothing_is_queued_when_the_change_rolls_back(file_case):
 
 
 def test_status_change_uses_the_citizen_label_and_respects_preferences(
-    file_case, users, with_mfa, django_capture_on_commit_callbacks
+    file_case, place, with_mfa, django_capture_on_commit_callbacks
 ):
-    camille, agent = users["camille.martin"], with_mfa(users["agent.oullins"])
+    camille, agent = place.citizen, with_mfa(place.agent)
     case = file_case()
     # Camille wants no e-mail about her cases: in-app only (the centre still shows it)
     Preference.objects.create(user=camille, topic="cases.update", channel="email", enabled=False)
@@ -95,9 +95,9 @@ def test_status_change_uses_the_citizen_label_and_respects_preferences(
 
 
 def test_messages_reach_the_other_side_through_the_outbox(
-    file_case, users, with_mfa, django_capture_on_commit_callbacks
+    file_case, place, with_mfa, django_capture_on_commit_callbacks
 ):
-    camille, agent = users["camille.martin"], with_mfa(users["agent.oullins"])
+    camille, agent = place.citizen, with_mfa(place.agent)
     case = file_case()
     with django_capture_on_commit_callbacks(execute=True):
         case_message_add(actor=agent, case=case, body="Pouvez-vous préciser ?", from_citizen=False)

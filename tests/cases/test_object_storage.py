@@ -50,13 +50,13 @@ def test_a_media_storage_url_of_the_wrong_shape_is_refused(url, message):
 
 
 def test_an_attachment_goes_to_the_bucket_and_is_served_through_the_agents_door(
-    s3_media, file_case, contact_data, client, users, with_mfa, settings
+    s3_media, file_case, contact_data, client, place, with_mfa, settings
 ):
     from guichet.cases.services import attachment_store
     from guichet.core.uploads import check_upload
 
     content = pdf_bytes()
-    case = file_case(commune="oullins", data=contact_data)
+    case = file_case(commune=place.commune, data=contact_data)
     attachment = attachment_store(
         clean=check_upload(("plan.pdf", content)), case=case, field_key="piece"
     )
@@ -67,7 +67,7 @@ def test_an_attachment_goes_to_the_bucket_and_is_served_through_the_agents_door(
     ]
     assert not (settings.MEDIA_ROOT.exists() and any(settings.MEDIA_ROOT.rglob("*.pdf")))
 
-    login_with_second_factor(client, users["agent.oullins"])
+    login_with_second_factor(client, place.agent)
     response = client.get(reverse("cases_bo:attachment", args=[attachment.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == content

@@ -15,8 +15,11 @@ from guichet.cases.selectors import case_get_by_tracking
 from guichet.cases.services import partner_api_key_create
 
 API = "/api/v1/cases"
-LYON = {"lat": 45.7578, "lon": 4.8320}
-BRON = {"lat": 45.7386, "lon": 4.9130}
+# a point in each commune of the territory (tests.factories.territory): the key's commune
+# ("Bron", the other commune) and the commune it must not file in ("Lyon", the citizen's)
+LYON = {"lat": 45.714, "lon": 4.807}
+BRON = {"lat": 45.7386, "lon": 4.913}
+HOME = "<the citizen's commune>"
 
 
 def _post(client, payload, secret):
@@ -33,52 +36,53 @@ def _counters():
 
 
 @pytest.fixture
-def bron_key(demo):
-    return partner_api_key_create(actor=None, organisation=demo["bron"], name="Site Bron")
+def bron_key(place):
+    return partner_api_key_create(actor=None, organisation=place.other_commune, name="Site Bron")
 
 
 @pytest.fixture
-def metro_key(demo):
-    return partner_api_key_create(
-        actor=None, organisation=demo["metropole-de-lyon"], name="Appli métropole"
-    )
+def metro_key(place):
+    return partner_api_key_create(actor=None, organisation=place.metropolis, name="Appli métropole")
 
 
 @pytest.mark.parametrize(
     "extra",
     [
         {"location": LYON},  # the location moves the case to Lyon
-        {"commune": "bron", "location": LYON},
-        {"commune": "lyon"},
-        {"commune": "lyon", "location": BRON},
+        {"commune": "<the key's commune>", "location": LYON},
+        {"commune": HOME},
+        {"commune": HOME, "location": BRON},
     ],
 )
 def test_a_bron_key_cannot_file_in_lyon_whatever_the_payload_says(
-    client, bron_key, contact_data, extra
+    client, place, bron_key, contact_data, extra
 ):
     _key, secret = bron_key
+    if "commune" in extra:
+        mine = extra["commune"] != HOME
+        extra = {**extra, "commune": (place.other_commune if mine else place.commune).slug}
     before, counters = Case.objects.count(), _counters()
     payload = {"service": "contact", "data": contact_data, "contact_email": "a@example.org"}
     response = _post(client, {**payload, **extra}, secret)
     assert response.status_code == 403, response.content
     assert response.json()["code"] == "out_of_scope"
-    assert "Bron" in response.json()["message"]
+    assert place.other_commune.name in response.json()["message"]
     assert Case.objects.count() == before and _counters() == counters
     assert mail.outbox == []
 
 
-def test_a_bron_key_files_in_bron_by_location(client, bron_key, contact_data):
+def test_a_bron_key_files_in_bron_by_location(place, client, bron_key, contact_data):
     key, secret = bron_key
     payload = {"service": "contact", "data": contact_data, "contact_email": "a@example.org"}
     response = _post(client, {**payload, "location": BRON}, secret)
     assert response.status_code == 201, response.content
     case = Case.objects.get(reference=response.json()["reference"])
-    assert case.commune.slug == "bron" and case.organisation.slug == "bron"
+    assert case.commune == place.other_commune and case.organisation == place.other_commune
     assert case.partner_key == key
 
 
 def test_a_metropolis_key_files_only_what_the_metropolis_is_in_charge_of(
-    client, metro_key, contact_data, encombrants
+    place, client, metro_key, contact_data, encombrants
 ):
     _key, secret = metro_key
     before, counters = Case.objects.count(), _counters()
@@ -88,7 +92,7 @@ def test_a_metropolis_key_files_only_what_the_metropolis_is_in_charge_of(
         {
             "service": "contact",
             "data": contact_data,
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "contact_email": "a@b.fr",
         },
         secret,
@@ -98,15 +102,15 @@ def test_a_metropolis_key_files_only_what_the_metropolis_is_in_charge_of(
 
 
 def test_a_key_reads_back_only_the_cases_its_organisation_holds_or_it_filed(
-    client, bron_key, metro_key, contact_data, file_case
+    place, client, bron_key, metro_key, contact_data, file_case
 ):
     _key, secret = bron_key
     payload = {"service": "contact", "data": contact_data, "contact_email": "a@example.org"}
     mine = _post(client, payload, secret).json()["reference"]
-    oullins = file_case(commune="oullins").reference
-    bron_citizen = file_case(commune="bron").reference
+    oullins = file_case(commune=place.commune).reference
+    bron_citizen = file_case(commune=place.other_commune).reference
     read = client.get(f"{API}/partner/{mine}", HTTP_X_API_KEY=secret)
-    assert read.status_code == 200 and read.json()["organisation"] == "bron"
+    assert read.status_code == 200 and read.json()["organisation"] == place.other_commune.slug
     assert client.get(f"{API}/partner/{bron_citizen}", HTTP_X_API_KEY=secret).status_code == 200
     other = client.get(f"{API}/partner/{oullins}", HTTP_X_API_KEY=secret)
     assert other.status_code == 404 and other.json()["code"] == "not_found"
@@ -122,23 +126,23 @@ def _claim_link(recipient: str) -> str:
 
 @pytest.mark.parametrize("field", ["requester_email", "contact_email"])
 def test_a_key_never_links_a_case_to_an_account_by_its_email(
-    client, bron_key, contact_data, camille, field, django_capture_on_commit_callbacks
+    client, bron_key, contact_data, citizen, field, django_capture_on_commit_callbacks
 ):
     _key, secret = bron_key
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(
-            client, {"service": "contact", "data": contact_data, field: camille.email}, secret
+            client, {"service": "contact", "data": contact_data, field: citizen.email}, secret
         )
     assert response.status_code == 201, response.content
     case = Case.objects.get(reference=response.json()["reference"])
-    assert case.requester is None and case.contact_email == camille.email
-    assert not Case.objects.filter(requester=camille, pk=case.pk).exists()
+    assert case.requester is None and case.contact_email == citizen.email
+    assert not Case.objects.filter(requester=citizen, pk=case.pk).exists()
     # the person is told, with a link to claim the case into their account
-    assert "/demarches/rattacher/" in _claim_link(camille.email)
+    assert "/demarches/rattacher/" in _claim_link(citizen.email)
 
 
 def test_the_claim_link_attaches_the_case_to_the_account_with_that_verified_address(
-    client, bron_key, contact_data, camille, users, django_capture_on_commit_callbacks
+    client, bron_key, contact_data, citizen, place, django_capture_on_commit_callbacks
 ):
     _key, secret = bron_key
     with django_capture_on_commit_callbacks(execute=True):
@@ -157,29 +161,29 @@ def test_the_claim_link_attaches_the_case_to_the_account_with_that_verified_addr
     # signed out: to the sign-in page, nothing changes
     assert client.post(path).status_code == 302
     # another account cannot claim it
-    client.force_login(users["lucas.bernard"])
+    client.force_login(place.other_citizen)
     refused = client.post(path)
     assert refused.status_code == 403
     assert Case.objects.get(reference=reference).requester is None
     # Camille, whose address is unverified, cannot either
-    EmailAddress.objects.filter(user=camille).update(verified=False)
-    client.force_login(camille)
+    EmailAddress.objects.filter(user=citizen).update(verified=False)
+    client.force_login(citizen)
     assert client.post(path).status_code == 403
     assert Case.objects.get(reference=reference).requester is None
     # verified: the page shows the case, the confirmation attaches it
-    EmailAddress.objects.filter(user=camille).update(verified=True)
+    EmailAddress.objects.filter(user=citizen).update(verified=True)
     page = client.get(path)
     assert page.status_code == 200 and reference in page.content.decode()
     done = client.post(path)
     assert done.status_code == 302
     case = Case.objects.get(reference=reference)
-    assert case.requester == camille and case.tracking_hash == ""
+    assert case.requester == citizen and case.tracking_hash == ""
     # the tracking code the partner holds no longer opens it; the link is spent
     with pytest.raises(Http404):
         case_get_by_tracking(reference=reference, code=tracking)
     assert client.get(path).status_code == 404
 
 
-def test_a_forged_claim_link_is_not_found(client, camille):
-    client.force_login(camille)
+def test_a_forged_claim_link_is_not_found(client, citizen):
+    client.force_login(citizen)
     assert client.get("/demarches/rattacher/forged:token/").status_code == 404

@@ -23,6 +23,8 @@ from guichet.core.models import IdempotencyKey
 from guichet.notifications.models import Notification
 from guichet.publicspace.models import Report, ReportPhoto, ReportUpdate
 from tests.conftest import login_with_second_factor
+from tests.factories.publicspace import report_service
+from tests.factories.territory import OTHER_COMMUNE_EMAIL
 from tests.publicspace.conftest import OULLINS, jpeg_bytes
 
 API = "/api/v1/cases"
@@ -32,6 +34,12 @@ REPORTER = "riverain@example.org"
 # the back-office's generic form included, can file it as it is.
 CATEGORY = "lampadaire-eteint"
 DESCRIPTION = "Trois lampadaires éteints devant l'école"
+
+
+@pytest.fixture(autouse=True)
+def _reports_open(place):
+    """The report service and its categories, in the territory's communes."""
+    report_service(place)
 
 
 def _key() -> str:
@@ -81,12 +89,12 @@ EXPECTED = {
 
 
 @pytest.fixture
-def expected(demo):
+def expected(place):
     from guichet.publicspace.models import Category
     from guichet.territory.selectors import competence_route
 
     subject = Category.objects.get(code=CATEGORY).subject
-    _organisation, team = competence_route(subject=subject, commune=demo["oullins"])
+    _organisation, team = competence_route(subject=subject, commune=place.commune)
     return {**EXPECTED, "team": team.slug}
 
 
@@ -101,7 +109,7 @@ def _b64_photo():
 # --- each door files the same rows ----------------------------------------------------------
 
 
-def _by_report_form(client, users, key):
+def _by_report_form(client, place, key):
     response = client.post(
         reverse("publicspace:create", args=[CATEGORY]),
         {"lat": str(OULLINS[0]), "lon": str(OULLINS[1]), "description": DESCRIPTION,
@@ -121,7 +129,7 @@ def _api_payload():
     }
 
 
-def _by_citizen_api(client, users, key):
+def _by_citizen_api(client, place, key):
     from guichet.accounts.models import User
 
     reporter, _created = User.objects.get_or_create(
@@ -138,11 +146,11 @@ def _by_citizen_api(client, users, key):
     return response.json()["reference"]
 
 
-def _commune_key(demo):
-    return partner_api_key_create(actor=None, organisation=demo["oullins"], name="Site")[1]
+def _commune_key(place):
+    return partner_api_key_create(actor=None, organisation=place.commune, name="Site")[1]
 
 
-def _by_partner_api(client, users, key, secret=None):
+def _by_partner_api(client, place, key, secret=None):
     payload = {**_api_payload(), "contact_email": REPORTER}
     response = client.post(
         f"{API}/partner",
@@ -155,7 +163,7 @@ def _by_partner_api(client, users, key, secret=None):
     return response.json()["reference"]
 
 
-def _by_open311(client, users, key, secret=None):
+def _by_open311(client, place, key, secret=None):
     # GeoReport v2 takes a photo as a media_url, which is not fetched: no photo by this door
     response = client.post(
         OPEN311,
@@ -167,12 +175,12 @@ def _by_open311(client, users, key, secret=None):
     return response.json()[0]["service_request_id"]
 
 
-def _by_back_office(client, users, key):
-    login_with_second_factor(client, users["agent.oullins"])
+def _by_back_office(client, place, key):
+    login_with_second_factor(client, place.agent)
     response = client.post(
         reverse("cases_bo:file"),
         {"service": "publicspace", "channel": "phone", "email": REPORTER, "name": "Riverain",
-         "commune": "oullins", "latitude": str(OULLINS[0]), "longitude": str(OULLINS[1]),
+         "commune": place.commune.slug, "latitude": str(OULLINS[0]), "longitude": str(OULLINS[1]),
          "f_category": CATEGORY, "f_description": DESCRIPTION, "f_photos": _photo(),
          "idempotency_key": key},
     )  # fmt: skip
@@ -190,10 +198,10 @@ DOORS = {
 
 
 @pytest.fixture
-def door(request, demo, users, with_mfa):
+def door(request, place, with_mfa):
     function = DOORS[request.param]
     if request.param in ("partner API", "Open311"):
-        secret = _commune_key(demo)
+        secret = _commune_key(place)
         door = functools.partial(function, secret=secret)
         door.__name__ = request.param
         return door
@@ -201,26 +209,28 @@ def door(request, demo, users, with_mfa):
 
 
 @pytest.mark.parametrize("door", list(DOORS), indirect=True)
-def test_every_door_files_a_report_with_the_same_rows_once_per_key(client, users, door, expected):
+def test_every_door_files_a_report_with_the_same_rows_once_per_key(client, place, door, expected):
     key = _key()
     reports, cases = Report.objects.count(), Case.objects.count()
-    reference = door(client, users, key)
+    reference = door(client, place, key)
     case = Case.objects.get(reference=reference)
     assert _rows(case) == {**expected, "photos": 0 if door.__name__ == "Open311" else 1}
-    assert door(client, users, key) == reference  # a retry: the first case, nothing filed
+    assert door(client, place, key) == reference  # a retry: the first case, nothing filed
     assert (Report.objects.count(), Case.objects.count()) == (reports + 1, cases + 1)
     assert IdempotencyKey.objects.get(key=key).result_reference == reference
 
 
-def test_the_catalogue_sends_to_the_report_form_instead_of_a_form_that_cannot_succeed(client, demo):
+def test_the_catalogue_sends_to_the_report_form_instead_of_a_form_that_cannot_succeed(
+    client, place
+):
     response = client.get(reverse("cases:start", args=["publicspace"]))
     assert response.status_code == 302
     assert response["Location"] == reverse("publicspace:start")
     assert client.get(reverse("cases:start", args=["contact"])).status_code == 200
 
 
-def test_the_api_refuses_a_report_without_its_category_or_place_clearly(client, users):
-    client.force_login(users["camille.martin"])
+def test_the_api_refuses_a_report_without_its_category_or_place_clearly(client, place):
+    client.force_login(place.citizen)
     before = (Case.objects.count(), Report.objects.count())
     payload = {**_api_payload(), "location": None}
     response = client.post(f"{API}/mine", json.dumps(payload), content_type="application/json")
@@ -243,13 +253,13 @@ def test_the_api_refuses_a_report_without_its_category_or_place_clearly(client, 
     assert (Case.objects.count(), Report.objects.count()) == (before[0] + 1, before[1] + 1)
 
 
-def test_the_back_office_shows_a_report_refusal_it_has_no_field_for(client, users, with_mfa):
-    login_with_second_factor(client, users["agent.voirie"])
+def test_the_back_office_shows_a_report_refusal_it_has_no_field_for(client, place, with_mfa):
+    login_with_second_factor(client, place.roads_agent)
     before = Case.objects.count()
     response = client.post(
         reverse("cases_bo:file"),
         {"service": "publicspace", "channel": "phone", "phone": "0478000000",
-         "commune": "oullins", "f_category": CATEGORY, "f_description": DESCRIPTION},
+         "commune": place.commune.slug, "f_category": CATEGORY, "f_description": DESCRIPTION},
     )  # fmt: skip
     assert response.status_code == 400
     assert "Indiquez l&#x27;emplacement du problème" in response.content.decode()
@@ -259,10 +269,10 @@ def test_the_back_office_shows_a_report_refusal_it_has_no_field_for(client, user
 # --- a key reused for another request ----------------------------------------------------------
 
 
-def test_a_partner_key_reused_for_another_request_is_refused(client, demo, users):
-    secret = _commune_key(demo)
+def test_a_partner_key_reused_for_another_request_is_refused(client, place):
+    secret = _commune_key(place)
     key = _key()
-    _by_partner_api(client, users, key, secret=secret)
+    _by_partner_api(client, place, key, secret=secret)
     count = Case.objects.count()
     payload = {**_api_payload(), "contact_email": REPORTER, "address": "Ailleurs"}
     response = client.post(
@@ -278,16 +288,16 @@ def test_a_partner_key_reused_for_another_request_is_refused(client, demo, users
     assert Case.objects.count() == count
 
 
-def test_partner_keys_are_per_partner_key(client, demo, users):
-    first, second = _commune_key(demo), _commune_key(demo)
+def test_partner_keys_are_per_partner_key(client, place):
+    first, second = _commune_key(place), _commune_key(place)
     key = _key()
-    one = _by_partner_api(client, users, key, secret=first)
-    two = _by_partner_api(client, users, key, secret=second)
+    one = _by_partner_api(client, place, key, secret=first)
+    two = _by_partner_api(client, place, key, secret=second)
     assert one != two
 
 
-def test_an_open311_key_reused_for_another_request_is_a_409(client, demo):
-    key, secret = _key(), _commune_key(demo)
+def test_an_open311_key_reused_for_another_request_is_a_409(client, place):
+    key, secret = _key(), _commune_key(place)
     _by_open311(client, None, key, secret=secret)
     count = Case.objects.count()
     response = client.post(
@@ -308,10 +318,10 @@ def test_an_open311_key_reused_for_another_request_is_a_409(client, demo):
     assert Case.objects.count() == count
 
 
-def test_a_back_office_double_submission_files_once(client, users, with_mfa):
-    login_with_second_factor(client, users["agent.oullins"])
+def test_a_back_office_double_submission_files_once(client, place, with_mfa):
+    login_with_second_factor(client, place.agent)
     form = {"service": "contact", "channel": "phone", "name": "M. Dupont",
-            "phone": "04 78 00 00 00", "commune": "oullins", "f_theme": "autre",
+            "phone": "04 78 00 00 00", "commune": place.commune.slug, "f_theme": "autre",
             "f_objet": "Horaires", "f_message": "Appel : horaires du samedi ?",
             "f_email": "dupont@example.org", "idempotency_key": _key()}  # fmt: skip
     page = client.get(reverse("cases_bo:file"), {"service": "contact"}).content.decode()
@@ -334,7 +344,7 @@ def test_a_back_office_double_submission_files_once(client, users, with_mfa):
 def _mail(subject="Question", body="Bonjour, êtes-vous ouverts samedi ?", message_id=None):
     msg = EmailMessage()
     msg["From"] = "Anne <anne@example.org>"
-    msg["To"] = "mairie@bron.example.org"
+    msg["To"] = OTHER_COMMUNE_EMAIL
     msg["Subject"] = subject
     if message_id:
         msg["Message-ID"] = message_id
@@ -342,7 +352,7 @@ def _mail(subject="Question", body="Bonjour, êtes-vous ouverts samedi ?", messa
     return msg.as_bytes()
 
 
-def test_a_mail_delivered_twice_at_once_opens_one_case(demo, settings):
+def test_a_mail_delivered_twice_at_once_opens_one_case(place, settings):
     """Its Message-ID is the case's key: a redelivery that passes the "already seen" check
     before the first delivery commits still files nothing (here: that check is skipped)."""
     from guichet.cases.mail import _case_open, parse_mail
@@ -359,7 +369,7 @@ def test_a_mail_delivered_twice_at_once_opens_one_case(demo, settings):
     assert key.scope == "mail" and key.door == "email"
 
 
-def test_a_message_id_reused_by_another_mail_is_refused(demo):
+def test_a_message_id_reused_by_another_mail_is_refused(place):
     from guichet.cases.mail import MailError, _case_open, parse_mail
 
     _case_open(
@@ -372,7 +382,7 @@ def test_a_message_id_reused_by_another_mail_is_refused(demo):
     assert Case.objects.count() == before
 
 
-def test_a_report_by_mail_is_refused_clearly_for_want_of_a_place(demo, settings):
+def test_a_report_by_mail_is_refused_clearly_for_want_of_a_place(place, settings):
     """The mail gateway files into the configured service through the same pipeline: the
     public-space service's checks refuse a mail, which has no place, and nothing is filed."""
     from guichet.cases.mail import MailError, ingest_one

@@ -20,14 +20,14 @@ def _number(reference: str) -> int:
 
 
 @pytest.fixture
-def submit(demo, contact, contact_data):
+def submit(place, contact, contact_data):
     def make():
         return case_submit(
             actor=None,
             definition=contact,
             channel=Channel.API,
             contact={"email": "x@example.org"},
-            commune=demo["lyon"],
+            commune=place.other_commune,
             data=contact_data,
         ).case
 
@@ -117,7 +117,7 @@ def test_the_counter_is_not_locked_while_the_case_records(submit):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bad_input_takes_no_number(submit, demo, contact, contact_data):
+def test_bad_input_takes_no_number(submit, place, contact, contact_data):
     from guichet.cases.services import CaseInputError
 
     first = submit()
@@ -127,7 +127,7 @@ def test_bad_input_takes_no_number(submit, demo, contact, contact_data):
             definition=contact,
             channel=Channel.API,
             contact={"email": "x@example.org"},
-            commune=demo["lyon"],
+            commune=place.other_commune,
             data={**contact_data, "objet": ""},
         )
     assert ReferenceCounter.objects.get(prefix="MAIRIE").last == _number(first.reference)

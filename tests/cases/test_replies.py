@@ -27,9 +27,9 @@ def _token_address(case) -> str:
 
 
 def test_every_mail_to_the_citizen_about_her_case_has_its_reply_address(
-    file_case, users, with_mfa, django_capture_on_commit_callbacks
+    file_case, place, with_mfa, django_capture_on_commit_callbacks
 ):
-    camille, agent = users["camille.martin"], with_mfa(users["agent.oullins"])
+    camille, agent = place.citizen, with_mfa(place.agent)
     with django_capture_on_commit_callbacks(execute=True):
         case = file_case()  # receipt
         case_transition(actor=agent, case=case, transition="take")
@@ -53,7 +53,7 @@ def test_each_case_has_its_own_reply_address(file_case, django_capture_on_commit
 
 
 def test_a_requester_without_account_gets_the_reply_address_too(
-    contact, demo, contact_data, django_capture_on_commit_callbacks
+    contact, place, contact_data, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         case = case_submit(
@@ -62,16 +62,16 @@ def test_a_requester_without_account_gets_the_reply_address_too(
             data={**contact_data, "email": "anne@example.org"},
             channel=Channel.PHONE,
             contact={"name": "Anne Onyme", "email": "anne@example.org"},
-            commune=demo["oullins"],
+            commune=place.commune,
         ).case
     [receipt] = _mails_to("anne@example.org")
     assert receipt.reply_to == [_token_address(case)]
 
 
 def test_agents_never_get_the_citizen_reply_address(
-    file_case, users, django_capture_on_commit_callbacks
+    file_case, place, django_capture_on_commit_callbacks
 ):
-    camille = users["camille.martin"]
+    camille = place.citizen
     case = file_case()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,10 +82,10 @@ def test_agents_never_get_the_citizen_reply_address(
 
 
 def test_without_an_inbound_address_no_reply_to_is_sent(
-    settings, file_case, users, with_mfa, django_capture_on_commit_callbacks
+    settings, file_case, place, with_mfa, django_capture_on_commit_callbacks
 ):
     settings.INBOUND_MAIL_ADDRESS = ""
-    agent = with_mfa(users["agent.oullins"])
+    agent = with_mfa(place.agent)
     with django_capture_on_commit_callbacks(execute=True):
         case = file_case()
     assert mail.outbox and all(not m.reply_to for m in mail.outbox)

@@ -77,10 +77,10 @@ def test_valid_files_are_accepted(name, content, content_type):
 
 
 def test_a_citizen_message_with_a_crafted_image_is_refused_and_nothing_is_kept(
-    client, file_case, users
+    client, file_case, place
 ):
     case = file_case()
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     response = client.post(
         reverse("cases:message", args=[case.reference]),
         {"body": "Ma photo", "files": SimpleUploadedFile("bombe.png", PNG_BOMB, "image/png")},
@@ -91,12 +91,12 @@ def test_a_citizen_message_with_a_crafted_image_is_refused_and_nothing_is_kept(
     assert case.messages.count() == 0 and case.attachments.count() == 0
 
 
-def test_a_report_photo_bomb_is_refused_and_the_form_comes_back_filled(client, demo):
+def test_a_report_photo_bomb_is_refused_and_the_form_comes_back_filled(client, place, reports_open):
     from guichet.accounts.models import User
     from guichet.publicspace.models import Report
     from tests.publicspace.conftest import OULLINS
 
-    client.force_login(User.objects.get(email="camille.martin@example.org"))
+    client.force_login(User.objects.get(email=place.citizen.email))
     before = Report.objects.count()
     response = client.post(
         "/signalements/signaler/nid-de-poule/",
@@ -124,18 +124,18 @@ def test_a_report_photo_bomb_is_refused_and_the_form_comes_back_filled(client, d
     ],
 )
 def test_the_api_refuses_a_bad_file_and_files_nothing(
-    client, users, contact_data, name, content, message
+    client, place, contact_data, name, content, message
 ):
     from guichet.cases.models import Case
 
-    client.force_login(users["camille.martin"])
+    client.force_login(place.citizen)
     before = Case.objects.count()
     encoded = base64.b64encode(content).decode()
     response = client.post(
         "/api/v1/cases/mine",
         {
             "service": "contact",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "data": contact_data,
             "files": {"piece": [{"name": name, "content_base64": encoded}]},
         },

@@ -23,10 +23,10 @@ def partner(settings):
 
 
 @pytest.fixture
-def endpoint(partner, users, file_case):
+def endpoint(partner, place, file_case):
     case = file_case()
     endpoint = webhooks.webhook_endpoint_create(
-        actor=users["agent.oullins"],
+        actor=place.agent,
         organisation=case.organisation,
         key="sirh",
         url=partner.url("/hook"),
@@ -35,10 +35,8 @@ def endpoint(partner, users, file_case):
     return endpoint
 
 
-def _fire(endpoint, users):
-    run_actions(
-        endpoint.case, [{"type": "webhook", "endpoint": "sirh"}], actor=users["agent.oullins"]
-    )
+def _fire(endpoint, place):
+    run_actions(endpoint.case, [{"type": "webhook", "endpoint": "sirh"}], actor=place.agent)
     return WebhookDelivery.objects.get(case=endpoint.case)
 
 
@@ -47,10 +45,10 @@ def _make_due(delivery):
 
 
 def test_a_delivery_is_signed_per_standard_webhooks_with_the_endpoint_secret(
-    endpoint, partner, users, settings
+    endpoint, partner, place, settings
 ):
     partner.serve("/hook", b"merci", status=204)
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     assert tasks.deliver_webhook(delivery.pk) == "done"
     path, headers, body = partner.requests[0]
     assert path == "/hook"
@@ -66,9 +64,9 @@ def test_a_delivery_is_signed_per_standard_webhooks_with_the_endpoint_secret(
     assert CaseEvent.objects.filter(case=endpoint.case, kind="webhook").exists()
 
 
-def test_retries_keep_the_message_id_and_log_each_attempt(endpoint, partner, users):
+def test_retries_keep_the_message_id_and_log_each_attempt(endpoint, partner, place):
     partner.serve("/hook", b"x" * 5000, status=503)
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     assert tasks.deliver_webhook(delivery.pk) == "pending"
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
@@ -85,10 +83,10 @@ def test_retries_keep_the_message_id_and_log_each_attempt(endpoint, partner, use
     assert len(log[0].response_excerpt) <= 200 and "503" in log[0].error
 
 
-def test_a_delivery_is_given_up_after_the_maximum_attempts(endpoint, partner, users, settings):
+def test_a_delivery_is_given_up_after_the_maximum_attempts(endpoint, partner, place, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     partner.serve("/hook", b"", status=500)
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     for _ in range(3):
         _make_due(delivery)
         tasks.deliver_webhook(delivery.pk)
@@ -98,11 +96,11 @@ def test_a_delivery_is_given_up_after_the_maximum_attempts(endpoint, partner, us
 
 
 def test_an_endpoint_failing_in_a_row_is_disabled_then_re_enabled_by_an_agent(
-    endpoint, partner, users, settings
+    endpoint, partner, place, settings
 ):
     settings.WEBHOOK_DISABLE_AFTER_FAILURES = 2
     partner.serve("/hook", b"", status=500)
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     for _ in range(2):
         _make_due(delivery)
         tasks.deliver_webhook(delivery.pk)
@@ -114,11 +112,11 @@ def test_an_endpoint_failing_in_a_row_is_disabled_then_re_enabled_by_an_agent(
     assert len(partner.requests) == 2
     # Someone outside the organisation may not enable it.
     with pytest.raises(webhooks.WebhookEndpointError):
-        webhooks.webhook_endpoint_enable(actor=users["agent.mdmph"], endpoint=endpoint)
+        webhooks.webhook_endpoint_enable(actor=place.other_agent, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None
     partner.serve("/hook", b"", status=200)
-    webhooks.webhook_endpoint_enable(actor=users["agent.oullins"], endpoint=endpoint)
+    webhooks.webhook_endpoint_enable(actor=place.agent, endpoint=endpoint)
     assert tasks.webhooks_sweep() == 1
     delivery.refresh_from_db()
     endpoint.refresh_from_db()
@@ -136,71 +134,69 @@ def test_an_endpoint_failing_in_a_row_is_disabled_then_re_enabled_by_an_agent(
         "file:///etc/passwd",
     ],
 )
-def test_an_endpoint_to_a_non_public_address_is_refused_when_saved(file_case, users, url):
+def test_an_endpoint_to_a_non_public_address_is_refused_when_saved(file_case, place, url):
     case = file_case()
     with pytest.raises(webhooks.WebhookEndpointError, match="refusée"):
         webhooks.webhook_endpoint_create(
-            actor=users["agent.oullins"], organisation=case.organisation, key="k", url=url
+            actor=place.agent, organisation=case.organisation, key="k", url=url
         )
     assert not WebhookEndpoint.objects.exists()
 
 
 def test_an_endpoint_whose_address_became_private_is_refused_at_send_time(
-    endpoint, partner, users, settings
+    endpoint, partner, place, settings
 ):
     """Saved while allowed (or renamed in DNS since): checked again at every send."""
     partner.serve("/hook", b"", status=200)
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
     assert tasks.deliver_webhook(delivery.pk) == "pending"
     assert partner.requests == []
     assert "non publique" in WebhookAttempt.objects.get(delivery=delivery).error
 
 
-def test_a_redirect_is_not_followed(endpoint, partner, users):
+def test_a_redirect_is_not_followed(endpoint, partner, place):
     partner.serve("/hook", status=307, headers={"Location": "http://169.254.169.254/"})
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     assert tasks.deliver_webhook(delivery.pk) == "pending"
     attempt = WebhookAttempt.objects.get(delivery=delivery)
     assert attempt.status_code == 307 and not attempt.succeeded
 
 
-def test_only_the_organisation_agents_manage_its_endpoints(endpoint, users):
+def test_only_the_organisation_agents_manage_its_endpoints(endpoint, place):
     before = endpoint.secret
     with pytest.raises(webhooks.WebhookEndpointError):
-        webhooks.webhook_endpoint_regenerate_secret(actor=users["agent.mdmph"], endpoint=endpoint)
+        webhooks.webhook_endpoint_regenerate_secret(actor=place.other_agent, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.secret == before
-    secret = webhooks.webhook_endpoint_regenerate_secret(
-        actor=users["agent.oullins"], endpoint=endpoint
-    )
+    secret = webhooks.webhook_endpoint_regenerate_secret(actor=place.agent, endpoint=endpoint)
     assert secret.startswith("whsec_") and secret != before
 
 
-def test_an_unknown_endpoint_key_records_the_event_and_sends_nothing(file_case, users):
+def test_an_unknown_endpoint_key_records_the_event_and_sends_nothing(file_case, place):
     case = file_case()
-    run_actions(case, [{"type": "webhook", "endpoint": "absent"}], actor=users["agent.oullins"])
+    run_actions(case, [{"type": "webhook", "endpoint": "absent"}], actor=place.agent)
     assert not WebhookDelivery.objects.exists()
     event = CaseEvent.objects.get(case=case, kind="webhook")
     assert "absent" in event.summary
 
 
-def test_the_body_is_the_json_payload(endpoint, partner, users):
+def test_the_body_is_the_json_payload(endpoint, partner, place):
     partner.serve("/hook", b"", status=200)
-    delivery = _fire(endpoint, users)
+    delivery = _fire(endpoint, place)
     tasks.deliver_webhook(delivery.pk)
     body = json.loads(partner.requests[0][2])
     assert body["event"] == "case.status" and body["organisation"]
 
 
-def test_agents_create_endpoints_see_the_secret_once_and_re_enable(client, users, demo, settings):
+def test_agents_create_endpoints_see_the_secret_once_and_re_enable(client, place, settings):
     from django.urls import reverse
 
     from tests.conftest import login_with_second_factor
 
-    agent = users["agent.oullins"]
+    agent = place.agent
     login_with_second_factor(client, agent)
-    oullins = demo["oullins"]
+    oullins = place.commune
     refused = client.post(
         reverse("cases_bo:webhooks"),
         {"organisation": oullins.pk, "key": "sirh", "url": "http://169.254.169.254/latest/"},
@@ -222,7 +218,7 @@ def test_agents_create_endpoints_see_the_secret_once_and_re_enable(client, users
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is None
     # An agent of another organisation neither sees it nor reaches it.
-    other = login_with_second_factor(client, users["agent.mdmph"])
+    other = login_with_second_factor(client, place.other_agent)
     assert "sirh" not in other.get(reverse("cases_bo:webhooks")).content.decode()
     response = other.post(reverse("cases_bo:webhook_secret", args=[endpoint.pk]))
     assert response.status_code == 404

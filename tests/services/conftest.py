@@ -5,8 +5,9 @@ import pytest
 
 from tests.cases.conftest import (  # noqa: F401 - shared fixtures
     _immediate_tasks,
+    catalogue,
     encombrants,
-    users,
+    place,
 )
 
 

@@ -8,7 +8,6 @@ import json
 import pytest
 from django.urls import reverse
 
-from guichet.accounts.models import User
 from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.services.schema import DefinitionError
 from guichet.services.services import (
@@ -17,11 +16,13 @@ from guichet.services.services import (
     service_version_publish,
 )
 from guichet.territory.models import CompetenceRule, Membership
+from tests.factories.accounts import PlatformAdminFactory
+from tests.factories.territory import BodyFactory
 
 
 @pytest.fixture
-def admin(demo):
-    return User.objects.get(email="admin@example.org")
+def admin(place, platform_admin):
+    return platform_admin
 
 
 @pytest.fixture
@@ -36,17 +37,29 @@ def document():
 
 
 @pytest.fixture
-def bron_designer(client, demo):
+def bron_designer(client, place):
     from tests.conftest import login_with_second_factor
     from tests.factories import MembershipFactory
 
     user = MembershipFactory(
-        team=demo["bron"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
+        team=place.other_commune.teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
     return login_with_second_factor(client, user)
 
 
-ALL = ["lyon", "vaulx-en-velin", "bron", "oullins", "dardilly", "ecully"]
+# organisations by role in the territory (tests.factories.territory): "bron" is the
+# designer's commune, "lyon" another commune, "mdmph" a public body of the metropolis
+ALL = ["lyon", "bron"]
+
+
+def _organisation(place, role):
+    if role == "mdmph":
+        return BodyFactory(parent=place.metropolis)
+    return {
+        "bron": place.other_commune,
+        "lyon": place.commune,
+        "metropole-de-lyon": place.metropolis,
+    }[role]
 
 
 @pytest.mark.parametrize(
@@ -69,10 +82,10 @@ ALL = ["lyon", "vaulx-en-velin", "bron", "oullins", "dardilly", "ecully"]
         ("metropole-de-lyon", "contact.metropole", ALL, True),
     ],
 )
-def test_who_may_publish_what_where(demo, admin, document, owner, key, offered_in, allowed):
-    organisation = demo[owner]
+def test_who_may_publish_what_where(place, admin, document, owner, key, offered_in, allowed):
+    organisation = _organisation(place, owner)
     document = {**document, "key": key}
-    communes = [demo[slug] for slug in offered_in]
+    communes = [_organisation(place, role) for role in offered_in]
     if allowed:
         version = service_import(
             actor=admin, organisation=organisation, document=document, publish=True
@@ -95,25 +108,25 @@ def test_who_may_publish_what_where(demo, admin, document, owner, key, offered_i
 
 
 def test_a_bron_designer_cannot_import_a_key_routed_to_the_metropolis(
-    bron_designer, demo, document
+    bron_designer, place, document
 ):
     document["key"] = "publicspace.roads.mything"
     response = bron_designer.post(
         reverse("services:import"),
-        {"organisation": demo["bron"].pk, "document": json.dumps(document)},
+        {"organisation": place.other_commune.pk, "document": json.dumps(document)},
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "publicspace.roads" in page and "Métropole de Lyon" in page
+    assert "publicspace.roads" in page and place.metropolis.name in page
     assert not ServiceDefinition.objects.filter(key="publicspace.roads.mything").exists()
 
 
 def test_a_bron_designer_cannot_edit_a_draft_into_a_key_routed_to_the_metropolis(
-    bron_designer, demo, document
+    bron_designer, place, document
 ):
     bron_designer.post(
         reverse("services:import"),
-        {"organisation": demo["bron"].pk, "document": json.dumps(document)},
+        {"organisation": place.other_commune.pk, "document": json.dumps(document)},
     )
     version = ServiceVersion.objects.get(definition__key="bron.urbanisme")
     moved = {**document, "key": "publicspace.roads.mything"}
@@ -125,44 +138,45 @@ def test_a_bron_designer_cannot_edit_a_draft_into_a_key_routed_to_the_metropolis
     assert not ServiceDefinition.objects.filter(key="publicspace.roads.mything").exists()
 
 
-def test_a_bron_designer_cannot_offer_a_bron_service_in_lyon(bron_designer, demo, document):
+def test_a_bron_designer_cannot_offer_a_bron_service_in_lyon(bron_designer, place, document):
     bron_designer.post(
         reverse("services:import"),
-        {"organisation": demo["bron"].pk, "document": json.dumps(document)},
+        {"organisation": place.other_commune.pk, "document": json.dumps(document)},
     )
     definition = ServiceDefinition.objects.get(key="bron.urbanisme")
     response = bron_designer.post(
         reverse("services:availability", args=[definition.pk]),
-        {"communes": [demo["bron"].pk, demo["lyon"].pk], "is_active": "on"},
+        {"communes": [place.other_commune.pk, place.commune.pk], "is_active": "on"},
         follow=True,
     )
-    assert response.status_code == 200 and "pas dans Lyon" in response.content.decode()
+    assert response.status_code == 200
+    assert f"pas dans {place.commune.name}" in response.content.decode()
     assert not definition.communes.exists()
     ok = bron_designer.post(
         reverse("services:availability", args=[definition.pk]),
-        {"communes": [demo["bron"].pk], "is_active": "on"},
+        {"communes": [place.other_commune.pk], "is_active": "on"},
     )
     assert ok.status_code == 302
-    assert list(definition.communes.values_list("slug", flat=True)) == ["bron"]
+    assert list(definition.communes.all()) == [place.other_commune]
 
 
 def test_publishing_is_refused_once_a_rule_gives_the_key_to_another_organisation(
-    bron_designer, demo, document
+    bron_designer, place, document
 ):
     """A draft saved while its key was unrouted; the metropolis then takes the subject: the
     publication is refused, the version stays a draft."""
     bron_designer.post(
         reverse("services:import"),
-        {"organisation": demo["bron"].pk, "document": json.dumps(document)},
+        {"organisation": place.other_commune.pk, "document": json.dumps(document)},
     )
     version = ServiceVersion.objects.get(definition__key="bron.urbanisme")
-    metro = demo["metropole-de-lyon"]
+    metro = place.metropolis
     CompetenceRule.objects.create(
         subject="bron", commune=None, organisation=metro, team=metro.teams.get(slug="voirie")
     )
     response = bron_designer.post(reverse("services:publish", args=[version.pk]), follow=True)
-    assert "Métropole de Lyon" in response.content.decode()
+    assert place.metropolis.name in response.content.decode()
     version.refresh_from_db()
     assert not version.is_published
     with pytest.raises(DefinitionError):
-        service_version_publish(actor=User.objects.get(email="admin@example.org"), version=version)
+        service_version_publish(actor=PlatformAdminFactory(), version=version)

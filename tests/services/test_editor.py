@@ -9,11 +9,11 @@ from tests.conftest import login_with_second_factor
 
 
 @pytest.fixture
-def designer_client(client, demo, with_mfa):
+def designer_client(client, place, with_mfa):
     from tests.factories import MembershipFactory
 
     user = MembershipFactory(
-        team=demo["oullins"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
+        team=place.commune.teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
     # Agents reach the back-office only with a second factor (accounts middleware).
     login_with_second_factor(client, user)
@@ -30,11 +30,11 @@ def document():
     return doc
 
 
-def test_a_designer_imports_previews_publishes_and_exports(designer_client, demo, document):
+def test_a_designer_imports_previews_publishes_and_exports(designer_client, place, document):
     response = designer_client.post(
         reverse("services:import"),
         {
-            "organisation": demo["oullins"].pk,
+            "organisation": place.commune.pk,
             "document": json.dumps(document),
         },
     )
@@ -64,16 +64,16 @@ def test_a_designer_imports_previews_publishes_and_exports(designer_client, demo
     definition = version.definition
     designer_client.post(
         reverse("services:availability", args=[definition.pk]),
-        {"communes": [demo["oullins"].pk], "is_active": "on"},
+        {"communes": [place.commune.pk], "is_active": "on"},
     )
-    catalogue = designer_client.get(reverse("cases:catalogue"), {"commune": "oullins"})
+    catalogue = designer_client.get(reverse("cases:catalogue"), {"commune": place.commune.slug})
     assert "Question d&#x27;urbanisme" in catalogue.content.decode()
 
 
-def test_editing_a_published_version_makes_a_new_draft(designer_client, demo, document):
+def test_editing_a_published_version_makes_a_new_draft(designer_client, place, document):
     designer_client.post(
         reverse("services:import"),
-        {"organisation": demo["oullins"].pk, "document": json.dumps(document)},
+        {"organisation": place.commune.pk, "document": json.dumps(document)},
     )
     first = ServiceVersion.objects.get(definition__key="oullins.urbanisme")
     designer_client.post(reverse("services:publish", args=[first.pk]))
@@ -90,15 +90,13 @@ def test_editing_a_published_version_makes_a_new_draft(designer_client, demo, do
     assert versions == [(1, "published"), (2, "draft")]
 
 
-def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(
-    client, users, demo, document, with_mfa
-):
-    login_with_second_factor(client, users["agent.oullins"])
+def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(client, place, document, with_mfa):
+    login_with_second_factor(client, place.agent)
     assert client.get(reverse("services:list")).status_code == 404
     assert (
         client.post(
             reverse("services:import"),
-            {"organisation": demo["oullins"].pk, "document": json.dumps(document)},
+            {"organisation": place.commune.pk, "document": json.dumps(document)},
         ).status_code
         == 404
     )
@@ -107,16 +105,15 @@ def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(
     assert not ServiceDefinition.objects.filter(key="oullins.urbanisme").exists()
 
 
-def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document, with_mfa):
+def test_a_designer_of_bron_cannot_edit_oullins_services(client, place, document, with_mfa):
     from guichet.services.services import service_import
     from tests.factories import MembershipFactory
+    from tests.factories.accounts import PlatformAdminFactory
 
-    admin = __import__("guichet.accounts.models", fromlist=["User"]).User.objects.get(
-        email="admin@example.org"
-    )
-    version = service_import(actor=admin, organisation=demo["oullins"], document=document)
+    admin = PlatformAdminFactory()
+    version = service_import(actor=admin, organisation=place.commune, document=document)
     bron_designer = MembershipFactory(
-        team=demo["bron"].teams.get(slug="accueil"), role=Membership.Role.DESIGNER
+        team=place.other_commune.teams.get(slug="accueil"), role=Membership.Role.DESIGNER
     ).user
     login_with_second_factor(client, bron_designer)
     assert client.get(reverse("services:version", args=[version.pk])).status_code == 404
@@ -126,10 +123,10 @@ def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document,
     assert not version.is_published
 
 
-def test_the_structured_editor_adds_orders_and_configures(designer_client, demo, document):
+def test_the_structured_editor_adds_orders_and_configures(designer_client, place, document):
     designer_client.post(
         reverse("services:import"),
-        {"organisation": demo["oullins"].pk, "document": json.dumps(document)},
+        {"organisation": place.commune.pk, "document": json.dumps(document)},
     )
     version = ServiceVersion.objects.get(definition__key="oullins.urbanisme")
     op = reverse("services:operation", args=[version.pk])

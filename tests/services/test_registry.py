@@ -35,10 +35,8 @@ def manifest(encombrants):
     unregister_manifest("testapp")
 
 
-def test_a_specialised_app_parses_checks_and_records_its_own_input(manifest, encombrants, users):
-    from guichet.territory.demo import REFERENCE_POINTS
-
-    lat, lon = REFERENCE_POINTS["69123"]
+def test_a_specialised_app_parses_checks_and_records_its_own_input(manifest, encombrants, place):
+    lat, lon = place.point
     data = {
         "objets": [{"nature": "meuble", "quantite": 1}],
         "volume": 8,
@@ -48,30 +46,26 @@ def test_a_specialised_app_parses_checks_and_records_its_own_input(manifest, enc
     }
     with pytest.raises(CaseInputError) as exc:
         case_submit(
-            actor=users["lucas.bernard"],
+            actor=place.other_citizen,
             definition=encombrants,
             data=data,
             channel=Channel.WEB,
-            requester=users["lucas.bernard"],
+            requester=place.other_citizen,
         )
     assert exc.value.errors == {"volume": "Trop volumineux pour une collecte."}
     assert manifest == []
     case = case_submit(
-        actor=users["lucas.bernard"],
+        actor=place.other_citizen,
         definition=encombrants,
         data={**data, "volume": 2},
         channel=Channel.WEB,
-        requester=users["lucas.bernard"],
+        requester=place.other_citizen,
     ).case
     assert manifest == [(case.reference, "portail vert")]
     assert "note_interne" not in case.data
 
 
-def test_a_manifest_template_is_included_on_both_case_pages(
-    client, users, demo, encombrants, with_mfa
-):
-    from guichet.territory.demo import REFERENCE_POINTS
-
+def test_a_manifest_template_is_included_on_both_case_pages(client, place, encombrants, with_mfa):
     register_manifest(
         ServiceManifest(
             app_label="testapp2",
@@ -80,22 +74,22 @@ def test_a_manifest_template_is_included_on_both_case_pages(
         )
     )
     try:
-        lat, lon = REFERENCE_POINTS["69123"]
+        lat, lon = place.point
         case = case_submit(
-            actor=users["lucas.bernard"],
+            actor=place.other_citizen,
             definition=encombrants,
             channel=Channel.WEB,
-            requester=users["lucas.bernard"],
+            requester=place.other_citizen,
             data={
                 "objets": [{"nature": "meuble", "quantite": 1}],
                 "adresse": {"street": "1 rue", "postcode": "69001", "city": "Lyon"},
                 "position": {"lat": lat, "lon": lon},
             },
         ).case
-        client.force_login(users["lucas.bernard"])
+        client.force_login(place.other_citizen)
         page = client.get(f"/demarches/demandes/{case.reference}/").content.decode()
         assert f"probe citizen {case.reference}" in page
-        login_with_second_factor(client, users["agent.proprete"])  # agents need a second factor
+        login_with_second_factor(client, place.cleanliness_agent)  # agents need a second factor
         page = client.get(f"/backoffice/demandes/{case.reference}/").content.decode()
         assert f"probe agent {case.reference}" in page
     finally:

@@ -1,3 +1,14 @@
+"""Factories for the tests: build the minimum a test needs, through the real services where a
+test checks behaviour.
+
+This module keeps the first, app-independent factories and files (users, communes, teams,
+memberships, PDFs and images, API tokens); each app has its module beside it:
+``tests.factories.accounts`` (citizens, agents, admins, second factor), ``territory``
+(metropolis, communes with a boundary, competence rules, a small territory), ``cases``
+(services from a definition, cases filed through ``case_submit``, drafts, messages),
+``publicspace``, ``notifications`` and ``identity`` (OIDC clients).
+"""
+
 import factory
 
 from guichet.accounts.models import User
