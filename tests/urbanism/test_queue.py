@@ -39,4 +39,5 @@ def test_the_queue_pages_nearest_tacit_date_first(client, file_pcmi, instructor,
     assert "Dossiers suivants" in page_one
     page_two = client.get("/urbanisme/instruction/?page=2").content.decode()
     assert first.number in page_two and "Dossiers précédents" in page_two
-    assert client.get("/urbanisme/instruction/?page=x").status_code == 200
+    for page in ("x", "-3", "99999999999999999999999"):
+        assert client.get(f"/urbanisme/instruction/?page={page}").status_code == 200
