@@ -40,6 +40,7 @@ def policy_door(view):
 
 
 QUEUE_PAGE = 50  # files per page of the queue, nearest tacit date first
+QUEUE_MAX_PAGE = 10_000
 
 
 @policy_door
@@ -47,7 +48,7 @@ QUEUE_PAGE = 50  # files per page of the queue, nearest tacit date first
 def queue(request):
     today = timezone.localdate()
     try:
-        page = max(int(request.GET.get("page", "1")), 1)
+        page = min(max(int(request.GET.get("page", "1")), 1), QUEUE_MAX_PAGE)
     except ValueError:
         page = 1
     start = (page - 1) * QUEUE_PAGE
