@@ -273,8 +273,17 @@ class _seed_orm:
 
 
 def _measure(client: Client, url: str, n: int) -> dict:
-    times = []
+    """Wall time per request, and this process's CPU time per request (the whole Django stack
+    and the client: what the code costs, whatever the host's load) and the SQL round trips'
+    wall time (Django's timing of each query: on a loaded host mostly waiting for a core)."""
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm
+    times, cpu, sql, queries = [], [], [], 0
     for _ in range(n):
+        captured = CaptureQueriesContext(connection)
+        captured.__enter__()
+        cpu_started = time.process_time()
         started = time.perf_counter()
         response = client.get(url)
         if getattr(response, "streaming", False):
@@ -282,12 +291,21 @@ def _measure(client: Client, url: str, n: int) -> dict:
         else:
             body = response.content
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+        captured.__exit__(None, None, None)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        queries = len(captured.captured_queries)
         assert response.status_code == 200, (url, response.status_code, body[:200])
     times.sort()
+    cpu.sort()
     return {
         "n": n,
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95) - 1], 1),
+        "sql_wall_p50_ms": round(statistics.median(sql), 1),
+        "queries": queries,
     }
 
 

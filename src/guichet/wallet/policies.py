@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from guichet.accounts.models import Dependant
-from guichet.core.policies import AccessPolicy, register_policy
+from guichet.core.policies import AccessPolicy, PolicyDenied, register_policy
 
 #: what the owner may do; a representative may use a document for the person, not delete it
 OWNER_ACTIONS = {"use", "delete", "download"}
@@ -37,6 +37,15 @@ class WalletDocumentPolicy(AccessPolicy):
         if obj.owner_id == actor.pk:
             return action in OWNER_ACTIONS
         return action in REPRESENTATIVE_ACTIONS
+
+    def require_add(self, actor) -> None:
+        """A document is added to the actor's own wallet: a signed-in person's."""
+        if not getattr(actor, "is_authenticated", False):
+            raise PolicyDenied("not_found")
+
+    def can_add_about(self, actor, dependant) -> bool:
+        """Whether ``actor`` may keep a document about ``dependant``: one they act for."""
+        return bool(getattr(actor, "is_authenticated", False) and dependant.owner_id == actor.pk)
 
     def scope(self, actor, queryset: QuerySet) -> QuerySet:
         if getattr(actor, "is_system", False):

@@ -127,10 +127,6 @@ def _scan_later(document: WalletDocument) -> None:
         transaction.on_commit(partial(wallet_document_scan_task.enqueue, document_id=document.pk))
 
 
-@policy_exempt(
-    "a signed-in person adds to their own wallet (the owner is the actor; a dependant must be "
-    "theirs, checked here)"
-)
 @transaction.atomic
 def wallet_document_add(
     *,
@@ -147,8 +143,7 @@ def wallet_document_add(
     encrypted; a health document (``types``) is kept only when ``keep_health`` says the person
     chose to. ``dependant``: one of the actor's ``accounts.Dependant`` the document is about.
     Raises WalletInputError; nothing is saved then."""
-    if not getattr(actor, "is_authenticated", False):
-        raise PolicyDenied("not_found")
+    wallet_document_policy.require_add(actor)
     errors, issued, expires = document_dates_errors(
         document_type=document_type,
         issued_on=issued_on,
@@ -161,7 +156,7 @@ def wallet_document_add(
             "Un document de santé n'est conservé que si vous le choisissez : cochez la case "
             "pour le garder dans votre porte-documents."
         )
-    if dependant is not None and dependant.owner_id != actor.pk:
+    if dependant is not None and not wallet_document_policy.can_add_about(actor, dependant):
         errors["dependant"] = _("Choisissez une personne que vous représentez.")
     if len(title or "") > 200:
         errors["title"] = _("Au plus 200 caractères.")
