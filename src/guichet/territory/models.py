@@ -262,3 +262,18 @@ class Address(models.Model):
         number = " ".join(p for p in (str(self.number or ""), self.suffix) if p)
         line = f"{number} {street.name}" if number else street.name
         return f"{line}, {street.postcode} {street.commune_name}"
+
+
+class AddressStreetWord(models.Model):
+    """One word of a street's ``search_key``: the B-tree index the search starts from (its
+    most telling word, as a prefix range), before the other words are checked on the few
+    streets found. Rewritten for the department by each ``addresses_import``."""
+
+    street = models.ForeignKey(AddressStreet, on_delete=models.CASCADE, related_name="words")
+    word = models.CharField(max_length=60)
+
+    class Meta:
+        indexes = [models.Index(fields=["word", "street"], name="street_word_idx")]
+
+    def __str__(self) -> str:
+        return self.word

@@ -13,6 +13,7 @@ from guichet.territory import addresses, geometry
 from guichet.territory.models import (
     Address,
     AddressStreet,
+    AddressStreetWord,
     CompetenceRule,
     Membership,
     Organisation,
@@ -361,7 +362,13 @@ def addresses_search(
     limit = max(1, min(limit, SEARCH_MAX_LIMIT))
     if not query.words or sum(len(w) for w in query.words) < 2:
         return []
-    streets_qs = AddressStreet.objects.all()
+    # The longest word starts the search on the words' index (a prefix range: every word may
+    # be unfinished); the other words are then checked on the streets it found.
+    driver = max(query.words, key=len)
+    words = AddressStreetWord.objects.filter(
+        word__gte=driver, word__lt=driver + "\uffff", word__startswith=driver
+    )
+    streets_qs = AddressStreet.objects.filter(pk__in=words.values("street_id"))
     for word in query.words:
         streets_qs = streets_qs.filter(search_key__contains=f" {word}")
     if insee_codes is not None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from guichet.core.audit import audit_log
 from guichet.core.policies import checked_by_caller, system_only
 from guichet.territory import addresses, geometry
-from guichet.territory.models import Address, AddressStreet, Organisation
+from guichet.territory.models import Address, AddressStreet, AddressStreetWord, Organisation
 
 INSEE_KEYS = ("insee", "insee_code", "code_insee", "code", "INSEE_COM")
 
@@ -247,8 +247,24 @@ def addresses_import(*, department: str, lines: Iterable[str]) -> AddressImportR
         lat=Subquery(mean.annotate(v=Avg("lat")).values("v")),
         lon=Subquery(mean.annotate(v=Avg("lon")).values("v")),
     )
-    result.streets = AddressStreet.objects.filter(department=department).count()
+    result.streets = _street_words_write(department)
     return result
+
+
+def _street_words_write(department: str) -> int:
+    """The words of the department's streets, written again (the search's index)."""
+    AddressStreetWord.objects.filter(street__department=department).delete()
+    streets = AddressStreet.objects.filter(department=department).values_list("pk", "search_key")
+    count = 0
+    batch: list[AddressStreetWord] = []
+    for pk, key in streets.iterator(chunk_size=5000):
+        count += 1
+        batch += [AddressStreetWord(street_id=pk, word=word[:60]) for word in set(key.split())]
+        if len(batch) >= 10_000:
+            AddressStreetWord.objects.bulk_create(batch)
+            batch = []
+    AddressStreetWord.objects.bulk_create(batch)
+    return count
 
 
 class AddressImportError(Exception):
