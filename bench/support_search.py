@@ -7,7 +7,8 @@ pages call, with their access record), p95 against the targets (50 ms and 100 ms
 
 It migrates the database, adds what is missing (articles ``bench-article-N``, accounts
 ``bench-person-N@example.net``; idempotent), then times each query ``--rounds`` times.
-Results: ``bench/results/support-search-<database>-<date>.json``.
+Results: ``bench/results/<date>-support-search-<N>k-articles-<M>k-accounts-<database>.json``
+(with the load average before and after: the machine may be shared).
 """
 
 import argparse
@@ -208,7 +209,12 @@ def main() -> None:
     from guichet.support import console, selectors
 
     actor = support_actor()
-    results = {"database": connection.vendor, "date": date.today().isoformat(), "help": {}}
+    results = {
+        "database": connection.vendor,
+        "date": date.today().isoformat(),
+        "load_average_before": os.getloadavg(),
+        "help": {},
+    }
     for query in HELP_QUERIES:
         results["help"][query] = timed(lambda q=query: selectors.articles_search(q), args.rounds)
     people_queries = ["bench-person-1234@", "Martin12", "Camille Durand", "Moreau"]
@@ -216,13 +222,18 @@ def main() -> None:
         q: timed(lambda q=q: console.people_search(actor=actor, query=q), args.rounds)
         for q in people_queries
     }
+    results["load_average_after"] = os.getloadavg()
     results["help_p95_max_ms"] = max(r["p95_ms"] for r in results["help"].values())
     results["console_p95_max_ms"] = max(r["p95_ms"] for r in results["console"].values())
     results["targets_ms"] = {"help_p95": 50, "console_p95": 100}
     out = (
         Path(__file__).parent
         / "results"
-        / (f"support-search-{connection.vendor}-{date.today().isoformat()}.json")
+        / (
+            f"{date.today().isoformat()}-support-search-"
+            f"{args.articles // 1000}k-articles-{args.people // 1000}k-accounts-"
+            f"{connection.vendor}.json"
+        )
     )
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in results.items() if k.endswith("_ms")}, indent=1))

@@ -74,6 +74,7 @@ def erase(user) -> None:
         contact_name="",
         contact_email="",
         contact_phone="",
+        contact_sms_consent_at=None,
         contact_unverified=False,
         address="",
         search_text="",
