@@ -201,6 +201,8 @@ if DATABASE_REPLICA_URL:
 DATABASE_ROUTERS = ["guichet.core.replica.ReplicaRouter"]
 # Seconds a browser reads from the primary after it wrote (longer than the replica's lag).
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
+# Processes of pg_dump/pg_restore for `guichet backup`/`restore` (0: the cores, at most 4).
+BACKUP_JOBS = env.int("BACKUP_JOBS", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis when configured, else per-process memory) --------------------------------------

@@ -6,8 +6,10 @@ run only when ``GUICHET_RELIABILITY`` is set (skipped by ``make test`` and ``mak
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,17 +25,27 @@ pytestmark = [
 ]
 
 
-def test_a_quick_reliability_run_loses_and_duplicates_nothing(tmp_path):
-    output = tmp_path / "reliability.json"
+@pytest.fixture
+def folder():
+    # Not pytest's tmp_path (mode 700, root's): PostgreSQL runs as ``postgres`` when we are root.
+    path = Path(tempfile.mkdtemp(prefix="guichet-reliability-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_quick_reliability_run_loses_and_duplicates_nothing(folder):
+    output = folder / "reliability.json"
     run = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "reliability.py"), "--quick"]
-        + ["--dir", str(tmp_path / "cluster"), "--output", str(output)]
+        + ["--dir", str(folder / "cluster"), "--output", str(output)]
         + ["--recovery", "15", "--subscribers", "50"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=1800,
     )
+    assert output.exists(), run.stdout[-3000:] + run.stderr[-3000:]
     result = json.loads(output.read_text())
     assert result["problems"] == {
         "cases lost": 0,

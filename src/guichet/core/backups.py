@@ -53,7 +53,7 @@ def dump_jobs() -> int:
     """Processes for pg_dump/pg_restore: ``BACKUP_JOBS``, else the cores, at most 4."""
     from django.conf import settings
 
-    return int(getattr(settings, "BACKUP_JOBS", 0) or min(4, os.cpu_count() or 1))
+    return settings.BACKUP_JOBS or min(4, os.cpu_count() or 1)
 
 
 def _copy_with_sha256(source, destination) -> tuple[int, str]:
