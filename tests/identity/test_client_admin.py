@@ -57,7 +57,7 @@ def test_implicit_flow_cannot_be_registered(platform_admin_client):
     assert not Client.objects.filter(pk="portail-bron").exists()
 
 
-def test_staff_who_is_not_a_platform_admin_cannot_register(client, with_mfa):
+def test_staff_who_is_not_a_platform_admin_cannot_register(client, db, with_mfa):
     agent = agent_of(TeamFactory(), is_staff=True)
     login_with_second_factor(client, agent)
     response = client.post("/admin/allauth_idp_oidc/client/add/", _form())
