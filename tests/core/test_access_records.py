@@ -18,11 +18,13 @@ from guichet.territory.models import Membership
 from tests.cases import conftest as cases_fixtures
 from tests.conftest import login_with_second_factor
 from tests.factories import MembershipFactory, pdf_bytes
+from tests.factories.territory import CITIZEN_EMAIL
 
 # The cases' fixtures, for this module only (their autouse one too: tasks run at once, files
 # go to a temporary media root).
 _immediate_tasks = cases_fixtures._immediate_tasks
-users = cases_fixtures.users
+place = cases_fixtures.place
+catalogue = cases_fixtures.catalogue
 contact = cases_fixtures.contact
 contact_data = cases_fixtures.contact_data
 file_case = cases_fixtures.file_case
@@ -32,29 +34,29 @@ SECRET = "Zorglub unique"  # a value of the case's form data: never in the admin
 
 
 @pytest.fixture
-def oullins_case(file_case, contact_data):
+def oullins_case(place, file_case, contact_data):
     from guichet.cases.services import attachment_store
     from guichet.cases.uploads import check_upload
 
-    case = file_case(commune="oullins", data={**contact_data, "objet": SECRET})
+    case = file_case(commune=place.commune, data={**contact_data, "objet": SECRET})
     attachment_store(clean=check_upload(("a.pdf", pdf_bytes())), case=case, field_key="piece")
     return case
 
 
 @pytest.fixture
-def bron_case(file_case):
-    return file_case(commune="bron")
+def bron_case(place, file_case):
+    return file_case(commune=place.other_commune)
 
 
 @pytest.fixture
-def oullins_agent(client, users):
-    return login_with_second_factor(client, users["agent.oullins"])
+def oullins_agent(client, place):
+    return login_with_second_factor(client, place.agent)
 
 
 @pytest.fixture
-def auditor(users, demo):
+def auditor(place):
     """An auditor of Oullins (and nothing else)."""
-    team = demo["oullins"].teams.first()
+    team = place.commune.teams.first()
     return MembershipFactory(
         team=team, role=Membership.Role.AUDITOR, user__email="auditrice@example.org"
     ).user
@@ -75,7 +77,7 @@ DOORS = [
     ("csv export", lambda c: "/backoffice/?queue=all&format=csv", AccessDoor.EXPORT_CSV, False),
     (
         "360° view",
-        lambda c: "/backoffice/usagers/?email=camille.martin@example.org",
+        lambda c: f"/backoffice/usagers/?email={CITIZEN_EMAIL}",
         AccessDoor.PERSON_VIEW,
         False,
     ),
@@ -87,13 +89,13 @@ DOORS = [
 
 @pytest.mark.parametrize(("name", "url", "door", "about_case"), DOORS, ids=[d[0] for d in DOORS])
 def test_each_agent_door_writes_exactly_one_record(
-    oullins_agent, oullins_case, users, name, url, door, about_case
+    oullins_agent, oullins_case, place, name, url, door, about_case
 ):
     door = AccessDoor.ATTACHMENT_DOWNLOAD if door == "attachment" else door
     response = oullins_agent.get(url(oullins_case))
     assert response.status_code == 200
     [record] = _records()
-    agent = users["agent.oullins"]
+    agent = place.agent
     assert record.door == door
     assert record.actor == agent and agent.email in record.actor_label
     assert record.organisation_id == oullins_case.organisation_id
@@ -104,7 +106,7 @@ def test_each_agent_door_writes_exactly_one_record(
         assert record.case_id == oullins_case.pk
     else:  # a list, a search, an export: one record with what was asked, not one per row
         assert record.case_reference == ""
-        assert "queue=all" in record.query or "camille" in record.query
+        assert "queue=all" in record.query or "claude" in record.query
     if door == AccessDoor.ATTACHMENT_DOWNLOAD:
         assert record.attachment_id == oullins_case.attachments.get().pk
     if door in (AccessDoor.SEARCH, AccessDoor.CASE_LIST, AccessDoor.EXPORT_CSV):
@@ -112,7 +114,7 @@ def test_each_agent_door_writes_exactly_one_record(
         assert record.count == (1 if door == AccessDoor.SEARCH else listed.count())
     if door == AccessDoor.PERSON_VIEW:
         assert record.object_type == "accounts.user"
-        assert record.object_id == str(users["camille.martin"].pk)
+        assert record.object_id == str(place.citizen.pk)
 
 
 def test_a_refused_transition_shows_the_case_again_and_records_that_read(
@@ -125,9 +127,9 @@ def test_a_refused_transition_shows_the_case_again_and_records_that_read(
     ]
 
 
-def test_writing_a_record_is_one_insert(oullins_case, users, django_assert_num_queries, rf):
+def test_writing_a_record_is_one_insert(oullins_case, place, django_assert_num_queries, rf):
     request = rf.get("/backoffice/")
-    agent = users["agent.oullins"]
+    agent = place.agent
     with django_assert_num_queries(1) as ctx:
         access_record(actor=agent, door=AccessDoor.CASE_VIEW, case=oullins_case, request=request)
     assert ctx.captured_queries[0]["sql"].upper().startswith("INSERT")
@@ -135,24 +137,23 @@ def test_writing_a_record_is_one_insert(oullins_case, users, django_assert_num_q
 
 def test_a_list_of_an_agent_of_two_organisations_is_recorded_for_each(
     client,
-    users,
-    demo,
+    place,
     oullins_case,
 ):
-    agent = users["agent.oullins"]
-    MembershipFactory(user=agent, team=demo["bron"].teams.first())
+    agent = place.agent
+    MembershipFactory(user=agent, team=place.other_commune.teams.first())
     login_with_second_factor(client, agent)
     assert client.get("/backoffice/?queue=all").status_code == 200
     assert sorted(r.organisation_id for r in _records()) == sorted(
-        [demo["oullins"].pk, demo["bron"].pk]
+        [place.commune.pk, place.other_commune.pk]
     )
 
 
 # --- reads that write nothing ---------------------------------------------------------------
 
 
-def test_a_citizen_reading_their_own_case_writes_none(client, users, oullins_case):
-    client.force_login(users["camille.martin"])
+def test_a_citizen_reading_their_own_case_writes_none(client, place, oullins_case):
+    client.force_login(place.citizen)
     attachment = oullins_case.attachments.get()
     attachment.public = True
     attachment.save(update_fields=["public"])
@@ -170,10 +171,10 @@ def test_a_citizen_reading_their_own_case_writes_none(client, users, oullins_cas
 
 def test_an_agent_of_another_organisation_is_refused_and_writes_none(
     client,
-    users,
+    place,
     oullins_case,
 ):
-    login_with_second_factor(client, users["agent.bron"])
+    login_with_second_factor(client, place.other_agent)
     attachment = oullins_case.attachments.get()
     for url in (
         f"/backoffice/demandes/{oullins_case.reference}/",
@@ -188,29 +189,29 @@ def test_an_agent_of_another_organisation_is_refused_and_writes_none(
 
 
 @pytest.fixture
-def reads(client, users, oullins_case, bron_case):
+def reads(client, place, oullins_case, bron_case):
     """An Oullins agent read an Oullins case, a Bron agent a Bron case."""
-    login_with_second_factor(client, users["agent.oullins"])
+    login_with_second_factor(client, place.agent)
     client.get(f"/backoffice/demandes/{oullins_case.reference}/")
-    login_with_second_factor(client, users["agent.bron"])
+    login_with_second_factor(client, place.other_agent)
     client.get(f"/backoffice/demandes/{bron_case.reference}/")
     client.logout()
     assert len(_records()) == 2
     return oullins_case, bron_case
 
 
-def test_the_auditor_sees_their_organisations_records_only(client, auditor, reads, users):
+def test_the_auditor_sees_their_organisations_records_only(client, auditor, reads, place):
     oullins_case, bron_case = reads
     login_with_second_factor(client, auditor)
     page = client.get("/backoffice/audit/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert oullins_case.reference in html and users["agent.oullins"].email in html
-    assert bron_case.reference not in html and users["agent.bron"].email not in html
+    assert oullins_case.reference in html and place.agent.email in html
+    assert bron_case.reference not in html and place.other_agent.email not in html
     # a filter naming another organisation's case or agent finds nothing
     html = client.get("/backoffice/audit/", {"reference": bron_case.reference}).content.decode()
     assert "Aucun accès enregistré." in html
-    bron_agent = users["agent.bron"].pk
+    bron_agent = place.other_agent.pk
     html = client.get("/backoffice/audit/", {"agent": bron_agent}).content.decode()
     assert "Aucun accès enregistré." in html
 
@@ -234,7 +235,7 @@ def test_the_auditor_filters_by_case_agent_door_and_dates(
     client,
     auditor,
     reads,
-    users,
+    place,
     filters,
     found,
 ):
@@ -243,7 +244,7 @@ def test_the_auditor_filters_by_case_agent_door_and_dates(
     values = {
         "ref": oullins_case.reference,
         "lower_ref": oullins_case.reference.lower(),
-        "agent": users["agent.oullins"].pk,
+        "agent": place.agent.pk,
         "today": today.isoformat(),
         "tomorrow": (today + timedelta(days=1)).isoformat(),
         "yesterday": (today - timedelta(days=1)).isoformat(),
@@ -267,10 +268,10 @@ def test_bad_filters_get_a_clear_error_not_a_500(client, auditor, reads):
     assert client.get("/backoffice/audit/", {"page": "zzz"}).status_code == 200
 
 
-def test_the_auditor_pages_through_the_records(client, auditor, users, demo):
-    agent = users["agent.oullins"]
+def test_the_auditor_pages_through_the_records(client, auditor, place):
+    agent = place.agent
     for _ in range(51):
-        access_record(actor=agent, door=AccessDoor.CASE_LIST, organisation_ids=[demo["oullins"].pk])
+        access_record(actor=agent, door=AccessDoor.CASE_LIST, organisation_ids=[place.commune.pk])
     login_with_second_factor(client, auditor)
     first = client.get("/backoffice/audit/").content.decode()
     assert first.count("<td>Liste de demandes</td>") == 50 and "page=2" in first
@@ -278,9 +279,9 @@ def test_the_auditor_pages_through_the_records(client, auditor, users, demo):
     assert second.count("<td>Liste de demandes</td>") == 1 and "page=3" not in second
 
 
-def test_the_csv_export_holds_the_records_and_is_itself_recorded(client, auditor, reads, users):
+def test_the_csv_export_holds_the_records_and_is_itself_recorded(client, auditor, reads, place):
     oullins_case, bron_case = reads
-    agent = users["agent.oullins"]
+    agent = place.agent
     access_record(  # a search typed as a formula stays text in a spreadsheet
         actor=agent,
         door=AccessDoor.SEARCH,
@@ -305,24 +306,24 @@ def test_the_csv_export_holds_the_records_and_is_itself_recorded(client, auditor
     assert "'=HYPERLINK(1)" in text
 
 
-@pytest.mark.parametrize("who", ["agent.oullins", "camille.martin", "agent.bron"])
-def test_no_one_but_an_auditor_reaches_the_audit_pages(client, users, reads, who):
-    login_with_second_factor(client, users[who])
+@pytest.mark.parametrize("who", ["agent", "citizen", "other_agent"])
+def test_no_one_but_an_auditor_reaches_the_audit_pages(client, place, reads, who):
+    login_with_second_factor(client, getattr(place, who))
     before = len(_records())
     assert client.get("/backoffice/audit/").status_code == 404
     assert client.get("/backoffice/audit/export.csv").status_code == 404
     assert len(_records()) == before
 
 
-def test_an_anonymous_visitor_is_sent_to_the_login(client, demo):
+def test_an_anonymous_visitor_is_sent_to_the_login(client, place):
     response = client.get("/backoffice/audit/")
     assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_an_erased_agent_reads_stay_traced(users, oullins_case):
+def test_an_erased_agent_reads_stay_traced(place, oullins_case):
     from guichet.accounts.services import account_delete
 
-    agent = users["agent.oullins"]
+    agent = place.agent
     access_record(actor=agent, door=AccessDoor.CASE_VIEW, case=oullins_case)
     account_delete(actor=agent, user=agent)  # the GDPR erasure of the agent's account
     [record] = _records()
@@ -332,34 +333,41 @@ def test_an_erased_agent_reads_stay_traced(users, oullins_case):
 # --- the Django admin -----------------------------------------------------------------------
 
 
-def test_the_admin_case_page_shows_no_case_content(admin_client, oullins_case):
+def test_the_admin_case_page_shows_no_case_content(platform_admin_client, oullins_case):
     url = f"/admin/cases/case/{oullins_case.pk}/change/"
-    page = admin_client.get(url)
+    page = platform_admin_client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     assert oullins_case.reference in html
-    assert SECRET not in html and "camille" not in html.lower()
+    assert SECRET not in html and "claude" not in html.lower()
     # no deletion page listing the case's messages, notes and attachments by name
-    assert admin_client.get(f"/admin/cases/case/{oullins_case.pk}/delete/").status_code == 403
+    assert (
+        platform_admin_client.get(f"/admin/cases/case/{oullins_case.pk}/delete/").status_code == 403
+    )
 
 
-def test_the_admin_notification_page_shows_no_body(admin_client, oullins_case):
+def test_the_admin_notification_page_shows_no_body(platform_admin_client, oullins_case):
     from guichet.notifications.models import Notification
 
     notification = Notification.objects.get(subject__contains=oullins_case.reference)
     assert "Sa référence est" in notification.body_text  # what the page must not show
-    page = admin_client.get(f"/admin/notifications/notification/{notification.pk}/change/")
+    page = platform_admin_client.get(f"/admin/notifications/notification/{notification.pk}/change/")
     assert page.status_code == 200 and "Sa référence est" not in page.content.decode()
 
 
-def test_the_access_log_cannot_be_changed_in_the_admin(admin_client, oullins_case, users):
-    access_record(actor=users["agent.oullins"], door=AccessDoor.CASE_VIEW, case=oullins_case)
+def test_the_access_log_cannot_be_changed_in_the_admin(platform_admin_client, oullins_case, place):
+    access_record(actor=place.agent, door=AccessDoor.CASE_VIEW, case=oullins_case)
     record = AccessRecord.objects.get()
-    assert admin_client.get(f"/admin/core/accessrecord/{record.pk}/change/").status_code == 200
-    assert admin_client.get("/admin/core/accessrecord/add/").status_code == 403
-    response = admin_client.post(f"/admin/core/accessrecord/{record.pk}/delete/", {"post": "yes"})
+    assert (
+        platform_admin_client.get(f"/admin/core/accessrecord/{record.pk}/change/").status_code
+        == 200
+    )
+    assert platform_admin_client.get("/admin/core/accessrecord/add/").status_code == 403
+    response = platform_admin_client.post(
+        f"/admin/core/accessrecord/{record.pk}/delete/", {"post": "yes"}
+    )
     assert response.status_code == 403
-    response = admin_client.post(
+    response = platform_admin_client.post(
         f"/admin/core/accessrecord/{record.pk}/change/", {"door": "search", "actor_label": "x"}
     )
     assert response.status_code == 403

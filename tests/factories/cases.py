@@ -14,7 +14,7 @@ from guichet.services.models import ServiceDefinition
 from guichet.services.services import service_availability_set, service_import
 from guichet.territory.models import Organisation
 from tests.factories.accounts import PlatformAdminFactory
-from tests.factories.territory import Territory
+from tests.factories.territory import CompetenceRuleFactory, Territory
 
 DATA = Path(services_pkg.__file__).parent / "data"
 
@@ -77,14 +77,22 @@ def published_service(
     communes: list[Organisation] | None = None,
     document: dict | None = None,
     actor=None,
+    team=None,
 ) -> ServiceDefinition:
     """Import ``document`` (default: the small service) for ``organisation``, publish it and
-    offer it in ``communes`` (default: ``organisation`` itself when it is a commune)."""
+    offer it in ``communes`` (default: ``organisation`` itself when it is a commune);
+    ``team``: the team of ``organisation`` its cases go to (a competence rule on its key)."""
     actor = actor or PlatformAdminFactory()
+    document = document or service_document()
+    if team is not None:
+        is_commune = organisation.kind == Organisation.Kind.COMMUNE
+        CompetenceRuleFactory(
+            subject=document["key"], commune=organisation if is_commune else None, team=team
+        )
     version = service_import(
         actor=actor,
         organisation=organisation,
-        document=document or service_document(),
+        document=document,
         publish=True,
     )
     if communes is None:

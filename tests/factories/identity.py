@@ -25,6 +25,7 @@ def first_party_app(client_id: str = "guichet-app") -> Client:
 
 def partner_client(
     client_id: str = "portail-partenaire",
+    name: str = "Portail Famille (démo)",
     *,
     secret: str = PARTNER_SECRET,
     scopes=("openid", "email", "profile"),
@@ -33,7 +34,7 @@ def partner_client(
 ) -> Client:
     """A partner service (a relying party, confidential): signs people in and reads userinfo;
     its tokens are refused by the platform's API (no API scope)."""
-    client = Client(pk=client_id, name="Portail partenaire", type=Client.Type.CONFIDENTIAL)
+    client = Client(pk=client_id, name=name, type=Client.Type.CONFIDENTIAL)
     client.set_scopes(list(scopes))
     client.set_default_scopes(["openid"])
     client.set_grant_types([Client.GrantType.AUTHORIZATION_CODE, Client.GrantType.REFRESH_TOKEN])

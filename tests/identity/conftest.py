@@ -33,12 +33,22 @@ def hidden_inputs(html: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo_client_id(demo):
+def demo_client_id(db):
+    """A partner service (confidential client) with the demo's identifiers and secret."""
+    from guichet.identity.demo import DEMO_POST_LOGOUT_URI
+    from tests.factories.identity import partner_client
+
+    partner_client(
+        DEMO_CLIENT_ID,
+        secret=DEMO_CLIENT_SECRET,
+        redirect_uri=DEMO_REDIRECT_URI,
+        post_logout_uri=DEMO_POST_LOGOUT_URI,
+    )
     return DEMO_CLIENT_ID
 
 
 @pytest.fixture
-def rich_client(demo):
+def rich_client(db):
     """A public partner service allowed every scope (address, phone, commune...)."""
     client = Client(pk="portail-commune", name="Portail de la commune", type=Client.Type.PUBLIC)
     client.set_scopes(["openid", "email", "profile", "address", "phone", "commune"])

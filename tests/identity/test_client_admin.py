@@ -5,9 +5,10 @@ from html import unescape
 
 from allauth.idp.oidc.models import Client
 
-from guichet.accounts.models import User
 from guichet.identity.client_secrets import client_secret_matches
 from tests.conftest import login_with_second_factor
+from tests.factories import TeamFactory
+from tests.factories.accounts import agent_of
 
 
 def html(response) -> str:
@@ -29,8 +30,10 @@ def _form(**overrides):
     return data
 
 
-def test_admin_registers_a_client_and_sees_its_secret_once(admin_client):
-    response = admin_client.post("/admin/allauth_idp_oidc/client/add/", _form(), follow=True)
+def test_admin_registers_a_client_and_sees_its_secret_once(platform_admin_client):
+    response = platform_admin_client.post(
+        "/admin/allauth_idp_oidc/client/add/", _form(), follow=True
+    )
     assert response.status_code == 200
     client = Client.objects.get(pk="portail-bron")
     assert client.get_scopes() == ["openid", "email", "commune"]
@@ -45,8 +48,8 @@ def test_admin_registers_a_client_and_sees_its_secret_once(admin_client):
     assert not client_secret_matches(client, "")
 
 
-def test_implicit_flow_cannot_be_registered(admin_client):
-    response = admin_client.post(
+def test_implicit_flow_cannot_be_registered(platform_admin_client):
+    response = platform_admin_client.post(
         "/admin/allauth_idp_oidc/client/add/", _form(response_types="code\r\nid_token token")
     )
     assert response.status_code == 200
@@ -54,10 +57,8 @@ def test_implicit_flow_cannot_be_registered(admin_client):
     assert not Client.objects.filter(pk="portail-bron").exists()
 
 
-def test_staff_who_is_not_a_platform_admin_cannot_register(client, demo, with_mfa):
-    agent = User.objects.get(email="agent.voirie@example.org")
-    agent.is_staff = True
-    agent.save()
+def test_staff_who_is_not_a_platform_admin_cannot_register(client, db, with_mfa):
+    agent = agent_of(TeamFactory(), is_staff=True)
     login_with_second_factor(client, agent)
     response = client.post("/admin/allauth_idp_oidc/client/add/", _form())
     assert response.status_code == 403

@@ -50,12 +50,13 @@ def test_form_urlencode_matches_the_certified_library():
 
 
 @pytest.fixture
-def camille(demo):
-    return User.objects.get(email="camille.martin@example.org")
+def citizen(citizen, demo_client_id):
+    """The citizen, once the partner service is registered."""
+    return citizen
 
 
 @pytest.fixture
-def tricky_client(demo):
+def tricky_client(demo_client_id):
     """A partner whose id holds ``.``, ``_`` and ``-`` and whose secret needs encoding."""
     client = Client(pk=TRICKY_ID, name="Portail famille (test)", type=Client.Type.CONFIDENTIAL)
     client.set_scopes(["openid", "email"])
@@ -85,17 +86,17 @@ def _refresh(client, user, oidc_client, authorization: str):
     ids=["demo-famille", "tricky"],
 )
 def test_client_secret_basic_accepts_form_urlencoded_credentials(
-    client, camille, tricky_client, client_id, secret, encode
+    client, citizen, tricky_client, client_id, secret, encode
 ):
     oidc_client = Client.objects.get(pk=client_id)
-    response = _refresh(client, camille, oidc_client, _basic(client_id, secret, encode=encode))
+    response = _refresh(client, citizen, oidc_client, _basic(client_id, secret, encode=encode))
     assert response.status_code == 200, response.content
     assert response.json()["access_token"]
 
 
-def test_the_demo_client_encoded_by_a_certified_library_gets_its_tokens(client, camille):
+def test_the_demo_client_encoded_by_a_certified_library_gets_its_tokens(client, citizen):
     basic = "Basic " + base64.b64encode(b"demo%2Dfamille:demo%2Dfamille%2Dsecret").decode()
-    response = _refresh(client, camille, Client.objects.get(pk=DEMO_CLIENT_ID), basic)
+    response = _refresh(client, citizen, Client.objects.get(pk=DEMO_CLIENT_ID), basic)
     assert response.status_code == 200, response.content
 
 
@@ -108,9 +109,9 @@ def test_the_demo_client_encoded_by_a_certified_library_gets_its_tokens(client, 
         (TRICKY_ID, TRICKY_SECRET.replace("+", " ")),
     ],
 )
-def test_a_wrong_secret_stays_refused_encoded_or_not(client, camille, tricky_client, credentials):
+def test_a_wrong_secret_stays_refused_encoded_or_not(client, citizen, tricky_client, credentials):
     refresh = tokens_issue_by_operator(
-        client=Client.objects.get(pk=DEMO_CLIENT_ID), user=camille, scopes=["openid"]
+        client=Client.objects.get(pk=DEMO_CLIENT_ID), user=citizen, scopes=["openid"]
     )[0]["refresh_token"]
     for encode in (True, False):
         response = client.post(
@@ -125,9 +126,9 @@ def test_a_wrong_secret_stays_refused_encoded_or_not(client, camille, tricky_cli
 
 
 @pytest.mark.parametrize("encode", [True, False], ids=["rfc-encoded", "as-sent"])
-def test_a_confidential_client_revokes_its_token(client, camille, tricky_client, encode):
+def test_a_confidential_client_revokes_its_token(client, citizen, tricky_client, encode):
     """RFC 7009 revocation authenticates the client as the token endpoint does."""
-    access = tokens_issue_by_operator(client=tricky_client, user=camille, scopes=["openid"])[0][
+    access = tokens_issue_by_operator(client=tricky_client, user=citizen, scopes=["openid"])[0][
         "access_token"
     ]
     assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
@@ -140,8 +141,8 @@ def test_a_confidential_client_revokes_its_token(client, camille, tricky_client,
     assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
 
 
-def test_revocation_with_a_wrong_secret_revokes_nothing(client, camille, tricky_client):
-    access = tokens_issue_by_operator(client=tricky_client, user=camille, scopes=["openid"])[0][
+def test_revocation_with_a_wrong_secret_revokes_nothing(client, citizen, tricky_client):
+    access = tokens_issue_by_operator(client=tricky_client, user=citizen, scopes=["openid"])[0][
         "access_token"
     ]
     response = client.post(
@@ -154,7 +155,7 @@ def test_revocation_with_a_wrong_secret_revokes_nothing(client, camille, tricky_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_authlib_authenticates_a_client_whose_secret_needs_encoding(live_server):
+def test_authlib_authenticates_a_client_whose_secret_needs_encoding(citizen, live_server):
     """Authlib (an independent client) sends the id and secret without encoding them."""
     from authlib.integrations.requests_client import OAuth2Session
 
@@ -164,8 +165,8 @@ def test_authlib_authenticates_a_client_whose_secret_needs_encoding(live_server)
     client.set_grant_types(["authorization_code", "refresh_token"])
     client_secret_set(client, TRICKY_SECRET)
     client.save()
-    camille = User.objects.get(email="camille.martin@example.org")
-    refresh = tokens_issue_by_operator(client=client, user=camille, scopes=["openid"])[0][
+    citizen = User.objects.get(email=citizen.email)
+    refresh = tokens_issue_by_operator(client=client, user=citizen, scopes=["openid"])[0][
         "refresh_token"
     ]
     config = requests.get(f"{live_server.url}/.well-known/openid-configuration", timeout=10).json()

@@ -79,37 +79,37 @@ def _refresh(client, refresh_token):
     )
 
 
-def _tokens(signed_in, demo_client_id):
+def _tokens(citizen_client, demo_client_id):
     verifier, challenge = pkce_pair()
-    code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
-    response = _exchange(signed_in, code, verifier)
+    code = _consent_and_get_code(citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge)
+    response = _exchange(citizen_client, code, verifier)
     assert response.status_code == 200, response.content
     return response.json()
 
 
-def test_unknown_redirect_uri_is_refused_without_redirecting(signed_in, demo_client_id):
+def test_unknown_redirect_uri_is_refused_without_redirecting(citizen_client, demo_client_id):
     _verifier, challenge = pkce_pair()
     evil = "https://evil.example.com/callback"
-    response = signed_in.get(AUTHORIZE, _authorize_params(demo_client_id, evil, challenge))
+    response = citizen_client.get(AUTHORIZE, _authorize_params(demo_client_id, evil, challenge))
     assert response.status_code != 302
     assert "evil.example.com" not in response.get("Location", "")
     assert "redirect" in response.content.decode().lower()
     assert not ClaimConsent.objects.exists()
 
 
-def test_redirect_uri_must_match_exactly(signed_in, demo_client_id):
+def test_redirect_uri_must_match_exactly(citizen_client, demo_client_id):
     _verifier, challenge = pkce_pair()
     near = DEMO_REDIRECT_URI + "/../admin"
-    response = signed_in.get(AUTHORIZE, _authorize_params(demo_client_id, near, challenge))
+    response = citizen_client.get(AUTHORIZE, _authorize_params(demo_client_id, near, challenge))
     assert response.status_code != 302
 
 
 @pytest.mark.parametrize("method", [None, "plain"])
-def test_missing_or_plain_pkce_is_refused(signed_in, demo_client_id, method):
+def test_missing_or_plain_pkce_is_refused(citizen_client, demo_client_id, method):
     params = _authorize_params(demo_client_id, DEMO_REDIRECT_URI)
     if method:
         params.update(code_challenge="abc" * 15, code_challenge_method=method)
-    response = signed_in.get(AUTHORIZE, params)
+    response = citizen_client.get(AUTHORIZE, params)
     assert response.status_code == 302
     query = parse_qs(urlparse(response["Location"]).query)
     assert query["error"] == ["invalid_request"]
@@ -119,38 +119,40 @@ def test_missing_or_plain_pkce_is_refused(signed_in, demo_client_id, method):
     assert not ClaimConsent.objects.exists()
 
 
-def test_wrong_verifier_is_refused(signed_in, demo_client_id):
+def test_wrong_verifier_is_refused(citizen_client, demo_client_id):
     _verifier, challenge = pkce_pair()
-    code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
+    code = _consent_and_get_code(citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge)
     other_verifier, _ = pkce_pair()
-    response = _exchange(signed_in, code, other_verifier)
+    response = _exchange(citizen_client, code, other_verifier)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert not Token.objects.exists()
 
 
-def test_missing_verifier_is_refused(signed_in, demo_client_id):
+def test_missing_verifier_is_refused(citizen_client, demo_client_id):
     _verifier, challenge = pkce_pair()
-    code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
-    response = _exchange(signed_in, code, None)
+    code = _consent_and_get_code(citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge)
+    response = _exchange(citizen_client, code, None)
     assert response.status_code == 400
     assert not Token.objects.exists()
 
 
-def test_wrong_client_secret_is_refused(signed_in, demo_client_id):
+def test_wrong_client_secret_is_refused(citizen_client, demo_client_id):
     verifier, challenge = pkce_pair()
-    code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
-    response = _exchange(signed_in, code, verifier, secret="not-the-secret")
+    code = _consent_and_get_code(citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge)
+    response = _exchange(citizen_client, code, verifier, secret="not-the-secret")
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert not Token.objects.exists()
 
 
-def test_refusing_consent_grants_nothing(signed_in, demo_client_id):
+def test_refusing_consent_grants_nothing(citizen_client, demo_client_id):
     _verifier, challenge = pkce_pair()
-    page = signed_in.get(AUTHORIZE, _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge))
+    page = citizen_client.get(
+        AUTHORIZE, _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge)
+    )
     fields = hidden_inputs(page.content.decode())
-    response = signed_in.post(
+    response = citizen_client.post(
         AUTHORIZE, {"request": fields["request"], "scopes": ["openid"], "action": "cancel"}
     )
     query = parse_qs(urlparse(response["Location"]).query)
@@ -158,119 +160,128 @@ def test_refusing_consent_grants_nothing(signed_in, demo_client_id):
     assert not ClaimConsent.objects.exists()
 
 
-def test_consent_is_stored_per_claim_and_remembered(signed_in, camille, demo_client_id):
+def test_consent_is_stored_per_claim_and_remembered(citizen_client, citizen, demo_client_id):
     verifier, challenge = pkce_pair()
-    code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
-    assert set(ClaimConsent.objects.filter(user=camille).values_list("claim", flat=True)) == {
+    code = _consent_and_get_code(citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge)
+    assert set(ClaimConsent.objects.filter(user=citizen).values_list("claim", flat=True)) == {
         "sub",
         "email",
         "given_name",
         "family_name",
         "birthdate",
     }
-    assert _exchange(signed_in, code, verifier).status_code == 200
+    assert _exchange(citizen_client, code, verifier).status_code == 200
     # Second visit: no consent screen, straight back to the service with a code.
     _v2, challenge2 = pkce_pair()
-    again = signed_in.get(
+    again = citizen_client.get(
         AUTHORIZE, _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge2)
     )
     assert again.status_code == 302
     assert "code=" in again["Location"]
 
 
-def test_unticked_scope_is_neither_consented_nor_released(signed_in, camille, demo_client_id):
+def test_unticked_scope_is_neither_consented_nor_released(citizen_client, citizen, demo_client_id):
     verifier, challenge = pkce_pair()
     code = _consent_and_get_code(
-        signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge, scopes=["openid", "email"]
+        citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge, scopes=["openid", "email"]
     )
-    token = _exchange(signed_in, code, verifier).json()
-    info = signed_in.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token['access_token']}").json()
-    assert info["email"] == "camille.martin@example.org"
+    token = _exchange(citizen_client, code, verifier).json()
+    info = citizen_client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token['access_token']}").json()
+    assert info["email"] == citizen.email
     assert "given_name" not in info and "family_name" not in info
 
 
-def test_revoked_consent_kills_tokens_and_pending_codes(signed_in, camille, demo_client_id):
-    token = _tokens(signed_in, demo_client_id)
+def test_revoked_consent_kills_tokens_and_pending_codes(citizen_client, citizen, demo_client_id):
+    token = _tokens(citizen_client, demo_client_id)
     verifier, challenge = pkce_pair()
-    pending_code = _consent_and_get_code(signed_in, demo_client_id, DEMO_REDIRECT_URI, challenge)
+    pending_code = _consent_and_get_code(
+        citizen_client, demo_client_id, DEMO_REDIRECT_URI, challenge
+    )
 
-    page = signed_in.get("/comptes/services-connectes/")
+    page = citizen_client.get("/comptes/services-connectes/")
     assert "Portail Famille" in page.content.decode()
     assert "votre adresse e-mail" in page.content.decode()
-    response = signed_in.post(f"/comptes/services-connectes/{demo_client_id}/retirer/")
+    response = citizen_client.post(f"/comptes/services-connectes/{demo_client_id}/retirer/")
     assert response.status_code == 302
 
-    assert not ClaimConsent.objects.filter(user=camille).exists()
-    assert AuditEntry.objects.filter(action="identity.consent_given", actor=camille).exists()
-    assert AuditEntry.objects.filter(action="identity.consent_revoked", actor=camille).exists()
-    userinfo = signed_in.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token['access_token']}")
+    assert not ClaimConsent.objects.filter(user=citizen).exists()
+    assert AuditEntry.objects.filter(action="identity.consent_given", actor=citizen).exists()
+    assert AuditEntry.objects.filter(action="identity.consent_revoked", actor=citizen).exists()
+    userinfo = citizen_client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token['access_token']}")
     assert userinfo.status_code == 401
-    assert _refresh(signed_in, token["refresh_token"]).json()["error"] == "invalid_grant"
-    late = _exchange(signed_in, pending_code, verifier)
+    assert _refresh(citizen_client, token["refresh_token"]).json()["error"] == "invalid_grant"
+    late = _exchange(citizen_client, pending_code, verifier)
     assert late.status_code == 400
     assert late.json()["error"] == "invalid_grant"
-    assert not Token.objects.filter(user=camille).exists()
+    assert not Token.objects.filter(user=citizen).exists()
 
 
-def test_reused_refresh_token_revokes_the_whole_family(signed_in, camille, demo_client_id):
-    token = _tokens(signed_in, demo_client_id)
-    rotated = _refresh(signed_in, token["refresh_token"])
+def test_reused_refresh_token_revokes_the_whole_family(citizen_client, citizen, demo_client_id):
+    token = _tokens(citizen_client, demo_client_id)
+    rotated = _refresh(citizen_client, token["refresh_token"])
     assert rotated.status_code == 200
     new = rotated.json()
     assert new["refresh_token"] != token["refresh_token"]
 
-    replay = _refresh(signed_in, token["refresh_token"])  # stolen old token
+    replay = _refresh(citizen_client, token["refresh_token"])  # stolen old token
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"
     # The legitimate holder's new tokens are revoked too.
-    assert _refresh(signed_in, new["refresh_token"]).status_code == 400
-    userinfo = signed_in.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {new['access_token']}")
+    assert _refresh(citizen_client, new["refresh_token"]).status_code == 400
+    userinfo = citizen_client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {new['access_token']}")
     assert userinfo.status_code == 401
     assert AuditEntry.objects.filter(
         action="identity.token_family_revoked", data__reason="refresh_token_replay"
     ).exists()
 
 
-def test_refresh_token_expiry_is_absolute(signed_in, demo_client_id, settings):
+def test_refresh_token_expiry_is_absolute(citizen_client, demo_client_id, settings):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from guichet.identity.models import TokenFamily
 
-    token = _tokens(signed_in, demo_client_id)
+    token = _tokens(citizen_client, demo_client_id)
     family = TokenFamily.objects.get()
     family.expires_at = timezone.now() + timedelta(minutes=5)
     family.save()
-    new = _refresh(signed_in, token["refresh_token"]).json()
+    new = _refresh(citizen_client, token["refresh_token"]).json()
     stored = Token.objects.get(type=Token.Type.REFRESH_TOKEN)
     assert stored.expires_at == family.expires_at  # rotation did not extend it
     family.expires_at = timezone.now() - timedelta(seconds=1)
     family.save()
     Token.objects.filter(pk=stored.pk).update(expires_at=family.expires_at)
-    assert _refresh(signed_in, new["refresh_token"]).status_code == 400
+    assert _refresh(citizen_client, new["refresh_token"]).status_code == 400
 
 
-def test_every_claim_for_a_rich_client(signed_in, camille, demo, rich_client):
+def test_every_claim_for_a_rich_client(citizen_client, citizen, demo_client_id, rich_client):
     from guichet.accounts.models import Profile
+    from tests.factories import CommuneFactory
 
+    commune = CommuneFactory()
     Profile.objects.update_or_create(
-        user=camille,
+        user=citizen,
         defaults={
             "address_line1": "12 grande rue",
             "postal_code": "69600",
             "city": "Oullins",
             "phone_numbers": ["+33612345678"],
-            "residence": demo["oullins"],
+            "residence": commune,
         },
     )
     redirect_uri = "https://commune.example.org/oidc/callback"
     verifier, challenge = pkce_pair()
     scopes = ["openid", "email", "profile", "address", "phone", "commune"]
     code = _consent_and_get_code(
-        signed_in, rich_client.pk, redirect_uri, challenge, scopes=scopes, scope=" ".join(scopes)
+        citizen_client,
+        rich_client.pk,
+        redirect_uri,
+        challenge,
+        scopes=scopes,
+        scope=" ".join(scopes),
     )
-    response = signed_in.post(
+    response = citizen_client.post(
         TOKEN,
         {
             "grant_type": "authorization_code",
@@ -281,16 +292,16 @@ def test_every_claim_for_a_rich_client(signed_in, camille, demo, rich_client):
         },
     )
     assert response.status_code == 200, response.content
-    info = signed_in.get(
+    info = citizen_client.get(
         USERINFO, HTTP_AUTHORIZATION=f"Bearer {response.json()['access_token']}"
     ).json()
     assert info["phone_number"] == "+33612345678"
     assert info["address"]["postal_code"] == "69600"
-    assert info["commune_insee"] == "69149"
+    assert info["commune_insee"] == commune.insee_code
     assert "birthdate" not in info  # not certified
 
 
-def test_discovery_advertises_our_scopes(client, demo):
+def test_discovery_advertises_our_scopes(client, demo_client_id):
     config = client.get("/.well-known/openid-configuration").json()
     assert {"address", "phone", "commune"} <= set(config["scopes_supported"])
     assert "commune_insee" in config["claims_supported"]
@@ -305,9 +316,9 @@ def test_authorize_requires_login(client, demo_client_id):
     assert response["Location"].startswith("/comptes/login/")
 
 
-def test_consent_screen_in_english(signed_in, demo_client_id):
+def test_consent_screen_in_english(citizen_client, demo_client_id):
     _verifier, challenge = pkce_pair()
-    page = signed_in.get(
+    page = citizen_client.get(
         AUTHORIZE,
         _authorize_params(demo_client_id, DEMO_REDIRECT_URI, challenge),
         HTTP_ACCEPT_LANGUAGE="en",

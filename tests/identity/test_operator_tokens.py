@@ -18,16 +18,16 @@ def _issue(**kwargs):
     return json.loads(out.getvalue())
 
 
-def test_issued_tokens_serve_userinfo_and_rotate(client, demo):
+def test_issued_tokens_serve_userinfo_and_rotate(citizen, client, demo_client_id):
     tokens = _issue(
         client="demo-famille",
-        email="camille.martin@example.org",
+        email=citizen.email,
         scope="openid email profile",
         count=2,
     )
     assert len(tokens) == 2
     info = client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {tokens[0]['access_token']}")
-    assert info.json()["email"] == "camille.martin@example.org"
+    assert info.json()["email"] == citizen.email
     refreshed = client.post(
         "/identity/o/api/token",
         {
@@ -44,6 +44,6 @@ def test_issued_tokens_serve_userinfo_and_rotate(client, demo):
     assert AuditEntry.objects.filter(action="identity.tokens_issued_by_operator").exists()
 
 
-def test_scopes_beyond_the_client_are_refused(demo):
+def test_scopes_beyond_the_client_are_refused(citizen, demo_client_id):
     with pytest.raises(CommandError):
-        _issue(client="demo-famille", email="camille.martin@example.org", scope="openid phone")
+        _issue(client="demo-famille", email=citizen.email, scope="openid phone")

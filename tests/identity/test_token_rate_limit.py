@@ -16,10 +16,10 @@ def limits(settings):
 
 
 @pytest.fixture
-def refresh_token(demo):
-    camille = User.objects.get(email="camille.martin@example.org")
+def refresh_token(citizen, demo_client_id):
+    citizen = User.objects.get(email=citizen.email)
     client = Client.objects.get(pk=DEMO_CLIENT_ID)
-    return tokens_issue_by_operator(client=client, user=camille, scopes=["openid"])[0][
+    return tokens_issue_by_operator(client=client, user=citizen, scopes=["openid"])[0][
         "refresh_token"
     ]
 
@@ -70,7 +70,7 @@ def test_successful_requests_do_not_count(client, limits, refresh_token):
         token = response.json()["refresh_token"]
 
 
-def test_the_limit_is_on_by_default(client, demo):
+def test_the_limit_is_on_by_default(client, demo_client_id):
     from guichet.identity.ratelimits import _config
 
     assert _config()["token_failed"] == "30/m/ip,60/m/key"

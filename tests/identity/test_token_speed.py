@@ -22,12 +22,12 @@ TOKEN = "/identity/o/api/token"
 USERINFO = "/identity/o/api/userinfo"
 
 
-def _issue(count=1, client="demo-famille"):
+def _issue(email, count=1, client="demo-famille"):
     out = StringIO()
     call_command(
         "oidc_issue_tokens",
         client=client,
-        email="camille.martin@example.org",
+        email=email,
         scope="openid email profile",  # a partner's sign-in scopes
         count=count,
         stdout=out,
@@ -47,7 +47,7 @@ def _refresh(client, refresh_token, secret=DEMO_CLIENT_SECRET):
     )
 
 
-def test_secret_is_stored_as_a_keyed_hash(demo):
+def test_secret_is_stored_as_a_keyed_hash(demo_client_id):
     client = Client.objects.get(pk="demo-famille")
     assert client.secret.startswith("hmac_sha256$")
     assert DEMO_CLIENT_SECRET not in client.secret
@@ -56,14 +56,14 @@ def test_secret_is_stored_as_a_keyed_hash(demo):
     assert not client_secret_matches(client, "")
 
 
-def test_the_key_is_not_in_the_database(demo, settings):
+def test_the_key_is_not_in_the_database(demo_client_id, settings):
     """Same secret, another server key: no match (a leaked table alone is not enough)."""
     client = Client.objects.get(pk="demo-famille")
     settings.SECRET_KEY = "another-key-" + "x" * 50
     assert not client_secret_matches(client, DEMO_CLIENT_SECRET)
 
 
-def test_secret_of_a_previous_key_still_works_and_is_upgraded(demo, settings):
+def test_secret_of_a_previous_key_still_works_and_is_upgraded(demo_client_id, settings):
     client = Client.objects.get(pk="demo-famille")
     old = client.secret
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
@@ -81,12 +81,14 @@ def test_secret_of_a_previous_key_still_works_and_is_upgraded(demo, settings):
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ],
 )
-def test_password_hashed_secret_works_once_then_is_rehashed(client, demo, settings, hasher):
+def test_password_hashed_secret_works_once_then_is_rehashed(
+    citizen, client, demo_client_id, settings, hasher
+):
     """Secrets stored by allauth before (password hashers) keep working; the first successful
     use stores them as a keyed hash, so the slow check happens once."""
     settings.PASSWORD_HASHERS = [hasher]
     Client.objects.filter(pk="demo-famille").update(secret=make_password(DEMO_CLIENT_SECRET))
-    tokens = _issue()
+    tokens = _issue(citizen.email)
     wrong = _refresh(client, tokens[0]["refresh_token"], secret="not-the-secret")
     assert wrong.status_code == 401
     assert not Client.objects.get(pk="demo-famille").secret.startswith("hmac_sha256$")
@@ -96,26 +98,26 @@ def test_password_hashed_secret_works_once_then_is_rehashed(client, demo, settin
     assert stored == client_secret_hash(DEMO_CLIENT_SECRET)
 
 
-def test_client_secret_set_never_keeps_the_clear_value(demo):
+def test_client_secret_set_never_keeps_the_clear_value(demo_client_id):
     client = Client(pk="x", name="x")
     client_secret_set(client, "s3cr3t-value")
     assert "s3cr3t-value" not in client.secret
     assert client_secret_matches(client, "s3cr3t-value")
 
 
-def test_userinfo_reads_everything_in_one_query(client, demo):
-    tokens = _issue()
+def test_userinfo_reads_everything_in_one_query(citizen, client, demo_client_id):
+    tokens = _issue(citizen.email)
     bearer = f"Bearer {tokens[0]['access_token']}"
     with CaptureQueriesContext(connection) as queries:
         response = client.get(USERINFO, HTTP_AUTHORIZATION=bearer)
     assert response.status_code == 200
-    assert response.json()["email"] == "camille.martin@example.org"
+    assert response.json()["email"] == citizen.email
     assert len(queries) == 1, [q["sql"] for q in queries]
     assert "Set-Cookie" not in response.headers  # no session for a bearer call
 
 
-def test_refresh_is_a_handful_of_queries_and_no_session(client, demo):
-    tokens = _issue()
+def test_refresh_is_a_handful_of_queries_and_no_session(citizen, client, demo_client_id):
+    tokens = _issue(citizen.email)
     with CaptureQueriesContext(connection) as queries:
         response = _refresh(client, tokens[0]["refresh_token"])
     assert response.status_code == 200
@@ -128,21 +130,21 @@ def test_refresh_is_a_handful_of_queries_and_no_session(client, demo):
     assert "Set-Cookie" not in response.headers
 
 
-def test_id_token_of_a_refresh_carries_the_consented_claims(client, demo):
+def test_id_token_of_a_refresh_carries_the_consented_claims(citizen, client, demo_client_id):
     import jwt
 
-    tokens = _issue()
+    tokens = _issue(citizen.email)
     body = _refresh(client, tokens[0]["refresh_token"]).json()
     claims = jwt.decode(body["id_token"], options={"verify_signature": False})
-    assert claims["email"] == "camille.martin@example.org"
+    assert claims["email"] == citizen.email
     assert claims["aud"] == "demo-famille"
-    assert claims["given_name"] == "Camille"
+    assert claims["given_name"] == citizen.first_name
 
 
-def test_signing_key_is_parsed_once(client, demo):
+def test_signing_key_is_parsed_once(citizen, client, demo_client_id):
     from allauth.core.internal import jwkkit
 
-    tokens = _issue(count=2)
+    tokens = _issue(citizen.email, count=2)
     _refresh(client, tokens[0]["refresh_token"])
     before = jwkkit.load_jwk_from_pem.cache_info().misses
     _refresh(client, tokens[1]["refresh_token"])
