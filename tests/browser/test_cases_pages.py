@@ -10,7 +10,7 @@ from tests.browser.conftest import login
 def oullins_case(demo):
     from guichet.accounts.models import User
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
     from guichet.services.models import ServiceDefinition
 
     camille = User.objects.get(email="camille.martin@example.org")

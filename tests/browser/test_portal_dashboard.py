@@ -34,7 +34,7 @@ def smtp(settings):
 def camille_case(demo):
     from guichet.accounts.models import User
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
     from guichet.services.models import ServiceDefinition
 
     camille = User.objects.get(email=CAMILLE)
@@ -95,7 +95,7 @@ def test_camille_sees_her_space_and_is_notified_in_app_by_email_and_push(
     live_server, demo, browser, demo_password, camille_case, smtp, axe
 ):
     from guichet.accounts.models import User
-    from guichet.cases.services import case_transition
+    from guichet.cases.handling import case_transition
     from guichet.localinfo.models import NewsItem
     from guichet.notifications import outbox
     from guichet.notifications.models import Notification, PushSubscription
@@ -161,7 +161,8 @@ def test_the_dashboard_has_no_axe_violations(
     live_server, demo, browser, axe, demo_password, camille_case, language
 ):
     from guichet.accounts.models import User
-    from guichet.cases.services import case_transition, draft_save
+    from guichet.cases.drafts import draft_save
+    from guichet.cases.handling import case_transition
 
     agent = User.objects.get(email="agent.oullins@example.org")
     camille = User.objects.get(email=CAMILLE)

@@ -65,7 +65,7 @@ def contact_data():
 def file_case(contact, users, demo, contact_data):
     """File a contact case in a commune for Camille (web)."""
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
 
     def make(commune="oullins", requester="camille.martin", **kwargs):
         user = users[requester] if requester else None

@@ -11,7 +11,7 @@ from tests.factories import pdf_bytes
 
 @pytest.fixture
 def oullins_case(file_case, contact_data):
-    from guichet.cases.services import attachment_store
+    from guichet.cases.attachments import attachment_store
     from guichet.cases.uploads import check_upload
 
     case = file_case(commune="oullins", data={**contact_data, "objet": "Zorglub unique"})
@@ -238,7 +238,7 @@ def test_filing_with_missing_fields_shows_errors_and_saves_nothing(oullins):
 
 def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, demo, contact, contact_data):
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
 
     case_submit(
         actor=None,

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from guichet.cases.models import Case, CaseEvent, CaseMessage
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.core.models import IdempotencyKey
 from guichet.notifications.models import Notification
 from guichet.publicspace.models import Report, ReportPhoto, ReportUpdate

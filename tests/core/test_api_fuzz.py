@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from guichet.accounts.models import User
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from tests.conftest import login_with_second_factor
 
 MAX_EXAMPLES = 8

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 
 from guichet.cases.auth import agent_auth, citizen_read_auth, citizen_write_auth, partner_auth
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel
 from guichet.cases.reads import AccessDoor, record_case, record_list
 from guichet.cases.selectors import (
@@ -24,7 +26,7 @@ from guichet.cases.selectors import (
     queue_for_agent,
     timeline_for_citizen,
 )
-from guichet.cases.services import CaseInputError, case_submit, case_transition
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.api_shared import api_error, page_bounds
 from guichet.core.edges import QueryInt

@@ -33,15 +33,11 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import CaseMessage, Channel
 from guichet.cases.replies import case_for_reply_token, reply_token_in
-from guichet.cases.services import (
-    CaseInputError,
-    FirstMessage,
-    Submission,
-    case_message_add,
-    case_submit,
-)
+from guichet.cases.submission import FirstMessage, Submission, case_submit
 from guichet.cases.uploads import check_upload
 from guichet.core.idempotency import IdempotencyKeyError, key_from_identifier
 from guichet.core.policies import SYSTEM

@@ -126,7 +126,7 @@ def case_get_for_citizen(*, user, reference: str) -> Case:
 
 def case_get_by_tracking(*, reference: str, code: str) -> Case:
     """An anonymous request found by its reference and tracking code (same 404 otherwise)."""
-    from guichet.cases.services import hash_tracking_code
+    from guichet.cases.tracking_codes import hash_tracking_code
 
     reference = (reference or "").strip().upper()
     if not reference or not code:

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Channel
-from guichet.cases.services import CaseInputError
 from guichet.services.models import ServiceDefinition
 from guichet.support import console, satisfaction, selectors, services, tickets
 from guichet.support.forms import ContactForm, SatisfactionForm

@@ -20,9 +20,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import CaseDraft, Channel
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
-from guichet.cases.services import CaseInputError, case_submit
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
@@ -187,7 +188,7 @@ def _store_computation(application: PlanningApplication) -> deadlines.Computatio
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
+    "cases.submission.case_submit",
     reason="the manifest's record, run by case_submit in its recording transaction",
 )
 def application_record(*, case, prepared=None) -> PlanningApplication | None:

@@ -339,8 +339,8 @@ def _keep_checked(
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
-    "cases.services.draft_save",
+    "cases.submission.case_submit",
+    "cases.drafts.draft_save",
     reason="the chosen document is asked to the wallet policy ('use') for the filing person",
 )
 def wallet_piece_checked(
@@ -376,8 +376,8 @@ def _service_name(attachment) -> str:
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
-    "cases.services.draft_save",
+    "cases.submission.case_submit",
+    "cases.drafts.draft_save",
     reason="records the use of a piece wallet_piece_checked already allowed",
 )
 def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:

@@ -11,7 +11,10 @@ from django.views.decorators.http import require_POST
 
 from guichet.accounts.selectors import dependants_of
 from guichet.cases.claims import ClaimError, case_claim, case_for_claim
+from guichet.cases.drafts import draft_save
+from guichet.cases.errors import CaseInputError
 from guichet.cases.forms import MessageForm, TrackingForm
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import Channel
 from guichet.cases.policies import TrackingCodeHolder
 from guichet.cases.selectors import (
@@ -23,13 +26,7 @@ from guichet.cases.selectors import (
     drafts_for_citizen,
     timeline_for_citizen,
 )
-from guichet.cases.services import (
-    CaseInputError,
-    case_message_add,
-    case_submit,
-    draft_save,
-    draft_submission_replayed,
-)
+from guichet.cases.submission import case_submit, draft_submission_replayed
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
@@ -432,7 +429,7 @@ def case_message(request, reference):
 @login_required
 @require_POST
 def case_transition_citizen(request, reference):
-    from guichet.cases.services import case_transition
+    from guichet.cases.handling import case_transition
     from guichet.cases.workflow import WorkflowError
 
     case = case_get_for_citizen(user=request.user, reference=reference)
