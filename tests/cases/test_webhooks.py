@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 from guichet.cases import tasks, webhooks
 from guichet.cases.models import CaseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from guichet.cases.workflow import run_actions
+from guichet.core.policies import PolicyDenied
 from tests.outbound_server import LocalServer
 
 
@@ -51,7 +52,7 @@ def test_a_delivery_is_signed_per_standard_webhooks_with_the_endpoint_secret(
 ):
     partner.serve("/hook", b"merci", status=204)
     delivery = _fire(endpoint, users)
-    assert tasks.deliver_webhook(delivery.pk) == "done"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "done"
     path, headers, body = partner.requests[0]
     assert path == "/hook"
     payload = Webhook(endpoint.secret).verify(body, headers)  # raises unless it checks
@@ -69,10 +70,10 @@ def test_a_delivery_is_signed_per_standard_webhooks_with_the_endpoint_secret(
 def test_retries_keep_the_message_id_and_log_each_attempt(endpoint, partner, users):
     partner.serve("/hook", b"x" * 5000, status=503)
     delivery = _fire(endpoint, users)
-    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "pending"
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
-    assert tasks.deliver_webhook(delivery.pk) == "skipped"  # not due yet: not sent twice
+    assert webhooks.webhook_delivery_send(delivery.pk) == "skipped"  # not due yet: not sent twice
     partner.serve("/hook", b"ok", status=200)
     _make_due(delivery)
     assert tasks.webhooks_sweep() == 1
@@ -91,7 +92,7 @@ def test_a_delivery_is_given_up_after_the_maximum_attempts(endpoint, partner, us
     delivery = _fire(endpoint, users)
     for _ in range(3):
         _make_due(delivery)
-        tasks.deliver_webhook(delivery.pk)
+        webhooks.webhook_delivery_send(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == ("failed", 3)
     assert len(partner.requests) == 3
@@ -105,15 +106,15 @@ def test_an_endpoint_failing_in_a_row_is_disabled_then_re_enabled_by_an_agent(
     delivery = _fire(endpoint, users)
     for _ in range(2):
         _make_due(delivery)
-        tasks.deliver_webhook(delivery.pk)
+        webhooks.webhook_delivery_send(delivery.pk)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None and "500" in endpoint.disabled_reason
     _make_due(delivery)
     assert tasks.webhooks_sweep() == 0  # a disabled endpoint's deliveries wait
-    assert tasks.deliver_webhook(delivery.pk) == "skipped"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "skipped"
     assert len(partner.requests) == 2
     # Someone outside the organisation may not enable it.
-    with pytest.raises(webhooks.WebhookEndpointError):
+    with pytest.raises(PolicyDenied):
         webhooks.webhook_endpoint_enable(actor=users["agent.mdmph"], endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None
@@ -152,7 +153,7 @@ def test_an_endpoint_whose_address_became_private_is_refused_at_send_time(
     partner.serve("/hook", b"", status=200)
     delivery = _fire(endpoint, users)
     settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
-    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "pending"
     assert partner.requests == []
     assert "non publique" in WebhookAttempt.objects.get(delivery=delivery).error
 
@@ -160,14 +161,14 @@ def test_an_endpoint_whose_address_became_private_is_refused_at_send_time(
 def test_a_redirect_is_not_followed(endpoint, partner, users):
     partner.serve("/hook", status=307, headers={"Location": "http://169.254.169.254/"})
     delivery = _fire(endpoint, users)
-    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "pending"
     attempt = WebhookAttempt.objects.get(delivery=delivery)
     assert attempt.status_code == 307 and not attempt.succeeded
 
 
 def test_only_the_organisation_agents_manage_its_endpoints(endpoint, users):
     before = endpoint.secret
-    with pytest.raises(webhooks.WebhookEndpointError):
+    with pytest.raises(PolicyDenied):
         webhooks.webhook_endpoint_regenerate_secret(actor=users["agent.mdmph"], endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.secret == before
@@ -188,7 +189,7 @@ def test_an_unknown_endpoint_key_records_the_event_and_sends_nothing(file_case, 
 def test_the_body_is_the_json_payload(endpoint, partner, users):
     partner.serve("/hook", b"", status=200)
     delivery = _fire(endpoint, users)
-    tasks.deliver_webhook(delivery.pk)
+    webhooks.webhook_delivery_send(delivery.pk)
     body = json.loads(partner.requests[0][2])
     assert body["event"] == "case.status" and body["organisation"]
 

@@ -56,6 +56,7 @@ CASE_SERVICE_MODULES = {
     "saved_filters",
     "submission",
     "submission_checks",
+    "webhooks",
 }
 CASE_OTHER_MODULES = {
     "actions",
@@ -86,7 +87,6 @@ CASE_OTHER_MODULES = {
     "urls_backoffice",
     "urls_citizen",
     "views",
-    "webhooks",
     "workflow",
 }
 
