@@ -250,7 +250,7 @@ def _submitted_out(submission) -> dict:
 @router.get("/mine", auth=citizen_read_auth, response=CitizenPage, summary="Mes demandes")
 def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
     limit, offset = page_bounds(limit, offset)
-    qs = cases_for_citizen_list(user=request.auth)
+    qs = cases_for_citizen_list(actor=request.auth)
     cases = list(qs[offset : offset + limit])
     last_page = len(cases) < limit and (cases or offset == 0)
     count = offset + len(cases) if last_page else qs.count()  # no COUNT on the last page
@@ -270,7 +270,7 @@ def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
 )
 def my_case(request, reference: str):
     try:
-        case = case_get_for_citizen(user=request.auth, reference=reference)
+        case = case_get_for_citizen(actor=request.auth, reference=reference)
     except Http404:
         return Status(404, api_error("not_found", _("Demande introuvable.")))
     return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}

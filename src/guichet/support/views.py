@@ -175,7 +175,7 @@ def terms_accept(request):
         {
             "document": document,
             "next": next_url,
-            "refused": not selectors.has_accepted(request.user, document)
+            "refused": not selectors.has_accepted(actor=request.user, document=document)
             and document.answers.filter(user=request.user, accepted=False).exists(),
         },
     )

@@ -119,7 +119,7 @@ def service_start(request, key):
 
 def _draft(request, token):
     return draft_get(
-        user=request.user, token=token, session_tokens=request.session.get(SESSION_DRAFTS, [])
+        actor=request.user, token=token, session_tokens=request.session.get(SESSION_DRAFTS, [])
     )
 
 
@@ -323,7 +323,7 @@ def draft_review(request, token):
 def _citizen_case(request, reference):
     if request.user.is_authenticated:
         try:
-            return case_get_for_citizen(user=request.user, reference=reference)
+            return case_get_for_citizen(actor=request.user, reference=reference)
         except Http404:
             pass
     code = request.session.get(SESSION_TRACKING, {}).get(reference)
@@ -358,7 +358,7 @@ def my_cases(request):
     """Every case of the citizen, newest first, a page at a time (a citizen may have hundreds):
     the list reads only the columns it shows, the statuses' labels come from the cached
     published versions."""
-    page = Paginator(cases_for_citizen_list(user=request.user), MY_CASES_PER_PAGE).get_page(
+    page = Paginator(cases_for_citizen_list(actor=request.user), MY_CASES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -366,7 +366,7 @@ def my_cases(request):
         "cases/citizen/my_cases.html",
         {
             "page": page,
-            "drafts": drafts_for_citizen(user=request.user).only(
+            "drafts": drafts_for_citizen(actor=request.user).only(
                 "token", "updated_at", "version__definition__name"
             ),
         },
@@ -432,7 +432,7 @@ def case_transition_citizen(request, reference):
     from guichet.cases.handling import case_transition
     from guichet.cases.workflow import WorkflowError
 
-    case = case_get_for_citizen(user=request.user, reference=reference)
+    case = case_get_for_citizen(actor=request.user, reference=reference)
     if is_restricted(case.definition.key):  # its own doors only
         raise Http404("case")
     try:
