@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import login
+from tests.browser.contact_case import contact_case_of_camille
 from tests.notifications.conftest import SmtpSink
 
 CAMILLE = "camille.martin@example.org"
@@ -32,25 +33,12 @@ def smtp(settings):
 
 @pytest.fixture
 def camille_case(demo):
-    from guichet.accounts.models import User
-    from guichet.cases.models import Channel
-    from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
-
-    camille = User.objects.get(email=CAMILLE)
-    return case_submit(
-        actor=camille,
-        definition=ServiceDefinition.objects.get(key="contact"),
-        channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
-        data={
-            "theme": "etat_civil",
-            "objet": "Copie d'acte de mariage",
-            "message": "Bonjour, une copie intégrale de mon acte de mariage svp.",
-            "email": CAMILLE,
-        },
-    ).case
+    return contact_case_of_camille(
+        demo,
+        theme="etat_civil",
+        objet="Copie d'acte de mariage",
+        message="Bonjour, une copie intégrale de mon acte de mariage svp.",
+    )
 
 
 def _subscribe_to_push(page, live_server) -> str:

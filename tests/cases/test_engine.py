@@ -346,26 +346,22 @@ def test_a_draft_is_submitted_once(contact, users, demo, contact_data):
         commune=demo["oullins"],
     )
     stale = type(draft).objects.get(pk=draft.pk)
-    case_submit(
-        actor=camille,
-        definition=contact,
-        data=draft.data,
-        channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
-        draft=draft,
-    )
-    before = Case.objects.count()
-    with pytest.raises(CaseInputError) as exc:
-        case_submit(
+
+    def submit(draft):
+        return case_submit(
             actor=camille,
             definition=contact,
-            data=stale.data,
+            data=draft.data,
             channel=Channel.WEB,
             requester=camille,
             commune=demo["oullins"],
-            draft=stale,
+            draft=draft,
         )
+
+    submit(draft)
+    before = Case.objects.count()
+    with pytest.raises(CaseInputError) as exc:
+        submit(stale)
     assert exc.value.code == "already_submitted"
     assert Case.objects.count() == before
 
