@@ -158,9 +158,12 @@ def _heavy_citizen(cases: int = HEAVY_CASES) -> User:
     agent messages, drafts and unread notifications. Idempotent: only what is missing is added
     (notifications muted: no e-mail is queued)."""
     from guichet.accounts.services import profile_set_residence
+    from guichet.cases.drafts import draft_save
+    from guichet.cases.handling import case_transition
+    from guichet.cases.messages import case_message_add
     from guichet.cases.models import Case, CaseDraft, Channel
     from guichet.cases.notify import muted
-    from guichet.cases.services import case_message_add, case_submit, case_transition, draft_save
+    from guichet.cases.submission import case_submit
     from guichet.notifications.models import Notification
     from guichet.notifications.services import notification_create
     from guichet.services.models import ServiceDefinition

@@ -342,7 +342,7 @@ SETUP_CODE = """
 import json
 from allauth.idp.oidc.models import Client
 from guichet.accounts.models import User
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.identity.claims import FIRST_PARTY_SCOPES
 from guichet.identity.demo import FIRST_PARTY_CLIENT_ID
 from guichet.identity.services import tokens_issue_by_operator

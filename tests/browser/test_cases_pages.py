@@ -4,29 +4,14 @@ show-if conditions work in the browser."""
 import pytest
 
 from tests.browser.conftest import login
+from tests.browser.contact_case import contact_case_of_camille
 
 
 @pytest.fixture
 def oullins_case(demo):
-    from guichet.accounts.models import User
-    from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
-    from guichet.services.models import ServiceDefinition
-
-    camille = User.objects.get(email="camille.martin@example.org")
-    return case_submit(
-        actor=camille,
-        definition=ServiceDefinition.objects.get(key="contact"),
-        channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
-        data={
-            "theme": "autre",
-            "objet": "Bruit",
-            "message": "Du bruit la nuit, rue X.",
-            "email": camille.email,
-        },
-    ).case
+    return contact_case_of_camille(
+        demo, theme="autre", objet="Bruit", message="Du bruit la nuit, rue X."
+    )
 
 
 def test_citizen_pages_have_no_axe_violations(

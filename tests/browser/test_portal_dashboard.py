@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import login
+from tests.browser.contact_case import contact_case_of_camille
 from tests.notifications.conftest import SmtpSink
 
 CAMILLE = "camille.martin@example.org"
@@ -32,25 +33,12 @@ def smtp(settings):
 
 @pytest.fixture
 def camille_case(demo):
-    from guichet.accounts.models import User
-    from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
-    from guichet.services.models import ServiceDefinition
-
-    camille = User.objects.get(email=CAMILLE)
-    return case_submit(
-        actor=camille,
-        definition=ServiceDefinition.objects.get(key="contact"),
-        channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
-        data={
-            "theme": "etat_civil",
-            "objet": "Copie d'acte de mariage",
-            "message": "Bonjour, une copie intégrale de mon acte de mariage svp.",
-            "email": CAMILLE,
-        },
-    ).case
+    return contact_case_of_camille(
+        demo,
+        theme="etat_civil",
+        objet="Copie d'acte de mariage",
+        message="Bonjour, une copie intégrale de mon acte de mariage svp.",
+    )
 
 
 def _subscribe_to_push(page, live_server) -> str:
@@ -95,7 +83,7 @@ def test_camille_sees_her_space_and_is_notified_in_app_by_email_and_push(
     live_server, demo, browser, demo_password, camille_case, smtp, axe
 ):
     from guichet.accounts.models import User
-    from guichet.cases.services import case_transition
+    from guichet.cases.handling import case_transition
     from guichet.localinfo.models import NewsItem
     from guichet.notifications import outbox
     from guichet.notifications.models import Notification, PushSubscription
@@ -161,7 +149,8 @@ def test_the_dashboard_has_no_axe_violations(
     live_server, demo, browser, axe, demo_password, camille_case, language
 ):
     from guichet.accounts.models import User
-    from guichet.cases.services import case_transition, draft_save
+    from guichet.cases.drafts import draft_save
+    from guichet.cases.handling import case_transition
 
     agent = User.objects.get(email="agent.oullins@example.org")
     camille = User.objects.get(email=CAMILLE)

@@ -74,7 +74,7 @@ def file_case(contact, place, contact_data):
     """File a contact case in a commune (default: the citizen's) for a citizen (default: the
     territory's citizen; None: someone without an account, with ``contact``), on the web."""
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
 
     def make(commune=None, requester=_CITIZEN, **kwargs):
         user = place.citizen if requester is _CITIZEN else requester

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from guichet.cases.models import Case
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from tests.conftest import login_with_second_factor
 from tests.factories import api_access_token, pdf_bytes
 from tests.factories.territory import restricted_commune

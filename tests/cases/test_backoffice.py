@@ -11,7 +11,7 @@ from tests.factories import pdf_bytes
 
 @pytest.fixture
 def oullins_case(place, file_case, contact_data):
-    from guichet.cases.services import attachment_store
+    from guichet.cases.attachments import attachment_store
     from guichet.cases.uploads import check_upload
 
     case = file_case(commune=place.commune, data={**contact_data, "objet": "Zorglub unique"})
@@ -239,7 +239,7 @@ def test_filing_with_missing_fields_shows_errors_and_saves_nothing(place, oullin
 
 def test_csv_export_neutralises_formulas_typed_by_citizens(oullins, place, contact, contact_data):
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
 
     case_submit(
         actor=None,

@@ -145,7 +145,7 @@ def test_the_api_answers_a_policy_refusal_in_its_shape(code, status):
 
 
 def test_citizen_messages_are_checked_inside_the_service(file_case, place):
-    from guichet.cases.services import case_message_add
+    from guichet.cases.messages import case_message_add
 
     case = file_case()  # Camille's
     for stranger in (place.other_citizen, AnonymousUser(), TrackingCodeHolder(case.pk + 1)):

@@ -7,8 +7,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from guichet.cases.handling import case_transition
+from guichet.cases.messages import case_note_add
 from guichet.cases.models import Case, CaseDraft
-from guichet.cases.services import case_note_add, case_transition
 from tests.factories import pdf_bytes
 from tests.factories.territory import restricted_commune
 

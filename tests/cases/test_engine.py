@@ -8,9 +8,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel, ReferenceCounter
 from guichet.cases.selectors import timeline_for_citizen
-from guichet.cases.services import CaseInputError, case_submit, case_transition
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.policies import PolicyDenied
 from guichet.core.worker import GuichetWorker
@@ -318,7 +320,7 @@ def test_document_action_attaches_a_pdf(file_case, place):
 
 def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, place):
     from guichet.cases.gdpr import erase, export
-    from guichet.cases.services import case_message_add
+    from guichet.cases.messages import case_message_add
 
     case = file_case()
     case_message_add(
@@ -333,7 +335,7 @@ def test_gdpr_export_and_erasure_of_a_citizens_cases(file_case, place):
 
 
 def test_a_draft_is_submitted_once(contact, place, contact_data):
-    from guichet.cases.services import draft_save
+    from guichet.cases.drafts import draft_save
 
     camille = place.citizen
     draft = draft_save(
@@ -344,26 +346,22 @@ def test_a_draft_is_submitted_once(contact, place, contact_data):
         commune=place.commune,
     )
     stale = type(draft).objects.get(pk=draft.pk)
-    case_submit(
-        actor=camille,
-        definition=contact,
-        data=draft.data,
-        channel=Channel.WEB,
-        requester=camille,
-        commune=place.commune,
-        draft=draft,
-    )
-    before = Case.objects.count()
-    with pytest.raises(CaseInputError) as exc:
-        case_submit(
+
+    def submit(draft):
+        return case_submit(
             actor=camille,
             definition=contact,
-            data=stale.data,
+            data=draft.data,
             channel=Channel.WEB,
             requester=camille,
             commune=place.commune,
-            draft=stale,
+            draft=draft,
         )
+
+    submit(draft)
+    before = Case.objects.count()
+    with pytest.raises(CaseInputError) as exc:
+        submit(stale)
     assert exc.value.code == "already_submitted"
     assert Case.objects.count() == before
 

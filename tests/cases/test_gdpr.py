@@ -9,8 +9,10 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from guichet.accounts.services import account_delete
+from guichet.cases.attachments import attachment_store
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import Case, CaseAttachment, Channel
-from guichet.cases.services import attachment_store, case_message_add, case_submit
+from guichet.cases.submission import case_submit
 from guichet.cases.uploads import check_upload
 from tests.factories import pdf_bytes
 

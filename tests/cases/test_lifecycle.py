@@ -5,8 +5,9 @@ import copy
 
 import pytest
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_reroute, case_transition
 from guichet.cases.models import Case, CaseEvent
-from guichet.cases.services import CaseInputError, case_reroute, case_transition
 from guichet.cases.workflow import (
     SYSTEM,
     WorkflowError,
@@ -66,7 +67,7 @@ def any_status_case(place, platform_admin, recorded_action):
         communes=[place.commune, place.other_commune],
     )
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
 
     return case_submit(
         actor=place.citizen,

@@ -5,8 +5,10 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from guichet.cases.handling import case_transition
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import Case, CaseEvent, Channel
-from guichet.cases.services import case_message_add, case_submit, case_transition
+from guichet.cases.submission import case_submit
 from guichet.notifications.models import Delivery, Notification, Preference
 
 

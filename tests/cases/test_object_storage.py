@@ -52,7 +52,7 @@ def test_a_media_storage_url_of_the_wrong_shape_is_refused(url, message):
 def test_an_attachment_goes_to_the_bucket_and_is_served_through_the_agents_door(
     s3_media, file_case, contact_data, client, place, with_mfa, settings
 ):
-    from guichet.cases.services import attachment_store
+    from guichet.cases.attachments import attachment_store
     from guichet.core.uploads import check_upload
 
     content = pdf_bytes()

@@ -11,8 +11,8 @@ from django.core import mail
 from django.http import Http404
 
 from guichet.cases.models import Case, ReferenceCounter
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.cases.selectors import case_get_by_tracking
-from guichet.cases.services import partner_api_key_create
 
 API = "/api/v1/cases"
 # a point in each commune of the territory (tests.factories.territory): the key's commune

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from guichet.cases.models import Case, CaseEvent, CaseMessage
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.core.models import IdempotencyKey
 from guichet.notifications.models import Notification
 from guichet.publicspace.models import Report, ReportPhoto, ReportUpdate
@@ -385,10 +385,10 @@ def test_a_message_id_reused_by_another_mail_is_refused(place):
 def test_a_report_by_mail_is_refused_clearly_for_want_of_a_place(place, settings):
     """The mail gateway files into the configured service through the same pipeline: the
     public-space service's checks refuse a mail, which has no place, and nothing is filed."""
-    from guichet.cases.mail import MailError, ingest_one
+    from guichet.cases.mail import MailError, mail_ingest
 
     settings.CASES_MAIL_SERVICE = "publicspace"
     before = (Case.objects.count(), Report.objects.count())
     with pytest.raises(MailError, match="emplacement"):
-        ingest_one(_mail(subject=CATEGORY, body=DESCRIPTION, message_id="<lamp@example.org>"))
+        mail_ingest(_mail(subject=CATEGORY, body=DESCRIPTION, message_id="<lamp@example.org>"))
     assert (Case.objects.count(), Report.objects.count()) == before

@@ -12,7 +12,7 @@ from django.db.models.signals import post_save
 
 from guichet.cases.models import Case, Channel, ReferenceCounter
 from guichet.cases.references import reference_give_back, reference_take
-from guichet.cases.services import case_submit
+from guichet.cases.submission import case_submit
 
 
 def _number(reference: str) -> int:
@@ -118,7 +118,7 @@ def test_the_counter_is_not_locked_while_the_case_records(submit):
 
 @pytest.mark.django_db(transaction=True)
 def test_bad_input_takes_no_number(submit, place, contact, contact_data):
-    from guichet.cases.services import CaseInputError
+    from guichet.cases.errors import CaseInputError
 
     first = submit()
     with pytest.raises(CaseInputError):

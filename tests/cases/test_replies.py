@@ -4,9 +4,11 @@
 import pytest
 from django.core import mail
 
+from guichet.cases.handling import case_transition
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import Channel
 from guichet.cases.replies import case_reply_address
-from guichet.cases.services import case_message_add, case_submit, case_transition
+from guichet.cases.submission import case_submit
 
 INBOUND = "demarches@metropole.example.org"
 

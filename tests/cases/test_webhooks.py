@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 from guichet.cases import tasks, webhooks
 from guichet.cases.models import CaseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from guichet.cases.workflow import run_actions
+from guichet.core.policies import PolicyDenied
 from tests.outbound_server import LocalServer
 
 
@@ -49,7 +50,7 @@ def test_a_delivery_is_signed_per_standard_webhooks_with_the_endpoint_secret(
 ):
     partner.serve("/hook", b"merci", status=204)
     delivery = _fire(endpoint, place)
-    assert tasks.deliver_webhook(delivery.pk) == "done"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "done"
     path, headers, body = partner.requests[0]
     assert path == "/hook"
     payload = Webhook(endpoint.secret).verify(body, headers)  # raises unless it checks
@@ -67,10 +68,10 @@ def test_a_delivery_is_signed_per_standard_webhooks_with_the_endpoint_secret(
 def test_retries_keep_the_message_id_and_log_each_attempt(endpoint, partner, place):
     partner.serve("/hook", b"x" * 5000, status=503)
     delivery = _fire(endpoint, place)
-    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "pending"
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at > timezone.now()
-    assert tasks.deliver_webhook(delivery.pk) == "skipped"  # not due yet: not sent twice
+    assert webhooks.webhook_delivery_send(delivery.pk) == "skipped"  # not due yet: not sent twice
     partner.serve("/hook", b"ok", status=200)
     _make_due(delivery)
     assert tasks.webhooks_sweep() == 1
@@ -89,7 +90,7 @@ def test_a_delivery_is_given_up_after_the_maximum_attempts(endpoint, partner, pl
     delivery = _fire(endpoint, place)
     for _ in range(3):
         _make_due(delivery)
-        tasks.deliver_webhook(delivery.pk)
+        webhooks.webhook_delivery_send(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == ("failed", 3)
     assert len(partner.requests) == 3
@@ -103,15 +104,15 @@ def test_an_endpoint_failing_in_a_row_is_disabled_then_re_enabled_by_an_agent(
     delivery = _fire(endpoint, place)
     for _ in range(2):
         _make_due(delivery)
-        tasks.deliver_webhook(delivery.pk)
+        webhooks.webhook_delivery_send(delivery.pk)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None and "500" in endpoint.disabled_reason
     _make_due(delivery)
     assert tasks.webhooks_sweep() == 0  # a disabled endpoint's deliveries wait
-    assert tasks.deliver_webhook(delivery.pk) == "skipped"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "skipped"
     assert len(partner.requests) == 2
     # Someone outside the organisation may not enable it.
-    with pytest.raises(webhooks.WebhookEndpointError):
+    with pytest.raises(PolicyDenied):
         webhooks.webhook_endpoint_enable(actor=place.other_agent, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is not None
@@ -150,7 +151,7 @@ def test_an_endpoint_whose_address_became_private_is_refused_at_send_time(
     partner.serve("/hook", b"", status=200)
     delivery = _fire(endpoint, place)
     settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
-    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "pending"
     assert partner.requests == []
     assert "non publique" in WebhookAttempt.objects.get(delivery=delivery).error
 
@@ -158,14 +159,14 @@ def test_an_endpoint_whose_address_became_private_is_refused_at_send_time(
 def test_a_redirect_is_not_followed(endpoint, partner, place):
     partner.serve("/hook", status=307, headers={"Location": "http://169.254.169.254/"})
     delivery = _fire(endpoint, place)
-    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    assert webhooks.webhook_delivery_send(delivery.pk) == "pending"
     attempt = WebhookAttempt.objects.get(delivery=delivery)
     assert attempt.status_code == 307 and not attempt.succeeded
 
 
 def test_only_the_organisation_agents_manage_its_endpoints(endpoint, place):
     before = endpoint.secret
-    with pytest.raises(webhooks.WebhookEndpointError):
+    with pytest.raises(PolicyDenied):
         webhooks.webhook_endpoint_regenerate_secret(actor=place.other_agent, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.secret == before
@@ -184,7 +185,7 @@ def test_an_unknown_endpoint_key_records_the_event_and_sends_nothing(file_case, 
 def test_the_body_is_the_json_payload(endpoint, partner, place):
     partner.serve("/hook", b"", status=200)
     delivery = _fire(endpoint, place)
-    tasks.deliver_webhook(delivery.pk)
+    webhooks.webhook_delivery_send(delivery.pk)
     body = json.loads(partner.requests[0][2])
     assert body["event"] == "case.status" and body["organisation"]
 

@@ -35,7 +35,7 @@ SECRET = "Zorglub unique"  # a value of the case's form data: never in the admin
 
 @pytest.fixture
 def oullins_case(place, file_case, contact_data):
-    from guichet.cases.services import attachment_store
+    from guichet.cases.attachments import attachment_store
     from guichet.cases.uploads import check_upload
 
     case = file_case(commune=place.commune, data={**contact_data, "objet": SECRET})

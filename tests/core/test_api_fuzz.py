@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from guichet.accounts.models import User
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from tests.conftest import login_with_second_factor
 
 MAX_EXAMPLES = 8
@@ -77,7 +77,7 @@ def _failures_of(operation, headers, cookies) -> str | None:
         # that a wrong bearer token is refused cannot see the cookie, so it is left out then.
         excluded = [ignored_auth] if settings.SESSION_COOKIE_NAME in cookies else []
         if operation.method.upper() == "POST":
-            # A case's data are checked against its service's own form (cases.services), a
+            # A case's data are checked against its service's own form (cases.submission_checks), a
             # commune against the territory: a schema-valid body may still be a 422 there.
             excluded.append(positive_data_acceptance)
         case.call_and_validate(

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from guichet.cases.models import Case, CaseDraft
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.publicspace.models import Report, ReportSubscription
 
 NUL_MESSAGE = "caractère nul"

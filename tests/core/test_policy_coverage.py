@@ -1,7 +1,8 @@
 """Every write goes through a service that asks an access policy.
 
-Every public function of every ``guichet.<app>.services`` module (and the write functions of
-the workflow engine) must either ask a policy in its own body (``<name>_policy.require_act``,
+Every public function of every ``guichet.<app>.services`` module, of the case engine's write
+modules (``CASE_SERVICE_MODULES``: its services are split by what they do), and the write
+functions of the workflow engine must either ask a policy in its own body (``<name>_policy.require_act``,
 ``require_view``, ``require_<something>`` or ``scope``) or say why it does not with one of the
 markers of ``guichet.core.policies``: ``checked_by_caller`` (only checked functions call it;
 they are named and must exist and be checked themselves), ``system_only`` (timers, periodic
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import pkgutil
 import re
 import sys
 import textwrap
@@ -43,15 +45,66 @@ WORKFLOW_READS = {
 }
 
 
+# The case engine's writes, in modules named for what they do; every other module of
+# ``guichet.cases`` is listed in CASE_OTHER_MODULES, so a new module must be classified.
+CASE_SERVICE_MODULES = {
+    "attachments",
+    "drafts",
+    "handling",
+    "messages",
+    "partner_keys",
+    "saved_filters",
+    "submission",
+    "submission_checks",
+    "webhooks",
+}
+CASE_OTHER_MODULES = {
+    "actions",
+    "admin",
+    "api",
+    "apps",
+    "auth",
+    "claims",
+    "demo",
+    "errors",
+    "fast",
+    "forms",
+    "gdpr",
+    "mail",
+    "management",
+    "migrations",
+    "models",
+    "notify",
+    "policies",
+    "reads",
+    "references",
+    "replies",
+    "scanning",
+    "selectors",
+    "tasks",
+    "tracking_codes",
+    "uploads",
+    "urls_backoffice",
+    "urls_citizen",
+    "views",
+    "workflow",
+}
+
+
 def service_modules() -> list[types.ModuleType]:
-    modules = []
+    names = [f"guichet.cases.{name}" for name in sorted(CASE_SERVICE_MODULES)]
     for config in apps.get_app_configs():
-        if not config.name.startswith("guichet."):
-            continue
-        name = f"{config.name}.services"
-        if importlib.util.find_spec(name) is not None:
-            modules.append(importlib.import_module(name))
-    return modules
+        if config.name.startswith("guichet.") and importlib.util.find_spec(
+            f"{config.name}.services"
+        ):
+            names.append(f"{config.name}.services")
+    return [importlib.import_module(name) for name in names]
+
+
+def services_of_app(module: types.ModuleType) -> list[str]:
+    """The service modules of ``module``'s app."""
+    app = module.__name__.rsplit(".", 1)[0]
+    return [m.__name__ for m in service_modules() if m.__name__.rsplit(".", 1)[0] == app]
 
 
 def public_functions(module: types.ModuleType) -> dict[str, types.FunctionType]:
@@ -95,15 +148,15 @@ def unguarded(module: types.ModuleType, only: set[str] | None = None) -> list[st
 
 
 def _resolve(caller: str, module: types.ModuleType):
-    """A caller named by a ``checked_by_caller`` marker: ``name`` (same module, else the
-    ``services`` module of the same app), or ``app.module.name``; a method as ``Class.name``."""
+    """A caller named by a ``checked_by_caller`` marker: ``name`` (same module, else a
+    service module of the same app), or ``app.module.name``; a method as ``Class.name``."""
     candidates = []
     if caller.count(".") >= 2:
         path, _dot, name = caller.rpartition(".")
         candidates.append((f"guichet.{path}", name))
     else:
-        app = module.__name__.rsplit(".", 1)[0]
-        candidates += [(module.__name__, caller), (f"{app}.services", caller)]
+        candidates += [(module.__name__, caller)]
+        candidates += [(name, caller) for name in services_of_app(module)]
     for module_name, name in candidates:
         target = importlib.import_module(module_name)
         for part in name.split("."):
@@ -115,8 +168,17 @@ def _resolve(caller: str, module: types.ModuleType):
 
 def test_the_walk_finds_the_services():
     names = {m.__name__ for m in service_modules()}
-    assert {"guichet.cases.services", "guichet.publicspace.services"} <= names
-    assert "case_message_add" in public_functions(sys.modules["guichet.cases.services"])
+    assert {"guichet.cases.submission", "guichet.publicspace.services"} <= names
+    assert "case_message_add" in public_functions(sys.modules["guichet.cases.messages"])
+
+
+def test_every_module_of_the_case_engine_is_classified():
+    package = importlib.import_module("guichet.cases")
+    found = {info.name for info in pkgutil.iter_modules(package.__path__)}
+    assert found == CASE_SERVICE_MODULES | CASE_OTHER_MODULES, (
+        "a new module of guichet.cases: add it to CASE_SERVICE_MODULES (if it writes: its "
+        "functions are then checked) or CASE_OTHER_MODULES"
+    )
 
 
 def test_every_service_function_asks_a_policy_or_says_why_not():
@@ -136,16 +198,16 @@ def test_the_workflow_writes_are_checked_and_every_workflow_function_is_classifi
 
 def test_the_guarded_writes_of_the_case_engine_ask_the_case_policy():
     """The functions the issue names ask the policy themselves (not a marker)."""
-    services = sys.modules["guichet.cases.services"]
-    for name in (
-        "case_assign",
-        "case_deadline_set",
-        "case_note_add",
-        "case_message_add",
-        "case_transition",
-        "case_reroute",
+    for module, name in (
+        ("handling", "case_assign"),
+        ("handling", "case_deadline_set"),
+        ("messages", "case_note_add"),
+        ("messages", "case_message_add"),
+        ("handling", "case_transition"),
+        ("handling", "case_reroute"),
     ):
-        assert how_guarded(getattr(services, name)) == "policy", name
+        func = getattr(sys.modules[f"guichet.cases.{module}"], name)
+        assert how_guarded(func) == "policy", name
     publicspace = importlib.import_module("guichet.publicspace.services")
     for name in ("report_mark_duplicate", "report_moderate"):
         assert how_guarded(getattr(publicspace, name)) == "policy", name

@@ -2,7 +2,7 @@
 published by the real services) and reports filed through ``report_submit``."""
 
 from guichet.cases.models import Channel
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.publicspace.models import Category, Report
 from guichet.publicspace.services import definition_document, report_submit
 from guichet.services.models import ServiceDefinition

@@ -91,7 +91,7 @@ def camille(demo):
 
 @pytest.fixture
 def health_case(demo, camille):
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
     from guichet.services.models import ServiceDefinition
 
     return case_submit(

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from guichet.cases.models import Channel
-from guichet.cases.services import case_submit
+from guichet.cases.submission import case_submit
 from guichet.services.models import ServiceDefinition
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 from guichet.cases.models import Case, Channel, ProcessingTime
 from guichet.cases.processing_times import processing_times_compute, usual_time
 from guichet.cases.replies import new_reply_token
-from guichet.cases.services import case_submit
+from guichet.cases.submission import case_submit
 from guichet.services.models import ServiceDefinition
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.utils import translation
 
 from guichet.cases.models import Channel
 from guichet.cases.routing import routing_explained
-from guichet.cases.services import case_reroute, case_submit
+from guichet.cases.handling import case_reroute
+from guichet.cases.submission import case_submit
 from guichet.services.models import ServiceDefinition
 from guichet.territory.models import CompetenceRule
 from tests.conftest import give_second_factor

@@ -180,11 +180,11 @@ def test_notification_centre_lists_only_mine_and_marks_read(client):
     assert page.status_code == 200
     assert "Pour moi" in page.content.decode()
     assert "Pas pour moi" not in page.content.decode()
-    assert unread_count(user=me) == 1
+    assert unread_count(actor=me) == 1
 
     response = client.post(reverse("notifications:open", args=[mine.public_id]))
     assert response.status_code == 302 and response["Location"] == "/demandes/1/"
-    assert unread_count(user=me) == 0
+    assert unread_count(actor=me) == 0
 
     # Someone else's notification: the same 404 as a missing one, and it stays unread.
     assert client.post(reverse("notifications:open", args=[theirs.public_id])).status_code == 404
@@ -339,7 +339,7 @@ def test_demo_gives_camille_notifications_and_sends_nothing(demo, client):
     from guichet.accounts.models import User
 
     camille = User.objects.get(email="camille.martin@example.org")
-    assert unread_count(user=camille) == 2
+    assert unread_count(actor=camille) == 2
     assert not Delivery.objects.exists()
     from django.core.management import call_command
 

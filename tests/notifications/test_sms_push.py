@@ -102,6 +102,30 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _push_sent(user) -> Delivery:
+    """A push notification to ``user``, sent now: its delivery."""
+    notification_create(
+        recipient=user,
+        topic="cases.update",
+        template="generic",
+        context={"title": "t", "body": "b"},
+        channels=["push"],
+    )
+    outbox.deliveries_process(worker_id="w")
+    return Delivery.objects.get()
+
+
+def _push_subscription(user, endpoint: str) -> None:
+    """A browser's push subscription of ``user`` to ``endpoint``, with keys of its own."""
+    browser_key = ec.generate_private_key(ec.SECP256R1())
+    public = browser_key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    PushSubscription.objects.create(
+        user=user, endpoint=endpoint, p256dh=_b64(public), auth=_b64(os.urandom(16))
+    )
+
+
 @pytest.mark.django_db
 def test_web_push_is_encrypted_for_the_browser_and_signed_with_vapid(
     http_server, settings, tmp_path
@@ -150,26 +174,8 @@ def test_web_push_is_encrypted_for_the_browser_and_signed_with_vapid(
 def test_a_gone_push_subscription_is_removed_and_the_delivery_fails(http_server):
     http_server.serve("/push/gone", "", "text/plain", status=410)
     user = UserFactory()
-    browser_key = ec.generate_private_key(ec.SECP256R1())
-    PushSubscription.objects.create(
-        user=user,
-        endpoint=http_server.url("/push/gone"),
-        p256dh=_b64(
-            browser_key.public_key().public_bytes(
-                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-            )
-        ),
-        auth=_b64(os.urandom(16)),
-    )
-    notification_create(
-        recipient=user,
-        topic="cases.update",
-        template="generic",
-        context={"title": "t", "body": "b"},
-        channels=["push"],
-    )
-    outbox.deliveries_process(worker_id="w")
-    delivery = Delivery.objects.get()
+    _push_subscription(user, http_server.url("/push/gone"))
+    delivery = _push_sent(user)
     assert delivery.status == "failed" and "410" in delivery.last_error
     assert not PushSubscription.objects.exists()
 
@@ -205,27 +211,9 @@ def test_a_push_endpoint_to_a_private_address_is_refused_at_send_time(http_serve
     refused, nothing reaches the address, the subscription is removed."""
     http_server.serve("/push/internal", "", "text/plain", status=201)
     user = UserFactory()
-    browser_key = ec.generate_private_key(ec.SECP256R1())
-    PushSubscription.objects.create(
-        user=user,
-        endpoint=http_server.url("/push/internal"),
-        p256dh=_b64(
-            browser_key.public_key().public_bytes(
-                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-            )
-        ),
-        auth=_b64(os.urandom(16)),
-    )
+    _push_subscription(user, http_server.url("/push/internal"))
     settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = []
-    notification_create(
-        recipient=user,
-        topic="cases.update",
-        template="generic",
-        context={"title": "t", "body": "b"},
-        channels=["push"],
-    )
-    outbox.deliveries_process(worker_id="w")
-    delivery = Delivery.objects.get()
+    delivery = _push_sent(user)
     assert delivery.status == "failed" and "non publique" in delivery.last_error
     assert http_server.requests == []
     assert not PushSubscription.objects.exists()

@@ -31,7 +31,7 @@ def citizen(demo):
 def file_contact(demo):
     """File a contact case for ``user`` in ``commune`` (web), as the citizen door does."""
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
     from guichet.services.models import ServiceDefinition
 
     contact = ServiceDefinition.objects.get(key="contact")

@@ -1,6 +1,6 @@
 """``GET /api/v1/portal/dashboard``: the dashboard for the mobile app, documented in OpenAPI."""
 
-from guichet.cases.services import case_transition
+from guichet.cases.handling import case_transition
 from tests.factories import api_access_token
 
 API = "/api/v1/portal/dashboard"

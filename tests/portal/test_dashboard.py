@@ -9,8 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from guichet.cases.drafts import draft_save
+from guichet.cases.handling import case_transition
+from guichet.cases.messages import case_message_add, case_note_add
 from guichet.cases.models import Case, CaseAttachment
-from guichet.cases.services import case_message_add, case_note_add, case_transition, draft_save
 
 URL = "/mon-espace/"
 
@@ -191,7 +193,7 @@ def test_without_a_commune_of_residence_the_metropolis_and_a_hint(client, demo):
 
 
 def test_shortcuts_to_the_services_i_used_most_recent_first(client, citizen, file_contact, demo):
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
     from guichet.services.models import ServiceDefinition
 
     file_contact(citizen)

@@ -110,7 +110,7 @@ def test_the_offline_page_is_bilingual_and_holds_nothing_personal(client, camill
 
 def _contact_submit(camille, key, data=CONTACT_DATA, channel=None):
     from guichet.cases.models import Channel
-    from guichet.cases.services import case_submit
+    from guichet.cases.submission import case_submit
     from guichet.services.models import ServiceDefinition
     from guichet.territory.models import Organisation
 
@@ -144,7 +144,7 @@ def test_a_key_files_once_and_a_retry_gets_the_first_result(camille):
 
 
 def test_a_failed_submission_leaves_no_key_behind(camille):
-    from guichet.cases.services import CaseInputError
+    from guichet.cases.errors import CaseInputError
 
     key = _key()
     with pytest.raises(CaseInputError):

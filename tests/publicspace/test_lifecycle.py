@@ -5,8 +5,8 @@ import importlib
 
 import pytest
 
+from guichet.cases.handling import case_transition
 from guichet.cases.models import CaseEvent
-from guichet.cases.services import case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from guichet.cases.models import Case, ReferenceCounter
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 
 BASE = "/open311/v2"
 METRO_KEY = "demo-open311-key"

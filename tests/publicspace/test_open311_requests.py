@@ -7,8 +7,9 @@ from xml.etree import ElementTree as ET
 import pytest
 from django.utils import timezone
 
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel
-from guichet.cases.services import case_transition, partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.publicspace.models import Report
 
 BASE = "/open311/v2"

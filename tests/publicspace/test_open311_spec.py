@@ -160,7 +160,7 @@ def test_head_is_get_without_a_body(client, demo):
 @pytest.fixture
 def filed(client, demo):
     """Three reports through Open311 (one with a status note), plus what the demo seeded."""
-    from guichet.cases.services import case_transition
+    from guichet.cases.handling import case_transition
     from tests.publicspace.test_open311_requests import _user
 
     ids = [client.post(f"{BASE}/requests.json", GOOD_POST).json()[0]["service_request_id"]

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from guichet.accounts.models import User
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case
-from guichet.cases.services import case_transition
 from guichet.publicspace import services
 from guichet.publicspace.models import Alert, Report, ReportSubscription, State
 from tests.conftest import login_with_second_factor

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_reroute, case_transition
 from guichet.cases.models import Case, CaseAttachment, CaseEvent
-from guichet.cases.services import CaseInputError, case_reroute, case_transition
 from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification
 from guichet.publicspace import services

@@ -267,8 +267,10 @@ def world(demo):
     from django.utils import timezone
 
     from guichet.accounts.models import User
+    from guichet.cases.attachments import attachment_store
     from guichet.cases.models import Case, CaseDraft
-    from guichet.cases.services import attachment_store, case_submit, partner_api_key_create
+    from guichet.cases.partner_keys import partner_api_key_create
+    from guichet.cases.submission import case_submit
     from guichet.cases.uploads import CleanFile
     from guichet.identity.services import tokens_issue_by_operator
     from guichet.localinfo.models import Event, NewsItem, Place

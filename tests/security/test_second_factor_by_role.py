@@ -409,7 +409,7 @@ def test_an_agent_who_left_the_organisation_no_longer_sees_its_notifications(cli
 def test_code_without_a_request_keeps_its_powers(world):
     """Services called by our own code (commands, tasks) with a user object are trusted: no
     HTTP door marked it."""
-    from guichet.cases.services import case_note_add
+    from guichet.cases.messages import case_note_add
 
     agent = User.objects.get(email="agent.oullins@example.org")
     case_note_add(actor=agent, case=world["case"], body="Note écrite par une commande")

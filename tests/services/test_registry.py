@@ -1,7 +1,8 @@
 import pytest
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Channel
-from guichet.cases.services import CaseInputError, case_submit
+from guichet.cases.submission import case_submit
 from guichet.services.registry import (
     ServiceInput,
     ServiceManifest,

@@ -87,14 +87,14 @@ def test_phone_ticket_filed_by_an_agent(demo, support_agent):
 
 
 def test_mail_to_the_support_address_opens_a_ticket(demo, settings):
-    from guichet.cases.mail import ingest_one
+    from guichet.cases.mail import mail_ingest
 
     raw = (
         b"From: Nora <nora@example.net>\r\nTo: assistance@metropole.example.org\r\n"
         b"Subject: Compte bloque\r\nMessage-ID: <t1@example.net>\r\n\r\n"
         b"Bonjour, je n'arrive plus a me connecter depuis hier.\r\n"
     )
-    outcome, reference = ingest_one(raw)
+    outcome, reference = mail_ingest(raw)
     assert outcome == "case"
     case = Case.objects.get(reference=reference)
     assert case.definition.key == "support" and case.team.slug == "assistance"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from guichet.cases.models import CaseDraft
-from guichet.cases.services import CaseInputError
+from guichet.cases.errors import CaseInputError
 from guichet.core.policies import PolicyDenied
 from guichet.urbanism import deadlines, services
 from guichet.urbanism.models import PlanningApplication, TransferConsent

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Case, CaseAttachment, CaseEvent
-from guichet.cases.services import CaseInputError
 from guichet.urbanism.models import PlanningApplication, RegistrationCounter
 from guichet.urbanism.services import application_file, registration_number
 from tests.urbanism.conftest import PCMI_PIECES, dp_data, pcmi_data, pdf, pieces

@@ -9,8 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from guichet.cases.drafts import draft_save
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Case, CaseAttachment, Channel
-from guichet.cases.services import CaseInputError, case_submit, draft_save
+from guichet.cases.submission import case_submit
 from guichet.wallet.models import WalletDocument, WalletDocumentUse
 from guichet.wallet.pieces import WalletKeep, WalletPick
 from tests.factories import api_access_token, pdf_bytes

@@ -19,8 +19,8 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
-class SignupExtraForm(forms.Form):
-    """The names asked at sign-up, next to allauth's e-mail and password."""
+class NamesForm(forms.Form):
+    """A person's first and last names (sign-up, profile)."""
 
     first_name = forms.CharField(
         label=_("Prénom"),
@@ -32,6 +32,10 @@ class SignupExtraForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
+
+
+class SignupExtraForm(NamesForm):
+    """The names asked at sign-up, next to allauth's e-mail and password."""
 
     def signup(self, request, user) -> None:
         user.first_name = self.cleaned_data["first_name"].strip()
@@ -39,19 +43,9 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["first_name", "last_name"])
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(NamesForm):
     """The editable part of the profile. Names are locked once FranceConnect certified them."""
 
-    first_name = forms.CharField(
-        label=_("Prénom"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Nom"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
     address_line1 = forms.CharField(
         label=_("Numéro et voie"),
         max_length=200,

@@ -19,7 +19,7 @@ from guichet.accounts.selectors import (
     mfa_required_for,
     session_passed_second_factor,
 )
-from guichet.core.permissions import mark_second_factor, second_factor_marked
+from guichet.core.permissions import second_factor_mark, second_factor_marked
 from guichet.core.policies import PolicyDenied
 
 _SESSION_KIND = "guichet_session_kind"
@@ -78,7 +78,7 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            mark_second_factor(user, passed=session_passed_second_factor(request, user))
+            second_factor_mark(user, passed=session_passed_second_factor(request, user))
         return self.get_response(request)
 
     def process_exception(self, request, exception):

@@ -45,34 +45,26 @@ def _email_changed(sender, request, user, **kwargs):
     audit_log(actor=user, action="accounts.email_changed", obj=user, ip_address=_ip(request))
 
 
-@receiver(mfa_signals.authenticator_added)
-def _mfa_added(sender, request, user, authenticator, **kwargs):
+def _mfa_audit(action: str, request, user, authenticator) -> None:
     audit_log(
         actor=user,
-        action="accounts.mfa_added",
+        action=action,
         obj=user,
         ip_address=_ip(request),
         data={"type": authenticator.type},
     )
+
+
+@receiver(mfa_signals.authenticator_added)
+def _mfa_added(sender, request, user, authenticator, **kwargs):
+    _mfa_audit("accounts.mfa_added", request, user, authenticator)
 
 
 @receiver(mfa_signals.authenticator_removed)
 def _mfa_removed(sender, request, user, authenticator, **kwargs):
-    audit_log(
-        actor=user,
-        action="accounts.mfa_removed",
-        obj=user,
-        ip_address=_ip(request),
-        data={"type": authenticator.type},
-    )
+    _mfa_audit("accounts.mfa_removed", request, user, authenticator)
 
 
 @receiver(mfa_signals.authenticator_reset)
 def _mfa_reset(sender, request, user, authenticator, **kwargs):
-    audit_log(
-        actor=user,
-        action="accounts.mfa_reset",
-        obj=user,
-        ip_address=_ip(request),
-        data={"type": authenticator.type},
-    )
+    _mfa_audit("accounts.mfa_reset", request, user, authenticator)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 
 from guichet.cases.auth import agent_auth, citizen_read_auth, citizen_write_auth, partner_auth
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel
 from guichet.cases.reads import AccessDoor, record_case, record_list
 from guichet.cases.selectors import (
@@ -24,7 +26,7 @@ from guichet.cases.selectors import (
     queue_for_agent,
     timeline_for_citizen,
 )
-from guichet.cases.services import CaseInputError, case_submit, case_transition
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.api_shared import api_error, page_bounds
 from guichet.core.edges import QueryInt
@@ -248,7 +250,7 @@ def _submitted_out(submission) -> dict:
 @router.get("/mine", auth=citizen_read_auth, response=CitizenPage, summary="Mes demandes")
 def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
     limit, offset = page_bounds(limit, offset)
-    qs = cases_for_citizen_list(user=request.auth)
+    qs = cases_for_citizen_list(actor=request.auth)
     cases = list(qs[offset : offset + limit])
     last_page = len(cases) < limit and (cases or offset == 0)
     count = offset + len(cases) if last_page else qs.count()  # no COUNT on the last page
@@ -268,7 +270,7 @@ def my_cases(request, limit: QueryInt = 20, offset: QueryInt = 0):
 )
 def my_case(request, reference: str):
     try:
-        case = case_get_for_citizen(user=request.auth, reference=reference)
+        case = case_get_for_citizen(actor=request.auth, reference=reference)
     except Http404:
         return Status(404, api_error("not_found", _("Demande introuvable.")))
     return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}

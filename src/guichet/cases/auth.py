@@ -114,7 +114,7 @@ class OidcBearer(HttpBearer):
         return sorted({scope_for_method(method) for method in methods})
 
     def authenticate(self, request, token: str):
-        from guichet.core.permissions import mark_second_factor
+        from guichet.core.permissions import second_factor_mark
         from guichet.identity.selectors import token_passed_second_factor
 
         if not token or not apps.is_installed("allauth.idp.oidc"):
@@ -127,7 +127,7 @@ class OidcBearer(HttpBearer):
         if not token_allows(request, access_token, scope):
             raise InsufficientScope(scope)
         request.user, request.oidc_token = user, access_token
-        mark_second_factor(request.user, passed=token_passed_second_factor(request.oidc_token))
+        second_factor_mark(request.user, passed=token_passed_second_factor(request.oidc_token))
         return request.user
 
 

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from guichet.accounts.models import User
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel
 from guichet.cases.notify import muted
-from guichet.cases.services import case_submit, case_transition
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError
 from guichet.core.policies import PolicyDenied
 from guichet.services.models import ServiceDefinition

@@ -33,15 +33,11 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import CaseMessage, Channel
 from guichet.cases.replies import case_for_reply_token, reply_token_in
-from guichet.cases.services import (
-    CaseInputError,
-    FirstMessage,
-    Submission,
-    case_message_add,
-    case_submit,
-)
+from guichet.cases.submission import FirstMessage, Submission, case_submit
 from guichet.cases.uploads import check_upload
 from guichet.core.idempotency import IdempotencyKeyError, key_from_identifier
 from guichet.core.policies import SYSTEM
@@ -179,7 +175,7 @@ def _commune_for(mail: ParsedMail, default: Organisation | None) -> Organisation
     return default
 
 
-def ingest_one(raw: bytes, *, default_commune: Organisation | None = None) -> tuple[str, str]:
+def mail_ingest(raw: bytes, *, default_commune: Organisation | None = None) -> tuple[str, str]:
     """Process one raw message -> (outcome, detail). Outcomes: ``message`` (joined a case),
     ``case`` (opened one), ``duplicate``; raises MailError when it cannot be placed."""
     mail = parse_mail(raw)
@@ -247,7 +243,7 @@ def _case_open(
         raise MailError(f"Message-ID déjà utilisé par un autre message : {exc.message}") from exc
 
 
-def ingest_maildir(path: str, *, default_commune: Organisation | None = None) -> list[str]:
+def maildir_ingest(path: str, *, default_commune: Organisation | None = None) -> list[str]:
     """Process every message of a Maildir; returns one report line per message."""
     box = mailbox.Maildir(path, factory=None, create=False)
     done = box.add_folder(DONE_FOLDER)
@@ -256,7 +252,7 @@ def ingest_maildir(path: str, *, default_commune: Organisation | None = None) ->
     for key in list(box.iterkeys()):
         raw = box.get_bytes(key)
         try:
-            outcome, detail = ingest_one(raw, default_commune=default_commune)
+            outcome, detail = mail_ingest(raw, default_commune=default_commune)
         except MailError as exc:
             failed.add(raw)
             report.append(f"ERREUR {key} : {exc} (déplacé dans .{FAILED_FOLDER})")

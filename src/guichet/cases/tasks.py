@@ -13,25 +13,22 @@ from guichet.core.periodic import register_periodic
 logger = logging.getLogger(__name__)
 
 
-def deliver_webhook(delivery_id: int) -> str:
-    from guichet.cases.webhooks import deliver_webhook as deliver
-
-    return deliver(delivery_id)
-
-
 @task()
 def deliver_webhook_task(*, delivery_id: int) -> str:
-    return deliver_webhook(delivery_id)
+    # (its name is what queued rows point to: kept)
+    from guichet.cases.webhooks import webhook_delivery_send
+
+    return webhook_delivery_send(delivery_id)
 
 
 @register_periodic("cases.webhooks", every=timedelta(minutes=1))
 def webhooks_sweep() -> int:
     """Send every due webhook delivery (first tries the task missed, and retries)."""
-    from guichet.cases.webhooks import due_delivery_ids
+    from guichet.cases.webhooks import due_delivery_ids, webhook_delivery_send
 
     due = due_delivery_ids()
     for pk in due:
-        deliver_webhook(pk)
+        webhook_delivery_send(pk)
     return len(due)
 
 

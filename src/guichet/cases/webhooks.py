@@ -34,9 +34,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.cases.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from guichet.cases.policies import case_policy, webhook_endpoint_policy
 from guichet.core.audit import audit_log
 from guichet.core.outbound import OutboundError, safe_request, validate_public_url
-from guichet.territory.selectors import organisation_ids_of
+from guichet.core.policies import checked_by_caller, policy_exempt, system_only
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +53,12 @@ class WebhookEndpointError(Exception):
 # --- Signing -----------------------------------------------------------------------------------
 
 
+@policy_exempt("a computation: writes nothing")
 def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+@policy_exempt("a computation: writes nothing")
 def signature(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     """The ``webhook-signature`` header value for ``body`` (Standard Webhooks, v1)."""
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
@@ -64,11 +67,6 @@ def signature(*, secret: str, message_id: str, timestamp: int, body: bytes) -> s
 
 
 # --- Endpoints (the organisation's agents) --------------------------------------------------------
-
-
-def _check_actor(actor, organisation_id: int) -> None:
-    if organisation_id not in organisation_ids_of(actor):
-        raise WebhookEndpointError(_("Vous n'êtes pas agent de cette organisation."))
 
 
 def _check_url(url: str) -> None:
@@ -82,18 +80,16 @@ def _check_url(url: str) -> None:
 def endpoints_for(actor):
     """The endpoints of the organisations ``actor`` works for (``PolicyDenied`` for anybody
     who is not an agent now)."""
-    from guichet.cases.policies import case_policy
-
     case_policy.require_back_office(actor)
-    return WebhookEndpoint.objects.filter(
-        organisation_id__in=organisation_ids_of(actor)
-    ).select_related("organisation")
+    return webhook_endpoint_policy.scope(actor, WebhookEndpoint.objects.all()).select_related(
+        "organisation"
+    )
 
 
 @transaction.atomic
 def webhook_endpoint_create(*, actor, organisation, key: str, url: str) -> WebhookEndpoint:
     """A new endpoint with its own secret (the caller shows ``endpoint.secret`` once)."""
-    _check_actor(actor, organisation.pk)
+    webhook_endpoint_policy.require_act(actor, organisation, "create")
     _check_url(url)
     if WebhookEndpoint.objects.filter(organisation=organisation, key=key).exists():
         raise WebhookEndpointError(_("Un point d'accès porte déjà cette clé."))
@@ -113,7 +109,7 @@ def webhook_endpoint_create(*, actor, organisation, key: str, url: str) -> Webho
 @transaction.atomic
 def webhook_endpoint_regenerate_secret(*, actor, endpoint: WebhookEndpoint) -> str:
     """A new secret (returned to be shown once); the old one stops signing at once."""
-    _check_actor(actor, endpoint.organisation_id)
+    webhook_endpoint_policy.require_act(actor, endpoint, "regenerate_secret")
     endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret", "updated_at"])
     audit_log(
@@ -128,7 +124,7 @@ def webhook_endpoint_regenerate_secret(*, actor, endpoint: WebhookEndpoint) -> s
 @transaction.atomic
 def webhook_endpoint_enable(*, actor, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Enable a disabled endpoint again: its waiting deliveries are due now."""
-    _check_actor(actor, endpoint.organisation_id)
+    webhook_endpoint_policy.require_act(actor, endpoint, "enable")
     endpoint.disabled_at = None
     endpoint.disabled_reason = ""
     endpoint.consecutive_failures = 0
@@ -147,6 +143,7 @@ def webhook_endpoint_enable(*, actor, endpoint: WebhookEndpoint) -> WebhookEndpo
     return endpoint
 
 
+@policy_exempt("reads the attempts of the endpoints its caller fetched with endpoints_for")
 def recent_attempts_of(endpoints, *, limit: int = 200):
     """The latest delivery attempts of ``endpoints`` (fetched with ``endpoints_for``)."""
     return (
@@ -159,6 +156,7 @@ def recent_attempts_of(endpoints, *, limit: int = 200):
 # --- Deliveries (the worker) ---------------------------------------------------------------------
 
 
+@checked_by_caller("cases.workflow.run_actions", reason="a webhook action of a checked transition")
 def webhook_enqueue(*, case, endpoint_key: str, payload: dict) -> WebhookDelivery | None:
     """The delivery of ``payload`` to the case organisation's endpoint ``endpoint_key`` (in the
     caller's transaction), or None when the organisation has no such endpoint."""
@@ -188,7 +186,8 @@ def _record_failure(endpoint: WebhookEndpoint, reason: str) -> None:
     ).update(disabled_at=timezone.now(), disabled_reason=reason[:300])
 
 
-def deliver_webhook(delivery_id: int) -> str:
+@system_only("the webhook deliveries job")
+def webhook_delivery_send(delivery_id: int) -> str:
     """Send one due delivery once. The row is locked (SKIP LOCKED) for the attempt, so two
     workers never send it together; a crash after the send sends it again with the same
     ``webhook-id``. Returns the delivery's state, or "skipped"."""
@@ -278,6 +277,7 @@ def deliver_webhook(delivery_id: int) -> str:
         return delivery.state
 
 
+@system_only("the webhook deliveries job")
 def due_delivery_ids(limit: int = 200) -> list[int]:
     return list(
         WebhookDelivery.objects.filter(

@@ -244,7 +244,7 @@ def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None 
 
 
 @checked_by_caller(
-    "case_assign", "run_actions", "cases.services.case_reroute", reason="callers check"
+    "case_assign", "run_actions", "cases.handling.case_reroute", reason="callers check"
 )
 def case_set_assignment(*, case: Case, team: Team, assignee, actor) -> Case:
     """Set the team and the agent in charge (no permission check: callers check)."""

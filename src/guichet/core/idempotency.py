@@ -2,7 +2,7 @@
 gateway) sends a key it chose with a request that files something; the request is filed once
 per (scope, key) and a retry is answered with the first result.
 
-``cases.services.case_submit`` applies them for every door (ADR 0008): it looks the key up
+``cases.submission.case_submit`` applies them for every door (ADR 0008): it looks the key up
 first (``KeyedRequest.first_reference``), then inserts the key row as the first write of the
 case's recording transaction (``claim``) and stores the case's reference in it (``fulfil``).
 A crash leaves both or neither. A concurrent twin's INSERT waits on the unique index (on

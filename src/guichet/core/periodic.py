@@ -1,6 +1,6 @@
 """Periodic jobs: a registry filled by apps in ``AppConfig.ready()`` and run by the workers.
 
-django-tasks has no schedule, so every worker calls ``run_due_jobs()`` between polls. A job is
+django-tasks has no schedule, so every worker calls ``due_jobs_run()`` between polls. A job is
 claimed by a conditional UPDATE on its ``PeriodicJob`` row, which makes each run happen once
 whatever the number of workers. Jobs must be idempotent sweeps (the outbox rows are the truth).
 """
@@ -57,7 +57,7 @@ def register_round_hook(name: str) -> Callable:
     return decorator
 
 
-def run_round_hooks() -> None:
+def round_hooks_run() -> None:
     for name, func in list(_ROUND_HOOKS.items()):
         try:
             func()
@@ -78,7 +78,7 @@ def _claim(spec: JobSpec) -> bool:
     return claimed == 1
 
 
-def run_due_jobs() -> list[str]:
+def due_jobs_run() -> list[str]:
     """Run every registered job that is due and not claimed by another worker."""
     ran = []
     for spec in registered_jobs():

@@ -3,7 +3,7 @@
 Second factor by role: an agent's or admin's powers over what an organisation holds are
 granted only to an authentication that passed a second factor. The HTTP doors (the
 ``accounts.middleware.SecondFactorMiddleware`` for browser sessions, the API authenticators of
-``cases.auth`` for bearer tokens) mark the user they authenticated with ``mark_second_factor``;
+``cases.auth`` for bearer tokens) mark the user they authenticated with ``second_factor_mark``;
 ``powers_granted`` reads the mark, and every power (``territory.selectors.agent_scope``,
 ``is_platform_admin``, ``services.permissions``, the admin site) asks it. A user object that no
 HTTP door marked (management commands, tasks, tests calling services) is trusted: only our code
@@ -13,7 +13,7 @@ builds it.
 _SECOND_FACTOR_MARK = "_guichet_second_factor_passed"
 
 
-def mark_second_factor(user, *, passed: bool) -> None:
+def second_factor_mark(user, *, passed: bool) -> None:
     """Record on ``user`` (the request's) whether its authentication passed a second factor.
 
     Set on the user object itself so that every selector given ``request.user`` (or

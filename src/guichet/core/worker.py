@@ -28,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 
 from guichet.core.logs import request_id_var
 from guichet.core.models import WorkerHeartbeat
-from guichet.core.periodic import run_due_jobs, run_round_hooks
+from guichet.core.periodic import due_jobs_run, round_hooks_run
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ class GuichetWorker:
         close_old_connections()
         if time.monotonic() - self._last_beat >= HEARTBEAT_EVERY:
             self.heartbeat()
-        run_due_jobs()
-        run_round_hooks()
+        due_jobs_run()
+        round_hooks_run()
         if self.stopping:
             return
         self._tasks = _TaskRunner(

@@ -22,13 +22,13 @@ class _AgentOrRefusedBearer(AgentOidcBearer):
             return super().authenticate(request, token)
         except InsufficientScope:
             from guichet.cases.auth import access_token_user
-            from guichet.core.permissions import mark_second_factor
+            from guichet.core.permissions import second_factor_mark
 
             found = access_token_user(token)
             if found is None:
                 return None
             user = found[0]
-            mark_second_factor(user, passed=False)  # no power: the policy answers 404
+            second_factor_mark(user, passed=False)  # no power: the policy answers 404
             request.user = user
             return user
 

@@ -25,8 +25,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, CaseEvent, Channel
-from guichet.cases.services import CaseInputError, case_submit, case_transition
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import transition_get
 from guichet.core.audit import audit_log
 from guichet.core.policies import SYSTEM, policy_exempt, system_only

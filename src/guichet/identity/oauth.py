@@ -131,7 +131,7 @@ class GuichetRequestValidator(OAuthLibRequestValidator):
         if client.skip_consent:
             return True
         wanted = set(claims_for_scopes(request.scopes or []))
-        return wanted <= selectors.consented_claims(user=context.request.user, client=client)
+        return wanted <= selectors.consented_claims(actor=context.request.user, client=client)
 
     def _prep_refresh_token(self, ctx, refresh_token, request) -> Token:
         family_id, expires_at = _family_of(ctx, request)

@@ -14,9 +14,9 @@ from guichet.identity.claims import CLAIM_LABELS, CONSENTABLE_CLAIMS
 from guichet.identity.models import ClaimConsent
 
 
-def consented_claims(*, user, client: Client) -> set[str]:
+def consented_claims(*, actor, client: Client) -> set[str]:
     return set(
-        ClaimConsent.objects.filter(user=user, client=client).values_list("claim", flat=True)
+        ClaimConsent.objects.filter(user=actor, client=client).values_list("claim", flat=True)
     )
 
 
@@ -127,11 +127,11 @@ class ServiceConsent:
     claims: list[tuple[str, str]] = field(default_factory=list)  # (claim, label)
 
 
-def consents_of(user) -> list[ServiceConsent]:
-    """Every partner service ``user`` consented to, with the data it may receive."""
+def consents_of(*, actor) -> list[ServiceConsent]:
+    """Every partner service ``actor`` consented to, with the data it may receive."""
     services: dict[str, ServiceConsent] = {}
     rows = (
-        ClaimConsent.objects.filter(user=user)
+        ClaimConsent.objects.filter(user=actor)
         .select_related("client")
         .order_by("client__name", "granted_at")
     )
@@ -144,10 +144,10 @@ def consents_of(user) -> list[ServiceConsent]:
     return list(services.values())
 
 
-def consented_client_get_for(*, user, client_id: str) -> Client:
-    """A client ``user`` consented to; the same 404 for unknown and never consented."""
+def consented_client_get_for(*, actor, client_id: str) -> Client:
+    """A client ``actor`` consented to; the same 404 for unknown and never consented."""
     client = Client.objects.filter(
-        pk=client_id, pk__in=ClaimConsent.objects.filter(user=user).values("client_id")
+        pk=client_id, pk__in=ClaimConsent.objects.filter(user=actor).values("client_id")
     ).first()
     if client is None:
         raise Http404

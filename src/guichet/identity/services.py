@@ -137,7 +137,7 @@ def identity_export(user) -> dict:
                 "consenti_le": entry.granted_at.isoformat(),
                 "donnees": [claim for claim, _label in entry.claims],
             }
-            for entry in consents_of(user)
+            for entry in consents_of(actor=user)
         ]
     }
 

@@ -156,7 +156,7 @@ class AuthorizationView(oidc_views.AuthorizationView):
     def _consent_remembered(self, client: Client) -> bool:
         """The user already consented to every claim asked: no need to ask again."""
         wanted = set(claims_for_scopes(self._scopes))
-        return wanted <= selectors.consented_claims(user=self.request.user, client=client)
+        return wanted <= selectors.consented_claims(actor=self.request.user, client=client)
 
     def form_valid(self, form) -> HttpResponse:
         client = Client.objects.get(pk=self._request_info["client_id"])
@@ -401,14 +401,14 @@ def _insufficient_scope() -> JsonResponse:
 @login_required
 def consents(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "identity/consents.html", {"services": selectors.consents_of(request.user)}
+        request, "identity/consents.html", {"services": selectors.consents_of(actor=request.user)}
     )
 
 
 @login_required
 @require_POST
 def consent_revoke(request: HttpRequest, client_id: str) -> HttpResponse:
-    client = selectors.consented_client_get_for(user=request.user, client_id=client_id)
+    client = selectors.consented_client_get_for(actor=request.user, client_id=client_id)
     services.consent_revoke(actor=request.user, client=client, ip_address=_ip(request))
     messages.success(
         request,

@@ -136,8 +136,15 @@ def _publisher(organisation: Organisation) -> dict:
     return {"slug": organisation.slug, "name": organisation.name, "kind": organisation.kind}
 
 
-def _unknown_commune(commune: str):
-    return Status(404, api_error("unknown_commune", _("Commune inconnue : « %s ».") % commune))
+def _for_publishers(commune: str, listing):
+    """``listing(publishers)`` for the publisher asked for (``_publishers``), or 404 with
+    ``unknown_commune`` for an unknown slug."""
+    try:
+        publishers = _publishers(commune)
+    except Http404:
+        message = _("Commune inconnue : « %s ».") % commune
+        return Status(404, api_error("unknown_commune", message))
+    return listing(publishers)
 
 
 def _paginated(qs, limit: int, offset: int, out) -> dict:
@@ -236,11 +243,9 @@ def _places_qs(publishers):
     "Métropole (`metropole-de-lyon`) ; sans lui, toutes.",
 )
 def news_list(request, commune: str = "", limit: QueryInt = 20, offset: QueryInt = 0):
-    try:
-        publishers = _publishers(commune)
-    except Http404:
-        return _unknown_commune(commune)
-    return _paginated(_news_qs(publishers), limit, offset, _news_out)
+    return _for_publishers(
+        commune, lambda publishers: _paginated(_news_qs(publishers), limit, offset, _news_out)
+    )
 
 
 @router.get(
@@ -269,23 +274,22 @@ def events_list(
     limit: QueryInt = 20,
     offset: QueryInt = 0,
 ):
-    try:
-        publishers = _publishers(commune)
-    except Http404:
-        return _unknown_commune(commune)
-    if start and end and end < start:
-        message = _("La fin de la période précède son début.")
-        return Status(422, api_error("invalid_range", message, {"end": message}))
-    qs = _events_qs(publishers)
-    zone = local_zone()
-    if start is None and end is None:
-        qs = events_not_over(qs)  # the pages' rule
-    if start is not None:
-        since = datetime.combine(start, time.min, tzinfo=zone)
-        qs = qs.filter(Q(ends_at__gte=since) | Q(ends_at__isnull=True, starts_at__gte=since))
-    if end is not None:
-        qs = qs.filter(starts_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone))
-    return _paginated(qs, limit, offset, _event_out)
+    def listing(publishers):
+        if start and end and end < start:
+            message = _("La fin de la période précède son début.")
+            return Status(422, api_error("invalid_range", message, {"end": message}))
+        qs = _events_qs(publishers)
+        zone = local_zone()
+        if start is None and end is None:
+            qs = events_not_over(qs)  # the pages' rule
+        if start is not None:
+            since = datetime.combine(start, time.min, tzinfo=zone)
+            qs = qs.filter(Q(ends_at__gte=since) | Q(ends_at__isnull=True, starts_at__gte=since))
+        if end is not None:
+            qs = qs.filter(starts_at__lt=datetime.combine(end + timedelta(days=1), time.min, zone))
+        return _paginated(qs, limit, offset, _event_out)
+
+    return _for_publishers(commune, listing)
 
 
 @router.get(
@@ -314,29 +318,28 @@ def places_list(
     limit: QueryInt = 20,
     offset: QueryInt = 0,
 ):
-    try:
-        publishers = _publishers(commune)
-    except Http404:
-        return _unknown_commune(commune)
-    if kind and kind not in Place.Kind.values:
-        message = _("Type de lieu inconnu : « %s ».") % kind
-        return Status(422, api_error("unknown_kind", message, {"kind": message}))
-    qs = _places_qs(publishers)
-    if kind:
-        qs = qs.filter(kind=kind)
-    now = timezone.now()
-    if open_now is None:
-        return _paginated(qs, limit, offset, lambda place: _place_out(place, now))
-    # "Open now" is computed from the hours in Python (ADR-free: a commune has tens of
-    # places), so that filter reads the matching places and pages the result.
-    limit, offset = page_bounds(limit, offset)
-    matching = [p for p in qs if is_open_at(p, now) == open_now]
-    return {
-        "count": len(matching),
-        "limit": limit,
-        "offset": offset,
-        "results": [_place_out(p, now) for p in matching[offset : offset + limit]],
-    }
+    def listing(publishers):
+        if kind and kind not in Place.Kind.values:
+            message = _("Type de lieu inconnu : « %s ».") % kind
+            return Status(422, api_error("unknown_kind", message, {"kind": message}))
+        qs = _places_qs(publishers)
+        if kind:
+            qs = qs.filter(kind=kind)
+        now = timezone.now()
+        if open_now is None:
+            return _paginated(qs, limit, offset, lambda place: _place_out(place, now))
+        # "Open now" is computed from the hours in Python (ADR-free: a commune has tens of
+        # places), so that filter reads the matching places and pages the result.
+        size, first = page_bounds(limit, offset)
+        matching = [p for p in qs if is_open_at(p, now) == open_now]
+        return {
+            "count": len(matching),
+            "limit": size,
+            "offset": first,
+            "results": [_place_out(p, now) for p in matching[first : first + size]],
+        }
+
+    return _for_publishers(commune, listing)
 
 
 @router.get("/places/{place_id}", response={200: PlaceOut, 404: LocalinfoError}, summary="Un lieu")

@@ -52,12 +52,12 @@ def notifications_list(
 ):
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
-    qs = selectors.notifications_for(user=request.user)
+    qs = selectors.notifications_for(actor=request.user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return NotificationPage(
         count=qs.count(),
-        unread=selectors.unread_count(user=request.user),
+        unread=selectors.unread_count(actor=request.user),
         items=[_out(n) for n in qs[offset : offset + limit]],
     )
 
@@ -69,7 +69,7 @@ def notifications_list(
     summary="Nombre de notifications non lues",
 )
 def notifications_unread_count(request):
-    return UnreadOut(unread=selectors.unread_count(user=request.user))
+    return UnreadOut(unread=selectors.unread_count(actor=request.user))
 
 
 @router.post(
@@ -79,7 +79,7 @@ def notifications_unread_count(request):
     summary="Marquer lue",
 )
 def notification_read(request, notification_id: UUID):
-    notification = selectors.notification_get_for(user=request.user, public_id=notification_id)
+    notification = selectors.notification_get_for(actor=request.user, public_id=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
     return _out(notification)
 

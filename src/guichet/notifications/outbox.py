@@ -271,7 +271,7 @@ def _from_address(organisation, cache: dict) -> str:
     return cache[key]
 
 
-def build_email(
+def delivery_email(
     delivery: Delivery, connection, from_cache: dict, *, to: str = "", message_id: str = ""
 ) -> EmailMultiAlternatives:
     subject, text, html, _sms = _content(delivery)
@@ -305,7 +305,7 @@ class SharedEmail:
     trees. Sent on the batch's SMTP connection exactly as Django's backend would."""
 
     def __init__(self, delivery: Delivery, connection, from_cache: dict):
-        template = build_email(
+        template = delivery_email(
             delivery, connection, from_cache, to=_TO_PLACEHOLDER, message_id=_ID_PLACEHOLDER
         )
         self.encoding = template.encoding or settings.DEFAULT_CHARSET
@@ -355,7 +355,7 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
             try:
                 broadcast_id = delivery.notification.broadcast_id
                 if broadcast_id is None or not smtp_backend:
-                    smtp.send_messages([build_email(delivery, smtp, from_cache)])
+                    smtp.send_messages([delivery_email(delivery, smtp, from_cache)])
                 else:
                     if broadcast_id not in shared:
                         shared[broadcast_id] = SharedEmail(delivery, smtp, from_cache)

@@ -81,13 +81,13 @@ def preferences_and_push_endpoints(
     return choices, endpoints_found
 
 
-def preferences_table(*, user) -> list[dict]:
-    """Every registered topic with, per channel, whether it is on for ``user``."""
+def preferences_table(*, actor) -> list[dict]:
+    """Every registered topic with, per channel, whether it is on for ``actor``."""
     from guichet.territory.selectors import has_agent_role
 
-    chosen = {(p.topic, p.channel): p.enabled for p in Preference.objects.filter(user=user)}
+    chosen = {(p.topic, p.channel): p.enabled for p in Preference.objects.filter(user=actor)}
     table = []
-    agent = has_agent_role(user)
+    agent = has_agent_role(actor)
     for topic in topics():
         if topic.for_agents and not agent:
             continue
@@ -124,37 +124,39 @@ def _shown_to(user, notifications: QuerySet[Notification]) -> QuerySet[Notificat
     )
 
 
-def notifications_for(*, user) -> QuerySet[Notification]:
-    if not user.is_authenticated:
+def notifications_for(*, actor) -> QuerySet[Notification]:
+    if not actor.is_authenticated:
         return Notification.objects.none()
-    return _shown_to(user, Notification.objects.filter(recipient=user)).select_related("broadcast")
+    return _shown_to(actor, Notification.objects.filter(recipient=actor)).select_related(
+        "broadcast"
+    )
 
 
-def notification_get_for(*, user, public_id) -> Notification:
-    """One of ``user``'s notifications; the same 404 for missing and not theirs."""
-    notification = notifications_for(user=user).filter(public_id=public_id).first()
+def notification_get_for(*, actor, public_id) -> Notification:
+    """One of ``actor``'s notifications; the same 404 for missing and not theirs."""
+    notification = notifications_for(actor=actor).filter(public_id=public_id).first()
     if notification is None:
         raise Http404
     return notification
 
 
-def unread_count(*, user) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(*, actor) -> int:
+    if not getattr(actor, "is_authenticated", False):
         return 0
     return _shown_to(
-        user, Notification.objects.filter(recipient=user, read_at__isnull=True)
+        actor, Notification.objects.filter(recipient=actor, read_at__isnull=True)
     ).count()
 
 
-def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:
+def unread_latest(*, actor, limit: int = 5) -> tuple[int, list[Notification]]:
     """(number of unread notifications, the ``limit`` latest of them) in one query: the count
     is a window over the same rows (``COUNT(*) OVER ()``), on the partial unread index."""
     from django.db.models import Count, Window
 
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(actor, "is_authenticated", False):
         return 0, []
     latest = list(
-        notifications_for(user=user)
+        notifications_for(actor=actor)
         .filter(read_at__isnull=True)
         # a list shows the title and the date: not the rendered bodies
         .defer("body_html", "body_text", "sms_text", "summary", "contact")
@@ -164,12 +166,12 @@ def unread_latest(*, user, limit: int = 5) -> tuple[int, list[Notification]]:
     return total, list(latest)
 
 
-def subscriptions_for(*, user) -> QuerySet[Subscription]:
-    return Subscription.objects.filter(user=user).select_related("commune").order_by("id")
+def subscriptions_for(*, actor) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user=actor).select_related("commune").order_by("id")
 
 
-def subscription_get_for(*, user, id: int) -> Subscription:
-    subscription = subscriptions_for(user=user).filter(id=id).first()
+def subscription_get_for(*, actor, id: int) -> Subscription:
+    subscription = subscriptions_for(actor=actor).filter(id=id).first()
     if subscription is None:
         raise Http404
     return subscription
@@ -182,12 +184,12 @@ def mobile_phone_of(*, user) -> str:
     )
 
 
-def broadcasts_for(*, user) -> QuerySet[Broadcast]:
-    """Broadcasts sent by the organisations ``user`` works for."""
+def broadcasts_for(*, actor) -> QuerySet[Broadcast]:
+    """Broadcasts sent by the organisations ``actor`` works for."""
     from guichet.notifications.policies import broadcast_policy
 
     return (
-        broadcast_policy.scope(user, Broadcast.objects.all())
+        broadcast_policy.scope(actor, Broadcast.objects.all())
         .select_related("organisation", "commune", "actor")
         .order_by("-created_at")
     )

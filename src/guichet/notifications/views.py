@@ -24,13 +24,13 @@ from guichet.notifications.topics import topic_get
 @login_required
 @require_GET
 def notification_list(request):
-    notifications = selectors.notifications_for(user=request.user).defer(
+    notifications = selectors.notifications_for(actor=request.user).defer(
         "body_html",
         "sms_text",
         "contact",  # the e-mail's parts: the list shows the text
     )
     page = Paginator(notifications, 20).get_page(request.GET.get("page"))
-    unread = selectors.unread_count(user=request.user)
+    unread = selectors.unread_count(actor=request.user)
     return render(
         request,
         "notifications/list.html",
@@ -43,7 +43,7 @@ def notification_list(request):
 @require_POST
 def notification_open(request, public_id):
     """Mark read, then go to what the notification is about (or back to the list)."""
-    notification = selectors.notification_get_for(user=request.user, public_id=public_id)
+    notification = selectors.notification_get_for(actor=request.user, public_id=public_id)
     services.notification_mark_read(actor=request.user, notification=notification)
     target = notification.url
     if target and url_has_allowed_host_and_scheme(
@@ -66,7 +66,7 @@ def notification_mark_all_read(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    table = selectors.preferences_table(user=request.user)
+    table = selectors.preferences_table(actor=request.user)
     contact_form = forms.ContactForm(
         request.POST or None, initial={"mobile_phone": selectors.mobile_phone_of(user=request.user)}
     )
@@ -127,7 +127,7 @@ def subscriptions(request):
             "form": form,
             "subscriptions": [
                 (s, topic_get(s.topic).label)
-                for s in selectors.subscriptions_for(user=request.user)
+                for s in selectors.subscriptions_for(actor=request.user)
             ],
         },
     )
@@ -136,7 +136,7 @@ def subscriptions(request):
 @login_required
 @require_POST
 def subscription_delete(request, id):
-    subscription = selectors.subscription_get_for(user=request.user, id=id)
+    subscription = selectors.subscription_get_for(actor=request.user, id=id)
     services.subscription_delete(actor=request.user, subscription=subscription)
     messages.success(request, _("Abonnement supprimé."))
     return redirect("notifications:subscriptions")
@@ -233,5 +233,5 @@ def broadcast_list(request):
     return render(
         request,
         "notifications/broadcast_list.html",
-        {"broadcasts": selectors.broadcasts_for(user=request.user)[:100]},
+        {"broadcasts": selectors.broadcasts_for(actor=request.user)[:100]},
     )

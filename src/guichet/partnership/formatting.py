@@ -1,5 +1,18 @@
 from decimal import Decimal
 
+#: The columns of a contributions table exported as CSV (the page's export and the command)
+CONTRIBUTION_COLUMNS = [
+    "insee",
+    "commune",
+    "population",
+    "bracket",
+    "offer",
+    "status",
+    "base_eur",
+    "discount_pct",
+    "amount_eur",
+]
+
 
 def plain_amount(value: Decimal) -> str:
     """``Decimal("9000.00")`` -> ``"9000"``, ``Decimal("12.50")`` -> ``"12.50"``."""

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from guichet.core.pdf import PdfUnavailable, render_pdf
 from guichet.core.permissions import platform_admin_required
-from guichet.partnership.formatting import plain_amount
+from guichet.partnership.formatting import CONTRIBUTION_COLUMNS, plain_amount
 from guichet.partnership.forms import YearForm
 from guichet.partnership.selectors import (
     NoBracket,
@@ -31,19 +31,7 @@ def contributions_table(request):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="contributions-{table.year}.csv"'
         writer = csv.writer(response)
-        writer.writerow(
-            [
-                "insee",
-                "commune",
-                "population",
-                "bracket",
-                "offer",
-                "status",
-                "base_eur",
-                "discount_pct",
-                "amount_eur",
-            ]
-        )
+        writer.writerow(CONTRIBUTION_COLUMNS)
         for r in table.rows:
             writer.writerow(
                 [

@@ -138,7 +138,7 @@ def _case_url(reference: str) -> str:
 def dashboard(request, page: QueryInt = 1):
     """The citizen's dashboard; ``page`` is the page of their cases (20 a page, newest
     activity first). Statuses are the citizen-facing labels."""
-    d = dashboard_for(user=request.user, page=max(1, page))
+    d = dashboard_for(actor=request.user, page=max(1, page))
     return DashboardOut(
         todo=[
             TodoOut(

@@ -123,29 +123,29 @@ def residence_of(user) -> Organisation | None:
     return residence if residence is not None and residence.is_active else None
 
 
-def dashboard_for(*, user, page: int | str = 1) -> Dashboard:
-    """Everything the dashboard shows for ``user`` (a signed-in citizen), page ``page`` of their
+def dashboard_for(*, actor, page: int | str = 1) -> Dashboard:
+    """Everything the dashboard shows for ``actor`` (a signed-in citizen), page ``page`` of their
     cases. Other people's rows never come in: every read filters on the citizen."""
-    services = services_used_by_citizen(user=user)
-    paginator = Paginator(cases_for_citizen_by_activity(user=user), CASES_PER_PAGE)
+    services = services_used_by_citizen(actor=actor)
+    paginator = Paginator(cases_for_citizen_by_activity(actor=actor), CASES_PER_PAGE)
     # the grouped read of the services counted the citizen's cases: no COUNT query
     paginator.count = sum(s["cases"] for s in services)
-    commune = residence_of(user)
-    unread, latest_unread = unread_latest(user=user, limit=NOTIFICATIONS_LIMIT)
+    commune = residence_of(actor)
+    unread, latest_unread = unread_latest(actor=actor, limit=NOTIFICATIONS_LIMIT)
     cases = paginator.get_page(page)
     cases.object_list = list(cases.object_list)  # read once: the receipts reuse its rows
     return Dashboard(
-        todo=cases_awaiting_citizen(user=user, limit=TODO_LIMIT),
+        todo=cases_awaiting_citizen(actor=actor, limit=TODO_LIMIT),
         cases=cases,
         drafts=list(
-            drafts_for_citizen(user=user)
+            drafts_for_citizen(actor=actor)
             # not the version's form and workflow documents: the list shows the service's name
             .only("token", "updated_at", "version__definition__name")
             .order_by("-updated_at")[:DRAFTS_LIMIT]
         ),
         unread_count=unread,
         notifications=latest_unread,
-        documents=documents_for_citizen(user=user, limit=DOCUMENTS_LIMIT),
+        documents=documents_for_citizen(actor=actor, limit=DOCUMENTS_LIMIT),
         # the receipts of the cases with the latest activity: the first rows of the page
         receipts=list(cases.object_list[:RECEIPTS_LIMIT]) if cases.number == 1 else [],
         commune=commune,

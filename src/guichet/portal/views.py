@@ -10,7 +10,7 @@ from guichet.portal.selectors import LOCAL_CACHE_SECONDS, dashboard_for
 @require_GET
 @login_required
 def dashboard(request):
-    dashboard = dashboard_for(user=request.user, page=request.GET.get("page") or 1)
+    dashboard = dashboard_for(actor=request.user, page=request.GET.get("page") or 1)
     return render(
         request,
         "portal/dashboard.html",

@@ -30,9 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Case, Channel, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_authenticate
-from guichet.cases.services import CaseInputError
 from guichet.core.edges import (
     GuichetRateLimited,
     backend_unavailable,

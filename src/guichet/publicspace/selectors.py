@@ -297,8 +297,8 @@ def reports_dashboard(qs: QuerySet[Report]) -> dict[str, list]:
     }
 
 
-def report_for_citizen(*, user, reference: str) -> Report | None:
-    mine = case_policy.scope(user, Case.objects.all(), role="requester")
+def report_for_citizen(*, actor, reference: str) -> Report | None:
+    mine = case_policy.scope(actor, Case.objects.all(), role="requester")
     return (
         Report.objects.filter(case__reference=reference, case__in=mine)
         .select_related("case", "category")

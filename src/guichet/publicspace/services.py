@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Case, CaseAttachment, Channel, PartnerApiKey
 from guichet.cases.replies import case_reply_address
-from guichet.cases.services import CaseInputError, Submission, case_submit
+from guichet.cases.submission import Submission, case_submit
 from guichet.cases.workflow import SYSTEM, transition_get
 from guichet.core.audit import audit_log
 from guichet.core.policies import checked_by_caller, policy_exempt, system_only
@@ -315,7 +316,7 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
+    "cases.submission.case_submit",
     reason="the manifest's record, run by case_submit in its recording transaction",
 )
 def report_record(*, case: Case, prepared: ServiceInput) -> Report:
@@ -357,7 +358,7 @@ def report_record(*, case: Case, prepared: ServiceInput) -> Report:
     return report
 
 
-@policy_exempt("reporting is open to everyone, like filing any case (cases.services.case_submit)")
+@policy_exempt("reporting is open to everyone, like filing any case (cases.submission.case_submit)")
 def report_submit(
     *,
     actor,
@@ -468,7 +469,7 @@ def report_subscribe(*, report: Report, user=None, email: str = "") -> ReportSub
 
 # --------------------------------------------------------------------------------------------
 # Agents: duplicates and moderation (state changes are the definition's transitions, taken
-# with cases.services.case_transition; re-routing is cases.services.case_reroute)
+# with cases.handling.case_transition; re-routing is cases.handling.case_reroute)
 # --------------------------------------------------------------------------------------------
 
 

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.handling import case_reroute, case_transition
 from guichet.cases.models import Channel, ScanState
 from guichet.cases.reads import AccessDoor, record_attachment, record_case, record_list
 from guichet.cases.selectors import reroute_team_get, reroute_teams
-from guichet.cases.services import CaseInputError, case_reroute, case_transition
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key

@@ -55,7 +55,7 @@ class TermsAcceptanceMiddleware:
                 from guichet.support.models import TermsDocument
 
                 document = TermsDocument(pk=current)
-                if has_accepted(user, document):
+                if has_accepted(actor=user, document=document):
                     request.session[SESSION_KEY] = current
                 else:
                     query = urlencode({"next": request.get_full_path()})

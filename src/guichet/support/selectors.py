@@ -134,8 +134,8 @@ def latest_document(kind: str, organisation=None) -> TermsDocument | None:
     return documents.order_by("-published_at", "-pk").first()
 
 
-def has_accepted(user, document: TermsDocument) -> bool:
-    last = TermsAcceptance.objects.filter(user=user, document=document).first()
+def has_accepted(*, actor, document: TermsDocument) -> bool:
+    last = TermsAcceptance.objects.filter(user=actor, document=document).first()
     return bool(last and last.accepted)
 
 

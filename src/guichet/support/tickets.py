@@ -19,9 +19,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guichet.cases.errors import CaseInputError
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import Case, Channel
 from guichet.cases.policies import case_policy
-from guichet.cases.services import CaseInputError, Submission, case_message_add, case_submit
+from guichet.cases.submission import Submission, case_submit
 from guichet.cases.workflow import WorkflowError, transition_get
 from guichet.core.audit import audit_log
 from guichet.core.policies import PolicyDenied

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Channel
-from guichet.cases.services import CaseInputError
 from guichet.services.models import ServiceDefinition
 from guichet.support import console, satisfaction, selectors, services, tickets
 from guichet.support.forms import ContactForm, SatisfactionForm
@@ -175,7 +175,7 @@ def terms_accept(request):
         {
             "document": document,
             "next": next_url,
-            "refused": not selectors.has_accepted(request.user, document)
+            "refused": not selectors.has_accepted(actor=request.user, document=document)
             and document.answers.filter(user=request.user, accepted=False).exists(),
         },
     )

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guichet.cases.services import CaseInputError
+from guichet.cases.errors import CaseInputError
 from guichet.core.permissions import is_platform_admin
 from guichet.core.policies import PolicyDenied
 from guichet.services.models import ServiceDefinition

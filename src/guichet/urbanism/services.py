@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from guichet.cases.drafts import draft_save
+from guichet.cases.errors import CaseInputError
 from guichet.cases.models import CaseDraft, CaseEvent, Channel
 from guichet.cases.notify import (
     case_notify,
@@ -29,7 +31,7 @@ from guichet.cases.notify import (
     render_message,
     team_recipients,
 )
-from guichet.cases.services import CaseInputError, case_submit, draft_save
+from guichet.cases.submission import case_submit
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
 from guichet.core.audit import audit_log
@@ -231,7 +233,7 @@ def _store_computation(application: PlanningApplication) -> deadlines.Computatio
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
+    "cases.submission.case_submit",
     reason="the manifest's record, run by case_submit in its recording transaction",
 )
 def application_record(*, case, prepared=None) -> PlanningApplication | None:

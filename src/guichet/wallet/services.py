@@ -220,7 +220,7 @@ def wallet_document_content(*, actor, document: WalletDocument) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# A service's form uses the wallet (called by the case engine: cases.services)
+# A service's form uses the wallet (called by the case engine: cases.submission)
 # --------------------------------------------------------------------------------------------
 
 
@@ -334,8 +334,8 @@ def _keep_checked(
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
-    "cases.services.draft_save",
+    "cases.submission.case_submit",
+    "cases.drafts.draft_save",
     "disability.services.piece_take",
     reason="the chosen document is asked to the wallet policy ('use') for the filing person",
 )
@@ -372,8 +372,8 @@ def _service_name(attachment) -> str:
 
 
 @checked_by_caller(
-    "cases.services.case_submit",
-    "cases.services.draft_save",
+    "cases.submission.case_submit",
+    "cases.drafts.draft_save",
     reason="records the use of a piece wallet_piece_checked already allowed",
 )
 def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:

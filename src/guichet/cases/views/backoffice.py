@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.accounts.selectors import account_by_email
+from guichet.cases.errors import CaseInputError
 from guichet.cases.fast import queue_rows_html
 from guichet.cases.forms import (
     QUEUE_LABELS,
@@ -27,6 +28,15 @@ from guichet.cases.forms import (
     SavedFilterForm,
     TransitionForm,
 )
+from guichet.cases.handling import (
+    case_assign,
+    case_bulk_assign,
+    case_bulk_transition,
+    case_deadline_set,
+    case_reroute,
+    case_transition,
+)
+from guichet.cases.messages import case_message_add, case_note_add
 from guichet.cases.models import Case
 from guichet.cases.reads import (
     AccessDoor,
@@ -41,6 +51,7 @@ from guichet.cases.receipts import (
     receipt_code_keep,
     receipt_context,
 )
+from guichet.cases.saved_filters import saved_filter_create
 from guichet.cases.selectors import (
     COUNT_CAP,
     CaseFilters,
@@ -59,19 +70,7 @@ from guichet.cases.selectors import (
     services_for_agent_filing,
     timeline_for_agent,
 )
-from guichet.cases.services import (
-    CaseInputError,
-    case_assign,
-    case_bulk_assign,
-    case_bulk_transition,
-    case_deadline_set,
-    case_message_add,
-    case_note_add,
-    case_reroute,
-    case_submit,
-    case_transition,
-    saved_filter_create,
-)
+from guichet.cases.submission import case_submit
 from guichet.cases.views.common import case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key

@@ -11,7 +11,10 @@ from django.views.decorators.http import require_POST
 
 from guichet.accounts.selectors import dependants_of
 from guichet.cases.claims import ClaimError, case_claim, case_for_claim
+from guichet.cases.drafts import draft_save
+from guichet.cases.errors import CaseInputError
 from guichet.cases.forms import MessageForm, TrackingForm
+from guichet.cases.messages import case_message_add
 from guichet.cases.models import Channel
 from guichet.cases.policies import TrackingCodeHolder
 from guichet.cases.selectors import (
@@ -23,13 +26,7 @@ from guichet.cases.selectors import (
     drafts_for_citizen,
     timeline_for_citizen,
 )
-from guichet.cases.services import (
-    CaseInputError,
-    case_message_add,
-    case_submit,
-    draft_save,
-    draft_submission_replayed,
-)
+from guichet.cases.submission import case_submit, draft_submission_replayed
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
 from guichet.core.edges import rate_limit
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
@@ -122,7 +119,7 @@ def service_start(request, key):
 
 def _draft(request, token):
     return draft_get(
-        user=request.user, token=token, session_tokens=request.session.get(SESSION_DRAFTS, [])
+        actor=request.user, token=token, session_tokens=request.session.get(SESSION_DRAFTS, [])
     )
 
 
@@ -326,7 +323,7 @@ def draft_review(request, token):
 def _citizen_case(request, reference):
     if request.user.is_authenticated:
         try:
-            return case_get_for_citizen(user=request.user, reference=reference)
+            return case_get_for_citizen(actor=request.user, reference=reference)
         except Http404:
             pass
     code = request.session.get(SESSION_TRACKING, {}).get(reference)
@@ -361,7 +358,7 @@ def my_cases(request):
     """Every case of the citizen, newest first, a page at a time (a citizen may have hundreds):
     the list reads only the columns it shows, the statuses' labels come from the cached
     published versions."""
-    page = Paginator(cases_for_citizen_list(user=request.user), MY_CASES_PER_PAGE).get_page(
+    page = Paginator(cases_for_citizen_list(actor=request.user), MY_CASES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -369,7 +366,7 @@ def my_cases(request):
         "cases/citizen/my_cases.html",
         {
             "page": page,
-            "drafts": drafts_for_citizen(user=request.user).only(
+            "drafts": drafts_for_citizen(actor=request.user).only(
                 "token", "updated_at", "version__definition__name"
             ),
         },
@@ -432,10 +429,10 @@ def case_message(request, reference):
 @login_required
 @require_POST
 def case_transition_citizen(request, reference):
-    from guichet.cases.services import case_transition
+    from guichet.cases.handling import case_transition
     from guichet.cases.workflow import WorkflowError
 
-    case = case_get_for_citizen(user=request.user, reference=reference)
+    case = case_get_for_citizen(actor=request.user, reference=reference)
     if is_restricted(case.definition.key):  # its own doors only
         raise Http404("case")
     try:

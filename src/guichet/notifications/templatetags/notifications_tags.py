@@ -13,7 +13,7 @@ def unread_notifications_count(context) -> int:
     if known is not None:
         return known
     request = context.get("request")
-    return unread_count(user=request.user) if request is not None else 0
+    return unread_count(actor=request.user) if request is not None else 0
 
 
 @register.filter

@@ -2,7 +2,7 @@ import mailbox
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.cases.mail import ingest_maildir
+from guichet.cases.mail import maildir_ingest
 from guichet.territory.models import Organisation
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             if default is None:
                 raise CommandError(f"Commune inconnue : {commune}")
         try:
-            report = ingest_maildir(maildir, default_commune=default)
+            report = maildir_ingest(maildir, default_commune=default)
         except (FileNotFoundError, mailbox.NoSuchMailboxError) as exc:
             raise CommandError(f"Maildir introuvable : {maildir}") from exc
         errors = 0

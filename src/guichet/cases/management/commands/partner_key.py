@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.cases.services import partner_api_key_create
+from guichet.cases.partner_keys import partner_api_key_create
 from guichet.core.policies import SYSTEM
 from guichet.territory.models import Organisation
 

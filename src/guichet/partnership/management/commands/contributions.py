@@ -3,20 +3,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.partnership.formatting import json_amount, plain_amount
+from guichet.partnership.formatting import CONTRIBUTION_COLUMNS, json_amount, plain_amount
 from guichet.partnership.selectors import NoBracket, UnknownTariffYear, contributions_for_year
 
-COLUMNS = [
-    "insee",
-    "commune",
-    "population",
-    "bracket",
-    "offer",
-    "status",
-    "base_eur",
-    "discount_pct",
-    "amount_eur",
-]
 AMOUNTS = {"base_eur", "discount_pct", "amount_eur"}
 
 
@@ -51,7 +40,7 @@ class Command(BaseCommand):
             ]
             self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(self.stdout, fieldnames=CONTRIBUTION_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for r in [*rows, total]:
             writer.writerow(
