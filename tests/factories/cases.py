@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import guichet.services as services_pkg
-from guichet.cases.models import Case, CaseMessage, Channel
 from guichet.cases.drafts import draft_save
 from guichet.cases.messages import case_message_add
+from guichet.cases.models import Case, CaseMessage, Channel
 from guichet.cases.submission import case_submit
 from guichet.services.models import ServiceDefinition
 from guichet.services.services import service_availability_set, service_import

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from guichet.cases.models import Case
 from guichet.cases.handling import case_transition
+from guichet.cases.models import Case
 from guichet.notifications import outbox
 from tests.conftest import login_with_second_factor
 from tests.inclusion.conftest import sms_received

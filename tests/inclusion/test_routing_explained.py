@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from guichet.cases.handling import case_reroute
 from guichet.cases.models import Channel
 from guichet.cases.routing import routing_explained
-from guichet.cases.handling import case_reroute
 from guichet.cases.submission import case_submit
 from guichet.services.models import ServiceDefinition
 from guichet.territory.models import CompetenceRule

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from guichet.cases.models import CaseDraft
 from guichet.cases.errors import CaseInputError
+from guichet.cases.models import CaseDraft
 from guichet.core.policies import PolicyDenied
 from guichet.urbanism import deadlines, services
 from guichet.urbanism.models import PlanningApplication, TransferConsent
