@@ -151,12 +151,12 @@ def test_the_claim_link_attaches_the_case_to_the_account_with_that_verified_addr
             {
                 "service": "contact",
                 "data": contact_data,
-                "contact_email": "CAMILLE.martin@example.org",
+                "contact_email": citizen.email.upper(),
             },
             secret,
         )
     reference, tracking = response.json()["reference"], response.json()["tracking_code"]
-    link = _claim_link("CAMILLE.martin@example.org")
+    link = _claim_link(citizen.email.upper())
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     # signed out: to the sign-in page, nothing changes
     assert client.post(path).status_code == 302
@@ -165,7 +165,7 @@ def test_the_claim_link_attaches_the_case_to_the_account_with_that_verified_addr
     refused = client.post(path)
     assert refused.status_code == 403
     assert Case.objects.get(reference=reference).requester is None
-    # Camille, whose address is unverified, cannot either
+    # the citizen, whose address is unverified, cannot either
     EmailAddress.objects.filter(user=citizen).update(verified=False)
     client.force_login(citizen)
     assert client.post(path).status_code == 403
