@@ -263,6 +263,7 @@ ARRONDISSEMENTS = {
 # Streets matched in the database before ranking; addresses looked up on the best of them.
 STREET_CANDIDATES = 400
 STREETS_FOR_NUMBER = 40
+SHORT_WORD = 4
 SEARCH_MAX_LIMIT = 20
 
 
@@ -373,7 +374,13 @@ def addresses_search(
         streets_qs = streets_qs.filter(search_key__contains=f" {word}")
     if insee_codes is not None:
         streets_qs = streets_qs.filter(insee_code__in=insee_codes)
-    candidates = list(streets_qs.order_by(Length("search_key"))[:STREET_CANDIDATES])
+    if len(driver) >= SHORT_WORD:
+        streets_qs = streets_qs.order_by(Length("search_key"))
+    else:
+        # Only short words typed (the first keystrokes, "12 ru"): thousands of streets match;
+        # the first few hundred found are ranked, not all of them sorted.
+        streets_qs = streets_qs.order_by()
+    candidates = list(streets_qs[:STREET_CANDIDATES])
     candidates.sort(key=lambda street: _street_rank(street, query))
     if query.number is not None:
         best = {street.pk: street for street in candidates[:STREETS_FOR_NUMBER]}
