@@ -117,7 +117,8 @@ def _by_report_form(client, place, key):
         HTTP_IDEMPOTENCY_KEY=key,
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
-    return response["Location"].rstrip("/").rsplit("/", 1)[1]
+    # to the case, or to the receipt to print when the person has no account
+    return response["Location"].removesuffix("recepisse/").rstrip("/").rsplit("/", 1)[1]
 
 
 def _api_payload():
@@ -185,7 +186,8 @@ def _by_back_office(client, place, key):
          "idempotency_key": key},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
-    return response["Location"].rstrip("/").rsplit("/", 1)[1]
+    # to the case, or to the receipt to print when the person has no account
+    return response["Location"].removesuffix("recepisse/").rstrip("/").rsplit("/", 1)[1]
 
 
 DOORS = {

@@ -55,9 +55,6 @@ def _state(endpoint):
 
 
 WRITES = {
-    "set_url": lambda actor, e: webhooks.webhook_endpoint_set_url(
-        actor=actor, endpoint=e, url="http://127.0.0.1:9/b"
-    ),
     "regenerate_secret": lambda actor, e: webhooks.webhook_endpoint_regenerate_secret(
         actor=actor, endpoint=e
     ),

@@ -53,6 +53,8 @@ CASE_SERVICE_MODULES = {
     "handling",
     "messages",
     "partner_keys",
+    "processing_times",
+    "receipts",
     "saved_filters",
     "submission",
     "submission_checks",
@@ -60,6 +62,8 @@ CASE_SERVICE_MODULES = {
 }
 CASE_OTHER_MODULES = {
     "actions",
+    "routing",
+    "templatetags",
     "admin",
     "api",
     "apps",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from guichet.cases.models import Case, ProcessingTime
-from guichet.core.policies import system_only
+from guichet.core.policies import policy_exempt, system_only
 
 #: closed cases a figure needs (per commune, and for the whole platform)
 MIN_CASES = 20
@@ -102,6 +102,7 @@ def _whole_days(days: float) -> int:
     return max(1, math.ceil(days))
 
 
+@policy_exempt("public figures per service and commune, no case is read")
 def usual_time(*, definition_id: int, commune_id: int | None) -> UsualTime | None:
     """The figure to show for a service (in a commune): the commune's when it has enough
     cases, else the platform's, else None (not shown). Public figures: no policy."""

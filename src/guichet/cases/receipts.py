@@ -15,6 +15,7 @@ from django.utils import timezone
 from guichet.cases.models import Case
 from guichet.cases.policies import case_policy
 from guichet.core.pdf import render_pdf
+from guichet.core.policies import policy_exempt
 from guichet.notifications.rendering import absolute_url
 
 SESSION_RECEIPTS = "cases_receipt_codes"
@@ -22,6 +23,7 @@ SESSION_RECEIPTS = "cases_receipt_codes"
 KEPT = 20
 
 
+@policy_exempt("the agent's own session, written right after a checked filing")
 def receipt_code_keep(session, *, reference: str, tracking_code: str) -> None:
     """Remember ``tracking_code`` of the case just filed, in the agent's session only."""
     codes = dict(session.get(SESSION_RECEIPTS, {}))
@@ -29,6 +31,7 @@ def receipt_code_keep(session, *, reference: str, tracking_code: str) -> None:
     session[SESSION_RECEIPTS] = dict(list(codes.items())[-KEPT:])
 
 
+@policy_exempt("reads the agent's own session; the pages then ask receipt_context")
 def receipt_code(session, *, reference: str) -> str:
     return session.get(SESSION_RECEIPTS, {}).get(reference, "")
 
@@ -52,6 +55,7 @@ def receipt_context(*, actor, case: Case, tracking_code: str) -> dict:
 
 def case_receipt_pdf(*, actor, case: Case, tracking_code: str) -> bytes:
     """The receipt as a PDF (WeasyPrint), for an agent of the organisation in charge."""
+    case_policy.require_view(actor, case)
     return render_pdf(
         "cases/receipt.html", receipt_context(actor=actor, case=case, tracking_code=tracking_code)
     )

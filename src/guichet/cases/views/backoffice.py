@@ -576,6 +576,9 @@ def file_for_citizen(request):
                     messages.info(
                         request, _("Demande %s déjà enregistrée.") % submission.case.reference
                     )
+                    if receipt_code(request.session, reference=submission.case.reference):
+                        # a second click on "file": the same receipt, still to print
+                        return redirect("cases_bo:receipt", reference=submission.case.reference)
                 elif submission.tracking_code:
                     messages.success(
                         request,

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('territory', '0003_addresses'),
-        ('territory', '0003_competence_rule_reasons'),
+        ("territory", "0003_addresses"),
+        ("territory", "0003_competence_rule_reasons"),
     ]
 
-    operations = [
-    ]
+    operations = []
