@@ -47,9 +47,9 @@ def _seed(files: int, records: int) -> dict:
     in bulk SQL on PostgreSQL (``INSERT ... SELECT generate_series``: 20M rows through
     ``bulk_create`` take hours), ``bulk_create`` elsewhere. Skipped when the volume is there."""
     from guichet.accounts.models import User
+    from guichet.catalogue.models import ServiceDefinition
     from guichet.core.models import AccessRecord
     from guichet.disability.models import DisabilityFile
-    from guichet.services.models import ServiceDefinition
     from guichet.territory.models import Organisation
 
     house = Organisation.objects.get(slug="mdmph")

@@ -82,7 +82,7 @@ def _teams():
 def _seed(files: int) -> dict:
     from guichet.accounts.models import User
     from guichet.cases.models import Case, Channel
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
     from guichet.urbanism.models import PlanningApplication
     from guichet.urbanism.services import registration_number
 

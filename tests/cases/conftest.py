@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-import guichet.services as services_pkg
+import guichet.catalogue as services_pkg
 
 DATA = Path(services_pkg.__file__).parent / "data"
 

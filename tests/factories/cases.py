@@ -7,13 +7,13 @@ import copy
 import json
 from pathlib import Path
 
-import guichet.services as services_pkg
+import guichet.catalogue as services_pkg
 from guichet.cases.drafts import draft_save
 from guichet.cases.messages import case_message_add
 from guichet.cases.models import Case, CaseMessage, Channel
 from guichet.cases.submission import case_submit
-from guichet.services.models import ServiceDefinition
-from guichet.services.services import service_availability_set, service_import
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.services import service_availability_set, service_import
 from guichet.territory.models import Organisation
 from tests.factories.accounts import PlatformAdminFactory
 from tests.factories.territory import CompetenceRuleFactory, Territory

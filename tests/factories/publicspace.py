@@ -3,9 +3,9 @@ published by the real services) and reports filed through ``report_submit``."""
 
 from guichet.cases.models import Channel
 from guichet.cases.partner_keys import partner_api_key_create
+from guichet.catalogue.models import ServiceDefinition
 from guichet.publicspace.models import Category, Report
 from guichet.publicspace.services import definition_document, report_submit
-from guichet.services.models import ServiceDefinition
 from tests.factories.accounts import PlatformAdminFactory
 from tests.factories.cases import published_service
 from tests.factories.territory import Territory

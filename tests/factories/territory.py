@@ -171,7 +171,7 @@ def _agent(commune: Organisation, local_part: str) -> User:
 def restricted_commune(place: Territory) -> Organisation:
     """A partner commune of ``place`` on the restricted offer (its services are filed from the
     back-office and the API, not the portal), offered the territory's services."""
-    from guichet.services.services import service_availability_set
+    from guichet.catalogue.services import service_availability_set
     from tests.factories.accounts import PlatformAdminFactory
 
     commune = commune_with_boundary(

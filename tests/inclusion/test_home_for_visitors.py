@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from guichet.cases.models import Channel
 from guichet.cases.submission import case_submit
-from guichet.services.models import ServiceDefinition
+from guichet.catalogue.models import ServiceDefinition
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from guichet.cases.models import Case, Channel, ProcessingTime
 from guichet.cases.processing_times import processing_times_compute, usual_time
 from guichet.cases.replies import new_reply_token
 from guichet.cases.submission import case_submit
-from guichet.services.models import ServiceDefinition
+from guichet.catalogue.models import ServiceDefinition
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from guichet.cases.handling import case_reroute
 from guichet.cases.models import Channel
 from guichet.cases.routing import routing_explained
 from guichet.cases.submission import case_submit
-from guichet.services.models import ServiceDefinition
+from guichet.catalogue.models import ServiceDefinition
 from guichet.territory.models import CompetenceRule
 from tests.conftest import give_second_factor
 

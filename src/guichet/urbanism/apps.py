@@ -13,8 +13,8 @@ class UrbanismConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from guichet.cases.models import Case
+        from guichet.catalogue.registry import ServiceManifest, register_manifest
         from guichet.core.periodic import register_periodic
-        from guichet.services.registry import ServiceManifest, register_manifest
         from guichet.urbanism import services
         from guichet.urbanism.definitions import SERVICE_PREFIX
         from guichet.urbanism.procedures import catalogue

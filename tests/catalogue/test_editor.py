@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from guichet.services.models import ServiceDefinition, ServiceVersion
+from guichet.catalogue.models import ServiceDefinition, ServiceVersion
 from guichet.territory.models import Membership
 from tests.conftest import login_with_second_factor
 
@@ -106,7 +106,7 @@ def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(client, place, do
 
 
 def test_a_designer_of_bron_cannot_edit_oullins_services(client, place, document, with_mfa):
-    from guichet.services.services import service_import
+    from guichet.catalogue.services import service_import
     from tests.factories import MembershipFactory
     from tests.factories.accounts import PlatformAdminFactory
 
