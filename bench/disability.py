@@ -42,9 +42,9 @@ BATCH = 5000
 def _seed(files: int, records: int) -> dict:
     from guichet.accounts.models import User
     from guichet.cases.models import Case, Channel
+    from guichet.catalogue.models import ServiceDefinition
     from guichet.core.models import AccessRecord
     from guichet.disability.models import DisabilityFile
-    from guichet.services.models import ServiceDefinition
     from guichet.territory.models import Organisation
 
     house = Organisation.objects.get(slug="mdmph")

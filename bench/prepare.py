@@ -164,9 +164,9 @@ def _heavy_citizen(cases: int = HEAVY_CASES) -> User:
     from guichet.cases.models import Case, CaseDraft, Channel
     from guichet.cases.notify import muted
     from guichet.cases.submission import case_submit
+    from guichet.catalogue.models import ServiceDefinition
     from guichet.notifications.models import Notification
     from guichet.notifications.services import notification_create
-    from guichet.services.models import ServiceDefinition
     from guichet.territory.demo import REFERENCE_POINTS
     from guichet.territory.models import Organisation
 

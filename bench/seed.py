@@ -43,6 +43,7 @@ from django.utils import timezone  # noqa: E402
 
 from guichet.accounts.models import User  # noqa: E402
 from guichet.cases.models import Case, Channel  # noqa: E402
+from guichet.catalogue.models import ServiceDefinition  # noqa: E402
 from guichet.core.demo import DEMO_PASSWORD  # noqa: E402
 from guichet.core.models import AccessRecord  # noqa: E402
 from guichet.publicspace.bench import (  # noqa: E402
@@ -51,7 +52,6 @@ from guichet.publicspace.bench import (  # noqa: E402
     _reserve_references,
     seed_reports,
 )
-from guichet.services.models import ServiceDefinition  # noqa: E402
 from guichet.territory.models import Membership, Organisation  # noqa: E402
 from guichet.territory.selectors import competence_resolve  # noqa: E402
 

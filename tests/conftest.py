@@ -134,7 +134,7 @@ def _fresh_cache():
     codes live there and would otherwise leak from one test into the next."""
     from django.core.cache import caches
 
-    from guichet.services.selectors import version_cache_clear
+    from guichet.catalogue.selectors import version_cache_clear
 
     for cache in caches.all():
         cache.clear()

@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "guichet.territory",
     "guichet.partnership",
     "guichet.identity",
-    "guichet.services",
+    "guichet.catalogue",
     "guichet.cases",
     "guichet.notifications",
     "guichet.localinfo",

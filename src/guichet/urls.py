@@ -30,7 +30,7 @@ urlpatterns = [
     path("", include("allauth.idp.urls")),
     path("admin/", admin.site.urls),
     path("backoffice/partenariat/", include("guichet.partnership.urls")),
-    path("backoffice/services/", include("guichet.services.urls")),
+    path("backoffice/services/", include("guichet.catalogue.urls")),
     path("backoffice/audit/", include("guichet.core.urls_audit")),
     path("backoffice/assistance/", include("guichet.support.urls_backoffice")),
     path("backoffice/", include("guichet.cases.urls_backoffice")),

@@ -269,7 +269,7 @@ def test_someone_elses_person_cannot_be_the_beneficiary(signed_in, camille, demo
 def test_the_service_refuses_a_beneficiary_of_another_requester(camille, demo):
     from guichet.cases.errors import CaseInputError
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     lucas = User.objects.get(email="lucas.bernard@example.org")
     hugo = _lea(lucas, first_name="Hugo", last_name="Bernard")

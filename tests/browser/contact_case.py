@@ -7,7 +7,7 @@ def contact_case_of_camille(demo, *, theme: str, objet: str, message: str):
     from guichet.accounts.models import User
     from guichet.cases.models import Channel
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     camille = User.objects.get(email=CAMILLE)
     return case_submit(

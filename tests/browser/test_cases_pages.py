@@ -67,7 +67,7 @@ def test_backoffice_pages_have_no_axe_violations(
 
 def test_editor_pages_have_no_axe_violations(live_server, demo, page, axe, demo_password, with_mfa):
     from guichet.accounts.models import User
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     with_mfa(User.objects.get(email="admin@example.org"))
     version = ServiceDefinition.objects.get(key="proprete.encombrants").current_version

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import guichet.services as services_pkg
+import guichet.catalogue as services_pkg
 from tests.browser.conftest import login
 from tests.browser.test_keyboard import by_name, by_text, focused, tab_to
 from tests.factories import pdf_bytes
@@ -18,7 +18,7 @@ CAMILLE = "camille.martin@example.org"
 
 def _contact_asking_for_an_address_proof():
     from guichet.accounts.models import User
-    from guichet.services.services import service_import
+    from guichet.catalogue.services import service_import
     from guichet.territory.selectors import metropolis
 
     path = Path(services_pkg.__file__).parent / "data" / "contact.json"

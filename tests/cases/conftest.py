@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-import guichet.services as services_pkg
+import guichet.catalogue as services_pkg
 
 DATA = Path(services_pkg.__file__).parent / "data"
 
@@ -36,14 +36,14 @@ def users(demo):
 
 @pytest.fixture
 def contact(demo):
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     return ServiceDefinition.objects.get(key="contact")
 
 
 @pytest.fixture
 def encombrants(demo):
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     return ServiceDefinition.objects.get(key="proprete.encombrants")
 

@@ -14,9 +14,9 @@ from guichet.cases.models import Case, Channel, ReferenceCounter
 from guichet.cases.selectors import timeline_for_citizen
 from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.catalogue.services import service_availability_set, service_import
 from guichet.core.policies import PolicyDenied
 from guichet.core.worker import GuichetWorker
-from guichet.services.services import service_availability_set, service_import
 from guichet.territory.selectors import communes
 
 DEFINITION = {

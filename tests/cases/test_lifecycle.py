@@ -15,9 +15,9 @@ from guichet.cases.workflow import (
     run_actions,
     transition_get,
 )
+from guichet.catalogue.actions import register_action, unregister_action
+from guichet.catalogue.services import service_availability_set, service_import
 from guichet.core.models import AuditEntry
-from guichet.services.actions import register_action, unregister_action
-from guichet.services.services import service_availability_set, service_import
 from guichet.territory.selectors import communes
 from tests.cases.test_engine import DEFINITION
 from tests.conftest import login_with_second_factor

@@ -155,7 +155,7 @@ def test_concurrent_submissions_never_share_a_reference(submit):
 @pytest.fixture
 def gapless_contact():
     """The contact service declared as numbered without gaps (as urbanism will be)."""
-    from guichet.services.registry import ServiceManifest, register_manifest, unregister_manifest
+    from guichet.catalogue.registry import ServiceManifest, register_manifest, unregister_manifest
 
     register_manifest(
         ServiceManifest(app_label="gapless_probe", key_prefix="contact", gapless_references=True)

@@ -185,7 +185,7 @@ def test_draft_saved_and_resumed(parent_client, child):
 def test_generic_form_and_api_cannot_file_a_disability_case(people, demo):
     from guichet.cases.errors import CaseInputError
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     with pytest.raises(CaseInputError) as refusal:
         case_submit(

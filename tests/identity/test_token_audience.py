@@ -92,7 +92,7 @@ def camille(demo):
 @pytest.fixture
 def health_case(demo, camille):
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     return case_submit(
         actor=camille,

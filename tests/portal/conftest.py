@@ -32,7 +32,7 @@ def file_contact(demo):
     """File a contact case for ``user`` in ``commune`` (web), as the citizen door does."""
     from guichet.cases.models import Channel
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     contact = ServiceDefinition.objects.get(key="contact")
 

@@ -72,7 +72,7 @@ def test_a_status_whose_only_citizen_move_closes_the_case_does_not_wait_on_them(
 ):
     """Bulky waste "Reçue" lets the citizen cancel, which is not something asked of them."""
     from guichet.cases.selectors import awaiting_submitter_transitions
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     encombrants = ServiceDefinition.objects.get(key="proprete.encombrants")
     contact = ServiceDefinition.objects.get(key="contact")
@@ -194,7 +194,7 @@ def test_without_a_commune_of_residence_the_metropolis_and_a_hint(client, demo):
 
 def test_shortcuts_to_the_services_i_used_most_recent_first(client, citizen, file_contact, demo):
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     file_contact(citizen)
     case_submit(
@@ -325,7 +325,7 @@ def test_the_rows_of_my_cases_are_escaped_and_dated_in_local_time(
 ):
     from datetime import UTC, datetime
 
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     with_commune = file_contact(citizen)
     without = file_contact(citizen)

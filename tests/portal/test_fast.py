@@ -22,7 +22,7 @@ REFERENCE = (
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_fast_rows_are_the_template_loop(citizen, file_contact, language):
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     ServiceDefinition.objects.filter(key="contact").update(name="Contact <i>&</i> 'q'")
     first, second = file_contact(citizen), file_contact(citizen, commune="lyon")

@@ -111,7 +111,7 @@ def test_the_offline_page_is_bilingual_and_holds_nothing_personal(client, camill
 def _contact_submit(camille, key, data=CONTACT_DATA, channel=None):
     from guichet.cases.models import Channel
     from guichet.cases.submission import case_submit
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
     from guichet.territory.models import Organisation
 
     return case_submit(

@@ -8,12 +8,12 @@ import pytest
 from guichet.cases.handling import case_transition
 from guichet.cases.models import CaseEvent
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.catalogue.schema import transition_leaves, validate_document
 from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification
 from guichet.publicspace import services
 from guichet.publicspace.models import Report, ReportUpdate, State
 from guichet.publicspace.selectors import Open311Query, open311_requests, public_reports
-from guichet.services.schema import transition_leaves, validate_document
 from tests.publicspace.test_reports import file_pothole
 
 
@@ -105,7 +105,7 @@ def test_a_transition_refused_changes_nothing(demo, users):
 def test_versions_published_before_the_transitions_receive_them(demo):
     from django.apps import apps
 
-    from guichet.services.models import ServiceVersion
+    from guichet.catalogue.models import ServiceVersion
 
     migration = importlib.import_module(
         "guichet.publicspace.migrations.0003_report_state_from_case"

@@ -272,12 +272,12 @@ def world(demo):
     from guichet.cases.partner_keys import partner_api_key_create
     from guichet.cases.submission import case_submit
     from guichet.cases.uploads import CleanFile
+    from guichet.catalogue.models import ServiceVersion
     from guichet.identity.services import tokens_issue_by_operator
     from guichet.localinfo.models import Event, NewsItem, Place
     from guichet.notifications.models import Notification, Subscription
     from guichet.publicspace.models import Category, Report
     from guichet.publicspace.services import questionnaire_token, report_submit
-    from guichet.services.models import ServiceVersion
     from guichet.territory.models import Membership, Team
     from guichet.wallet.services import wallet_document_add
     from tests.factories import pdf_bytes

@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from guichet.accounts.models import User
 from guichet.cases.models import Case, CaseAttachment, CaseNote, SavedFilter
+from guichet.catalogue.models import ServiceDefinition, ServiceVersion
 from guichet.notifications.models import Broadcast
 from guichet.notifications.services import notification_create
 from guichet.publicspace import services as publicspace_services
 from guichet.publicspace.models import Report
-from guichet.services.models import ServiceDefinition, ServiceVersion
 from guichet.territory.models import Membership, Organisation, Team
 from tests.conftest import give_second_factor, login_with_second_factor, totp_code
 from tests.factories import UserFactory

@@ -42,7 +42,7 @@ def test_contact_without_account_opens_a_ticket_routed_to_the_support_team(demo,
 
 
 def test_signed_in_contact_about_a_service(demo, signed_in, camille):
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     service = ServiceDefinition.objects.get(key="contact")
     response = _post_contact(signed_in, topic="service", service=service.pk)
@@ -170,7 +170,7 @@ def test_pothole_ticket_escalates_into_a_report_routed_to_the_roads_team(
 
 
 def test_escalation_to_a_service_routed_by_commune(demo, support_client, camille):
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     case = tickets.ticket_submit(
         actor=camille,

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-import guichet.services as services_pkg
+import guichet.catalogue as services_pkg
 from tests.factories import pdf_bytes
 
 DATA = Path(services_pkg.__file__).parent / "data"
@@ -59,7 +59,7 @@ def contact_with_piece(demo):
     """The demo "contact" service, republished with its file field asking for an address
     proof (``document_type``): the picker's field."""
     from guichet.accounts.models import User
-    from guichet.services.services import service_import
+    from guichet.catalogue.services import service_import
     from guichet.territory.selectors import metropolis
 
     document = json.loads((DATA / "contact.json").read_text(encoding="utf-8"))

@@ -265,7 +265,7 @@ def test_the_api_lists_my_documents_and_files_with_one(
 def test_a_document_larger_than_the_field_allows_is_refused(
     camille, demo, add_document, contact_with_piece
 ):
-    from guichet.services.schema import field_by_key
+    from guichet.catalogue.schema import field_by_key
 
     document = add_document(issued_on=TODAY())
     WalletDocument.objects.filter(pk=document.pk).update(size=11 * 1024 * 1024)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from guichet.accounts.services import account_delete, account_export
-from guichet.services.schema import validate_document
+from guichet.catalogue.schema import validate_document
 from guichet.wallet.models import WalletDocument, WalletDocumentUse
 from tests.conftest import login_with_second_factor
 from tests.wallet.conftest import a_pdf

@@ -3,7 +3,7 @@
 Each is registered with the check of its parameters (run by the definition validator) and the
 function that runs it when a case enters a status or takes a transition. Domain apps register
 their own kinds the same way from their ``AppConfig.ready()``
-(see ``guichet.services.actions``)."""
+(see ``guichet.catalogue.actions``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from guichet.cases.workflow import (
     team_of_function,
     user_of,
 )
-from guichet.services.actions import register_action
+from guichet.catalogue.actions import register_action
 
 
 def _text(value) -> bool:

@@ -13,8 +13,8 @@ from guichet.cases.models import Case, Channel
 from guichet.cases.notify import muted
 from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError
+from guichet.catalogue.models import ServiceDefinition
 from guichet.core.policies import PolicyDenied
-from guichet.services.models import ServiceDefinition
 from guichet.territory.demo import REFERENCE_POINTS
 from guichet.territory.models import Organisation
 

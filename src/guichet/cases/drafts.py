@@ -8,7 +8,7 @@ from guichet.cases.attachments import attachment_store, files_checked
 from guichet.cases.errors import CaseInputError
 from guichet.cases.models import CaseDraft
 from guichet.cases.policies import draft_policy
-from guichet.services.models import ServiceVersion
+from guichet.catalogue.models import ServiceVersion
 from guichet.territory.models import Organisation
 
 

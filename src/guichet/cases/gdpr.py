@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseEvent, CaseMessage
-from guichet.services.schema import iter_fields
+from guichet.catalogue.schema import iter_fields
 
 ERASED = "[effacé]"
 

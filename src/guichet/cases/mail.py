@@ -39,10 +39,10 @@ from guichet.cases.models import CaseMessage, Channel
 from guichet.cases.replies import case_for_reply_token, reply_token_in
 from guichet.cases.submission import FirstMessage, Submission, case_submit
 from guichet.cases.uploads import check_upload
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.schema import iter_fields
 from guichet.core.idempotency import IdempotencyKeyError, key_from_identifier
 from guichet.core.policies import SYSTEM
-from guichet.services.models import ServiceDefinition
-from guichet.services.schema import iter_fields
 from guichet.territory.models import Organisation
 
 DONE_FOLDER = "traites"

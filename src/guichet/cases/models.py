@@ -225,7 +225,7 @@ class Case(TimeStampedModel):
         JSON documents."""
         if type(self).version.is_cached(self):
             return self.version.workflow
-        from guichet.services.selectors import version_cached
+        from guichet.catalogue.selectors import version_cached
 
         return version_cached(self.version_id).workflow
 

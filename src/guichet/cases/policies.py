@@ -67,7 +67,7 @@ class CasePolicy(AccessPolicy):
         """Whether ``actor`` works for the organisation in charge of ``case``. Never for a case
         of a restricted service (disability files): only its own app's policy lets its named
         agents in, through its own doors."""
-        from guichet.services.registry import is_restricted
+        from guichet.catalogue.registry import is_restricted
 
         if not (
             getattr(actor, "is_authenticated", False)
@@ -107,7 +107,7 @@ class CasePolicy(AccessPolicy):
         if role in ("", "agent"):
             organisation_ids = organisation_ids_of(actor)
             if organisation_ids:
-                from guichet.services.registry import restricted_prefixes
+                from guichet.catalogue.registry import restricted_prefixes
 
                 in_charge = Q(organisation_id__in=organisation_ids)
                 for prefix in restricted_prefixes():  # their own app's doors only

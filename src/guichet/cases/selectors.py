@@ -67,7 +67,7 @@ def without_restricted(qs: QuerySet, path: str = "") -> QuerySet:
     """``qs`` less the cases of restricted services (``ServiceManifest.restricted``: disability
     files), which only their own app's doors show, under their own policy. ``path``: the
     lookup from ``qs``'s model to the case (``"case__"`` for attachments)."""
-    from guichet.services.registry import restricted_prefixes
+    from guichet.catalogue.registry import restricted_prefixes
 
     for prefix in restricted_prefixes():
         qs = qs.exclude(**{f"{path}definition__key__startswith": prefix.rstrip(".")})
@@ -277,7 +277,7 @@ def colleagues_for(*, actor, case: Case | None = None) -> QuerySet:
 def services_for_agent_filing(*, actor) -> QuerySet:
     """The services an agent may file a case of for a caller or a visitor (the back-office's
     catalogue)."""
-    from guichet.services.selectors import catalogue_for_channel
+    from guichet.catalogue.selectors import catalogue_for_channel
 
     case_policy.require_back_office(actor)
     return catalogue_for_channel(portal=False)
@@ -388,7 +388,7 @@ def awaiting_submitter_transitions(workflow: dict) -> dict[str, list[dict]]:
     case open: in such a status the case waits for the citizen's move (contact's "Informations
     demandées" waits for "Reprendre"). A status whose only citizen move closes the case (an
     "Annuler ma demande") does not wait on them."""
-    from guichet.services.schema import SUBMITTER, transition_leaves
+    from guichet.catalogue.schema import SUBMITTER, transition_leaves
 
     closed = {s["key"] for s in workflow["statuses"] if s.get("closed")}
     waiting: dict[str, list[dict]] = {}
@@ -509,7 +509,7 @@ def cases_awaiting_citizen(*, actor, limit: int = 10) -> list[AwaitingCase]:
     as plain rows (``requester`` index), each with its last message (author, date) and the
     public transition event that entered its current status (what was asked) as correlated
     lookups on the messages' and events' case indexes."""
-    from guichet.services.selectors import version_cached
+    from guichet.catalogue.selectors import version_cached
 
     if not getattr(actor, "is_authenticated", False):
         return []

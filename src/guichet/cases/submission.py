@@ -20,10 +20,10 @@ from guichet.cases.replies import new_reply_token
 from guichet.cases.submission_checks import CheckedSubmission, submission_checked
 from guichet.cases.tracking_codes import hash_tracking_code, new_tracking_code
 from guichet.cases.workflow import _enter_status, run_actions
+from guichet.catalogue.models import ServiceDefinition
 from guichet.core.audit import audit_log
 from guichet.core.idempotency import KeyedRequest, key_scope
 from guichet.core.policies import policy_exempt
-from guichet.services.models import ServiceDefinition
 from guichet.territory.models import Organisation
 from guichet.wallet.pieces import WalletKeep, WalletPick
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.cases.models import Case, CaseEvent, Channel
+from guichet.catalogue.actions import action_kind
+from guichet.catalogue.schema import SUBMITTER, transition_leaves
+from guichet.catalogue.selectors import function_team
 from guichet.core.audit import audit_log
 from guichet.core.policies import SYSTEM, checked_by_caller, system_only
-from guichet.services.actions import action_kind
-from guichet.services.schema import SUBMITTER, transition_leaves
-from guichet.services.selectors import function_team
 from guichet.territory.models import Team
 from guichet.territory.selectors import agent_scope
 
@@ -235,7 +235,7 @@ def user_of(actor):
     "case_submit", "case_transition", "timers_fire", reason="the actions of a checked transition"
 )
 def run_actions(case: Case, actions: list[dict], *, actor, context: dict | None = None) -> None:
-    """Run each action through its registered kind (``guichet.services.actions``)."""
+    """Run each action through its registered kind (``guichet.catalogue.actions``)."""
     for params in actions:
         kind = action_kind(params["type"])
         if kind is None:  # validated at publication: only an app removed since gets here

@@ -12,10 +12,10 @@ class DisabilityConfig(AppConfig):
 
         from django.urls import reverse
 
+        from guichet.catalogue.registry import ServiceManifest, register_manifest
         from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
         from guichet.disability import gdpr, policies, services  # noqa: F401 (policies)
-        from guichet.services.registry import ServiceManifest, register_manifest
 
         register_manifest(
             ServiceManifest(

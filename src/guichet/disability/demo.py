@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 from guichet.accounts.models import User
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.services import service_export, service_import
 from guichet.disability.models import HouseGrant
 from guichet.notifications.models import Branding
-from guichet.services.models import ServiceDefinition
-from guichet.services.services import service_export, service_import
 from guichet.territory.demo import _member
 from guichet.territory.models import CompetenceRule, Organisation
 

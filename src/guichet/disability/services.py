@@ -30,6 +30,7 @@ from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, CaseEvent, Channel
 from guichet.cases.submission import case_submit
 from guichet.cases.workflow import transition_get
+from guichet.catalogue.registry import ServiceInput
 from guichet.core.audit import audit_log
 from guichet.core.policies import SYSTEM, PolicyDenied, policy_exempt, system_only
 from guichet.core.uploads import CleanFile, check_upload
@@ -42,7 +43,6 @@ from guichet.disability.models import (
     PurgeRecord,
 )
 from guichet.disability.policies import file_policy
-from guichet.services.registry import ServiceInput
 
 REQUEST_KEY = "disability.request"
 APPEAL_KEY = "disability.appeal"
@@ -280,7 +280,7 @@ def _protected(draft: FilingDraft) -> bool:
 
 
 def _definition(key: str):
-    from guichet.services.models import ServiceDefinition
+    from guichet.catalogue.models import ServiceDefinition
 
     definition = ServiceDefinition.objects.filter(key=key, is_active=True).first()
     if definition is None:

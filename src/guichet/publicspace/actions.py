@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from guichet.cases.models import Case
 from guichet.cases.replies import case_reply_address
+from guichet.catalogue.actions import register_action
 from guichet.publicspace.models import Report, ReportUpdate, State
-from guichet.services.actions import register_action
 
 
 def _report_of(case: Case) -> Report | None:

@@ -10,12 +10,12 @@ class PublicspaceConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from guichet.catalogue.registry import ServiceManifest, register_manifest
         from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
         from guichet.notifications.models import Channel
         from guichet.notifications.topics import Topic, register_topic
         from guichet.publicspace import actions, gdpr, services  # noqa: F401 - actions register
-        from guichet.services.registry import ServiceManifest, register_manifest
 
         register_manifest(
             ServiceManifest(

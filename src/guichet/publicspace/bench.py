@@ -19,9 +19,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from guichet.cases.models import Case, Channel, ReferenceCounter
+from guichet.catalogue.models import ServiceDefinition
 from guichet.publicspace.models import Category, Report, ReportUpdate, State
 from guichet.publicspace.selectors import reportable_categories
-from guichet.services.models import ServiceDefinition
 from guichet.territory.geometry import contains
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import competence_resolve

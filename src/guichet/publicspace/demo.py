@@ -9,11 +9,11 @@ from django.conf import settings
 from guichet.accounts.models import User
 from guichet.cases.models import PartnerApiKey
 from guichet.cases.partner_keys import api_key_hash
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.services import service_availability_set, service_export, service_import
 from guichet.publicspace.models import Category, Report
 from guichet.publicspace.questions import validate_question_definitions
 from guichet.publicspace.services import definition_document
-from guichet.services.models import ServiceDefinition
-from guichet.services.services import service_availability_set, service_export, service_import
 from guichet.territory.selectors import communes, metropolis
 
 DEMO_OPEN311_KEY = "demo-open311-key"

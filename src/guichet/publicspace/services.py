@@ -32,6 +32,8 @@ from guichet.cases.models import Case, CaseAttachment, Channel, PartnerApiKey
 from guichet.cases.replies import case_reply_address
 from guichet.cases.submission import Submission, case_submit
 from guichet.cases.workflow import SYSTEM, transition_get
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.registry import ServiceInput
 from guichet.core.audit import audit_log
 from guichet.core.policies import checked_by_caller, policy_exempt, system_only
 from guichet.core.uploads import image_within_limits, max_upload_bytes
@@ -46,8 +48,6 @@ from guichet.publicspace.models import (
 )
 from guichet.publicspace.policies import alert_policy, report_policy
 from guichet.publicspace.questions import clean_answers
-from guichet.services.models import ServiceDefinition
-from guichet.services.registry import ServiceInput
 from guichet.territory.geometry import distance_m
 from guichet.territory.models import Organisation
 

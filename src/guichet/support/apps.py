@@ -10,8 +10,8 @@ class SupportConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from guichet.catalogue.registry import ServiceManifest, register_manifest
         from guichet.core.periodic import register_periodic
-        from guichet.services.registry import ServiceManifest, register_manifest
         from guichet.support import (
             policies,  # noqa: F401  (registers the policies)
             satisfaction,

@@ -2,9 +2,9 @@
 tickets) routed to that team, help articles, canned answers. Idempotent."""
 
 from guichet.accounts.models import User
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.services import service_export, service_import
 from guichet.core.policies import SYSTEM
-from guichet.services.models import ServiceDefinition
-from guichet.services.services import service_export, service_import
 from guichet.support import services, tickets
 from guichet.support.models import CannedAnswer, HelpArticle, Theme
 from guichet.territory.demo import _member, _team

@@ -17,7 +17,7 @@ class ArticleForm(forms.Form):
 
     def __init__(self, *args, services_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from guichet.services.models import ServiceDefinition
+        from guichet.catalogue.models import ServiceDefinition
 
         self.fields["services"].queryset = services_queryset or ServiceDefinition.objects.none()
 

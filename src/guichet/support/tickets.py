@@ -25,10 +25,10 @@ from guichet.cases.models import Case, Channel
 from guichet.cases.policies import case_policy
 from guichet.cases.submission import Submission, case_submit
 from guichet.cases.workflow import WorkflowError, transition_get
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.schema import iter_fields
 from guichet.core.audit import audit_log
 from guichet.core.policies import PolicyDenied
-from guichet.services.models import ServiceDefinition
-from guichet.services.schema import iter_fields
 from guichet.support.models import CannedAnswer, Ticket
 from guichet.territory.selectors import organisation_ids_of
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Channel
-from guichet.services.models import ServiceDefinition
+from guichet.catalogue.models import ServiceDefinition
 from guichet.support import console, satisfaction, selectors, services, tickets
 from guichet.support.forms import ContactForm, SatisfactionForm
 from guichet.support.models import TermsDocument

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guichet.cases.errors import CaseInputError
+from guichet.catalogue.models import ServiceDefinition
 from guichet.core.permissions import is_platform_admin
 from guichet.core.policies import PolicyDenied
-from guichet.services.models import ServiceDefinition
 from guichet.support import console, satisfaction, selectors, services, tickets
 from guichet.support.forms import (
     EscalateForm,

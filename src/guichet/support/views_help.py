@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guichet.catalogue.models import ServiceDefinition
 from guichet.core.policies import PolicyDenied
-from guichet.services.models import ServiceDefinition
 from guichet.support import selectors, services
 from guichet.support.forms import ArticleForm, FeedbackForm
 from guichet.support.models import Theme

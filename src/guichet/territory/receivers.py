@@ -14,7 +14,7 @@ from guichet.territory.selectors import TERRITORY
 @receiver(post_save, sender=Organisation)
 @receiver(post_delete, sender=Organisation)
 def _organisation_changed(sender, instance, **kwargs):
-    from guichet.services.selectors import CATALOGUE
+    from guichet.catalogue.selectors import CATALOGUE
 
     generation_bump(TERRITORY, CATALOGUE)
 

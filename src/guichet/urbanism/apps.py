@@ -10,8 +10,8 @@ class UrbanismConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from guichet.catalogue.registry import ServiceManifest, register_manifest
         from guichet.core.periodic import register_periodic
-        from guichet.services.registry import ServiceManifest, register_manifest
         from guichet.urbanism import services
         from guichet.urbanism.definitions import SERVICE_PREFIX
         from guichet.urbanism.procedures import catalogue

@@ -222,8 +222,8 @@ def piece_field_key(code: str) -> str:
 def definitions_install(*, actor, organisation, communes) -> list:
     """Import (when changed) and publish the service of each procedure, owned by
     ``organisation`` and offered in ``communes``. Idempotent."""
-    from guichet.services.models import ServiceDefinition
-    from guichet.services.services import (
+    from guichet.catalogue.models import ServiceDefinition
+    from guichet.catalogue.services import (
         service_availability_set,
         service_export,
         service_import,

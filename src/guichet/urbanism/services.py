@@ -26,10 +26,10 @@ from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_re
 from guichet.cases.submission import case_submit
 from guichet.cases.workflow import SYSTEM as ENGINE_SYSTEM
 from guichet.cases.workflow import Transition
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.registry import ServiceInput
 from guichet.core.audit import audit_log
 from guichet.core.policies import PolicyDenied, checked_by_caller, policy_exempt, system_only
-from guichet.services.models import ServiceDefinition
-from guichet.services.registry import ServiceInput
 from guichet.territory.models import Organisation
 from guichet.urbanism import cerfa, deadlines
 from guichet.urbanism.definitions import STATUSES

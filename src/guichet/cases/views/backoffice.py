@@ -67,11 +67,11 @@ from guichet.cases.selectors import (
 from guichet.cases.submission import case_submit
 from guichet.cases.views.common import case_data_rows, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
+from guichet.catalogue.registry import case_templates
+from guichet.catalogue.rendering import parse_post, widgets
+from guichet.catalogue.schema import iter_fields, transition_leaves
+from guichet.catalogue.selectors import catalogue_for_channel, service_communes
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
-from guichet.services.registry import case_templates
-from guichet.services.rendering import parse_post, widgets
-from guichet.services.schema import iter_fields, transition_leaves
-from guichet.services.selectors import catalogue_for_channel, service_communes
 from guichet.territory.selectors import communes
 
 PAGE_SIZE = 50

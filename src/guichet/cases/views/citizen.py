@@ -28,17 +28,17 @@ from guichet.cases.selectors import (
 )
 from guichet.cases.submission import case_submit, draft_submission_replayed
 from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
-from guichet.core.edges import rate_limit
-from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
-from guichet.portal.pwa import idempotency_conflict
-from guichet.services.registry import case_templates, citizen_url_for, is_restricted, manifest_for
-from guichet.services.rendering import parse_post, widgets
-from guichet.services.schema import clean_fields, condition_holds, iter_fields
-from guichet.services.selectors import (
+from guichet.catalogue.registry import case_templates, citizen_url_for, is_restricted, manifest_for
+from guichet.catalogue.rendering import parse_post, widgets
+from guichet.catalogue.schema import clean_fields, condition_holds, iter_fields
+from guichet.catalogue.selectors import (
     catalogue_for_portal,
     service_communes,
     service_get_published,
 )
+from guichet.core.edges import rate_limit
+from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
+from guichet.portal.pwa import idempotency_conflict
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug, communes
 from guichet.wallet.selectors import wallet_choices_for_fields

@@ -1,4 +1,4 @@
-from guichet.services.schema import iter_fields
+from guichet.catalogue.schema import iter_fields
 
 
 def display_value(field: dict, value) -> str:

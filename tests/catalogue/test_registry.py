@@ -3,7 +3,7 @@ import pytest
 from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Channel
 from guichet.cases.submission import case_submit
-from guichet.services.registry import (
+from guichet.catalogue.registry import (
     ServiceInput,
     ServiceManifest,
     register_manifest,

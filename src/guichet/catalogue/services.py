@@ -11,11 +11,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guichet.catalogue.models import FunctionMapping, ServiceDefinition, ServiceVersion
+from guichet.catalogue.policies import design_policy
+from guichet.catalogue.schema import FORMAT, DefinitionError, validate_document
 from guichet.core.audit import audit_log
 from guichet.core.policies import policy_exempt
-from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
-from guichet.services.policies import design_policy
-from guichet.services.schema import FORMAT, DefinitionError, validate_document
 from guichet.territory.models import Organisation, Team
 from guichet.territory.selectors import competence_resolve
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from guichet.services.schema import condition_holds
+from guichet.catalogue.schema import condition_holds
 
 PREFIX = "f_"
 

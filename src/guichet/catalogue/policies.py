@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from guichet.catalogue.permissions import can_design, designer_organisation_ids
 from guichet.core.policies import SYSTEM, AccessPolicy, PolicyDenied, register_policy
-from guichet.services.permissions import can_design, designer_organisation_ids
 
 DESIGN_ACTIONS = frozenset({"import", "publish", "availability", "map_function"})
 

@@ -17,7 +17,7 @@ A definition document (what the editor saves and what import/export exchange) re
 ``from`` may be ``"*"``: every status but the target (FixMyStreet's "any state to any
 state"). A transition marked ``"internal": true`` is taken only by its service's own code
 (marking a duplicate names the original): the back-office, the API and bulk actions do not
-offer it. Action kinds are registered (``guichet.services.actions``).
+offer it. Action kinds are registered (``guichet.catalogue.actions``).
 
 See docs/cases.md for every field type, condition and action.
 """
@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from guichet.services.actions import action_kind, action_names
+from guichet.catalogue.actions import action_kind, action_names
 
 FORMAT = "guichet.service/1"
 

@@ -3,8 +3,8 @@ catalogue. The same answers as the database, and a change is seen by the very ne
 
 import pytest
 
-from guichet.services.models import ServiceDefinition
-from guichet.services.selectors import definition_for_filing
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.selectors import definition_for_filing
 
 
 def _offered(demo, commune, portal=True):

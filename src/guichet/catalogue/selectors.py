@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from guichet.catalogue.models import FunctionMapping, ServiceDefinition, ServiceVersion
 from guichet.core.generations import cached_read
-from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
 from guichet.territory.models import Organisation, Team
 
 RESTRICTED = Organisation.Offer.RESTRICTED
@@ -141,7 +141,7 @@ def function_team(
 def definitions_for_designer(*, actor) -> QuerySet[ServiceDefinition]:
     """The definitions of the organisations ``actor`` designs for (``PolicyDenied`` for
     anybody who designs for none)."""
-    from guichet.services.policies import design_policy
+    from guichet.catalogue.policies import design_policy
 
     design_policy.require_designer(actor)
     return design_policy.scope(actor, ServiceDefinition.objects.all()).select_related(
@@ -151,7 +151,7 @@ def definitions_for_designer(*, actor) -> QuerySet[ServiceDefinition]:
 
 def organisations_for_designer(*, actor) -> QuerySet:
     """The organisations ``actor`` designs services for, by name."""
-    from guichet.services.policies import design_policy
+    from guichet.catalogue.policies import design_policy
 
     design_policy.require_designer(actor)
     return design_policy.scope(actor, Organisation.objects.all(), field="pk").order_by("name")
@@ -165,7 +165,7 @@ def definition_get_for_designer(*, actor, pk: int) -> ServiceDefinition:
 
 
 def version_get_for_designer(*, actor, pk: int) -> ServiceVersion:
-    from guichet.services.policies import design_policy
+    from guichet.catalogue.policies import design_policy
 
     version = (
         design_policy.scope(

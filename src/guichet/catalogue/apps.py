@@ -2,10 +2,10 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class ServicesConfig(AppConfig):
-    name = "guichet.services"
+class CatalogueConfig(AppConfig):
+    name = "guichet.catalogue"
     label = "services"
     verbose_name = _("Téléservices")
 
     def ready(self):
-        from guichet.services import receivers  # noqa: F401 - catalogue cache generation
+        from guichet.catalogue import receivers  # noqa: F401 - catalogue cache generation

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guichet.services import views
+from guichet.catalogue import views
 
 app_name = "services"
 

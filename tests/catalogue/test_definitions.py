@@ -4,16 +4,16 @@ from pathlib import Path
 
 import pytest
 
-import guichet.services as services_pkg
-from guichet.core.policies import PolicyDenied
-from guichet.services.models import ServiceDefinition, ServiceVersion
-from guichet.services.schema import DefinitionError
-from guichet.services.selectors import catalogue_for_portal
-from guichet.services.services import (
+import guichet.catalogue as services_pkg
+from guichet.catalogue.models import ServiceDefinition, ServiceVersion
+from guichet.catalogue.schema import DefinitionError
+from guichet.catalogue.selectors import catalogue_for_portal
+from guichet.catalogue.services import (
     service_export,
     service_import,
     service_version_publish,
 )
+from guichet.core.policies import PolicyDenied
 from guichet.territory.models import Membership
 
 DATA = Path(services_pkg.__file__).parent / "data"
@@ -91,7 +91,7 @@ def test_restricted_offer_communes_do_not_show_services_on_the_portal(demo):
 
 @pytest.mark.parametrize("portal", [True, False])
 def test_filable_for_channel_holds_the_rows_of_the_channels_catalogue(demo, portal):
-    from guichet.services.selectors import catalogue_for_channel, filable_for_channel
+    from guichet.catalogue.selectors import catalogue_for_channel, filable_for_channel
 
     # one service of a restricted-offer commune, one withdrawn, one never published
     published = ServiceDefinition.objects.exclude(key="contact").filter(

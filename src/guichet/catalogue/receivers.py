@@ -6,9 +6,9 @@ for an organisation (its offer)."""
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from guichet.catalogue.models import ServiceDefinition, ServiceVersion
+from guichet.catalogue.selectors import CATALOGUE
 from guichet.core.generations import generation_bump
-from guichet.services.models import ServiceDefinition, ServiceVersion
-from guichet.services.selectors import CATALOGUE
 
 
 @receiver(post_save, sender=ServiceDefinition)

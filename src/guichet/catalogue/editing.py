@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
-from guichet.services.schema import ANY_STATUS
+from guichet.catalogue.schema import ANY_STATUS
 
 
 class EditError(ValueError):

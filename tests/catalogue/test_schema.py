@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-import guichet.services as services_pkg
-from guichet.services.schema import clean_fields, validate_document
+import guichet.catalogue as services_pkg
+from guichet.catalogue.schema import clean_fields, validate_document
 
 DATA = Path(services_pkg.__file__).parent / "data"
 
@@ -133,7 +133,7 @@ def test_invalid_definitions_get_a_clear_error(doc, what, path, value, expected)
 
 
 def test_from_any_status_leaves_every_status_but_its_target(doc):
-    from guichet.services.schema import transition_leaves
+    from guichet.catalogue.schema import transition_leaves
 
     doc["workflow"]["transitions"][0]["from"] = "*"
     assert validate_document(doc) == []
@@ -152,7 +152,7 @@ def test_a_timer_may_take_a_transition_from_any_status(doc):
 
 
 def test_an_action_kind_registered_by_an_app_is_checked_with_its_own_rule(doc):
-    from guichet.services.actions import register_action, unregister_action
+    from guichet.catalogue.actions import register_action, unregister_action
 
     def check(params, path, functions):
         return [] if params.get("days") == 60 else [f"{path} : délai légal de 60 jours"]
@@ -173,7 +173,7 @@ def test_an_action_kind_registered_by_an_app_is_checked_with_its_own_rule(doc):
 
 
 def test_the_generic_action_kinds_are_registered():
-    from guichet.services.actions import action_names
+    from guichet.catalogue.actions import action_names
 
     assert {"notify", "assign", "deadline", "webhook", "document"} <= set(action_names())
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from guichet.services.models import FunctionMapping, ServiceDefinition, ServiceVersion
+from guichet.catalogue.models import FunctionMapping, ServiceDefinition, ServiceVersion
 
 
 @admin.register(ServiceDefinition)

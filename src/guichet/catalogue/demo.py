@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from guichet.accounts.models import User
-from guichet.services.models import ServiceDefinition
-from guichet.services.services import service_availability_set, service_export, service_import
+from guichet.catalogue.models import ServiceDefinition
+from guichet.catalogue.services import service_availability_set, service_export, service_import
 from guichet.territory.models import CompetenceRule
 from guichet.territory.selectors import communes, metropolis
 

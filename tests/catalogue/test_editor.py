@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from guichet.services.models import ServiceDefinition, ServiceVersion
+from guichet.catalogue.models import ServiceDefinition, ServiceVersion
 from guichet.territory.models import Membership
 from tests.conftest import login_with_second_factor
 
@@ -108,7 +108,7 @@ def test_an_agent_who_is_not_a_designer_cannot_open_the_editor(
 
 
 def test_a_designer_of_bron_cannot_edit_oullins_services(client, demo, document, with_mfa):
-    from guichet.services.services import service_import
+    from guichet.catalogue.services import service_import
     from tests.factories import MembershipFactory
 
     admin = __import__("guichet.accounts.models", fromlist=["User"]).User.objects.get(

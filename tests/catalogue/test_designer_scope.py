@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from guichet.accounts.models import User
-from guichet.services.models import ServiceDefinition, ServiceVersion
-from guichet.services.schema import DefinitionError
-from guichet.services.services import (
+from guichet.catalogue.models import ServiceDefinition, ServiceVersion
+from guichet.catalogue.schema import DefinitionError
+from guichet.catalogue.services import (
     service_availability_set,
     service_import,
     service_version_publish,

@@ -11,16 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guichet.services.editing import EditError, apply_operation
-from guichet.services.rendering import widgets
-from guichet.services.schema import FIELD_TYPES, DefinitionError, validate_document
-from guichet.services.selectors import (
+from guichet.catalogue.editing import EditError, apply_operation
+from guichet.catalogue.rendering import widgets
+from guichet.catalogue.schema import FIELD_TYPES, DefinitionError, validate_document
+from guichet.catalogue.selectors import (
     definition_get_for_designer,
     definitions_for_designer,
     organisations_for_designer,
     version_get_for_designer,
 )
-from guichet.services.services import (
+from guichet.catalogue.services import (
     service_availability_set,
     service_export,
     service_import,
