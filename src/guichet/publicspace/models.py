@@ -122,6 +122,9 @@ class Report(models.Model):
             # nearby reports of a category: bounding box on latitude then longitude
             models.Index(fields=["category", "latitude", "longitude"], name="report_near_idx"),
             models.Index(fields=["created_at"], name="report_created_idx"),
+            # Open311 lists filtered by service code, newest first (the open/closed filter is
+            # the case's: walking one category's reports spares probing every other's case)
+            models.Index(fields=["category", "created_at"], name="report_category_created_idx"),
             models.Index(fields=["updated_at"], name="report_updated_idx"),
             models.Index(fields=["commune", "created_at"], name="report_commune_idx"),
             models.Index(fields=["latitude", "longitude"], name="report_latlon_idx"),
