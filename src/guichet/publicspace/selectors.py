@@ -80,7 +80,7 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
 NEARBY_SQL = """
 SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
-   ORDER BY p."order", p.id LIMIT 1) AS photo_id, r.address_id
+   ORDER BY p."order", p.id LIMIT 1) AS photo_id
 FROM publicspace_report r
 JOIN cases_case k ON k.id = r.case_id
 WHERE r.category_id = %s AND k.is_closed = %s
