@@ -4,16 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_processing_times'),
-        ('publicspace', '0004_report_address_id'),
-        ('territory', '0004_merge_0003_addresses_0003_competence_rule_reasons'),
+        ("cases", "0011_processing_times"),
+        ("publicspace", "0004_report_address_id"),
+        ("territory", "0004_merge_0003_addresses_0003_competence_rule_reasons"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['category', 'created_at'], name='report_category_created_idx'),
+            model_name="report",
+            index=models.Index(
+                fields=["category", "created_at"], name="report_category_created_idx"
+            ),
         ),
     ]
