@@ -198,6 +198,7 @@ DOORS: dict[str, Row] = {
     "api:news_*": Row(Door.PUBLIC),
     "api:event*": Row(Door.PUBLIC),
     "api:place*": Row(Door.PUBLIC),
+    "api:address_*": Row(Door.PUBLIC),
     "api:deadlines_simulate": Row(Door.PUBLIC),
     # A person's own list and filing: every signed-in person (agents are citizens too).
     "api:my_cases": Row(Door.SIGNED_IN, _SIGNED_IN | {FIRST_PARTY_TOKEN}),

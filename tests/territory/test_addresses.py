@@ -265,12 +265,9 @@ def test_api_reverse(client, demo_addresses):
 @pytest.mark.parametrize(
     "path,params,field",
     [
-        ("search", {}, "q"),
-        ("search", {"q": "  "}, "q"),
         ("search", {"q": "x" * 201}, "q"),
         ("search", {"q": "rue", "limit": "0"}, "limit"),
         ("search", {"q": "rue", "limit": "21"}, "limit"),
-        ("search", {"q": "rue", "commune": "atlantide"}, "commune"),
         ("reverse", {"lat": "nan", "lon": "4.8"}, "lat"),
         ("reverse", {"lat": "45.7", "lon": "200"}, "lon"),
     ],
@@ -281,6 +278,18 @@ def test_api_errors_in_french(client, demo_addresses, path, params, field):
     body = response.json()
     assert body["code"] == "invalid" and field in body["errors"]
     assert body["message"] == body["errors"][field]
+
+
+def test_api_search_in_an_unknown_commune_is_not_found(client, demo_addresses):
+    response = client.get("/api/v1/addresses/search", {"q": "rue", "commune": "atlantide"})
+    assert response.status_code == 404
+    assert response.json()["message"] == "Commune inconnue : « atlantide »."
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "  "}])
+def test_api_search_with_nothing_typed_suggests_nothing(client, demo_addresses, params):
+    response = client.get("/api/v1/addresses/search", params)
+    assert response.status_code == 200 and response.json()["results"] == []
 
 
 @pytest.mark.parametrize("params", [{"lon": "4.8"}, {"lat": "abc", "lon": "4.8"}])

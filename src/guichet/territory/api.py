@@ -5,12 +5,14 @@ limited per address like the other anonymous doors. Mounted at ``/api/v1/address
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from guichet.core.api_shared import api_error
-from guichet.core.edges import QueryInt, rate_limit
+from guichet.core.edges import rate_limit
 from guichet.territory.addresses import REVERSE_RADIUS_M
 from guichet.territory.selectors import (
     SEARCH_MAX_LIMIT,
@@ -22,6 +24,16 @@ from guichet.territory.selectors import (
 
 MOUNT = "addresses"
 QUERY_MAX_LENGTH = 200
+
+
+# What the OpenAPI document says the operations accept; the views check the same bounds
+# themselves, to refuse with French messages (a schema-valid request is never refused).
+SearchText = Annotated[str, Field(json_schema_extra={"maxLength": QUERY_MAX_LENGTH})]
+SearchLimit = Annotated[
+    int, Field(json_schema_extra={"minimum": 1, "maximum": SEARCH_MAX_LIMIT, "format": "int32"})
+]
+Latitude = Annotated[float, Field(json_schema_extra={"minimum": -90, "maximum": 90})]
+Longitude = Annotated[float, Field(json_schema_extra={"minimum": -180, "maximum": 180})]
 
 router = Router(tags=["addresses"])
 
@@ -79,7 +91,7 @@ def _invalid(field: str, message: str):
 @router.get(
     "/search",
     url_name="address_search",
-    response={200: SearchOut, 422: AddressError},
+    response={200: SearchOut, 404: AddressError, 422: AddressError},
     summary="Chercher une adresse",
     description=(
         "Les adresses (ou voies) que décrit `q`, les meilleures d'abord : accents, casse et "
@@ -89,11 +101,16 @@ def _invalid(field: str, message: str):
         "aucune réponse."
     ),
 )
-def address_search(request, q: str = "", limit: QueryInt = 10, commune: str = ""):
+def address_search(
+    request,
+    # the schema documents what is refused (an over-long text, a limit out of range); the
+    # checks below refuse it with French messages. Nothing typed yet: no suggestion.
+    q: SearchText = "",
+    limit: SearchLimit = 10,
+    commune: str = "",
+):
     rate_limit(request, "address_search")
     text = q.strip()
-    if not text:
-        return _invalid("q", _("Saisissez une adresse (paramètre q)."))
     if len(text) > QUERY_MAX_LENGTH:
         return _invalid(
             "q", _("L'adresse cherchée compte %(n)d caractères au plus.") % {"n": QUERY_MAX_LENGTH}
@@ -106,8 +123,11 @@ def address_search(request, q: str = "", limit: QueryInt = 10, commune: str = ""
     if commune.strip():
         insee_codes = address_insee_codes(commune)
         if insee_codes is None:
-            return _invalid("commune", _("Commune inconnue : « %s ».") % commune.strip()[:80])
-    matches = addresses_search(text=text, limit=limit, insee_codes=insee_codes)
+            # a filter on a commune the platform does not know: not found, like its pages
+            return Status(
+                404, api_error("not_found", _("Commune inconnue : « %s ».") % commune.strip()[:80])
+            )
+    matches = addresses_search(text=text, limit=limit, insee_codes=insee_codes) if text else []
     return {"query": text, "results": [_out(m) for m in matches]}
 
 
@@ -121,7 +141,11 @@ def address_search(request, q: str = "", limit: QueryInt = 10, commune: str = ""
         "404 s'il n'y en a aucune."
     ),
 )
-def address_reverse(request, lat: float, lon: float):
+def address_reverse(
+    request,
+    lat: Latitude,
+    lon: Longitude,
+):
     rate_limit(request, "address_search")
     if not (math.isfinite(lat) and -90 <= lat <= 90):
         return _invalid("lat", _("lat doit être une latitude en degrés décimaux (-90 à 90)."))

@@ -8,8 +8,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from guichet.core.policies import PolicyDenied
 from guichet.urbanism.deadlines import add_months
-from guichet.urbanism.models import PlanningApplication
+from guichet.urbanism.models import PlanningApplication, TransferConsent
+from guichet.urbanism.policies import consent_policy
 
 REGISTER_DECISION_MONTHS = 2  # a decision stays on the register two months (R424-15)
 
@@ -44,3 +46,17 @@ def own_application(*, user, reference: str) -> PlanningApplication:
     if application is None:
         raise Http404("application")
     return application
+
+
+def transfer_consent_for(*, actor, token: str) -> TransferConsent:
+    """The transfer consent of ``token`` not used yet, for the new holder it names (signed in
+    with that address); anyone else: PolicyDenied("not_found")."""
+    consent = (
+        consent_policy.scope(actor, TransferConsent.objects.all())
+        .select_related("permit", "permit__case", "permit__commune")
+        .filter(token=token, transfer__isnull=True)
+        .first()
+    )
+    if consent is None:
+        raise PolicyDenied("not_found", action="accept")
+    return consent

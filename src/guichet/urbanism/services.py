@@ -473,14 +473,9 @@ def transfer_consent_give(
 def transfer_accept(*, actor, token: str) -> CaseDraft:
     """The new holder, signed in with the address the holder gave, accepts the transfer: a
     draft of the ``TR`` procedure for the permit, which they complete and file."""
-    consent = (
-        consent_policy.scope(actor, TransferConsent.objects.all())
-        .select_related("permit", "permit__case", "permit__commune")
-        .filter(token=token, transfer__isnull=True)
-        .first()
-    )
-    if consent is None:
-        raise PolicyDenied("not_found", action="accept")
+    from guichet.urbanism.selectors import transfer_consent_for
+
+    consent = transfer_consent_for(actor=actor, token=token)
     consent_policy.require_act(actor, consent, "accept")
     name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
     name = name or consent.new_holder_email

@@ -28,7 +28,7 @@ from guichet.urbanism.deadlines import (
     PIECES_REQUESTED,
 )
 from guichet.urbanism.procedures import catalogue, procedure_get, procedures
-from guichet.urbanism.selectors import own_application, register_entries
+from guichet.urbanism.selectors import own_application, register_entries, transfer_consent_for
 from guichet.urbanism.simulator import SimulationError, computation_as_dict, simulation_run
 
 SIMULATOR_FLAGS = ("heritage_spr", "heritage_mh", "erp_works", "listed_monument")
@@ -191,7 +191,13 @@ def transfer_consent_view(request, reference: str):
 def transfer_accept_view(request, token):
     """The new holder accepts the transfer and files it (a draft of the transfer form)."""
     if request.method == "GET":
-        return render(request, "urbanism/transfer_accept.html", {"token": token})
+        try:
+            consent = transfer_consent_for(actor=request.user, token=str(token))
+        except PolicyDenied:
+            raise Http404("transfer") from None
+        return render(
+            request, "urbanism/transfer_accept.html", {"token": token, "consent": consent}
+        )
     try:
         draft = services.transfer_accept(actor=request.user, token=str(token))
     except PolicyDenied:
