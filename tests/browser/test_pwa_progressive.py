@@ -55,7 +55,7 @@ def test_the_report_form_works_without_javascript(live_server, demo, no_js_page)
     assert page.locator("#ps-locate").is_hidden()  # the phone position needs the script
     page.get_by_label("Latitude").fill("45.7140")
     page.get_by_label("Longitude").fill("4.8070")
-    page.get_by_label("Adresse ou repère (facultatif)").fill("Grande Rue, Oullins")
+    page.get_by_role("textbox", name="Adresse", exact=True).fill("Grande Rue, Oullins")
     page.get_by_role("button", name="Voir les signalements proches").click()  # a GET, no JS
     page.wait_for_url("**lat=45.7140**")
     assert page.get_by_label("Latitude").input_value() == "45.7140"
