@@ -71,7 +71,13 @@ def _text_columns():
                     # tables) may hold any text: read them too.
                     yield table, column.name
                     continue
-                kind = connection.introspection.get_field_type(column.type_code, column)
+                try:
+                    kind = connection.introspection.get_field_type(column.type_code, column)
+                except KeyError:
+                    # a type Django does not map (PostgreSQL's tsvector of the help centre's
+                    # search): read as text too, its words may be a person's
+                    yield table, column.name
+                    continue
                 if any(t in kind.lower() for t in TEXT_TYPES):
                     yield table, column.name
 
