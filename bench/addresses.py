@@ -239,7 +239,7 @@ def main() -> None:
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
-        "note": "shared machine (eight helpers on 2 cores): numbers are pessimistic",
+        "note": "shared machine (other test suites on 2 cores): numbers are pessimistic",
     }
     out = (
         Path(args.out)

@@ -348,7 +348,7 @@ def main() -> None:
             "cores": os.cpu_count(),
             "load_before": load_before,
             "load_after": _load(),
-            "note": "shared machine (eight helpers' test runs): numbers are pessimistic",
+            "note": "shared machine (other test runs): numbers are pessimistic",
         },
     }
     print(json.dumps(report, indent=1))

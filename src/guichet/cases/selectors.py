@@ -64,17 +64,6 @@ def _list_base() -> QuerySet[Case]:
     ).defer("data", "search_text")
 
 
-def without_restricted(qs: QuerySet, path: str = "") -> QuerySet:
-    """``qs`` less the cases of restricted services (``ServiceManifest.restricted``: disability
-    files), which only their own app's doors show, under their own policy. ``path``: the
-    lookup from ``qs``'s model to the case (``"case__"`` for attachments)."""
-    from guichet.catalogue.registry import restricted_prefixes
-
-    for prefix in restricted_prefixes():
-        qs = qs.exclude(**{f"{path}definition__key__startswith": prefix.rstrip(".")})
-    return qs
-
-
 def cases_for_agent(*, actor) -> QuerySet[Case]:
     """Every case the agent's organisations are in charge of (``PolicyDenied`` for anybody
     who is not an agent now)."""

@@ -220,14 +220,17 @@ def policy_exempt(reason: str):
     return mark
 
 
-_POLICIES: dict[str, AccessPolicy] = {}
+_POLICY_NAMES: set[str] = set()
 _P = TypeVar("_P", bound=AccessPolicy)
 
 
 def register_policy(policy: _P) -> _P:
-    """Register ``policy`` under its name and return it with its own type (its extra
-    methods, ``require_back_office`` or ``scope(..., role=...)``, stay visible to mypy)."""
+    """Register ``policy`` under its name (unique: the per-actor cache of answers is keyed by
+    it) and return it with its own type (its extra methods, ``require_back_office`` or
+    ``scope(..., role=...)``, stay visible to mypy)."""
     if not policy.name:
         raise ValueError("an access policy needs a name")
-    _POLICIES[policy.name] = policy
+    if policy.name in _POLICY_NAMES:
+        raise ValueError(f"two access policies named {policy.name!r}")
+    _POLICY_NAMES.add(policy.name)
     return policy

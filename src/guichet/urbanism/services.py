@@ -51,6 +51,7 @@ from guichet.urbanism.models import (
 )
 from guichet.urbanism.policies import application_policy, consent_policy, template_policy
 from guichet.urbanism.procedures import Procedure, catalogue, procedure_get
+from guichet.urbanism.selectors import transfer_consent_for
 
 ALERT_DAYS = 10  # agents are alerted this many days before a tacit decision
 CONSULTATION_SENT = "consultation_sent"
@@ -473,8 +474,6 @@ def transfer_consent_give(
 def transfer_accept(*, actor, token: str) -> CaseDraft:
     """The new holder, signed in with the address the holder gave, accepts the transfer: a
     draft of the ``TR`` procedure for the permit, which they complete and file."""
-    from guichet.urbanism.selectors import transfer_consent_for
-
     consent = transfer_consent_for(actor=actor, token=token)
     consent_policy.require_act(actor, consent, "accept")
     name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
