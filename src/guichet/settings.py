@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "guichet.identity",
     "guichet.catalogue",
     "guichet.cases",
+    "guichet.webhooks",
     "guichet.notifications",
     "guichet.localinfo",
     "guichet.publicspace",
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "guichet.support",
     "guichet.urbanism",
     "guichet.portal",
+    "guichet.stats",
     "guichet.wallet",
 ]
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("backoffice/services/", include("guichet.catalogue.urls")),
     path("backoffice/audit/", include("guichet.core.urls_audit")),
     path("backoffice/assistance/", include("guichet.support.urls_backoffice")),
+    path("backoffice/webhooks/", include("guichet.webhooks.urls")),
     path("backoffice/", include("guichet.cases.urls_backoffice")),
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("mon-espace/documents/", include("guichet.wallet.urls")),

@@ -53,12 +53,10 @@ CASE_SERVICE_MODULES = {
     "handling",
     "messages",
     "partner_keys",
-    "processing_times",
     "receipts",
     "saved_filters",
     "submission",
     "submission_checks",
-    "webhooks",
 }
 CASE_OTHER_MODULES = {
     "actions",

@@ -1,4 +1,5 @@
-"""The generic workflow actions: notify, assign, deadline, webhook, document.
+"""The generic workflow actions: notify, assign, deadline, document (``webhook`` is registered
+by the ``webhooks`` app).
 
 Each is registered with the check of its parameters (run by the definition validator) and the
 function that runs it when a case enters a status or takes a transition. Domain apps register
@@ -8,11 +9,9 @@ their own kinds the same way from their ``AppConfig.ready()``
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,45 +101,6 @@ def run_deadline(case: Case, params: dict, *, actor, context: dict) -> None:
     """Set the deadline ``days`` from now, or clear it."""
     deadline = None if params.get("clear") else timezone.now() + timedelta(days=params["days"])
     case_set_deadline(case=case, deadline=deadline, actor=user_of(actor))
-
-
-def check_webhook(params: dict, path: str, functions: set[str]) -> list[str]:
-    # The URL and the secret belong to the organisation (cases.WebhookEndpoint): the
-    # definition only names the endpoint, so no definition can aim at an address.
-    endpoint = params.get("endpoint")
-    if not isinstance(endpoint, str) or not re.fullmatch(r"[-a-z0-9_]{1,50}", endpoint):
-        return [_("%s : un webhook nomme le point d'accès de l'organisation (endpoint).") % path]
-    return []
-
-
-@register_action("webhook", check=check_webhook)
-def run_webhook(case: Case, params: dict, *, actor, context: dict) -> None:
-    """Queue a signed call to the organisation's endpoint named ``endpoint``."""
-    from guichet.cases.tasks import deliver_webhook_task
-    from guichet.cases.webhooks import webhook_enqueue
-
-    payload = {
-        "event": "case.status",
-        "reference": case.reference,
-        "service": case.definition.key,
-        "status": case.status,
-        "organisation": case.organisation.slug,
-        "at": timezone.now().isoformat(),
-    }
-    key = str(params.get("endpoint") or "")
-    delivery = webhook_enqueue(case=case, endpoint_key=key, payload=payload)
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.WEBHOOK,
-        actor=user_of(actor),
-        channel=Channel.SYSTEM,
-        summary=(key if delivery is not None else _("webhook « %(key)s » inconnu") % {"key": key})[
-            :300
-        ],
-        data={"delivery": delivery.pk if delivery is not None else None},
-    )
-    if delivery is not None:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook_task.enqueue(delivery_id=pk))
 
 
 def check_document(params: dict, path: str, functions: set[str]) -> list[str]:

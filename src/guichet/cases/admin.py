@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from guichet.cases.models import Case, PartnerApiKey, WebhookDelivery, WebhookEndpoint
+from guichet.cases.models import Case, PartnerApiKey
 
 #: What the platform admin sees of a case: technical fields only. Running the platform is not
 #: reading citizens' files: the form's answers, the requester, the messages, notes and
@@ -55,44 +55,3 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are created by `guichet partner_key` (shown once)
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    """Read-only here: the organisation's agents manage endpoints in the back-office, where the
-    URL is checked and the secret shown once (never in the admin)."""
-
-    list_display = ["key", "organisation", "url", "consecutive_failures", "disabled_at"]
-    list_filter = ["organisation"]
-    fields = ["organisation", "key", "url", "consecutive_failures", "disabled_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    """Delivery state only: the payload carries the case's content (not shown, see above)."""
-
-    list_display = [
-        "case",
-        "endpoint",
-        "url",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "last_status",
-    ]
-    list_filter = ["state"]
-    fields = [
-        "case",
-        "endpoint",
-        "url",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "last_status",
-        "last_error",
-    ]
-    readonly_fields = ["case", "endpoint", "url"]

@@ -1,35 +1,13 @@
-"""Background work of the case engine: webhook deliveries, timers (e-mails and other
-notifications go through the notifications outbox, see ``cases.notify``)."""
+"""Background work of the case engine: timers, attachment scans (e-mails and other notifications
+go through the notifications outbox, see ``cases.notify``; webhooks are the ``webhooks`` app's)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django_tasks import task
 
 from guichet.core.periodic import register_periodic
-
-logger = logging.getLogger(__name__)
-
-
-@task()
-def deliver_webhook_task(*, delivery_id: int) -> str:
-    # (its name is what queued rows point to: kept)
-    from guichet.cases.webhooks import webhook_delivery_send
-
-    return webhook_delivery_send(delivery_id)
-
-
-@register_periodic("cases.webhooks", every=timedelta(minutes=1))
-def webhooks_sweep() -> int:
-    """Send every due webhook delivery (first tries the task missed, and retries)."""
-    from guichet.cases.webhooks import due_delivery_ids, webhook_delivery_send
-
-    due = due_delivery_ids()
-    for pk in due:
-        webhook_delivery_send(pk)
-    return len(due)
 
 
 @register_periodic("cases.timers", every=timedelta(minutes=1))
@@ -53,11 +31,3 @@ def attachments_scan_sweep() -> int:
     from guichet.cases.scanning import pending_attachments_scan
 
     return pending_attachments_scan()
-
-
-@register_periodic("cases.processing_times", every=timedelta(hours=24))
-def processing_times_sweep() -> int:
-    """Recompute the usual processing time of each service (a small table the pages read)."""
-    from guichet.cases.processing_times import processing_times_compute
-
-    return processing_times_compute()

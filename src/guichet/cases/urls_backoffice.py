@@ -1,19 +1,11 @@
 from django.urls import path
 
 from guichet.cases.views import backoffice as views
-from guichet.cases.views import webhooks as webhook_views
 
 app_name = "cases_bo"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("webhooks/", webhook_views.webhook_endpoints, name="webhooks"),
-    path("webhooks/<int:pk>/secret/", webhook_views.webhook_endpoint_secret, name="webhook_secret"),
-    path(
-        "webhooks/<int:pk>/reactiver/",
-        webhook_views.webhook_endpoint_enable_view,
-        name="webhook_enable",
-    ),
     path("lot/", views.bulk, name="bulk"),
     path("filtres/", views.saved_filter_add, name="saved_filter_add"),
     path("saisir/", views.file_for_citizen, name="file"),

@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from guichet.cases import tasks, webhooks
-from guichet.cases.models import CaseEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from guichet.cases.models import CaseEvent
 from guichet.cases.workflow import run_actions
 from guichet.core.policies import PolicyDenied
+from guichet.webhooks import services as webhooks
+from guichet.webhooks import tasks
+from guichet.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.outbound_server import LocalServer
 
 
@@ -199,28 +201,28 @@ def test_agents_create_endpoints_see_the_secret_once_and_re_enable(client, place
     login_with_second_factor(client, agent)
     oullins = place.commune
     refused = client.post(
-        reverse("cases_bo:webhooks"),
+        reverse("webhooks:endpoints"),
         {"organisation": oullins.pk, "key": "sirh", "url": "http://169.254.169.254/latest/"},
     )
     assert refused.status_code == 400 and "refusée" in refused.content.decode()
     assert not WebhookEndpoint.objects.exists()
     settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     created = client.post(
-        reverse("cases_bo:webhooks"),
+        reverse("webhooks:endpoints"),
         {"organisation": oullins.pk, "key": "sirh", "url": "http://127.0.0.1:9/hook"},
     )
     endpoint = WebhookEndpoint.objects.get()
     assert created.status_code == 200 and endpoint.secret in created.content.decode()
-    assert endpoint.secret not in client.get(reverse("cases_bo:webhooks")).content.decode()
+    assert endpoint.secret not in client.get(reverse("webhooks:endpoints")).content.decode()
     endpoint.disabled_at = timezone.now()
     endpoint.save(update_fields=["disabled_at"])
-    assert "Désactivé" in client.get(reverse("cases_bo:webhooks")).content.decode()
-    client.post(reverse("cases_bo:webhook_enable", args=[endpoint.pk]))
+    assert "Désactivé" in client.get(reverse("webhooks:endpoints")).content.decode()
+    client.post(reverse("webhooks:enable", args=[endpoint.pk]))
     endpoint.refresh_from_db()
     assert endpoint.disabled_at is None
     # An agent of another organisation neither sees it nor reaches it.
     other = login_with_second_factor(client, place.other_agent)
-    assert "sirh" not in other.get(reverse("cases_bo:webhooks")).content.decode()
-    response = other.post(reverse("cases_bo:webhook_secret", args=[endpoint.pk]))
+    assert "sirh" not in other.get(reverse("webhooks:endpoints")).content.decode()
+    response = other.post(reverse("webhooks:secret", args=[endpoint.pk]))
     assert response.status_code == 404
     assert WebhookEndpoint.objects.get().secret == endpoint.secret

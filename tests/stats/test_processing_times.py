@@ -8,11 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from guichet.cases.models import Case, Channel, ProcessingTime
-from guichet.cases.processing_times import processing_times_compute, usual_time
+from guichet.cases.models import Case, Channel
 from guichet.cases.replies import new_reply_token
 from guichet.cases.submission import case_submit
 from guichet.catalogue.models import ServiceDefinition
+from guichet.stats.models import ProcessingTime
+from guichet.stats.services import processing_times_compute, usual_time
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guichet.cases.forms import WebhookEndpointForm
-from guichet.cases.webhooks import (
+from guichet.territory.selectors import organisations_of
+from guichet.webhooks.forms import WebhookEndpointForm
+from guichet.webhooks.services import (
     WebhookEndpointError,
     endpoints_for,
     recent_attempts_of,
@@ -18,7 +19,6 @@ from guichet.cases.webhooks import (
     webhook_endpoint_enable,
     webhook_endpoint_regenerate_secret,
 )
-from guichet.territory.selectors import organisations_of
 
 
 def _organisations(user):
@@ -36,7 +36,7 @@ def _page(request, *, form=None, shown_secret=None, status=200):
         endpoint.recent_attempts = recent.get(endpoint.pk, [])
     return render(
         request,
-        "cases/backoffice/webhooks.html",
+        "webhooks/endpoints.html",
         {
             "endpoints": endpoints,
             "form": form or WebhookEndpointForm(organisations=_organisations(request.user)),
@@ -89,4 +89,4 @@ def webhook_endpoint_enable_view(request, pk: int):
     endpoint = _endpoint(request, pk)
     webhook_endpoint_enable(actor=request.user, endpoint=endpoint)
     messages.success(request, _("Point d'accès réactivé : ses envois en attente partent."))
-    return redirect("cases_bo:webhooks")
+    return redirect("webhooks:endpoints")

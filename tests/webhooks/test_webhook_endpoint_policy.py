@@ -1,16 +1,16 @@
 """The webhook endpoints of an organisation are its agents' alone: every write asks
-``cases.policies.webhook_endpoint_policy`` inside the service, and an agent of another
+``webhooks.policies.webhook_endpoint_policy`` inside the service, and an agent of another
 organisation is told the endpoint does not exist (404) and changes nothing."""
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from guichet.cases import webhooks
-from guichet.cases.models import WebhookEndpoint
-from guichet.cases.policies import webhook_endpoint_policy
 from guichet.core.policies import SYSTEM, PolicyDenied
 from guichet.territory.models import Membership
+from guichet.webhooks import services as webhooks
+from guichet.webhooks.models import WebhookEndpoint
+from guichet.webhooks.policies import webhook_endpoint_policy
 from tests.conftest import login_with_second_factor
 from tests.factories import MembershipFactory, UserFactory
 
@@ -114,7 +114,7 @@ def test_the_policy_scopes_the_endpoints_to_the_actors_organisations(endpoint, o
     assert not webhooks.endpoints_for(theirs).exists()
 
 
-@pytest.mark.parametrize("url_name", ["cases_bo:webhook_secret", "cases_bo:webhook_enable"])
+@pytest.mark.parametrize("url_name", ["webhooks:secret", "webhooks:enable"])
 def test_the_back_office_answers_404_to_another_organisations_agent(
     client, url_name, endpoint, theirs
 ):
@@ -123,14 +123,14 @@ def test_the_back_office_answers_404_to_another_organisations_agent(
     response = client.post(reverse(url_name, args=[endpoint.pk]))
     assert response.status_code == 404
     assert _state(endpoint) == before
-    page = client.get(reverse("cases_bo:webhooks"))
+    page = client.get(reverse("webhooks:endpoints"))
     assert page.status_code == 200 and "sirh" not in page.content.decode()
 
 
 def test_the_back_office_refuses_a_creation_for_another_organisation(client, ours, theirs):
     login_with_second_factor(client, theirs)
     response = client.post(
-        reverse("cases_bo:webhooks"),
+        reverse("webhooks:endpoints"),
         {"organisation": _organisation_of(ours).pk, "key": "k", "url": "http://127.0.0.1:9/"},
     )
     assert response.status_code == 400

@@ -18,8 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from guichet.cases.models import Case, ProcessingTime
+from guichet.cases.models import Case
 from guichet.core.policies import policy_exempt, system_only
+from guichet.stats.models import ProcessingTime
 
 #: closed cases a figure needs (per commune, and for the whole platform)
 MIN_CASES = 20
@@ -49,11 +50,12 @@ def processing_times_compute(*, now=None) -> int:
             .order_by()
             .iterator(chunk_size=5000)
         )
-        for commune_id, filed, closed_at in durations:
+        for case_commune, filed, closed_at in durations:
+            assert closed_at is not None  # filtered on above
             days = max(0.0, (closed_at - filed).total_seconds() / _DAY)
             every.append(days)
-            if commune_id is not None:
-                per_commune.setdefault(commune_id, []).append(days)
+            if case_commune is not None:
+                per_commune.setdefault(case_commune, []).append(days)
         groups: list[tuple[int | None, list[float]]] = [(None, every), *per_commune.items()]
         for commune_id, days_list in groups:
             if len(days_list) < MIN_CASES:

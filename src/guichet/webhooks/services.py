@@ -1,4 +1,5 @@
-"""Webhooks of the workflow engine: endpoints, Standard Webhooks signing, deliveries.
+"""Webhooks of the workflow engine's ``webhook`` action: endpoints, Standard Webhooks signing,
+deliveries.
 
 A workflow's ``{"type": "webhook", "endpoint": "<key>"}`` action names an endpoint of the case's
 organisation; the organisation's agents manage its endpoints (URL, secret, re-enabling). Each
@@ -33,11 +34,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guichet.cases.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from guichet.cases.policies import case_policy, webhook_endpoint_policy
+from guichet.cases.policies import case_policy
 from guichet.core.audit import audit_log
 from guichet.core.outbound import OutboundError, safe_request, validate_public_url
 from guichet.core.policies import checked_by_caller, policy_exempt, system_only
+from guichet.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from guichet.webhooks.policies import webhook_endpoint_policy
 
 logger = logging.getLogger(__name__)
 
