@@ -67,7 +67,6 @@ CASE_OTHER_MODULES = {
     "admin",
     "api",
     "apps",
-    "auth",
     "claims",
     "demo",
     "errors",

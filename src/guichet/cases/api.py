@@ -11,11 +11,12 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
+from ninja.security import APIKeyHeader
 
-from guichet.cases.auth import agent_auth, citizen_read_auth, citizen_write_auth, partner_auth
 from guichet.cases.errors import CaseInputError
 from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel
+from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.reads import AccessDoor, record_case, record_list
 from guichet.cases.selectors import (
     CaseFilters,
@@ -29,13 +30,30 @@ from guichet.cases.selectors import (
 from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.api_shared import api_error, page_bounds
-from guichet.core.edges import QueryInt
+from guichet.core.edges import QueryInt, rate_limit
 from guichet.core.idempotency import IdempotencyKeyError
+from guichet.identity.api_auth import agent_auth, citizen_read_auth, citizen_write_auth
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug
 from guichet.wallet.pieces import WalletPick
 
 router = Router(tags=["cases"])
+
+
+class PartnerKey(APIKeyHeader):
+    """``X-Api-Key: <prefix>.<secret>``: the key of ``cases.partner_keys``, as Open311 reads it
+    (the citizens' and agents' doors are ``identity.api_auth``'s)."""
+
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request, key: str | None):
+        api_key = partner_key_authenticate(key)
+        if api_key is not None:
+            rate_limit(request, "partner_api", key=f"partner-key-{api_key.pk}")  # 429
+        return api_key
+
+
+partner_auth = [PartnerKey()]
 
 
 class Error(Schema):
