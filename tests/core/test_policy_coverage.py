@@ -73,7 +73,6 @@ CASE_OTHER_MODULES = {
     "fast",
     "forms",
     "gdpr",
-    "mail",
     "management",
     "migrations",
     "models",
