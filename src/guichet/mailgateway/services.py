@@ -103,7 +103,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         attachments = []
         for part in message.iter_attachments():
             payload = part.get_payload(decode=True)
-            if payload:
+            if isinstance(payload, bytes) and payload:
                 attachments.append((part.get_filename() or "piece-jointe", payload))
         return ParsedMail(
             message_id=str(message.get("Message-ID", "")).strip()[:300],
@@ -142,14 +142,14 @@ def _body_with_refusals(mail: ParsedMail, refused: list[str]) -> str:
     return body
 
 
-def _contact_data(definition: ServiceDefinition, mail: ParsedMail, body: str) -> tuple[dict, str]:
+def _contact_data(form: dict, mail: ParsedMail, body: str) -> tuple[dict, str]:
     """Map the mail onto the contact form: first short text <- subject, first long text <- body,
     first e-mail <- sender, required choices <- their last answer ("Autre"); the first file
     field receives the attachments."""
     data: dict = {}
     file_key = ""
     taken: set[str] = set()
-    for _page, f in iter_fields(definition.current_version.form):
+    for _page, f in iter_fields(form):
         ftype = f["type"]
         if ftype in taken and ftype in ("text", "textarea", "email", "file"):
             continue
@@ -224,7 +224,7 @@ def _case_open(
     commune = None if to_support else _commune_for(mail, default_commune)
     if commune is None and not to_support:
         raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
-    data, file_key = _contact_data(definition, mail, body)
+    data, file_key = _contact_data(definition.current_version.form, mail, body)
     try:
         return case_submit(
             actor=SYSTEM,
