@@ -36,7 +36,6 @@ WORKFLOW_READS = {
     "actor_functions",
     "user_of",
     "available_transitions",
-    "citizen_email",
     "message_context",
     "status_spec",
     "team_of_function",

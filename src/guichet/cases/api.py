@@ -254,6 +254,10 @@ def _input_error(exc: CaseInputError) -> Status:
     return Status(422, api_error(exc.code, _("La demande n'est pas valide."), exc.errors))
 
 
+def _not_found() -> Status:
+    return Status(404, api_error("not_found", _("Demande introuvable.")))
+
+
 def _submitted_out(submission) -> dict:
     return {
         "reference": submission.case.reference,
@@ -290,7 +294,7 @@ def my_case(request, reference: str):
     try:
         case = case_get_for_citizen(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
+        return _not_found()
     return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}
 
 
@@ -388,17 +392,9 @@ def partner_case(request, reference: str):
     """A case the key's organisation holds, or that the key filed; any other is not found."""
     case = case_get_for_partner_key(key=request.auth, reference=reference)
     if case is None:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
-    return {
-        "reference": case.reference,
-        "service": case.definition.key,
-        "status_label": case.citizen_status_label,
-        "closed": case.is_closed,
-        "commune": case.commune.slug if case.commune_id else None,
-        "organisation": case.organisation.slug,
-        "created_at": case.created_at,
-        "updated_at": case.updated_at,
-    }
+        return _not_found()
+    # the citizen's fields PartnerCaseOut names (its status label), and the organisation
+    return {**_citizen_out(case), "organisation": case.organisation.slug}
 
 
 # --- agents ----------------------------------------------------------------------------------
@@ -457,7 +453,7 @@ def agent_case(request, reference: str):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
+        return _not_found()
     record_case(request, case, door=AccessDoor.CASE_API_VIEW, actor=request.auth)
     return {
         **_agent_out(case),
@@ -479,7 +475,7 @@ def agent_transition(request, reference: str, payload: TransitionIn):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
+        return _not_found()
     try:
         case = case_transition(
             actor=request.auth,

@@ -36,7 +36,7 @@ from guichet.cases.handling import (
     case_reroute,
     case_transition,
 )
-from guichet.cases.messages import case_message_add, case_note_add
+from guichet.cases.messages import case_note_add
 from guichet.cases.models import Case
 from guichet.cases.reads import (
     AccessDoor,
@@ -71,7 +71,7 @@ from guichet.cases.selectors import (
     timeline_for_agent,
 )
 from guichet.cases.submission import case_submit
-from guichet.cases.views.common import case_data_rows, uploaded_files
+from guichet.cases.views.common import case_data_rows, message_post, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.catalogue.registry import case_templates
 from guichet.catalogue.rendering import parse_post, widgets
@@ -442,21 +442,8 @@ def case_note_view(request, reference):
 @require_POST
 def case_message_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
-    form = MessageForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise CaseInputError({"body": _("Message invalide.")})
-        case_message_add(
-            actor=request.user,
-            case=case,
-            body=form.cleaned_data["body"],
-            from_citizen=False,
-            files=request.FILES.getlist("files"),
-        )
-        messages.success(request, _("Message envoyé à l'usager."))
-    except CaseInputError as exc:
-        for error in exc.errors.values():
-            messages.error(request, error)
+    sent = _("Message envoyé à l'usager.")
+    message_post(request, case, actor=request.user, from_citizen=False, sent=sent)
     return redirect("cases_bo:case", reference=case.reference)
 
 
