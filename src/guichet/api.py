@@ -11,7 +11,6 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
-from guichet.cases.auth import InsufficientScope, SecondFactorRequired
 from guichet.core.edges import (
     GuichetRateLimited,
     backend_unavailable,
@@ -19,6 +18,7 @@ from guichet.core.edges import (
     too_many_requests,
 )
 from guichet.core.policies import PolicyDenied
+from guichet.identity.api_auth import InsufficientScope, SecondFactorRequired
 
 logger = logging.getLogger(__name__)
 

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "guichet.disability",
     "guichet.support",
     "guichet.urbanism",
+    # The e-mail channel (above the engine: it files through case_submit).
+    "guichet.mailgateway",
     "guichet.portal",
     "guichet.stats",
     "guichet.wallet",

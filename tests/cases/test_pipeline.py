@@ -3,28 +3,26 @@ door gets the idempotency key and the service's own records.
 
 A public-space report filed through the report form, the citizen API, the partner API,
 Open311 and the back-office creates the same rows (case, report, photos and their thumbnails,
-first public update, history, receipt); the mail gateway, which cannot place a report,
-refuses it clearly and files nothing. Each door files once per key and answers a retry with the
+first public update, history, receipt) (the mail gateway: tests/mailgateway/test_pipeline.py).
+Each door files once per key and answers a retry with the
 first case; a key reused for another request is refused in French."""
 
 import base64
 import functools
 import json
 import uuid
-from email.message import EmailMessage
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from guichet.cases.models import Case, CaseEvent, CaseMessage
+from guichet.cases.models import Case, CaseEvent
 from guichet.cases.partner_keys import partner_api_key_create
 from guichet.core.models import IdempotencyKey
 from guichet.notifications.models import Notification
 from guichet.publicspace.models import Report, ReportPhoto, ReportUpdate
 from tests.conftest import login_with_second_factor
 from tests.factories.publicspace import report_service
-from tests.factories.territory import OTHER_COMMUNE_EMAIL
 from tests.publicspace.conftest import OULLINS, jpeg_bytes
 
 API = "/api/v1/cases"
@@ -338,59 +336,3 @@ def test_a_back_office_double_submission_files_once(client, place, with_mfa):
     assert reused.status_code == 400
     assert "déjà servi pour une autre demande" in reused.content.decode()
     assert Case.objects.count() == before + 1
-
-
-# --- the mail gateway ----------------------------------------------------------------------------
-
-
-def _mail(subject="Question", body="Bonjour, êtes-vous ouverts samedi ?", message_id=None):
-    msg = EmailMessage()
-    msg["From"] = "Anne <anne@example.org>"
-    msg["To"] = OTHER_COMMUNE_EMAIL
-    msg["Subject"] = subject
-    if message_id:
-        msg["Message-ID"] = message_id
-    msg.set_content(body)
-    return msg.as_bytes()
-
-
-def test_a_mail_delivered_twice_at_once_opens_one_case(place, settings):
-    """Its Message-ID is the case's key: a redelivery that passes the "already seen" check
-    before the first delivery commits still files nothing (here: that check is skipped)."""
-    from guichet.cases.mail import _case_open, parse_mail
-
-    mail = parse_mail(_mail(message_id="<twice@example.org>"))
-    before = Case.objects.count()
-    first = _case_open(mail, mail.body, [], None)
-    again = _case_open(mail, mail.body, [], None)
-    assert not first.replayed and again.replayed
-    assert first.case.reference == again.case.reference
-    assert Case.objects.count() == before + 1
-    assert CaseMessage.objects.filter(email_message_id="<twice@example.org>").count() == 1
-    key = IdempotencyKey.objects.get(result_reference=first.case.reference)
-    assert key.scope == "mail" and key.door == "email"
-
-
-def test_a_message_id_reused_by_another_mail_is_refused(place):
-    from guichet.cases.mail import MailError, _case_open, parse_mail
-
-    _case_open(
-        parse_mail(_mail(message_id="<same@example.org>")), "Bonjour, une question", [], None
-    )
-    other = parse_mail(_mail(subject="Autre", message_id="<same@example.org>"))
-    before = Case.objects.count()
-    with pytest.raises(MailError, match="Message-ID"):
-        _case_open(other, "Une tout autre question", [], None)
-    assert Case.objects.count() == before
-
-
-def test_a_report_by_mail_is_refused_clearly_for_want_of_a_place(place, settings):
-    """The mail gateway files into the configured service through the same pipeline: the
-    public-space service's checks refuse a mail, which has no place, and nothing is filed."""
-    from guichet.cases.mail import MailError, mail_ingest
-
-    settings.CASES_MAIL_SERVICE = "publicspace"
-    before = (Case.objects.count(), Report.objects.count())
-    with pytest.raises(MailError, match="emplacement"):
-        mail_ingest(_mail(subject=CATEGORY, body=DESCRIPTION, message_id="<lamp@example.org>"))
-    assert (Case.objects.count(), Report.objects.count()) == before

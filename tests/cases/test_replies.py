@@ -1,5 +1,5 @@
 """Every e-mail the platform sends to a case's citizen carries the case's reply address as its
-``Reply-To`` (the only way a mail joins a case, ``cases.mail``); agents never get it."""
+``Reply-To`` (the only way a mail joins a case, ``mailgateway``); agents never get it."""
 
 import pytest
 from django.core import mail
@@ -106,3 +106,11 @@ def test_a_case_filed_before_reply_addresses_gets_one_on_first_use(file_case):
     case.refresh_from_db()
     address = case_reply_address(case)
     assert address.startswith("demarches+") and address == _token_address(case)
+
+
+def test_the_reply_token_is_long_and_random(file_case):
+    first, second = file_case(), file_case()
+    token = case_reply_address(first).split("+")[1].split("@")[0]
+    assert len(token) >= 26 and token == token.lower()  # >= 128 bits of base32
+    assert case_reply_address(second) != case_reply_address(first)
+    assert case_reply_address(first) == case_reply_address(first)  # stable until rotated

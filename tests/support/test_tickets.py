@@ -87,7 +87,7 @@ def test_phone_ticket_filed_by_an_agent(demo, support_agent):
 
 
 def test_mail_to_the_support_address_opens_a_ticket(demo, settings):
-    from guichet.cases.mail import mail_ingest
+    from guichet.mailgateway.services import mail_ingest
 
     raw = (
         b"From: Nora <nora@example.net>\r\nTo: assistance@metropole.example.org\r\n"

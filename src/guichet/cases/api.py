@@ -11,11 +11,12 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
+from ninja.security import APIKeyHeader
 
-from guichet.cases.auth import agent_auth, citizen_read_auth, citizen_write_auth, partner_auth
 from guichet.cases.errors import CaseInputError
 from guichet.cases.handling import case_transition
 from guichet.cases.models import Case, Channel
+from guichet.cases.partner_keys import partner_key_authenticate
 from guichet.cases.reads import AccessDoor, record_case, record_list
 from guichet.cases.selectors import (
     CaseFilters,
@@ -29,13 +30,30 @@ from guichet.cases.selectors import (
 from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.api_shared import api_error, page_bounds
-from guichet.core.edges import QueryInt
+from guichet.core.edges import QueryInt, rate_limit
 from guichet.core.idempotency import IdempotencyKeyError
+from guichet.identity.api_auth import agent_auth, citizen_read_auth, citizen_write_auth
 from guichet.territory.models import Organisation
 from guichet.territory.selectors import commune_by_slug
 from guichet.wallet.pieces import WalletPick
 
 router = Router(tags=["cases"])
+
+
+class PartnerKey(APIKeyHeader):
+    """``X-Api-Key: <prefix>.<secret>``: the key of ``cases.partner_keys``, as Open311 reads it
+    (the citizens' and agents' doors are ``identity.api_auth``'s)."""
+
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request, key: str | None):
+        api_key = partner_key_authenticate(key)
+        if api_key is not None:
+            rate_limit(request, "partner_api", key=f"partner-key-{api_key.pk}")  # 429
+        return api_key
+
+
+partner_auth = [PartnerKey()]
 
 
 class Error(Schema):
@@ -236,6 +254,10 @@ def _input_error(exc: CaseInputError) -> Status:
     return Status(422, api_error(exc.code, _("La demande n'est pas valide."), exc.errors))
 
 
+def _not_found() -> Status:
+    return Status(404, api_error("not_found", _("Demande introuvable.")))
+
+
 def _submitted_out(submission) -> dict:
     return {
         "reference": submission.case.reference,
@@ -272,7 +294,7 @@ def my_case(request, reference: str):
     try:
         case = case_get_for_citizen(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
+        return _not_found()
     return {**_citizen_out(case), "data": case.data, "timeline": timeline_for_citizen(case)}
 
 
@@ -370,17 +392,9 @@ def partner_case(request, reference: str):
     """A case the key's organisation holds, or that the key filed; any other is not found."""
     case = case_get_for_partner_key(key=request.auth, reference=reference)
     if case is None:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
-    return {
-        "reference": case.reference,
-        "service": case.definition.key,
-        "status_label": case.citizen_status_label,
-        "closed": case.is_closed,
-        "commune": case.commune.slug if case.commune_id else None,
-        "organisation": case.organisation.slug,
-        "created_at": case.created_at,
-        "updated_at": case.updated_at,
-    }
+        return _not_found()
+    # the citizen's fields PartnerCaseOut names (its status label), and the organisation
+    return {**_citizen_out(case), "organisation": case.organisation.slug}
 
 
 # --- agents ----------------------------------------------------------------------------------
@@ -439,7 +453,7 @@ def agent_case(request, reference: str):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
+        return _not_found()
     record_case(request, case, door=AccessDoor.CASE_API_VIEW, actor=request.auth)
     return {
         **_agent_out(case),
@@ -461,7 +475,7 @@ def agent_transition(request, reference: str, payload: TransitionIn):
     try:
         case = case_get_for_agent(actor=request.auth, reference=reference)
     except Http404:
-        return Status(404, api_error("not_found", _("Demande introuvable.")))
+        return _not_found()
     try:
         case = case_transition(
             actor=request.auth,

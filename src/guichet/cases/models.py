@@ -88,7 +88,7 @@ class Case(TimeStampedModel):
     #: opened by the mail gateway): anyone can forge it, agents are told so.
     contact_unverified = models.BooleanField(_("adresse non vérifiée"), default=False)
     #: The secret of the case's reply address (``<local>+<token>@<domain>``, the ``Reply-To`` of
-    #: the mails sent to its citizen): a mail to it joins the case (cases.mail). Random, 160
+    #: the mails sent to its citizen): a mail to it joins the case (mailgateway). Random, 160
     #: bits; given on first use and replaced by ``case_reply_token_rotate``.
     reply_token = models.CharField(max_length=40, blank=True, editable=False)
     # For whom, when the requester acts for someone else (accounts.Dependant): a snapshot, so

@@ -6,14 +6,14 @@ carries ``Reply-To: <local>+<token>@<domain>``, where ``<local>@<domain>`` is th
 mailbox (setting ``INBOUND_MAIL_ADDRESS``) and ``<token>`` a random secret of that case
 (160 bits, lower-case base32 so that mail servers which fold the case of addresses keep it),
 given when the case is filed (older cases get theirs on first use).
-Only a mail addressed to that exact address is taken as the citizen's reply (``cases.mail``).
+Only a mail addressed to that exact address is taken as the citizen's reply: the mail gateway
+(``mailgateway``) reads the token in a mail's recipients, ``case_for_reply_token`` finds its case.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -63,20 +63,6 @@ def case_reply_token_rotate(*, actor, case: Case) -> str:
     case.save(update_fields=["reply_token"])
     audit_log(actor=actor, action="cases.reply_token_rotated", obj=case)
     return case_reply_address(case)
-
-
-def reply_token_in(recipients: Iterable[str]) -> str | None:
-    """The token of the first recipient that is a reply address of the inbound mailbox."""
-    inbound = inbound_address()
-    if inbound is None:
-        return None
-    local, domain = inbound
-    for address in recipients:
-        mailbox_part, _at, address_domain = address.strip().lower().rpartition("@")
-        base, plus, token = mailbox_part.partition("+")
-        if plus and base == local and address_domain == domain and token:
-            return token
-    return None
 
 
 def case_for_reply_token(token: str) -> Case | None:

@@ -205,10 +205,6 @@ def available_transitions(case: Case, actor) -> list[Transition]:
 # --------------------------------------------------------------------------------------------
 
 
-def citizen_email(case: Case) -> str:
-    return case.requester.email if case.requester_id else case.contact_email
-
-
 def message_context(case: Case, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """What designer templates may use: plain values, never model objects."""
     context = {

@@ -3,11 +3,11 @@
 Second factor by role: an agent's or admin's powers over what an organisation holds are
 granted only to an authentication that passed a second factor. The HTTP doors (the
 ``accounts.middleware.SecondFactorMiddleware`` for browser sessions, the API authenticators of
-``cases.auth`` for bearer tokens) mark the user they authenticated with ``second_factor_mark``;
-``powers_granted`` reads the mark, and every power (``territory.selectors.agent_scope``,
-``is_platform_admin``, ``services.permissions``, the admin site) asks it. A user object that no
-HTTP door marked (management commands, tasks, tests calling services) is trusted: only our code
-builds it.
+``identity.api_auth`` for bearer tokens) mark the user they authenticated with
+``second_factor_mark``; ``powers_granted`` reads the mark, and every power
+(``territory.selectors.agent_scope``, ``is_platform_admin``, ``services.permissions``, the
+admin site) asks it. A user object that no HTTP door marked (management commands, tasks, tests
+calling services) is trusted: only our code builds it.
 """
 
 _SECOND_FACTOR_MARK = "_guichet_second_factor_passed"

@@ -10,8 +10,8 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from guichet.cases.auth import AgentOidcBearer, AgentSessionAuth, InsufficientScope
 from guichet.disability.selectors import file_get_for_agent
+from guichet.identity.api_auth import AgentOidcBearer, AgentSessionAuth, InsufficientScope
 
 router = Router(tags=["disability"])
 
@@ -21,8 +21,8 @@ class _AgentOrRefusedBearer(AgentOidcBearer):
         try:
             return super().authenticate(request, token)
         except InsufficientScope:
-            from guichet.cases.auth import access_token_user
             from guichet.core.permissions import second_factor_mark
+            from guichet.identity.api_auth import access_token_user
 
             found = access_token_user(token)
             if found is None:

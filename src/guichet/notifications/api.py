@@ -5,10 +5,11 @@ from uuid import UUID
 
 from ninja import Router, Schema
 
+from guichet.core.edges import QueryInt
+
 # The citizen's OIDC access token (mobile app) or browser session (CSRF checked on POST): the
 # same doors as the cases API; a token reads with ``cases:read`` and marks with ``cases:write``.
-from guichet.cases.auth import citizen_read_auth, citizen_write_auth
-from guichet.core.edges import QueryInt
+from guichet.identity.api_auth import citizen_read_auth, citizen_write_auth
 from guichet.notifications import selectors, services
 
 router = Router(tags=["notifications"])

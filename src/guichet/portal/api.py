@@ -10,10 +10,11 @@ from uuid import UUID
 from django.urls import reverse
 from ninja import Router, Schema
 
+from guichet.core.edges import QueryInt
+
 # The citizen's OIDC access token (mobile app) or browser session: the doors of the other
 # citizen APIs.
-from guichet.cases.auth import citizen_read_auth
-from guichet.core.edges import QueryInt
+from guichet.identity.api_auth import citizen_read_auth
 from guichet.portal.selectors import dashboard_for
 
 router = Router(tags=["portal"])

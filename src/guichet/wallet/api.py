@@ -7,7 +7,7 @@ import datetime
 
 from ninja import Router, Schema
 
-from guichet.cases.auth import citizen_read_auth
+from guichet.identity.api_auth import citizen_read_auth
 from guichet.wallet.selectors import wallet_documents_for, with_validity
 
 router = Router(tags=["wallet"])

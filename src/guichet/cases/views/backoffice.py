@@ -36,7 +36,7 @@ from guichet.cases.handling import (
     case_reroute,
     case_transition,
 )
-from guichet.cases.messages import case_message_add, case_note_add
+from guichet.cases.messages import case_note_add
 from guichet.cases.models import Case
 from guichet.cases.reads import (
     AccessDoor,
@@ -71,7 +71,7 @@ from guichet.cases.selectors import (
     timeline_for_agent,
 )
 from guichet.cases.submission import case_submit
-from guichet.cases.views.common import case_data_rows, uploaded_files
+from guichet.cases.views.common import case_data_rows, message_post, uploaded_files
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.catalogue.registry import case_templates
 from guichet.catalogue.rendering import parse_post, widgets
@@ -442,21 +442,8 @@ def case_note_view(request, reference):
 @require_POST
 def case_message_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
-    form = MessageForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise CaseInputError({"body": _("Message invalide.")})
-        case_message_add(
-            actor=request.user,
-            case=case,
-            body=form.cleaned_data["body"],
-            from_citizen=False,
-            files=request.FILES.getlist("files"),
-        )
-        messages.success(request, _("Message envoyé à l'usager."))
-    except CaseInputError as exc:
-        for error in exc.errors.values():
-            messages.error(request, error)
+    sent = _("Message envoyé à l'usager.")
+    message_post(request, case, actor=request.user, from_citizen=False, sent=sent)
     return redirect("cases_bo:case", reference=case.reference)
 
 
@@ -572,31 +559,7 @@ def file_for_citizen(request):
             except CaseInputError as exc:
                 errors = exc.errors
             else:
-                if submission.replayed:
-                    messages.info(
-                        request, _("Demande %s déjà enregistrée.") % submission.case.reference
-                    )
-                    if receipt_code(request.session, reference=submission.case.reference):
-                        # a second click on "file": the same receipt, still to print
-                        return redirect("cases_bo:receipt", reference=submission.case.reference)
-                elif submission.tracking_code:
-                    messages.success(
-                        request,
-                        _("Demande %(ref)s enregistrée. Code de suivi à communiquer : %(code)s")
-                        % {"ref": submission.case.reference, "code": submission.tracking_code},
-                    )
-                    # the receipt to print for the person (a code shown only now)
-                    receipt_code_keep(
-                        request.session,
-                        reference=submission.case.reference,
-                        tracking_code=submission.tracking_code,
-                    )
-                    return redirect("cases_bo:receipt", reference=submission.case.reference)
-                else:
-                    messages.success(
-                        request, _("Demande %s enregistrée.") % submission.case.reference
-                    )
-                return redirect("cases_bo:case", reference=submission.case.reference)
+                return _filed(request, submission)
     return render(
         request,
         "cases/backoffice/file_form.html",
@@ -613,14 +576,42 @@ def file_for_citizen(request):
     )
 
 
+def _filed(request, submission):
+    """After filing: the receipt to print (a tracking code, shown only now), else the case."""
+    reference = submission.case.reference
+    if submission.replayed:
+        messages.info(request, _("Demande %s déjà enregistrée.") % reference)
+        if receipt_code(request.session, reference=reference):
+            return redirect("cases_bo:receipt", reference=reference)
+    elif submission.tracking_code:
+        messages.success(
+            request,
+            _("Demande %(ref)s enregistrée. Code de suivi à communiquer : %(code)s")
+            % {"ref": reference, "code": submission.tracking_code},
+        )
+        receipt_code_keep(
+            request.session, reference=reference, tracking_code=submission.tracking_code
+        )
+        return redirect("cases_bo:receipt", reference=reference)
+    else:
+        messages.success(request, _("Demande %s enregistrée.") % reference)
+    return redirect("cases_bo:case", reference=reference)
+
+
+def _receipt_code(request, case) -> str:
+    """The tracking code of a case the agent just filed, kept in their session (else 404)."""
+    code = receipt_code(request.session, reference=case.reference)
+    if not code:
+        raise Http404("receipt")
+    return code
+
+
 @login_required
 def case_receipt(request, reference):
     """The receipt of a request the agent just filed for a person without an account: its
     tracking code (kept in the agent's session only) and the PDF to print."""
     case = case_get_for_agent(actor=request.user, reference=reference)
-    code = receipt_code(request.session, reference=case.reference)
-    if not code:
-        raise Http404("receipt")
+    code = _receipt_code(request, case)
     context = receipt_context(actor=request.user, case=case, tracking_code=code)
     return render(request, "cases/backoffice/receipt.html", context)
 
@@ -628,9 +619,7 @@ def case_receipt(request, reference):
 @login_required
 def case_receipt_pdf_view(request, reference):
     case = case_get_for_agent(actor=request.user, reference=reference)
-    code = receipt_code(request.session, reference=case.reference)
-    if not code:
-        raise Http404("receipt")
+    code = _receipt_code(request, case)
     pdf = case_receipt_pdf(actor=request.user, case=case, tracking_code=code)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="recepisse-{case.reference}.pdf"'

@@ -14,7 +14,6 @@ from guichet.cases.claims import ClaimError, case_claim, case_for_claim
 from guichet.cases.drafts import draft_save
 from guichet.cases.errors import CaseInputError
 from guichet.cases.forms import MessageForm, TrackingForm
-from guichet.cases.messages import case_message_add
 from guichet.cases.models import Channel
 from guichet.cases.policies import TrackingCodeHolder
 from guichet.cases.selectors import (
@@ -27,7 +26,12 @@ from guichet.cases.selectors import (
     timeline_for_citizen,
 )
 from guichet.cases.submission import case_submit, draft_submission_replayed
-from guichet.cases.views.common import case_data_rows, display_value, uploaded_files
+from guichet.cases.views.common import (
+    case_data_rows,
+    display_value,
+    message_post,
+    uploaded_files,
+)
 from guichet.catalogue.registry import case_templates, citizen_url_for, is_restricted, manifest_for
 from guichet.catalogue.rendering import parse_post, widgets
 from guichet.catalogue.schema import clean_fields, condition_holds, iter_fields
@@ -408,21 +412,9 @@ def case_message(request, reference):
     case = _citizen_case(request, reference)
     if is_restricted(case.definition.key):  # its own doors only (no health data by mail)
         raise Http404("case")
-    form = MessageForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise CaseInputError({"body": _("Message invalide.")})
-        case_message_add(
-            actor=_citizen_actor(request, case),
-            case=case,
-            body=form.cleaned_data["body"],
-            from_citizen=True,
-            files=request.FILES.getlist("files"),
-        )
-        messages.success(request, _("Votre message a été envoyé."))
-    except CaseInputError as exc:
-        for error in exc.errors.values():
-            messages.error(request, error)
+    actor = _citizen_actor(request, case)
+    sent = _("Votre message a été envoyé.")
+    message_post(request, case, actor=actor, from_citizen=True, sent=sent)
     return redirect("cases:case", reference=case.reference)
 
 

@@ -1,3 +1,9 @@
+from django.contrib import messages
+from django.utils.translation import gettext as _
+
+from guichet.cases.errors import CaseInputError
+from guichet.cases.forms import MessageForm
+from guichet.cases.messages import case_message_add
 from guichet.catalogue.schema import iter_fields
 
 
@@ -18,16 +24,14 @@ def display_value(field: dict, value) -> str:
     if ftype == "location":
         return f"{value['lat']:.5f}, {value['lon']:.5f}"
     if ftype == "repeat":
-        parts = []
-        for row in value:
-            parts.append(
-                " ; ".join(
-                    f"{sub['label']} : {display_value(sub, row.get(sub['key']))}"
-                    for sub in field["fields"]
-                    if sub["type"] != "title"
-                )
+        return " | ".join(
+            " ; ".join(
+                f"{sub['label']} : {display_value(sub, row.get(sub['key']))}"
+                for sub in field["fields"]
+                if sub["type"] != "title"
             )
-        return " | ".join(parts)
+            for row in value
+        )
     return str(value)
 
 
@@ -43,25 +47,14 @@ def case_data_rows(case) -> list[dict]:
             continue
         key = field["key"]
         if field["type"] == "file":
-            if key in attachments:
-                rows.append(
-                    {
-                        "page": page["title"],
-                        "label": field["label"],
-                        "text": "",
-                        "files": attachments[key],
-                    }
-                )
+            if key not in attachments:
+                continue
+            text, files = "", attachments[key]
+        elif key in case.data:
+            text, files = display_value(field, case.data[key]), []
+        else:
             continue
-        if key in case.data:
-            rows.append(
-                {
-                    "page": page["title"],
-                    "label": field["label"],
-                    "text": display_value(field, case.data[key]),
-                    "files": [],
-                }
-            )
+        rows.append({"page": page["title"], "label": field["label"], "text": text, "files": files})
     return rows
 
 
@@ -81,3 +74,22 @@ def uploaded_files(request, fields: list[dict], *, wallet: bool = False) -> dict
         if posted:
             files[field["key"]] = posted
     return files
+
+
+def message_post(request, case, *, actor, from_citizen: bool, sent: str) -> None:
+    """Add the posted message (``MessageForm``, its files) to ``case``; says how it went."""
+    form = MessageForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CaseInputError({"body": _("Message invalide.")})
+        case_message_add(
+            actor=actor,
+            case=case,
+            body=form.cleaned_data["body"],
+            from_citizen=from_citizen,
+            files=request.FILES.getlist("files"),
+        )
+        messages.success(request, sent)
+    except CaseInputError as exc:
+        for error in exc.errors.values():
+            messages.error(request, error)

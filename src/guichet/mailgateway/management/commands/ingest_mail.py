@@ -2,7 +2,7 @@ import mailbox
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.cases.mail import maildir_ingest
+from guichet.mailgateway.services import maildir_ingest
 from guichet.territory.models import Organisation
 
 

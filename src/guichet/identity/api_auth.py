@@ -8,18 +8,17 @@
   API; else ``InsufficientScope`` (403). A partner's sign-in token (``openid``...) is for
   userinfo only (docs/security/tokens.md).
 - ``SessionAuth`` (ninja): the citizen's or agent's browser session (CSRF checked).
-- ``PartnerKey``: ``X-Api-Key: <prefix>.<secret>`` of a ``PartnerApiKey`` (hash compared in
-  constant time), scoped to the key's organisation.
+
+A partner's ``X-Api-Key`` is the case engine's own door: ``cases.api.PartnerKey`` (over
+``cases.partner_keys``), since a key belongs to the cases' ``PartnerApiKey``.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 from ninja.security.base import SecuritySchema
 
-from guichet.cases.partner_keys import partner_key_authenticate
-from guichet.core.edges import rate_limit
 from guichet.identity.claims import AGENT, API_SCOPES, CASES_READ, CASES_WRITE
 
 
@@ -174,18 +173,6 @@ class AgentSessionAuth(SessionAuth):
         return _agent_second_factor_checked(request, user, passed=passed)
 
 
-class PartnerKey(APIKeyHeader):
-    """``X-Api-Key: <prefix>.<secret>``: the key of ``cases.partner_keys``, as Open311 reads it."""
-
-    param_name = "X-Api-Key"
-
-    def authenticate(self, request, key: str | None):
-        api_key = partner_key_authenticate(key)
-        if api_key is not None:
-            rate_limit(request, "partner_api", key=f"partner-key-{api_key.pk}")  # 429
-        return api_key
-
-
 # The citizen's doors: her browser session (first party), or an access token with the
 # operation's API scope. Name the scope: ``citizen_read_auth`` for reads, ``citizen_write_auth``
 # for writes.
@@ -194,4 +181,3 @@ citizen_write_auth = [OidcBearer(CASES_WRITE), SessionAuth()]
 # The agents' endpoints: a token with the ``agent`` scope or the session, and an agent without
 # a second factor is refused (403).
 agent_auth = [AgentOidcBearer(AGENT), AgentSessionAuth()]
-partner_auth = [PartnerKey()]

@@ -36,13 +36,14 @@ from django.core.exceptions import ValidationError
 from guichet.cases.errors import CaseInputError
 from guichet.cases.messages import case_message_add
 from guichet.cases.models import CaseMessage, Channel
-from guichet.cases.replies import case_for_reply_token, reply_token_in
+from guichet.cases.replies import case_for_reply_token
 from guichet.cases.submission import FirstMessage, Submission, case_submit
 from guichet.cases.uploads import check_upload
 from guichet.catalogue.models import ServiceDefinition
 from guichet.catalogue.schema import iter_fields
 from guichet.core.idempotency import IdempotencyKeyError, key_from_identifier
-from guichet.core.policies import SYSTEM
+from guichet.core.policies import SYSTEM, policy_exempt, system_only
+from guichet.mailgateway.selectors import reply_token_in
 from guichet.territory.models import Organisation
 
 DONE_FOLDER = "traites"
@@ -79,6 +80,7 @@ def _html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
 
 
+@policy_exempt("a computation: reads a message, writes nothing")
 def parse_mail(raw: bytes) -> ParsedMail:
     """Parse an RFC 5322 message; MailError when it has no usable sender."""
     try:
@@ -101,7 +103,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         attachments = []
         for part in message.iter_attachments():
             payload = part.get_payload(decode=True)
-            if payload:
+            if isinstance(payload, bytes) and payload:
                 attachments.append((part.get_filename() or "piece-jointe", payload))
         return ParsedMail(
             message_id=str(message.get("Message-ID", "")).strip()[:300],
@@ -140,14 +142,14 @@ def _body_with_refusals(mail: ParsedMail, refused: list[str]) -> str:
     return body
 
 
-def _contact_data(definition: ServiceDefinition, mail: ParsedMail, body: str) -> tuple[dict, str]:
+def _contact_data(form: dict, mail: ParsedMail, body: str) -> tuple[dict, str]:
     """Map the mail onto the contact form: first short text <- subject, first long text <- body,
     first e-mail <- sender, required choices <- their last answer ("Autre"); the first file
     field receives the attachments."""
     data: dict = {}
     file_key = ""
     taken: set[str] = set()
-    for _page, f in iter_fields(definition.current_version.form):
+    for _page, f in iter_fields(form):
         ftype = f["type"]
         if ftype in taken and ftype in ("text", "textarea", "email", "file"):
             continue
@@ -175,6 +177,7 @@ def _commune_for(mail: ParsedMail, default: Organisation | None) -> Organisation
     return default
 
 
+@system_only("the gateway (the ingest_mail command): files as SYSTEM through case_submit")
 def mail_ingest(raw: bytes, *, default_commune: Organisation | None = None) -> tuple[str, str]:
     """Process one raw message -> (outcome, detail). Outcomes: ``message`` (joined a case),
     ``case`` (opened one), ``duplicate``; raises MailError when it cannot be placed."""
@@ -221,7 +224,7 @@ def _case_open(
     commune = None if to_support else _commune_for(mail, default_commune)
     if commune is None and not to_support:
         raise MailError("destinataire inconnu : aucune commune pour " + ", ".join(mail.recipients))
-    data, file_key = _contact_data(definition, mail, body)
+    data, file_key = _contact_data(definition.current_version.form, mail, body)
     try:
         return case_submit(
             actor=SYSTEM,
@@ -243,6 +246,7 @@ def _case_open(
         raise MailError(f"Message-ID déjà utilisé par un autre message : {exc.message}") from exc
 
 
+@system_only("the ingest_mail command")
 def maildir_ingest(path: str, *, default_commune: Organisation | None = None) -> list[str]:
     """Process every message of a Maildir; returns one report line per message."""
     box = mailbox.Maildir(path, factory=None, create=False)

@@ -1,3 +1,6 @@
+"""The mail gateway (``mailgateway``): a mail joins a case only through its reply address;
+any other mail opens an unverified contact case; nothing is lost."""
+
 import mailbox
 from email.message import EmailMessage
 
@@ -161,14 +164,6 @@ def test_a_rotated_token_no_longer_joins_the_case(maildir, file_case, place):
     box.add(_mail("Nouvelle adresse", "Bonjour", to=new_address))
     _run(path)
     assert case.messages.get().body == "Bonjour"
-
-
-def test_the_reply_token_is_long_and_random(file_case):
-    first, second = file_case(), file_case()
-    token = case_reply_address(first).split("+")[1].split("@")[0]
-    assert len(token) >= 26 and token == token.lower()  # >= 128 bits of base32
-    assert case_reply_address(second) != case_reply_address(first)
-    assert case_reply_address(first) == case_reply_address(first)  # stable until rotated
 
 
 def test_the_case_and_its_first_message_are_recorded_together(maildir, place, monkeypatch):
