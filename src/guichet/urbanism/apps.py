@@ -28,6 +28,7 @@ class UrbanismConfig(AppConfig):
                 prepare=filing.manifest_prepare,
                 record=filing.application_record,
                 case_template="urbanism/case_extra.html",
+                draft_collaborator_role="architect",  # the mandated architect (Cerfa's box)
             )
         )
         register_periodic("urbanism.tacit_decisions", every=timedelta(hours=1))(
