@@ -4,7 +4,7 @@ the communes, procedures, instruction states and filing dates,
 - (a) the planning queue of an Oullins instructor (``GET /urbanisme/instruction/``, sorted by
   the day a tacit decision arises) through the whole request stack (Django's test client,
   DEBUG false, session with the second factor): p95 <= 150 ms;
-- (b) the daily deadline sweep (``services.alerts_sweep``: agents warned ``ALERT_DAYS`` before a
+- (b) the daily deadline sweep (``timers.alerts_sweep``: agents warned ``ALERT_DAYS`` before a
   tacit decision) over all of them, first run (nobody alerted yet: the worst day) and the next
   day (steady state): <= 10 s; with ``--tacit-sweep``, the hourly tacit-decision sweep over
   the files whose date has passed (the seed leaves two days of them), for the record;
@@ -83,8 +83,8 @@ def _seed(files: int) -> dict:
     from guichet.accounts.models import User
     from guichet.cases.models import Case, Channel
     from guichet.catalogue.models import ServiceDefinition
+    from guichet.urbanism.filing import registration_number
     from guichet.urbanism.models import PlanningApplication
-    from guichet.urbanism.services import registration_number
 
     started = time.perf_counter()
     teams = _teams()
@@ -282,7 +282,7 @@ def main() -> None:
 
     from django.db import transaction
 
-    from guichet.urbanism import services
+    from guichet.urbanism import timers
     from guichet.urbanism.models import PlanningApplication
 
     load_before = _load()
@@ -304,14 +304,14 @@ def main() -> None:
             PlanningApplication.objects.filter(is_open=True).update(alerted_on=None)
             for label, day in (("first_day", today), ("next_day", today + datetime.timedelta(1))):
                 started = time.perf_counter()
-                sent = services.alerts_sweep(today=day)
+                sent = timers.alerts_sweep(today=day)
                 sweeps[label] = {
                     "alerted": sent,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                 }
             if args.tacit_sweep:
                 started = time.perf_counter()
-                tacit = services.tacit_sweep(today=today)
+                tacit = timers.tacit_sweep(today=today)
                 sweeps["tacit_sweep"] = {
                     "decided": tacit,
                     "ms": round((time.perf_counter() - started) * 1000, 1),

@@ -315,6 +315,8 @@ GUICHET_RATE_LIMITS = {
         "open311_post": "60/m/key,120/m/ip",
         # Partner API (X-Api-Key), every call, per key.
         "partner_api": "600/m/key",
+        # Invitations to complete a draft, per account (each one sends an e-mail).
+        "draft_invite": "20/h/user",
         # Address search and reverse geocoding (autocomplete: a request per keystroke pause).
         "address_search": "300/m/ip",
     }.items()

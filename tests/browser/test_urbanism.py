@@ -87,7 +87,7 @@ def test_the_public_pages_pass_axe(live_server, demo, page, axe):
 
 def test_the_back_office_pages_pass_axe(live_server, demo, page, axe, demo_password):
     from guichet.accounts.models import User
-    from guichet.urbanism.services import application_file
+    from guichet.urbanism.filing import application_file
     from tests.conftest import give_second_factor
     from tests.urbanism.conftest import dp_data, pieces
 

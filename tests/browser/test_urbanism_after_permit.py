@@ -12,20 +12,20 @@ def test_a_transfer_from_the_permit_page_to_the_new_holder(
     live_server, demo, page, demo_password, axe
 ):
     from guichet.accounts.models import User
-    from guichet.urbanism import services
+    from guichet.urbanism import filing, instruction
     from guichet.urbanism.models import TransferConsent
     from tests.urbanism.conftest import PCMI_PIECES, pcmi_data, pieces
 
     camille = User.objects.get(email="camille.martin@example.org")
     instructor = User.objects.get(email="urbanisme.oullins@example.org")
-    permit = services.application_file(
+    permit = filing.application_file(
         actor=camille,
         procedure="PCMI",
         commune=demo["oullins"],
         data=pcmi_data(),
         files=pieces(*PCMI_PIECES),
     )
-    services.decision_take(
+    instruction.decision_take(
         actor=instructor, application=permit, decision="approval", signatory="Le maire"
     )
     new_holder = User.objects.get(email="lucas.bernard@example.org")

@@ -1,7 +1,8 @@
 """Every write goes through a service that asks an access policy.
 
-Every public function of every ``guichet.<app>.services`` module, of the case engine's write
-modules (``CASE_SERVICE_MODULES``: its services are split by what they do), and the write
+Every public function of every ``guichet.<app>.services`` module, of the write modules of the
+apps whose services are split by what they do (``SPLIT_SERVICE_MODULES``: the case engine,
+urbanism), and the write
 functions of the workflow engine must either ask a policy in its own body (``<name>_policy.require_act``,
 ``require_view``, ``require_<something>`` or ``scope``) or say why it does not with one of the
 markers of ``guichet.core.policies``: ``checked_by_caller`` (only checked functions call it;
@@ -90,8 +91,46 @@ CASE_OTHER_MODULES = {
 }
 
 
+# Urbanism's writes, split like the case engine's (filing, instruction, after the permit...).
+URBANISM_SERVICE_MODULES = {
+    "after_permit",
+    "decision_templates",
+    "filing",
+    "instruction",
+    "timers",
+}
+URBANISM_OTHER_MODULES = {
+    "api",
+    "apps",
+    "cerfa",
+    "deadlines",
+    "definitions",
+    "demo",
+    "documents",
+    "exchange",
+    "migrations",
+    "models",
+    "policies",
+    "procedures",
+    "progress",
+    "selectors",
+    "simulator",
+    "urls",
+    "views",
+    "views_backoffice",
+}
+SPLIT_SERVICE_MODULES = {
+    "cases": (CASE_SERVICE_MODULES, CASE_OTHER_MODULES),
+    "urbanism": (URBANISM_SERVICE_MODULES, URBANISM_OTHER_MODULES),
+}
+
+
 def service_modules() -> list[types.ModuleType]:
-    names = [f"guichet.cases.{name}" for name in sorted(CASE_SERVICE_MODULES)]
+    names = [
+        f"guichet.{app}.{name}"
+        for app, (writes, _others) in sorted(SPLIT_SERVICE_MODULES.items())
+        for name in sorted(writes)
+    ]
     for config in apps.get_app_configs():
         if config.name.startswith("guichet.") and importlib.util.find_spec(
             f"{config.name}.services"
@@ -167,17 +206,25 @@ def _resolve(caller: str, module: types.ModuleType):
 
 def test_the_walk_finds_the_services():
     names = {m.__name__ for m in service_modules()}
-    assert {"guichet.cases.submission", "guichet.publicspace.services"} <= names
+    assert {
+        "guichet.cases.submission",
+        "guichet.publicspace.services",
+        "guichet.urbanism.instruction",
+    } <= names
     assert "case_message_add" in public_functions(sys.modules["guichet.cases.messages"])
 
 
-def test_every_module_of_the_case_engine_is_classified():
-    package = importlib.import_module("guichet.cases")
+@pytest.mark.parametrize("app", sorted(SPLIT_SERVICE_MODULES))
+def test_every_module_of_an_app_with_split_services_is_classified(app):
+    package = importlib.import_module(f"guichet.{app}")
     found = {info.name for info in pkgutil.iter_modules(package.__path__)}
-    assert found == CASE_SERVICE_MODULES | CASE_OTHER_MODULES, (
-        "a new module of guichet.cases: add it to CASE_SERVICE_MODULES (if it writes: its "
-        "functions are then checked) or CASE_OTHER_MODULES"
+    writes, others = SPLIT_SERVICE_MODULES[app]
+    assert not writes & others
+    assert found == writes | others, (
+        f"a new module of guichet.{app}: add it to its service modules (if it writes: its "
+        "functions are then checked) or to its other modules"
     )
+    assert not importlib.util.find_spec(f"guichet.{app}.services"), "split: no services.py"
 
 
 def test_every_service_function_asks_a_policy_or_says_why_not():

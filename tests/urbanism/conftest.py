@@ -47,7 +47,7 @@ PCMI_PIECES = [f"PCMI{i}" for i in range(1, 9)]
 
 @pytest.fixture
 def file_pcmi(oullins, camille):
-    from guichet.urbanism.services import application_file
+    from guichet.urbanism.filing import application_file
 
     def file(**extra):
         return application_file(

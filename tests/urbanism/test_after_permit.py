@@ -9,7 +9,7 @@ import pytest
 from guichet.cases.errors import CaseInputError
 from guichet.cases.models import CaseDraft
 from guichet.core.policies import PolicyDenied
-from guichet.urbanism import deadlines, services
+from guichet.urbanism import after_permit, deadlines, filing, instruction, progress
 from guichet.urbanism.models import PlanningApplication, TransferConsent
 from tests.urbanism.conftest import pieces
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def granted(file_pcmi, instructor):
     def grant(**extra):
         application = file_pcmi(**extra)
-        return services.decision_take(
+        return instruction.decision_take(
             actor=instructor, application=application, decision="approval", signatory="Le maire"
         )
 
@@ -28,7 +28,7 @@ def granted(file_pcmi, instructor):
 
 
 def file_modification(actor, permit, **data):
-    return services.application_file(
+    return filing.application_file(
         actor=actor,
         procedure="PM",
         commune=permit.commune,
@@ -65,12 +65,12 @@ def test_a_modification_has_the_permits_base_deadline(granted, camille):
 
 def test_a_modification_is_instructed_and_decided_like_the_others(granted, camille, instructor):
     modification = file_modification(camille, granted())
-    result = services.pieces_request(
+    result = instruction.pieces_request(
         actor=instructor, application=modification, pieces=["PM1"], on=modification.filed_on
     )
     assert result.moved
-    services.pieces_receive(actor=instructor, application=modification, on=modification.filed_on)
-    decided = services.decision_take(
+    instruction.pieces_receive(actor=instructor, application=modification, on=modification.filed_on)
+    decided = instruction.decision_take(
         actor=instructor, application=modification, decision="refusal", text="Hauteur excessive"
     )
     assert decided.decision == "refusal" and not decided.is_open
@@ -80,7 +80,7 @@ def test_a_modification_is_instructed_and_decided_like_the_others(granted, camil
 def test_no_modification_of_a_permit_not_granted(file_pcmi, instructor, camille, state):
     permit = file_pcmi()
     if state == "refused":
-        services.decision_take(
+        instruction.decision_take(
             actor=instructor, application=permit, decision="refusal", text="Non", signatory="M."
         )
     before = PlanningApplication.objects.count()
@@ -89,8 +89,8 @@ def test_no_modification_of_a_permit_not_granted(file_pcmi, instructor, camille,
     assert "accordé" in refused.value.errors["permit_number"]
     assert PlanningApplication.objects.count() == before
     permit.refresh_from_db()
-    with pytest.raises(services.InstructionRefused):
-        services.modification_start(actor=camille, permit=permit)
+    with pytest.raises(progress.InstructionRefused):
+        after_permit.modification_start(actor=camille, permit=permit)
 
 
 def test_the_holder_starts_a_modification_from_the_permit_page(client, granted, camille):
@@ -110,9 +110,9 @@ def test_another_account_cannot_modify_or_transfer_the_permit(client, granted, d
     permit = granted()
     other = User.objects.exclude(pk=permit.case.requester_id).filter(is_staff=False).first()
     with pytest.raises(PolicyDenied):
-        services.modification_start(actor=other, permit=permit)
+        after_permit.modification_start(actor=other, permit=permit)
     with pytest.raises(PolicyDenied):
-        services.transfer_consent_give(actor=other, permit=permit, new_holder_email="x@ex.org")
+        after_permit.transfer_consent_give(actor=other, permit=permit, new_holder_email="x@ex.org")
     client.force_login(other)
     url = f"/urbanisme/dossiers/{permit.case.reference}/transfert/"
     assert client.post(url, {"new_holder_email": "x@example.org"}).status_code == 404
@@ -141,7 +141,7 @@ def test_a_transfer_to_a_new_holder_who_accepts(client, granted, camille, instru
     response = client.post(f"/urbanisme/transferts/{consent.token}/")
     assert response.status_code == 302 and "/brouillons/" in response["Location"]
     draft = CaseDraft.objects.get(owner=new_holder, version__definition__key="urbanism.tr")
-    transfer = services.application_file(
+    transfer = filing.application_file(
         actor=new_holder,
         procedure="TR",
         commune=permit.commune,
@@ -153,7 +153,7 @@ def test_a_transfer_to_a_new_holder_who_accepts(client, granted, camille, instru
     assert transfer.ends_on == deadlines.add_months(transfer.filed_on, 2)  # as the PCMI
     consent.refresh_from_db()
     assert consent.transfer == transfer
-    decided = services.decision_take(
+    decided = instruction.decision_take(
         actor=instructor, application=transfer, decision="approval", signatory="Le maire"
     )
     assert decided.decision == "approval"
@@ -165,7 +165,7 @@ def test_a_transfer_without_the_holders_consent_is_refused(granted, demo):
     permit = granted()
     stranger = User.objects.create_user(email="sans.accord@example.org", password="x")
     with pytest.raises(CaseInputError) as refused:
-        services.application_file(
+        filing.application_file(
             actor=stranger,
             procedure="TR",
             commune=permit.commune,

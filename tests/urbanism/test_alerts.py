@@ -7,7 +7,7 @@ import pytest
 
 from guichet.cases.models import CaseEvent
 from guichet.notifications.models import Notification
-from guichet.urbanism import services
+from guichet.urbanism import timers
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +18,10 @@ def test_one_alert_per_team_lists_every_file_due_once(file_pcmi, instructor):
     type(third).objects.filter(pk=third.pk).update(
         decision_due_on=third.decision_due_on + timedelta(days=60)
     )
-    day = first.decision_due_on - timedelta(days=services.ALERT_DAYS)
+    day = first.decision_due_on - timedelta(days=timers.ALERT_DAYS)
     before = Notification.objects.filter(recipient=instructor).count()
 
-    assert services.alerts_sweep(today=day) == 2
+    assert timers.alerts_sweep(today=day) == 2
 
     alerts = list(Notification.objects.filter(recipient=instructor).order_by("id"))[before:]
     assert len(alerts) == 1
@@ -34,8 +34,8 @@ def test_one_alert_per_team_lists_every_file_due_once(file_pcmi, instructor):
         assert CaseEvent.objects.filter(
             case=application.case, kind="notified", summary__startswith="Agents alertés"
         ).exists()
-    assert services.alerts_sweep(today=day) == 0  # once per file
-    assert services.alerts_sweep(today=day + timedelta(days=1)) == 0
+    assert timers.alerts_sweep(today=day) == 0  # once per file
+    assert timers.alerts_sweep(today=day + timedelta(days=1)) == 0
 
 
 def test_an_alert_goes_to_the_team_of_the_file_only(file_pcmi, demo):
@@ -44,7 +44,7 @@ def test_an_alert_goes_to_the_team_of_the_file_only(file_pcmi, demo):
     application = file_pcmi()
     lyon_agent = User.objects.get(email="agent.lyon@example.org")
     day = application.decision_due_on - timedelta(days=1)
-    assert services.alerts_sweep(today=day) == 1
+    assert timers.alerts_sweep(today=day) == 1
     assert not Notification.objects.filter(
         recipient=lyon_agent, url="/urbanisme/instruction/"
     ).exists()

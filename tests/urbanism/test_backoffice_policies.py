@@ -5,7 +5,7 @@ commune); refusals answer 404 and change nothing."""
 import pytest
 
 from guichet.core.policies import PolicyDenied
-from guichet.urbanism import services
+from guichet.urbanism import decision_templates, instruction
 from guichet.urbanism.models import DecisionTemplate
 from tests.conftest import give_second_factor, login_with_second_factor
 
@@ -30,7 +30,7 @@ def test_a_citizen_finds_no_back_office(client, camille, file_pcmi):
     ):
         assert client.get(url).status_code == 404, url
     with pytest.raises(PolicyDenied):
-        services.queue_list(camille)
+        instruction.queue_list(camille)
 
 
 def test_an_agent_of_another_commune_gets_404_and_changes_nothing(client, lyon_agent, file_pcmi):
@@ -51,12 +51,12 @@ def test_an_agent_of_another_commune_gets_404_and_changes_nothing(client, lyon_a
 
 def test_the_decision_template_is_the_communes_agents_own(lyon_agent, instructor, oullins):
     with pytest.raises(PolicyDenied):
-        services.decision_template_save(
+        decision_templates.decision_template_save(
             actor=lyon_agent, commune=oullins, body="Arrêté", signatory="Intrus"
         )
-    assert services.decision_template_commune(lyon_agent) != oullins
-    assert services.decision_template_commune(instructor) == oullins
-    services.decision_template_save(
+    assert decision_templates.decision_template_commune(lyon_agent) != oullins
+    assert decision_templates.decision_template_commune(instructor) == oullins
+    decision_templates.decision_template_save(
         actor=instructor, commune=oullins, body="Arrêté {{ number }}", signatory="Le maire"
     )
     assert DecisionTemplate.objects.get(commune=oullins).signatory == "Le maire"

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connections
 
-from guichet.urbanism.services import application_file
+from guichet.urbanism.filing import application_file
 from tests.urbanism.conftest import dp_data, pieces
 
 

@@ -4,7 +4,7 @@ is locked while each one is numbered."""
 import pytest
 from django.db import connections
 
-from guichet.urbanism import services
+from guichet.urbanism import filing, instruction
 from tests.urbanism.conftest import PCMI_PIECES, pcmi_data, pieces
 
 
@@ -17,20 +17,20 @@ def test_concurrent_modifications_never_share_a_suffix(demo, camille):
 
     oullins = demo["oullins"]
     instructor = User.objects.get(email="urbanisme.oullins@example.org")
-    permit = services.application_file(
+    permit = filing.application_file(
         actor=camille,
         procedure="PCMI",
         commune=oullins,
         data=pcmi_data(),
         files=pieces(*PCMI_PIECES),
     )
-    permit = services.decision_take(
+    permit = instruction.decision_take(
         actor=instructor, application=permit, decision="approval", signatory="Le maire"
     )
 
     def modify(index):
         try:
-            return services.application_file(
+            return filing.application_file(
                 actor=camille,
                 procedure="PM",
                 commune=oullins,

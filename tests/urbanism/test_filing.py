@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from guichet.cases.errors import CaseInputError
 from guichet.cases.models import Case, CaseAttachment, CaseEvent
+from guichet.urbanism.filing import application_file, registration_number
 from guichet.urbanism.models import PlanningApplication, RegistrationCounter
-from guichet.urbanism.services import application_file, registration_number
 from tests.urbanism.conftest import PCMI_PIECES, dp_data, pcmi_data, pdf, pieces
 
 pytestmark = pytest.mark.django_db

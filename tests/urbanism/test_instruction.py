@@ -10,7 +10,7 @@ import pytest
 
 from guichet.cases.models import CaseEvent
 from guichet.core.policies import PolicyDenied
-from guichet.urbanism import deadlines, services
+from guichet.urbanism import deadlines, instruction, progress, timers
 from guichet.urbanism.models import PlanningApplication
 from tests.conftest import login_with_second_factor
 
@@ -30,7 +30,7 @@ def test_a_request_within_the_month_moves_the_deadline_and_lists_every_piece(
 ):
     application = file_pcmi()
     on = application.filed_on + timedelta(days=10)
-    result = services.pieces_request(
+    result = instruction.pieces_request(
         actor=instructor, application=application, pieces=["PCMI3", "pcmi6"], on=on
     )
     assert result.moved
@@ -46,7 +46,7 @@ def test_a_request_within_the_month_moves_the_deadline_and_lists_every_piece(
     assert "R423-39" in message.body_text
     # the complete file restarts the deadline (R423-19)
     received_on = on + timedelta(days=20)
-    services.pieces_receive(actor=instructor, application=application, on=received_on)
+    instruction.pieces_receive(actor=instructor, application=application, on=received_on)
     application.refresh_from_db()
     assert application.ends_on == deadlines.add_months(received_on, 2)
     assert application.case.status == "instruction"
@@ -55,10 +55,10 @@ def test_a_request_within_the_month_moves_the_deadline_and_lists_every_piece(
 def test_a_second_request_changes_nothing(file_pcmi, instructor):
     application = file_pcmi()
     day = application.filed_on + timedelta(days=5)
-    services.pieces_request(actor=instructor, application=application, pieces=["PCMI3"], on=day)
-    services.pieces_receive(actor=instructor, application=application, on=day)
+    instruction.pieces_request(actor=instructor, application=application, pieces=["PCMI3"], on=day)
+    instruction.pieces_receive(actor=instructor, application=application, on=day)
     before = PlanningApplication.objects.get(pk=application.pk).decision_due_on
-    result = services.pieces_request(
+    result = instruction.pieces_request(
         actor=instructor, application=application, pieces=["PCMI6"], on=day + timedelta(days=2)
     )
     assert not result.moved
@@ -69,14 +69,14 @@ def test_a_second_request_changes_nothing(file_pcmi, instructor):
 def test_an_extension_after_the_first_month_is_refused_with_its_reason(file_pcmi, instructor):
     application = file_pcmi(heritage_mh=True)
     late = deadlines.add_months(application.filed_on, 1) + timedelta(days=1)
-    with pytest.raises(services.InstructionRefused) as refused:
-        services.extension_notify(
+    with pytest.raises(progress.InstructionRefused) as refused:
+        instruction.extension_notify(
             actor=instructor, application=application, grounds=["heritage"], on=late
         )
     assert "après le premier mois" in refused.value.message
     assert not application.events.exists()  # nothing recorded
     in_time = application.filed_on + timedelta(days=3)
-    services.extension_notify(
+    instruction.extension_notify(
         actor=instructor, application=application, grounds=["heritage"], on=in_time
     )
     application.refresh_from_db()
@@ -88,13 +88,13 @@ def test_silence_produces_the_tacit_decision_its_certificate_and_the_register_en
     client, file_pcmi, camille, oullins
 ):
     application = file_pcmi()
-    assert services.tacit_sweep(today=application.decision_due_on - timedelta(days=1)) == 0
-    assert services.tacit_sweep(today=application.decision_due_on) == 1
+    assert timers.tacit_sweep(today=application.decision_due_on - timedelta(days=1)) == 0
+    assert timers.tacit_sweep(today=application.decision_due_on) == 1
     application.refresh_from_db()
     assert application.decision == "tacit" and not application.is_open
     assert application.case.status == "tacit"
     assert any("Décision tacite" in s for s in notified(application))
-    assert services.tacit_sweep(today=application.decision_due_on) == 0  # idempotent
+    assert timers.tacit_sweep(today=application.decision_due_on) == 0  # idempotent
     client.force_login(camille)
     ref = application.case.reference
     certificate = client.get(f"/urbanisme/dossiers/{ref}/certificat.pdf")
@@ -108,11 +108,11 @@ def test_silence_produces_the_tacit_decision_its_certificate_and_the_register_en
 
 def test_pieces_never_supplied_end_in_a_tacit_refusal(file_pcmi, instructor):
     application = file_pcmi()
-    services.pieces_request(
+    instruction.pieces_request(
         actor=instructor, application=application, pieces=["PCMI2"], on=application.filed_on
     )
     application.refresh_from_db()
-    services.tacit_sweep(today=application.decision_due_on)
+    timers.tacit_sweep(today=application.decision_due_on)
     application.refresh_from_db()
     assert application.decision == "tacit" and application.tacit_outcome == "tacit_refusal"
 
@@ -121,11 +121,13 @@ def test_the_express_decision_from_the_communes_template(file_pcmi, instructor):
     from guichet.urbanism.documents import decision_text
 
     application = file_pcmi()
-    with pytest.raises(services.InstructionRefused):
-        services.decision_take(actor=instructor, application=application, decision="refusal")
-    with pytest.raises(services.InstructionRefused):  # a DP's words for a permit
-        services.decision_take(actor=instructor, application=application, decision="non_opposition")
-    services.decision_take(
+    with pytest.raises(progress.InstructionRefused):
+        instruction.decision_take(actor=instructor, application=application, decision="refusal")
+    with pytest.raises(progress.InstructionRefused):  # a DP's words for a permit
+        instruction.decision_take(
+            actor=instructor, application=application, decision="non_opposition"
+        )
+    instruction.decision_take(
         actor=instructor,
         application=application,
         decision="approval_prescriptions",
@@ -142,11 +144,11 @@ def test_the_express_decision_from_the_communes_template(file_pcmi, instructor):
 
 def test_consultations_with_their_own_deadline(file_pcmi, instructor):
     application = file_pcmi(heritage_mh=True)
-    sent = services.consultation_send(
+    sent = instruction.consultation_send(
         actor=instructor, application=application, consultee="abf", on=application.filed_on
     )
-    assert services.consultation_due_on(sent) == deadlines.add_months(application.filed_on, 2)
-    services.consultation_answer(
+    assert instruction.consultation_due_on(sent) == deadlines.add_months(application.filed_on, 2)
+    instruction.consultation_answer(
         actor=instructor,
         application=application,
         consultation=sent,
@@ -159,10 +161,10 @@ def test_consultations_with_their_own_deadline(file_pcmi, instructor):
 
 def test_agents_are_alerted_before_a_tacit_decision(file_pcmi):
     application = file_pcmi()
-    day = application.decision_due_on - timedelta(days=services.ALERT_DAYS + 1)
-    assert services.alerts_sweep(today=day) == 0
-    assert services.alerts_sweep(today=day + timedelta(days=1)) == 1
-    assert services.alerts_sweep(today=day + timedelta(days=2)) == 0  # once
+    day = application.decision_due_on - timedelta(days=timers.ALERT_DAYS + 1)
+    assert timers.alerts_sweep(today=day) == 0
+    assert timers.alerts_sweep(today=day + timedelta(days=1)) == 1
+    assert timers.alerts_sweep(today=day + timedelta(days=2)) == 0  # once
 
 
 def test_only_the_planning_team_of_the_commune_instructs(file_pcmi, demo):
@@ -180,14 +182,14 @@ def test_only_the_planning_team_of_the_commune_instructs(file_pcmi, demo):
     for agent in (other, other_same_commune):
         agent = User.objects.get(pk=agent.pk)
         with pytest.raises(PolicyDenied):
-            services.pieces_request(actor=agent, application=application, pieces=["PCMI3"])
-        assert not services.queue_list(agent).filter(pk=application.pk).exists()
+            instruction.pieces_request(actor=agent, application=application, pieces=["PCMI3"])
+        assert not instruction.queue_list(agent).filter(pk=application.pk).exists()
     assert not application.events.exists()
 
 
 def test_the_queue_sorted_by_days_before_a_tacit_decision(client, file_pcmi, instructor):
     first, second = file_pcmi(), file_pcmi()
-    services.pieces_request(
+    instruction.pieces_request(
         actor=instructor, application=first, pieces=["PCMI3"], on=first.filed_on
     )  # first now waits 3 months for its pieces: later than second
     login_with_second_factor(client, instructor)
@@ -240,7 +242,7 @@ def test_the_appeal_period_runs_from_the_first_day_of_display(
     client, file_pcmi, camille, instructor
 ):
     application = file_pcmi()
-    services.decision_take(actor=instructor, application=application, decision="approval")
+    instruction.decision_take(actor=instructor, application=application, decision="approval")
     application.refresh_from_db()
     client.force_login(camille)
     client.post(
@@ -249,7 +251,9 @@ def test_the_appeal_period_runs_from_the_first_day_of_display(
     )
     application.refresh_from_db()
     assert application.display_started_on == application.decided_on
-    assert services.appeal_ends_on(application) == deadlines.add_months(application.decided_on, 2)
+    assert instruction.appeal_ends_on(application) == deadlines.add_months(
+        application.decided_on, 2
+    )
 
 
 def test_the_hub_adapter_with_a_local_fake(settings, file_pcmi):
@@ -290,11 +294,13 @@ def test_the_hub_adapter_with_a_local_fake(settings, file_pcmi):
 def test_an_extension_in_time_counts_while_pieces_are_awaited(file_pcmi, instructor):
     application = file_pcmi(heritage_spr=True)
     day = application.filed_on + timedelta(days=3)
-    services.pieces_request(actor=instructor, application=application, pieces=["PCMI3"], on=day)
-    services.extension_notify(
+    instruction.pieces_request(actor=instructor, application=application, pieces=["PCMI3"], on=day)
+    instruction.extension_notify(
         actor=instructor, application=application, grounds=["heritage"], on=day
     )
-    services.pieces_receive(actor=instructor, application=application, on=day + timedelta(days=5))
+    instruction.pieces_receive(
+        actor=instructor, application=application, on=day + timedelta(days=5)
+    )
     application.refresh_from_db()
     assert application.articles == "R423-23 b + R423-24 c"
     assert application.ends_on == deadlines.add_months(day + timedelta(days=5), 3)

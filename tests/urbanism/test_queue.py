@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from guichet.urbanism import services
+from guichet.urbanism import instruction
 from guichet.urbanism.models import PlanningApplication
 from tests.conftest import login_with_second_factor
 
@@ -22,7 +22,7 @@ def test_the_files_team_follows_its_case(file_pcmi, instructor, demo):
     case_set_assignment(case=application.case, team=other, assignee=None, actor=None)
     application.refresh_from_db()
     assert application.team_id == other.pk
-    assert not services.queue_list(instructor).filter(pk=application.pk).exists()
+    assert not instruction.queue_list(instructor).filter(pk=application.pk).exists()
 
 
 def test_the_queue_pages_nearest_tacit_date_first(client, file_pcmi, instructor, monkeypatch):

@@ -136,24 +136,128 @@ case_policy = register_policy(CasePolicy())
 
 class DraftPolicy(AccessPolicy):
     """A form being filled in: its owner's, or (without an account) whoever holds its token in
-    their session, which the door checked (``selectors.draft_get``)."""
+    their session, which the door checked (``selectors.draft_get``).
+
+    The owner may invite people to complete it with them (``CaseDraftCollaborator``): once
+    their invitation is accepted, and until the owner revokes it, a collaborator sees the draft
+    and saves its pages and pieces (``"save"``), and may mark it ready for the owner's
+    signature (``"ready"``); submitting it and managing its collaborators (``"submit"``,
+    ``"share"``) stay the owner's. Anybody else, a revoked collaborator included, is told it
+    does not exist."""
 
     name = "cases.draft"
+    OWNER_ACTIONS = frozenset({"save", "submit", "share"})
+    COLLABORATOR_ACTIONS = frozenset({"save", "ready"})
+
+    @staticmethod
+    def is_owner(actor, draft) -> bool:
+        return bool(
+            getattr(actor, "is_authenticated", False)
+            and draft.owner_id is not None
+            and draft.owner_id == actor.pk
+        )
+
+    @staticmethod
+    def is_collaborator(actor, draft) -> bool:
+        """Whether ``actor`` accepted an invitation to ``draft`` that was not revoked."""
+        from guichet.cases.models import CaseDraftCollaborator
+
+        if not getattr(actor, "is_authenticated", False) or draft.pk is None:
+            return False
+        return CaseDraftCollaborator.objects.filter(
+            draft_id=draft.pk,
+            user_id=actor.pk,
+            accepted_at__isnull=False,
+            revoked_at__isnull=True,
+        ).exists()
 
     def _can_view(self, actor, draft) -> bool:
         if draft.owner_id is None:
             return True
-        return bool(getattr(actor, "is_authenticated", False) and draft.owner_id == actor.pk)
+        return self.is_owner(actor, draft) or self.is_collaborator(actor, draft)
 
     def _can_act(self, actor, draft, action: str) -> bool:
-        return action in ("save", "submit")
+        if action not in self.OWNER_ACTIONS | self.COLLABORATOR_ACTIONS:
+            raise ValueError(f"unknown draft action: {action!r}")
+        if draft.owner_id is None:  # an anonymous draft: the session's token was checked
+            return action in ("save", "submit")
+        if self.is_owner(actor, draft):
+            return action in self.OWNER_ACTIONS
+        return action in self.COLLABORATOR_ACTIONS and self.is_collaborator(actor, draft)
+
+    def scope(self, actor, queryset: QuerySet, *, role: str = "") -> QuerySet:
+        """The drafts of ``queryset`` that ``actor`` may see: ``role="owner"`` their own,
+        ``role="collaborator"`` those they complete for others, by default both."""
+        from guichet.cases.models import CaseDraftCollaborator
+
+        if actor is SYSTEM:
+            return queryset
+        if not getattr(actor, "is_authenticated", False):
+            return queryset.none()
+        shared = Q(
+            pk__in=CaseDraftCollaborator.objects.filter(
+                user_id=actor.pk, accepted_at__isnull=False, revoked_at__isnull=True
+            ).values("draft_id")
+        )
+        if role == "owner":
+            return queryset.filter(owner_id=actor.pk)
+        if role == "collaborator":
+            return queryset.filter(shared).exclude(owner_id=actor.pk)
+        return queryset.filter(Q(owner_id=actor.pk) | shared)
+
+
+draft_policy = register_policy(DraftPolicy())
+
+
+class DraftInvitationPolicy(AccessPolicy):
+    """An invitation to complete a draft (``CaseDraftCollaborator``), reached by its link: the
+    account of the invited address sees it while it is not revoked, and accepts it once,
+    before it expires (``refusal`` says in French why it cannot). Anybody else is told it
+    does not exist; the link's token was checked by the service that found the invitation."""
+
+    name = "cases.draft_invitation"
+
+    def refusal(self, actor, invitation) -> str:
+        """Why ``actor`` cannot accept ``invitation`` (French), or "" when they can."""
+        from django.utils import timezone
+        from django.utils.translation import gettext as _
+
+        if not getattr(actor, "is_authenticated", False):
+            return _("Connectez-vous pour accepter cette invitation.")
+        if invitation.revoked_at is not None:
+            return _("Cette invitation a été retirée par la personne qui vous l'avait envoyée.")
+        if invitation.accepted_at is not None:
+            return _("Cette invitation a déjà été utilisée.")
+        if invitation.expires_at <= timezone.now():
+            return _("Cette invitation a expiré : demandez-en une nouvelle.")
+        if (actor.email or "").strip().lower() != invitation.email:
+            return _(
+                "Cette invitation a été envoyée à une autre adresse électronique : "
+                "connectez-vous avec le compte de cette adresse (ou créez-le), puis ouvrez de "
+                "nouveau le lien."
+            )
+        if invitation.draft.owner_id == actor.pk:
+            return _("Ce brouillon est déjà le vôtre.")
+        return ""
+
+    def _can_view(self, actor, invitation) -> bool:
+        return bool(
+            getattr(actor, "is_authenticated", False)
+            and invitation.revoked_at is None
+            and (actor.email or "").strip().lower() == invitation.email
+        )
+
+    def _can_act(self, actor, invitation, action: str) -> bool:
+        if action != "accept":
+            raise ValueError(f"unknown invitation action: {action!r}")
+        return not self.refusal(actor, invitation)
 
     def scope(self, actor, queryset: QuerySet) -> QuerySet:
         if actor is SYSTEM:
             return queryset
         if not getattr(actor, "is_authenticated", False):
             return queryset.none()
-        return queryset.filter(owner_id=actor.pk)
+        return queryset.filter(email=(actor.email or "").strip().lower(), revoked_at__isnull=True)
 
 
-draft_policy = register_policy(DraftPolicy())
+draft_invitation_policy = register_policy(DraftInvitationPolicy())

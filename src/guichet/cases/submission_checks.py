@@ -17,6 +17,7 @@ from guichet.cases.attachments import files_checked
 from guichet.cases.errors import CaseInputError, already_submitted
 from guichet.cases.models import CaseDraft, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_scope_refusal
+from guichet.cases.policies import draft_policy
 from guichet.cases.uploads import CleanFile
 from guichet.catalogue.models import ServiceDefinition, ServiceVersion
 from guichet.catalogue.registry import ServiceInput, ServiceManifest, manifests_for
@@ -140,6 +141,8 @@ def submission_checked(
     if draft is not None:
         if not CaseDraft.objects.filter(pk=draft.pk).exists():
             raise already_submitted()
+        # the owner's act (they sign the form's commitments), never a collaborator's
+        draft_policy.require_act(actor, draft, "submit")
         for att in draft.attachments.all():
             draft_files[att.field_key] = draft_files.get(att.field_key, 0) + 1
     errors: dict[str, str] = {}

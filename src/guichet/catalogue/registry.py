@@ -63,6 +63,9 @@ class ServiceManifest:
     #: the citizen's page of a case, when the service has its own (the generic case page
     #: redirects there; its message and transition doors refuse a restricted service's case)
     citizen_url: Callable[..., str] | None = None
+    #: the role of the people a draft's owner invites to complete it (a value of
+    #: ``cases.models.CaseDraftCollaborator.Role``; default: a co-writer)
+    draft_collaborator_role: str = ""
 
 
 _MANIFESTS: dict[str, ServiceManifest] = {}

@@ -49,6 +49,8 @@ class Dashboard:
     todo: list[AwaitingCase]
     cases: Page
     drafts: list[CaseDraft]
+    #: the drafts the citizen completes for others (a mandated architect's)
+    drafts_for_others: list[CaseDraft]
     unread_count: int
     notifications: list[Notification]
     documents: list[CaseAttachment]
@@ -134,15 +136,26 @@ def dashboard_for(*, actor, page: int | str = 1) -> Dashboard:
     unread, latest_unread = unread_latest(actor=actor, limit=NOTIFICATIONS_LIMIT)
     cases = paginator.get_page(page)
     cases.object_list = list(cases.object_list)  # read once: the receipts reuse its rows
+    # one read for the citizen's drafts and those they complete for others
+    drafts = list(
+        drafts_for_citizen(actor=actor, role="")
+        .select_related("owner")
+        # not the version's form and workflow documents: the list shows the service's name
+        .only(
+            "token",
+            "updated_at",
+            "owner_id",
+            "owner__first_name",
+            "owner__last_name",
+            "version__definition__name",
+        )
+        .order_by("-updated_at")[: 2 * DRAFTS_LIMIT]
+    )
     return Dashboard(
         todo=cases_awaiting_citizen(actor=actor, limit=TODO_LIMIT),
         cases=cases,
-        drafts=list(
-            drafts_for_citizen(actor=actor)
-            # not the version's form and workflow documents: the list shows the service's name
-            .only("token", "updated_at", "version__definition__name")
-            .order_by("-updated_at")[:DRAFTS_LIMIT]
-        ),
+        drafts=[d for d in drafts if d.owner_id == actor.pk][:DRAFTS_LIMIT],
+        drafts_for_others=[d for d in drafts if d.owner_id != actor.pk][:DRAFTS_LIMIT],
         unread_count=unread,
         notifications=latest_unread,
         documents=documents_for_citizen(actor=actor, limit=DOCUMENTS_LIMIT),

@@ -3,7 +3,7 @@
 The form holds the Cerfa fields of ``procedure.fields`` and one file field per piece (its key
 is the piece code in lower case, ``pcmi2``); a conditional piece shows (and is required) when
 its condition holds, as the form schema's ``show_if``. The workflow is the instruction's:
-the urbanism services move a file along it (``services._case_move``)."""
+the urbanism services move a file along it (``progress.case_move``)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,9 @@ template signed by the deputy mayor, and the procedures offered online. Idempote
 from guichet.accounts.models import User
 from guichet.territory.models import CompetenceRule, Organisation, Team
 from guichet.territory.selectors import metropolis
+from guichet.urbanism.decision_templates import DEFAULT_DECISION_BODY
 from guichet.urbanism.definitions import definitions_install
 from guichet.urbanism.models import DecisionTemplate
-from guichet.urbanism.services import DEFAULT_DECISION_BODY
 
 PLANNING_TEAM = ("urbanisme", "Urbanisme")
 DEMO_INSTRUCTOR = ("urbanisme.oullins@example.org", "Inès", "Instructrice")

@@ -47,7 +47,7 @@ def recepisse_pdf(application: PlanningApplication) -> bytes:
 
 
 def decision_text(application: PlanningApplication) -> str:
-    from guichet.urbanism.services import decision_template_get
+    from guichet.urbanism.decision_templates import decision_template_get
 
     template = decision_template_get(application.commune)
     return Template(template.body).render(
@@ -76,7 +76,7 @@ def decision_pdf(application: PlanningApplication) -> bytes:
 
 def tacit_certificate_pdf(application: PlanningApplication) -> bytes:
     """Certificate of a tacit decision (R424-13), on request."""
-    from guichet.urbanism.services import application_compute
+    from guichet.urbanism.progress import application_compute
 
     result = application_compute(application)
     return render_pdf(

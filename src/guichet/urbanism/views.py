@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guichet.core.policies import PolicyDenied
 from guichet.territory.models import Organisation
-from guichet.urbanism import services
+from guichet.urbanism import after_permit, instruction, progress
 from guichet.urbanism.deadlines import (
     CONSULTATION_ANSWERED,
     EXTENSION_NOTIFIED,
@@ -132,8 +132,8 @@ def display_declare_view(request, reference: str):
     application = own_application(user=request.user, reference=reference)
     try:
         on = date.fromisoformat(request.POST.get("display_started_on", ""))
-        services.display_declare(actor=request.user, application=application, on=on)
-    except (ValueError, services.InstructionRefused):
+        instruction.display_declare(actor=request.user, application=application, on=on)
+    except (ValueError, progress.InstructionRefused):
         messages.error(request, _("Date d'affichage invalide."))
     else:
         messages.success(request, _("Premier jour d'affichage enregistré."))
@@ -155,8 +155,8 @@ def modification_start_view(request, reference: str):
     """The holder of a granted permit starts a permis modificatif from the permit's page."""
     application = own_application(user=request.user, reference=reference)
     try:
-        draft = services.modification_start(actor=request.user, permit=application)
-    except services.InstructionRefused as exc:
+        draft = after_permit.modification_start(actor=request.user, permit=application)
+    except progress.InstructionRefused as exc:
         messages.error(request, exc.message)
         return redirect("cases:case", reference=reference)
     except PolicyDenied:
@@ -170,12 +170,12 @@ def transfer_consent_view(request, reference: str):
     """The holder of a granted permit agrees to transfer it to the address they give."""
     application = own_application(user=request.user, reference=reference)
     try:
-        services.transfer_consent_give(
+        after_permit.transfer_consent_give(
             actor=request.user,
             permit=application,
             new_holder_email=request.POST.get("new_holder_email", ""),
         )
-    except services.InstructionRefused as exc:
+    except progress.InstructionRefused as exc:
         messages.error(request, exc.message)
     except PolicyDenied:
         raise Http404("application") from None
@@ -199,10 +199,10 @@ def transfer_accept_view(request, token):
             request, "urbanism/transfer_accept.html", {"token": token, "consent": consent}
         )
     try:
-        draft = services.transfer_accept(actor=request.user, token=str(token))
+        draft = after_permit.transfer_accept(actor=request.user, token=str(token))
     except PolicyDenied:
         raise Http404("transfer") from None
-    except services.InstructionRefused as exc:
+    except progress.InstructionRefused as exc:
         messages.error(request, exc.message)
         return redirect("urbanism:transfer_accept", token=token)
     return _draft_redirect(request, draft)
@@ -234,7 +234,7 @@ def _entry(application) -> dict:
         "decision": application.get_decision_display() if application.decision else "",
         "decided_on": application.decided_on,
         "display_started_on": application.display_started_on,
-        "appeal_ends_on": services.appeal_ends_on(application),
+        "appeal_ends_on": instruction.appeal_ends_on(application),
         "lat": application.case.latitude,
         "lon": application.case.longitude,
     }

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guichet.cases.reads import record_case
 from guichet.core.policies import PolicyDenied
-from guichet.urbanism import documents, exchange, services
+from guichet.urbanism import decision_templates, documents, exchange, instruction, progress
 from guichet.urbanism.models import InstructionEvent, PlanningApplication
 from guichet.urbanism.procedures import catalogue, procedure_get
 from guichet.urbanism.views import _pdf_response
@@ -52,7 +52,7 @@ def queue(request):
     except ValueError:
         page = 1
     start = (page - 1) * QUEUE_PAGE
-    applications = list(services.queue_list(request.user)[start : start + QUEUE_PAGE + 1])
+    applications = list(instruction.queue_list(request.user)[start : start + QUEUE_PAGE + 1])
     rows = [
         {
             "application": a,
@@ -73,7 +73,7 @@ def queue(request):
 
 
 def _get(request, reference: str) -> PlanningApplication:
-    return services.application_get(actor=request.user, number_or_pk=reference)
+    return instruction.application_get(actor=request.user, number_or_pk=reference)
 
 
 @policy_door
@@ -82,10 +82,10 @@ def application(request, reference: str):
     application = _get(request, reference)
     record_case(request, application.case)
     procedure = procedure_get(application.procedure)
-    result = services.application_compute(application)
+    result = progress.application_compute(application)
     consultations = [
-        {"event": e, "due_on": services.consultation_due_on(e)}
-        for e in application.events.filter(kind=services.CONSULTATION_SENT)
+        {"event": e, "due_on": instruction.consultation_due_on(e)}
+        for e in application.events.filter(kind=instruction.CONSULTATION_SENT)
     ]
     cat = catalogue()
     return render(
@@ -102,10 +102,10 @@ def application(request, reference: str):
             "consultees": list(cat.consultees.values()),
             "decisions": [
                 (k, v.label)
-                for k, v in services.DECISION_KINDS.items()
+                for k, v in instruction.DECISION_KINDS.items()
                 if (application.procedure == "DP") == (k in ("non_opposition", "opposition"))
             ],
-            "signatory": services.decision_template_get(application.commune).signatory,
+            "signatory": decision_templates.decision_template_get(application.commune).signatory,
         },
     )
 
@@ -114,7 +114,7 @@ def _date_or_today(value: str) -> date:
     try:
         return date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
-        raise services.InstructionRefused(_("Date invalide.")) from None
+        raise progress.InstructionRefused(_("Date invalide.")) from None
 
 
 @policy_door
@@ -125,7 +125,7 @@ def application_step(request, reference: str, step: str):
     try:
         on = _date_or_today(post.get("on", ""))
         if step == "pieces":
-            result = services.pieces_request(
+            result = instruction.pieces_request(
                 actor=request.user, application=application, pieces=post.getlist("pieces"), on=on
             )
             if result.moved:
@@ -137,10 +137,10 @@ def application_step(request, reference: str, step: str):
                     _("Pièces demandées, sans effet sur le délai : %s") % reasons,
                 )
         elif step == "complet":
-            services.pieces_receive(actor=request.user, application=application, on=on)
+            instruction.pieces_receive(actor=request.user, application=application, on=on)
             messages.success(request, _("Dossier complet : le délai court à nouveau."))
         elif step == "majoration":
-            services.extension_notify(
+            instruction.extension_notify(
                 actor=request.user,
                 application=application,
                 grounds=post.getlist("grounds"),
@@ -148,7 +148,7 @@ def application_step(request, reference: str, step: str):
             )
             messages.success(request, _("Majoration du délai notifiée."))
         elif step == "consultation":
-            services.consultation_send(
+            instruction.consultation_send(
                 actor=request.user,
                 application=application,
                 consultee=post.get("consultee", ""),
@@ -161,7 +161,7 @@ def application_step(request, reference: str, step: str):
             ).first()
             if consultation is None:
                 raise Http404("consultation")
-            services.consultation_answer(
+            instruction.consultation_answer(
                 actor=request.user,
                 application=application,
                 consultation=consultation,
@@ -170,7 +170,7 @@ def application_step(request, reference: str, step: str):
             )
             messages.success(request, _("Avis enregistré."))
         elif step == "decision":
-            services.decision_take(
+            instruction.decision_take(
                 actor=request.user,
                 application=application,
                 decision=post.get("decision", ""),
@@ -180,7 +180,7 @@ def application_step(request, reference: str, step: str):
             messages.success(request, _("Décision prise et notifiée."))
         else:
             raise Http404("step")
-    except services.InstructionRefused as exc:
+    except progress.InstructionRefused as exc:
         messages.error(request, exc.message)
     return redirect("urbanism:agent_application", reference=reference)
 
@@ -210,17 +210,17 @@ def export(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def template_edit(request):
     """The decision template of the agent's commune (the first one they work for)."""
-    commune = services.decision_template_commune(request.user)
-    template = services.decision_template_get(commune)
+    commune = decision_templates.decision_template_commune(request.user)
+    template = decision_templates.decision_template_get(commune)
     if request.method == "POST":
         try:
-            services.decision_template_save(
+            decision_templates.decision_template_save(
                 actor=request.user,
                 commune=commune,
                 body=request.POST.get("body", ""),
                 signatory=request.POST.get("signatory", ""),
             )
-        except services.InstructionRefused as exc:
+        except progress.InstructionRefused as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Modèle enregistré."))

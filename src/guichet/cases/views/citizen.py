@@ -32,6 +32,7 @@ from guichet.cases.views.common import (
     message_post,
     uploaded_files,
 )
+from guichet.cases.views.sharing import sharing_context
 from guichet.catalogue.registry import case_templates, citizen_url_for, is_restricted, manifest_for
 from guichet.catalogue.rendering import parse_post, widgets
 from guichet.catalogue.schema import clean_fields, condition_holds, iter_fields
@@ -194,6 +195,7 @@ def draft_page(request, token, page_key=None):
         "cases/citizen/page.html",
         {
             "draft": draft,
+            "sharing": sharing_context(request.user, draft),
             "definition": version.definition,
             "page": page,
             "step": keys.index(page_key) + 1,
@@ -308,6 +310,7 @@ def draft_review(request, token):
         "cases/citizen/review.html",
         {
             "draft": draft,
+            "sharing": sharing_context(request.user, draft),
             "definition": definition,
             "rows": rows,
             "errors": errors,
@@ -365,14 +368,25 @@ def my_cases(request):
     page = Paginator(cases_for_citizen_list(actor=request.user), MY_CASES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    drafts = list(
+        drafts_for_citizen(actor=request.user, role="")
+        .select_related("owner")
+        .only(
+            "token",
+            "updated_at",
+            "owner_id",
+            "owner__first_name",
+            "owner__last_name",
+            "version__definition__name",
+        )
+    )
     return render(
         request,
         "cases/citizen/my_cases.html",
         {
             "page": page,
-            "drafts": drafts_for_citizen(actor=request.user).only(
-                "token", "updated_at", "version__definition__name"
-            ),
+            "drafts": [d for d in drafts if d.owner_id == request.user.pk],
+            "drafts_for_others": [d for d in drafts if d.owner_id != request.user.pk],
         },
     )
 
