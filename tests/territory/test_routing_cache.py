@@ -12,6 +12,7 @@ from guichet.territory.selectors import (
     commune_by_slug,
     competence_resolve,
     competence_route,
+    competence_routing,
 )
 from tests.territory.test_competence import ROUTING
 
@@ -57,13 +58,33 @@ def test_a_rule_changed_or_deleted_shows_in_the_next_route(demo):
     )
 
 
+def test_the_routing_reason_is_the_rules_and_follows_it(demo, django_assert_num_queries):
+    """The route and its reason are one cached read, and a change of the reason is seen."""
+    bron = demo["bron"]
+    rule = CompetenceRule.objects.create(
+        subject="publicspace.roads",
+        commune=bron,
+        organisation=bron,
+        team=bron.teams.get(slug="services-techniques"),
+        reason="Voirie communale",
+        reason_en="Municipal roads",
+    )
+    expected = (bron, rule.team, {"fr": "Voirie communale", "en": "Municipal roads"})
+    assert competence_routing(subject="publicspace.roads.pothole", commune=bron) == expected
+    with django_assert_num_queries(0):
+        assert competence_routing(subject="publicspace.roads.pothole", commune=bron) == expected
+    rule.reason, rule.reason_en = "", ""
+    rule.save()
+    assert competence_routing(subject="publicspace.roads.pothole", commune=bron)[2] == {}
+
+
 def test_a_route_cached_by_another_process_before_the_commit_is_dropped_after_it(
     demo, django_capture_on_commit_callbacks
 ):
     """Another process may read the rules while the change is not committed yet, and cache
     what it saw under the new generation: the commit starts another one."""
     bron = demo["bron"]
-    before = competence_route(subject="publicspace.roads", commune=bron)
+    before = competence_routing(subject="publicspace.roads", commune=bron)
     with django_capture_on_commit_callbacks(execute=True):
         CompetenceRule.objects.create(
             subject="publicspace.roads",
@@ -72,8 +93,8 @@ def test_a_route_cached_by_another_process_before_the_commit_is_dropped_after_it
             team=bron.teams.get(slug="services-techniques"),
         )
         # what the other process caches, reading the rules as they were before the commit
-        cache.set(entry_key(TERRITORY, "route", bron.pk, "publicspace.roads"), before, 60)
-        assert competence_route(subject="publicspace.roads", commune=bron) == before
+        cache.set(entry_key(TERRITORY, "routing", bron.pk, "publicspace.roads"), before, 60)
+        assert competence_routing(subject="publicspace.roads", commune=bron) == before
     assert competence_route(subject="publicspace.roads", commune=bron)[0] == bron
 
 

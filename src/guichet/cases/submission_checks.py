@@ -25,7 +25,7 @@ from guichet.catalogue.schema import clean_fields, iter_fields, unknown_keys
 from guichet.catalogue.selectors import definition_for_filing, offered_in_commune, version_cached
 from guichet.core.policies import policy_exempt
 from guichet.territory.models import Organisation, Team
-from guichet.territory.selectors import commune_at, competence_reason, competence_route
+from guichet.territory.selectors import commune_at, competence_routing
 
 if TYPE_CHECKING:
     from guichet.cases.submission import FirstMessage
@@ -40,14 +40,15 @@ def _location_from_data(version: ServiceVersion, data: dict) -> tuple[float, flo
 
 def _route(
     *, definition: ServiceDefinition, commune: Organisation | None, subject: str = ""
-) -> tuple[Organisation, Team]:
-    route = competence_route(subject=subject or definition.key, commune=commune)
-    if route is None:
+) -> tuple[Organisation, Team, dict[str, str]]:
+    """The organisation and team in charge, and the rule's reason (``competence_routing``)."""
+    routing = competence_routing(subject=subject or definition.key, commune=commune)
+    if routing is None:
         raise CaseInputError(
             {"commune": _("Aucune organisation ne traite ce service pour cette commune.")},
             code="no_competence",
         )
-    return route
+    return routing
 
 
 @dataclass
@@ -218,7 +219,7 @@ def submission_checked(
         errors["beneficiary"] = _("Choisissez une personne que vous représentez.")
     if errors:
         raise CaseInputError(errors)
-    organisation, team = _route(definition=definition, commune=commune, subject=subject)
+    organisation, team, reason = _route(definition=definition, commune=commune, subject=subject)
     if partner_key is not None:
         # After routing, before any number is taken: the key's organisation bounds what it
         # files, whatever the payload's commune, location or address.
@@ -248,5 +249,5 @@ def submission_checked(
         recorders=recorders,
         gapless=any(m.gapless_references for m in manifests),
         routing_subject=subject or definition.key,
-        routing_reason=competence_reason(subject=subject or definition.key, commune=commune),
+        routing_reason=reason,
     )

@@ -1,4 +1,4 @@
-"""Keeps the cached communes and routes (``selectors.commune_by_slug``, ``competence_route``)
+"""Keeps the cached communes and routes (``selectors.commune_by_slug``, ``competence_routing``)
 and the cached catalogue reads (``services.selectors.definition_for_filing``: a commune's offer)
 in step with the rows they come from: any save or deletion of an organisation, a team or a
 competence rule starts new generations (core.generations)."""

@@ -110,29 +110,29 @@ def commune_by_slug(slug: str) -> Organisation | None:
     )
 
 
+def competence_routing(
+    *, subject: str, commune: Organisation | None
+) -> tuple[Organisation, Team, dict[str, str]] | None:
+    """``competence_resolve``'s organisation and team, and why its rule gives the subject to
+    that organisation (``{"fr": ..., "en": ...}``, empty when the rule gives no reason); None
+    when no rule. From the cache, in one read: a submission needs all three."""
+
+    def read():
+        rule = competence_resolve(subject=subject, commune=commune)
+        if rule is None:
+            return None
+        reason = {"fr": rule.reason, "en": rule.reason_en} if rule.reason else {}
+        return (rule.organisation, rule.team, reason)
+
+    return cached_read(TERRITORY, ("routing", commune.pk if commune else 0, subject), read)
+
+
 def competence_route(
     *, subject: str, commune: Organisation | None
 ) -> tuple[Organisation, Team] | None:
     """``competence_resolve``'s organisation and team (None: no rule), from the cache."""
-
-    def read():
-        rule = competence_resolve(subject=subject, commune=commune)
-        return (rule.organisation, rule.team) if rule is not None else None
-
-    return cached_read(TERRITORY, ("route", commune.pk if commune else 0, subject), read)
-
-
-def competence_reason(*, subject: str, commune: Organisation | None) -> dict[str, str]:
-    """Why the rule that routes ``subject`` in ``commune`` gives it to its organisation:
-    ``{"fr": ..., "en": ...}`` (empty when no rule or no reason), from the cache."""
-
-    def read():
-        rule = competence_resolve(subject=subject, commune=commune)
-        if rule is None or not rule.reason:
-            return {}
-        return {"fr": rule.reason, "en": rule.reason_en}
-
-    return cached_read(TERRITORY, ("reason", commune.pk if commune else 0, subject), read)
+    routing = competence_routing(subject=subject, commune=commune)
+    return routing[:2] if routing is not None else None
 
 
 def competence_reason_of(*, subject: str, organisation: Organisation) -> dict[str, str]:
