@@ -1,15 +1,14 @@
 """`guichet serve`: the embedded mode, a real process answering HTTP with its worker inside."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
+
+from tests.operations.conftest import GUICHET
 
 
 def _get(url: str) -> tuple[int, dict]:
@@ -20,22 +19,13 @@ def _get(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def test_serve_answers_and_its_worker_beats(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "GUICHET_VAR_DIR": str(tmp_path / "var"),
-        "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}",
-        "WORKER_POLL_INTERVAL": "0.2",
-    }
-    guichet = [sys.executable, "-m", "guichet"]
-    subprocess.run([*guichet, "migrate", "-v0"], env=env, check=True, timeout=300)
+def test_serve_answers_and_its_worker_beats(process_env):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [*guichet, "serve", "--port", str(port), "--threads", "2"],
-        env=env,
+        [*GUICHET, "serve", "--port", str(port), "--threads", "2"],
+        env=process_env,
         stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

@@ -129,25 +129,17 @@ def test_finished_task_rows_are_pruned_after_their_keeping_period(settings):
     assert old_ok.id not in left and old_failed.id not in left
 
 
-def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path):
+def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path, process_env):
     """A real `guichet worker` process on a database file of its own."""
-    import os
     import signal
     import sqlite3
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "GUICHET_VAR_DIR": str(tmp_path / "var"),
-        "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}",
-        "WORKER_POLL_INTERVAL": "0.2",
-    }
-    guichet = [sys.executable, "-m", "guichet"]
-    subprocess.run([*guichet, "migrate", "-v0"], env=env, check=True, timeout=300)
+    from tests.operations.conftest import GUICHET
+
+    env = process_env
     enqueue = (
         "import django; django.setup(); from tests.operations.worker_tasks import slow_marked; "
         f"slow_marked.enqueue(folder={str(tmp_path)!r}, seconds=3)"
@@ -158,7 +150,7 @@ def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path):
         check=True,
         timeout=120,
     )
-    worker = subprocess.Popen([*guichet, "worker", "--worker-id", "stopping"], env=env)
+    worker = subprocess.Popen([*GUICHET, "worker", "--worker-id", "stopping"], env=env)
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "started").exists():
