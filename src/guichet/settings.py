@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "allauth.idp.oidc",
     # Our apps, one per domain (ARCHITECTURE.md). Order matters for seed_demo.
     "guichet.core",
+    # What runs the platform beside the kernel: workers, backups, health, metrics, logs.
+    "guichet.operations",
     "guichet.accounts",
     "guichet.territory",
     "guichet.partnership",
@@ -100,10 +102,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # X-Request-ID in, out, on every log line and task it enqueues (core/logs.py).
-    "guichet.core.logs.RequestIdMiddleware",
-    # Request counts and durations for /metrics (core/metrics.py).
-    "guichet.core.metrics.RequestMetricsMiddleware",
+    # X-Request-ID in, out, on every log line and task it enqueues (operations/logs.py).
+    "guichet.operations.logs.RequestIdMiddleware",
+    # Request counts and durations for /metrics (operations/metrics.py).
+    "guichet.operations.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,8 +121,8 @@ MIDDLEWARE = [
     # allauth's UserSessionsMiddleware, throttled (accounts/activity.py).
     "guichet.accounts.activity.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # After a write, this browser reads from the primary (core/replica.py).
-    "guichet.core.replica.PrimaryPinMiddleware",
+    # After a write, this browser reads from the primary (operations/replica.py).
+    "guichet.operations.replica.PrimaryPinMiddleware",
     "guichet.accounts.middleware.AgentSessionMiddleware",
     "guichet.accounts.middleware.SecondFactorMiddleware",
     # A new version of the terms of use is accepted before the services (support app).
@@ -189,7 +191,7 @@ else:
         )
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-# A streaming replica for public read traffic (core/replica.py): same engine and options as
+# A streaming replica for public read traffic (operations/replica.py): same engine and options as
 # the primary, another server; the tests read it as a mirror of the test database.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
@@ -202,7 +204,7 @@ if DATABASE_REPLICA_URL:
         },
         "TEST": {"MIRROR": "default"},
     }
-DATABASE_ROUTERS = ["guichet.core.replica.ReplicaRouter"]
+DATABASE_ROUTERS = ["guichet.operations.replica.ReplicaRouter"]
 # Seconds a browser reads from the primary after it wrote (longer than the replica's lag).
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
 # Processes of pg_dump/pg_restore for `guichet backup`/`restore` (0: the cores, at most 4).
@@ -223,7 +225,9 @@ else:
 TASKS = {
     # django-tasks-db's backend, recording the enqueuing request's id with each task.
     "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="guichet.core.logs.RequestIdDatabaseBackend")
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="guichet.operations.logs.RequestIdDatabaseBackend"
+        )
     }
 }
 # Seconds between two polls of the task queue by a worker.
@@ -556,10 +560,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json" if GUICHET_PRODUCTION else "pl
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "guichet.core.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "guichet.operations.logs.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "guichet.core.logs.JsonFormatter"},
+        "json": {"()": "guichet.operations.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {

@@ -21,6 +21,8 @@ handler500 = "guichet.core.views.server_error"
 
 urlpatterns = [
     path("", include("guichet.core.urls")),
+    # /healthz, /readyz, /metrics (operations app).
+    path("", include("guichet.operations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Short names kept for templates that use them: allauth's login and logout views.
     path("comptes/connexion/", allauth_views.login, name="login"),

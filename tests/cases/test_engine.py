@@ -16,7 +16,7 @@ from guichet.cases.submission import case_submit
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.catalogue.services import service_availability_set, service_import
 from guichet.core.policies import PolicyDenied
-from guichet.core.worker import GuichetWorker
+from guichet.operations.worker import GuichetWorker
 from tests.factories.territory import restricted_commune
 
 DEFINITION = {

@@ -284,7 +284,7 @@ def test_each_periodic_run_and_each_task_happens_once_with_two_workers(cluster):
     assert readiness["worker"]["alive"] == 2
     # Watch the jobs due every 30 s and every minute for a bit more than a minute: each run
     # is started by one worker, so two starts are never closer than the job's period.
-    every = {"notifications.sweep": 30, "core.tasks_orphans_requeue": 30, "cases.timers": 60}
+    every = {"notifications.sweep": 30, "operations.tasks_orphans_requeue": 30, "cases.timers": 60}
     starts: dict[str, set] = {name: set() for name in every}
     deadline = time.monotonic() + 65
     while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 import pytest
 
-from guichet.core.worker import GuichetWorker
 from guichet.localinfo.models import Feed, NewsItem
+from guichet.operations.worker import GuichetWorker
 from tests.factories import CommuneFactory
 from tests.localinfo.test_feeds import RSS
 

@@ -5,13 +5,13 @@ from django.urls import reverse
 
 from guichet.accounts.models import User
 from guichet.core.policies import PolicyDenied
-from guichet.core.worker import GuichetWorker
 from guichet.notifications.models import Broadcast, Delivery, Notification, Preference
 from guichet.notifications.services import (
     broadcast_create,
     broadcast_fan_out,
     subscription_create,
 )
+from guichet.operations.worker import GuichetWorker
 from tests.conftest import login_with_second_factor
 from tests.factories import UserFactory
 

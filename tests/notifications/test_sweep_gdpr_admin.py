@@ -126,7 +126,7 @@ def test_a_notification_writes_no_task_the_outbox_poll_wakes_one_worker_up():
 def test_a_committed_notification_is_sent_by_the_next_worker_round(settings):
     from django.core import mail
 
-    from guichet.core.worker import GuichetWorker
+    from guichet.operations.worker import GuichetWorker
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     _notify(UserFactory(email="sans.tache@example.org"))

@@ -127,8 +127,10 @@ DOORS: dict[str, Row] = {
     # The account pages (allauth and ours) and the OpenID Connect provider are for everyone.
     # Each shows the signed-in person only their own account (the canary check covers them).
     "core:*": Row(Door.PUBLIC),
-    # Prometheus only, with the METRICS_TOKEN none of the personas has (off without it).
-    "core:metrics": Row(Door.DESIGNER),
+    # Load balancers' health checks are for everyone; /metrics for Prometheus only, with the
+    # METRICS_TOKEN none of the personas has (off without it).
+    "operations:*": Row(Door.PUBLIC),
+    "operations:metrics": Row(Door.DESIGNER),
     "account_*": Row(Door.PUBLIC),
     "mfa_*": Row(Door.PUBLIC),
     "usersessions_*": Row(Door.PUBLIC),

@@ -24,12 +24,6 @@ class CoreConfig(AppConfig):
         register_periodic("core.idempotency_keys_expire", every=timedelta(hours=6))(
             idempotency_keys_expire
         )
-        from guichet.core.worker import task_results_prune, tasks_orphans_requeue
-
-        register_periodic("core.tasks_orphans_requeue", every=timedelta(seconds=30))(
-            tasks_orphans_requeue
-        )
-        register_periodic("core.task_results_prune", every=timedelta(hours=1))(task_results_prune)
         register_gdpr_part(
             "idempotency_keys", export=idempotency_keys_export, erase=idempotency_keys_erase
         )

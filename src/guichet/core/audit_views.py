@@ -15,28 +15,29 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from guichet.core.access import AccessDoor, access_record, request_query
+from guichet.core.exports import csv_cell
 from guichet.core.forms import AccessFilterForm
 from guichet.core.selectors import AccessFilters, access_records_for_auditor
 from guichet.territory.selectors import auditor_organisation_ids, members_of
 
 PAGE_SIZE = 50
-#: Columns of the CSV export, in order.
-CSV_COLUMNS = [
-    "date",
-    "agent",
-    "agent_id",
-    "organisation_id",
-    "acces",
-    "type_objet",
-    "id_objet",
-    "reference_demande",
-    "id_piece_jointe",
-    "recherche_ou_filtres",
-    "nombre_de_lignes",
-    "methode",
-    "chemin",
-    "adresse_ip",
-]
+#: Columns of the CSV export, in order: header, and the record's field (None: the date).
+CSV_COLUMNS = {
+    "date": None,
+    "agent": "actor_label",
+    "agent_id": "actor_id",
+    "organisation_id": "organisation_id",
+    "acces": "door",
+    "type_objet": "object_type",
+    "id_objet": "object_id",
+    "reference_demande": "case_reference",
+    "id_piece_jointe": "attachment_id",
+    "recherche_ou_filtres": "query",
+    "nombre_de_lignes": "count",
+    "methode": "method",
+    "chemin": "path",
+    "adresse_ip": "ip_address",
+}
 
 
 def _auditor_organisations(request) -> set[int]:
@@ -92,34 +93,17 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (searches typed by agents)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_lines(records) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for r in records.iterator(chunk_size=2000):
         yield writer.writerow(
-            _cell(v)
-            for v in (
-                timezone.localtime(r.at).isoformat(timespec="seconds"),
-                r.actor_label,
-                r.actor_id,
-                r.organisation_id,
-                r.door,
-                r.object_type,
-                r.object_id,
-                r.case_reference,
-                r.attachment_id,
-                r.query,
-                r.count,
-                r.method,
-                r.path,
-                r.ip_address,
+            csv_cell(
+                getattr(r, field)
+                if field
+                else timezone.localtime(r.at).isoformat(timespec="seconds")
             )
+            for field in CSV_COLUMNS.values()
         )
 
 

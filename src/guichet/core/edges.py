@@ -33,6 +33,7 @@ from allauth.core.exceptions import RateLimited
 from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.dispatch import Signal
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -212,6 +213,9 @@ class RequestEdgeMiddleware:
         return None
 
 
+# Sent with ``backend`` ("database" or "redis") for each such 503 (counted by /metrics).
+service_unavailable_answered = Signal()
+
 # Seconds a client is told to wait when the database or Redis does not answer (a restart of
 # either takes a few seconds; a failover some more).
 UNAVAILABLE_RETRY_AFTER = 5
@@ -241,10 +245,8 @@ def service_unavailable(request: HttpRequest, exception: BaseException | None = 
     """503 with ``Retry-After``, in the door's shape. The page is rendered without the request's
     context processors: they would read the session and the account from the very database or
     cache that is down."""
-    from guichet.core.metrics import UNAVAILABLE
-
     backend = "redis" if type(exception).__module__.startswith("redis") else "database"
-    UNAVAILABLE.labels(backend=backend).inc()
+    service_unavailable_answered.send(sender=None, backend=backend)
     logger.warning(
         "%s %s: backend unavailable (%s), answered 503",
         request.method,

@@ -1,4 +1,4 @@
-"""Base models shared by every app: audit log, worker heartbeats, periodic job schedule."""
+"""Base models shared by every app: audit log, data access records, idempotency keys."""
 
 from django.conf import settings
 from django.db import models
@@ -107,42 +107,6 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.door} {self.actor_label}"
-
-
-class WorkerHeartbeat(models.Model):
-    """One row per running worker, touched every few seconds; /healthz reads it."""
-
-    worker_id = models.CharField(max_length=64, unique=True)
-    hostname = models.CharField(max_length=255)
-    pid = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    seen_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        verbose_name = _("worker")
-
-    def __str__(self) -> str:
-        return self.worker_id
-
-
-class PeriodicJob(models.Model):
-    """When each registered periodic job is next due.
-
-    Workers claim a due job with a conditional UPDATE, so with several workers on several
-    machines each run happens once.
-    """
-
-    name = models.CharField(max_length=100, primary_key=True)
-    next_run_at = models.DateTimeField()
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("tâche périodique")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class IdempotencyKey(models.Model):

@@ -289,20 +289,17 @@ def _pool(target: Target, address: Address, timeout: urllib3.Timeout):
 
 
 def _read_capped(response, *, max_bytes: int, deadline: float) -> bytes:
+    too_large = _("réponse trop volumineuse (plus de %(max)s octets)") % {"max": max_bytes}
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise ResponseTooLarge(
-            _("réponse trop volumineuse (plus de %(max)s octets)") % {"max": max_bytes}
-        )
+        raise ResponseTooLarge(too_large)
     size, chunks = 0, []
     # read1: whatever one read of the socket gives, so a server trickling bytes meets the
     # deadline between two reads rather than after a whole 64 KiB block.
     while chunk := response.read1(64 * 1024, decode_content=True):
         size += len(chunk)
         if size > max_bytes:
-            raise ResponseTooLarge(
-                _("réponse trop volumineuse (plus de %(max)s octets)") % {"max": max_bytes}
-            )
+            raise ResponseTooLarge(too_large)
         if time.monotonic() > deadline:
             raise OutboundTimeout(_("délai de réponse dépassé"))
         chunks.append(chunk)
@@ -430,14 +427,10 @@ def safe_request(
         if len(redirects) >= max_redirects:
             raise TooManyRedirects(_("trop de redirections"))
         following = urljoin(current, location)
-        if (response.status in (301, 302, 303)) and method != "HEAD":
+        if response.status in (301, 302, 303) and method != "HEAD":
             method, body = "GET", None
-            sent_headers = {
-                k: v for k, v in sent_headers.items() if k.lower() not in ("content-type",)
-            }
-        if urlsplit(following)[:2] != urlsplit(current)[:2] or (
-            urlsplit(following).port != urlsplit(current).port
-        ):
+            sent_headers = {k: v for k, v in sent_headers.items() if k.lower() != "content-type"}
+        if urlsplit(following)[:2] != urlsplit(current)[:2]:  # another scheme, host or port
             # Credentials are for the server they were given to, not for where it points.
             sent_headers = {
                 k: v

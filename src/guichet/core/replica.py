@@ -1,11 +1,10 @@
-"""Reads from a PostgreSQL streaming replica for public read traffic (DATABASE_REPLICA_URL).
+"""``@reads_from_replica``: a public read view says its queries may go to a streaming replica.
 
-Only views marked ``@reads_from_replica`` read there (the public map, the Open311 lists, local
-information, public registers), and only for GET/HEAD. Everything else, every write, and every
-read by a browser that wrote in the last ``REPLICA_PIN_SECONDS`` (the ``guichet_primary``
-cookie set by ``PrimaryPinMiddleware`` after any write request) goes to the primary: a person
-always sees what they just wrote, whatever the replica's lag. Without a replica configured,
-nothing changes.
+Only views so marked read there (the public map, the Open311 lists, local information, public
+registers), and only for GET/HEAD from a browser not pinned to the primary (the
+``guichet_primary`` cookie set after a write: a person always sees what they just wrote). The
+routing itself (``DATABASE_REPLICA_URL``, the router, the pin) is ``operations.replica``;
+without a replica configured, nothing changes.
 """
 
 from __future__ import annotations
@@ -26,20 +25,9 @@ def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
-class ReplicaRouter:
-    def db_for_read(self, model, **hints):
-        if _reading_from_replica.get() and replica_configured():
-            return REPLICA
-        return None  # the primary
-
-    def db_for_write(self, model, **hints):
-        return None  # the primary, always
-
-    def allow_relation(self, obj1, obj2, **hints):
-        return True  # the same data on both
-
-    def allow_migrate(self, db, app_label, **hints):
-        return db != REPLICA  # a physical copy: migrated by replication, never directly
+def reading_from_replica() -> bool:
+    """True inside a view marked ``@reads_from_replica`` that reads from the replica."""
+    return _reading_from_replica.get()
 
 
 def reads_from_replica(view):
@@ -63,23 +51,3 @@ def reads_from_replica(view):
             _reading_from_replica.reset(token)
 
     return wrapper
-
-
-class PrimaryPinMiddleware:
-    """After a write request, this browser reads from the primary for a while."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and replica_configured():
-            response.set_cookie(
-                PIN_COOKIE,
-                "1",
-                max_age=settings.REPLICA_PIN_SECONDS,
-                httponly=True,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
-        return response

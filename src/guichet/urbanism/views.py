@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guichet.core.exports import csv_cell
 from guichet.core.policies import PolicyDenied
 from guichet.territory.models import Organisation
 from guichet.urbanism import after_permit, instruction, progress
@@ -291,12 +292,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # a cell a spreadsheet would read as a formula is kept as text
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_GET
 def register_csv(request, slug: str):
     commune = _commune(slug)
@@ -305,7 +300,7 @@ def register_csv(request, slug: str):
     writer.writerow(CSV_COLUMNS)
     for application in register_entries(commune=commune).iterator(chunk_size=500):
         entry = _entry(application)
-        writer.writerow([_cell(entry[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(entry[c]) for c in CSV_COLUMNS])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="urbanisme-{slug}.csv"'
     return response

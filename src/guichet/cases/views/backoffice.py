@@ -77,6 +77,7 @@ from guichet.catalogue.registry import case_templates
 from guichet.catalogue.rendering import parse_post, widgets
 from guichet.catalogue.schema import iter_fields, transition_leaves
 from guichet.catalogue.selectors import catalogue_for_channel, service_communes
+from guichet.core.exports import csv_cell
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
 from guichet.territory.selectors import communes
 
@@ -202,12 +203,6 @@ def queue(request):
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (text typed by citizens)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(cases) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="demandes.csv"'
@@ -230,7 +225,7 @@ def _csv(cases) -> HttpResponse:
     )
     for case in cases.iterator(chunk_size=500):
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in [
                 case.reference,
                 case.definition.key,

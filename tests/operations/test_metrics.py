@@ -7,8 +7,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from guichet.cases.models import ReferenceCounter
-from guichet.core.models import WorkerHeartbeat
 from guichet.notifications.services import notification_create
+from guichet.operations.models import WorkerHeartbeat
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +48,14 @@ def test_metrics_give_requests_and_the_platforms_gauges(client, settings):
         worker_id="w-metrics", hostname="h", pid=1, started_at=now, seen_at=now
     )
     DBTaskResult.objects.create(
-        task_path="guichet.core.tasks.noop",
+        task_path="guichet.operations.tasks.noop",
         args_kwargs={"args": [], "kwargs": {}},
         backend_name="default",
         queue_name="default",
         run_after=now - timedelta(minutes=5),
         status="READY",
     )
-    DBTaskResult.objects.filter(task_path="guichet.core.tasks.noop").update(
+    DBTaskResult.objects.filter(task_path="guichet.operations.tasks.noop").update(
         enqueued_at=now - timedelta(minutes=5)
     )
     client.get("/healthz")
@@ -70,4 +70,4 @@ def test_metrics_give_requests_and_the_platforms_gauges(client, settings):
     )
     assert 290 < age < 900
     assert 'guichet_http_requests_total{method="GET",status="2xx"}' in body
-    assert 'guichet_http_request_duration_seconds_count{view="core:healthz"}' in body
+    assert 'guichet_http_request_duration_seconds_count{view="operations:healthz"}' in body

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from waitress import serve
 
-from guichet.core.worker import GuichetWorker
+from guichet.operations.worker import GuichetWorker
 from guichet.wsgi import application
 
 

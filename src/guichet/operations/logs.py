@@ -3,7 +3,7 @@
 ``RequestIdMiddleware`` takes the proxy's ``X-Request-ID`` (when it is a plausible id) or makes
 one, answers it in the response's ``X-Request-ID``, and keeps it in a context variable for the
 request's duration. ``RequestIdDatabaseBackend`` (the tasks backend) stores the current id with
-each task it enqueues, and the worker (``core.worker``) sets it again while the task runs: a
+each task it enqueues, and the worker (``operations.worker``) sets it again while the task runs: a
 line logged by a task carries the id of the request that caused it. ``RequestIdFilter`` puts
 the id on every log record; ``JsonFormatter`` writes one JSON object a line (``LOG_FORMAT=json``,
 the default in production). Log lines carry ids and references, never personal data.

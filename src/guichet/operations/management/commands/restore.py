@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from guichet.core.backups import BackupError, restore
+from guichet.operations.backups import BackupError, restore
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ next to the web server with ``guichet serve`` (embedded mode).
 Stopping: SIGTERM or SIGINT (what systemd and Kubernetes send) lets the running task finish,
 runs no other, removes the worker's heartbeat and exits. A worker killed outright (SIGKILL,
 a lost machine) leaves its task RUNNING: its heartbeat stops, and after ``ORPHAN_AFTER``
-another worker's periodic ``core.tasks_orphans_requeue`` puts the task back to READY, so it
+another worker's periodic ``operations.tasks_orphans_requeue`` puts the task back to READY, so it
 runs again. Tasks are written to be run again safely (the outbox rows, the scans, the timers
 are idempotent sweeps).
 """
@@ -26,9 +26,9 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from guichet.core.logs import request_id_var
-from guichet.core.models import WorkerHeartbeat
-from guichet.core.periodic import due_jobs_run, round_hooks_run
+from guichet.operations.logs import request_id_var
+from guichet.operations.models import WorkerHeartbeat
+from guichet.operations.periodic import due_jobs_run, round_hooks_run
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from guichet.core.logs import JsonFormatter, RequestIdFilter, request_id_var
-from guichet.core.tasks import record_audit_ping
-from guichet.core.worker import GuichetWorker
+from guichet.operations.logs import JsonFormatter, RequestIdFilter, request_id_var
+from guichet.operations.tasks import record_audit_ping
+from guichet.operations.worker import GuichetWorker
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -52,6 +52,11 @@ DURATION = Histogram(
 )
 
 
+def unavailable_count(sender, *, backend: str, **kwargs) -> None:
+    """Receiver of ``core.edges.service_unavailable_answered``: one more 503 of an outage."""
+    UNAVAILABLE.labels(backend=backend).inc()
+
+
 class RequestMetricsMiddleware:
     """Counts every answer (status class, not status, to keep the series few) and times it
     under its URL name (``namespace:name``; ``other`` for unmatched paths)."""
@@ -76,8 +81,8 @@ class PlatformCollector:
         from django_tasks_db.models import DBTaskResult
 
         from guichet.cases.models import ReferenceCounter
-        from guichet.core.models import WorkerHeartbeat
         from guichet.notifications.models import Delivery
+        from guichet.operations.models import WorkerHeartbeat
 
         now = timezone.now()
         backlog = GaugeMetricFamily(

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from guichet.core.worker import GuichetWorker
+from guichet.operations.worker import GuichetWorker
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from guichet.core.models import WorkerHeartbeat
+from guichet.operations.models import WorkerHeartbeat
 
 WORKER_STALE_AFTER = timedelta(seconds=30)
 

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from guichet.core import replica
+from guichet.operations.replica import ReplicaRouter
 from guichet.publicspace.models import Report
 
 
@@ -19,7 +20,7 @@ def _routed(view_method="GET", cookies=None):
 
     @replica.reads_from_replica
     def view(request):
-        router = replica.ReplicaRouter()
+        router = ReplicaRouter()
         seen["read"] = router.db_for_read(Report) or "default"
         seen["write"] = router.db_for_write(Report) or "default"
         return HttpResponse("ok")
@@ -33,7 +34,7 @@ def _routed(view_method="GET", cookies=None):
 def test_a_public_get_reads_from_the_replica_and_still_writes_to_the_primary(with_replica):
     assert _routed() == {"read": "replica", "write": "default"}
     # outside a marked view: the primary
-    assert replica.ReplicaRouter().db_for_read(Report) is None
+    assert ReplicaRouter().db_for_read(Report) is None
 
 
 @pytest.mark.parametrize(
@@ -48,7 +49,7 @@ def test_without_a_replica_configured_everything_reads_from_the_primary():
 
 
 def test_the_replica_is_never_migrated():
-    router = replica.ReplicaRouter()
+    router = ReplicaRouter()
     assert router.allow_migrate("replica", "cases") is False
     assert router.allow_migrate("default", "cases") is True
 

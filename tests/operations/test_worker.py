@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from guichet.core import periodic
-from guichet.core.models import PeriodicJob, WorkerHeartbeat
-from guichet.core.worker import GuichetWorker
+from guichet.operations.models import PeriodicJob, WorkerHeartbeat
+from guichet.operations.worker import GuichetWorker
 
 
 @pytest.fixture
@@ -52,13 +52,13 @@ def test_a_failing_job_is_recorded_and_does_not_stop_the_worker():
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_runs_enqueued_tasks():
-    from guichet.core.tasks import record_audit_ping
+    from guichet.operations.tasks import record_audit_ping
 
     record_audit_ping.enqueue(message="hello")
     GuichetWorker(worker_id="d", interval=0).run_once()
     from guichet.core.models import AuditEntry
 
-    assert AuditEntry.objects.filter(action="core.ping", data__message="hello").exists()
+    assert AuditEntry.objects.filter(action="operations.ping", data__message="hello").exists()
 
 
 # --- Stopping, dead workers, old rows ---------------------------------------------------------
@@ -69,7 +69,7 @@ def _task_row(**fields):
 
     now = timezone.now()
     defaults = {
-        "task_path": "guichet.core.tasks.record_audit_ping",
+        "task_path": "guichet.operations.tasks.record_audit_ping",
         "args_kwargs": {"args": [], "kwargs": {"message": "again"}},
         "backend_name": "default",
         "queue_name": "default",
@@ -89,7 +89,7 @@ def _beat(worker_id, age):
 @pytest.mark.django_db(transaction=True)
 def test_the_running_task_of_a_dead_worker_is_requeued_and_runs_once():
     from guichet.core.models import AuditEntry
-    from guichet.core.worker import tasks_orphans_requeue
+    from guichet.operations.worker import tasks_orphans_requeue
 
     now = timezone.now()
     _beat("dead", timedelta(minutes=3))
@@ -108,14 +108,14 @@ def test_the_running_task_of_a_dead_worker_is_requeued_and_runs_once():
     GuichetWorker(worker_id="rescuer", interval=0).run_once()
     orphan.refresh_from_db()
     assert orphan.status == "SUCCESSFUL"
-    assert AuditEntry.objects.filter(action="core.ping", data__message="again").count() == 1
+    assert AuditEntry.objects.filter(action="operations.ping", data__message="again").count() == 1
 
 
 @pytest.mark.django_db
 def test_finished_task_rows_are_pruned_after_their_keeping_period(settings):
     from django_tasks_db.models import DBTaskResult
 
-    from guichet.core.worker import task_results_prune
+    from guichet.operations.worker import task_results_prune
 
     settings.TASK_RESULTS_KEEP_DAYS = 7
     now = timezone.now()
@@ -129,27 +129,19 @@ def test_finished_task_rows_are_pruned_after_their_keeping_period(settings):
     assert old_ok.id not in left and old_failed.id not in left
 
 
-def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path):
+def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path, process_env):
     """A real `guichet worker` process on a database file of its own."""
-    import os
     import signal
     import sqlite3
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "GUICHET_VAR_DIR": str(tmp_path / "var"),
-        "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}",
-        "WORKER_POLL_INTERVAL": "0.2",
-    }
-    guichet = [sys.executable, "-m", "guichet"]
-    subprocess.run([*guichet, "migrate", "-v0"], env=env, check=True, timeout=300)
+    from tests.operations.conftest import GUICHET
+
+    env = process_env
     enqueue = (
-        "import django; django.setup(); from tests.core.worker_tasks import slow_marked; "
+        "import django; django.setup(); from tests.operations.worker_tasks import slow_marked; "
         f"slow_marked.enqueue(folder={str(tmp_path)!r}, seconds=3)"
     )
     subprocess.run(
@@ -158,7 +150,7 @@ def test_sigterm_lets_the_running_task_finish_then_the_worker_leaves(tmp_path):
         check=True,
         timeout=120,
     )
-    worker = subprocess.Popen([*guichet, "worker", "--worker-id", "stopping"], env=env)
+    worker = subprocess.Popen([*GUICHET, "worker", "--worker-id", "stopping"], env=env)
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "started").exists():
