@@ -1,21 +1,10 @@
 import sys
 
-from django.conf import settings
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from guichet.core.edges import backend_unavailable, service_unavailable
-from guichet.territory.selectors import communes
-
-
-@require_GET
-def home(request):
-    return render(
-        request,
-        "core/home.html",
-        {"communes": communes(), "platform_phone": settings.PLATFORM_PHONE},
-    )
 
 
 @require_GET
