@@ -76,6 +76,18 @@ def platform_admin_client(client, platform_admin):
     return login_with_second_factor(client, platform_admin)
 
 
+@pytest.fixture
+def place(db):
+    """A small territory (tests.factories.territory: a metropolis, two communes, their agents
+    and two citizens) offering the catalogue's two services (``place.services``)."""
+    from tests.factories.cases import catalogue
+    from tests.factories.territory import territory
+
+    built = territory()
+    catalogue(built)
+    return built
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is the production hasher (settings.py); tests hash with a cheap one for speed."""
