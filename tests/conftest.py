@@ -54,6 +54,14 @@ def admin_client(client, demo):
 
 
 @pytest.fixture
+def password():
+    """The password of every account the factories make."""
+    from tests.factories import PASSWORD
+
+    return PASSWORD
+
+
+@pytest.fixture
 def citizen(db):
     """A citizen who can sign in (verified e-mail), built by a factory: no demo needed."""
     return CitizenFactory()
