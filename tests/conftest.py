@@ -54,6 +54,14 @@ def admin_client(client, demo):
 
 
 @pytest.fixture
+def password():
+    """The password of every account the factories make."""
+    from tests.factories import PASSWORD
+
+    return PASSWORD
+
+
+@pytest.fixture
 def citizen(db):
     """A citizen who can sign in (verified e-mail), built by a factory: no demo needed."""
     return CitizenFactory()
@@ -74,6 +82,18 @@ def platform_admin(db):
 def platform_admin_client(client, platform_admin):
     """The test client signed in as the platform's administrator, second factor passed."""
     return login_with_second_factor(client, platform_admin)
+
+
+@pytest.fixture
+def place(db):
+    """A small territory (tests.factories.territory: a metropolis, two communes, their agents
+    and two citizens) offering the catalogue's two services (``place.services``)."""
+    from tests.factories.cases import catalogue
+    from tests.factories.territory import territory
+
+    built = territory()
+    catalogue(built)
+    return built
 
 
 @pytest.fixture(autouse=True)

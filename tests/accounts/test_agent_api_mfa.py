@@ -5,8 +5,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from guichet.accounts.models import User
-from guichet.cases.models import Case
 from guichet.identity.demo import FIRST_PARTY_CLIENT_ID, FIRST_PARTY_REDIRECT_URI
 from tests.conftest import give_second_factor, login_with_second_factor, totp_code
 from tests.factories import api_access_token
@@ -17,14 +15,23 @@ LOGIN = "/comptes/login/"
 
 
 @pytest.fixture
-def agent(demo):
-    return User.objects.get(email="agent.oullins@example.org")
+def agent(place):
+    """An agent of the commune's front desk; the platform's app is registered."""
+    from tests.factories.identity import first_party_app
+
+    first_party_app(FIRST_PARTY_CLIENT_ID)
+    return place.agent
 
 
 @pytest.fixture
-def oullins_case(demo):
-    case = Case.objects.filter(team__organisation__slug="oullins", closed_at__isnull=True).first()
-    assert case is not None, "the demo files cases in Oullins"
+def commune_case(place):
+    """An open case of the commune's front desk (the agent's team), filed by its citizen."""
+    from tests.factories.cases import filed_case
+
+    case = filed_case(
+        definition=place.services["contact"], requester=place.citizen, commune=place.commune
+    )
+    assert case.team.organisation == place.commune and not case.is_closed
     return case
 
 
@@ -52,40 +59,40 @@ def _assert_refused(response):
 
 
 @pytest.mark.parametrize("has_factor", [False, True])
-def test_agent_session_without_a_second_factor_is_refused(client, agent, oullins_case, has_factor):
+def test_agent_session_without_a_second_factor_is_refused(client, agent, commune_case, has_factor):
     """Even with a factor set up: this session's sign-in did not pass it (force_login)."""
     if has_factor:
         give_second_factor(agent)
     client.force_login(agent)
-    status, events = oullins_case.status, oullins_case.events.count()
-    for method, url in _agent_doors(oullins_case):
+    status, events = commune_case.status, commune_case.events.count()
+    for method, url in _agent_doors(commune_case):
         _assert_refused(_call(client, method, url))
-    oullins_case.refresh_from_db()
-    assert (oullins_case.status, oullins_case.events.count()) == (status, events)
+    commune_case.refresh_from_db()
+    assert (commune_case.status, commune_case.events.count()) == (status, events)
 
 
-def test_agent_session_that_passed_a_second_factor_works(client, agent, oullins_case):
+def test_agent_session_that_passed_a_second_factor_works(client, agent, commune_case):
     login_with_second_factor(client, agent)
     queue = client.get(f"{API}/queue?queue=all&limit=100")
     assert queue.status_code == 200
-    assert oullins_case.reference in [c["reference"] for c in queue.json()["results"]]
+    assert commune_case.reference in [c["reference"] for c in queue.json()["results"]]
 
 
-def test_real_login_with_password_and_totp_opens_the_api(client, agent, demo_password):
+def test_real_login_with_password_and_totp_opens_the_api(client, agent, password):
     give_second_factor(agent)
-    client.post(LOGIN, {"login": agent.email, "password": demo_password})
+    client.post(LOGIN, {"login": agent.email, "password": password})
     client.post("/comptes/2fa/authenticate/", {"code": totp_code(agent)})
     assert client.get(f"{API}/queue").status_code == 200
 
 
-def test_agent_of_another_commune_still_gets_404_with_mfa(client, demo, oullins_case):
+def test_agent_of_another_commune_still_gets_404_with_mfa(client, place, commune_case):
     """Tenancy is unchanged: MFA opens the door, not other communes' cases."""
-    login_with_second_factor(client, User.objects.get(email="agent.bron@example.org"))
-    assert client.get(f"{API}/agent/{oullins_case.reference}").status_code == 404
+    login_with_second_factor(client, place.other_agent)
+    assert client.get(f"{API}/agent/{commune_case.reference}").status_code == 404
 
 
-def test_citizens_are_not_asked_for_a_second_factor(client, demo):
-    client.force_login(User.objects.get(email="camille.martin@example.org"))
+def test_citizens_are_not_asked_for_a_second_factor(client, place):
+    client.force_login(place.citizen)
     assert client.get(f"{API}/mine").status_code == 200
     response = client.get(f"{API}/queue")
     assert response.status_code == 404
@@ -102,16 +109,16 @@ def _bearer(user, *, amr):
 
 
 @pytest.mark.parametrize("amr", [[], ["pwd"]])
-def test_agent_token_without_a_second_factor_is_refused(client, agent, oullins_case, amr):
+def test_agent_token_without_a_second_factor_is_refused(client, agent, commune_case, amr):
     give_second_factor(agent)
     bearer = _bearer(agent, amr=amr)
-    for method, url in _agent_doors(oullins_case):
+    for method, url in _agent_doors(commune_case):
         _assert_refused(_call(client, method, url, HTTP_AUTHORIZATION=bearer))
 
 
-def test_agent_token_from_a_sign_in_with_a_second_factor_works(client, agent, oullins_case):
+def test_agent_token_from_a_sign_in_with_a_second_factor_works(client, agent, commune_case):
     bearer = _bearer(agent, amr=["mfa", "otp", "pwd"])
-    response = client.get(f"{API}/agent/{oullins_case.reference}", HTTP_AUTHORIZATION=bearer)
+    response = client.get(f"{API}/agent/{commune_case.reference}", HTTP_AUTHORIZATION=bearer)
     assert response.status_code == 200
 
 
@@ -152,7 +159,7 @@ def _oidc_access_token(client):
 
 @pytest.mark.parametrize("with_mfa", [False, True])
 def test_tokens_remember_whether_the_sign_in_passed_a_second_factor(
-    client, agent, oullins_case, with_mfa
+    client, agent, commune_case, with_mfa
 ):
     """The code carries how the agent signed in; its tokens, and the rotated ones, too."""
     import jwt

@@ -14,6 +14,23 @@ from tests.conftest import login_with_second_factor
 LOGIN = "/comptes/login/"
 
 
+@pytest.fixture
+def people(db):
+    """Two citizens, two agents of a commune's team and the platform's administrator, each
+    with a verified e-mail address and the factories' password."""
+    from tests.factories import TeamFactory
+    from tests.factories.accounts import CitizenFactory, PlatformAdminFactory, agent_of
+
+    team = TeamFactory()
+    return {
+        "citizen": CitizenFactory(),
+        "other_citizen": CitizenFactory(),
+        "agent": agent_of(team),
+        "other_agent": agent_of(team),
+        "admin": PlatformAdminFactory(),
+    }
+
+
 @pytest.fixture(autouse=True)
 def _clear_rate_limits():
     cache.clear()
@@ -21,7 +38,7 @@ def _clear_rate_limits():
     cache.clear()
 
 
-def test_signup_requires_email_verification_then_logs_in(client, demo):
+def test_signup_requires_email_verification_then_logs_in(client, db):
     response = client.post(
         "/comptes/signup/",
         {
@@ -60,7 +77,7 @@ def test_signup_requires_email_verification_then_logs_in(client, demo):
         ("Ab1!", False),  # too short
     ],
 )
-def test_password_policy_by_strength(client, demo, password, accepted):
+def test_password_policy_by_strength(client, db, password, accepted):
     response = client.post(
         "/comptes/signup/",
         {
@@ -77,10 +94,8 @@ def test_password_policy_by_strength(client, demo, password, accepted):
         assert 'class="errorlist' in response.content.decode()
 
 
-def test_login_and_logout_are_audited(client, demo, demo_password):
-    response = client.post(
-        LOGIN, {"login": "camille.martin@example.org", "password": demo_password}
-    )
+def test_login_and_logout_are_audited(client, people, password):
+    response = client.post(LOGIN, {"login": people["citizen"].email, "password": password})
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="accounts.login").count() == 1
     client.post("/comptes/logout/")
@@ -91,16 +106,16 @@ def _fail(client, url, email, ip="10.0.0.1"):
     return client.post(url, {"login": email, "password": "mauvais mot de passe"}, REMOTE_ADDR=ip)
 
 
-def test_brute_force_on_a_citizen_account_is_throttled(client, demo, demo_password):
+def test_brute_force_on_a_citizen_account_is_throttled(client, people, password):
     for _ in range(5):
-        response = _fail(client, LOGIN, "camille.martin@example.org")
+        response = _fail(client, LOGIN, people["citizen"].email)
         assert "Trop" not in response.content.decode()
-    blocked = _fail(client, LOGIN, "camille.martin@example.org")
+    blocked = _fail(client, LOGIN, people["citizen"].email)
     assert "Trop de tentatives" in blocked.content.decode()
     # Even the right password is refused now (per account, whatever the IP).
     right = client.post(
         LOGIN,
-        {"login": "camille.martin@example.org", "password": demo_password},
+        {"login": people["citizen"].email, "password": password},
         REMOTE_ADDR="10.9.9.9",
     )
     assert right.status_code == 200
@@ -108,69 +123,67 @@ def test_brute_force_on_a_citizen_account_is_throttled(client, demo, demo_passwo
     assert AuditEntry.objects.filter(action="accounts.login_failed").count() >= 5
 
 
-def test_brute_force_from_one_ip_is_throttled_across_accounts(client, demo):
+def test_brute_force_from_one_ip_is_throttled_across_accounts(client, people):
     for index in range(10):
         _fail(client, LOGIN, f"inconnu{index}@example.org", ip="10.0.0.2")
-    blocked = _fail(client, LOGIN, "lucas.bernard@example.org", ip="10.0.0.2")
+    blocked = _fail(client, LOGIN, people["other_citizen"].email, ip="10.0.0.2")
     assert "Trop de tentatives" in blocked.content.decode()
 
 
-def test_admin_login_goes_through_the_throttled_login(client, demo, demo_password):
+def test_admin_login_goes_through_the_throttled_login(client, people, password):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/login/")
     for _ in range(5):
-        _fail(client, LOGIN + "?next=/admin/", "admin@example.org")
-    blocked = _fail(client, LOGIN + "?next=/admin/", "admin@example.org")
+        _fail(client, LOGIN + "?next=/admin/", people["admin"].email)
+    blocked = _fail(client, LOGIN + "?next=/admin/", people["admin"].email)
     assert "Trop de tentatives" in blocked.content.decode()
     # The admin's own login form is not a way around it.
-    direct = client.post(
-        "/admin/login/", {"username": "admin@example.org", "password": demo_password}
-    )
+    direct = client.post("/admin/login/", {"username": people["admin"].email, "password": password})
     assert direct.status_code == 302
     assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize(
-    ("email", "path"),
+    ("who", "path"),
     [
-        ("agent.oullins@example.org", "/backoffice/partenariat/contributions/"),
-        ("admin@example.org", "/backoffice/partenariat/contributions/"),
-        ("admin@example.org", "/admin/"),
+        ("agent", "/backoffice/partenariat/contributions/"),
+        ("admin", "/backoffice/partenariat/contributions/"),
+        ("admin", "/admin/"),
     ],
 )
-def test_agent_without_mfa_is_sent_to_set_it_up(client, demo, email, path):
-    client.force_login(User.objects.get(email=email))
+def test_agent_without_mfa_is_sent_to_set_it_up(client, people, who, path):
+    client.force_login(people[who])
     response = client.get(path, follow=True)
     # Refused (the admin first sends to its login page), then sent to set up a second factor.
     assert response.redirect_chain[-1][0].startswith("/comptes/2fa/")
 
 
-def test_agent_with_mfa_reaches_the_admin(client, demo, with_mfa):
-    login_with_second_factor(client, User.objects.get(email="admin@example.org"))
+def test_agent_with_mfa_reaches_the_admin(client, people, with_mfa):
+    login_with_second_factor(client, people["admin"])
     assert client.get("/admin/").status_code == 200
 
 
-def test_citizen_is_not_asked_for_mfa(client, demo):
-    client.force_login(User.objects.get(email="camille.martin@example.org"))
+def test_citizen_is_not_asked_for_mfa(client, people):
+    client.force_login(people["citizen"])
     response = client.get("/backoffice/partenariat/contributions/")
     assert response.status_code == 403  # refused by the back-office itself, no MFA detour
 
 
-def test_agent_login_with_mfa_asks_the_code(client, demo, demo_password, with_mfa):
-    with_mfa(User.objects.get(email="agent.oullins@example.org"))
-    response = client.post(LOGIN, {"login": "agent.oullins@example.org", "password": demo_password})
+def test_agent_login_with_mfa_asks_the_code(client, people, password, with_mfa):
+    with_mfa(people["agent"])
+    response = client.post(LOGIN, {"login": people["agent"].email, "password": password})
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/2fa/authenticate/")
     assert "_auth_user_id" not in client.session
 
 
-def test_agent_sessions_are_shorter(client, demo, demo_password, settings):
-    client.post(LOGIN, {"login": "camille.martin@example.org", "password": demo_password})
+def test_agent_sessions_are_shorter(client, people, password, settings):
+    client.post(LOGIN, {"login": people["citizen"].email, "password": password})
     client.get("/comptes/profil/")
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
     client.logout()
-    agent = User.objects.get(email="agent.oullins@example.org")
+    agent = people["agent"]
     client.force_login(agent)
     client.get("/comptes/profil/")
     assert client.session.get_expiry_age() == settings.AGENT_SESSION_AGE
@@ -183,14 +196,14 @@ def test_agent_sessions_are_shorter(client, demo, demo_password, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_agent_who_did_not_tick_remember_me_keeps_a_browser_session(client, demo, demo_password):
-    client.post(LOGIN, {"login": "agent.bron@example.org", "password": demo_password})
+def test_agent_who_did_not_tick_remember_me_keeps_a_browser_session(client, people, password):
+    client.post(LOGIN, {"login": people["other_agent"].email, "password": password})
     client.get("/comptes/profil/")
     assert client.session.get_expire_at_browser_close()
     assert client.session["guichet_session_deadline"]
 
 
-def test_login_page_is_french_and_in_our_layout(client, demo):
+def test_login_page_is_french_and_in_our_layout(client, db):
     html = client.get(LOGIN).content.decode()
     assert '<html lang="fr">' in html
     assert 'class="skip-link"' in html
@@ -198,8 +211,8 @@ def test_login_page_is_french_and_in_our_layout(client, demo):
     assert '<label for="id_login"' in html
 
 
-def test_password_reset_by_email(client, demo):
-    client.post("/comptes/password/reset/", {"email": "lucas.bernard@example.org"})
+def test_password_reset_by_email(client, people):
+    client.post("/comptes/password/reset/", {"email": people["other_citizen"].email})
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/comptes/password/reset/key/[^\s]+)", mail.outbox[0].body)
     form_page = client.get(link.group(1), follow=True)
@@ -209,36 +222,35 @@ def test_password_reset_by_email(client, demo):
         action, {"password1": "un nouveau mot de passe", "password2": "un nouveau mot de passe"}
     )
     assert response.status_code == 302
-    assert User.objects.get(email="lucas.bernard@example.org").check_password(
-        "un nouveau mot de passe"
-    )
+    assert User.objects.get(pk=people["other_citizen"].pk).check_password("un nouveau mot de passe")
     assert AuditEntry.objects.filter(action="accounts.password_changed").exists()
 
 
-def test_changing_email_requires_verifying_the_new_one(client, demo):
-    lucas = User.objects.get(email="lucas.bernard@example.org")
-    client.force_login(lucas)
-    client.post("/comptes/email/", {"action_add": "", "email": "lucas.nouveau@example.org"})
-    assert EmailAddress.objects.filter(email="lucas.nouveau@example.org", verified=False).exists()
-    lucas.refresh_from_db()
-    assert lucas.email == "lucas.bernard@example.org"  # not before verification
+def test_changing_email_requires_verifying_the_new_one(client, people):
+    person = people["other_citizen"]
+    old_email = person.email
+    client.force_login(person)
+    client.post("/comptes/email/", {"action_add": "", "email": "person.nouveau@example.org"})
+    assert EmailAddress.objects.filter(email="person.nouveau@example.org", verified=False).exists()
+    person.refresh_from_db()
+    assert person.email == old_email  # not before verification
     link = re.search(r"http://testserver(/comptes/confirm-email/[^\s]+)", mail.outbox[-1].body)
     client.post(link.group(1))
-    lucas.refresh_from_db()
-    assert lucas.email == "lucas.nouveau@example.org"
-    assert list(EmailAddress.objects.filter(user=lucas).values_list("email", flat=True)) == [
-        "lucas.nouveau@example.org"
+    person.refresh_from_db()
+    assert person.email == "person.nouveau@example.org"
+    assert list(EmailAddress.objects.filter(user=person).values_list("email", flat=True)) == [
+        "person.nouveau@example.org"
     ]
 
 
 def test_adding_and_removing_a_second_factor_is_audited(
-    client, demo, demo_password, django_capture_on_commit_callbacks
+    client, people, password, django_capture_on_commit_callbacks
 ):
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-    client.post(LOGIN, {"login": "camille.martin@example.org", "password": demo_password})
+    client.post(LOGIN, {"login": people["citizen"].email, "password": password})
     # Security changes ask for the password again (allauth's reauthentication).
-    client.post("/comptes/reauthenticate/", {"password": demo_password})
+    client.post("/comptes/reauthenticate/", {"password": password})
     page = client.get("/comptes/2fa/totp/activate/")
     assert page.status_code == 200, page.get("Location")
     secret = page.context["form"].secret
@@ -254,15 +266,15 @@ def test_adding_and_removing_a_second_factor_is_audited(
     assert AuditEntry.objects.filter(action="accounts.mfa_removed", data__type="totp").exists()
 
 
-def test_agent_cannot_remove_their_only_second_factor(client, demo, demo_password, with_mfa):
+def test_agent_cannot_remove_their_only_second_factor(client, people, password, with_mfa):
     from allauth.mfa.models import Authenticator
 
     from tests.conftest import totp_code
 
-    agent = with_mfa(User.objects.get(email="agent.bron@example.org"))
-    client.post(LOGIN, {"login": agent.email, "password": demo_password})
+    agent = with_mfa(people["other_agent"])
+    client.post(LOGIN, {"login": agent.email, "password": password})
     client.post("/comptes/2fa/authenticate/", {"code": totp_code(agent)})
-    client.post("/comptes/reauthenticate/", {"password": demo_password})
+    client.post("/comptes/reauthenticate/", {"password": password})
     response = client.post("/comptes/2fa/totp/deactivate/")
     assert response.status_code == 200
     assert "Vous ne pouvez pas désactiver" in response.content.decode()

@@ -13,9 +13,20 @@ from guichet.accounts.models import FranceConnectIdentity, Profile, User
 from guichet.core.models import AuditEntry
 from tests.accounts.fake_franceconnect import CLIENT_ID, CLIENT_SECRET, FakeFranceConnect
 
+# The address of a local account the identity FranceConnect vouches for may claim.
+ACCOUNT_EMAIL = "sam.compte@example.org"
+
 
 @pytest.fixture
-def fc(settings, demo):
+def accounts(db):
+    """Two local accounts (verified e-mail, the factories' password)."""
+    from tests.factories.accounts import CitizenFactory
+
+    return CitizenFactory(email=ACCOUNT_EMAIL), CitizenFactory()
+
+
+@pytest.fixture
+def fc(settings, accounts):
     with FakeFranceConnect() as op:
         settings.FRANCECONNECT_ENABLED = True
         settings.FRANCECONNECT_ISSUER = op.url
@@ -103,76 +114,76 @@ def _profile_snapshot(user):
     )
 
 
-def _arrive_with_camilles_email(client, fc):
-    """An identity FranceConnect vouches for, whose e-mail claim is Camille's address."""
-    fc.identity["email"] = "camille.martin@example.org"
+def _arrive_with_the_accounts_email(client, fc):
+    """An identity FranceConnect vouches for, whose e-mail claim is a local account's."""
+    fc.identity["email"] = ACCOUNT_EMAIL
     _location, params = _go_to_franceconnect(client)
     return _come_back(client, fc, params)
 
 
 def test_an_identity_with_a_local_accounts_email_neither_signs_in_nor_links(client, fc):
-    camille = User.objects.get(email="camille.martin@example.org")
-    before = _profile_snapshot(camille)
-    response = _arrive_with_camilles_email(client, fc)
+    account = User.objects.get(email=ACCOUNT_EMAIL)
+    before = _profile_snapshot(account)
+    response = _arrive_with_the_accounts_email(client, fc)
     assert response["Location"] == "/comptes/franceconnect/lier/"
     page = client.get("/comptes/franceconnect/lier/").content.decode()
-    assert "camille.martin@example.org" in page and "Me connecter à ce compte" in page
+    assert ACCOUNT_EMAIL in page and "Me connecter à ce compte" in page
     # confirming without having proved the account is one's own does nothing
     client.post("/comptes/franceconnect/lier/", {"action": "link"})
     assert "_auth_user_id" not in client.session
     assert not FranceConnectIdentity.objects.exists()
-    assert _profile_snapshot(camille) == before
+    assert _profile_snapshot(account) == before
     assert not AuditEntry.objects.filter(action="accounts.franceconnect_linked").exists()
 
 
-def test_after_signing_in_with_the_password_the_link_completes(client, fc, demo_password):
-    camille = User.objects.get(email="camille.martin@example.org")
-    _arrive_with_camilles_email(client, fc)
+def test_after_signing_in_with_the_password_the_link_completes(client, fc, password):
+    account = User.objects.get(email=ACCOUNT_EMAIL)
+    _arrive_with_the_accounts_email(client, fc)
     response = client.post(
         "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": camille.email, "password": demo_password},
+        {"login": account.email, "password": password},
     )
     assert response["Location"] == "/comptes/franceconnect/lier/"
     assert not FranceConnectIdentity.objects.exists()  # not before she confirms
     page = client.get("/comptes/franceconnect/lier/").content.decode()
     assert "Oui, lier mon compte" in page
     client.post("/comptes/franceconnect/lier/", {"action": "link"})
-    assert FranceConnectIdentity.objects.get(user=camille).sub == fc.sub
-    assert Profile.objects.get(user=camille).is_certified
+    assert FranceConnectIdentity.objects.get(user=account).sub == fc.sub
+    assert Profile.objects.get(user=account).is_certified
     entry = AuditEntry.objects.get(action="accounts.franceconnect_linked")
-    assert entry.data["proof"] == "password" and entry.object_id == str(camille.pk)
+    assert entry.data["proof"] == "password" and entry.object_id == str(account.pk)
     # from now on, FranceConnect signs her in directly
     client.post("/comptes/logout/")
     _location, params = _go_to_franceconnect(client)
     _come_back(client, fc, params)
-    assert client.session["_auth_user_id"] == str(camille.pk)
+    assert client.session["_auth_user_id"] == str(account.pk)
 
 
-def test_signing_in_to_another_account_does_not_link_camilles(client, fc, demo_password):
-    _arrive_with_camilles_email(client, fc)
+def test_signing_in_to_another_account_does_not_link_this_one(client, fc, accounts, password):
+    _arrive_with_the_accounts_email(client, fc)
     client.post(
         "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": "lucas.bernard@example.org", "password": demo_password},
+        {"login": accounts[1].email, "password": password},
     )
     client.post("/comptes/franceconnect/lier/", {"action": "link"})
     assert not FranceConnectIdentity.objects.exists()
 
 
 def _link_from_mail():
-    [message] = [m for m in mail.outbox if "camille.martin@example.org" in m.to]
+    [message] = [m for m in mail.outbox if ACCOUNT_EMAIL in m.to]
     return urlparse(re.search(r"https?://\S+", message.body).group(0)).path
 
 
 def test_a_mailed_link_links_once_in_the_browser_that_asked(client, fc):
-    camille = User.objects.get(email="camille.martin@example.org")
-    _arrive_with_camilles_email(client, fc)
+    account = User.objects.get(email=ACCOUNT_EMAIL)
+    _arrive_with_the_accounts_email(client, fc)
     client.post("/comptes/franceconnect/lier/", {"action": "email"})
     client.post("/comptes/franceconnect/lier/", {"action": "email"})  # no second mail
     link = _link_from_mail()
     assert not FranceConnectIdentity.objects.exists()
-    # the mail names the identity asking, so that Camille can tell it is not her
+    # the mail names the identity asking, so that the account's owner can tell it is not her
     assert "Angela Claire Louise DUBOIS" in mail.outbox[-1].body
-    # opened elsewhere (Camille's own browser, a mail scanner): nothing happens
+    # opened elsewhere (the owner's own browser, a mail scanner): nothing happens
     elsewhere = Client()
     elsewhere.get(link)
     elsewhere.post(link, {"action": "link"})
@@ -182,8 +193,8 @@ def test_a_mailed_link_links_once_in_the_browser_that_asked(client, fc):
     assert "Oui, lier mon compte" in client.get(link).content.decode()
     assert not FranceConnectIdentity.objects.exists()
     client.post(link, {"action": "link"})
-    assert FranceConnectIdentity.objects.get(user=camille).sub == fc.sub
-    assert client.session["_auth_user_id"] == str(camille.pk)
+    assert FranceConnectIdentity.objects.get(user=account).sub == fc.sub
+    assert client.session["_auth_user_id"] == str(account.pk)
     entry = AuditEntry.objects.get(action="accounts.franceconnect_linked")
     assert entry.data["proof"] == "email"
     # single use
@@ -195,7 +206,7 @@ def test_a_mailed_link_links_once_in_the_browser_that_asked(client, fc):
 def test_a_mailed_link_expires(client, fc):
     from django.utils import timezone
 
-    _arrive_with_camilles_email(client, fc)
+    _arrive_with_the_accounts_email(client, fc)
     client.post("/comptes/franceconnect/lier/", {"action": "email"})
     link = _link_from_mail()
     session = client.session
@@ -208,14 +219,14 @@ def test_a_mailed_link_expires(client, fc):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_certified_identity_is_never_overwritten_by_another(client, fc, demo_password):
+def test_a_certified_identity_is_never_overwritten_by_another(client, fc, password):
     from datetime import date
 
     from django.utils import timezone
 
-    camille = User.objects.get(email="camille.martin@example.org")
+    account = User.objects.get(email=ACCOUNT_EMAIL)
     Profile.objects.update_or_create(
-        user=camille,
+        user=account,
         defaults={
             "birth_last_name": "MARTIN",
             "given_names": "Camille",
@@ -224,38 +235,38 @@ def test_a_certified_identity_is_never_overwritten_by_another(client, fc, demo_p
             "certified_by": "FranceConnect",
         },
     )
-    before = _profile_snapshot(camille)
-    _arrive_with_camilles_email(client, fc)
+    before = _profile_snapshot(account)
+    _arrive_with_the_accounts_email(client, fc)
     client.post(
         "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": camille.email, "password": demo_password},
+        {"login": account.email, "password": password},
     )
     client.post("/comptes/franceconnect/lier/", {"action": "link"})
     assert not FranceConnectIdentity.objects.exists()
-    assert _profile_snapshot(camille) == before
+    assert _profile_snapshot(account) == before
     assert AuditEntry.objects.filter(action="accounts.franceconnect_link_refused").exists()
 
 
-def test_an_account_linked_to_another_identity_is_not_relinked(client, fc, demo_password):
-    camille = User.objects.get(email="camille.martin@example.org")
-    FranceConnectIdentity.objects.create(user=camille, sub="her-own-identity")
-    before = _profile_snapshot(camille)
-    _arrive_with_camilles_email(client, fc)
+def test_an_account_linked_to_another_identity_is_not_relinked(client, fc, password):
+    account = User.objects.get(email=ACCOUNT_EMAIL)
+    FranceConnectIdentity.objects.create(user=account, sub="her-own-identity")
+    before = _profile_snapshot(account)
+    _arrive_with_the_accounts_email(client, fc)
     client.post(
         "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": camille.email, "password": demo_password},
+        {"login": account.email, "password": password},
     )
     client.post("/comptes/franceconnect/lier/", {"action": "link"})
     assert list(FranceConnectIdentity.objects.values_list("user", "sub")) == [
-        (camille.pk, "her-own-identity")
+        (account.pk, "her-own-identity")
     ]
-    assert _profile_snapshot(camille) == before
+    assert _profile_snapshot(account) == before
     refusal = AuditEntry.objects.get(action="accounts.franceconnect_link_refused")
     assert refusal.data["reason"] == "linked to another identity"
 
 
 def test_declining_the_link_links_nothing(client, fc):
-    _arrive_with_camilles_email(client, fc)
+    _arrive_with_the_accounts_email(client, fc)
     client.post("/comptes/franceconnect/lier/", {"action": "cancel"})
     assert not FranceConnectIdentity.objects.exists()
     assert "_auth_user_id" not in client.session
@@ -281,7 +292,7 @@ def test_wrong_state_is_refused(client, fc):
     assert not User.objects.filter(email="angela.dubois@example.org").exists()
 
 
-def test_franceconnect_is_off_unless_configured(client, demo):
+def test_franceconnect_is_off_unless_configured(client, db):
     assert client.get("/comptes/franceconnect/").status_code == 404
     assert "FranceConnect" not in client.get("/comptes/login/").content.decode()
 

@@ -14,25 +14,23 @@ pytestmark = pytest.mark.django_db
 LONG_AGO = timezone.now() - timedelta(days=3)
 
 
-def _signed_in(demo_password) -> Client:
+def _signed_in(citizen, password) -> Client:
     browser = Client(HTTP_USER_AGENT="Ordinateur")
-    browser.post(
-        "/comptes/login/", {"login": "camille.martin@example.org", "password": demo_password}
-    )
+    browser.post("/comptes/login/", {"login": citizen.email, "password": password})
     return browser
 
 
 def _last_seen():
-    return UserSession.objects.get(user__email="camille.martin@example.org").last_seen_at
+    return UserSession.objects.get().last_seen_at
 
 
-def test_login_lists_the_session_at_once(demo, demo_password):
-    _signed_in(demo_password)
-    assert UserSession.objects.filter(user__email="camille.martin@example.org").count() == 1
+def test_login_lists_the_session_at_once(citizen, password):
+    _signed_in(citizen, password)
+    assert UserSession.objects.filter(user=citizen).count() == 1
 
 
-def test_activity_is_recorded_once_per_interval(demo, demo_password):
-    browser = _signed_in(demo_password)
+def test_activity_is_recorded_once_per_interval(citizen, password):
+    browser = _signed_in(citizen, password)
     UserSession.objects.update(last_seen_at=LONG_AGO)
 
     browser.get("/comptes/profil/")
@@ -48,6 +46,6 @@ def test_activity_is_recorded_once_per_interval(demo, demo_password):
     assert _last_seen() > LONG_AGO
 
 
-def test_anonymous_pages_record_nothing(demo):
+def test_anonymous_pages_record_nothing(place):
     Client().get("/")
     assert not UserSession.objects.exists()

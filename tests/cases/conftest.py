@@ -28,18 +28,6 @@ def encombrants_document():
 
 
 @pytest.fixture
-def place(db):
-    """A small territory (tests.factories.territory: a metropolis, two communes, their agents
-    and two citizens) offering the catalogue's two services (``place.services``)."""
-    from tests.factories.cases import catalogue
-    from tests.factories.territory import territory
-
-    built = territory()
-    catalogue(built)
-    return built
-
-
-@pytest.fixture
 def catalogue(place):
     return place.services
 

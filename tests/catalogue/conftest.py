@@ -3,11 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cases.conftest import (  # noqa: F401 - shared fixtures
+from tests.cases.conftest import (  # noqa: F401 - shared fixtures (``place``: tests/conftest)
     _immediate_tasks,
     catalogue,
     encombrants,
-    place,
 )
 
 

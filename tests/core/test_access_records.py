@@ -21,9 +21,8 @@ from tests.factories import MembershipFactory, pdf_bytes
 from tests.factories.territory import CITIZEN_EMAIL
 
 # The cases' fixtures, for this module only (their autouse one too: tasks run at once, files
-# go to a temporary media root).
+# go to a temporary media root); ``place`` is tests/conftest.py's.
 _immediate_tasks = cases_fixtures._immediate_tasks
-place = cases_fixtures.place
 catalogue = cases_fixtures.catalogue
 contact = cases_fixtures.contact
 contact_data = cases_fixtures.contact_data

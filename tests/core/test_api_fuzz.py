@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from guichet.accounts.models import User
 from guichet.cases.partner_keys import partner_api_key_create
 from tests.conftest import login_with_second_factor
 
@@ -43,17 +42,29 @@ def actor(request):
 
 
 @pytest.fixture
-def actor_headers(actor, demo, client):
-    """Headers and cookies of the actor: a session cookie (and a CSRF token) or a partner key."""
+def actor_headers(actor, place, client):
+    """Headers and cookies of the actor: a session cookie (and a CSRF token) or a partner key.
+    The territory has a case of the citizen (in the agent's queue) and a report, so that the
+    answers hold rows to check against the schema."""
+    from tests.factories.cases import case_message, filed_case
+    from tests.factories.publicspace import filed_report, report_service
+
+    case = filed_case(
+        definition=place.services["contact"], requester=place.citizen, commune=place.commune
+    )
+    case_message(case=case, author=place.citizen, body="Une précision.")
+    report_service(place)
+    filed_report(point=place.point, requester=place.citizen)
     csrf = get_random_string(32)
     cookies = {settings.CSRF_COOKIE_NAME: csrf}
     headers = {"X-CSRFToken": csrf}
     if actor == "citizen":
-        client.force_login(User.objects.get(email="camille.martin@example.org"))
+        client.force_login(place.citizen)
     elif actor == "agent":
-        login_with_second_factor(client, User.objects.get(email="agent.oullins@example.org"))
+        login_with_second_factor(client, place.agent)
     elif actor == "partner":
-        _key, secret = partner_api_key_create(actor=None, organisation=demo["bron"], name="Bron")
+        commune = place.other_commune
+        _key, secret = partner_api_key_create(actor=None, organisation=commune, name=commune.name)
         headers["X-Api-Key"] = secret
     if actor in ("citizen", "agent"):
         cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value

@@ -13,8 +13,25 @@ from guichet.cases.partner_keys import partner_api_key_create
 from guichet.publicspace.models import Report, ReportSubscription
 
 NUL_MESSAGE = "caractère nul"
-OPEN311_KEY = "demo-open311-key"
 BEYOND_64_BITS = str(2**64 + 1)
+
+
+@pytest.fixture
+def reports(place):
+    """The territory offering the catalogue's services and the report service (a pothole is
+    ``nid-de-poule``; ``place.point`` is inside its commune)."""
+    from tests.factories.publicspace import report_service
+
+    report_service(place)
+    return place
+
+
+@pytest.fixture
+def open311_secret(reports):
+    """A partner application's key of the metropolis (Open311 and the partner API)."""
+    from tests.factories.publicspace import open311_key
+
+    return open311_key(reports.metropolis)
 
 
 def _counts():
@@ -31,7 +48,7 @@ def _counts():
         ("/demarches/suivi/", {"reference": "ABC\x00", "code": "X"}),
     ],
 )
-def test_a_nul_byte_in_a_form_is_refused_with_a_page(client, demo, url, data):
+def test_a_nul_byte_in_a_form_is_refused_with_a_page(client, reports, url, data):
     before = _counts()
     response = client.post(url, data)
     assert response.status_code == 400
@@ -43,15 +60,15 @@ def test_a_nul_byte_in_a_form_is_refused_with_a_page(client, demo, url, data):
 @pytest.mark.parametrize(
     "url", ["/signalements/?q=%00", "/infos/?commune=a%00b", "/demarches/?commune=%00"]
 )
-def test_a_nul_byte_in_a_list_filter_is_refused(client, demo, url):
+def test_a_nul_byte_in_a_list_filter_is_refused(client, reports, url):
     response = client.get(url)
     assert response.status_code == 400
     assert NUL_MESSAGE in response.content.decode()
 
 
-def test_a_nul_byte_in_an_api_json_body_is_refused_in_the_api_shape(signed_in):
+def test_a_nul_byte_in_an_api_json_body_is_refused_in_the_api_shape(citizen_client):
     before = _counts()
-    response = signed_in.post(
+    response = citizen_client.post(
         "/api/v1/cases/mine",
         json.dumps({"service": "contact", "data": {"message": "a\u0000b"}}),
         content_type="application/json",
@@ -62,8 +79,8 @@ def test_a_nul_byte_in_an_api_json_body_is_refused_in_the_api_shape(signed_in):
     assert _counts() == before
 
 
-def test_an_escaped_backslash_before_u0000_is_not_a_nul(signed_in):
-    response = signed_in.post(
+def test_an_escaped_backslash_before_u0000_is_not_a_nul(citizen_client):
+    response = citizen_client.post(
         "/api/v1/cases/mine",
         json.dumps({"service": "nope", "data": {"message": "C:\\u0000"}}),
         content_type="application/json",
@@ -71,10 +88,10 @@ def test_an_escaped_backslash_before_u0000_is_not_a_nul(signed_in):
     assert response.status_code != 400
 
 
-def test_a_body_over_the_size_limit_is_refused_in_the_api_shape(signed_in, settings):
+def test_a_body_over_the_size_limit_is_refused_in_the_api_shape(citizen_client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     before = _counts()
-    response = signed_in.post(
+    response = citizen_client.post(
         "/api/v1/cases/mine",
         json.dumps({"service": "contact", "data": {"message": "x" * 200}}),
         content_type="application/json",
@@ -83,19 +100,21 @@ def test_a_body_over_the_size_limit_is_refused_in_the_api_shape(signed_in, setti
     assert _counts() == before
 
 
-def test_a_nul_byte_in_an_api_query_is_refused_in_the_api_shape(client, demo):
+def test_a_nul_byte_in_an_api_query_is_refused_in_the_api_shape(client, db):
     response = client.get("/api/v1/localinfo/news?commune=%00")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_a_nul_byte_in_an_open311_post_is_refused_in_the_spec_shape(client, demo, fmt):
+def test_a_nul_byte_in_an_open311_post_is_refused_in_the_spec_shape(
+    client, reports, open311_secret, fmt
+):
     before = _counts()
     response = client.post(
         f"/open311/v2/requests.{fmt}",
         {
-            "api_key": OPEN311_KEY,
+            "api_key": open311_secret,
             "service_code": "nid-de-poule",
             "lat": "45.7140",
             "long": "4.8070",
@@ -127,22 +146,22 @@ def test_a_nul_byte_in_an_open311_post_is_refused_in_the_spec_shape(client, demo
         "/api/v1/portal/dashboard?page=",
     ],
 )
-def test_an_integer_beyond_64_bits_is_a_422_not_a_500(signed_in, url):
-    response = signed_in.get(url + BEYOND_64_BITS)
+def test_an_integer_beyond_64_bits_is_a_422_not_a_500(citizen_client, url):
+    response = citizen_client.get(url + BEYOND_64_BITS)
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"
 
 
 @pytest.mark.parametrize("url", ["/infos/?page=", "/signalements/?page="])
-def test_an_integer_beyond_64_bits_in_a_page_list_is_not_a_500(client, demo, url):
+def test_an_integer_beyond_64_bits_in_a_page_list_is_not_a_500(client, reports, url):
     assert client.get(url + BEYOND_64_BITS).status_code in (200, 400, 404)
 
 
 # --- The API's error shape -----------------------------------------------------------------------
 
 
-def test_a_csrf_refusal_on_the_api_has_the_api_shape(client, camille):
-    client.force_login(camille)
+def test_a_csrf_refusal_on_the_api_has_the_api_shape(client, citizen):
+    client.force_login(citizen)
     client.handler.enforce_csrf_checks = True
     response = client.post("/api/v1/notifications/read-all")
     assert response.status_code == 403
@@ -185,7 +204,7 @@ def _assert_429(response):
     assert int(response["Retry-After"]) > 0
 
 
-def test_tracking_code_lookups_are_limited_per_address(client, demo, settings):
+def test_tracking_code_lookups_are_limited_per_address(client, place, settings):
     settings.GUICHET_RATE_LIMITS = {**settings.GUICHET_RATE_LIMITS, "tracking_lookup": "3/m/ip"}
     for _ in range(3):
         assert client.post("/demarches/suivi/", {"reference": "X", "code": "Y"}).status_code == 404
@@ -199,7 +218,7 @@ def test_tracking_code_lookups_are_limited_per_address(client, demo, settings):
     assert other.status_code == 404
 
 
-def test_anonymous_report_submissions_are_limited(client, demo, limits):
+def test_anonymous_report_submissions_are_limited(client, reports, limits):
     before = _counts()
     response = client.post(
         "/signalements/signaler/nid-de-poule/",
@@ -209,18 +228,18 @@ def test_anonymous_report_submissions_are_limited(client, demo, limits):
     assert _counts() == before
 
 
-def test_report_follows_are_limited(client, demo, limits):
-    report = Report.objects.filter(case__status__in=["open", "in_progress"]).first() or (
-        Report.objects.first()
-    )
+def test_report_follows_are_limited(client, reports, limits):
+    from tests.factories.publicspace import filed_report
+
+    report = filed_report(point=reports.point)
     before = _counts()
     response = client.post(f"/signalements/{report.case.reference}/suivre/", {"email": "v@e.org"})
     _assert_429(response)
     assert _counts() == before
 
 
-def test_anonymous_case_submissions_are_limited(client, demo, limits):
-    client.post(reverse("cases:start", args=["contact"]), {"commune": "bron"})
+def test_anonymous_case_submissions_are_limited(client, place, limits):
+    client.post(reverse("cases:start", args=["contact"]), {"commune": place.other_commune.slug})
     draft = CaseDraft.objects.latest("created_at")
     before = _counts()
     response = client.post(
@@ -232,11 +251,16 @@ def test_anonymous_case_submissions_are_limited(client, demo, limits):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_open311_posts_are_limited_in_the_spec_shape(client, demo, limits, fmt):
+def test_open311_posts_are_limited_in_the_spec_shape(client, open311_secret, limits, fmt):
     before = _counts()
     response = client.post(
         f"/open311/v2/requests.{fmt}",
-        {"api_key": OPEN311_KEY, "service_code": "nid-de-poule", "lat": "45.714", "long": "4.807"},
+        {
+            "api_key": open311_secret,
+            "service_code": "nid-de-poule",
+            "lat": "45.714",
+            "long": "4.807",
+        },
     )
     _assert_429(response)
     if fmt == "json":
@@ -246,9 +270,10 @@ def test_open311_posts_are_limited_in_the_spec_shape(client, demo, limits, fmt):
     assert _counts() == before
 
 
-def test_the_partner_api_is_limited_per_key(client, demo, settings):
+def test_the_partner_api_is_limited_per_key(client, place, settings):
     settings.GUICHET_RATE_LIMITS = {**settings.GUICHET_RATE_LIMITS, "partner_api": "1/m/key"}
-    _key, secret = partner_api_key_create(actor=None, organisation=demo["bron"], name="Bron")
+    commune = place.other_commune
+    _key, secret = partner_api_key_create(actor=None, organisation=commune, name=commune.name)
     payload = json.dumps({"service": "nope", "data": {}, "contact_email": "a@example.org"})
     first = client.post(
         "/api/v1/cases/partner", payload, content_type="application/json", HTTP_X_API_KEY=secret

@@ -22,16 +22,21 @@ def _cases_with_last_event(requester_id):
 
 
 @pytest.fixture
-def requesters(demo):
-    ids = list(
-        Case.objects.filter(requester__isnull=False)
-        .values("requester_id")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .values_list("requester_id", flat=True)[:3]
-    )
-    assert ids, "the demo has citizens with cases"
-    return ids
+def requesters(place):
+    """Three citizens with three, two and one cases (of the contact service, in two communes)."""
+    from tests.factories.accounts import CitizenFactory
+    from tests.factories.cases import case_message, filed_case
+
+    people = [place.citizen, place.other_citizen, CitizenFactory()]
+    for n, person in enumerate(people):
+        for i in range(3 - n):
+            commune = place.commune if i % 2 == 0 else place.other_commune
+            case = filed_case(
+                definition=place.services["contact"], requester=person, commune=commune
+            )
+            if i == 0:
+                case_message(case=case, author=person, body="Une précision.")
+    return [person.pk for person in people]
 
 
 def test_rows_are_those_of_the_queryset_for_every_value(requesters):

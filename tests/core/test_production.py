@@ -154,6 +154,16 @@ KEY_PAGES = [
 ]
 
 
+@pytest.fixture
+def signed_in(client, place):
+    """The territory's citizen signed in, the catalogue's services and the reports offered."""
+    from tests.factories.publicspace import report_service
+
+    report_service(place)
+    client.force_login(place.citizen)
+    return client
+
+
 @pytest.mark.parametrize("url", KEY_PAGES)
 def test_key_pages_have_a_policy_without_unsafe_inline_and_no_inline_script(signed_in, url):
     response = signed_in.get(url, follow=True)

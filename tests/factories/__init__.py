@@ -14,6 +14,9 @@ import factory
 from guichet.accounts.models import User
 from guichet.territory.models import Membership, Organisation, Team
 
+# Every account made by the factories has this password (hashed with the tests' cheap hasher).
+PASSWORD = "Un-mot-de-passe-solide-2026"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -22,7 +25,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
-    password = factory.django.Password("Un-mot-de-passe-solide-2026")
+    password = factory.django.Password(PASSWORD)
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> dict:

@@ -87,6 +87,8 @@ COMMUNE_SUBJECTS = {
 CITIZEN_EMAIL = "claude.usager@example.org"
 COMMUNE_EMAIL = "mairie@bourg-sur-rhone.example.org"
 OTHER_COMMUNE_EMAIL = "mairie@val-de-saone.example.org"
+COMMUNE_SLUG = "bourg-sur-rhone"
+OTHER_COMMUNE_SLUG = "val-de-saone"
 
 
 @dataclass
@@ -138,8 +140,8 @@ def territory() -> Territory:
     for subject, team_slug in METROPOLIS_SUBJECTS.items():
         CompetenceRuleFactory(subject=subject, team=metro.teams.get(slug=team_slug))
     # the squares hold the demo's Oullins and Bron reference points (a test may reuse them)
-    commune = _commune(metro, 45.70, 4.79, "Bourg-sur-Rhône", "bourg-sur-rhone")
-    other = _commune(metro, 45.73, 4.90, "Val-de-Saône", "val-de-saone")
+    commune = _commune(metro, 45.70, 4.79, "Bourg-sur-Rhône", COMMUNE_SLUG)
+    other = _commune(metro, 45.73, 4.90, "Val-de-Saône", OTHER_COMMUNE_SLUG)
     citizen = CitizenFactory(first_name="Claude", last_name="Usager", email=CITIZEN_EMAIL)
     profile_set_residence(user=citizen, residence=commune)
     return Territory(

@@ -9,17 +9,16 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from django.core.management import call_command
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from guichet.core.demo import DEMO_PASSWORD
 from guichet.identity.demo import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_POST_LOGOUT_URI,
     DEMO_REDIRECT_URI,
 )
+from tests.factories import PASSWORD
 from tests.identity.conftest import hidden_inputs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +30,7 @@ def _login(browser: requests.Session, base: str, email: str) -> None:
     fields = hidden_inputs(page.text)
     response = browser.post(
         f"{base}/comptes/login/",
-        data={**fields, "login": email, "password": DEMO_PASSWORD},
+        data={**fields, "login": email, "password": PASSWORD},
         headers={"Referer": f"{base}/comptes/login/"},
         allow_redirects=False,
     )
@@ -43,8 +42,22 @@ def _at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
+def _partner_and_person():
+    """The partner service with the demo's identifiers, and a person with an account."""
+    from tests.factories.accounts import CitizenFactory
+    from tests.factories.identity import partner_client
+
+    partner_client(
+        DEMO_CLIENT_ID,
+        secret=DEMO_CLIENT_SECRET,
+        redirect_uri=DEMO_REDIRECT_URI,
+        post_logout_uri=DEMO_POST_LOGOUT_URI,
+    )
+    return CitizenFactory(first_name="Sam", last_name="Durand", email="sam.durand@example.org")
+
+
 def test_authorization_code_flow_with_pkce_over_http(live_server):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    person = _partner_and_person()
     base = live_server.url
     config = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
     assert config["issuer"] == base
@@ -56,7 +69,7 @@ def test_authorization_code_flow_with_pkce_over_http(live_server):
     keys = KeySet.import_key_set(requests.get(config["jwks_uri"], timeout=10).json())
 
     browser = requests.Session()
-    _login(browser, base, "camille.martin@example.org")
+    _login(browser, base, person.email)
 
     rp = OAuth2Session(
         DEMO_CLIENT_ID,
@@ -113,20 +126,17 @@ def test_authorization_code_flow_with_pkce_over_http(live_server):
     ).validate(id_token.claims)
     assert id_token.claims["at_hash"] == _at_hash(token["access_token"])
     assert id_token.claims["exp"] - id_token.claims["iat"] <= 600
-    from guichet.accounts.models import User
-
-    camille = User.objects.get(email="camille.martin@example.org")
-    assert id_token.claims["sub"] == str(camille.uuid)
+    assert id_token.claims["sub"] == str(person.uuid)
 
     # Userinfo: what was consented, nothing more.
     userinfo = rp.get(config["userinfo_endpoint"]).json()
     assert userinfo == {
-        "sub": str(camille.uuid),
-        "email": "camille.martin@example.org",
+        "sub": str(person.uuid),
+        "email": "sam.durand@example.org",
         "email_verified": True,
-        "given_name": "Camille",
-        "family_name": "Martin",
-        "name": "Camille Martin",
+        "given_name": "Sam",
+        "family_name": "Durand",
+        "name": "Sam Durand",
     }
 
     # Refresh rotates the refresh token; the old one is dead.
@@ -134,7 +144,7 @@ def test_authorization_code_flow_with_pkce_over_http(live_server):
     refreshed = rp.refresh_token(config["token_endpoint"], refresh_token=first_refresh)
     assert refreshed["refresh_token"] != first_refresh
     assert refreshed["access_token"] != token["access_token"]
-    assert rp.get(config["userinfo_endpoint"]).json()["sub"] == str(camille.uuid)
+    assert rp.get(config["userinfo_endpoint"]).json()["sub"] == str(person.uuid)
 
     # The code cannot be exchanged twice.
     replay = requests.post(
@@ -177,7 +187,7 @@ def test_an_independent_client_reads_our_errors(live_server):
     from authlib.integrations.base_client.errors import OAuthError
     from authlib.oauth2.rfc6749.errors import OAuth2Error
 
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    _partner_and_person()
     base = live_server.url
     config = requests.get(f"{base}/.well-known/openid-configuration", timeout=10).json()
     rp = OAuth2Session(

@@ -24,6 +24,10 @@ from tests.identity.conftest import (
 
 DISCOVERY = "/.well-known/openid-configuration"
 
+# The partner service (confidential client) with the demo's identifiers, and a citizen
+# (``citizen``, ``citizen_client``) built by the factories.
+pytestmark = pytest.mark.usefixtures("demo_client_id")
+
 
 def _params(challenge, **overrides):
     params = {
@@ -83,7 +87,7 @@ def _id_token(body) -> dict:
 # --- Discovery ---------------------------------------------------------------------------------
 
 
-def test_discovery_document(client, demo):
+def test_discovery_document(client):
     config = client.get(DISCOVERY).json()
     # Discovery §4.3: the issuer is exactly the URL the document was fetched under.
     assert config["issuer"] == "http://testserver"
@@ -140,9 +144,9 @@ def test_discovery_document(client, demo):
         ({"max_age": "soon"}, "invalid_request"),
     ],
 )
-def test_authorization_errors_go_back_to_the_client_with_state(signed_in, overrides, error):
+def test_authorization_errors_go_back_to_the_client_with_state(citizen_client, overrides, error):
     _verifier, challenge = pkce_pair()
-    query = _redirect_query(signed_in.get(AUTHORIZE, _params(challenge, **overrides)))
+    query = _redirect_query(citizen_client.get(AUTHORIZE, _params(challenge, **overrides)))
     assert query["error"] == error
     assert query["state"] == "etat-42"
     assert "code" not in query
@@ -157,47 +161,47 @@ def test_authorization_errors_go_back_to_the_client_with_state(signed_in, overri
         {"client_id": None},
     ],
 )
-def test_bad_redirect_uri_or_client_is_never_redirected(signed_in, overrides):
+def test_bad_redirect_uri_or_client_is_never_redirected(citizen_client, overrides):
     _verifier, challenge = pkce_pair()
-    response = signed_in.get(AUTHORIZE, _params(challenge, **overrides, response_type="token"))
+    response = citizen_client.get(AUTHORIZE, _params(challenge, **overrides, response_type="token"))
     assert response.status_code != 302
     assert "evil.example.com" not in response.get("Location", "")
 
 
-def test_prompt_none_without_a_session_is_login_required(client, demo):
+def test_prompt_none_without_a_session_is_login_required(client):
     _verifier, challenge = pkce_pair()
     query = _redirect_query(client.get(AUTHORIZE, _params(challenge, prompt="none")))
     assert query["error"] == "login_required"
     assert query["state"] == "etat-42"
 
 
-def test_prompt_none_without_consent_is_consent_required(signed_in):
+def test_prompt_none_without_consent_is_consent_required(citizen_client):
     _verifier, challenge = pkce_pair()
-    query = _redirect_query(signed_in.get(AUTHORIZE, _params(challenge, prompt="none")))
+    query = _redirect_query(citizen_client.get(AUTHORIZE, _params(challenge, prompt="none")))
     assert query["error"] == "consent_required"
     assert query["state"] == "etat-42"
 
 
-def test_prompt_none_with_consent_returns_a_code(signed_in):
+def test_prompt_none_with_consent_returns_a_code(citizen_client):
     verifier, challenge = pkce_pair()
-    _exchange(signed_in, _code(signed_in, challenge), verifier)  # consents
+    _exchange(citizen_client, _code(citizen_client, challenge), verifier)  # consents
     verifier, challenge = pkce_pair()
-    query = _redirect_query(signed_in.get(AUTHORIZE, _params(challenge, prompt="none")))
+    query = _redirect_query(citizen_client.get(AUTHORIZE, _params(challenge, prompt="none")))
     assert "code" in query and query["state"] == "etat-42"
-    assert _exchange(signed_in, query["code"], verifier).status_code == 200
+    assert _exchange(citizen_client, query["code"], verifier).status_code == 200
 
 
-def test_prompt_consent_shows_the_screen_again(signed_in):
+def test_prompt_consent_shows_the_screen_again(citizen_client):
     verifier, challenge = pkce_pair()
-    _exchange(signed_in, _code(signed_in, challenge), verifier)
+    _exchange(citizen_client, _code(citizen_client, challenge), verifier)
     _verifier, challenge = pkce_pair()
-    page = signed_in.get(AUTHORIZE, _params(challenge, prompt="consent"))
+    page = citizen_client.get(AUTHORIZE, _params(challenge, prompt="consent"))
     assert page.status_code == 200 and 'name="request"' in page.content.decode()
 
 
-def test_prompt_login_asks_to_sign_in_again(signed_in):
+def test_prompt_login_asks_to_sign_in_again(citizen_client):
     _verifier, challenge = pkce_pair()
-    response = signed_in.get(AUTHORIZE, _params(challenge, prompt="login"))
+    response = citizen_client.get(AUTHORIZE, _params(challenge, prompt="login"))
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/reauthenticate/")
 
@@ -205,8 +209,8 @@ def test_prompt_login_asks_to_sign_in_again(signed_in):
 # --- max_age and auth_time -------------------------------------------------------------------------
 
 
-def test_id_token_carries_auth_time_and_max_age_is_honoured(client, camille):
-    login_with_second_factor(client, camille)
+def test_id_token_carries_auth_time_and_max_age_is_honoured(client, citizen):
+    login_with_second_factor(client, citizen)
     verifier, challenge = pkce_pair()
     body = _exchange(client, _code(client, challenge, max_age="600"), verifier).json()
     claims = _id_token(body)
@@ -262,12 +266,12 @@ def _token_error(response, status, error):
         ),
     ],
 )
-def test_token_endpoint_errors(client, demo, data, status, error):
+def test_token_endpoint_errors(client, data, status, error):
     form = {"client_id": "demo-famille", "client_secret": DEMO_CLIENT_SECRET, **data}
     _token_error(client.post(TOKEN, form), status, error)
 
 
-def test_invalid_client_with_basic_auth_gets_a_basic_challenge(client, demo):
+def test_invalid_client_with_basic_auth_gets_a_basic_challenge(client):
     import base64
 
     basic = base64.b64encode(b"demo-famille:wrong").decode()
@@ -280,9 +284,9 @@ def test_invalid_client_with_basic_auth_gets_a_basic_challenge(client, demo):
     assert response["WWW-Authenticate"].startswith("Basic")
 
 
-def test_successful_token_response_is_not_cached(signed_in):
+def test_successful_token_response_is_not_cached(citizen_client):
     verifier, challenge = pkce_pair()
-    response = _exchange(signed_in, _code(signed_in, challenge), verifier)
+    response = _exchange(citizen_client, _code(citizen_client, challenge), verifier)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     assert response.json()["token_type"] == "Bearer"
@@ -296,23 +300,23 @@ def _access_token(client):
     return _exchange(client, _code(client, challenge), verifier).json()["access_token"]
 
 
-def test_userinfo_get_and_post(signed_in):
-    token = _access_token(signed_in)
-    got = signed_in.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token}")
-    posted = signed_in.post(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token}")
-    in_body = signed_in.post(USERINFO, {"access_token": token})  # RFC 6750 §2.2
+def test_userinfo_get_and_post(citizen_client):
+    token = _access_token(citizen_client)
+    got = citizen_client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token}")
+    posted = citizen_client.post(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token}")
+    in_body = citizen_client.post(USERINFO, {"access_token": token})  # RFC 6750 §2.2
     assert got.status_code == posted.status_code == in_body.status_code == 200
     assert got.json() == posted.json() == in_body.json()
     assert got["Content-Type"] == "application/json"
 
 
-def test_userinfo_refuses_a_token_in_the_query_string(signed_in):
-    token = _access_token(signed_in)
-    assert signed_in.get(USERINFO, {"access_token": token}).status_code == 401
+def test_userinfo_refuses_a_token_in_the_query_string(citizen_client):
+    token = _access_token(citizen_client)
+    assert citizen_client.get(USERINFO, {"access_token": token}).status_code == 401
 
 
 @pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Basic Zm9vOmJhcg=="])
-def test_userinfo_401_has_a_bearer_challenge(client, demo, header):
+def test_userinfo_401_has_a_bearer_challenge(client, header):
     kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
     response = client.get(USERINFO, **kwargs)
     assert response.status_code == 401
@@ -324,8 +328,8 @@ def test_userinfo_401_has_a_bearer_challenge(client, demo, header):
         assert "error=" not in challenge  # RFC 6750 §3.1: no error without credentials
 
 
-def test_userinfo_without_the_openid_scope_is_403_insufficient_scope(client, demo, camille):
-    token = Token(type=Token.Type.ACCESS_TOKEN, user=camille, client_id="demo-famille")
+def test_userinfo_without_the_openid_scope_is_403_insufficient_scope(client, citizen):
+    token = Token(type=Token.Type.ACCESS_TOKEN, user=citizen, client_id="demo-famille")
     token.set_value("no-openid-scope")
     token.set_scopes(["email"])
     token.save()
@@ -334,9 +338,9 @@ def test_userinfo_without_the_openid_scope_is_403_insufficient_scope(client, dem
     assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
 
 
-def test_address_claim_is_a_json_object(client, demo, camille, rich_client):
+def test_address_claim_is_a_json_object(client, citizen, rich_client):
     Profile.objects.update_or_create(
-        user=camille,
+        user=citizen,
         defaults={
             "address_line1": "12 rue de la Paix",
             "postal_code": "69600",
@@ -346,7 +350,7 @@ def test_address_claim_is_a_json_object(client, demo, camille, rich_client):
     from guichet.identity.services import tokens_issue_by_operator
 
     issued = tokens_issue_by_operator(
-        client=rich_client, user=camille, scopes=["openid", "address"]
+        client=rich_client, user=citizen, scopes=["openid", "address"]
     )
     info = client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {issued[0]['access_token']}").json()
     assert info["address"] == {
@@ -361,10 +365,10 @@ def test_address_claim_is_a_json_object(client, demo, camille, rich_client):
 # --- RP-initiated logout ----------------------------------------------------------------------------
 
 
-def test_rp_initiated_logout(signed_in, camille):
+def test_rp_initiated_logout(citizen_client, citizen):
     verifier, challenge = pkce_pair()
-    body = _exchange(signed_in, _code(signed_in, challenge), verifier).json()
-    response = signed_in.get(
+    body = _exchange(citizen_client, _code(citizen_client, challenge), verifier).json()
+    response = citizen_client.get(
         "/identity/o/logout?"
         + urlencode(
             {
@@ -376,14 +380,14 @@ def test_rp_initiated_logout(signed_in, camille):
     )
     assert response.status_code == 302
     assert response["Location"] == "http://127.0.0.1:8765/bye?state=au-revoir"
-    assert "_auth_user_id" not in signed_in.session
-    assert not Token.objects.filter(user=camille, client_id="demo-famille").exists()
+    assert "_auth_user_id" not in citizen_client.session
+    assert not Token.objects.filter(user=citizen, client_id="demo-famille").exists()
 
 
-def test_logout_to_an_unregistered_address_is_not_redirected(signed_in):
+def test_logout_to_an_unregistered_address_is_not_redirected(citizen_client):
     verifier, challenge = pkce_pair()
-    body = _exchange(signed_in, _code(signed_in, challenge), verifier).json()
-    response = signed_in.get(
+    body = _exchange(citizen_client, _code(citizen_client, challenge), verifier).json()
+    response = citizen_client.get(
         "/identity/o/logout",
         {"id_token_hint": body["id_token"], "post_logout_redirect_uri": "https://evil.example/"},
     )

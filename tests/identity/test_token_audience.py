@@ -14,7 +14,6 @@ from allauth.idp.oidc.models import Client
 from django.core.management import call_command
 from django.utils import timezone
 
-from guichet.accounts.models import User
 from guichet.cases.models import Case, Channel
 from guichet.identity.demo import DEMO_CLIENT_ID, FIRST_PARTY_CLIENT_ID
 from guichet.identity.models import ClaimConsent
@@ -22,6 +21,7 @@ from guichet.identity.services import tokens_issue_by_operator
 from guichet.notifications.models import Notification
 from tests.conftest import give_second_factor
 from tests.factories import api_access_token
+from tests.factories.identity import first_party_app
 from tests.identity.conftest import AUTHORIZE, DEMO_REDIRECT_URI, USERINFO, pkce_pair
 
 HEALTH_NOTE = "Dossier de santé : diabète de type 1, insuline trois fois par jour."
@@ -84,28 +84,35 @@ def _assert_insufficient_scope(response, scope: str):
     assert response["WWW-Authenticate"] == f'Bearer error="insufficient_scope", scope="{scope}"'
 
 
-@pytest.fixture
-def camille(demo):
-    return User.objects.get(email="camille.martin@example.org")
+@pytest.fixture(autouse=True)
+def _clients(demo_client_id):
+    """The partner service (the demo's identifiers, sign-in scopes only) and the platform's own
+    app (API scopes)."""
+    first_party_app(FIRST_PARTY_CLIENT_ID)
 
 
 @pytest.fixture
-def health_case(demo, camille):
+def person(place):
+    """A citizen of the territory's commune (which offers the contact service)."""
+    return place.citizen
+
+
+@pytest.fixture
+def health_case(place, person):
     from guichet.cases.submission import case_submit
-    from guichet.catalogue.models import ServiceDefinition
 
     return case_submit(
-        actor=camille,
-        definition=ServiceDefinition.objects.get(key="contact"),
+        actor=person,
+        definition=place.services["contact"],
         data={
             "theme": "etat_civil",
             "objet": "Certificat",
             "message": HEALTH_NOTE,
-            "email": "camille.martin@example.org",
+            "email": person.email,
         },
         channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
+        requester=person,
+        commune=place.commune,
     ).case
 
 
@@ -137,12 +144,12 @@ def test_the_openapi_document_lists_the_bearer_operations_with_their_scope():
     ids=[f"{m} {p}" for m, p, _ in BEARER_OPERATIONS],
 )
 def test_a_partner_token_is_refused_on_every_bearer_operation(
-    client, camille, health_case, method, path, scopes
+    client, person, health_case, method, path, scopes
 ):
     """The family portal's sign-in token (scope openid) reads nothing of the platform's API,
     and changes nothing."""
-    bearer = _partner_bearer(camille)
-    before = _state(camille)
+    bearer = _partner_bearer(person)
+    before = _state(person)
     url = _concrete(path.replace("GU-2026-000001", health_case.reference))
     if "{reference}" in path:
         url = path.replace("{reference}", health_case.reference)
@@ -153,13 +160,13 @@ def test_a_partner_token_is_refused_on_every_bearer_operation(
     else:
         _assert_insufficient_scope(response, scopes[0])
     assert HEALTH_NOTE not in response.content.decode()
-    assert _state(camille) == before
+    assert _state(person) == before
 
 
 def test_a_partner_token_does_not_read_the_health_file_but_serves_userinfo(
-    client, camille, health_case
+    client, person, health_case
 ):
-    bearer = _partner_bearer(camille, scopes=("openid", "email"))
+    bearer = _partner_bearer(person, scopes=("openid", "email"))
     detail = client.get(f"/api/v1/cases/mine/{health_case.reference}", HTTP_AUTHORIZATION=bearer)
     _assert_insufficient_scope(detail, "cases:read")
     assert HEALTH_NOTE not in detail.content.decode()
@@ -167,40 +174,40 @@ def test_a_partner_token_does_not_read_the_health_file_but_serves_userinfo(
         _assert_insufficient_scope(client.get(url, HTTP_AUTHORIZATION=bearer), "cases:read")
     info = client.get(USERINFO, HTTP_AUTHORIZATION=bearer)
     assert info.status_code == 200
-    assert info.json()["email"] == "camille.martin@example.org"
+    assert info.json()["email"] == person.email
 
 
-def test_a_read_token_reads_but_cannot_write(client, camille, health_case):
-    bearer = _first_party_bearer(camille, ("openid", "cases:read"))
+def test_a_read_token_reads_but_cannot_write(client, person, health_case, place):
+    bearer = _first_party_bearer(person, ("openid", "cases:read"))
     detail = client.get(f"/api/v1/cases/mine/{health_case.reference}", HTTP_AUTHORIZATION=bearer)
     assert detail.status_code == 200 and detail.json()["data"]["message"] == HEALTH_NOTE
     assert client.get("/api/v1/notifications/", HTTP_AUTHORIZATION=bearer).status_code == 200
     assert client.get("/api/v1/portal/dashboard", HTTP_AUTHORIZATION=bearer).status_code == 200
-    before = _state(camille)
+    before = _state(person)
     filed = client.post(
         "/api/v1/cases/mine",
-        {"service": "contact", "commune": "oullins", "data": {"message": "Bonjour"}},
+        {"service": "contact", "commune": place.commune.slug, "data": {"message": "Bonjour"}},
         content_type="application/json",
         HTTP_AUTHORIZATION=bearer,
     )
     _assert_insufficient_scope(filed, "cases:write")
     read_all = client.post("/api/v1/notifications/read-all", HTTP_AUTHORIZATION=bearer)
     _assert_insufficient_scope(read_all, "cases:write")
-    assert _state(camille) == before
+    assert _state(person) == before
 
 
-def test_a_write_token_files_a_case(client, camille, demo):
-    bearer = _first_party_bearer(camille, ("openid", "cases:read", "cases:write"))
+def test_a_write_token_files_a_case(client, person, place):
+    bearer = _first_party_bearer(person, ("openid", "cases:read", "cases:write"))
     filed = client.post(
         "/api/v1/cases/mine",
         {
             "service": "contact",
-            "commune": "oullins",
+            "commune": place.commune.slug,
             "data": {
                 "theme": "etat_civil",
                 "objet": "Acte",
                 "message": "Bonjour, une copie de mon acte de naissance.",
-                "email": "camille.martin@example.org",
+                "email": person.email,
             },
         },
         content_type="application/json",
@@ -216,8 +223,8 @@ def test_a_write_token_files_a_case(client, camille, demo):
         (("openid", "agent"), 200),
     ],
 )
-def test_an_agents_token_needs_the_agent_scope_for_the_queue(client, demo, scopes, status):
-    agent = give_second_factor(User.objects.get(email="agent.oullins@example.org"))
+def test_an_agents_token_needs_the_agent_scope_for_the_queue(client, place, scopes, status):
+    agent = give_second_factor(place.agent)
     bearer = api_access_token(
         agent,
         f"agent-{'-'.join(scopes)}",
@@ -231,18 +238,18 @@ def test_an_agents_token_needs_the_agent_scope_for_the_queue(client, demo, scope
         assert response.status_code == 200, response.content
 
 
-def test_an_agents_partner_token_does_not_read_the_queue(client, demo):
-    agent = give_second_factor(User.objects.get(email="agent.oullins@example.org"))
+def test_an_agents_partner_token_does_not_read_the_queue(client, place):
+    agent = give_second_factor(place.agent)
     bearer = _partner_bearer(agent, scopes=("openid", "email", "profile"))
     _assert_insufficient_scope(
         client.get("/api/v1/cases/queue", HTTP_AUTHORIZATION=bearer), "agent"
     )
 
 
-def test_a_token_whose_client_lost_the_scope_is_refused(client, camille, demo):
+def test_a_token_whose_client_lost_the_scope_is_refused(client, person):
     """The client is checked at every call: an operator who takes an API scope away from a
     client stops its tokens at once."""
-    bearer = _first_party_bearer(camille, ("openid", "cases:read"))
+    bearer = _first_party_bearer(person, ("openid", "cases:read"))
     assert client.get("/api/v1/cases/mine", HTTP_AUTHORIZATION=bearer).status_code == 200
     app = Client.objects.get(pk=FIRST_PARTY_CLIENT_ID)
     app.set_scopes(["openid", "email", "profile"])
@@ -260,21 +267,21 @@ def test_a_token_whose_client_lost_the_scope_is_refused(client, camille, demo):
         ([], 200),
     ],
 )
-def test_a_token_bound_to_another_resource_is_refused(client, camille, demo, resources, status):
+def test_a_token_bound_to_another_resource_is_refused(client, person, resources, status):
     """RFC 8707: a token the client asked for another resource is not for this API."""
     bearer = api_access_token(
-        camille, f"bound-{len(resources)}-{status}", data={"resources": resources}
+        person, f"bound-{len(resources)}-{status}", data={"resources": resources}
     )
     response = client.get("/api/v1/cases/mine", HTTP_AUTHORIZATION=bearer)
     assert response.status_code == status, response.content
 
 
-def test_an_expired_api_token_is_unauthenticated_not_forbidden(client, camille, demo):
-    bearer = api_access_token(camille, "expired", expires_at=timezone.now() - timedelta(seconds=1))
+def test_an_expired_api_token_is_unauthenticated_not_forbidden(client, person):
+    bearer = api_access_token(person, "expired", expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get("/api/v1/cases/mine", HTTP_AUTHORIZATION=bearer).status_code == 401
 
 
-def test_discovery_and_openapi_document_the_api_scopes(client, demo):
+def test_discovery_and_openapi_document_the_api_scopes(client):
     discovery = client.get("/.well-known/openid-configuration").json()
     assert {"cases:read", "cases:write", "agent"} <= set(discovery["scopes_supported"])
     schema = client.get("/api/v1/openapi.json").json()
@@ -287,11 +294,11 @@ def test_discovery_and_openapi_document_the_api_scopes(client, demo):
     }
 
 
-def test_the_operator_command_issues_first_party_api_tokens_by_default(client, camille):
+def test_the_operator_command_issues_first_party_api_tokens_by_default(client, person):
     from io import StringIO
 
     out = StringIO()
-    call_command("oidc_issue_tokens", client=FIRST_PARTY_CLIENT_ID, email=camille.email, stdout=out)
+    call_command("oidc_issue_tokens", client=FIRST_PARTY_CLIENT_ID, email=person.email, stdout=out)
     import json
 
     token = json.loads(out.getvalue())[0]["access_token"]
@@ -300,7 +307,7 @@ def test_the_operator_command_issues_first_party_api_tokens_by_default(client, c
 
 
 @pytest.fixture
-def partner_with_api_scope(demo):
+def partner_with_api_scope(demo_client_id):
     partner = Client.objects.get(pk=DEMO_CLIENT_ID)
     partner.set_scopes(["openid", "email", "profile", "cases:read"])
     partner.save()
@@ -323,8 +330,8 @@ def _authorize(client, scope: str):
     )
 
 
-def test_the_consent_screen_shows_what_an_api_scope_allows(client, camille, partner_with_api_scope):
-    client.force_login(camille)
+def test_the_consent_screen_shows_what_an_api_scope_allows(client, person, partner_with_api_scope):
+    client.force_login(person)
     page = _authorize(client, "openid cases:read")
     assert page.status_code == 200
     text = page.content.decode()
@@ -337,17 +344,17 @@ def test_the_consent_screen_shows_what_an_api_scope_allows(client, camille, part
 
 
 def test_a_remembered_sign_in_consent_does_not_grant_an_api_scope_silently(
-    client, camille, partner_with_api_scope
+    client, person, partner_with_api_scope
 ):
     """Consent to the sign-in (openid) is remembered; asking for cases:read later shows the
     consent screen again instead of redirecting with a code."""
-    tokens_issue_by_operator(client=partner_with_api_scope, user=camille, scopes=["openid"])
-    client.force_login(camille)
+    tokens_issue_by_operator(client=partner_with_api_scope, user=person, scopes=["openid"])
+    client.force_login(person)
     assert _authorize(client, "openid").status_code == 302  # remembered: no screen
     asked = _authorize(client, "openid cases:read")
     assert asked.status_code == 200
     assert "Lecture de votre espace sur la plateforme" in asked.content.decode()
-    assert not ClaimConsent.objects.filter(user=camille, claim="cases:read").exists()
+    assert not ClaimConsent.objects.filter(user=person, claim="cases:read").exists()
 
 
 @pytest.mark.parametrize(
@@ -360,7 +367,7 @@ def test_a_remembered_sign_in_consent_does_not_grant_an_api_scope_silently(
         ),
     ],
 )
-def test_an_unauthenticated_api_call_gets_a_bearer_challenge(client, demo, header, challenge):
+def test_an_unauthenticated_api_call_gets_a_bearer_challenge(client, header, challenge):
     response = client.get("/api/v1/cases/mine", **header)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == challenge

@@ -74,3 +74,42 @@ def feed_server(settings):
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+MARKET_NEWS = "Le marché du centre change d'horaires"
+OTHER_COMMUNE_NEWS = "Fête des Lumières"
+TOWN_HALL = "Hôtel de ville"
+
+
+@pytest.fixture
+def local(db):
+    """A small territory with its local information: the commune has three news items
+    (``MARKET_NEWS`` the latest), two events and its town hall (``TOWN_HALL``, with opening
+    hours); the other commune and the metropolis have news and an event each; ``body`` is a
+    public body of the metropolis (no local information pages). By role, with ``citizen``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories.localinfo import EventFactory, NewsItemFactory, PlaceFactory
+    from tests.factories.territory import BodyFactory, territory
+
+    built = territory()
+    now = timezone.now()
+    commune, other, metropolis = built.commune, built.other_commune, built.metropolis
+    for rank, title in enumerate([MARKET_NEWS, "Travaux de voirie", "Inscriptions scolaires"]):
+        NewsItemFactory(
+            organisation=commune, title=title, published_at=now - timedelta(days=rank * 3 + 1)
+        )
+    EventFactory.create_batch(2, organisation=commune)
+    PlaceFactory(organisation=commune, name=TOWN_HALL)
+    for organisation, title in ((other, OTHER_COMMUNE_NEWS), (metropolis, "Nouvelles lignes")):
+        NewsItemFactory(organisation=organisation, title=title)
+        EventFactory(organisation=organisation)
+    return {
+        "commune": commune,
+        "other_commune": other,
+        "metropolis": metropolis,
+        "body": BodyFactory(parent=metropolis),
+        "citizen": built.citizen,
+    }

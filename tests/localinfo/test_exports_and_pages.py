@@ -8,18 +8,19 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from guichet.localinfo.models import Event, NewsItem
+from tests.localinfo.conftest import MARKET_NEWS, OTHER_COMMUNE_NEWS, TOWN_HALL
 
 
 @pytest.mark.django_db
-def test_rss_export_is_valid_rss_2(client, demo):
-    oullins = demo["oullins"]
+def test_rss_export_is_valid_rss_2(client, local):
+    oullins = local["commune"]
     NewsItem.objects.create(
         organisation=oullins,
         title="Réunion publique « Cœur de ville » & concertation",
         summary="Le 3 décembre à 19 h.",
         published_at=timezone.now() - timedelta(hours=1),
     )
-    response = client.get("/infos/oullins/actualites.rss")
+    response = client.get(f"/infos/{oullins.slug}/actualites.rss")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/rss+xml")
     root = ET.fromstring(response.content)
@@ -28,7 +29,7 @@ def test_rss_export_is_valid_rss_2(client, demo):
     for tag in ("title", "link", "description"):
         assert channel.findtext(tag), tag
     items = channel.findall("item")
-    assert len(items) >= 4  # three demo news + ours
+    assert len(items) == 4  # the commune's three news + ours
     for item in items:
         assert item.findtext("guid")
         assert item.findtext("title")
@@ -40,8 +41,8 @@ def test_rss_export_is_valid_rss_2(client, demo):
 
 
 @pytest.mark.django_db
-def test_ical_export_follows_rfc_5545(client, demo):
-    oullins = demo["oullins"]
+def test_ical_export_follows_rfc_5545(client, local):
+    oullins = local["commune"]
     start = timezone.now() + timedelta(days=2)
     Event.objects.create(
         organisation=oullins,
@@ -54,7 +55,7 @@ def test_ical_export_follows_rfc_5545(client, demo):
     Event.objects.create(
         organisation=oullins, title="Journée du patrimoine", starts_at=start, all_day=True
     )
-    response = client.get("/infos/oullins/agenda.ics")
+    response = client.get(f"/infos/{oullins.slug}/agenda.ics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     raw = response.content
@@ -68,7 +69,7 @@ def test_ical_export_follows_rfc_5545(client, demo):
     assert any(line.startswith(b"PRODID:") for line in lines)
     cal = Calendar.from_ical(raw)
     events = cal.walk("VEVENT")
-    assert len(events) == 4  # two demo events + ours
+    assert len(events) == 4  # the commune's two events + ours
     for event in events:
         for prop in ("UID", "DTSTAMP", "DTSTART"):
             assert event.get(prop) is not None, prop
@@ -79,40 +80,43 @@ def test_ical_export_follows_rfc_5545(client, demo):
 
 
 @pytest.mark.django_db
-def test_metropolis_has_its_own_feeds(client, demo):
-    assert client.get("/infos/metropole-de-lyon/actualites.rss").status_code == 200
-    assert client.get("/infos/metropole-de-lyon/agenda.ics").status_code == 200
-    assert client.get("/infos/mdmph/actualites.rss").status_code == 404
+def test_metropolis_has_its_own_feeds(client, local):
+    metropolis = local["metropolis"].slug
+    assert client.get(f"/infos/{metropolis}/actualites.rss").status_code == 200
+    assert client.get(f"/infos/{metropolis}/agenda.ics").status_code == 200
+    assert client.get(f"/infos/{local['body'].slug}/actualites.rss").status_code == 404
     assert client.get("/infos/inconnue/agenda.ics").status_code == 404
 
 
 @pytest.mark.django_db
-def test_infos_page_shows_the_commune_first_then_the_metropolis(client, demo):
-    html = client.get("/infos/?commune=oullins").content.decode()
-    assert "Le marché du centre change d&#x27;horaires" in html
-    assert html.index('id="section-oullins"') < html.index('id="section-metropole-de-lyon"')
-    assert "Fête des Lumières" not in html  # Lyon's, not Oullins's
-    assert "Hôtel de ville" in html
+def test_infos_page_shows_the_commune_first_then_the_metropolis(client, local):
+    commune, metropolis = local["commune"].slug, local["metropolis"].slug
+    html = client.get(f"/infos/?commune={commune}").content.decode()
+    assert MARKET_NEWS.replace("'", "&#x27;") in html
+    assert html.index(f'id="section-{commune}"') < html.index(f'id="section-{metropolis}"')
+    assert OTHER_COMMUNE_NEWS not in html  # the other commune's
+    assert TOWN_HALL in html
 
 
 @pytest.mark.django_db
-def test_unknown_commune_gets_a_clear_error(client, demo):
+def test_unknown_commune_gets_a_clear_error(client, local):
     response = client.get("/infos/?commune=atlantis")
     assert response.status_code == 400
     assert "Commune inconnue" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_detail_pages(client, demo):
-    item = NewsItem.objects.filter(organisation=demo["oullins"]).first()
-    assert client.get(f"/infos/oullins/actualites/{item.pk}/").status_code == 200
-    # A news item of another commune is not found under Oullins.
-    lyon_item = NewsItem.objects.filter(organisation=demo["lyon"]).first()
-    assert client.get(f"/infos/oullins/actualites/{lyon_item.pk}/").status_code == 404
-    event = Event.objects.filter(organisation=demo["oullins"]).first()
-    assert client.get(f"/infos/oullins/agenda/{event.pk}/").status_code == 200
-    place = demo["oullins"].places.first()
-    page = client.get(f"/infos/oullins/lieux/{place.public_id}/")
+def test_detail_pages(client, local):
+    commune = local["commune"]
+    item = NewsItem.objects.filter(organisation=commune).first()
+    assert client.get(f"/infos/{commune.slug}/actualites/{item.pk}/").status_code == 200
+    # A news item of another commune is not found under this one.
+    other_item = NewsItem.objects.filter(organisation=local["other_commune"]).first()
+    assert client.get(f"/infos/{commune.slug}/actualites/{other_item.pk}/").status_code == 404
+    event = Event.objects.filter(organisation=commune).first()
+    assert client.get(f"/infos/{commune.slug}/agenda/{event.pk}/").status_code == 200
+    place = commune.places.first()
+    page = client.get(f"/infos/{commune.slug}/lieux/{place.public_id}/")
     assert page.status_code == 200
     assert "Horaires d'ouverture" in page.content.decode()
 
@@ -128,15 +132,15 @@ def test_demo_is_idempotent(demo):
 
 
 @pytest.mark.django_db
-def test_infos_page_starts_with_the_citizens_commune_of_residence(client, demo):
-    from guichet.accounts.models import User
-    from guichet.accounts.services import profile_set_residence
-
-    camille = User.objects.get(email="camille.martin@example.org")
-    profile_set_residence(user=camille, residence=demo["oullins"])
-    client.force_login(camille)
+def test_infos_page_starts_with_the_citizens_commune_of_residence(client, local):
+    commune, other = local["commune"].slug, local["other_commune"].slug
+    citizen = local["citizen"]
+    assert citizen.profile.residence == local["commune"]
+    client.force_login(citizen)
     html = client.get("/infos/").content.decode()
-    assert html.index('id="section-oullins"') < html.index('id="section-metropole-de-lyon"')
+    assert html.index(f'id="section-{commune}"') < html.index(
+        f'id="section-{local["metropolis"].slug}"'
+    )
     # An explicit choice wins over the residence.
-    html = client.get("/infos/?commune=bron").content.decode()
-    assert 'id="section-bron"' in html and 'id="section-oullins"' not in html
+    html = client.get(f"/infos/?commune={other}").content.decode()
+    assert f'id="section-{other}"' in html and f'id="section-{commune}"' not in html

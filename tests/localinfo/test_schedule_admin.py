@@ -22,9 +22,13 @@ def test_the_worker_imports_due_feeds_on_schedule(feed_server):
 
 
 @pytest.mark.django_db
-def test_admin_pages_and_import_now(admin_client, feed_server, demo):
+def test_admin_pages_and_import_now(platform_admin_client, feed_server, local):
+    admin_client = platform_admin_client
     feed = Feed.objects.create(
-        organisation=demo["oullins"], name="Actus", url=feed_server.serve("/n.rss", RSS), kind="rss"
+        organisation=local["commune"],
+        name="Actus",
+        url=feed_server.serve("/n.rss", RSS),
+        kind="rss",
     )
     response = admin_client.post(
         "/admin/localinfo/feed/", {"action": "import_now", "_selected_action": [feed.pk]}
@@ -32,7 +36,7 @@ def test_admin_pages_and_import_now(admin_client, feed_server, demo):
     assert response.status_code == 302
     feed.refresh_from_db()
     assert feed.last_status == "ok"
-    place = demo["oullins"].places.first()
+    place = local["commune"].places.first()
     for path in [
         "/admin/localinfo/feed/",
         "/admin/localinfo/newsitem/",

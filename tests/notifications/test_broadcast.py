@@ -3,7 +3,6 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from guichet.accounts.models import User
 from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Broadcast, Delivery, Notification, Preference
 from guichet.notifications.services import (
@@ -15,13 +14,32 @@ from guichet.operations.worker import GuichetWorker
 from tests.conftest import login_with_second_factor
 from tests.factories import UserFactory
 
-OULLINS = (45.7140, 4.8070)
-NEAR_OULLINS = (45.7150, 4.8080)  # ~140 m from OULLINS
-LYON = (45.7578, 4.8320)
+POINT = (45.7140, 4.8070)  # in the territory's commune (tests.factories.territory)
+NEAR_POINT = (45.7150, 4.8080)  # ~140 m from POINT
 
 
-def agent(slug):
-    return User.objects.get(email=f"agent.{slug}@example.org")
+@pytest.fixture
+def named(place):
+    """The territory's organisations and agents by name: ``commune`` (the commune, where the
+    territory's citizen follows the water alerts), ``neighbour`` (its neighbour), ``metropolis``,
+    ``body`` (a public body of the metropolis), and ``agent.<name>`` for each."""
+    from tests.factories import TeamFactory
+    from tests.factories.accounts import agent_of
+    from tests.factories.territory import BodyFactory
+
+    body = BodyFactory(parent=place.metropolis)
+    subscription_create(actor=place.citizen, topic="alerts.water", commune=place.commune)
+    return {
+        "commune": place.commune,
+        "neighbour": place.other_commune,
+        "metropolis": place.metropolis,
+        "body": body,
+        "agent.commune": place.agent,
+        "agent.neighbour": place.other_agent,
+        "agent.metropolis": place.roads_agent,
+        "agent.body": agent_of(TeamFactory(organisation=body)),
+        "citizen": place.citizen,
+    }
 
 
 def _broadcast(actor, organisation, commune, **kwargs):
@@ -40,19 +58,19 @@ def _broadcast(actor, organisation, commune, **kwargs):
 @pytest.mark.parametrize(
     ("agent_slug", "organisation", "commune", "allowed"),
     [
-        ("oullins", "oullins", "oullins", True),
-        ("bron", "bron", "oullins", False),  # another commune's agent
-        ("oullins", "bron", "bron", False),  # on behalf of an organisation not theirs
-        ("voirie", "metropole-de-lyon", "oullins", True),  # the metropolis covers every commune
-        ("mdmph", "mdmph", "oullins", False),  # a partner body does not send alerts
+        ("commune", "commune", "commune", True),
+        ("neighbour", "neighbour", "commune", False),  # another commune's agent
+        ("commune", "neighbour", "neighbour", False),  # on behalf of an organisation not theirs
+        ("metropolis", "metropolis", "commune", True),  # the metropolis covers every commune
+        ("body", "body", "commune", False),  # a partner body does not send alerts
     ],
 )
 @pytest.mark.django_db
-def test_who_may_broadcast_where(demo, agent_slug, organisation, commune, allowed):
-    actor = agent(agent_slug)
-    call = lambda: _broadcast(actor, demo[organisation], demo[commune])  # noqa: E731
+def test_who_may_broadcast_where(named, agent_slug, organisation, commune, allowed):
+    actor = named[f"agent.{agent_slug}"]
+    call = lambda: _broadcast(actor, named[organisation], named[commune])  # noqa: E731
     if allowed:
-        assert call().commune == demo[commune]
+        assert call().commune == named[commune]
     else:
         with pytest.raises(PolicyDenied):
             call()
@@ -60,22 +78,22 @@ def test_who_may_broadcast_where(demo, agent_slug, organisation, commune, allowe
 
 
 @pytest.mark.django_db
-def test_a_citizen_cannot_open_the_broadcast_page_and_nothing_is_created(client, demo):
-    client.force_login(User.objects.get(email="camille.martin@example.org"))
+def test_a_citizen_cannot_open_the_broadcast_page_and_nothing_is_created(client, named):
+    client.force_login(named["citizen"])
     assert client.get(reverse("notifications:broadcast_new")).status_code == 403
     assert client.post(reverse("notifications:broadcast_new"), {}).status_code == 403
     assert not Broadcast.objects.exists()
 
 
 @pytest.mark.django_db
-def test_broadcast_page_refuses_another_commune(client, demo):
-    login_with_second_factor(client, agent("bron"))
+def test_broadcast_page_refuses_another_commune(client, named):
+    login_with_second_factor(client, named["agent.neighbour"])
     assert client.get(reverse("notifications:broadcast_new")).status_code == 200
     response = client.post(
         reverse("notifications:broadcast_new"),
         {
-            "organisation": demo["bron"].pk,
-            "commune": demo["oullins"].pk,
+            "organisation": named["neighbour"].pk,
+            "commune": named["commune"].pk,
             "topic": "alerts.roadworks",
             "title": "Travaux",
             "body": "Rue barrée",
@@ -87,36 +105,34 @@ def test_broadcast_page_refuses_another_commune(client, demo):
     assert not Broadcast.objects.exists()
 
 
-def _subscribers(demo):
+def _subscribers(named):
     commune_sub = UserFactory(email="commune@example.org")
-    subscription_create(actor=commune_sub, topic="alerts.water", commune=demo["oullins"])
+    subscription_create(actor=commune_sub, topic="alerts.water", commune=named["commune"])
     near = UserFactory(email="near@example.org")
     subscription_create(
-        actor=near, topic="alerts.water", lat=NEAR_OULLINS[0], lon=NEAR_OULLINS[1], radius_m=200
+        actor=near, topic="alerts.water", lat=NEAR_POINT[0], lon=NEAR_POINT[1], radius_m=200
     )
     # Both kinds of subscription: reached once only.
     both = UserFactory(email="both@example.org")
-    subscription_create(actor=both, topic="alerts.water", commune=demo["oullins"])
-    subscription_create(
-        actor=both, topic="alerts.water", lat=OULLINS[0], lon=OULLINS[1], radius_m=100
-    )
+    subscription_create(actor=both, topic="alerts.water", commune=named["commune"])
+    subscription_create(actor=both, topic="alerts.water", lat=POINT[0], lon=POINT[1], radius_m=100)
     other_topic = UserFactory(email="roadworks@example.org")
-    subscription_create(actor=other_topic, topic="alerts.roadworks", commune=demo["oullins"])
-    lyon = UserFactory(email="lyon@example.org")
-    subscription_create(actor=lyon, topic="alerts.water", commune=demo["lyon"])
+    subscription_create(actor=other_topic, topic="alerts.roadworks", commune=named["commune"])
+    elsewhere = UserFactory(email="elsewhere@example.org")
+    subscription_create(actor=elsewhere, topic="alerts.water", commune=named["neighbour"])
     quiet = UserFactory(email="quiet@example.org")
-    subscription_create(actor=quiet, topic="alerts.water", commune=demo["oullins"])
+    subscription_create(actor=quiet, topic="alerts.water", commune=named["commune"])
     Preference.objects.create(user=quiet, topic="alerts.water", channel="email", enabled=False)
 
 
 @pytest.mark.django_db
-def test_fan_out_by_chunks_reaches_each_subscriber_once(demo):
-    _subscribers(demo)
-    broadcast = _broadcast(agent("oullins"), demo["oullins"], demo["oullins"])
+def test_fan_out_by_chunks_reaches_each_subscriber_once(named):
+    _subscribers(named)
+    broadcast = _broadcast(named["agent.commune"], named["commune"], named["commune"])
     rounds = 0
     while not broadcast_fan_out(public_id=str(broadcast.public_id), chunk=2):
         rounds += 1
-    assert rounds == 3  # five people (with the demo's Camille), two by two
+    assert rounds == 3  # five people (with the territory's citizen), two by two
     broadcast.refresh_from_db()
     assert broadcast.status == "done" and broadcast.recipients_count == 5
     reached = sorted(
@@ -124,7 +140,7 @@ def test_fan_out_by_chunks_reaches_each_subscriber_once(demo):
     )
     assert reached == [
         "both@example.org",
-        "camille.martin@example.org",
+        named["citizen"].email,
         "commune@example.org",
         "near@example.org",
         "quiet@example.org",
@@ -132,7 +148,7 @@ def test_fan_out_by_chunks_reaches_each_subscriber_once(demo):
     # "quiet" turned e-mail off for water alerts: in-app only.
     assert sorted(Delivery.objects.values_list("to", flat=True)) == [
         "both@example.org",
-        "camille.martin@example.org",
+        named["citizen"].email,
         "commune@example.org",
         "near@example.org",
     ]
@@ -142,13 +158,13 @@ def test_fan_out_by_chunks_reaches_each_subscriber_once(demo):
 
 
 @pytest.mark.django_db
-def test_area_broadcast_reaches_nearby_circles_and_the_whole_commune_subscribers(demo):
-    _subscribers(demo)
+def test_area_broadcast_reaches_nearby_circles_and_the_whole_commune_subscribers(named):
+    _subscribers(named)
     far = UserFactory(email="far@example.org")
-    # Still in Oullins, but ~1.6 km away from the alert.
-    subscription_create(actor=far, topic="alerts.water", lat=45.7050, lon=4.8230, radius_m=100)
+    # Still in the commune, but ~1.5 km away from the alert.
+    subscription_create(actor=far, topic="alerts.water", lat=45.7250, lon=4.7950, radius_m=100)
     broadcast = _broadcast(
-        agent("oullins"), demo["oullins"], demo["oullins"], area=(OULLINS[0], OULLINS[1], 150)
+        named["agent.commune"], named["commune"], named["commune"], area=(POINT[0], POINT[1], 150)
     )
     assert broadcast_fan_out(public_id=str(broadcast.public_id)) is False
     assert broadcast_fan_out(public_id=str(broadcast.public_id)) is True
@@ -157,7 +173,7 @@ def test_area_broadcast_reaches_nearby_circles_and_the_whole_commune_subscribers
     )
     assert reached == {
         "both@example.org",
-        "camille.martin@example.org",  # demo: follows the whole commune
+        named["citizen"].email,  # follows the whole commune
         "commune@example.org",
         "near@example.org",
         "quiet@example.org",
@@ -165,22 +181,22 @@ def test_area_broadcast_reaches_nearby_circles_and_the_whole_commune_subscribers
 
 
 @pytest.mark.django_db
-def test_subscription_outside_the_territory_is_refused(demo):
+def test_subscription_outside_the_territory_is_refused(named):
     with pytest.raises(ValidationError):
         subscription_create(
             actor=UserFactory(), topic="alerts.water", lat=48.85, lon=2.35, radius_m=500
         )
     with pytest.raises(ValidationError):
-        subscription_create(actor=UserFactory(), topic="cases.update", commune=demo["oullins"])
+        subscription_create(actor=UserFactory(), topic="cases.update", commune=named["commune"])
 
 
 @pytest.mark.django_db(transaction=True)
-def test_broadcast_goes_out_through_the_worker(demo, settings):
+def test_broadcast_goes_out_through_the_worker(named, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    _subscribers(demo)
+    _subscribers(named)
     mail.outbox.clear()
     _broadcast(
-        agent("voirie"), demo["metropole-de-lyon"], demo["oullins"], channels=["email", "sms"]
+        named["agent.metropolis"], named["metropolis"], named["commune"], channels=["email", "sms"]
     )
     worker = GuichetWorker(worker_id="test", interval=0)
     for _round in range(3):
@@ -189,12 +205,12 @@ def test_broadcast_goes_out_through_the_worker(demo, settings):
     alerts = [m for m in mail.outbox if m.subject == "Coupure d'eau rue Pierre Sémard"]
     assert sorted(m.to[0] for m in alerts) == [
         "both@example.org",
-        "camille.martin@example.org",
+        named["citizen"].email,
         "commune@example.org",
         "near@example.org",
     ]
     message = alerts[0]
-    assert "Métropole de Lyon" in message.from_email
+    assert named["metropolis"].name in message.from_email
     html = message.alternatives[0][0]
     assert "L&#x27;eau sera coupée mardi" in html or "L'eau sera coupée mardi" in html
     assert (
@@ -203,7 +219,7 @@ def test_broadcast_goes_out_through_the_worker(demo, settings):
 
 
 @pytest.mark.django_db
-def test_subscriptions_page(client, demo):
+def test_subscriptions_page(client, named):
     me = UserFactory()
     client.force_login(me)
     response = client.post(
@@ -214,7 +230,7 @@ def test_subscriptions_page(client, demo):
     assert "obligatoire pour un point" in response.content.decode()
     response = client.post(
         reverse("notifications:subscriptions"),
-        {"topic": "alerts.roadworks", "where": "commune", "commune": demo["oullins"].pk},
+        {"topic": "alerts.roadworks", "where": "commune", "commune": named["commune"].pk},
     )
     assert response.status_code == 302
     subscription = me.notification_subscriptions.get()
@@ -229,7 +245,7 @@ def test_subscriptions_page(client, demo):
 
 
 @pytest.mark.django_db
-def test_a_claimed_batch_reads_its_broadcast_and_organisation_once(demo):
+def test_a_claimed_batch_reads_its_broadcast_and_organisation_once(named):
     """The rows of a batch share their broadcast and sending organisation: read once for the
     batch whatever its size, and each message still gets the broadcast's content."""
     from django.db import connection
@@ -241,9 +257,9 @@ def test_a_claimed_batch_reads_its_broadcast_and_organisation_once(demo):
         subscription_create(
             actor=UserFactory(email=f"abonne{n}@example.org"),
             topic="alerts.water",
-            commune=demo["oullins"],
+            commune=named["commune"],
         )
-    broadcast = _broadcast(agent("oullins"), demo["oullins"], demo["oullins"])
+    broadcast = _broadcast(named["agent.commune"], named["commune"], named["commune"])
     while not broadcast_fan_out(public_id=str(broadcast.public_id)):
         pass
     counts = []
@@ -255,7 +271,7 @@ def test_a_claimed_batch_reads_its_broadcast_and_organisation_once(demo):
         with CaptureQueriesContext(connection) as later:
             for delivery in batch:
                 assert delivery.notification.broadcast.title == broadcast.title
-                assert delivery.notification.organisation.name == demo["oullins"].name
+                assert delivery.notification.organisation.name == named["commune"].name
         assert len(later) == 0  # given with the batch, not read per row
         # one object each for the whole batch (a join hydrated, and decoded, one per row)
         assert len({id(d.notification.broadcast) for d in batch}) == 1

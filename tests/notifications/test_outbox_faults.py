@@ -172,24 +172,25 @@ def test_backoff_doubles_and_is_capped(attempts, seconds):
 
 @pytest.mark.django_db(transaction=True)
 def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
-    smtp_sink, smtp_settings, demo
+    smtp_sink, smtp_settings, place
 ):
-    from guichet.accounts.models import User
-    from guichet.notifications.models import Subscription
+    from guichet.notifications.models import Branding
     from guichet.notifications.services import (
         broadcast_create,
         broadcast_fan_out,
         subscription_create,
     )
 
-    Subscription.objects.all().delete()  # only ours, not the demo's
+    Branding.objects.create(
+        organisation=place.commune, display_name="Ville de Bourg", colour="#6b2b5e"
+    )
     subscribers = [UserFactory(email=f"abonne{n}@exemple.fr") for n in range(5)]
     for user in subscribers:
-        subscription_create(actor=user, topic="alerts.roadworks", commune=demo["oullins"])
+        subscription_create(actor=user, topic="alerts.roadworks", commune=place.commune)
     broadcast = broadcast_create(
-        actor=User.objects.get(email="agent.oullins@example.org"),
-        organisation=demo["oullins"],
-        commune=demo["oullins"],
+        actor=place.agent,
+        organisation=place.commune,
+        commune=place.commune,
         topic="alerts.roadworks",
         title="Travaux Grande Rue : circulation alternée",
         body="Du lundi 7 au vendredi 18 décembre.",
@@ -205,7 +206,7 @@ def test_broadcast_copies_over_smtp_differ_only_by_recipient_and_message_id(
     for to, message in by_to.items():
         assert message["Message-ID"] == expected_ids[to]
         assert message["Subject"] == "Travaux Grande Rue : circulation alternée"
-        assert message["From"].addresses[0].display_name == "Ville d'Oullins"  # branding
+        assert message["From"].addresses[0].display_name == "Ville de Bourg"  # branding
         html = message.get_body(("html",)).get_content()
         assert "Du lundi 7 au vendredi 18 décembre." in html
         text = message.get_body(("plain",)).get_content()

@@ -16,11 +16,11 @@ pytestmark = pytest.mark.django_db
         ("[1, 2]", "application/json"),
     ],
 )
-def test_a_body_that_is_not_a_json_object_is_a_400(signed_in, body, content_type):
+def test_a_body_that_is_not_a_json_object_is_a_400(citizen_client, body, content_type):
     if isinstance(body, dict):  # the test client encodes a dict as multipart
-        response = signed_in.post("/notifications/push/abonnement/", body)
+        response = citizen_client.post("/notifications/push/abonnement/", body)
     else:
-        response = signed_in.post(
+        response = citizen_client.post(
             "/notifications/push/abonnement/", body, content_type=content_type
         )
     assert response.status_code == 400

@@ -55,11 +55,11 @@ def test_the_sweep_leaves_live_leases_alone():
 
 
 @pytest.mark.django_db
-def test_gdpr_export_and_erase(demo):
+def test_gdpr_export_and_erase(place):
     user = UserFactory()
     _notify(user)
     Preference.objects.create(user=user, topic="cases.update", channel="sms", enabled=True)
-    subscription_create(actor=user, topic="alerts.water", commune=demo["oullins"])
+    subscription_create(actor=user, topic="alerts.water", commune=place.commune)
     PushSubscription.objects.create(
         user=user, endpoint="https://p.example.org/1", p256dh="k", auth="a"
     )
@@ -69,7 +69,7 @@ def test_gdpr_export_and_erase(demo):
 
     exported = part.export(user)
     assert [n["title"] for n in exported["notifications"]] == ["Titre"]
-    assert exported["subscriptions"][0]["commune__name"] == "Oullins"
+    assert exported["subscriptions"][0]["commune__name"] == place.commune.name
     assert len(exported["push_devices"]) == 1
 
     part.erase(user)
@@ -81,15 +81,20 @@ def test_gdpr_export_and_erase(demo):
 
 
 @pytest.mark.django_db
-def test_admin_lists_deliveries_and_requeues_failed_ones(admin_client):
+def test_admin_lists_deliveries_and_requeues_failed_ones(platform_admin_client):
     _notify(UserFactory())
     Delivery.objects.update(status="failed", attempts=8, last_error="550 boîte inconnue")
-    assert admin_client.get("/admin/notifications/delivery/?status=failed").status_code == 200
+    assert (
+        platform_admin_client.get("/admin/notifications/delivery/?status=failed").status_code == 200
+    )
     delivery = Delivery.objects.get()
     assert (
-        admin_client.get(f"/admin/notifications/delivery/{delivery.pk}/change/").status_code == 200
+        platform_admin_client.get(
+            f"/admin/notifications/delivery/{delivery.pk}/change/"
+        ).status_code
+        == 200
     )
-    response = admin_client.post(
+    response = platform_admin_client.post(
         "/admin/notifications/delivery/",
         {"action": "retry", "_selected_action": [delivery.pk]},
     )
@@ -101,7 +106,7 @@ def test_admin_lists_deliveries_and_requeues_failed_ones(admin_client):
         "/admin/notifications/broadcast/",
         "/admin/notifications/branding/add/",
     ]:
-        assert admin_client.get(path).status_code == 200, path
+        assert platform_admin_client.get(path).status_code == 200, path
 
 
 PROCESS_TASK = "guichet.notifications.tasks.deliveries_process_task"

@@ -22,7 +22,7 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_contributions_2019_csv(demo):
+def test_contributions_2019_csv(partners):
     rows = list(csv.DictReader(io.StringIO(run("--year", "2019", "--format", "csv"))))
     assert list(rows[0].keys()) == [
         "insee", "commune", "population", "bracket", "offer", "status",
@@ -40,14 +40,14 @@ def test_contributions_2019_csv(demo):
     assert int(total["amount_eur"]) == sum(EXPECTED_2019.values())
 
 
-def test_contributions_2019_json_is_the_same_table(demo):
+def test_contributions_2019_json_is_the_same_table(partners):
     data = json.loads(run("--year", "2019", "--format", "json"))
     assert {r["commune"]: r["amount_eur"] for r in data[:-1]} == EXPECTED_2019
     assert data[-1]["insee"] == "TOTAL"
     assert data[-1]["amount_eur"] == sum(EXPECTED_2019.values())
 
 
-def test_contributions_2025_follow_the_renewed_agreements_without_discount(demo):
+def test_contributions_2025_follow_the_renewed_agreements_without_discount(partners):
     data = json.loads(run("--year", "2025", "--format", "json"))
     assert {r["commune"]: r["amount_eur"] for r in data[:-1]} == {
         "Lyon": 18000,
@@ -59,7 +59,7 @@ def test_contributions_2025_follow_the_renewed_agreements_without_discount(demo)
     }
 
 
-def test_unknown_year_is_a_clear_error_with_exit_code_2(demo):
+def test_unknown_year_is_a_clear_error_with_exit_code_2(partners):
     with pytest.raises(CommandError) as excinfo:
         run("--year", "2010")
     assert excinfo.value.returncode == 2

@@ -1,9 +1,14 @@
 import pytest
 
-from guichet.accounts.models import User
 from tests.conftest import login_with_second_factor
 
 URL = "/backoffice/partenariat/contributions/"
+
+
+@pytest.fixture
+def admin_client(platform_admin_client, partners):
+    """The platform's administrator, signed in with a second factor, and the partners."""
+    return platform_admin_client
 
 
 def test_admin_sees_the_table_with_the_bracket_rule(admin_client):
@@ -46,14 +51,18 @@ def test_pdf_notice_for_a_commune_without_agreement_is_404(admin_client):
     assert admin_client.get(f"{URL}2019/99999.pdf").status_code == 404
 
 
-def test_agents_and_citizens_are_refused(client, demo, with_mfa):
-    for email in ["agent.oullins@example.org", "camille.martin@example.org"]:
-        login_with_second_factor(client, User.objects.get(email=email))
+def test_agents_and_citizens_are_refused(client, partners):
+    from tests.factories import TeamFactory
+    from tests.factories.accounts import CitizenFactory, agent_of
+
+    agent = agent_of(TeamFactory(organisation=partners["Oullins"]))
+    for user in [agent, CitizenFactory()]:
+        login_with_second_factor(client, user)
         assert client.get(URL, {"year": 2019}).status_code == 403
         assert client.get(f"{URL}2019/69149.pdf").status_code == 403
 
 
-def test_anonymous_is_sent_to_login(client, demo):
+def test_anonymous_is_sent_to_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302
     assert "next=" in response["Location"]

@@ -10,36 +10,33 @@ def _immediate_tasks(settings, tmp_path):
 
 
 @pytest.fixture
-def users(demo):
-    from guichet.accounts.models import User
-
-    return {u.email.split("@")[0]: u for u in User.objects.all()}
-
-
-@pytest.fixture
-def citizen(demo):
-    """A citizen of Oullins with no case yet (the demo's Camille has random demo cases)."""
-    from guichet.accounts.services import profile_set_residence
-    from tests.factories import UserFactory
-
-    user = UserFactory(email="dominique.petit@example.org", first_name="Dominique")
-    profile_set_residence(user=user, residence=demo["oullins"])
-    return user
+def users(place):
+    """The other people of the territory: ``agent`` (the citizen's commune's front desk),
+    ``neighbour`` (a citizen of the other commune) and ``neighbour_agent`` (its agent)."""
+    return {
+        "agent": place.agent,
+        "neighbour": place.other_citizen,
+        "neighbour_agent": place.other_agent,
+    }
 
 
 @pytest.fixture
-def file_contact(demo):
-    """File a contact case for ``user`` in ``commune`` (web), as the citizen door does."""
+def citizen(place):
+    """A citizen of the territory's commune, with no case yet."""
+    return place.citizen
+
+
+@pytest.fixture
+def file_contact(place):
+    """File a contact case for ``user`` in ``commune`` (default: the territory's commune, web),
+    as the citizen door does."""
     from guichet.cases.models import Channel
     from guichet.cases.submission import case_submit
-    from guichet.catalogue.models import ServiceDefinition
 
-    contact = ServiceDefinition.objects.get(key="contact")
-
-    def make(user, commune="oullins", objet="Acte de naissance"):
+    def make(user, commune=None, objet="Acte de naissance"):
         return case_submit(
             actor=user,
-            definition=contact,
+            definition=place.services["contact"],
             data={
                 "theme": "etat_civil",
                 "objet": objet,
@@ -48,7 +45,21 @@ def file_contact(demo):
             },
             channel=Channel.WEB,
             requester=user,
-            commune=demo[commune],
+            commune=commune or place.commune,
         ).case
 
     return make
+
+
+@pytest.fixture
+def local_news(place):
+    """A news item of each commune of the territory and of the metropolis."""
+    from tests.factories.localinfo import NewsItemFactory
+
+    return {
+        "commune": NewsItemFactory(organisation=place.commune, title="Fête du quartier"),
+        "metropolis": NewsItemFactory(
+            organisation=place.metropolis, title="Vélos en libre-service"
+        ),
+        "other_commune": NewsItemFactory(organisation=place.other_commune, title="Marché de Noël"),
+    }

@@ -10,18 +10,20 @@ def _bearer(user, value="portal-access-token"):
     return {"HTTP_AUTHORIZATION": api_access_token(user, value, scopes=["openid", "cases:read"])}
 
 
-def test_the_dashboard_api_needs_the_citizen(client, demo):
+def test_the_dashboard_api_needs_the_citizen(client, db):
     response = client.get(API)
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
     assert client.get(API, HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
 
 
-def test_the_dashboard_api_has_the_pages_content(client, citizen, users, file_contact):
-    agent = users["agent.oullins"]
+def test_the_dashboard_api_has_the_pages_content(
+    client, citizen, users, file_contact, place, local_news
+):
+    agent = users["agent"]
     quiet = file_contact(citizen)
     asked = case_transition(actor=agent, case=file_contact(citizen), transition="take")
     asked = case_transition(actor=agent, case=asked, transition="ask", comment="Votre adresse ?")
-    theirs = file_contact(users["lucas.bernard"], commune="lyon")
+    theirs = file_contact(users["neighbour"], commune=place.other_commune)
 
     body = client.get(API, **_bearer(citizen)).json()
     assert [t["reference"] for t in body["todo"]] == [asked.reference]
@@ -43,10 +45,11 @@ def test_the_dashboard_api_has_the_pages_content(client, citizen, users, file_co
         "Informations demandées",
         "Reçue",
     }
-    assert body["commune"] == "oullins"
-    assert [s["slug"] for s in body["local"]] == ["oullins", "metropole-de-lyon"]
+    commune = place.commune.slug
+    assert body["commune"] == commune
+    assert [s["slug"] for s in body["local"]] == [commune, place.metropolis.slug]
     assert body["local"][0]["news"] and body["local"][0]["news"][0]["url"].startswith(
-        "/infos/oullins/actualites/"
+        f"/infos/{commune}/actualites/"
     )
     assert [d["kind"] for d in body["documents"]] == ["receipt", "receipt"]
     assert body["services"][0]["key"] == "contact"
@@ -73,7 +76,7 @@ def test_the_session_opens_the_dashboard_api_too(client, citizen):
     assert response.status_code == 200 and response.json()["cases"]["count"] == 0
 
 
-def test_the_dashboard_api_is_documented(client, demo):
+def test_the_dashboard_api_is_documented(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/portal/dashboard"]["get"]
     assert operation["tags"] == ["portal"]

@@ -29,7 +29,7 @@ def _ask(case, agent, comment="Merci de joindre une copie de votre justificatif.
     return case_transition(actor=agent, case=case, transition="ask", comment=comment)
 
 
-def test_the_dashboard_is_for_signed_in_people(client, demo):
+def test_the_dashboard_is_for_signed_in_people(client, db):
     response = client.get(URL)
     assert response.status_code == 302 and response["Location"].startswith("/comptes/")
     assert reverse("portal:dashboard") == URL
@@ -38,7 +38,7 @@ def test_the_dashboard_is_for_signed_in_people(client, demo):
 def test_cases_waiting_on_the_citizen_come_first_with_the_next_step(
     client, citizen, users, file_contact
 ):
-    agent = users["agent.oullins"]
+    agent = users["agent"]
     quiet = file_contact(citizen, objet="Horaires")
     asked = _ask(file_contact(citizen, objet="Acte"), agent)
     written = file_contact(citizen, objet="Cantine")
@@ -67,9 +67,7 @@ def test_cases_waiting_on_the_citizen_come_first_with_the_next_step(
     assert f'href="/demarches/demandes/{asked.reference}/#h-messages"' in todo
 
 
-def test_a_status_whose_only_citizen_move_closes_the_case_does_not_wait_on_them(
-    client, citizen, demo
-):
+def test_a_status_whose_only_citizen_move_closes_the_case_does_not_wait_on_them(place):
     """Bulky waste "Reçue" lets the citizen cancel, which is not something asked of them."""
     from guichet.cases.selectors import awaiting_submitter_transitions
     from guichet.catalogue.models import ServiceDefinition
@@ -83,7 +81,7 @@ def test_a_status_whose_only_citizen_move_closes_the_case_does_not_wait_on_them(
 
 
 def test_only_citizen_facing_labels_and_never_internal_notes(client, citizen, users, file_contact):
-    agent = users["agent.oullins"]
+    agent = users["agent"]
     case = _ask(file_contact(citizen), agent)
     case_note_add(actor=agent, case=case, body="Usager déjà connu du service, vérifier.")
     page = _page(client, citizen)
@@ -94,17 +92,17 @@ def test_only_citizen_facing_labels_and_never_internal_notes(client, citizen, us
 
 
 def test_another_citizens_cases_drafts_and_documents_never_show(
-    client, citizen, users, file_contact, demo
+    client, citizen, users, file_contact, place
 ):
-    lucas = users["lucas.bernard"]
-    theirs = file_contact(lucas, commune="lyon")
-    _ask(theirs, users["agent.lyon"])
-    draft_save(actor=lucas, version=theirs.version, data={}, page="")
+    neighbour = users["neighbour"]
+    theirs = file_contact(neighbour, commune=place.other_commune)
+    _ask(theirs, users["neighbour_agent"])
+    draft_save(actor=neighbour, version=theirs.version, data={}, page="")
     CaseAttachment.objects.create(
         case=theirs,
         created_at=timezone.now(),
         file=ContentFile(b"%PDF-1.4\n%%EOF", name="x.pdf"),
-        original_name="attestation-lucas.pdf",
+        original_name="attestation-voisin.pdf",
         content_type="application/pdf",
         size=14,
         sha256="0" * 64,
@@ -114,8 +112,8 @@ def test_another_citizens_cases_drafts_and_documents_never_show(
     page = _page(client, citizen)
     assert mine.reference in page
     assert theirs.reference not in page
-    assert "attestation-lucas.pdf" not in page
-    assert "Reprendre « Contacter ma mairie »" not in page  # Lucas's draft
+    assert "attestation-voisin.pdf" not in page
+    assert "Reprendre « Contacter ma mairie »" not in page  # the neighbour's draft
 
 
 def test_drafts_have_resume_links(client, citizen, file_contact):
@@ -156,43 +154,42 @@ def test_my_documents_and_receipts_link_to_downloads_that_check_ownership(
     assert f'href="{reverse("cases:receipt", args=[case.reference])}"' in section
     assert client.get(link).status_code == 200
     # another citizen gets the same 404 as for a missing file
-    client.force_login(users["lucas.bernard"])
+    client.force_login(users["neighbour"])
     assert client.get(link).status_code == 404
     assert client.get(reverse("cases:receipt", args=[case.reference])).status_code == 404
 
 
-def test_local_information_of_my_commune_comes_before_the_metropolis(client, citizen, demo):
-    from guichet.localinfo.models import NewsItem
-
-    oullins_news = NewsItem.objects.filter(organisation=demo["oullins"]).first()
-    metro_news = NewsItem.objects.filter(organisation=demo["metropole-de-lyon"]).first()
-    lyon_news = NewsItem.objects.filter(organisation=demo["lyon"]).first()
+def test_local_information_of_my_commune_comes_before_the_metropolis(
+    client, citizen, place, local_news
+):
+    commune_news, metro_news = local_news["commune"], local_news["metropolis"]
+    other_news = local_news["other_commune"]
     page = html.unescape(_page(client, citizen))
     section = page[page.index('id="infos-locales"') : page.index('id="mes-demarches"')]
-    assert "Infos locales : Oullins" in section
-    assert oullins_news.title in section and metro_news.title in section
-    assert section.index(oullins_news.title) < section.index(metro_news.title)
-    assert lyon_news.title not in section
-    # the sections are cached per commune: a citizen of Lyon gets Lyon's
+    assert f"Infos locales : {place.commune.name}" in section
+    assert commune_news.title in section and metro_news.title in section
+    assert section.index(commune_news.title) < section.index(metro_news.title)
+    assert other_news.title not in section
+    # the sections are cached per commune: a citizen of the other commune gets its own
     from guichet.accounts.services import profile_set_residence
     from tests.factories import UserFactory
 
-    lyonnais = UserFactory()
-    profile_set_residence(user=lyonnais, residence=demo["lyon"])
-    page = html.unescape(_page(client, lyonnais))
+    neighbour_of_theirs = UserFactory()
+    profile_set_residence(user=neighbour_of_theirs, residence=place.other_commune)
+    page = html.unescape(_page(client, neighbour_of_theirs))
     section = page[page.index('id="infos-locales"') : page.index('id="mes-demarches"')]
-    assert lyon_news.title in section and oullins_news.title not in section
+    assert other_news.title in section and commune_news.title not in section
 
 
-def test_without_a_commune_of_residence_the_metropolis_and_a_hint(client, demo):
+def test_without_a_commune_of_residence_the_metropolis_and_a_hint(client, place):
     from tests.factories import UserFactory
 
     page = _page(client, UserFactory())
     assert "Indiquez votre commune de résidence" in page
-    assert "Métropole de Lyon" in page
+    assert place.metropolis.name in page
 
 
-def test_shortcuts_to_the_services_i_used_most_recent_first(client, citizen, file_contact, demo):
+def test_shortcuts_to_the_services_i_used_most_recent_first(client, citizen, file_contact, place):
     from guichet.cases.submission import case_submit
     from guichet.catalogue.models import ServiceDefinition
 
@@ -235,7 +232,7 @@ def test_unread_notifications_count_and_latest(client, citizen):
 def test_my_cases_are_paginated_newest_activity_first(client, citizen, users, file_contact):
     cases = [file_contact(citizen, objet=f"Demande {n}") for n in range(23)]
     # the oldest one moves: it becomes the most recent activity
-    moved = case_transition(actor=users["agent.oullins"], case=cases[0], transition="take")
+    moved = case_transition(actor=users["agent"], case=cases[0], transition="take")
     first = _page(client, citizen)
     listing = first[first.index('id="mes-demandes"') : first.index('id="brouillons"')]
     assert listing.count("<tr><td>") == 20
@@ -265,7 +262,7 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(
     from guichet.accounts.services import profile_set_residence
     from tests.factories import UserFactory
 
-    agent = users["agent.oullins"]
+    agent = users["agent"]
     few = UserFactory()  # one case of each kind, same commune
     profile_set_residence(user=few, residence=citizen.profile.residence)
     _ask(file_contact(few), agent)
@@ -287,21 +284,19 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(
     assert many_cases <= 14
 
 
-@pytest.mark.parametrize(
-    ("email", "expected"),
-    [("camille.martin@example.org", "/mon-espace/"), ("agent.oullins@example.org", "/")],
-)
+@pytest.mark.parametrize(("who", "expected"), [("citizen", "/mon-espace/"), ("agent", "/")])
 def test_login_lands_citizens_on_their_space_and_agents_where_they_did(
-    client, demo, demo_password, email, expected
+    client, citizen, users, password, who, expected
 ):
-    response = client.post(reverse("account_login"), {"login": email, "password": demo_password})
+    email = citizen.email if who == "citizen" else users[who].email
+    response = client.post(reverse("account_login"), {"login": email, "password": password})
     assert response.status_code == 302 and response["Location"] == expected
 
 
-def test_login_with_next_goes_there(client, demo, demo_password):
+def test_login_with_next_goes_there(client, citizen, password):
     response = client.post(
         reverse("account_login") + "?next=/infos/",
-        {"login": "camille.martin@example.org", "password": demo_password},
+        {"login": citizen.email, "password": password},
     )
     assert response["Location"] == "/infos/"
 
@@ -314,14 +309,14 @@ def test_the_header_links_the_dashboard_for_signed_in_people(client, citizen):
 
 
 def test_the_dashboard_in_english(client, citizen, file_contact, users):
-    _ask(file_contact(citizen), users["agent.oullins"])
+    _ask(file_contact(citizen), users["agent"])
     client.force_login(citizen)
     page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My space" in page and "To do" in page and "Next step:" in page
 
 
 def test_the_rows_of_my_cases_are_escaped_and_dated_in_local_time(
-    client, citizen, file_contact, demo
+    client, citizen, file_contact, place
 ):
     from datetime import UTC, datetime
 
@@ -341,26 +336,29 @@ def test_the_rows_of_my_cases_are_escaped_and_dated_in_local_time(
         f"{with_commune.reference}</a></td>"
     )
     assert (
-        "<td>Contact &lt;b&gt;&quot;&amp;&lt;/b&gt;</td><td>Oullins</td><td>Reçue</td>" in rows[0]
+        "<td>Contact &lt;b&gt;&quot;&amp;&lt;/b&gt;</td>"
+        f"<td>{place.commune.name}</td><td>Reçue</td>" in rows[0]
     )
     assert "<b>" not in table
     assert "<td>—</td>" in rows[1]
     assert '<time datetime="2026-04-01">01/04/2026</time>' in rows[1]
 
 
-def test_the_local_section_is_rendered_once_per_commune_and_language(client, citizen, demo):
+def test_the_local_section_is_rendered_once_per_commune_and_language(
+    client, citizen, place, local_news
+):
     from django.core.cache import cache
     from django.db import connection
 
     french = _page(client, citizen)
     section = french[french.index('id="infos-locales"') : french.index('id="mes-demarches"')]
-    assert "Infos locales : Oullins" in section
+    assert f"Infos locales : {place.commune.name}" in section
     # the data it was rendered from leaves the cache: the rendered section is still there
-    cache.delete(f"portal:local:{demo['oullins'].pk}")
+    cache.delete(f"portal:local:{place.commune.pk}")
     with CaptureQueriesContext(connection) as ctx:
         again = _page(client, citizen)
     assert not [q for q in ctx.captured_queries if "localinfo_" in q["sql"]]
     assert section in again
     client.force_login(citizen)
     english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Local information: Oullins" in english and "Infos locales" not in english
+    assert f"Local information: {place.commune.name}" in english and "Infos locales" not in english

@@ -21,11 +21,11 @@ REFERENCE = (
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_fast_rows_are_the_template_loop(citizen, file_contact, language):
+def test_fast_rows_are_the_template_loop(citizen, file_contact, place, language):
     from guichet.catalogue.models import ServiceDefinition
 
     ServiceDefinition.objects.filter(key="contact").update(name="Contact <i>&</i> 'q'")
-    first, second = file_contact(citizen), file_contact(citizen, commune="lyon")
+    first, second = file_contact(citizen), file_contact(citizen, commune=place.other_commune)
     # 23:30 UTC on 31 December is already 1 January in Paris
     Case.objects.filter(pk=first.pk).update(updated_at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
     Case.objects.filter(pk=second.pk).update(commune=None)

@@ -15,9 +15,9 @@ def _references(html: str) -> list[str]:
     return re.findall(r'href="/demarches/demandes/([^/]+)/"', html)
 
 
-def test_my_cases_are_paginated_newest_first(client, citizen, users, file_contact):
+def test_my_cases_are_paginated_newest_first(client, citizen, users, file_contact, place):
     filed = [file_contact(citizen, objet=f"Demande {n}").reference for n in range(23)]
-    theirs = file_contact(users["lucas.bernard"], commune="lyon").reference
+    theirs = file_contact(users["neighbour"], commune=place.other_commune).reference
     client.force_login(citizen)
 
     first = client.get(URL).content.decode()

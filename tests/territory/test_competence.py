@@ -3,7 +3,7 @@ import pytest
 from guichet.territory.selectors import competence_resolve, subject_prefixes
 
 # What the demo's competence rules say: (subject, commune slug) -> (organisation slug, team slug)
-ROUTING = [
+DEMO_ROUTING = [
     ("publicspace.roads", "oullins", "metropole-de-lyon", "voirie"),
     ("publicspace.roads.pothole", "oullins", "metropole-de-lyon", "voirie"),
     ("publicspace.roads.pothole", "lyon", "metropole-de-lyon", "voirie"),
@@ -16,32 +16,34 @@ ROUTING = [
 ]
 
 
-@pytest.mark.parametrize(("subject", "commune", "organisation", "team"), ROUTING)
+@pytest.mark.parametrize(("subject", "commune", "organisation", "team"), DEMO_ROUTING)
 def test_demo_routing_table(demo, subject, commune, organisation, team):
+    """The demo's own rules (territory/demo.py)."""
     rule = competence_resolve(subject=subject, commune=demo[commune])
     assert (rule.organisation.slug, rule.team.slug) == (organisation, team)
 
 
-def test_no_rule_means_none(demo):
-    assert competence_resolve(subject="unknown.thing", commune=demo["lyon"]) is None
+def test_no_rule_means_none(orgs):
+    assert competence_resolve(subject="unknown.thing", commune=orgs["commune"]) is None
     assert competence_resolve(subject="publicspace.lighting", commune=None) is None
 
 
-def test_commune_rule_beats_territory_wide_rule_for_the_same_subject(demo):
+def test_commune_rule_beats_territory_wide_rule_for_the_same_subject(orgs):
     from guichet.territory.models import CompetenceRule
 
-    bron = demo["bron"]
+    commune = orgs["other_commune"]
     CompetenceRule.objects.create(
         subject="publicspace.roads",
-        commune=bron,
-        organisation=bron,
-        team=bron.teams.get(slug="services-techniques"),
+        commune=commune,
+        organisation=commune,
+        team=commune.teams.get(slug="services-techniques"),
     )
     assert (
-        competence_resolve(subject="publicspace.roads.pothole", commune=bron).organisation == bron
+        competence_resolve(subject="publicspace.roads.pothole", commune=commune).organisation
+        == commune
     )
-    lyon_rule = competence_resolve(subject="publicspace.roads.pothole", commune=demo["lyon"])
-    assert lyon_rule.organisation.slug == "metropole-de-lyon"
+    other_rule = competence_resolve(subject="publicspace.roads.pothole", commune=orgs["commune"])
+    assert other_rule.organisation == orgs["metropolis"]
 
 
 def test_subject_prefixes():

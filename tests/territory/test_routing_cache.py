@@ -14,53 +14,53 @@ from guichet.territory.selectors import (
     competence_route,
     competence_routing,
 )
-from tests.territory.test_competence import ROUTING
+from tests.territory.conftest import ROUTING
 
 
 @pytest.mark.parametrize(("subject", "commune", "organisation", "team"), ROUTING)
-def test_cached_route_is_the_rules_answer(demo, subject, commune, organisation, team):
+def test_cached_route_is_the_rules_answer(orgs, subject, commune, organisation, team):
     for _ in range(2):  # read, then from the cache
-        org, found_team = competence_route(subject=subject, commune=demo[commune])
-        assert (org.slug, found_team.slug) == (organisation, team)
+        org, found_team = competence_route(subject=subject, commune=orgs[commune])
+        assert (org, found_team.slug) == (orgs[organisation], team)
 
 
-def test_no_rule_is_cached_as_none(demo, django_assert_num_queries):
-    assert competence_route(subject="unknown.thing", commune=demo["lyon"]) is None
+def test_no_rule_is_cached_as_none(orgs, django_assert_num_queries):
+    assert competence_route(subject="unknown.thing", commune=orgs["commune"]) is None
     with django_assert_num_queries(0):
-        assert competence_route(subject="unknown.thing", commune=demo["lyon"]) is None
+        assert competence_route(subject="unknown.thing", commune=orgs["commune"]) is None
 
 
-def test_a_cached_route_costs_no_query(demo, django_assert_num_queries):
-    competence_route(subject="contact", commune=demo["bron"])
+def test_a_cached_route_costs_no_query(orgs, django_assert_num_queries):
+    competence_route(subject="contact", commune=orgs["other_commune"])
     with django_assert_num_queries(0):
-        org, team = competence_route(subject="contact", commune=demo["bron"])
-    assert org == demo["bron"] and team.organisation_id == demo["bron"].pk
+        org, team = competence_route(subject="contact", commune=orgs["other_commune"])
+    assert org == orgs["other_commune"] and team.organisation_id == orgs["other_commune"].pk
 
 
-def test_a_rule_changed_or_deleted_shows_in_the_next_route(demo):
-    bron = demo["bron"]
-    assert competence_route(subject="publicspace.roads", commune=bron)[0].slug == (
-        "metropole-de-lyon"
+def test_a_rule_changed_or_deleted_shows_in_the_next_route(orgs):
+    commune = orgs["other_commune"]
+    assert competence_route(subject="publicspace.roads", commune=commune)[0].slug == (
+        orgs["metropolis"].slug
     )
     rule = CompetenceRule.objects.create(
         subject="publicspace.roads",
-        commune=bron,
-        organisation=bron,
-        team=bron.teams.get(slug="services-techniques"),
+        commune=commune,
+        organisation=commune,
+        team=commune.teams.get(slug="services-techniques"),
     )
-    assert competence_route(subject="publicspace.roads", commune=bron) == (bron, rule.team)
-    rule.team = bron.teams.get(slug="accueil")
+    assert competence_route(subject="publicspace.roads", commune=commune) == (commune, rule.team)
+    rule.team = commune.teams.get(slug="accueil")
     rule.save()
-    assert competence_route(subject="publicspace.roads", commune=bron)[1].slug == "accueil"
+    assert competence_route(subject="publicspace.roads", commune=commune)[1].slug == "accueil"
     rule.delete()
-    assert competence_route(subject="publicspace.roads", commune=bron)[0].slug == (
-        "metropole-de-lyon"
+    assert competence_route(subject="publicspace.roads", commune=commune)[0].slug == (
+        orgs["metropolis"].slug
     )
 
 
-def test_the_routing_reason_is_the_rules_and_follows_it(demo, django_assert_num_queries):
+def test_the_routing_reason_is_the_rules_and_follows_it(orgs, django_assert_num_queries):
     """The route and its reason are one cached read, and a change of the reason is seen."""
-    bron = demo["bron"]
+    bron = orgs["other_commune"]
     rule = CompetenceRule.objects.create(
         subject="publicspace.roads",
         commune=bron,
@@ -79,47 +79,49 @@ def test_the_routing_reason_is_the_rules_and_follows_it(demo, django_assert_num_
 
 
 def test_a_route_cached_by_another_process_before_the_commit_is_dropped_after_it(
-    demo, django_capture_on_commit_callbacks
+    orgs, django_capture_on_commit_callbacks
 ):
     """Another process may read the rules while the change is not committed yet, and cache
     what it saw under the new generation: the commit starts another one."""
-    bron = demo["bron"]
-    before = competence_routing(subject="publicspace.roads", commune=bron)
+    commune = orgs["other_commune"]
+    before = competence_routing(subject="publicspace.roads", commune=commune)
     with django_capture_on_commit_callbacks(execute=True):
         CompetenceRule.objects.create(
             subject="publicspace.roads",
-            commune=bron,
-            organisation=bron,
-            team=bron.teams.get(slug="services-techniques"),
+            commune=commune,
+            organisation=commune,
+            team=commune.teams.get(slug="services-techniques"),
         )
         # what the other process caches, reading the rules as they were before the commit
-        cache.set(entry_key(TERRITORY, "routing", bron.pk, "publicspace.roads"), before, 60)
-        assert competence_routing(subject="publicspace.roads", commune=bron) == before
-    assert competence_route(subject="publicspace.roads", commune=bron)[0] == bron
+        cache.set(entry_key(TERRITORY, "routing", commune.pk, "publicspace.roads"), before, 60)
+        assert competence_routing(subject="publicspace.roads", commune=commune) == before
+    assert competence_route(subject="publicspace.roads", commune=commune)[0] == commune
 
 
-def test_commune_by_slug_follows_the_row(demo, django_assert_num_queries):
-    assert commune_by_slug("oullins") == demo["oullins"]
+def test_commune_by_slug_follows_the_row(orgs, django_assert_num_queries):
+    slug = orgs["commune"].slug
+    assert commune_by_slug(slug) == orgs["commune"]
     with django_assert_num_queries(0):
-        assert commune_by_slug("oullins").name == demo["oullins"].name
-    oullins = Organisation.objects.get(slug="oullins")
-    oullins.name = "Oullins-Pierre-Bénite"
-    oullins.save()
-    assert commune_by_slug("oullins").name == "Oullins-Pierre-Bénite"
+        assert commune_by_slug(slug).name == orgs["commune"].name
+    commune = Organisation.objects.get(slug=slug)
+    commune.name = "Bourg-et-Rive"
+    commune.save()
+    assert commune_by_slug(slug).name == "Bourg-et-Rive"
 
 
-@pytest.mark.parametrize("slug", ["atlantis", "metropole-de-lyon"])
-def test_commune_by_slug_is_none_for_what_is_not_a_commune(demo, slug):
+@pytest.mark.parametrize("slug", ["atlantis", "metropole-de-test"])
+def test_commune_by_slug_is_none_for_what_is_not_a_commune(orgs, slug):
+    assert orgs["metropolis"].slug == "metropole-de-test"
     assert commune_by_slug(slug) is None
 
 
-def test_cached_commune_has_no_boundary_loaded_but_reads_it_on_demand(demo):
-    commune = commune_by_slug("oullins")
+def test_cached_commune_has_no_boundary_loaded_but_reads_it_on_demand(orgs):
+    commune = commune_by_slug(orgs["commune"].slug)
     assert "boundary" in commune.get_deferred_fields()
     assert competence_resolve(subject="contact", commune=commune).organisation == commune
 
 
-def test_a_slug_from_a_request_makes_a_short_safe_cache_key(demo):
+def test_a_slug_from_a_request_makes_a_short_safe_cache_key(orgs):
     key = entry_key(TERRITORY, "commune", "x" * 5000 + " \\n\\t")
     assert len(key) < 100 and " " not in key
     assert commune_by_slug("x" * 5000 + " ") is None
