@@ -4,5 +4,4 @@ from tests.cases.conftest import (  # noqa: F401 - shared fixtures
     contact,
     contact_data,
     file_case,
-    place,
 )

@@ -101,7 +101,9 @@ def case_message_add(
                 "case": case,
                 "reference": case.reference,
                 "service": case.definition.name,
-                "body": message.body,
+                # A citizen's words stay in the case (where agents' reads are recorded), not
+                # in the agents' notifications (and so nowhere after the account's erasure).
+                "body": "" if from_citizen else message.body,
                 "from_citizen": from_citizen,
                 # only the case's reply address takes a reply in (cases.replies)
                 "reply_by_mail": inbound_address() is not None,
