@@ -77,19 +77,29 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
 # map pin, and building the ORM query and model instances cost several times the query itself.
 # d2 = squared planar distance in m² (exact enough at 250 m); the order is by 10 m steps of
 # distance (SQRT and FLOOR: built in on PostgreSQL, registered by Django on SQLite), then newest.
+# Whether a report is open is its case's (``cases_case.is_closed``): the candidates of the
+# bounding box are ordered first (the subquery, kept as such by ``{fence}``: ``OFFSET 0`` on
+# PostgreSQL), and the cases are then probed in that order until ``limit`` open ones are found,
+# instead of probing the case of every candidate, open or closed, before sorting.
 NEARBY_SQL = """
-SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude,
-  (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
+SELECT c.id, c.reference, c.created_at, c.latitude, c.longitude,
+  (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = c.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id
-FROM publicspace_report r
-JOIN cases_case k ON k.id = r.case_id
-WHERE r.category_id = %s AND k.is_closed = %s
-  AND r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s
-  AND ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
-    <= %s
-ORDER BY FLOOR(SQRT(
-  (r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s
-) / %s), r.created_at DESC, r.id DESC
+FROM (
+  SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude, r.case_id,
+    FLOOR(SQRT(
+      (r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s
+    ) / %s) AS step
+  FROM publicspace_report r
+  WHERE r.category_id = %s
+    AND r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s
+    AND ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
+      <= %s
+  ORDER BY step, r.created_at DESC, r.id DESC{fence}
+) c
+JOIN cases_case k ON k.id = c.case_id
+WHERE k.is_closed = %s
+ORDER BY c.step, c.created_at DESC, c.id DESC
 LIMIT %s
 """
 NEARBY_STEP_M = 10
@@ -121,28 +131,31 @@ def reports_nearby(
     10 m) then newest, with their distance in metres: the candidates shown before filing a
     duplicate, each with the id of its first visible photo (``photo_id``).
 
-    One query: the bounding box uses the index ``(category, latitude, longitude)``, the case
-    (its primary key) says whether the report is open; the planar distance filters, orders
-    and limits in SQL."""
+    One query: the bounding box uses the index ``(category, latitude, longitude)``, the planar
+    distance filters and orders the candidates, then their cases (by primary key, in that
+    order, until ``limit`` are found) say which are open."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
     k_lon = (METRES_PER_DEGREE * math.cos(math.radians(lat))) ** 2
     d2_params = [lat, lat, K_LAT, lon, lon, k_lon]
     params = [
         False,
+        *d2_params,
+        NEARBY_STEP_M,
         category.pk,
-        False,
         min_lat,
         max_lat,
         min_lon,
         max_lon,
         *d2_params,
         radius_m * radius_m,
-        *d2_params,
-        NEARBY_STEP_M,
+        False,
         limit,
     ]
+    # OFFSET 0 keeps PostgreSQL from flattening the subquery (it would probe every candidate's
+    # case before sorting); SQLite refuses OFFSET without LIMIT and needs no fence.
+    fence = "\n  OFFSET 0" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
-        cursor.execute(NEARBY_SQL, params)
+        cursor.execute(NEARBY_SQL.format(fence=fence), params)
         rows = cursor.fetchall()
     found = []
     for pk, reference, created_at, r_lat, r_lon, photo_id in rows:
