@@ -31,25 +31,26 @@ def display_value(field: dict, value) -> str:
     return str(value)
 
 
-def case_data_rows(case) -> list[dict]:
-    """(label, text, attachments) for each answered field of the case, in form order."""
-    attachments = {}
-    for att in case.attachments.all():
+def case_data_rows(case, attachments=None) -> list[dict]:
+    """(label, text, attachments) for each answered field of the case, in form order.
+    ``attachments``: the case's attachments when the caller has read them already."""
+    by_field: dict[str, list] = {}
+    for att in case.attachments.all() if attachments is None else attachments:
         if att.field_key:
-            attachments.setdefault(att.field_key, []).append(att)
+            by_field.setdefault(att.field_key, []).append(att)
     rows = []
     for page, field in iter_fields(case.version.form):
         if field["type"] == "title":
             continue
         key = field["key"]
         if field["type"] == "file":
-            if key in attachments:
+            if key in by_field:
                 rows.append(
                     {
                         "page": page["title"],
                         "label": field["label"],
                         "text": "",
-                        "files": attachments[key],
+                        "files": by_field[key],
                     }
                 )
             continue
