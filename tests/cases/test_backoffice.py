@@ -8,6 +8,10 @@ from guichet.cases.models import Case, CaseEvent, CaseNote, SavedFilter
 from tests.conftest import login_with_second_factor
 from tests.factories import pdf_bytes
 
+# The case page's queries (SQLite; session, user, scope, case, access record, lists): pinned so
+# that a list read per row or read twice does not creep in unnoticed.
+QUERIES_PINNED = 14
+
 
 @pytest.fixture
 def oullins_case(place, file_case, contact_data):
@@ -356,3 +360,44 @@ def test_queue_tab_counts_walk_the_open_cases_in_the_list_order(oullins, file_ca
              for name in ("mine", "team", "unassigned", "overdue")}  # fmt: skip
     assert "ORDER BY" in parts["team"] and "ORDER BY" in parts["unassigned"]
     assert "ORDER BY" not in parts["mine"] and "ORDER BY" not in parts["overdue"]
+
+
+def test_case_page_reads_a_bounded_number_of_queries(
+    oullins, oullins_case, place, django_assert_max_num_queries
+):
+    """The case page of a worked case (events, a note, a message, an attachment) reads the
+    case, its lists and the agent's context once each: its team choices (assignment and
+    re-routing) come from the cached reference data, its attachments are read once."""
+    url = reverse("cases_bo:case", args=[oullins_case.reference])
+    reference = oullins_case.reference
+    oullins.post(reverse("cases_bo:transition", args=[reference]), {"transition": "take"})
+    oullins.post(reverse("cases_bo:note", args=[reference]), {"body": "RAS"})
+    oullins.post(reverse("cases_bo:message", args=[reference]), {"body": "Nous traitons."})
+    oullins.post(reverse("cases_bo:deadline", args=[reference]), {"deadline": "2030-01-15"})
+    assert oullins_case.events.count() >= 4
+    oullins.get(url)  # warm: the published version and the team choices cached
+    with django_assert_max_num_queries(QUERIES_PINNED) as captured:
+        page = oullins.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "RAS" in html and "Nous traitons." in html
+    # the assignment offers the teams of the organisation in charge, the re-routing every team
+    own = place.commune.teams.get(slug="accueil")
+    other = place.other_commune.teams.first()
+    assert f'<option value="{own.pk}" selected>{own.name}</option>' in html
+    assert f'<option value="{other.pk}">{place.other_commune.name} — {other.name}</option>' in html
+    assert sum("caseattachment" in q["sql"] for q in captured.captured_queries) == 2  # +messages'
+
+
+def test_case_page_team_choices_follow_a_renamed_team(oullins, oullins_case, place):
+    url = reverse("cases_bo:case", args=[oullins_case.reference])
+    assert "Accueil des Bronnais" not in oullins.get(url).content.decode()  # choices cached
+    team = place.other_commune.teams.first()
+    team.name = "Accueil des Bronnais"
+    team.save()
+    own = place.commune.teams.get(slug="accueil")
+    own.name = "Guichet unique"
+    own.save()
+    html = oullins.get(url).content.decode()
+    assert f"{place.other_commune.name} — Accueil des Bronnais" in html
+    assert f'<option value="{own.pk}" selected>Guichet unique</option>' in html

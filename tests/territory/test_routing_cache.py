@@ -6,13 +6,15 @@ import pytest
 from django.core.cache import cache
 
 from guichet.core.generations import entry_key
-from guichet.territory.models import CompetenceRule, Organisation
+from guichet.territory.models import CompetenceRule, Organisation, Team
 from guichet.territory.selectors import (
     TERRITORY,
     commune_by_slug,
     competence_resolve,
     competence_route,
     competence_routing,
+    team_choices,
+    team_choices_of,
 )
 from tests.territory.conftest import ROUTING
 
@@ -125,3 +127,35 @@ def test_a_slug_from_a_request_makes_a_short_safe_cache_key(orgs):
     key = entry_key(TERRITORY, "commune", "x" * 5000 + " \\n\\t")
     assert len(key) < 100 and " " not in key
     assert commune_by_slug("x" * 5000 + " ") is None
+
+
+def test_team_choices_are_the_teams_of_active_organisations_as_the_database_says(
+    demo, django_assert_num_queries
+):
+    expected = [
+        (t.pk, f"{t.organisation.name} — {t.name}")
+        for t in Team.objects.filter(organisation__is_active=True).order_by(
+            "organisation__name", "name"
+        )
+    ]
+    assert team_choices() == expected and len(expected) > 2
+    with django_assert_num_queries(0):
+        assert team_choices() == expected
+    bron = Organisation.objects.get(slug="bron")
+    bron.is_active = False
+    bron.save()
+    assert {pk for pk, _label in team_choices()} == {pk for pk, _label in expected} - set(
+        bron.teams.values_list("pk", flat=True)
+    )
+
+
+def test_team_choices_of_an_organisation_follow_its_teams(demo, django_assert_num_queries):
+    lyon = demo["lyon"]
+    expected = list(lyon.teams.order_by("name").values_list("pk", "name"))
+    assert team_choices_of(lyon.pk) == expected and expected
+    with django_assert_num_queries(0):
+        assert team_choices_of(lyon.pk) == expected
+    added = Team.objects.create(organisation=lyon, slug="zz", name="Zzz")
+    assert team_choices_of(lyon.pk) == [*expected, (added.pk, "Zzz")]
+    added.delete()
+    assert team_choices_of(lyon.pk) == expected

@@ -135,6 +135,32 @@ def competence_route(
     return routing[:2] if routing is not None else None
 
 
+def team_choices() -> list[tuple[int, str]]:
+    """``(pk, "organisation — team")`` of every team of an active organisation, by organisation
+    then team name (the choices of a re-routing form), from the cache."""
+
+    def read():
+        teams = (
+            Team.objects.filter(organisation__is_active=True)
+            .order_by("organisation__name", "name")
+            .values_list("pk", "organisation__name", "name")
+        )
+        return [(pk, f"{organisation} — {name}") for pk, organisation, name in teams]
+
+    return cached_read(TERRITORY, ("team-choices",), read)
+
+
+def team_choices_of(organisation_id: int) -> list[tuple[int, str]]:
+    """``(pk, name)`` of the teams of ``organisation_id``, by name (the choices of an
+    assignment form), from the cache."""
+
+    def read():
+        teams = Team.objects.filter(organisation_id=organisation_id).order_by("name")
+        return list(teams.values_list("pk", "name"))
+
+    return cached_read(TERRITORY, ("team-choices-of", organisation_id), read)
+
+
 def competence_reason_of(*, subject: str, organisation: Organisation) -> dict[str, str]:
     """Why ``organisation`` handles ``subject``, from its most specific rule on it (wherever it
     applies): for a case rerouted to it. Empty when none of its rules covers the subject."""

@@ -55,6 +55,7 @@ from guichet.cases.saved_filters import saved_filter_create
 from guichet.cases.selectors import (
     COUNT_CAP,
     CaseFilters,
+    assignment_team_choices,
     attachment_get_for_agent,
     capped_count,
     case_get_for_agent,
@@ -64,8 +65,8 @@ from guichet.cases.selectors import (
     colleagues_for,
     queue_counts,
     queue_for_agent,
+    reroute_team_choices,
     reroute_team_get,
-    reroute_teams,
     saved_filters_for,
     services_for_agent_filing,
     timeline_for_agent,
@@ -312,21 +313,22 @@ def case_detail(request, reference):
 def _render_case(request, case, *, transition_form=None, status=200):
     record_case(request, case)
     members = colleagues_for(actor=request.user, case=case)
+    attachments = list(case.attachments.all())  # read once: the form's rows and the list
     return render(
         request,
         "cases/backoffice/case.html",
         {
             "case": case,
-            "rows": case_data_rows(case),
+            "rows": case_data_rows(case, attachments),
             "timeline": timeline_for_agent(case),
             "messages_list": case.messages.prefetch_related("attachments").select_related("author"),
             "notes": case.notes.select_related("author"),
-            "attachments": case.attachments.all(),
+            "attachments": attachments,
             "transitions": available_transitions(case, request.user),
             "transition_form": transition_form,
             "members": members,
-            "teams": case.organisation.teams.all(),
-            "reroute_teams": reroute_teams(),
+            "teams": assignment_team_choices(case),
+            "reroute_teams": reroute_team_choices(),
             "note_form": NoteForm(),
             "extra_templates": case_templates(case.definition.key),
             "audience": "agent",

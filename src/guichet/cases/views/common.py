@@ -35,21 +35,22 @@ def display_value(field: dict, value) -> str:
     return str(value)
 
 
-def case_data_rows(case) -> list[dict]:
-    """(label, text, attachments) for each answered field of the case, in form order."""
-    attachments = {}
-    for att in case.attachments.all():
+def case_data_rows(case, attachments=None) -> list[dict]:
+    """(label, text, attachments) for each answered field of the case, in form order.
+    ``attachments``: the case's attachments when the caller has read them already."""
+    by_field: dict[str, list] = {}
+    for att in case.attachments.all() if attachments is None else attachments:
         if att.field_key:
-            attachments.setdefault(att.field_key, []).append(att)
+            by_field.setdefault(att.field_key, []).append(att)
     rows = []
     for page, field in iter_fields(case.version.form):
         if field["type"] == "title":
             continue
         key = field["key"]
         if field["type"] == "file":
-            if key not in attachments:
+            if key not in by_field:
                 continue
-            text, files = "", attachments[key]
+            text, files = "", by_field[key]
         elif key in case.data:
             text, files = display_value(field, case.data[key]), []
         else:
