@@ -373,13 +373,7 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
                 _release(deliveries[index:], worker_id, f"connexion interrompue : {exc}")
                 break
             else:
-                try:
-                    _mark_sent(delivery, worker_id, marks)
-                except (OperationalError, InterfaceError):
-                    # The server has the message, the database is gone: keep the mark for when
-                    # it is back; the rest of the batch waits for its lease (nothing is lost).
-                    _accepted_unmarked.append((delivery.id, worker_id))
-                    raise
+                _mark_sent_or_keep(delivery, worker_id, marks)
                 sent += 1
     finally:
         marks.close()
@@ -388,6 +382,17 @@ def _send_email_batch(deliveries: list[Delivery], worker_id: str) -> int:
         except Exception:  # closing a broken connection must not hide the outcome
             logger.debug("closing the SMTP connection failed", exc_info=True)
     return sent
+
+
+def _mark_sent_or_keep(delivery: Delivery, worker_id: str, marks) -> None:
+    """Mark ``delivery`` sent; if the database is gone, the server has the message all the
+    same: keep the mark for when it is back (the rest of the batch waits for its lease, nothing
+    is lost) and let the error stop the batch."""
+    try:
+        _mark_sent(delivery, worker_id, marks)
+    except (OperationalError, InterfaceError):
+        _accepted_unmarked.append((delivery.id, worker_id))
+        raise
 
 
 def _send_one_by_one(deliveries: list[Delivery], worker_id: str, send, *, one_server) -> int:
@@ -407,13 +412,7 @@ def _send_one_by_one(deliveries: list[Delivery], worker_id: str, send, *, one_se
             except Exception as exc:  # any provider error is one failed attempt
                 _mark_failed_attempt(delivery, worker_id, repr(exc))
             else:
-                try:
-                    _mark_sent(delivery, worker_id, marks)
-                except (OperationalError, InterfaceError):
-                    # The server has the message, the database is gone: keep the mark for when
-                    # it is back; the rest of the batch waits for its lease (nothing is lost).
-                    _accepted_unmarked.append((delivery.id, worker_id))
-                    raise
+                _mark_sent_or_keep(delivery, worker_id, marks)
                 sent += 1
     return sent
 

@@ -115,9 +115,9 @@ class Report(models.Model):
     questionnaire_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        ordering = ["-created_at"]
         verbose_name = _("signalement")
         verbose_name_plural = _("signalements")
-        ordering = ["-created_at"]
         indexes = [
             # nearby reports of a category: bounding box on latitude then longitude
             models.Index(fields=["category", "latitude", "longitude"], name="report_near_idx"),
