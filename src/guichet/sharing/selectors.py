@@ -10,11 +10,6 @@ from guichet.cases.policies import draft_policy
 from guichet.sharing.models import CaseDraftCollaborator, CaseDraftEvent
 
 
-def draft_is_shared(draft: CaseDraft) -> bool:
-    """Whether the owner of ``draft`` ever invited somebody (its history is kept from then)."""
-    return CaseDraftCollaborator.objects.filter(draft_id=draft.pk).exists()
-
-
 def draft_collaborators_list(*, actor, draft: CaseDraft) -> list[CaseDraftCollaborator]:
     """The invitations of ``draft`` (pending, accepted, revoked), for its owner and its
     collaborators."""

@@ -22,7 +22,6 @@ from guichet.sharing.selectors import (
     draft_collaborators_list,
     draft_history,
     draft_invitation_get,
-    draft_is_shared,
 )
 from guichet.sharing.services import (
     InvitationRefused,
@@ -48,15 +47,8 @@ def sharing_panel(request, draft: CaseDraft, where: str) -> str:
     if draft.owner_id is None:
         return ""
     role = CaseDraftCollaborator.Role(collaborator_role(draft))
-    collaborators = (
-        [
-            c
-            for c in draft_collaborators_list(actor=request.user, draft=draft)
-            if c.revoked_at is None
-        ]
-        if draft_is_shared(draft)
-        else []
-    )
+    invited = draft_collaborators_list(actor=request.user, draft=draft)  # one query
+    collaborators = [c for c in invited if c.revoked_at is None]
     return render_to_string(
         "sharing/_draft_sharing.html",
         {
