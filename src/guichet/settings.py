@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "guichet.catalogue",
     "guichet.cases",
     "guichet.webhooks",
+    "guichet.sharing",
     "guichet.notifications",
     "guichet.localinfo",
     "guichet.publicspace",

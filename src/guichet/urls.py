@@ -40,6 +40,7 @@ urlpatterns = [
     path("backoffice/assistance/", include("guichet.support.urls_backoffice")),
     path("backoffice/webhooks/", include("guichet.webhooks.urls")),
     path("backoffice/", include("guichet.cases.urls_backoffice")),
+    path("demarches/", include("guichet.sharing.urls")),  # before the engine's draft pages
     path("demarches/", include("guichet.cases.urls_citizen")),
     path("mon-espace/documents/", include("guichet.wallet.urls")),
     path("mon-espace/", include("guichet.portal.urls")),

@@ -16,15 +16,16 @@ def test_the_applicant_invites_an_architect_who_accepts(
     live_server, demo, page, demo_password, axe, monkeypatch
 ):
     from guichet.accounts.models import User
-    from guichet.cases import drafts
+    from guichet.cases.drafts import draft_save
     from guichet.catalogue.models import ServiceDefinition
+    from guichet.sharing import services
 
     # the link's token is random: known here to open the link the e-mail would carry
-    monkeypatch.setattr(drafts, "secrets", SimpleNamespace(token_urlsafe=lambda n: TOKEN))
+    monkeypatch.setattr(services, "secrets", SimpleNamespace(token_urlsafe=lambda n: TOKEN))
     camille = User.objects.get(email="camille.martin@example.org")
     architect = User.objects.get(email="lucas.bernard@example.org")
     definition = ServiceDefinition.objects.get(key="urbanism.dp")
-    draft = drafts.draft_save(
+    draft = draft_save(
         actor=camille,
         version=definition.current_version,
         data={},

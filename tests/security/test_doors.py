@@ -168,8 +168,8 @@ DOORS: dict[str, Row] = {
     "cases:draft_page": Row(Door.OWNER),
     # A's draft's collaborators (she invites and revokes; nobody else sees it here) and the
     # link of an invitation, for the account of the invited address (none here: refused).
-    "cases:draft_collaborators": Row(Door.OWNER),
-    "cases:draft_invitation": Row(Door.SIGNED_IN, allowed=frozenset()),
+    "sharing:draft_collaborators": Row(Door.OWNER),
+    "sharing:draft_invitation": Row(Door.SIGNED_IN, allowed=frozenset()),
     "cases:receipt": Row(Door.OWNER),
     "cases:case": Row(Door.OWNER),
     "cases:message": Row(Door.OWNER),

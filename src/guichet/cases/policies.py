@@ -18,6 +18,10 @@ turn its refusal into their answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from guichet.core.policies import SYSTEM, AccessPolicy, PolicyDenied, register_policy
@@ -134,130 +138,79 @@ class CasePolicy(AccessPolicy):
 case_policy = register_policy(CasePolicy())
 
 
+@dataclass(frozen=True)
+class DraftAccess:
+    """Who besides its owner may see a draft or act on it, as an app above the engine says
+    (``register_draft_access``; the ``sharing`` app: the people the owner invited).
+
+    ``actions``: the actions it adds to the engine's (``"save"``, ``"submit"``);
+    ``allows(actor, draft, action)``: whether ``actor`` may take ``action`` on ``draft``
+    (``"view"`` to see it; asked for the owner too, for the actions it adds);
+    ``drafts(actor)``: the ``Q`` of the drafts it opens to ``actor`` (an authenticated user)."""
+
+    actions: frozenset[str]
+    allows: Callable[[Any, Any, str], bool]
+    drafts: Callable[[Any], Q]
+
+
+_draft_accesses: list[DraftAccess] = []
+
+
+def register_draft_access(access: DraftAccess) -> DraftAccess:
+    """Plug ``access`` into ``draft_policy`` (from an ``AppConfig.ready()``)."""
+    if access not in _draft_accesses:
+        _draft_accesses.append(access)
+    return access
+
+
 class DraftPolicy(AccessPolicy):
     """A form being filled in: its owner's, or (without an account) whoever holds its token in
-    their session, which the door checked (``selectors.draft_get``).
-
-    The owner may invite people to complete it with them (``CaseDraftCollaborator``): once
-    their invitation is accepted, and until the owner revokes it, a collaborator sees the draft
-    and saves its pages and pieces (``"save"``), and may mark it ready for the owner's
-    signature (``"ready"``); submitting it and managing its collaborators (``"submit"``,
-    ``"share"``) stay the owner's. Anybody else, a revoked collaborator included, is told it
-    does not exist."""
+    their session, which the door checked (``selectors.draft_get``). The owner saves and
+    submits it. The accesses registered by the apps above (``register_draft_access``) may open
+    it to other people and add actions; submitting it stays the owner's (they sign the form's
+    commitments). Anybody else is told it does not exist."""
 
     name = "cases.draft"
-    OWNER_ACTIONS = frozenset({"save", "submit", "share"})
-    COLLABORATOR_ACTIONS = frozenset({"save", "ready"})
+    ACTIONS = frozenset({"save", "submit"})
 
     @staticmethod
     def is_owner(actor, draft) -> bool:
-        return bool(
-            getattr(actor, "is_authenticated", False)
-            and draft.owner_id is not None
-            and draft.owner_id == actor.pk
-        )
+        return bool(getattr(actor, "is_authenticated", False) and draft.owner_id == actor.pk)
 
     @staticmethod
-    def is_collaborator(actor, draft) -> bool:
-        """Whether ``actor`` accepted an invitation to ``draft`` that was not revoked."""
-        from guichet.cases.models import CaseDraftCollaborator
-
-        if not getattr(actor, "is_authenticated", False) or draft.pk is None:
-            return False
-        return CaseDraftCollaborator.objects.filter(
-            draft_id=draft.pk,
-            user_id=actor.pk,
-            accepted_at__isnull=False,
-            revoked_at__isnull=True,
-        ).exists()
+    def _others_allow(actor, draft, action: str) -> bool:
+        signed_in = getattr(actor, "is_authenticated", False) and draft.pk is not None
+        return bool(signed_in) and any(a.allows(actor, draft, action) for a in _draft_accesses)
 
     def _can_view(self, actor, draft) -> bool:
-        if draft.owner_id is None:
+        if draft.owner_id is None or self.is_owner(actor, draft):
             return True
-        return self.is_owner(actor, draft) or self.is_collaborator(actor, draft)
+        return self._others_allow(actor, draft, "view")
 
     def _can_act(self, actor, draft, action: str) -> bool:
-        if action not in self.OWNER_ACTIONS | self.COLLABORATOR_ACTIONS:
+        if action not in self.ACTIONS.union(*(a.actions for a in _draft_accesses)):
             raise ValueError(f"unknown draft action: {action!r}")
         if draft.owner_id is None:  # an anonymous draft: the session's token was checked
-            return action in ("save", "submit")
-        if self.is_owner(actor, draft):
-            return action in self.OWNER_ACTIONS
-        return action in self.COLLABORATOR_ACTIONS and self.is_collaborator(actor, draft)
+            return action in self.ACTIONS
+        if self.is_owner(actor, draft) and action in self.ACTIONS:
+            return True
+        return action != "submit" and self._others_allow(actor, draft, action)
 
     def scope(self, actor, queryset: QuerySet, *, role: str = "") -> QuerySet:
         """The drafts of ``queryset`` that ``actor`` may see: ``role="owner"`` their own,
-        ``role="collaborator"`` those they complete for others, by default both."""
-        from guichet.cases.models import CaseDraftCollaborator
-
+        ``role="others"`` those the registered accesses open to them, ``""`` both."""
         if actor is SYSTEM:
             return queryset
         if not getattr(actor, "is_authenticated", False):
             return queryset.none()
-        shared = Q(
-            pk__in=CaseDraftCollaborator.objects.filter(
-                user_id=actor.pk, accepted_at__isnull=False, revoked_at__isnull=True
-            ).values("draft_id")
-        )
+        opened = Q(pk__in=[])
+        for access in _draft_accesses:
+            opened |= access.drafts(actor)
         if role == "owner":
             return queryset.filter(owner_id=actor.pk)
-        if role == "collaborator":
-            return queryset.filter(shared).exclude(owner_id=actor.pk)
-        return queryset.filter(Q(owner_id=actor.pk) | shared)
+        if role == "others":
+            return queryset.filter(opened).exclude(owner_id=actor.pk)
+        return queryset.filter(Q(owner_id=actor.pk) | opened)
 
 
 draft_policy = register_policy(DraftPolicy())
-
-
-class DraftInvitationPolicy(AccessPolicy):
-    """An invitation to complete a draft (``CaseDraftCollaborator``), reached by its link: the
-    account of the invited address sees it while it is not revoked, and accepts it once,
-    before it expires (``refusal`` says in French why it cannot). Anybody else is told it
-    does not exist; the link's token was checked by the service that found the invitation."""
-
-    name = "cases.draft_invitation"
-
-    def refusal(self, actor, invitation) -> str:
-        """Why ``actor`` cannot accept ``invitation`` (French), or "" when they can."""
-        from django.utils import timezone
-        from django.utils.translation import gettext as _
-
-        if not getattr(actor, "is_authenticated", False):
-            return _("Connectez-vous pour accepter cette invitation.")
-        if invitation.revoked_at is not None:
-            return _("Cette invitation a été retirée par la personne qui vous l'avait envoyée.")
-        if invitation.accepted_at is not None:
-            return _("Cette invitation a déjà été utilisée.")
-        if invitation.expires_at <= timezone.now():
-            return _("Cette invitation a expiré : demandez-en une nouvelle.")
-        if (actor.email or "").strip().lower() != invitation.email:
-            return _(
-                "Cette invitation a été envoyée à une autre adresse électronique : "
-                "connectez-vous avec le compte de cette adresse (ou créez-le), puis ouvrez de "
-                "nouveau le lien."
-            )
-        if invitation.draft.owner_id == actor.pk:
-            return _("Ce brouillon est déjà le vôtre.")
-        return ""
-
-    def _can_view(self, actor, invitation) -> bool:
-        return bool(
-            getattr(actor, "is_authenticated", False)
-            and invitation.revoked_at is None
-            and (actor.email or "").strip().lower() == invitation.email
-        )
-
-    def _can_act(self, actor, invitation, action: str) -> bool:
-        if action != "accept":
-            raise ValueError(f"unknown invitation action: {action!r}")
-        return not self.refusal(actor, invitation)
-
-    def scope(self, actor, queryset: QuerySet) -> QuerySet:
-        if actor is SYSTEM:
-            return queryset
-        if not getattr(actor, "is_authenticated", False):
-            return queryset.none()
-        return queryset.filter(email=(actor.email or "").strip().lower(), revoked_at__isnull=True)
-
-
-draft_invitation_policy = register_policy(DraftInvitationPolicy())

@@ -18,8 +18,6 @@ from guichet.cases.models import (
     Case,
     CaseAttachment,
     CaseDraft,
-    CaseDraftCollaborator,
-    CaseDraftEvent,
     CaseEvent,
     SavedFilter,
     ScanState,
@@ -367,16 +365,17 @@ def attachment_get_for_citizen(*, case: Case, pk: int) -> CaseAttachment:
 
 
 def drafts_for_citizen(*, actor, role: str = "owner") -> QuerySet[CaseDraft]:
-    """The drafts ``actor`` sees: their own (``role="owner"``), those they complete for others
-    (``"collaborator"``), or both (``""``; ``owner_id`` tells them apart)."""
+    """The drafts ``actor`` sees: their own (``role="owner"``), those the apps above open to
+    them (``"others"``: ``register_draft_access``), or both (``""``; ``owner_id`` tells them
+    apart)."""
     return draft_policy.scope(actor, CaseDraft.objects.all(), role=role).select_related(
         "version__definition"
     )
 
 
 def draft_get(*, actor, token, session_tokens: list[str]) -> CaseDraft:
-    """A draft by its token: its owner's, a collaborator's (``draft_policy``), or, without an
-    owner, the session's that opened it. Http404 for anybody else."""
+    """A draft by its token: one ``draft_policy`` lets ``actor`` see, or, without an owner,
+    the session's that opened it. Http404 for anybody else."""
     draft = CaseDraft.objects.filter(token=token).select_related("version__definition").first()
     if draft is None:
         raise Http404("draft")
@@ -386,34 +385,6 @@ def draft_get(*, actor, token, session_tokens: list[str]) -> CaseDraft:
     elif str(draft.token) not in session_tokens:
         raise Http404("draft")
     return draft
-
-
-def draft_collaborators_list(*, actor, draft: CaseDraft) -> list[CaseDraftCollaborator]:
-    """The invitations of ``draft`` (pending, accepted, revoked), for its owner and its
-    collaborators."""
-    draft_policy.require_view(actor, draft)
-    return list(draft.collaborators.select_related("user").order_by("invited_at", "pk"))
-
-
-def draft_history(*, actor, draft: CaseDraft) -> list[CaseDraftEvent]:
-    """Who did what on a shared draft, oldest first."""
-    draft_policy.require_view(actor, draft)
-    return list(draft.events.select_related("actor", "collaborator").order_by("at", "pk"))
-
-
-def draft_invitation_get(*, actor, token: str) -> CaseDraftCollaborator:
-    """The invitation of a link's ``token`` (Http404 when none: a wrong or forged link). Its
-    policy decides who may accept it; the page says why not."""
-    from guichet.cases.drafts import invitation_token_hash
-
-    invitation = (
-        CaseDraftCollaborator.objects.select_related("draft__version__definition", "invited_by")
-        .filter(token_hash=invitation_token_hash(token or ""))
-        .first()
-    )
-    if invitation is None:
-        raise Http404("invitation")
-    return invitation
 
 
 def saved_filters_for(*, actor) -> QuerySet[SavedFilter]:

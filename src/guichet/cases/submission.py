@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from guichet.cases.attachments import attachment_store
 from guichet.cases.claims import claim_url
+from guichet.cases.drafts import draft_submitted
 from guichet.cases.errors import already_submitted
 from guichet.cases.models import Case, CaseDraft, CaseEvent, CaseMessage, Channel, PartnerApiKey
 from guichet.cases.notify import case_notify, citizen_recipient
@@ -272,33 +273,6 @@ def draft_submission_replayed(
     return _replayed(keyed)
 
 
-def _preparers_recorded(case: Case, draft: CaseDraft) -> None:
-    """The case keeps who prepared it with its requester (the collaborators of its draft whose
-    access was not revoked), for the agents: they are not its contacts (its messages go to
-    the requester, who signed it)."""
-    from guichet.cases.models import CaseDraftCollaborator
-
-    collaborators = list(
-        CaseDraftCollaborator.objects.filter(
-            draft=draft, accepted_at__isnull=False, revoked_at__isnull=True
-        ).select_related("user")
-    )
-    if not collaborators:
-        return
-    names = ", ".join(
-        f"{c.user.get_full_name() or c.email} ({c.get_role_display()})"
-        for c in collaborators
-        if c.user is not None
-    )
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEvent.Kind.PREPARED,
-        channel=Channel.SYSTEM,
-        summary=(_("Préparée avec : %s") % names)[:300],
-        data={"collaborators": [{"user": c.user_id, "role": c.role} for c in collaborators]},
-    )
-
-
 def _submission_recorded(checked: CheckedSubmission, reference: str) -> Submission:
     """Write the checked submission under ``reference``: the case, its files, its first
     message, its history, the initial status's actions, what its service records with it, the
@@ -352,8 +326,7 @@ def _submission_recorded(checked: CheckedSubmission, reference: str) -> Submissi
         for clean in cleans:
             attachment_store(clean=clean, case=case, field_key=key, uploaded_by=user)
     if draft is not None:
-        if draft.shared:
-            _preparers_recorded(case, draft)
+        draft_submitted.send(sender=CaseDraft, draft=draft, case=case)
         draft.attachments.update(case=case, draft=None)
         draft.delete()
     if first_message is not None:

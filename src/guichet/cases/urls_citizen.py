@@ -1,7 +1,6 @@
 from django.urls import path
 
 from guichet.cases.views import citizen as views
-from guichet.cases.views import sharing
 
 app_name = "cases"
 
@@ -12,12 +11,6 @@ urlpatterns = [
     path("rattacher/<str:token>/", views.case_claim_page, name="claim"),
     path("brouillons/<uuid:token>/", views.draft_page, name="draft"),
     path("brouillons/<uuid:token>/recapitulatif/", views.draft_review, name="draft_review"),
-    path(
-        "brouillons/<uuid:token>/collaborateurs/",
-        sharing.draft_collaborators,
-        name="draft_collaborators",
-    ),
-    path("invitations/<str:token>/", sharing.draft_invitation, name="draft_invitation"),
     path("brouillons/<uuid:token>/<str:page_key>/", views.draft_page, name="draft_page"),
     path("recu/<str:reference>/", views.receipt, name="receipt"),
     path("demandes/<str:reference>/", views.case_page, name="case"),

@@ -64,7 +64,7 @@ class ServiceManifest:
     #: redirects there; its message and transition doors refuse a restricted service's case)
     citizen_url: Callable[..., str] | None = None
     #: the role of the people a draft's owner invites to complete it (a value of
-    #: ``cases.models.CaseDraftCollaborator.Role``; default: a co-writer)
+    #: ``sharing.models.CaseDraftCollaborator.Role``; default: a co-writer)
     draft_collaborator_role: str = ""
 
 

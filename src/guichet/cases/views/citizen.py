@@ -15,7 +15,7 @@ from guichet.cases.drafts import draft_save
 from guichet.cases.errors import CaseInputError
 from guichet.cases.forms import MessageForm, TrackingForm
 from guichet.cases.models import Channel
-from guichet.cases.policies import TrackingCodeHolder
+from guichet.cases.policies import TrackingCodeHolder, draft_policy
 from guichet.cases.selectors import (
     attachment_get_for_citizen,
     case_get_by_tracking,
@@ -29,10 +29,10 @@ from guichet.cases.submission import case_submit, draft_submission_replayed
 from guichet.cases.views.common import (
     case_data_rows,
     display_value,
+    draft_panels,
     message_post,
     uploaded_files,
 )
-from guichet.cases.views.sharing import sharing_context
 from guichet.catalogue.registry import case_templates, citizen_url_for, is_restricted, manifest_for
 from guichet.catalogue.rendering import parse_post, widgets
 from guichet.catalogue.schema import clean_fields, condition_holds, iter_fields
@@ -195,7 +195,7 @@ def draft_page(request, token, page_key=None):
         "cases/citizen/page.html",
         {
             "draft": draft,
-            "sharing": sharing_context(request.user, draft),
+            "panels": draft_panels(request, draft, "page"),
             "definition": version.definition,
             "page": page,
             "step": keys.index(page_key) + 1,
@@ -310,7 +310,8 @@ def draft_review(request, token):
         "cases/citizen/review.html",
         {
             "draft": draft,
-            "sharing": sharing_context(request.user, draft),
+            "panels": draft_panels(request, draft, "review"),
+            "may_submit": draft_policy.can_act(request.user, draft, "submit"),
             "definition": definition,
             "rows": rows,
             "errors": errors,

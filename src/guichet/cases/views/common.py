@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.utils.translation import gettext as _
 
@@ -5,6 +7,22 @@ from guichet.cases.errors import CaseInputError
 from guichet.cases.forms import MessageForm
 from guichet.cases.messages import case_message_add
 from guichet.catalogue.schema import iter_fields
+
+#: What the apps above the engine show on a draft's pages (the ``sharing`` app: who prepares
+#: it): ``panel(request, draft, where)``, ``where`` being ``"page"`` or ``"review"``, gives
+#: HTML (safe) or "". Registered from an ``AppConfig.ready()``.
+_draft_panels: list[Callable[..., str]] = []
+
+
+def register_draft_panel(panel: Callable[..., str]) -> Callable[..., str]:
+    if panel not in _draft_panels:
+        _draft_panels.append(panel)
+    return panel
+
+
+def draft_panels(request, draft, where: str) -> list[str]:
+    """The HTML the registered panels show on ``draft``'s page or review."""
+    return [html for panel in _draft_panels if (html := panel(request, draft, where))]
 
 
 def display_value(field: dict, value) -> str:

@@ -12,25 +12,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from guichet.cases.drafts import (
-    InvitationRefused,
-    draft_collaborator_invite,
-    draft_collaborator_revoke,
-    draft_invitation_accept,
-    draft_save,
-)
-from guichet.cases.models import (
-    Case,
-    CaseDraft,
-    CaseDraftCollaborator,
-    CaseDraftEvent,
-    CaseEvent,
-    Channel,
-)
+from guichet.cases.drafts import draft_save
+from guichet.cases.models import Case, CaseDraft, CaseEvent, Channel
 from guichet.cases.policies import draft_policy
 from guichet.cases.submission import case_submit
 from guichet.core.policies import PolicyDenied, forget_policy_answers
 from guichet.notifications.models import Notification
+from guichet.sharing.models import CaseDraftCollaborator, CaseDraftEvent
+from guichet.sharing.services import (
+    InvitationRefused,
+    draft_collaborator_invite,
+    draft_collaborator_revoke,
+    draft_invitation_accept,
+)
 from tests.factories import pdf_bytes
 from tests.factories.accounts import CitizenFactory
 from tests.factories.cases import case_draft, published_service, service_document
@@ -85,7 +79,7 @@ def test_invite_accept_complete_and_the_owner_submits(
     owner_client.post(
         reverse("cases:draft_page", args=[draft.token, "demande"]), {**PAGE1, "action": "save"}
     )
-    sharing = reverse("cases:draft_collaborators", args=[draft.token])
+    sharing = reverse("sharing:draft_collaborators", args=[draft.token])
     page = owner_client.get(reverse("cases:draft_page", args=[draft.token, "demande"]))
     assert "Inviter un co-rédacteur" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -162,7 +156,7 @@ def test_invite_accept_complete_and_the_owner_submits(
 def test_an_account_with_another_address_cannot_accept(client, place, draft, architect):
     _collaborator, token = _invite(draft, place.citizen)
     client.force_login(place.other_citizen)
-    link = reverse("cases:draft_invitation", args=[token])
+    link = reverse("sharing:draft_invitation", args=[token])
     for response in (client.get(link), client.post(link)):
         assert response.status_code == 403
         body = response.content.decode()
@@ -204,13 +198,13 @@ def test_an_expired_used_or_revoked_link_is_refused(
     with pytest.raises(InvitationRefused, match=message):
         draft_invitation_accept(actor=_fresh(architect), token=token)
     client.force_login(architect)
-    response = client.post(reverse("cases:draft_invitation", args=[token]))
+    response = client.post(reverse("sharing:draft_invitation", args=[token]))
     assert response.status_code == 403 and message in response.content.decode()
 
 
 def test_a_forged_link_is_not_found(client, architect):
     client.force_login(architect)
-    assert client.get(reverse("cases:draft_invitation", args=["forged"])).status_code == 404
+    assert client.get(reverse("sharing:draft_invitation", args=["forged"])).status_code == 404
     with pytest.raises(PolicyDenied):
         draft_invitation_accept(actor=architect, token="forged")
 
@@ -223,7 +217,7 @@ def test_a_revoked_collaborator_is_told_the_draft_does_not_exist(client, place, 
         reverse("cases:draft", args=[draft.token]),
         reverse("cases:draft_page", args=[draft.token, "demande"]),
         reverse("cases:draft_review", args=[draft.token]),
-        reverse("cases:draft_collaborators", args=[draft.token]),
+        reverse("sharing:draft_collaborators", args=[draft.token]),
     ]
     assert all(client.get(url).status_code in (200, 302) for url in urls)
     draft_collaborator_revoke(actor=place.citizen, draft=draft, collaborator_id=invitation.pk)
@@ -252,7 +246,7 @@ def test_a_stranger_is_told_the_draft_does_not_exist(client, place, draft):
     for url in (
         reverse("cases:draft", args=[draft.token]),
         reverse("cases:draft_review", args=[draft.token]),
-        reverse("cases:draft_collaborators", args=[draft.token]),
+        reverse("sharing:draft_collaborators", args=[draft.token]),
     ):
         assert client.get(url).status_code == 404
         assert client.post(url, {"action": "invite", "email": "x@example.org"}).status_code == 404
@@ -326,7 +320,7 @@ def test_a_bad_invitation_is_refused_with_its_reason(client, place, draft, email
     _invite(draft, place.citizen)
     client.force_login(place.citizen)
     response = client.post(
-        reverse("cases:draft_collaborators", args=[draft.token]),
+        reverse("sharing:draft_collaborators", args=[draft.token]),
         {"action": "invite", "email": email},
     )
     assert response.status_code == 400 and error in unescape(response.content.decode())
@@ -342,7 +336,7 @@ def test_a_planning_draft_invites_a_mandated_architect(client, place, architect)
     page = client.get(reverse("cases:draft", args=[draft.token])).content.decode()
     assert "Inviter un architecte mandataire" in page
     client.post(
-        reverse("cases:draft_collaborators", args=[draft.token]),
+        reverse("sharing:draft_collaborators", args=[draft.token]),
         {"action": "invite", "email": ARCHITECT_EMAIL},
     )
     assert CaseDraftCollaborator.objects.get().role == CaseDraftCollaborator.Role.ARCHITECT

@@ -1,32 +1,35 @@
 """The sharing of a draft: its collaborators' page (the owner invites and revokes, a
-collaborator marks it ready for the owner's signature), its history, and the page of an
-invitation's link (``cases.drafts``)."""
+collaborator marks it ready for the owner's signature), its history, the page of an
+invitation's link, and the panel shown on the draft's pages (``sharing.services``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from guichet.cases.drafts import (
+from guichet.cases.errors import CaseInputError
+from guichet.cases.models import CaseDraft
+from guichet.cases.policies import draft_policy
+from guichet.cases.selectors import draft_get
+from guichet.catalogue.registry import manifest_for
+from guichet.core.edges import rate_limit
+from guichet.sharing.models import CaseDraftCollaborator
+from guichet.sharing.policies import draft_invitation_policy
+from guichet.sharing.selectors import (
+    draft_collaborators_list,
+    draft_history,
+    draft_invitation_get,
+)
+from guichet.sharing.services import (
     InvitationRefused,
     draft_collaborator_invite,
     draft_collaborator_revoke,
     draft_invitation_accept,
     draft_ready_mark,
 )
-from guichet.cases.errors import CaseInputError
-from guichet.cases.models import CaseDraft, CaseDraftCollaborator
-from guichet.cases.policies import draft_invitation_policy, draft_policy
-from guichet.cases.selectors import (
-    draft_collaborators_list,
-    draft_get,
-    draft_history,
-    draft_invitation_get,
-)
-from guichet.catalogue.registry import manifest_for
-from guichet.core.edges import rate_limit
 
 
 def collaborator_role(draft: CaseDraft) -> str:
@@ -37,21 +40,26 @@ def collaborator_role(draft: CaseDraft) -> str:
     return role or CaseDraftCollaborator.Role.CO_WRITER
 
 
-def sharing_context(user, draft: CaseDraft) -> dict:
-    """What the draft's pages show of its sharing (none for a draft without an account)."""
+def sharing_panel(request, draft: CaseDraft, where: str) -> str:
+    """What a draft's page and review show of its sharing (``cases.views.common``'s panel;
+    nothing for a draft without an account): who prepares it, the link to its collaborators'
+    page, and on the review, for a collaborator, the button that says it is ready."""
     if draft.owner_id is None:
-        return {}
+        return ""
     role = CaseDraftCollaborator.Role(collaborator_role(draft))
-    collaborators = (
-        [c for c in draft_collaborators_list(actor=user, draft=draft) if c.revoked_at is None]
-        if draft.shared
-        else []
+    invited = draft_collaborators_list(actor=request.user, draft=draft)  # one query
+    collaborators = [c for c in invited if c.revoked_at is None]
+    return render_to_string(
+        "sharing/_draft_sharing.html",
+        {
+            "draft": draft,
+            "is_owner": draft.owner_id == request.user.pk,
+            "role_label": role.label,
+            "collaborators": collaborators,
+            "review": where == "review",
+        },
+        request=request,
     )
-    return {
-        "is_owner": draft.owner_id == user.pk,
-        "role_label": role.label,
-        "collaborators": collaborators,
-    }
 
 
 @login_required
@@ -73,7 +81,7 @@ def draft_collaborators(request, token):
                 messages.success(
                     request, _("Invitation envoyée à %(email)s.") % {"email": collaborator.email}
                 )
-                return redirect("cases:draft_collaborators", token=draft.token)
+                return redirect("sharing:draft_collaborators", token=draft.token)
             if action == "revoke":
                 pk = request.POST.get("collaborator", "")
                 draft_collaborator_revoke(
@@ -82,22 +90,22 @@ def draft_collaborators(request, token):
                     collaborator_id=int(pk) if pk.isdigit() else 0,
                 )
                 messages.success(request, _("Accès retiré."))
-                return redirect("cases:draft_collaborators", token=draft.token)
+                return redirect("sharing:draft_collaborators", token=draft.token)
             if action == "ready":
                 draft_ready_mark(actor=request.user, draft=draft)
                 messages.success(
                     request,
                     _("Le demandeur est prévenu : il relira la demande et l'enverra."),
                 )
-                return redirect("cases:draft_collaborators", token=draft.token)
+                return redirect("sharing:draft_collaborators", token=draft.token)
         except CaseInputError as exc:
             errors = exc.errors
         else:
-            return redirect("cases:draft_collaborators", token=draft.token)
+            return redirect("sharing:draft_collaborators", token=draft.token)
     role = CaseDraftCollaborator.Role(collaborator_role(draft))
     return render(
         request,
-        "cases/citizen/draft_collaborators.html",
+        "sharing/draft_collaborators.html",
         {
             "draft": draft,
             "definition": draft.version.definition,
@@ -129,7 +137,7 @@ def draft_invitation(request, token: str):
             return redirect("cases:draft", token=draft.token)
     return render(
         request,
-        "cases/citizen/draft_invitation.html",
+        "sharing/draft_invitation.html",
         {"invitation": None if refusal else invitation, "refusal": refusal},
         status=403 if refusal else 200,
     )
