@@ -5,5 +5,4 @@ from tests.cases.conftest import (  # noqa: F401
     contact,
     contact_data,
     file_case,
-    place,
 )
