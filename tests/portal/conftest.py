@@ -2,11 +2,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
+def _immediate_tasks(immediate_tasks):
     """Tasks run at once (after commit), e-mails stay in memory, files in a temporary root."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture
