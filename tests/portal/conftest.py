@@ -27,23 +27,21 @@ def citizen(place):
 def file_contact(place):
     """File a contact case for ``user`` in ``commune`` (default: the territory's commune, web),
     as the citizen door does."""
-    from guichet.cases.models import Channel
-    from guichet.cases.submission import case_submit
+    from tests.factories.cases import filed_case
 
     def make(user, commune=None, objet="Acte de naissance"):
-        return case_submit(
-            actor=user,
+        data = {
+            "theme": "etat_civil",
+            "objet": objet,
+            "message": "Bonjour, je voudrais une copie de mon acte de naissance.",
+            "email": user.email,
+        }
+        return filed_case(
             definition=place.services["contact"],
-            data={
-                "theme": "etat_civil",
-                "objet": objet,
-                "message": "Bonjour, je voudrais une copie de mon acte de naissance.",
-                "email": user.email,
-            },
-            channel=Channel.WEB,
+            data=data,
             requester=user,
             commune=commune or place.commune,
-        ).case
+        )
 
     return make
 

@@ -85,3 +85,16 @@ CONTACT_DATA = {
 @pytest.fixture
 def contact_document():
     return json.loads((DATA / "contact.json").read_text(encoding="utf-8"))
+
+
+def used_for_contact(document):
+    """A use of ``document`` by its owner for "Contacter ma mairie" (kept after a deletion)."""
+    from guichet.wallet.models import WalletDocumentUse
+
+    return WalletDocumentUse.objects.create(
+        owner=document.owner,
+        document=document,
+        document_type=document.document_type,
+        document_title=document.title,
+        service_name="Contacter ma mairie",
+    )
