@@ -96,6 +96,15 @@ def place(db):
     return built
 
 
+@pytest.fixture
+def immediate_tasks(settings, tmp_path):
+    """Tasks run at once (after commit), e-mails stay in memory, files go to a temporary media
+    root; a folder's autouse ``_immediate_tasks`` asks for it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is the production hasher (settings.py); tests hash with a cheap one for speed."""

@@ -13,6 +13,23 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class AnsweringHandler(BaseHTTPRequestHandler):
+    """A request handler whose GET and POST are answered by ``_answer(body received)``, quietly."""
+
+    def _answer(self, body_in: bytes) -> None:
+        raise NotImplementedError
+
+    def do_GET(self):
+        self._answer(b"")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self._answer(self.rfile.read(length))
+
+    def log_message(self, *args):
+        pass
+
+
 class LocalServer:
     def __init__(self, host: str = "127.0.0.1"):
         self.host = host
@@ -20,7 +37,7 @@ class LocalServer:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(AnsweringHandler):
             def _answer(self, body_in: bytes):
                 server.requests.append((self.path, dict(self.headers), body_in))
                 status, headers, body, delay = server.routes.get(
@@ -34,16 +51,6 @@ class LocalServer:
                 if delay:
                     time.sleep(delay)
                 self.wfile.write(body)
-
-            def do_GET(self):
-                self._answer(b"")
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self._answer(self.rfile.read(length))
-
-            def log_message(self, *args):
-                pass
 
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
 

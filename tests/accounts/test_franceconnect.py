@@ -121,6 +121,16 @@ def _arrive_with_the_accounts_email(client, fc):
     return _come_back(client, fc, params)
 
 
+def _arrive_sign_in_and_link(client, fc, account, password):
+    """Arrive with the account's e-mail, sign in to ``account`` with its password, confirm."""
+    _arrive_with_the_accounts_email(client, fc)
+    client.post(
+        "/comptes/login/?next=/comptes/franceconnect/lier/",
+        {"login": account.email, "password": password},
+    )
+    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+
+
 def test_an_identity_with_a_local_accounts_email_neither_signs_in_nor_links(client, fc):
     account = User.objects.get(email=ACCOUNT_EMAIL)
     before = _profile_snapshot(account)
@@ -160,12 +170,7 @@ def test_after_signing_in_with_the_password_the_link_completes(client, fc, passw
 
 
 def test_signing_in_to_another_account_does_not_link_this_one(client, fc, accounts, password):
-    _arrive_with_the_accounts_email(client, fc)
-    client.post(
-        "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": accounts[1].email, "password": password},
-    )
-    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    _arrive_sign_in_and_link(client, fc, accounts[1], password)
     assert not FranceConnectIdentity.objects.exists()
 
 
@@ -236,12 +241,7 @@ def test_a_certified_identity_is_never_overwritten_by_another(client, fc, passwo
         },
     )
     before = _profile_snapshot(account)
-    _arrive_with_the_accounts_email(client, fc)
-    client.post(
-        "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": account.email, "password": password},
-    )
-    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    _arrive_sign_in_and_link(client, fc, account, password)
     assert not FranceConnectIdentity.objects.exists()
     assert _profile_snapshot(account) == before
     assert AuditEntry.objects.filter(action="accounts.franceconnect_link_refused").exists()
@@ -251,12 +251,7 @@ def test_an_account_linked_to_another_identity_is_not_relinked(client, fc, passw
     account = User.objects.get(email=ACCOUNT_EMAIL)
     FranceConnectIdentity.objects.create(user=account, sub="her-own-identity")
     before = _profile_snapshot(account)
-    _arrive_with_the_accounts_email(client, fc)
-    client.post(
-        "/comptes/login/?next=/comptes/franceconnect/lier/",
-        {"login": account.email, "password": password},
-    )
-    client.post("/comptes/franceconnect/lier/", {"action": "link"})
+    _arrive_sign_in_and_link(client, fc, account, password)
     assert list(FranceConnectIdentity.objects.values_list("user", "sub")) == [
         (account.pk, "her-own-identity")
     ]

@@ -51,6 +51,13 @@ def by_name(name):
     return lambda e: e["name"] == name
 
 
+def press_button(page, text, url):
+    """Tab to the button or link reading ``text``, press Enter and wait for ``url``."""
+    tab_to(page, by_text(text))
+    page.keyboard.press("Enter")
+    page.wait_for_url(url)
+
+
 def test_a_citizen_files_a_case_with_the_keyboard_only(live_server, demo, page, demo_password):
     from guichet.accounts.models import User
     from guichet.cases.models import Case
@@ -71,9 +78,7 @@ def test_a_citizen_files_a_case_with_the_keyboard_only(live_server, demo, page, 
     page.wait_for_url(lambda url: "/connexion/" not in url)
 
     page.goto(f"{live_server.url}/demarches/?commune=oullins")
-    tab_to(page, by_text("Contacter ma mairie"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/demarches/contact/")
+    press_button(page, "Contacter ma mairie", "**/demarches/contact/")
     commune = tab_to(page, by_name("commune"))
     for _ in range(10):  # arrows move through the closed list, as on every platform
         if commune["value"] == "oullins":
@@ -81,9 +86,7 @@ def test_a_citizen_files_a_case_with_the_keyboard_only(live_server, demo, page, 
         page.keyboard.press("ArrowDown")
         commune = focused(page)
     assert commune["value"] == "oullins"
-    tab_to(page, by_text("Commencer"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/brouillons/**")
+    press_button(page, "Commencer", "**/brouillons/**")
 
     # Continue with nothing filled: the error summary takes the focus, Tab goes on to the form.
     tab_to(page, by_text("Continuer"))
@@ -100,19 +103,13 @@ def test_a_citizen_files_a_case_with_the_keyboard_only(live_server, demo, page, 
     page.keyboard.type("Une copie intégrale de mon acte, s'il vous plaît.")
     # Shift+Tab goes back to the subject field: the order is the reading order.
     assert tab_to(page, lambda e: e["label"].startswith("Objet"), backwards=True)["value"]
-    tab_to(page, by_text("Continuer"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/coordonnees/")
+    press_button(page, "Continuer", "**/coordonnees/")
 
     email = tab_to(page, lambda e: e["label"].startswith("Adresse e-mail"))
     assert email["value"] == camille.email  # prefilled from the profile
-    tab_to(page, by_text("Continuer"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/recapitulatif/")
+    press_button(page, "Continuer", "**/recapitulatif/")
 
-    tab_to(page, by_text("Envoyer ma demande"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/demarches/recu/**")
+    press_button(page, "Envoyer ma demande", "**/demarches/recu/**")
     case = Case.objects.filter(requester=camille).latest("id")
     assert Case.objects.filter(requester=camille).count() == before + 1
     assert case.reference in page.url and case.data["objet"] == "Acte de naissance"

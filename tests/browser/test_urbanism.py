@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.conftest import login
-from tests.browser.test_keyboard import by_name, by_text, focused, tab_to
+from tests.browser.test_keyboard import by_name, focused, press_button, tab_to
 from tests.factories import pdf_bytes
 
 pytestmark = pytest.mark.browser
@@ -29,9 +29,7 @@ def test_a_dp_filed_with_the_keyboard_only(live_server, demo, page, demo_passwor
             break
         page.keyboard.press("ArrowDown")
         commune = focused(page)
-    tab_to(page, by_text("Commencer"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/brouillons/**")
+    press_button(page, "Commencer", "**/brouillons/**")
     assert axe(page) == []
 
     tab_to(page, by_name("f_applicant_kind"))
@@ -45,9 +43,7 @@ def test_a_dp_filed_with_the_keyboard_only(live_server, demo, page, demo_passwor
     ]:
         tab_to(page, lambda e, label=label: e["label"].startswith(label))
         page.keyboard.type(text)
-    tab_to(page, by_text("Continuer"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/pieces/")
+    press_button(page, "Continuer", "**/pieces/")
     assert axe(page) == []
 
     for code in ("DP1", "DP2"):
@@ -57,12 +53,8 @@ def test_a_dp_filed_with_the_keyboard_only(live_server, demo, page, demo_passwor
         with page.expect_file_chooser() as chooser:
             page.keyboard.press("Space")
         chooser.value.set_files(str(path))
-    tab_to(page, by_text("Continuer"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/recapitulatif/")
-    tab_to(page, by_text("Envoyer ma demande"))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/demarches/recu/**")
+    press_button(page, "Continuer", "**/recapitulatif/")
+    press_button(page, "Envoyer ma demande", "**/demarches/recu/**")
 
     application = PlanningApplication.objects.get(case__requester=camille, procedure="DP")
     assert application.number.startswith("DP 069 149 ")

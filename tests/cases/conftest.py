@@ -10,11 +10,9 @@ DATA = Path(services_pkg.__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
-    """Tasks run at once (after commit) and files go to a temporary media root."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def _immediate_tasks(immediate_tasks):
+    """Tasks run at once (after commit), e-mails stay in memory, files go to a temporary media
+    root (tests/conftest.py)."""
 
 
 @pytest.fixture

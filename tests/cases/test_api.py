@@ -79,29 +79,21 @@ def test_bad_api_input_gets_a_json_error_with_a_french_message(
 
 
 def test_files_travel_as_base64_and_are_checked(citizen_api, place, contact_data):
-    pdf = base64.b64encode(pdf_bytes()).decode()
-    response = _post(
-        citizen_api,
-        f"{API}/mine",
-        {
-            "service": "contact",
-            "commune": place.commune.slug,
-            "data": contact_data,
-            "files": {"piece": [{"name": "ok.pdf", "content_base64": pdf}]},
-        },
-    )
-    assert response.status_code == 201
-    fake = base64.b64encode(b"GIF89a-not-accepted").decode()
-    response = _post(
-        citizen_api,
-        f"{API}/mine",
-        {
-            "service": "contact",
-            "commune": place.commune.slug,
-            "data": contact_data,
-            "files": {"piece": [{"name": "x.pdf", "content_base64": fake}]},
-        },
-    )
+    def send(name, content: bytes):
+        piece = {"name": name, "content_base64": base64.b64encode(content).decode()}
+        return _post(
+            citizen_api,
+            f"{API}/mine",
+            {
+                "service": "contact",
+                "commune": place.commune.slug,
+                "data": contact_data,
+                "files": {"piece": [piece]},
+            },
+        )
+
+    assert send("ok.pdf", pdf_bytes()).status_code == 201
+    response = send("x.pdf", b"GIF89a-not-accepted")
     assert response.status_code == 422
     assert "n'est pas d'un type accepté" in response.json()["errors"]["piece"]
 

@@ -225,19 +225,24 @@ def test_anonymous_request_gets_a_tracking_code_and_needs_contact(contact, place
     assert submission.tracking_code not in submission.case.tracking_hash
 
 
-def test_location_decides_the_commune_and_routing(encombrants, place):
-    lat, lon = place.other_point
-    case = case_submit(
+def _encombrants_at(encombrants, place, postcode, city, lat, lon):
+    """The other citizen asks, from the app, for two pieces of furniture taken at 1 rue X."""
+    return case_submit(
         actor=place.other_citizen,
         definition=encombrants,
         channel=Channel.APP,
         requester=place.other_citizen,
         data={
             "objets": [{"nature": "meuble", "quantite": 2}],
-            "adresse": {"street": "1 rue X", "postcode": "69500", "city": "Bron"},
+            "adresse": {"street": "1 rue X", "postcode": postcode, "city": city},
             "position": {"lat": lat, "lon": lon},
         },
-    ).case
+    )
+
+
+def test_location_decides_the_commune_and_routing(encombrants, place):
+    lat, lon = place.other_point
+    case = _encombrants_at(encombrants, place, "69500", "Bron", lat, lon).case
     assert case.commune == place.other_commune
     assert (case.organisation, case.team.slug) == (place.metropolis, "proprete")
     assert case.deadline is not None  # on_enter action of the initial status
@@ -245,17 +250,7 @@ def test_location_decides_the_commune_and_routing(encombrants, place):
 
 def test_outside_the_territory_is_refused(encombrants, place):
     with pytest.raises(CaseInputError) as exc:
-        case_submit(
-            actor=place.other_citizen,
-            definition=encombrants,
-            channel=Channel.APP,
-            requester=place.other_citizen,
-            data={
-                "objets": [{"nature": "meuble", "quantite": 2}],
-                "adresse": {"street": "1 rue X", "postcode": "75001", "city": "Paris"},
-                "position": {"lat": 48.86, "lon": 2.35},
-            },
-        )
+        _encombrants_at(encombrants, place, "75001", "Paris", 48.86, 2.35)
     assert "en dehors du territoire" in exc.value.errors["location"]
 
 

@@ -149,15 +149,19 @@ def _commune_key(place):
     return partner_api_key_create(actor=None, organisation=place.commune, name="Site")[1]
 
 
-def _by_partner_api(client, place, key, secret=None):
-    payload = {**_api_payload(), "contact_email": REPORTER}
-    response = client.post(
+def _post_by_partner_api(client, key, secret, **changes):
+    payload = {**_api_payload(), "contact_email": REPORTER, **changes}
+    return client.post(
         f"{API}/partner",
         json.dumps(payload),
         content_type="application/json",
         HTTP_X_API_KEY=secret,
         HTTP_IDEMPOTENCY_KEY=key,
     )
+
+
+def _by_partner_api(client, place, key, secret=None):
+    response = _post_by_partner_api(client, key, secret)
     assert response.status_code in (200, 201), response.content
     return response.json()["reference"]
 
@@ -274,14 +278,7 @@ def test_a_partner_key_reused_for_another_request_is_refused(client, place):
     key = _key()
     _by_partner_api(client, place, key, secret=secret)
     count = Case.objects.count()
-    payload = {**_api_payload(), "contact_email": REPORTER, "address": "Ailleurs"}
-    response = client.post(
-        f"{API}/partner",
-        json.dumps(payload),
-        content_type="application/json",
-        HTTP_X_API_KEY=secret,
-        HTTP_IDEMPOTENCY_KEY=key,
-    )
+    response = _post_by_partner_api(client, key, secret, address="Ailleurs")
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused"
     assert "déjà servi pour une autre demande" in response.json()["message"]

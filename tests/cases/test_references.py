@@ -49,6 +49,33 @@ def on_case_saved(function):
         post_save.disconnect(receiver, sender=Case)
 
 
+def _another_connection_takes_the_row(outcome: dict, lock_timeout: str):
+    """For ``on_case_saved``: another thread, on its own connection, updates the MAIRIE counter
+    row (waiting at most ``lock_timeout``) and writes in ``outcome`` the rows it updated, or the
+    error it met (a lock timeout: the row is locked by the recording)."""
+
+    def take(case):
+        def update():
+            try:
+                with connection.cursor() as cursor:  # this thread's own connection
+                    cursor.execute(f"SET lock_timeout = '{lock_timeout}'")
+                    cursor.execute(
+                        "UPDATE cases_referencecounter SET last = last WHERE prefix = %s",
+                        ["MAIRIE"],
+                    )
+                    outcome["rows"] = cursor.rowcount
+            except Exception as exc:
+                outcome["error"] = str(exc)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=update)
+        thread.start()
+        thread.join(10)
+
+    return take
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_submission_that_fails_while_recording_gives_its_number_back(submit):
     first = submit()
@@ -91,26 +118,7 @@ def test_the_counter_is_not_locked_while_the_case_records(submit):
     """Another submission to the same service can take its number while this one records."""
     outcome = {}
 
-    def another_connection_takes_the_row(case):
-        def update():
-            try:
-                with connection.cursor() as cursor:  # this thread's own connection
-                    cursor.execute("SET lock_timeout = '3s'")
-                    cursor.execute(
-                        "UPDATE cases_referencecounter SET last = last WHERE prefix = %s",
-                        ["MAIRIE"],
-                    )
-                    outcome["rows"] = cursor.rowcount
-            except Exception as exc:  # a lock timeout: the row is locked by the recording
-                outcome["error"] = str(exc)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=update)
-        thread.start()
-        thread.join(10)
-
-    with on_case_saved(another_connection_takes_the_row):
+    with on_case_saved(_another_connection_takes_the_row(outcome, lock_timeout="3s")):
         case = submit()
     assert outcome == {"rows": 1}
     assert Case.objects.filter(reference=case.reference).exists()
@@ -192,26 +200,7 @@ def test_a_gapless_service_holds_its_counter_until_the_case_is_recorded(submit, 
     submit()  # the year's counter row exists (a first case), as it does but on January 1st
     outcome = {}
 
-    def another_connection_takes_the_row(case):
-        def update():
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET lock_timeout = '1s'")
-                    cursor.execute(
-                        "UPDATE cases_referencecounter SET last = last WHERE prefix = %s",
-                        ["MAIRIE"],
-                    )
-                    outcome["rows"] = cursor.rowcount
-            except Exception as exc:  # the lock timeout expected
-                outcome["error"] = str(exc)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=update)
-        thread.start()
-        thread.join(10)
-
-    with on_case_saved(another_connection_takes_the_row):
+    with on_case_saved(_another_connection_takes_the_row(outcome, lock_timeout="1s")):
         case = submit()
     assert "lock" in outcome.get("error", ""), outcome
     assert Case.objects.filter(reference=case.reference).exists()

@@ -22,3 +22,15 @@ def notification(
         context={"title": title, "body": body},
         **kwargs,
     )
+
+
+def case_updates_by_email(users) -> None:
+    """One "your case was handled" e-mail notification to each of ``users``, numbered."""
+    for index, user in enumerate(users):
+        notification_create(
+            recipient=user,
+            topic="cases.update",
+            template="generic",
+            context={"title": f"Votre demande n°{index}", "body": "Elle a été traitée."},
+            channels=["email"],
+        )

@@ -8,12 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from guichet.cases.handling import case_reroute
-from guichet.cases.models import Channel
 from guichet.cases.routing import routing_explained
-from guichet.cases.submission import case_submit
 from guichet.catalogue.models import ServiceDefinition
 from guichet.territory.models import CompetenceRule
 from tests.conftest import give_second_factor
+from tests.factories.cases import filed_case
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +22,9 @@ DATA = {"theme": "autre", "objet": "Horaires", "message": "Quels sont les horair
 @pytest.fixture
 def filed(demo, camille):
     contact = ServiceDefinition.objects.get(key="contact")
-    return case_submit(
-        actor=camille,
-        definition=contact,
-        data=dict(DATA),
-        channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
-    ).case
+    return filed_case(
+        definition=contact, data=dict(DATA), requester=camille, commune=demo["oullins"]
+    )
 
 
 def test_the_case_page_says_who_handles_it_and_why(signed_in, filed):

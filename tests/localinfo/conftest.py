@@ -1,8 +1,11 @@
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 
 import pytest
+
+from tests.outbound_server import AnsweringHandler
 
 
 class FeedServer:
@@ -13,7 +16,7 @@ class FeedServer:
         self.requests: list = []  # (path, headers, body)
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(AnsweringHandler):
             def _answer(self, body_in: bytes):
                 server.requests.append((self.path, self.headers, body_in))
                 status, ctype, body, delay = server.routes.get(
@@ -37,16 +40,6 @@ class FeedServer:
                     self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self):
-                self._answer(b"")
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self._answer(self.rfile.read(length))
-
-            def log_message(self, *args):
-                pass
-
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -65,15 +58,25 @@ class FeedServer:
         return self.url(path)
 
 
-@pytest.fixture
-def feed_server(settings):
-    """The communes' feed server, on loopback: allowed for outbound requests in these tests."""
+@contextmanager
+def loopback_feed_server(settings):
+    """A running ``FeedServer`` on loopback, which outbound requests refuse unless the operator
+    allows it: this test's operator does. Stopped on leaving."""
     settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     server = FeedServer()
     server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server(settings):
+    """The communes' feed server, on loopback: allowed for outbound requests in these tests."""
+    with loopback_feed_server(settings) as server:
+        yield server
 
 
 MARKET_NEWS = "Le marché du centre change d'horaires"

@@ -41,6 +41,17 @@ def _mail(
     return msg
 
 
+def _unknown_asks_the_other_commune(**kwargs):
+    """A question from someone without an account, to the other commune's address."""
+    return _mail(
+        "Question sur les horaires",
+        "Bonjour, êtes-vous ouverts samedi ?",
+        sender="inconnu@example.org",
+        to=OTHER_COMMUNE_EMAIL,
+        **kwargs,
+    )
+
+
 @pytest.fixture
 def maildir(tmp_path):
     path = tmp_path / "Maildir"
@@ -170,15 +181,7 @@ def test_the_case_and_its_first_message_are_recorded_together(maildir, place, mo
     """A crash between the case and its first message files nothing: the mail stays in the
     inbox, and the next run files it exactly once."""
     path, box = maildir
-    box.add(
-        _mail(
-            "Question sur les horaires",
-            "Bonjour, êtes-vous ouverts samedi ?",
-            sender="inconnu@example.org",
-            to=OTHER_COMMUNE_EMAIL,
-            message_id="<once@example.org>",
-        )
-    )
+    box.add(_unknown_asks_the_other_commune(message_id="<once@example.org>"))
     before = (Case.objects.count(), CaseMessage.objects.count())
     original_save = CaseMessage.save
 
@@ -203,12 +206,8 @@ def test_any_other_mail_opens_a_contact_case_for_the_commune_it_was_sent_to(mail
     path, box = maildir
     before = Case.objects.count()
     box.add(
-        _mail(
-            "Question sur les horaires",
-            "Bonjour, êtes-vous ouverts samedi ?",
-            sender="inconnu@example.org",
-            to=OTHER_COMMUNE_EMAIL,
-            attachments=[("notes.docx", b"PK\x03\x04docx", "application", "octet-stream")],
+        _unknown_asks_the_other_commune(
+            attachments=[("notes.docx", b"PK\x03\x04docx", "application", "octet-stream")]
         )
     )
     out, err = _run(path)

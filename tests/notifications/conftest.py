@@ -77,12 +77,7 @@ def http_server(settings):
     """A local HTTP server recording requests (the SMS provider / push service stand-in). It
     listens on loopback, which outbound requests refuse unless the operator allows it: this
     test's operator does."""
-    from tests.localinfo.conftest import FeedServer
+    from tests.localinfo.conftest import loopback_feed_server
 
-    settings.OUTBOUND_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
-
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with loopback_feed_server(settings) as server:
+        yield server

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from guichet.notifications import outbox
 from guichet.notifications.models import Delivery
-from guichet.notifications.services import notification_create
 from tests.factories import UserFactory
+from tests.factories.notifications import case_updates_by_email
 
 
 @contextmanager
@@ -45,14 +45,7 @@ def test_a_message_accepted_while_the_database_went_away_is_not_sent_again(
     smtp_sink, smtp_settings, swept_first
 ):
     smtp_sink.start()
-    for index, user in enumerate(UserFactory.create_batch(3)):
-        notification_create(
-            recipient=user,
-            topic="cases.update",
-            template="generic",
-            context={"title": f"Votre demande n°{index}", "body": "Elle a été traitée."},
-            channels=["email"],
-        )
+    case_updates_by_email(UserFactory.create_batch(3))
 
     with database_gone_at_the_first_sent_mark() as gone, pytest.raises(OperationalError):
         outbox.deliveries_process(worker_id="w1")

@@ -15,25 +15,14 @@ from django.utils import timezone
 
 from guichet.notifications import outbox
 from guichet.notifications.models import Delivery
-from guichet.notifications.services import notification_create
 from tests.factories import UserFactory
-
-
-def _notify(users):
-    for index, user in enumerate(users):
-        notification_create(
-            recipient=user,
-            topic="cases.update",
-            template="generic",
-            context={"title": f"Votre demande n°{index}", "body": "Elle a été traitée."},
-            channels=["email"],
-        )
+from tests.factories.notifications import case_updates_by_email
 
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_server_down_queues_then_delivers_each_message_exactly_once(smtp_sink, smtp_settings):
     users = UserFactory.create_batch(6)
-    _notify(users)
+    case_updates_by_email(users)
 
     # The server is down: nothing is sent, nothing is lost, no attempt is used up.
     assert outbox.deliveries_process(worker_id="w1") == 0
@@ -64,7 +53,7 @@ def test_a_batch_shares_one_smtp_connection(smtp_sink, smtp_settings):
 
     smtp_sink.handle_DATA = handle_DATA
     smtp_sink.start()
-    _notify(UserFactory.create_batch(5))
+    case_updates_by_email(UserFactory.create_batch(5))
     assert outbox.deliveries_process(worker_id="w1") == 5
     assert len(set(sessions)) == 1
 
@@ -81,7 +70,7 @@ def _database_url() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_killing_a_worker_mid_batch_resends_only_the_message_in_flight(smtp_sink, smtp_settings):
     users = UserFactory.create_batch(8)
-    _notify(users)
+    case_updates_by_email(users)
     in_flight_rank = 4
     smtp_sink.hold_at = in_flight_rank
     smtp_sink.start()
@@ -140,7 +129,7 @@ def test_a_refused_message_is_retried_with_backoff_then_failed(smtp_sink, smtp_s
 
     smtp_sink.handle_DATA = handle_DATA
     smtp_sink.start()
-    _notify(UserFactory.create_batch(1))
+    case_updates_by_email(UserFactory.create_batch(1))
     delivery = Delivery.objects.get()
 
     now = timezone.now()
@@ -222,7 +211,7 @@ def test_marks_are_committed_asynchronously_during_a_batch_only(
     connection is back to synchronous commits afterwards, for every other write it makes."""
     seen = []
     smtp_sink.start()
-    _notify(UserFactory.create_batch(3))
+    case_updates_by_email(UserFactory.create_batch(3))
 
     real_mark_sent = outbox._mark_sent
 

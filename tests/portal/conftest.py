@@ -2,11 +2,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
+def _immediate_tasks(immediate_tasks):
     """Tasks run at once (after commit), e-mails stay in memory, files in a temporary root."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture
@@ -30,23 +27,21 @@ def citizen(place):
 def file_contact(place):
     """File a contact case for ``user`` in ``commune`` (default: the territory's commune, web),
     as the citizen door does."""
-    from guichet.cases.models import Channel
-    from guichet.cases.submission import case_submit
+    from tests.factories.cases import filed_case
 
     def make(user, commune=None, objet="Acte de naissance"):
-        return case_submit(
-            actor=user,
+        data = {
+            "theme": "etat_civil",
+            "objet": objet,
+            "message": "Bonjour, je voudrais une copie de mon acte de naissance.",
+            "email": user.email,
+        }
+        return filed_case(
             definition=place.services["contact"],
-            data={
-                "theme": "etat_civil",
-                "objet": objet,
-                "message": "Bonjour, je voudrais une copie de mon acte de naissance.",
-                "email": user.email,
-            },
-            channel=Channel.WEB,
+            data=data,
             requester=user,
             commune=commune or place.commune,
-        ).case
+        )
 
     return make
 

@@ -32,13 +32,6 @@ CONTACT_DATA = {
 PAGE1 = {"f_theme": "etat_civil", "f_objet": "Acte", "f_message": "Une copie de mon acte svp."}
 
 
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
 @pytest.fixture
 def person(place):
     """The territory's citizen (``CITIZEN_EMAIL``, living in ``COMMUNE_SLUG``); the report

@@ -63,10 +63,8 @@ KNOWN_DOORS = {
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def _media(immediate_tasks):
+    """Tasks run at once, e-mails in memory, files in a temporary root (tests/conftest.py)."""
 
 
 def _all_powers(user) -> User:

@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from guichet.cases.models import Case, Channel
+from guichet.cases.models import Case
 from guichet.cases.replies import new_reply_token
-from guichet.cases.submission import case_submit
 from guichet.catalogue.models import ServiceDefinition
 from guichet.stats.models import ProcessingTime
 from guichet.stats.services import processing_times_compute, usual_time
+from tests.factories.cases import filed_case
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +29,9 @@ def contact(demo):
 @pytest.fixture
 def closed_cases(contact, demo, camille):
     """``make([(commune slug, days to close, closed how long ago), ...])``: closed cases."""
-    model = case_submit(
-        actor=camille,
-        definition=contact,
-        data=dict(DATA),
-        channel=Channel.WEB,
-        requester=camille,
-        commune=demo["oullins"],
-    ).case
+    model = filed_case(
+        definition=contact, data=dict(DATA), requester=camille, commune=demo["oullins"]
+    )
 
     def make(table):
         for index, (slug, days, ago) in enumerate(table):

@@ -20,6 +20,13 @@ def _post_contact(client, **extra):
     return client.post(reverse("support:contact"), data)
 
 
+def _ticket(citizen, topic="account", subject="Compte", message="Mon compte est bloqué."):
+    """A ticket the citizen files for themselves; its case."""
+    return tickets.ticket_submit(
+        actor=citizen, topic=topic, subject=subject, message=message, requester=citizen
+    ).case
+
+
 def test_contact_without_account_requires_an_email_or_a_phone(demo, client):
     before = Case.objects.count()
     response = _post_contact(client)
@@ -54,20 +61,8 @@ def test_signed_in_contact_about_a_service(demo, signed_in, camille):
 
 
 def test_queue_is_sorted_by_response_target(demo, support_client, camille):
-    late = tickets.ticket_submit(
-        actor=camille,
-        topic="other",
-        subject="Autre",
-        message="Une question générale.",
-        requester=camille,
-    ).case
-    urgent = tickets.ticket_submit(
-        actor=camille,
-        topic="account",
-        subject="Compte",
-        message="Mon compte est bloqué.",
-        requester=camille,
-    ).case
+    late = _ticket(camille, "other", "Autre", "Une question générale.")
+    urgent = _ticket(camille)
     response = support_client.get(reverse("support_bo:tickets"))
     body = response.content.decode()
     assert body.index(urgent.reference) < body.index(late.reference)
@@ -102,13 +97,7 @@ def test_mail_to_the_support_address_opens_a_ticket(demo, settings):
 
 
 def test_reply_with_a_canned_answer(demo, support_client, camille):
-    case = tickets.ticket_submit(
-        actor=camille,
-        topic="account",
-        subject="Compte",
-        message="Mon compte est bloqué.",
-        requester=camille,
-    ).case
+    case = _ticket(camille)
     canned = CannedAnswer.objects.get(title="Connexion débloquée")
     response = support_client.post(
         reverse("support_bo:ticket_reply", args=[case.reference]), {"canned": canned.pk, "body": ""}
@@ -118,13 +107,7 @@ def test_reply_with_a_canned_answer(demo, support_client, camille):
 
 
 def test_agent_case_page_shows_ticket_tools(demo, support_client, camille):
-    case = tickets.ticket_submit(
-        actor=camille,
-        topic="account",
-        subject="Compte",
-        message="Mon compte est bloqué.",
-        requester=camille,
-    ).case
+    case = _ticket(camille)
     body = support_client.get(reverse("cases_bo:case", args=[case.reference])).content.decode()
     assert "Transmettre au service concerné" in body
     assert "Connexion débloquée" in body
@@ -136,13 +119,9 @@ def test_pothole_ticket_escalates_into_a_report_routed_to_the_roads_team(
     from guichet.notifications.models import Notification
     from guichet.publicspace.models import Report
 
-    case = tickets.ticket_submit(
-        actor=camille,
-        topic="service",
-        subject="Nid-de-poule",
-        message="Un gros trou dans la chaussée devant le 12 grande rue.",
-        requester=camille,
-    ).case
+    case = _ticket(
+        camille, "service", "Nid-de-poule", "Un gros trou dans la chaussée devant le 12 grande rue."
+    )
     first = {
         "category": "nid-de-poule",
         "latitude": "45.7140",
@@ -172,13 +151,7 @@ def test_pothole_ticket_escalates_into_a_report_routed_to_the_roads_team(
 def test_escalation_to_a_service_routed_by_commune(demo, support_client, camille):
     from guichet.catalogue.models import ServiceDefinition
 
-    case = tickets.ticket_submit(
-        actor=camille,
-        topic="service",
-        subject="Acte de naissance",
-        message="Je voudrais un acte de naissance.",
-        requester=camille,
-    ).case
+    case = _ticket(camille, "service", "Acte de naissance", "Je voudrais un acte de naissance.")
     service = ServiceDefinition.objects.get(key="contact")
     oullins = demo["oullins"]
     support_client.post(
@@ -193,13 +166,7 @@ def test_an_agent_outside_the_support_organisation_cannot_escalate(demo, client,
     from guichet.accounts.models import User
     from tests.conftest import login_with_second_factor
 
-    case = tickets.ticket_submit(
-        actor=camille,
-        topic="service",
-        subject="Trou",
-        message="Un trou dans la rue ici.",
-        requester=camille,
-    ).case
+    case = _ticket(camille, "service", "Trou", "Un trou dans la rue ici.")
     login_with_second_factor(client, User.objects.get(email="agent.oullins@example.org"))
     response = client.post(
         reverse("support_bo:ticket_escalate", args=[case.reference]),

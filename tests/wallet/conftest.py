@@ -11,11 +11,8 @@ DATA = Path(services_pkg.__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
-    """Tasks run at once (after commit), files go to a temporary media root, one known key."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def _immediate_tasks(immediate_tasks, settings):
+    """Tasks run at once, files in a temporary media root (tests/conftest.py), one known key."""
     settings.WALLET_ENCRYPTION_KEYS = ["q6Q0x1wF2mJq3r9Yb8c7d6e5f4g3h2i1j0k9l8m7n6o="]
 
 
@@ -88,3 +85,16 @@ CONTACT_DATA = {
 @pytest.fixture
 def contact_document():
     return json.loads((DATA / "contact.json").read_text(encoding="utf-8"))
+
+
+def used_for_contact(document):
+    """A use of ``document`` by its owner for "Contacter ma mairie" (kept after a deletion)."""
+    from guichet.wallet.models import WalletDocumentUse
+
+    return WalletDocumentUse.objects.create(
+        owner=document.owner,
+        document=document,
+        document_type=document.document_type,
+        document_title=document.title,
+        service_name="Contacter ma mairie",
+    )

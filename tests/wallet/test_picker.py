@@ -146,6 +146,20 @@ def _draft_for(client, definition):
     return response["Location"]
 
 
+def _pick_in_the_form(client, url, document):
+    """Post the form's first page with ``document`` picked from the wallet for the piece."""
+    return client.post(
+        url,
+        {
+            "f_theme": "etat_civil",
+            "f_objet": "Justificatif",
+            "f_message": "Voici mon justificatif de domicile, merci.",
+            "f_piece__wallet": str(document.pk),
+            "action": "next",
+        },
+    )
+
+
 def test_the_form_offers_valid_documents_and_shows_expired_ones_disabled(
     client, camille, add_document, contact_with_piece
 ):
@@ -169,16 +183,7 @@ def test_choosing_a_document_in_the_form_files_it_with_the_case(
     document = add_document(issued_on=TODAY() - datetime.timedelta(days=5))
     client.force_login(camille)
     url = _draft_for(client, contact_with_piece)
-    response = client.post(
-        url,
-        {
-            "f_theme": "etat_civil",
-            "f_objet": "Justificatif",
-            "f_message": "Voici mon justificatif de domicile, merci.",
-            "f_piece__wallet": str(document.pk),
-            "action": "next",
-        },
-    )
+    response = _pick_in_the_form(client, url, document)
     assert response.status_code == 302, response.content.decode()[:2000]
     use = WalletDocumentUse.objects.get(document=document)
     assert use.attachment.draft is not None
@@ -201,16 +206,7 @@ def test_choosing_an_expired_document_in_the_form_is_refused(
     document = add_document(issued_on=issued)
     client.force_login(camille)
     url = _draft_for(client, contact_with_piece)
-    response = client.post(
-        url,
-        {
-            "f_theme": "etat_civil",
-            "f_objet": "Justificatif",
-            "f_message": "Voici mon justificatif de domicile, merci.",
-            "f_piece__wallet": str(document.pk),
-            "action": "next",
-        },
-    )
+    response = _pick_in_the_form(client, url, document)
     assert response.status_code == 400
     assert issued.strftime("%d/%m/%Y") in response.content.decode()
     assert not CaseAttachment.objects.filter(field_key="piece").exists()

@@ -17,7 +17,7 @@ from guichet.wallet.services import (
 )
 from tests.conftest import give_second_factor
 from tests.factories import pdf_bytes
-from tests.wallet.conftest import a_pdf
+from tests.wallet.conftest import a_pdf, used_for_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +93,7 @@ def test_delete_removes_the_file_and_keeps_the_uses(
 ):
     document = add_document(issued_on=TODAY(), title="Quittance")
     storage, name = document.file.storage, document.file.name
-    WalletDocumentUse.objects.create(
-        owner=camille,
-        document=document,
-        document_type=document.document_type,
-        document_title=document.title,
-        service_name="Contacter ma mairie",
-    )
+    used_for_contact(document)
     with django_capture_on_commit_callbacks(execute=True):
         wallet_document_delete(actor=camille, document=document)
     assert not storage.exists(name)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from guichet.accounts.services import account_delete, account_export
 from guichet.catalogue.schema import validate_document
-from guichet.wallet.models import WalletDocument, WalletDocumentUse
+from guichet.wallet.models import WalletDocument
 from tests.conftest import login_with_second_factor
-from tests.wallet.conftest import a_pdf
+from tests.wallet.conftest import a_pdf, used_for_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -69,13 +69,7 @@ def test_a_health_document_without_the_box_is_refused_on_the_page(client, camill
 
 def test_delete_from_the_page_keeps_the_history(client, camille, add_document):
     document = add_document(issued_on=TODAY(), title="À jeter")
-    WalletDocumentUse.objects.create(
-        owner=camille,
-        document=document,
-        document_type=document.document_type,
-        document_title=document.title,
-        service_name="Contacter ma mairie",
-    )
+    used_for_contact(document)
     client.force_login(camille)
     assert client.get(f"/mon-espace/documents/{document.pk}/supprimer/").status_code == 200
     response = client.post(f"/mon-espace/documents/{document.pk}/supprimer/")
