@@ -373,6 +373,17 @@ def drafts_for_citizen(*, actor, role: str = "owner") -> QuerySet[CaseDraft]:
     )
 
 
+def drafts_listed_for(*, actor) -> QuerySet[CaseDraft]:
+    """``actor``'s drafts and those they complete for others, as lists show them: the
+    service's name and the owner's, not the version's form and workflow documents."""
+    fields = ("token", "updated_at", "owner_id", "owner__first_name", "owner__last_name")
+    return (
+        drafts_for_citizen(actor=actor, role="")
+        .select_related("owner")
+        .only(*fields, "version__definition__name")
+    )
+
+
 def draft_get(*, actor, token, session_tokens: list[str]) -> CaseDraft:
     """A draft by its token: one ``draft_policy`` lets ``actor`` see, or, without an owner,
     the session's that opened it. Http404 for anybody else."""

@@ -18,7 +18,7 @@ from guichet.cases.selectors import (
     cases_awaiting_citizen,
     cases_for_citizen_by_activity,
     documents_for_citizen,
-    drafts_for_citizen,
+    drafts_listed_for,
     services_used_by_citizen,
 )
 from guichet.localinfo.selectors import events_of, news_of
@@ -137,20 +137,7 @@ def dashboard_for(*, actor, page: int | str = 1) -> Dashboard:
     cases = paginator.get_page(page)
     cases.object_list = list(cases.object_list)  # read once: the receipts reuse its rows
     # one read for the citizen's drafts and those they complete for others
-    drafts = list(
-        drafts_for_citizen(actor=actor, role="")
-        .select_related("owner")
-        # not the version's form and workflow documents: the list shows the service's name
-        .only(
-            "token",
-            "updated_at",
-            "owner_id",
-            "owner__first_name",
-            "owner__last_name",
-            "version__definition__name",
-        )
-        .order_by("-updated_at")[: 2 * DRAFTS_LIMIT]
-    )
+    drafts = list(drafts_listed_for(actor=actor).order_by("-updated_at")[: 2 * DRAFTS_LIMIT])
     return Dashboard(
         todo=cases_awaiting_citizen(actor=actor, limit=TODO_LIMIT),
         cases=cases,

@@ -22,7 +22,7 @@ from guichet.cases.selectors import (
     case_get_for_citizen,
     cases_for_citizen_list,
     draft_get,
-    drafts_for_citizen,
+    drafts_listed_for,
     timeline_for_citizen,
 )
 from guichet.cases.submission import case_submit, draft_submission_replayed
@@ -369,18 +369,7 @@ def my_cases(request):
     page = Paginator(cases_for_citizen_list(actor=request.user), MY_CASES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    drafts = list(
-        drafts_for_citizen(actor=request.user, role="")
-        .select_related("owner")
-        .only(
-            "token",
-            "updated_at",
-            "owner_id",
-            "owner__first_name",
-            "owner__last_name",
-            "version__definition__name",
-        )
-    )
+    drafts = list(drafts_listed_for(actor=request.user))
     return render(
         request,
         "cases/citizen/my_cases.html",
