@@ -72,8 +72,15 @@ def _seed(files: int, records: int) -> dict:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE cases_case, disability_disabilityfile, core_accessrecord")
+    return {"seconds": round(time.perf_counter() - started, 1), **_counted()}
+
+
+def _counted() -> dict:
+    """The seeded volume as it is in the database."""
+    from guichet.core.models import AccessRecord
+    from guichet.disability.models import DisabilityFile
+
     return {
-        "seconds": round(time.perf_counter() - started, 1),
         "files": DisabilityFile.objects.filter(case__reference__startswith="BDS-").count(),
         "records": AccessRecord.objects.filter(door="disability.file").count(),
     }
@@ -315,7 +322,19 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=400000)
     parser.add_argument("-n", type=int, default=50)
     parser.add_argument("--label", default="")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--seed-only", action="store_true", help="seed up to the volume, then stop (no measure)"
+    )
+    mode.add_argument(
+        "--skip-seed",
+        action="store_true",
+        help="measure without seeding (the database already holds the volume; counted only)",
+    )
     args = parser.parse_args()
+    if args.seed_only:
+        print(json.dumps({"seed": _seed(args.files, args.records)}))
+        return
 
     from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 
@@ -325,7 +344,7 @@ def main() -> None:
     from guichet.disability.services import TakenPiece, _piece_store
     from tests.conftest import give_second_factor
 
-    seeded = _seed(args.files, args.records)
+    seeded = _counted() if args.skip_seed else _seed(args.files, args.records)
     load_before = [round(x, 2) for x in os.getloadavg()]
 
     def signed_in(email):
