@@ -341,7 +341,7 @@ def main() -> None:
     from guichet.accounts.models import User
     from guichet.core.uploads import CleanFile
     from guichet.disability.models import DisabilityFile
-    from guichet.disability.services import TakenPiece, _piece_store
+    from guichet.disability.pieces import TakenPiece, piece_store
     from tests.conftest import give_second_factor
 
     seeded = _counted() if args.skip_seed else _seed(args.files, args.records)
@@ -370,7 +370,7 @@ def main() -> None:
     ref = file.case.reference
     content = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024)
     clean = CleanFile(name="p.pdf", content=content, content_type="application/pdf")
-    piece = _piece_store(TakenPiece(kind="medical_certificate", clean=clean), actor=None, file=file)
+    piece = piece_store(TakenPiece(kind="medical_certificate", clean=clean), actor=None, file=file)
     results = {
         "queue": _measure(doctor, "/mdmph/instruction/", args.n),
         "file": _measure(doctor, f"/mdmph/instruction/{ref}/", args.n),

@@ -1,7 +1,8 @@
 """Every write goes through a service that asks an access policy.
 
-Every public function of every ``guichet.<app>.services`` module, of the case engine's write
-modules (``CASE_SERVICE_MODULES``: its services are split by what they do), and the write
+Every public function of every ``guichet.<app>.services`` module, of the write modules of the
+apps whose services are split by what they do (``SPLIT_SERVICE_MODULES``: the case engine, the
+disability files), and the write
 functions of the workflow engine must either ask a policy in its own body (``<name>_policy.require_act``,
 ``require_view``, ``require_<something>`` or ``scope``) or say why it does not with one of the
 markers of ``guichet.core.policies``: ``checked_by_caller`` (only checked functions call it;
@@ -95,8 +96,39 @@ CASE_OTHER_MODULES = {
 }
 
 
+# The disability files' writes, split the same way (no services.py).
+DISABILITY_SERVICE_MODULES = {"appeals", "filing", "instruction", "pieces", "retention"}
+DISABILITY_OTHER_MODULES = {
+    "admin",
+    "api",
+    "apps",
+    "crypto",
+    "demo",
+    "errors",
+    "gdpr",
+    "management",
+    "migrations",
+    "models",
+    "policies",
+    "rules",
+    "selectors",
+    "urls",
+    "views",
+}
+
+# Per split package: its write modules (checked) and its other modules.
+SPLIT_SERVICE_MODULES = {
+    "guichet.cases": (CASE_SERVICE_MODULES, CASE_OTHER_MODULES),
+    "guichet.disability": (DISABILITY_SERVICE_MODULES, DISABILITY_OTHER_MODULES),
+}
+
+
 def service_modules() -> list[types.ModuleType]:
-    names = [f"guichet.cases.{name}" for name in sorted(CASE_SERVICE_MODULES)]
+    names = [
+        f"{package}.{name}"
+        for package, (writes, _others) in SPLIT_SERVICE_MODULES.items()
+        for name in sorted(writes)
+    ]
     for config in apps.get_app_configs():
         if config.name.startswith("guichet.") and importlib.util.find_spec(
             f"{config.name}.services"
@@ -172,16 +204,22 @@ def _resolve(caller: str, module: types.ModuleType):
 
 def test_the_walk_finds_the_services():
     names = {m.__name__ for m in service_modules()}
-    assert {"guichet.cases.submission", "guichet.publicspace.services"} <= names
+    assert {
+        "guichet.cases.submission",
+        "guichet.disability.filing",
+        "guichet.publicspace.services",
+    } <= names
     assert "case_message_add" in public_functions(sys.modules["guichet.cases.messages"])
 
 
-def test_every_module_of_the_case_engine_is_classified():
-    package = importlib.import_module("guichet.cases")
+@pytest.mark.parametrize("package_name", sorted(SPLIT_SERVICE_MODULES))
+def test_every_module_of_a_split_package_is_classified(package_name):
+    writes, others = SPLIT_SERVICE_MODULES[package_name]
+    package = importlib.import_module(package_name)
     found = {info.name for info in pkgutil.iter_modules(package.__path__)}
-    assert found == CASE_SERVICE_MODULES | CASE_OTHER_MODULES, (
-        "a new module of guichet.cases: add it to CASE_SERVICE_MODULES (if it writes: its "
-        "functions are then checked) or CASE_OTHER_MODULES"
+    assert found == writes | others, (
+        f"a new module of {package_name}: add it to its service modules in "
+        "SPLIT_SERVICE_MODULES (if it writes: its functions are then checked) or to its others"
     )
 
 
