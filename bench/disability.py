@@ -9,9 +9,10 @@ client (the whole request stack), written to ``bench/results/``.
 
 The database must hold the demo (``guichet migrate && guichet seed_demo``). Seeding is bulk
 SQL on PostgreSQL (``INSERT ... SELECT generate_series``), ``bulk_create`` elsewhere, skipped
-when the volume is there. The result goes to
-``bench/results/<date>-disability-<label>-<database>.json`` with the load average before and
-after (the machine may be shared).
+when the volume is there. ``--seed-only`` seeds and stops (prepare the database ahead of a
+measure on a quiet host); ``--skip-seed`` measures the database as it is (only counted). The
+result goes to ``bench/results/<date>-disability-<label>-<database>.json`` with the load
+average before and after (the machine may be shared).
 Targets (issue 17): queue and file page p95 <= 150 ms; history p95 <= 100 ms; 5 MB piece
 p95 <= 200 ms.
 """
@@ -21,18 +22,23 @@ import datetime
 import json
 import os
 import random
-import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-os.environ["DEBUG"] = "false"
 
-import django  # noqa: E402
+from bench.common import (  # noqa: E402
+    Machine,
+    Samples,
+    agent_client,
+    django_setup,
+    percentiles,
+    result_write,
+    targets_check,
+    timer,
+)
 
-django.setup()
+django_setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -286,32 +292,23 @@ def _measure(client: Client, url: str, n: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm
-    times, cpu, sql, queries = [], [], [], 0
+    samples, sql, queries = Samples(), [], 0
     for _ in range(n):
-        captured = CaptureQueriesContext(connection)
-        captured.__enter__()
-        cpu_started = time.process_time()
-        started = time.perf_counter()
-        response = client.get(url)
-        if getattr(response, "streaming", False):
-            body = b"".join(response.streaming_content)
-        else:
-            body = response.content
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-        captured.__exit__(None, None, None)
+        with CaptureQueriesContext(connection) as captured, timer() as timing:
+            response = client.get(url)
+            if getattr(response, "streaming", False):
+                body = b"".join(response.streaming_content)
+            else:
+                body = response.content
+        samples.add(timing)
         sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
         queries = len(captured.captured_queries)
         assert response.status_code == 200, (url, response.status_code, body[:200])
-    times.sort()
-    cpu.sort()
     return {
         "n": n,
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-        "cpu_p50_ms": round(statistics.median(cpu), 1),
-        "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95) - 1], 1),
-        "sql_wall_p50_ms": round(statistics.median(sql), 1),
+        **percentiles(samples.wall),
+        **percentiles(samples.cpu, prefix="cpu_"),
+        **percentiles(sql, keys=("p50",), prefix="sql_wall_"),
         "queries": queries,
     }
 
@@ -336,32 +333,14 @@ def main() -> None:
         print(json.dumps({"seed": _seed(args.files, args.records)}))
         return
 
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-    from guichet.accounts.models import User
     from guichet.core.uploads import CleanFile
     from guichet.disability.models import DisabilityFile
     from guichet.disability.pieces import TakenPiece, piece_store
-    from tests.conftest import give_second_factor
 
-    seeded = _counted() if args.skip_seed else _seed(args.files, args.records)
-    load_before = [round(x, 2) for x in os.getloadavg()]
-
-    def signed_in(email):
-        user = give_second_factor(User.objects.get(email=email))
-        client = Client()
-        client.force_login(user)
-        session = client.session
-        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-            {"method": "password", "at": time.time(), "email": email},
-            {"method": "mfa", "at": time.time(), "type": "totp"},
-        ]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
-        return client
-
-    doctor = signed_in("medecin.mdmph@example.org")
-    auditor = signed_in("auditeur.mdmph@example.org")
+    seeded = {"skipped": True, **_counted()} if args.skip_seed else _seed(args.files, args.records)
+    machine = Machine.now()
+    doctor = agent_client("medecin.mdmph@example.org")
+    auditor = agent_client("auditeur.mdmph@example.org")
     file = (
         DisabilityFile.objects.select_related("case")
         .filter(case__reference__startswith="BDS-")
@@ -377,27 +356,21 @@ def main() -> None:
         "history": _measure(auditor, f"/backoffice/audit/?reference={ref}", args.n),
         "piece_5mb": _measure(doctor, f"/mdmph/instruction/{ref}/pieces/{piece.pk}/", args.n),
     }
-    for name, result in results.items():
-        result["target_ms"] = TARGETS_MS[name]
-        result["pass"] = result["p95_ms"] <= TARGETS_MS[name]
+    targets_check(results, TARGETS_MS)
+    machine.done()
     report = {
         "date": datetime.date.today().isoformat(),
         "database": connection.vendor,
-        "load_average_before": load_before,
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(),
+        "load_average_before": machine.load_before,
+        "load_average_after": machine.load_after,
+        "cpus": machine.cpus,
         "seed": seeded,
         "results": results,
     }
     print(json.dumps(report, indent=1))
     if args.label:
-        path = os.path.join(
-            os.path.dirname(__file__),
-            "results",
-            f"{report['date']}-disability-{args.label}-{connection.vendor}.json",
-        )
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=1)
+        path = result_write(report, f"{report['date']}-disability-{args.label}-{connection.vendor}")
+        print(f"written {path}")
 
 
 if __name__ == "__main__":
