@@ -10,7 +10,11 @@ client (the whole request stack), written to ``bench/results/``.
 The database must hold the demo (``guichet migrate && guichet seed_demo``). Seeding is bulk
 SQL on PostgreSQL (``INSERT ... SELECT generate_series``), ``bulk_create`` elsewhere, skipped
 when the volume is there. ``--seed-only`` seeds and stops (prepare the database ahead of a
-measure on a quiet host); ``--skip-seed`` measures the database as it is (only counted). The
+measure on a quiet host); ``--skip-seed`` measures the database as it is (only counted). On
+PostgreSQL the access table's indexes are dropped during the load and built after it, then the
+tables vacuumed and analysed; a load cut short leaves the dropped indexes' definitions in the
+table ``bench_dropped_indexes``: the next ``--seed-only`` builds them, ``--skip-seed`` refuses
+to measure until then. The
 result goes to ``bench/results/<date>-disability-<label>-<database>.json`` with the load
 average before and after (the machine may be shared).
 Targets (issue 17): queue and file page p95 <= 150 ms; history p95 <= 100 ms; 5 MB piece
@@ -75,9 +79,19 @@ def _seed(files: int, records: int) -> dict:
     done = AccessRecord.objects.filter(door="disability.file", actor_label="bench").count()
     if done < records:
         seed.records(done, records, files, context)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE cases_case, disability_disabilityfile, core_accessrecord")
+    if connection.vendor == "postgresql":
+        _seed_sql.indexes_restore()
+        with connection.cursor() as cursor:
+            # what autovacuum does on a live database (this host's PostgreSQL runs without it):
+            # statistics, and the visibility map that index-only scans read
+            for table in ("cases_case", "disability_disabilityfile", "core_accessrecord"):
+                started_vacuum = time.perf_counter()
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+                print(
+                    f"vacuum {table}: {time.perf_counter() - started_vacuum:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return {"seconds": round(time.perf_counter() - started, 1), **_counted()}
 
 
@@ -151,7 +165,9 @@ class _seed_sql:
     def records(cls, done: int, records: int, files: int, c: dict) -> None:
         """Each record reads one seeded file picked at random. The access table's secondary
         indexes are dropped during the load and built again after it (inserting 20M random
-        keys into them costs hours on a shared host; building them, minutes)."""
+        keys into them costs hours on a shared host; building them, minutes); their definitions
+        wait in the table ``bench_dropped_indexes`` until they are built, so that a load cut
+        short leaves them for the next run (``indexes_restore``)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 """
@@ -166,11 +182,16 @@ class _seed_sql:
             cursor.execute("SELECT count(*) FROM bench_files")
             seeded = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
-                "'core_accessrecord' AND indexname <> 'core_accessrecord_pkey'"
+                "CREATE TABLE IF NOT EXISTS bench_dropped_indexes "
+                "(name text PRIMARY KEY, definition text NOT NULL)"
             )
-            indexes = cursor.fetchall()
-            for name, _definition in indexes:
+            cursor.execute(
+                "INSERT INTO bench_dropped_indexes SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename = 'core_accessrecord' AND indexname <> 'core_accessrecord_pkey' "
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute("SELECT name FROM bench_dropped_indexes")
+            for (name,) in cursor.fetchall():
                 cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
         try:
             while done < records:
@@ -196,17 +217,40 @@ class _seed_sql:
                 done += n
                 print(f"records: {done}", file=sys.stderr, flush=True)
         finally:
+            cls.indexes_restore()
             with connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                for name, definition in indexes:
-                    started = time.perf_counter()
-                    cursor.execute(definition)
-                    print(
-                        f"index {name}: {time.perf_counter() - started:.0f} s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
                 cursor.execute("DROP TABLE IF EXISTS bench_files")
+
+    @staticmethod
+    def indexes_dropped() -> list[str]:
+        """The access table's indexes a load dropped and nothing has built again yet."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_dropped_indexes') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return []
+            cursor.execute("SELECT name FROM bench_dropped_indexes ORDER BY name")
+            return [name for (name,) in cursor.fetchall()]
+
+    @classmethod
+    def indexes_restore(cls) -> None:
+        """Build the indexes a load dropped (this run's or an interrupted one's), one by one."""
+        if not cls.indexes_dropped():
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            cursor.execute("SELECT name, definition FROM bench_dropped_indexes ORDER BY name")
+            for name, definition in cursor.fetchall():
+                started = time.perf_counter()
+                cursor.execute(
+                    definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                )
+                cursor.execute("DELETE FROM bench_dropped_indexes WHERE name = %s", [name])
+                print(
+                    f"index {name}: {time.perf_counter() - started:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            cursor.execute("DROP TABLE bench_dropped_indexes")
 
 
 class _seed_orm:
@@ -337,6 +381,11 @@ def main() -> None:
     from guichet.disability.models import DisabilityFile
     from guichet.disability.pieces import TakenPiece, piece_store
 
+    if args.skip_seed and connection.vendor == "postgresql" and _seed_sql.indexes_dropped():
+        sys.exit(
+            "The access table's indexes are missing (a load was cut short): run --seed-only "
+            f"first to build them ({', '.join(_seed_sql.indexes_dropped())})."
+        )
     seeded = {"skipped": True, **_counted()} if args.skip_seed else _seed(args.files, args.records)
     machine = Machine.now()
     doctor = agent_client("medecin.mdmph@example.org")
