@@ -16,20 +16,16 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("RATE_LIMITS_ENABLED", "false")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import django  # noqa: E402
+from bench.common import Machine, django_setup, percentiles, result_write, timed_calls  # noqa: E402
 
-django.setup()
+django_setup(RATE_LIMITS_ENABLED="false")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -143,17 +139,9 @@ def typings(address: str, rng: random.Random) -> list[str]:
 
 
 def timed(function, items) -> dict:
-    samples = []
-    for item in items:
-        start = time.perf_counter()
-        function(item)
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
+    samples = timed_calls(function, items).wall
     return {
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
-        "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 2),
-        "max_ms": round(samples[-1], 2),
+        **percentiles(samples, keys=("p50", "p95", "p99", "max"), digits=2),
         "count": len(samples),
     }
 
@@ -164,7 +152,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=400, help="addresses typed")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
-    load_before = os.getloadavg()
+    machine = Machine.now()
     call_command("migrate", verbosity=0)
     from guichet.territory.models import Address, AddressStreet
     from guichet.territory.selectors import address_nearest, addresses_search
@@ -235,22 +223,15 @@ def main() -> None:
         and result["search_api"]["p95_ms"] <= 50
         and result["reverse_api"]["p95_ms"] <= 50
     )
+    machine.done()
     result["machine"] = {
-        "loadavg_before": [round(x, 2) for x in load_before],
-        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(),
+        "loadavg_before": machine.load_before,
+        "loadavg_after": machine.load_after,
+        "cpus": machine.cpus,
         "note": "shared machine (other test suites on 2 cores): numbers are pessimistic",
     }
-    out = (
-        Path(args.out)
-        if args.out
-        else (
-            Path(__file__).parent
-            / "results"
-            / f"2026-12-05-addresses-rhone-{connection.vendor}.json"
-        )
-    )
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    label = f"2026-12-05-addresses-rhone-{connection.vendor}"
+    out = result_write(result, label, path=Path(args.out) if args.out else None)
     print(json.dumps({k: v for k, v in result.items() if k != "queries_sample"}, indent=1))
     print(f"written {out}")
 

@@ -9,9 +9,14 @@ client (the whole request stack), written to ``bench/results/``.
 
 The database must hold the demo (``guichet migrate && guichet seed_demo``). Seeding is bulk
 SQL on PostgreSQL (``INSERT ... SELECT generate_series``), ``bulk_create`` elsewhere, skipped
-when the volume is there. The result goes to
-``bench/results/<date>-disability-<label>-<database>.json`` with the load average before and
-after (the machine may be shared).
+when the volume is there. ``--seed-only`` seeds and stops (prepare the database ahead of a
+measure on a quiet host); ``--skip-seed`` measures the database as it is (only counted). On
+PostgreSQL the access table's indexes are dropped during the load and built after it, then the
+tables vacuumed and analysed; a load cut short leaves the dropped indexes' definitions in the
+table ``bench_dropped_indexes``: the next ``--seed-only`` builds them, ``--skip-seed`` refuses
+to measure until then. The
+result goes to ``bench/results/<date>-disability-<label>-<database>.json`` with the load
+average before and after (the machine may be shared).
 Targets (issue 17): queue and file page p95 <= 150 ms; history p95 <= 100 ms; 5 MB piece
 p95 <= 200 ms.
 """
@@ -21,18 +26,23 @@ import datetime
 import json
 import os
 import random
-import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-os.environ["DEBUG"] = "false"
 
-import django  # noqa: E402
+from bench.common import (  # noqa: E402
+    Machine,
+    Samples,
+    agent_client,
+    django_setup,
+    percentiles,
+    result_write,
+    targets_check,
+    timer,
+)
 
-django.setup()
+django_setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -69,11 +79,28 @@ def _seed(files: int, records: int) -> dict:
     done = AccessRecord.objects.filter(door="disability.file", actor_label="bench").count()
     if done < records:
         seed.records(done, records, files, context)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE cases_case, disability_disabilityfile, core_accessrecord")
+    if connection.vendor == "postgresql":
+        _seed_sql.indexes_restore()
+        with connection.cursor() as cursor:
+            # what autovacuum does on a live database (this host's PostgreSQL runs without it):
+            # statistics, and the visibility map that index-only scans read
+            for table in ("cases_case", "disability_disabilityfile", "core_accessrecord"):
+                started_vacuum = time.perf_counter()
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+                print(
+                    f"vacuum {table}: {time.perf_counter() - started_vacuum:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return {"seconds": round(time.perf_counter() - started, 1), **_counted()}
+
+
+def _counted() -> dict:
+    """The seeded volume as it is in the database."""
+    from guichet.core.models import AccessRecord
+    from guichet.disability.models import DisabilityFile
+
     return {
-        "seconds": round(time.perf_counter() - started, 1),
         "files": DisabilityFile.objects.filter(case__reference__startswith="BDS-").count(),
         "records": AccessRecord.objects.filter(door="disability.file").count(),
     }
@@ -138,7 +165,9 @@ class _seed_sql:
     def records(cls, done: int, records: int, files: int, c: dict) -> None:
         """Each record reads one seeded file picked at random. The access table's secondary
         indexes are dropped during the load and built again after it (inserting 20M random
-        keys into them costs hours on a shared host; building them, minutes)."""
+        keys into them costs hours on a shared host; building them, minutes); their definitions
+        wait in the table ``bench_dropped_indexes`` until they are built, so that a load cut
+        short leaves them for the next run (``indexes_restore``)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 """
@@ -153,11 +182,16 @@ class _seed_sql:
             cursor.execute("SELECT count(*) FROM bench_files")
             seeded = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
-                "'core_accessrecord' AND indexname <> 'core_accessrecord_pkey'"
+                "CREATE TABLE IF NOT EXISTS bench_dropped_indexes "
+                "(name text PRIMARY KEY, definition text NOT NULL)"
             )
-            indexes = cursor.fetchall()
-            for name, _definition in indexes:
+            cursor.execute(
+                "INSERT INTO bench_dropped_indexes SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename = 'core_accessrecord' AND indexname <> 'core_accessrecord_pkey' "
+                "ON CONFLICT DO NOTHING"
+            )
+            cursor.execute("SELECT name FROM bench_dropped_indexes")
+            for (name,) in cursor.fetchall():
                 cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
         try:
             while done < records:
@@ -183,17 +217,40 @@ class _seed_sql:
                 done += n
                 print(f"records: {done}", file=sys.stderr, flush=True)
         finally:
+            cls.indexes_restore()
             with connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                for name, definition in indexes:
-                    started = time.perf_counter()
-                    cursor.execute(definition)
-                    print(
-                        f"index {name}: {time.perf_counter() - started:.0f} s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
                 cursor.execute("DROP TABLE IF EXISTS bench_files")
+
+    @staticmethod
+    def indexes_dropped() -> list[str]:
+        """The access table's indexes a load dropped and nothing has built again yet."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_dropped_indexes') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return []
+            cursor.execute("SELECT name FROM bench_dropped_indexes ORDER BY name")
+            return [name for (name,) in cursor.fetchall()]
+
+    @classmethod
+    def indexes_restore(cls) -> None:
+        """Build the indexes a load dropped (this run's or an interrupted one's), one by one."""
+        if not cls.indexes_dropped():
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            cursor.execute("SELECT name, definition FROM bench_dropped_indexes ORDER BY name")
+            for name, definition in cursor.fetchall():
+                started = time.perf_counter()
+                cursor.execute(
+                    definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                )
+                cursor.execute("DELETE FROM bench_dropped_indexes WHERE name = %s", [name])
+                print(
+                    f"index {name}: {time.perf_counter() - started:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            cursor.execute("DROP TABLE bench_dropped_indexes")
 
 
 class _seed_orm:
@@ -279,32 +336,23 @@ def _measure(client: Client, url: str, n: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm
-    times, cpu, sql, queries = [], [], [], 0
+    samples, sql, queries = Samples(), [], 0
     for _ in range(n):
-        captured = CaptureQueriesContext(connection)
-        captured.__enter__()
-        cpu_started = time.process_time()
-        started = time.perf_counter()
-        response = client.get(url)
-        if getattr(response, "streaming", False):
-            body = b"".join(response.streaming_content)
-        else:
-            body = response.content
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-        captured.__exit__(None, None, None)
+        with CaptureQueriesContext(connection) as captured, timer() as timing:
+            response = client.get(url)
+            if getattr(response, "streaming", False):
+                body = b"".join(response.streaming_content)
+            else:
+                body = response.content
+        samples.add(timing)
         sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
         queries = len(captured.captured_queries)
         assert response.status_code == 200, (url, response.status_code, body[:200])
-    times.sort()
-    cpu.sort()
     return {
         "n": n,
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-        "cpu_p50_ms": round(statistics.median(cpu), 1),
-        "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95) - 1], 1),
-        "sql_wall_p50_ms": round(statistics.median(sql), 1),
+        **percentiles(samples.wall),
+        **percentiles(samples.cpu, prefix="cpu_"),
+        **percentiles(sql, keys=("p50",), prefix="sql_wall_"),
         "queries": queries,
     }
 
@@ -315,34 +363,33 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=400000)
     parser.add_argument("-n", type=int, default=50)
     parser.add_argument("--label", default="")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--seed-only", action="store_true", help="seed up to the volume, then stop (no measure)"
+    )
+    mode.add_argument(
+        "--skip-seed",
+        action="store_true",
+        help="measure without seeding (the database already holds the volume; counted only)",
+    )
     args = parser.parse_args()
+    if args.seed_only:
+        print(json.dumps({"seed": _seed(args.files, args.records)}))
+        return
 
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-    from guichet.accounts.models import User
     from guichet.core.uploads import CleanFile
     from guichet.disability.models import DisabilityFile
-    from guichet.disability.services import TakenPiece, _piece_store
-    from tests.conftest import give_second_factor
+    from guichet.disability.pieces import TakenPiece, piece_store
 
-    seeded = _seed(args.files, args.records)
-    load_before = [round(x, 2) for x in os.getloadavg()]
-
-    def signed_in(email):
-        user = give_second_factor(User.objects.get(email=email))
-        client = Client()
-        client.force_login(user)
-        session = client.session
-        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-            {"method": "password", "at": time.time(), "email": email},
-            {"method": "mfa", "at": time.time(), "type": "totp"},
-        ]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
-        return client
-
-    doctor = signed_in("medecin.mdmph@example.org")
-    auditor = signed_in("auditeur.mdmph@example.org")
+    if args.skip_seed and connection.vendor == "postgresql" and _seed_sql.indexes_dropped():
+        sys.exit(
+            "The access table's indexes are missing (a load was cut short): run --seed-only "
+            f"first to build them ({', '.join(_seed_sql.indexes_dropped())})."
+        )
+    seeded = {"skipped": True, **_counted()} if args.skip_seed else _seed(args.files, args.records)
+    machine = Machine.now()
+    doctor = agent_client("medecin.mdmph@example.org")
+    auditor = agent_client("auditeur.mdmph@example.org")
     file = (
         DisabilityFile.objects.select_related("case")
         .filter(case__reference__startswith="BDS-")
@@ -351,34 +398,28 @@ def main() -> None:
     ref = file.case.reference
     content = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024)
     clean = CleanFile(name="p.pdf", content=content, content_type="application/pdf")
-    piece = _piece_store(TakenPiece(kind="medical_certificate", clean=clean), actor=None, file=file)
+    piece = piece_store(TakenPiece(kind="medical_certificate", clean=clean), actor=None, file=file)
     results = {
         "queue": _measure(doctor, "/mdmph/instruction/", args.n),
         "file": _measure(doctor, f"/mdmph/instruction/{ref}/", args.n),
         "history": _measure(auditor, f"/backoffice/audit/?reference={ref}", args.n),
         "piece_5mb": _measure(doctor, f"/mdmph/instruction/{ref}/pieces/{piece.pk}/", args.n),
     }
-    for name, result in results.items():
-        result["target_ms"] = TARGETS_MS[name]
-        result["pass"] = result["p95_ms"] <= TARGETS_MS[name]
+    targets_check(results, TARGETS_MS)
+    machine.done()
     report = {
         "date": datetime.date.today().isoformat(),
         "database": connection.vendor,
-        "load_average_before": load_before,
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(),
+        "load_average_before": machine.load_before,
+        "load_average_after": machine.load_after,
+        "cpus": machine.cpus,
         "seed": seeded,
         "results": results,
     }
     print(json.dumps(report, indent=1))
     if args.label:
-        path = os.path.join(
-            os.path.dirname(__file__),
-            "results",
-            f"{report['date']}-disability-{args.label}-{connection.vendor}.json",
-        )
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=1)
+        path = result_write(report, f"{report['date']}-disability-{args.label}-{connection.vendor}")
+        print(f"written {path}")
 
 
 if __name__ == "__main__":

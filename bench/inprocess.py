@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 os.environ["DEBUG"] = "false"
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import django  # noqa: E402
 
@@ -36,6 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.common import second_factor_give, signed_in_client  # noqa: E402
 from guichet.accounts.models import User  # noqa: E402
 
 
@@ -54,8 +56,6 @@ def _clients() -> dict:
         HEAVY_CITIZEN,
         _agent_case_references,
         _api_tokens,
-        _give_second_factor,
-        _signed_in_client,
         _submitters,
     )
 
@@ -65,8 +65,8 @@ def _clients() -> dict:
     submitter_token = _api_tokens(_submitters(1)[0], 1)[0]["access_token"]
     submitter = {"HTTP_AUTHORIZATION": f"Bearer {submitter_token}"}
     agent = User.objects.get(email="agent.lyon@example.org")
-    _give_second_factor(agent)
-    agent_client = _signed_in_client(agent, second_factor=True)
+    second_factor_give(agent)
+    agent_client = signed_in_client(agent, second_factor=True)
     references = itertools.cycle(_agent_case_references(agent, 200) or ["none"])
     from payloads import CONTACT
 

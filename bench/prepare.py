@@ -28,6 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 
 import django  # noqa: E402
@@ -35,44 +36,17 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bench.common import second_factor_give, signed_in_client  # noqa: E402
 from guichet.accounts.models import User  # noqa: E402
 
 OIDC_CLIENT, OIDC_SECRET = "demo-famille", "demo-famille-secret"  # noqa: S105 - demo client
 
 
-def _signed_in_client(user, *, second_factor: bool = False) -> Client:
-    """A test client signed in as ``user``; with ``second_factor``, its session also holds
-    allauth's record of a TOTP step, as after a real sign-in (agents hold no power without)."""
-    client = Client()
-    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    if second_factor:
-        from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-        session = client.session
-        now = time.time()
-        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-            {"method": "password", "at": now, "email": user.email},
-            {"method": "mfa", "at": now, "type": "totp"},
-        ]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
-    return client
-
-
 def _session_cookie(user, *, second_factor: bool = False) -> str:
-    client = _signed_in_client(user, second_factor=second_factor)
+    client = signed_in_client(user, second_factor=second_factor)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def _give_second_factor(user) -> None:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, generate_totp_secret())
 
 
 def _tokens(user, count: int) -> list[dict]:
@@ -363,7 +337,7 @@ def main() -> None:
             fixtures["heavy_citizen_sessions"] = [_session_cookie(heavy) for _ in range(pool)]
             fixtures["heavy_citizen_case_count"] = Case.objects.filter(requester=heavy).count()
         agent = User.objects.get(email="agent.lyon@example.org")
-        _give_second_factor(agent)
+        second_factor_give(agent)
         fixtures["agent_session"] = _session_cookie(agent, second_factor=True)
         fixtures["agent_case_references"] = _agent_case_references(agent)
     if want("publicspace"):

@@ -15,19 +15,14 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
-import time
 from datetime import date
-from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-os.environ["DEBUG"] = "false"
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import django  # noqa: E402
+from bench.common import Machine, django_setup, percentiles, result_write, timed_calls  # noqa: E402
 
-django.setup()
+django_setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -179,18 +174,8 @@ def support_actor():
 
 
 def timed(function, rounds: int) -> dict:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
-        "max_ms": round(samples[-1], 2),
-        "rounds": rounds,
-    }
+    samples = timed_calls(lambda _i: function(), range(rounds)).wall
+    return {**percentiles(samples, keys=("p50", "p95", "max"), digits=2), "rounds": rounds}
 
 
 def main() -> None:
@@ -209,10 +194,11 @@ def main() -> None:
     from guichet.support import console, selectors
 
     actor = support_actor()
+    machine = Machine.now()
     results = {
         "database": connection.vendor,
         "date": date.today().isoformat(),
-        "load_average_before": os.getloadavg(),
+        "load_average_before": machine.load_before,
         "help": {},
     }
     for query in HELP_QUERIES:
@@ -222,20 +208,15 @@ def main() -> None:
         q: timed(lambda q=q: console.people_search(actor=actor, query=q), args.rounds)
         for q in people_queries
     }
-    results["load_average_after"] = os.getloadavg()
+    results["load_average_after"] = machine.done().load_after
     results["help_p95_max_ms"] = max(r["p95_ms"] for r in results["help"].values())
     results["console_p95_max_ms"] = max(r["p95_ms"] for r in results["console"].values())
     results["targets_ms"] = {"help_p95": 50, "console_p95": 100}
-    out = (
-        Path(__file__).parent
-        / "results"
-        / (
-            f"{date.today().isoformat()}-support-search-"
-            f"{args.articles // 1000}k-articles-{args.people // 1000}k-accounts-"
-            f"{connection.vendor}.json"
-        )
+    out = result_write(
+        results,
+        f"{date.today().isoformat()}-support-search-"
+        f"{args.articles // 1000}k-articles-{args.people // 1000}k-accounts-{connection.vendor}",
     )
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in results.items() if k.endswith("_ms")}, indent=1))
     print(f"written {out}")
 

@@ -28,18 +28,23 @@ import io
 import json
 import os
 import random
-import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-os.environ["DEBUG"] = "false"
 
-import django  # noqa: E402
+from bench.common import (  # noqa: E402
+    Machine,
+    agent_client,
+    django_setup,
+    percentiles,
+    result_write,
+    targets_check,
+    timed_calls,
+    timer,
+)
 
-django.setup()
+django_setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -172,24 +177,17 @@ def _vacuum() -> None:
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
+def _get(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+
+
 def _measure(client: Client, url: str, n: int) -> dict:
-    times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return _summary(times)
+    return _summary(timed_calls(lambda _i: _get(client, url), range(n)).wall)
 
 
 def _summary(times: list[float]) -> dict:
-    times = sorted(times)
-    return {
-        "n": len(times),
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[max(int(len(times) * 0.95) - 1, 0)], 1),
-        "max_ms": round(times[-1], 1),
-    }
+    return {"n": len(times), **percentiles(times, keys=("p50", "p95", "max"))}
 
 
 def _pdf_1mb() -> bytes:
@@ -214,11 +212,10 @@ def _pdf_1mb() -> bytes:
     return out.getvalue()
 
 
-def _file_dp(client: Client, pieces: dict[str, bytes]) -> float:
-    """One DP filed through the citizen's door, as the browser does it; milliseconds."""
+def _file_dp(client: Client, pieces: dict[str, bytes]) -> None:
+    """One DP filed through the citizen's door, as the browser does it."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    started = time.perf_counter()
     response = client.post("/demarches/urbanism.dp/", {"commune": "oullins"})
     assert response.status_code == 302, response.status_code
     draft_url = response["Location"]
@@ -243,30 +240,6 @@ def _file_dp(client: Client, pieces: dict[str, bytes]) -> float:
     assert response.status_code == 302, (response.status_code, response.content[:3000])
     response = client.post(response["Location"], {})
     assert response.status_code == 302 and "/recu/" in response["Location"], response.status_code
-    return (time.perf_counter() - started) * 1000
-
-
-def _signed_in(email: str) -> Client:
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-    from guichet.accounts.models import User
-    from tests.conftest import give_second_factor
-
-    user = give_second_factor(User.objects.get(email=email))
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "email": email},
-        {"method": "mfa", "at": time.time(), "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def main() -> None:
@@ -285,11 +258,11 @@ def main() -> None:
     from guichet.urbanism import timers
     from guichet.urbanism.models import PlanningApplication
 
-    load_before = _load()
+    machine = Machine.now()
     seeded = _seed(args.files)
     results: dict[str, dict] = {}
 
-    instructor = _signed_in("urbanisme.oullins@example.org")
+    instructor = agent_client("urbanisme.oullins@example.org")
     results["queue"] = _measure(instructor, "/urbanisme/instruction/", args.n)
 
     # (b) the sweeps, in a transaction rolled back so that a run leaves the volume as it was
@@ -303,19 +276,13 @@ def main() -> None:
         with transaction.atomic():
             PlanningApplication.objects.filter(is_open=True).update(alerted_on=None)
             for label, day in (("first_day", today), ("next_day", today + datetime.timedelta(1))):
-                started = time.perf_counter()
-                sent = timers.alerts_sweep(today=day)
-                sweeps[label] = {
-                    "alerted": sent,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
+                with timer() as timing:
+                    sent = timers.alerts_sweep(today=day)
+                sweeps[label] = {"alerted": sent, "ms": round(timing.wall_ms, 1)}
             if args.tacit_sweep:
-                started = time.perf_counter()
-                tacit = timers.tacit_sweep(today=today)
-                sweeps["tacit_sweep"] = {
-                    "decided": tacit,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
+                with timer() as timing:
+                    tacit = timers.tacit_sweep(today=today)
+                sweeps["tacit_sweep"] = {"decided": tacit, "ms": round(timing.wall_ms, 1)}
             raise Rollback
     except Rollback:
         pass
@@ -333,33 +300,28 @@ def main() -> None:
     pdf = _pdf_1mb()
     pieces = {f"DP{i}": pdf for i in range(1, 9)}
     _file_dp(camille, pieces)  # warm-up
-    results["file_dp_8x1mb"] = _summary([_file_dp(camille, pieces) for _ in range(args.filings)])
+    filings = timed_calls(lambda _i: _file_dp(camille, pieces), range(args.filings))
+    results["file_dp_8x1mb"] = _summary(filings.wall)
     results["file_dp_8x1mb"]["piece_bytes"] = len(pdf)
 
-    for name, result in results.items():
-        result["target_ms"] = TARGETS_MS[name]
-        result["pass"] = result["p95_ms"] <= TARGETS_MS[name]
+    targets_check(results, TARGETS_MS)
+    machine.done()
     report = {
         "date": datetime.date.today().isoformat(),
         "database": connection.vendor,
         "seed": seeded,
         "results": results,
         "machine": {
-            "cores": os.cpu_count(),
-            "load_before": load_before,
-            "load_after": _load(),
+            "cores": machine.cpus,
+            "load_before": machine.load_before,
+            "load_after": machine.load_after,
             "note": "shared machine (other test runs): numbers are pessimistic",
         },
     }
     print(json.dumps(report, indent=1))
     if args.label:
-        path = os.path.join(
-            os.path.dirname(__file__),
-            "results",
-            f"{report['date']}-urbanism-{args.label}-{connection.vendor}.json",
-        )
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=1)
+        path = result_write(report, f"{report['date']}-urbanism-{args.label}-{connection.vendor}")
+        print(f"written {path}")
 
 
 if __name__ == "__main__":

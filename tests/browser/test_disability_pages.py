@@ -19,7 +19,8 @@ def keys(settings):
 @pytest.fixture
 def child_file(demo, keys):
     from guichet.accounts.models import Dependant, User
-    from guichet.disability import services
+    from guichet.disability.filing import file_submit, filing_draft_save
+    from guichet.disability.pieces import piece_take
 
     camille = User.objects.get(email="camille.martin@example.org")
     child = Dependant.objects.create(
@@ -30,10 +31,10 @@ def child_file(demo, keys):
         relationship=Dependant.Relationship.CHILD,
     )
     pieces = [
-        services.piece_take(upload=("p.pdf", pdf_bytes()), kind=kind)
+        piece_take(upload=("p.pdf", pdf_bytes()), kind=kind)
         for kind in ("identity", "address_proof", "medical_certificate", "mandate")
     ]
-    draft = services.filing_draft_save(
+    draft = filing_draft_save(
         actor=camille,
         dependant=child,
         pieces=pieces,
@@ -45,7 +46,7 @@ def child_file(demo, keys):
             ).isoformat(),
         },
     )
-    return services.file_submit(actor=camille, draft=draft)
+    return file_submit(actor=camille, draft=draft)
 
 
 def test_disability_pages_have_no_axe_violations(live_server, page, axe, demo_password, child_file):

@@ -26,7 +26,8 @@ def file_missing_pieces(demo, wallet_keys):
 
     from guichet.accounts.models import User
     from guichet.cases.models import Case
-    from guichet.disability import services
+    from guichet.disability.filing import file_submit, filing_draft_save
+    from guichet.disability.pieces import piece_take
     from guichet.wallet.services import wallet_document_add
 
     camille = User.objects.get(email="camille.martin@example.org")
@@ -41,10 +42,10 @@ def file_missing_pieces(demo, wallet_keys):
             keep_health=True,
         )
     pieces = [
-        services.piece_take(upload=("p.pdf", pdf_bytes()), kind=kind)
+        piece_take(upload=("p.pdf", pdf_bytes()), kind=kind)
         for kind in ("identity", "address_proof", "medical_certificate")
     ]
-    draft = services.filing_draft_save(
+    draft = filing_draft_save(
         actor=camille,
         pieces=pieces,
         data={
@@ -56,7 +57,7 @@ def file_missing_pieces(demo, wallet_keys):
             "certificate_issued_on": (today - datetime.timedelta(days=10)).isoformat(),
         },
     )
-    file = services.file_submit(actor=camille, draft=draft)
+    file = file_submit(actor=camille, draft=draft)
     Case.objects.filter(pk=file.case_id).update(status="pieces_missing")
     return file
 

@@ -2,7 +2,7 @@
 
 Every public function of every ``guichet.<app>.services`` module, of the write modules of the
 apps whose services are split by what they do (``SPLIT_SERVICE_MODULES``: the case engine,
-urbanism), and the write
+urbanism, the disability files), and the write
 functions of the workflow engine must either ask a policy in its own body (``<name>_policy.require_act``,
 ``require_view``, ``require_<something>`` or ``scope``) or say why it does not with one of the
 markers of ``guichet.core.policies``: ``checked_by_caller`` (only checked functions call it;
@@ -119,9 +119,30 @@ URBANISM_OTHER_MODULES = {
     "views",
     "views_backoffice",
 }
+# The disability files' writes, split the same way (no services.py).
+DISABILITY_SERVICE_MODULES = {"appeals", "filing", "instruction", "pieces", "retention"}
+DISABILITY_OTHER_MODULES = {
+    "admin",
+    "api",
+    "apps",
+    "crypto",
+    "demo",
+    "errors",
+    "gdpr",
+    "management",
+    "migrations",
+    "models",
+    "policies",
+    "rules",
+    "selectors",
+    "urls",
+    "views",
+}
+
 SPLIT_SERVICE_MODULES = {
     "cases": (CASE_SERVICE_MODULES, CASE_OTHER_MODULES),
     "urbanism": (URBANISM_SERVICE_MODULES, URBANISM_OTHER_MODULES),
+    "disability": (DISABILITY_SERVICE_MODULES, DISABILITY_OTHER_MODULES),
 }
 
 
@@ -208,6 +229,7 @@ def test_the_walk_finds_the_services():
     names = {m.__name__ for m in service_modules()}
     assert {
         "guichet.cases.submission",
+        "guichet.disability.filing",
         "guichet.publicspace.services",
         "guichet.urbanism.instruction",
     } <= names

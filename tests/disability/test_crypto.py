@@ -18,23 +18,24 @@ def _stored(piece) -> bytes:
 
 
 def test_piece_on_disk_is_unreadable_without_the_key(filed):
-    from guichet.disability import services
+    from guichet.disability.pieces import piece_read
 
     piece = filed.pieces.get(kind="medical_certificate")
     raw = _stored(piece)
     assert b"%PDF" not in raw and pdf_bytes() not in raw
     assert piece.storage_name.endswith(".enc")
     assert "autisme" not in piece.storage_name
-    assert services.piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()
+    assert piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()
 
 
 def test_lost_key_fails_closed(filed, settings, as_agent):
-    from guichet.disability import crypto, services
+    from guichet.disability import crypto
+    from guichet.disability.pieces import piece_read
 
     piece = filed.pieces.get(kind="medical_certificate")
     settings.DISABILITY_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old one lost
     with pytest.raises(crypto.PieceUnreadable):
-        services.piece_read(actor=SYSTEM, piece=piece)
+        piece_read(actor=SYSTEM, piece=piece)
     response = as_agent("doctor").get(
         f"/mdmph/instruction/{filed.case.reference}/pieces/{piece.pk}/"
     )
@@ -66,24 +67,26 @@ def test_embedded_mode_generates_a_local_key(settings, tmp_path):
 
 
 def test_rotation_new_key_first_old_kept_then_reencrypt(filed, settings):
-    from guichet.disability import crypto, services
+    from guichet.disability import crypto
+    from guichet.disability.pieces import piece_read
 
     old = settings.DISABILITY_ENCRYPTION_KEYS[0]
     new = Fernet.generate_key().decode()
     settings.DISABILITY_ENCRYPTION_KEYS = [new, old]
     piece = filed.pieces.get(kind="medical_certificate")
-    assert services.piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()  # old pieces still read
+    assert piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()  # old pieces still read
     call_command("disability_reencrypt", stdout=open("/dev/null", "w"))  # noqa: SIM115
     settings.DISABILITY_ENCRYPTION_KEYS = [new]  # the old key dropped
     for piece in filed.pieces.all():
-        assert services.piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()
+        assert piece_read(actor=SYSTEM, piece=piece) == pdf_bytes()
     settings.DISABILITY_ENCRYPTION_KEYS = [old]
     with pytest.raises(crypto.PieceUnreadable):
-        services.piece_read(actor=SYSTEM, piece=piece)
+        piece_read(actor=SYSTEM, piece=piece)
 
 
 def test_a_tampered_piece_does_not_open(filed):
-    from guichet.disability import crypto, services
+    from guichet.disability import crypto
+    from guichet.disability.pieces import piece_read
 
     piece = filed.pieces.get(kind="identity")
     raw = bytearray(_stored(piece))
@@ -91,4 +94,4 @@ def test_a_tampered_piece_does_not_open(filed):
     default_storage.delete(piece.storage_name)
     default_storage.save(piece.storage_name, ContentFile(bytes(raw)))
     with pytest.raises(crypto.PieceUnreadable):
-        services.piece_read(actor=SYSTEM, piece=piece)
+        piece_read(actor=SYSTEM, piece=piece)

@@ -88,21 +88,22 @@ def test_whole_journey_up_to_the_rapo(filed, parent_client, as_agent):
 
 
 def test_plan_comment_after_15_days_is_refused(filed):
-    from guichet.disability import services
+    from guichet.disability.errors import FilingError
+    from guichet.disability.instruction import plan_comment
 
     filed.case.status = "plan_proposed"
     filed.case.save(update_fields=["status"])
     filed.plan_proposed_on = datetime.date(2026, 1, 5)
     filed.save(update_fields=["plan_proposed_on"])
-    with pytest.raises(services.FilingError) as refusal:
-        services.plan_comment(
+    with pytest.raises(FilingError) as refusal:
+        plan_comment(
             actor=filed.case.requester,
             file=filed,
             body="trop tard",
             today=datetime.date(2026, 1, 21),
         )
     assert "20/01/2026" in refusal.value.errors["__all__"]
-    services.plan_comment(
+    plan_comment(
         actor=filed.case.requester, file=filed, body="à temps", today=datetime.date(2026, 1, 20)
     )
 
@@ -117,19 +118,18 @@ def test_plan_comment_after_15_days_is_refused(filed):
     ],
 )
 def test_rapo_within_two_months_of_notification(filed, notified, today, accepted):
-    from guichet.disability import services
+    from guichet.disability.appeals import appeal_submit
+    from guichet.disability.errors import FilingError
     from guichet.disability.models import DisabilityFile
 
     filed.decision_notified_on = notified
     filed.save(update_fields=["decision_notified_on"])
     if accepted:
-        services.appeal_submit(actor=filed.case.requester, file=filed, reason="motif", today=today)
+        appeal_submit(actor=filed.case.requester, file=filed, reason="motif", today=today)
         assert DisabilityFile.objects.filter(kind="appeal", appeal_of=filed).exists()
     else:
-        with pytest.raises(services.FilingError) as refusal:
-            services.appeal_submit(
-                actor=filed.case.requester, file=filed, reason="motif", today=today
-            )
+        with pytest.raises(FilingError) as refusal:
+            appeal_submit(actor=filed.case.requester, file=filed, reason="motif", today=today)
         message = refusal.value.errors["__all__"]
         assert notified.strftime("%d/%m/%Y") in message
         assert "deux mois" in message

@@ -46,7 +46,7 @@ def test_every_channel_of_every_disability_notification_is_free_of_health_terms(
     filed, parent_client, as_agent, caplog
 ):
     from guichet.cases.models import CaseEvent
-    from guichet.disability import services
+    from guichet.disability.instruction import silence_alerts_send
     from guichet.notifications.models import Delivery, Notification
     from guichet.notifications.rendering import render_notification
 
@@ -67,7 +67,7 @@ def test_every_channel_of_every_disability_notification_is_free_of_health_terms(
     DisabilityFile.objects.filter(pk=appeal.pk).update(
         kind="request", silence_date=datetime.date.today()
     )
-    assert services.silence_alerts_send() == 1
+    assert silence_alerts_send() == 1
 
     notifications = list(
         Notification.objects.filter(organisation__slug="mdmph").select_related("organisation")

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from guichet.disability import rules
-from guichet.disability.services import certificate_error
+from guichet.disability.filing import certificate_error
 
 D = datetime.date
 

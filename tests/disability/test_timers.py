@@ -10,15 +10,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_silence_alert_goes_to_the_named_agents_once(filed, settings, people):
-    from guichet.disability import services
+    from guichet.disability.instruction import silence_alerts_send
     from guichet.notifications.models import Notification
 
     settings.DISABILITY_SILENCE_ALERT_DAYS = 30
     early = filed.silence_date - datetime.timedelta(days=31)
-    assert services.silence_alerts_send(today=early) == 0
+    assert silence_alerts_send(today=early) == 0
     due = filed.silence_date - datetime.timedelta(days=30)
-    assert services.silence_alerts_send(today=due) == 1
-    assert services.silence_alerts_send(today=due) == 0  # once
+    assert silence_alerts_send(today=due) == 1
+    assert silence_alerts_send(today=due) == 0  # once
     alerted = set(
         Notification.objects.filter(url=f"/mdmph/instruction/{filed.case.reference}/").values_list(
             "recipient__email", flat=True
@@ -36,11 +36,11 @@ def test_silence_alert_goes_to_the_named_agents_once(filed, settings, people):
 
 
 def test_closed_files_are_not_alerted(filed):
-    from guichet.disability import services
+    from guichet.disability.instruction import silence_alerts_send
 
     filed.case.is_closed = True
     filed.case.save(update_fields=["is_closed"])
-    assert services.silence_alerts_send(today=filed.silence_date) == 0
+    assert silence_alerts_send(today=filed.silence_date) == 0
 
 
 def _close(file, days_ago):
@@ -50,13 +50,13 @@ def _close(file, days_ago):
 
 
 def test_purge_removes_pieces_past_their_retention_and_records_it(filed, settings):
-    from guichet.disability import services
     from guichet.disability.models import PurgeRecord
+    from guichet.disability.retention import purge_run
 
     settings.DISABILITY_RETENTION_DAYS = {"medical_certificate": 30, "file": 3650}
     medical = filed.pieces.get(kind="medical_certificate")
     _close(filed, 31)
-    removed = services.purge_run()
+    removed = purge_run()
     assert removed == {"piece": 1, "file": 0, "draft": 0}
     assert not filed.pieces.filter(kind="medical_certificate").exists()
     assert filed.pieces.count() == 3
@@ -75,14 +75,14 @@ def test_purge_removes_a_whole_file_past_retention(
     filed, settings, django_capture_on_commit_callbacks
 ):
     from guichet.cases.models import Case
-    from guichet.disability import services
     from guichet.disability.models import Piece, PurgeRecord
+    from guichet.disability.retention import purge_run
 
     settings.DISABILITY_RETENTION_DAYS = {"file": 100}
     names = list(filed.pieces.values_list("storage_name", flat=True))
     _close(filed, 101)
     with django_capture_on_commit_callbacks(execute=True):
-        removed = services.purge_run()
+        removed = purge_run()
     assert removed["file"] == 1
     assert not Case.objects.filter(pk=filed.case.pk).exists()
     assert not Piece.objects.exists()
@@ -93,12 +93,12 @@ def test_purge_removes_a_whole_file_past_retention(
 
 
 def test_open_files_are_kept(filed, settings):
-    from guichet.disability import services
+    from guichet.disability.retention import purge_run
 
     settings.DISABILITY_RETENTION_DAYS = dict.fromkeys(
         ("medical_certificate", "identity", "file"), 0
     )
-    assert services.purge_run() == {"piece": 0, "file": 0, "draft": 0}
+    assert purge_run() == {"piece": 0, "file": 0, "draft": 0}
     assert filed.pieces.count() == 4
 
 
@@ -133,13 +133,14 @@ def test_gdpr_export_lists_files_and_erasure_deletes_drafts_and_their_pieces(
 
 def test_antivirus_refuses_an_infected_piece(settings, monkeypatch):
     from guichet.core import antivirus
-    from guichet.disability import services
+    from guichet.disability.errors import FilingError
+    from guichet.disability.pieces import piece_take
     from tests.factories import pdf_bytes
 
     settings.CLAMD_TCP = "127.0.0.1:3310"
     monkeypatch.setattr(
         antivirus, "clamd_scan", lambda content, **kw: antivirus.ScanResult("infected", "Eicar")
     )
-    with pytest.raises(services.FilingError) as refusal:
-        services.piece_take(upload=("p.pdf", pdf_bytes()), kind="identity")
+    with pytest.raises(FilingError) as refusal:
+        piece_take(upload=("p.pdf", pdf_bytes()), kind="identity")
     assert "antivirus" in refusal.value.errors["identity"]

@@ -174,15 +174,16 @@ def test_a_picked_document_is_checked_again_on_the_filing_date(
 ):
     """A draft may wait: the certificate picked into it is refused on a filing date when it
     is more than a year old, with its date."""
-    from guichet.disability import services
+    from guichet.disability.errors import FilingError
+    from guichet.disability.filing import file_submit
     from guichet.disability.models import FilingDraft
 
     response = parent_client.post("/mdmph/deposer/", _from_wallet(wallet, child, action="save"))
     assert response.status_code == 302
     draft = FilingDraft.objects.get()
     later = TODAY + datetime.timedelta(days=330)
-    with pytest.raises(services.FilingError) as refusal:
-        services.file_submit(actor=people["parent"], draft=draft, today=later)
+    with pytest.raises(FilingError) as refusal:
+        file_submit(actor=people["parent"], draft=draft, today=later)
     message = refusal.value.errors["medical_certificate"]
     assert wallet["medical_certificate"].issued_on.strftime("%d/%m/%Y") in message
 

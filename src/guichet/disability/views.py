@@ -17,8 +17,13 @@ from guichet.cases.selectors import timeline_for_citizen
 from guichet.cases.workflow import WorkflowError, available_transitions
 from guichet.core.access import access_record
 from guichet.core.policies import PolicyDenied
-from guichet.disability import crypto, rules, selectors, services
+from guichet.disability import crypto, rules, selectors
+from guichet.disability.appeals import appeal_submit
+from guichet.disability.errors import FilingError
+from guichet.disability.filing import DRAFT_FIELDS, date_parsed, file_submit, filing_draft_save
+from guichet.disability.instruction import file_transition, pieces_send, plan_comment
 from guichet.disability.models import DisabilityFile
+from guichet.disability.pieces import PiecePosted, piece_read, piece_take
 from guichet.disability.policies import TRANSITION_ROLES, file_policy, house_roles
 
 PIECE_FIELDS = [
@@ -30,12 +35,12 @@ PIECE_FIELDS = [
 ]
 
 
-def _posted(request, kind: str) -> services.PiecePosted:
+def _posted(request, kind: str) -> PiecePosted:
     """What the form posted for a piece: ``piece_<kind>`` (upload), ``piece_<kind>__wallet``
     (a document of the wallet), ``__keep`` with ``__issued`` / ``__expires`` (keep the
     upload in the wallet)."""
     name = f"piece_{kind}"
-    return services.PiecePosted(
+    return PiecePosted(
         kind=kind,
         upload=request.FILES.get(name),
         wallet_document=request.POST.get(f"{name}__wallet", "").strip(),
@@ -53,7 +58,7 @@ def _taken_pieces(request, kinds, *, issued_on=None, dependant=None) -> tuple[li
             continue
         try:
             taken.append(
-                services.piece_take(
+                piece_take(
                     kind=kind,
                     actor=request.user,
                     posted=posted,
@@ -61,7 +66,7 @@ def _taken_pieces(request, kinds, *, issued_on=None, dependant=None) -> tuple[li
                     issued_on=issued_on if kind == rules.MEDICAL_CERTIFICATE else None,
                 )
             )
-        except services.FilingError as exc:
+        except FilingError as exc:
             errors.update(exc.errors)
     return taken, errors
 
@@ -92,7 +97,7 @@ def _pickers(request, kinds) -> dict[str, dict]:
 def _form_context(request, draft, errors=None, data=None):
     data = data if data is not None else (draft.data if draft else {})
     kept = set(draft.pieces.values_list("kind", flat=True)) if draft else set()
-    certificate = services._parse_date(data.get("certificate_issued_on"))
+    certificate = date_parsed(data.get("certificate_issued_on"))
     pickers = _pickers(request, [kind for kind, _required in PIECE_FIELDS])
     return {
         "draft": draft,
@@ -118,7 +123,7 @@ def filing(request, token=None):
     draft = selectors.draft_get_for_citizen(actor=request.user, token=token) if token else None
     if request.method != "POST":
         return render(request, "disability/filing.html", _form_context(request, draft))
-    data = {key: request.POST.get(key, "").strip() for key in services.DRAFT_FIELDS}
+    data = {key: request.POST.get(key, "").strip() for key in DRAFT_FIELDS}
     data["protected_adult"] = request.POST.get("protected_adult") == "on"
     data["rights"] = request.POST.getlist("rights")
     dependant = None
@@ -136,7 +141,7 @@ def filing(request, token=None):
                 ),
                 status=400,
             )
-    issued_on = services._parse_date(data["certificate_issued_on"])
+    issued_on = date_parsed(data["certificate_issued_on"])
     taken, errors = _taken_pieces(
         request, [k for k, _r in PIECE_FIELDS], issued_on=issued_on, dependant=dependant
     )
@@ -144,7 +149,7 @@ def filing(request, token=None):
         if piece.kind == rules.MEDICAL_CERTIFICATE and piece.issued_on:
             # a certificate from the wallet: its date is the one checked at filing
             data["certificate_issued_on"] = piece.issued_on.isoformat()
-    draft = services.filing_draft_save(
+    draft = filing_draft_save(
         actor=request.user, data=data, draft=draft, dependant=dependant, pieces=taken
     )
     if errors:
@@ -155,8 +160,8 @@ def filing(request, token=None):
         messages.success(request, _("Brouillon enregistré : vous pourrez le reprendre plus tard."))
         return redirect("disability:draft", token=draft.token)
     try:
-        file = services.file_submit(actor=request.user, draft=draft)
-    except services.FilingError as exc:
+        file = file_submit(actor=request.user, draft=draft)
+    except FilingError as exc:
         return render(
             request,
             "disability/filing.html",
@@ -214,9 +219,9 @@ def file_page(request, reference):
 def plan_comment_view(request, reference):
     file = selectors.file_get_for_citizen(actor=request.user, reference=reference)
     try:
-        services.plan_comment(actor=request.user, file=file, body=request.POST.get("body", ""))
+        plan_comment(actor=request.user, file=file, body=request.POST.get("body", ""))
         messages.success(request, _("Vos observations sont envoyées."))
-    except services.FilingError as exc:
+    except FilingError as exc:
         for error in exc.errors.values():
             messages.error(request, error)
     return redirect("disability:file", reference=file.case.reference)
@@ -231,10 +236,10 @@ def pieces_send_view(request, reference):
     )
     try:
         if errors:
-            raise services.FilingError(errors)
-        services.pieces_send(actor=request.user, file=file, pieces=taken)
+            raise FilingError(errors)
+        pieces_send(actor=request.user, file=file, pieces=taken)
         messages.success(request, _("Vos pièces sont envoyées."))
-    except (services.FilingError, WorkflowError) as exc:
+    except (FilingError, WorkflowError) as exc:
         for error in getattr(exc, "errors", {"__all__": getattr(exc, "message", "")}).values():
             messages.error(request, error)
     return redirect("disability:file", reference=file.case.reference)
@@ -262,7 +267,7 @@ def piece_download(request, reference, pk):
 
 def _piece_response(request, piece):
     try:
-        content = services.piece_read(actor=request.user, piece=piece)
+        content = piece_read(actor=request.user, piece=piece)
     except crypto.PieceUnreadable:
         return render(request, "disability/piece_unreadable.html", status=503)
     except PolicyDenied:
@@ -287,7 +292,7 @@ def appeal_view(request, reference):
         taken, errors = _taken_pieces(request, [rules.APPEAL_LETTER], dependant=None)
         if not errors:
             try:
-                appeal = services.appeal_submit(
+                appeal = appeal_submit(
                     actor=request.user,
                     file=file,
                     reason=request.POST.get("reason", ""),
@@ -298,7 +303,7 @@ def appeal_view(request, reference):
                     _("Votre recours est déposé. Sa référence : %s.") % appeal.case.reference,
                 )
                 return redirect("disability:file", reference=appeal.case.reference)
-            except services.FilingError as exc:
+            except FilingError as exc:
                 errors = exc.errors
     return render(
         request,
@@ -370,7 +375,7 @@ def agent_file(request, reference):
 def agent_transition(request, reference):
     file = selectors.file_get_for_agent(actor=request.user, reference=reference, request=request)
     try:
-        services.file_transition(
+        file_transition(
             actor=request.user,
             file=file,
             transition=request.POST.get("transition", ""),

@@ -336,7 +336,7 @@ def _keep_checked(
 @checked_by_caller(
     "cases.submission.case_submit",
     "cases.drafts.draft_save",
-    "disability.services.piece_take",
+    "disability.pieces.piece_take",
     reason="the chosen document is asked to the wallet policy ('use') for the filing person",
 )
 def wallet_piece_checked(
@@ -389,11 +389,11 @@ def wallet_piece_stored(*, copy: WalletCopy, attachment) -> WalletDocumentUse:
 
 
 @checked_by_caller(
-    "disability.services.filing_draft_save",
-    "disability.services.pieces_send",
-    "disability.services.appeal_submit",
+    "disability.filing.filing_draft_save",
+    "disability.instruction.pieces_send",
+    "disability.appeals.appeal_submit",
     reason="the copy was checked by wallet_piece_checked (the wallet policy's 'use') when "
-    "disability.services.piece_take took it",
+    "disability.pieces.piece_take took it",
 )
 def wallet_copy_document(*, copy: WalletCopy) -> WalletDocument:
     """The wallet document behind a checked copy: the one picked, or the upload the person
@@ -402,9 +402,9 @@ def wallet_copy_document(*, copy: WalletCopy) -> WalletDocument:
 
 
 @checked_by_caller(
-    "disability.services.file_submit",
-    "disability.services.pieces_send",
-    "disability.services.appeal_submit",
+    "disability.filing.file_submit",
+    "disability.instruction.pieces_send",
+    "disability.appeals.appeal_submit",
     reason="records the use of a document the filing person was allowed to use",
 )
 def wallet_use_record(*, document: WalletDocument, case, service_name: str) -> WalletDocumentUse:

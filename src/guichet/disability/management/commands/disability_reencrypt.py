@@ -4,7 +4,7 @@ DISABILITY_ENCRYPTION_KEYS (after a rotation), or print a new key (--new-key).""
 from django.core.management.base import BaseCommand
 
 from guichet.disability import crypto
-from guichet.disability.services import pieces_reencrypt
+from guichet.disability.pieces import pieces_reencrypt
 
 
 class Command(BaseCommand):
