@@ -220,3 +220,16 @@ def test_help_search_of_unpublished_articles_finds_nothing(articles, editor):
     article = HelpArticle.objects.get(pk=articles["Cantine"])
     services.article_unpublish(actor=editor, article=article)
     assert articles["Cantine"] not in [a.pk for a in selectors.articles_search("cantine")]
+
+
+def test_a_number_begun_and_shared_by_many_gives_the_first_numbers_by_name(agent, monkeypatch):
+    holders = {}
+    for n, last in enumerate(["Zola", "Abel", "Marin", "Bach"]):
+        person = CitizenFactory(first_name="Jo", last_name=last)
+        PhoneNumber.objects.create(user=person, digits=f"3361111110{n}")
+        holders[last] = person.pk
+    found = console.people_search(actor=agent, query="06 11 11 11")
+    assert [p.last_name for p in found] == ["Abel", "Bach", "Marin", "Zola"]
+    monkeypatch.setattr(console, "PHONE_CANDIDATES", 2)  # the two lowest numbers, by name
+    found = console.people_search(actor=agent, query="06 11 11 11")
+    assert [p.last_name for p in found] == ["Abel", "Zola"]

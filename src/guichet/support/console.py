@@ -31,6 +31,8 @@ from guichet.core.policies import PolicyDenied
 from guichet.support.policies import person_policy, support_organisation_ids
 
 SEARCH_LIMIT = 20
+# A phone number's beginning: the people holding the first numbers of the index in that range.
+PHONE_CANDIDATES = 200
 REFERENCE = re.compile(r"^[A-Z0-9]{2,6}-\d{4}-\d+$")
 
 ACT_LABELS = {
@@ -140,9 +142,11 @@ def people_search(*, actor, query: str, request=None) -> list[User]:
     elif "@" in query:
         found = _by_name(people.filter(email__istartswith=query))
     elif re.fullmatch(r"[+\d][\d .()/-]{5,}", query):
-        found = _by_name(
-            people.filter(pk__in=_phone_match(_phone_prefixes(query)).values("user_id"))
-        )
+        # The holders of the first numbers in the index (a number's beginning may be
+        # shared by thousands), then by name.
+        numbers = _phone_match(_phone_prefixes(query)).order_by("digits", "user_id")
+        holders = list(numbers.values_list("user_id", flat=True)[:PHONE_CANDIDATES])
+        found = _by_name(people.filter(pk__in=holders))
     else:
         found = _by_names(people, query)
     access_record(
