@@ -180,7 +180,7 @@ def seed_phones(count: int) -> None:
     people = User.objects.filter(email__startswith="bench-person-").exclude(
         phone_index__isnull=False
     )
-    for start in range(0, count, 5000):
+    for _batch in range(0, count, 5000):
         batch = []
         for pk, email in people.values_list("pk", "email")[:5000]:
             i = int(email.removeprefix("bench-person-").split("@")[0])
