@@ -261,7 +261,7 @@ ARRONDISSEMENTS = {
     "13055": [f"132{n:02d}" for n in range(1, 17)],
 }
 # Streets matched in the database before ranking; addresses looked up on the best of them.
-STREET_CANDIDATES = 400
+STREET_CANDIDATES = 200
 STREETS_FOR_NUMBER = 40
 SEARCH_MAX_LIMIT = 20
 
@@ -342,8 +342,8 @@ def _street_rank(street: AddressStreet, query: addresses.AddressQuery) -> tuple:
     whole = sum(1 for word in query.words[:-1] if f" {word} " in key)
     last = query.words[-1] if query.words else ""
     last_whole = bool(last) and f" {last} " in key
-    name = addresses.fold(street.name)
-    starts = bool(query.words) and name.startswith(query.words[0])
+    # the search key starts with the folded name (``street_search_key``): no folding here
+    starts = bool(query.words) and key.startswith(f" {query.words[0]}")
     return (-(whole + last_whole), not starts, len(key), street.name, street.pk)
 
 
