@@ -63,11 +63,14 @@ def _byte_order(expression):
     return Collate(expression, "C") if connection.vendor == "postgresql" else expression
 
 
-def _upper(text: str) -> str:
-    """``text`` upper-cased as the database's ``UPPER`` does (SQLite's: ASCII letters only)."""
+def _uppers(*texts: str) -> list[str]:
+    """``texts`` upper-cased as the database's ``UPPER`` does: PostgreSQL's follows the
+    database's locale (one query), SQLite's changes ASCII letters only."""
     if connection.vendor == "postgresql":
-        return text.upper()
-    return text.translate(_ASCII_UPPER)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["UPPER(%s)"] * len(texts)), list(texts))
+            return list(cursor.fetchone())
+    return [text.translate(_ASCII_UPPER) for text in texts]
 
 
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -81,9 +84,9 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(min(last, 0x10FFFF))
 
 
-def _starts(field: str, text: str) -> Q:
-    """``field`` (an upper-cased, byte-ordered name) starts with ``text``: an index range."""
-    prefix = _upper(text)
+def _starts(field: str, prefix: str) -> Q:
+    """``field`` (an upper-cased, byte-ordered name) starts with ``prefix`` (upper-cased by
+    ``_uppers``): a range of the index."""
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": _after(prefix)})
 
 
@@ -173,10 +176,11 @@ def _by_name(people: QuerySet[User]) -> list[User]:
 def _by_names(people: QuerySet[User], query: str) -> list[User]:
     keyed = _keyed(people)
     parts = query.split()
-    by_last = [_starts("last_key", query)]
+    whole, first, last = _uppers(query, parts[0], parts[-1])
+    by_last = [_starts("last_key", whole)]
     if len(parts) >= 2:
-        by_last.append(_starts("first_key", parts[0]) & _starts("last_key", parts[-1]))
-        by_last.append(_starts("last_key", parts[0]) & _starts("first_key", parts[-1]))
+        by_last.append(_starts("first_key", first) & _starts("last_key", last))
+        by_last.append(_starts("last_key", first) & _starts("first_key", last))
     found: dict[int, User] = {}
     for condition in by_last:
         for person in keyed.filter(condition).order_by("last_key", "first_key", "pk")[
@@ -187,7 +191,7 @@ def _by_names(people: QuerySet[User], query: str) -> list[User]:
     ordered = ordered[:SEARCH_LIMIT]
     if len(ordered) < SEARCH_LIMIT:
         seen = {p.pk for p in ordered}
-        by_first = keyed.filter(_starts("first_key", query)).order_by("first_key", "last_key", "pk")
+        by_first = keyed.filter(_starts("first_key", whole)).order_by("first_key", "last_key", "pk")
         for person in by_first[: SEARCH_LIMIT + len(seen)]:
             if person.pk not in seen and len(ordered) < SEARCH_LIMIT:
                 ordered.append(person)
