@@ -17,6 +17,7 @@ import os
 import random
 import sys
 from datetime import date
+from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -160,6 +161,31 @@ def seed_people(count: int) -> None:
         )
 
 
+def phone_of(i: int) -> str:
+    """The E.164 digits of bench person ``i``'s mobile number (06 00 00 00 00 + i)."""
+    return f"336{i:08d}"
+
+
+def seed_phones(count: int) -> None:
+    """One mobile number per bench person, in the console's phone index (what
+    ``accounts.services.profile_update`` writes)."""
+    from guichet.accounts.models import PhoneNumber, User
+
+    if PhoneNumber.objects.filter(user__email__startswith="bench-person-").count() >= count:
+        return
+    people = User.objects.filter(email__startswith="bench-person-").exclude(
+        phone_index__isnull=False
+    )
+    for _batch in range(0, count, 5000):
+        batch = []
+        for pk, email in people.values_list("pk", "email")[:5000]:
+            i = int(email.removeprefix("bench-person-").split("@")[0])
+            batch.append(PhoneNumber(user_id=pk, digits=phone_of(i)))
+        if not batch:
+            break
+        PhoneNumber.objects.bulk_create(batch)
+
+
 def support_actor():
     from guichet.accounts.models import User
     from guichet.territory.models import Membership, Organisation, Team
@@ -183,14 +209,23 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--out", default="", help="result file (default: dated name)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     seed_articles(args.articles)
     seed_people(args.people)
+    seed_phones(args.people)
     if connection.vendor == "postgresql":
+        # What autovacuum does on a live database (statistics, visibility map): this
+        # machine's PostgreSQL runs without it.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE support_helparticle")
-            cursor.execute("ANALYZE accounts_user")
+            for table in (
+                "support_helparticle",
+                "accounts_user",
+                "accounts_phonenumber",
+                "territory_membership",
+            ):
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
     from guichet.support import console, selectors
 
     actor = support_actor()
@@ -203,7 +238,15 @@ def main() -> None:
     }
     for query in HELP_QUERIES:
         results["help"][query] = timed(lambda q=query: selectors.articles_search(q), args.rounds)
-    people_queries = ["bench-person-1234@", "Martin12", "Camille Durand", "Moreau"]
+    people_queries = [
+        "bench-person-1234@",
+        "Martin12",
+        "Camille Durand",
+        "Moreau",
+        "Camille",
+        "06 00 01 23 45",  # bench person 12345's whole number
+        "06 00 01 2",  # its beginning
+    ]
     results["console"] = {
         q: timed(lambda q=q: console.people_search(actor=actor, query=q), args.rounds)
         for q in people_queries
@@ -216,6 +259,7 @@ def main() -> None:
         results,
         f"{date.today().isoformat()}-support-search-"
         f"{args.articles // 1000}k-articles-{args.people // 1000}k-accounts-{connection.vendor}",
+        path=Path(args.out) if args.out else None,
     )
     print(json.dumps({k: v for k, v in results.items() if k.endswith("_ms")}, indent=1))
     print(f"written {out}")

@@ -310,3 +310,48 @@ def test_api_is_in_the_openapi_document(client, db):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/addresses/search", "/api/v1/addresses/reverse"} <= set(paths)
     assert "422" in paths["/api/v1/addresses/search"]["get"]["responses"]
+
+
+# --- the first keystrokes, and common words ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["12 r", "r", "1 a"])
+def test_a_single_letter_suggests_nothing(demo_addresses, text):
+    assert addresses_search(text=text) == []
+
+
+@pytest.mark.parametrize(
+    "text,word,number",
+    [("12 ru", "ru", 12), ("Écu", "ecu", None), ("vau", "vau", None), ("3 rue", "rue", 3)],
+)
+def test_the_first_keystrokes_suggest_addresses_with_what_was_typed(
+    demo_addresses, text, word, number
+):
+    results = addresses_search(text=text, limit=8)
+    assert results
+    for match in results:
+        assert f" {word}" in " " + fold(f"{match.street} {match.postcode} {match.commune_name}")
+        if number is not None:
+            assert match.number == number
+
+
+def test_a_precise_query_finds_its_street_however_common_its_words(demo_addresses, monkeypatch):
+    # the streets are those with every word typed, found in the words' index before the
+    # bound on the candidates: two candidates are enough for a query that names its street
+    from guichet.territory import selectors
+
+    monkeypatch.setattr(selectors, "STREET_CANDIDATES", 2)
+    assert addresses_search(text="12 rue grande oul")[0].label == "12 Grande Rue, 69600 Oullins"
+    assert addresses_search(text="rue rep lyon")[0].label == (
+        "Rue de la République, 69002 Lyon 2e Arrondissement"
+    )
+    assert len(addresses_search(text="rue", limit=5)) == 2
+
+
+@pytest.mark.parametrize(
+    "prefix,after", [("rue", "ruf"), ("69", "6a"), ("az", "b"), ("a9", "aa"), ("zz", None)]
+)
+def test_word_prefix_ranges(prefix, after):
+    from guichet.territory.selectors import _word_after
+
+    assert _word_after(prefix) == after

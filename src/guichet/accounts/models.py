@@ -132,6 +132,27 @@ class Profile(models.Model):
         return bool(self.address_line1 or self.postal_code or self.city)
 
 
+class PhoneNumber(models.Model):
+    """One of a profile's phone numbers as its E.164 digits without the ``+``
+    (``33612345678``): what the support console finds a person by, an index range (the whole
+    number or its beginning). Rewritten with ``Profile.phone_numbers`` by
+    ``accounts.services.profile_update``; deleted with the account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_index")
+    digits = models.CharField(_("chiffres E.164"), max_length=15)
+
+    class Meta:
+        verbose_name = _("numéro de téléphone")
+        verbose_name_plural = _("numéros de téléphone")
+        indexes = [models.Index(fields=["digits"], name="accounts_phone_digits_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digits"], name="accounts_phone_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.digits}"
+
+
 class FranceConnectIdentity(models.Model):
     """The link between a local account and a FranceConnect subject (``sub``)."""
 

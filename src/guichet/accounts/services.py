@@ -15,7 +15,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guichet.accounts.models import Dependant, Profile, User
+from guichet.accounts.models import Dependant, PhoneNumber, Profile, User
 from guichet.accounts.selectors import dependants_of, profile_of, sessions_of
 from guichet.core.audit import audit_log
 from guichet.core.gdpr import gdpr_parts
@@ -60,8 +60,19 @@ def profile_update(
     profile.residence = residence
     profile.phone_numbers = phone_numbers
     profile.save()
+    _phone_index_write(user, phone_numbers)
     audit_log(actor=actor, action="accounts.profile_updated", obj=user)
     return profile
+
+
+def _phone_index_write(user: User, phone_numbers: list[str]) -> None:
+    """Rewrite ``user``'s rows of the phone index (``PhoneNumber``) from their E.164 numbers."""
+    digits = sorted({"".join(c for c in n if c.isdigit())[:15] for n in phone_numbers} - {""})
+    PhoneNumber.objects.filter(user=user).exclude(digits__in=digits).delete()
+    have = set(PhoneNumber.objects.filter(user=user).values_list("digits", flat=True))
+    PhoneNumber.objects.bulk_create(
+        [PhoneNumber(user=user, digits=d) for d in digits if d not in have]
+    )
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from guichet.core.permissions import is_platform_admin, powers_granted
 from guichet.core.policies import AccessPolicy, register_policy
@@ -88,7 +88,12 @@ class SupportPersonPolicy(AccessPolicy):
     def scope(self, actor, queryset: QuerySet) -> QuerySet:
         if not is_support_agent(actor):
             return queryset.none()
-        return queryset.filter(is_staff=False, is_superuser=False, memberships__isnull=True)
+        # NOT EXISTS (an anti-join the planner estimates well), not a LEFT JOIN ... IS NULL:
+        # with the latter PostgreSQL expected almost no citizen left and sorted every
+        # namesake instead of reading the console's name index in order.
+        return queryset.filter(is_staff=False, is_superuser=False).exclude(
+            Exists(Membership.objects.filter(user_id=OuterRef("pk")))
+        )
 
 
 class TermsPolicy(AccessPolicy):

@@ -116,6 +116,9 @@ STOP_WORDS = frozenset(
 )
 WORD = re.compile(r"[a-z0-9]+")
 MAX_WORDS = 12
+# PostgreSQL ranks at most this many matching articles (and their union with as many title
+# matches): see ``matching_ids``.
+RANKED = 100
 
 
 def fold(text: str) -> str:
@@ -179,12 +182,23 @@ def matching_ids(query: str, *, limit: int = 20) -> list[int]:
         return []
     if connection.vendor == "postgresql":
         tsquery = " | ".join(found)  # folded words: letters and digits only, nothing to escape
+        # Ranked: every match when at most RANKED match (one of the branches then holds them
+        # all); over that, the RANKED whose titles match best and the RANKED newest. ts_rank
+        # reads each ranked article's whole vector: over thousands of matches it was the cost.
+        ranked = max(RANKED, limit)
         sql = (
-            "SELECT id FROM support_helparticle "
-            "WHERE is_published AND search_vector @@ to_tsquery('french', %s) "
-            "ORDER BY ts_rank(search_vector, to_tsquery('french', %s)) DESC, id LIMIT %s"
+            "SELECT a.id FROM support_helparticle a WHERE a.id IN ("
+            "(SELECT id FROM support_helparticle "
+            "WHERE is_published AND title_vector @@ to_tsquery('french', %(q)s) "
+            "ORDER BY ts_rank(title_vector, to_tsquery('french', %(q)s)) DESC, id "
+            "LIMIT %(ranked)s) UNION ALL "
+            "(SELECT id FROM support_helparticle "
+            "WHERE is_published AND search_vector @@ to_tsquery('french', %(q)s) "
+            "ORDER BY id DESC LIMIT %(ranked)s)) "
+            "ORDER BY ts_rank(a.search_vector, to_tsquery('french', %(q)s)) DESC, a.id "
+            "LIMIT %(limit)s"
         )
-        params = [tsquery, tsquery, limit]
+        params: dict | list = {"q": tsquery, "ranked": ranked, "limit": limit}
     else:
         terms = sorted(set(_stemmer().stemWords(found)))
         match = " OR ".join(f'"{t}"' for t in terms)  # stems: [a-z0-9] only

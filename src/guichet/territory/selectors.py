@@ -287,9 +287,8 @@ ARRONDISSEMENTS = {
     "13055": [f"132{n:02d}" for n in range(1, 17)],
 }
 # Streets matched in the database before ranking; addresses looked up on the best of them.
-STREET_CANDIDATES = 400
+STREET_CANDIDATES = 200
 STREETS_FOR_NUMBER = 40
-SHORT_WORD = 4
 SEARCH_MAX_LIMIT = 20
 
 
@@ -369,9 +368,28 @@ def _street_rank(street: AddressStreet, query: addresses.AddressQuery) -> tuple:
     whole = sum(1 for word in query.words[:-1] if f" {word} " in key)
     last = query.words[-1] if query.words else ""
     last_whole = bool(last) and f" {last} " in key
-    name = addresses.fold(street.name)
-    starts = bool(query.words) and name.startswith(query.words[0])
+    # the search key starts with the folded name (``street_search_key``): no folding here
+    starts = bool(query.words) and key.startswith(f" {query.words[0]}")
     return (-(whole + last_whole), not starts, len(key), street.name, street.pk)
+
+
+def _word_after(prefix: str) -> str | None:
+    """The first word after every word starting with ``prefix`` (words: ``[a-z0-9]``, which
+    sort the same way in every collation): ``rue`` → ``ruf``, ``69`` → ``6a``, ``az`` → ``b``."""
+    for cut in range(len(prefix) - 1, -1, -1):
+        char = prefix[cut]
+        if char == "9":
+            return prefix[:cut] + "a"
+        if char != "z":
+            return prefix[:cut] + chr(ord(char) + 1)
+    return None
+
+
+def _street_words(prefix: str) -> QuerySet[AddressStreetWord]:
+    """The rows of the words' index starting with ``prefix``: a range of it."""
+    rows = AddressStreetWord.objects.filter(word__gte=prefix)
+    after = _word_after(prefix)
+    return rows.filter(word__lt=after) if after is not None else rows
 
 
 def addresses_search(
@@ -389,23 +407,28 @@ def addresses_search(
     limit = max(1, min(limit, SEARCH_MAX_LIMIT))
     if not query.words or sum(len(w) for w in query.words) < 2:
         return []
-    # The longest word starts the search on the words' index (a prefix range: every word may
-    # be unfinished); the other words are then checked on the streets it found.
+    # Every word of two letters or more is a prefix range of the words' index (read without
+    # the table); the streets are those in all the ranges, the longest word's first. A
+    # one-letter word (the next word begun) is only checked on the streets found.
     driver = max(query.words, key=len)
-    words = AddressStreetWord.objects.filter(
-        word__gte=driver, word__lt=driver + "\uffff", word__startswith=driver
-    )
-    streets_qs = AddressStreet.objects.filter(pk__in=words.values("street_id"))
+    street_ids = _street_words(driver)
+    for word in query.words:
+        if word != driver and len(word) >= 2:
+            street_ids = street_ids.filter(street_id__in=_street_words(word).values("street_id"))
+    streets_qs = AddressStreet.objects.all()
     for word in query.words:
         streets_qs = streets_qs.filter(search_key__contains=f" {word}")
     if insee_codes is not None:
-        streets_qs = streets_qs.filter(insee_code__in=insee_codes)
-    if len(driver) >= SHORT_WORD:
-        streets_qs = streets_qs.order_by(Length("search_key"))
+        # In a commune: its matching streets, the shortest first.
+        streets_qs = streets_qs.filter(
+            insee_code__in=insee_codes, pk__in=street_ids.values("street_id")
+        ).order_by(Length("search_key"))
     else:
-        # Only short words typed (the first keystrokes, "12 ru"): thousands of streets match;
-        # the first few hundred found are ranked, not all of them sorted.
-        streets_qs = streets_qs.order_by()
+        # The first streets of the ranges in the index's order (the words equal to what was
+        # typed first): a common word ("rue", "saint", "lyon") matches thousands of streets,
+        # a few hundred are enough to rank.
+        first = street_ids.order_by("word", "street_id").values("street_id")
+        streets_qs = streets_qs.filter(pk__in=first[:STREET_CANDIDATES])
     candidates = list(streets_qs[:STREET_CANDIDATES])
     candidates.sort(key=lambda street: _street_rank(street, query))
     if query.number is not None:
