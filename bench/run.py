@@ -482,6 +482,10 @@ def main() -> int:
         "PYTHONPATH": str(ROOT / "src"),
         "RATE_LIMITS_ENABLED": "false",
     }
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        # The production layout's setting (README, "Running at scale"; ADR 0011), unless the
+        # environment says otherwise (DATABASE_NATIVE_TIMESTAMPS=false measures without it).
+        env.setdefault("DATABASE_NATIVE_TIMESTAMPS", "true")
     problem = database_ready(env.get("DATABASE_URL", ""))
     if problem:
         print(f"make bench: {problem}", file=sys.stderr)
@@ -668,6 +672,8 @@ def report(args, volumes, seeding, results, load_before) -> int:
         # sessions and cache: Redis (as in production with several servers) or each process's
         # memory and the database (the embedded default)
         "cache": "redis" if os.environ.get("REDIS_URL") else "per-process memory, sessions in db",
+        "database_native_timestamps": os.environ.get("DATABASE_NATIVE_TIMESTAMPS")
+        or str(os.environ.get("DATABASE_URL", "").startswith("postgres")).lower(),
         "scale": args.scale,
         "volumes": volumes,
         "gunicorn_workers": 2,

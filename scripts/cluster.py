@@ -244,6 +244,8 @@ class Cluster:
             "METRICS_TOKEN": secrets.token_urlsafe(32),
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{p['primary']}/guichet",
             "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{p['replica']}/guichet",
+            # as production is advised to run (README, "Running at scale"; ADR 0011)
+            "DATABASE_NATIVE_TIMESTAMPS": "true",
             "REDIS_URL": f"redis://127.0.0.1:{p['redis']}/0",
             "MEDIA_STORAGE_URL": f"s3://{BUCKET}/media?endpoint_url=http://127.0.0.1:{p['s3']}"
             "&region_name=us-east-1&addressing_style=path",

@@ -108,6 +108,20 @@ _PUBLISHED_VERSIONS: dict[int, ServiceVersion] = {}
 _PUBLISHED_VERSIONS_MAX = 512
 
 
+def restricted_definition_ids() -> QuerySet | None:
+    """The ids of the services whose cases only their own app's doors show (the manifests'
+    ``restricted``), as a subquery read with the query that uses it (a service created a
+    second ago is in it); None when no app restricts its services."""
+    from guichet.catalogue.registry import restricted_prefixes
+
+    matching = Q()
+    for prefix in restricted_prefixes():
+        matching |= Q(key__startswith=prefix.rstrip("."))
+    if not matching:
+        return None
+    return ServiceDefinition.objects.filter(matching).values("pk")
+
+
 def version_cached(pk: int) -> ServiceVersion:
     """The version ``pk``, from this process's cache when it is published."""
     version = _PUBLISHED_VERSIONS.get(pk)
