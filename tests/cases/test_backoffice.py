@@ -16,7 +16,7 @@ QUERIES_PINNED = 14
 @pytest.fixture
 def oullins_case(place, file_case, contact_data):
     from guichet.cases.attachments import attachment_store
-    from guichet.cases.uploads import check_upload
+    from guichet.core.uploads import check_upload
 
     case = file_case(commune=place.commune, data={**contact_data, "objet": "Zorglub unique"})
     attachment_store(clean=check_upload(("a.pdf", pdf_bytes())), case=case, field_key="piece")

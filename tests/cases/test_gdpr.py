@@ -13,7 +13,7 @@ from guichet.cases.attachments import attachment_store
 from guichet.cases.messages import case_message_add
 from guichet.cases.models import Case, CaseAttachment, Channel
 from guichet.cases.submission import case_submit
-from guichet.cases.uploads import check_upload
+from guichet.core.uploads import check_upload
 from tests.factories import pdf_bytes
 
 PDF = pdf_bytes()

@@ -35,7 +35,7 @@ SECRET = "Zorglub unique"  # a value of the case's form data: never in the admin
 @pytest.fixture
 def oullins_case(place, file_case, contact_data):
     from guichet.cases.attachments import attachment_store
-    from guichet.cases.uploads import check_upload
+    from guichet.core.uploads import check_upload
 
     case = file_case(commune=place.commune, data={**contact_data, "objet": SECRET})
     attachment_store(clean=check_upload(("a.pdf", pdf_bytes())), case=case, field_key="piece")

@@ -83,7 +83,6 @@ CASE_OTHER_MODULES = {
     "selectors",
     "tasks",
     "tracking_codes",
-    "uploads",
     "urls_backoffice",
     "urls_citizen",
     "views",

@@ -278,8 +278,8 @@ def world(demo):
     from guichet.cases.models import Case, CaseDraft
     from guichet.cases.partner_keys import partner_api_key_create
     from guichet.cases.submission import case_submit
-    from guichet.cases.uploads import CleanFile
     from guichet.catalogue.models import ServiceVersion
+    from guichet.core.uploads import CleanFile
     from guichet.identity.services import tokens_issue_by_operator
     from guichet.localinfo.models import Event, NewsItem, Place
     from guichet.notifications.models import Notification, Subscription

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from guichet.cases.models import Case, CaseAttachment, CaseDraft, CaseMessage
 from guichet.cases.scanning import attachment_scan_later, initial_scan_state
-from guichet.cases.uploads import CleanFile, check_upload
 from guichet.catalogue.models import ServiceVersion
 from guichet.catalogue.schema import iter_fields
 from guichet.core.policies import checked_by_caller, policy_exempt
+from guichet.core.uploads import CleanFile, check_upload
 from guichet.wallet.pieces import WALLET_PIECES, WalletCopy
 
 

@@ -13,8 +13,8 @@ from guichet.cases.models import Case, CaseEvent, CaseMessage, CaseNote, Channel
 from guichet.cases.notify import AGENTS, case_notify, citizen_recipient, team_recipients
 from guichet.cases.policies import case_policy
 from guichet.cases.replies import inbound_address
-from guichet.cases.uploads import check_upload
 from guichet.core.policies import SYSTEM
+from guichet.core.uploads import check_upload
 
 
 @transaction.atomic

@@ -205,13 +205,13 @@ class DraftPolicy(AccessPolicy):
             return queryset
         if not getattr(actor, "is_authenticated", False):
             return queryset.none()
-        opened = Q(pk__in=[])
-        for access in _draft_accesses:
-            opened |= access.drafts(actor)
         if role == "owner":
             return queryset.filter(owner_id=actor.pk)
+        opened = Q()
+        for access in _draft_accesses:
+            opened |= access.drafts(actor)
         if role == "others":
-            return queryset.filter(opened).exclude(owner_id=actor.pk)
+            return queryset.filter(opened).exclude(owner_id=actor.pk) if opened else queryset.none()
         return queryset.filter(Q(owner_id=actor.pk) | opened)
 
 

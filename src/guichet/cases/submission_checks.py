@@ -18,12 +18,12 @@ from guichet.cases.errors import CaseInputError, already_submitted
 from guichet.cases.models import CaseDraft, PartnerApiKey
 from guichet.cases.partner_keys import partner_key_scope_refusal
 from guichet.cases.policies import draft_policy
-from guichet.cases.uploads import CleanFile
 from guichet.catalogue.models import ServiceDefinition, ServiceVersion
 from guichet.catalogue.registry import ServiceInput, ServiceManifest, manifests_for
 from guichet.catalogue.schema import clean_fields, iter_fields, unknown_keys
 from guichet.catalogue.selectors import definition_for_filing, offered_in_commune, version_cached
 from guichet.core.policies import policy_exempt
+from guichet.core.uploads import CleanFile
 from guichet.territory.models import Organisation, Team
 from guichet.territory.selectors import commune_at, competence_routing
 

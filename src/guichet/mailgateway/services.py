@@ -38,11 +38,11 @@ from guichet.cases.messages import case_message_add
 from guichet.cases.models import CaseMessage, Channel
 from guichet.cases.replies import case_for_reply_token
 from guichet.cases.submission import FirstMessage, Submission, case_submit
-from guichet.cases.uploads import check_upload
 from guichet.catalogue.models import ServiceDefinition
 from guichet.catalogue.schema import iter_fields
 from guichet.core.idempotency import IdempotencyKeyError, key_from_identifier
 from guichet.core.policies import SYSTEM, policy_exempt, system_only
+from guichet.core.uploads import check_upload
 from guichet.mailgateway.selectors import reply_token_in
 from guichet.territory.models import Organisation
 
