@@ -144,33 +144,23 @@ class Machine:
 
 def second_factor_give(user):
     """A TOTP authenticator for ``user``, as if they had set it up (agents hold no power
-    without one: the MFA middleware checks it exists). Idempotent."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    without one: the MFA middleware checks it exists). Idempotent. The test factories' own."""
+    from tests.factories.accounts import give_second_factor
 
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        TOTP.activate(user, generate_totp_secret())
-    return user
+    return give_second_factor(user)
 
 
 def signed_in_client(user, *, second_factor: bool = False):
     """A Django test client signed in as ``user``; with ``second_factor``, its session also
-    holds allauth's record of a TOTP step, as after a real sign-in."""
+    holds allauth's record of a TOTP step, as after a real sign-in (the test factories')."""
     from django.test import Client
 
-    client = Client()
-    client.force_login(user)
-    if second_factor:
-        from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from tests.factories.accounts import login_with_second_factor
 
-        session = client.session
-        now = time.time()
-        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-            {"method": "password", "at": now, "email": user.email},
-            {"method": "mfa", "at": now, "type": "totp"},
-        ]
-        session["account_authentication_methods_user"] = str(user.pk)
-        session.save()
+    client = Client()
+    if second_factor:
+        return login_with_second_factor(client, user)
+    client.force_login(user)
     return client
 
 
