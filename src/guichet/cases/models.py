@@ -185,11 +185,12 @@ class Case(TimeStampedModel):
             ),
             models.Index(fields=["requester", "created_at"], name="case_requester_idx"),
             # open cases of an organisation by recency: the queue pages (team, unassigned)
-            # and their capped counts read it without touching closed cases
+            # and their capped counts read it without touching closed cases, nor the rows (the
+            # service is there for the policy's exclusion of restricted services)
             models.Index(
                 fields=["organisation", "-created_at", "-id"],
                 name="case_org_open_recent_idx",
-                include=["team", "assignee"],
+                include=["team", "assignee", "definition"],
                 condition=Q(is_closed=False),
             ),
             models.Index(
