@@ -198,10 +198,11 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> int:
 
 
 #: Tab counts read in the list's order (newest first): the ``LIMIT cap + 1`` then walks the
-#: partial index of open cases by organisation and recency (``case_org_open_recent_idx``, team
-#: and assignee included) and stops after ``cap + 1`` entries. Without the ORDER BY, PostgreSQL
-#: underestimates the open cases of the agent's teams (team and organisation are correlated) and
-#: ANDs two bitmaps of ~100,000 rows each: 130-190 ms per page on 2M cases instead of 1-3 ms.
+#: partial index of open cases by organisation and recency (``case_org_open_recent_idx``, team,
+#: assignee and service included: index-only) and stops after ``cap + 1`` entries. Without the
+#: ORDER BY, PostgreSQL underestimates the open cases of the agent's teams (team and organisation
+#: are correlated) and ANDs two bitmaps of ~100,000 rows each: 130-190 ms per page on 2M cases
+#: instead of 1-3 ms.
 ORDERED_COUNTS = frozenset({"team", "unassigned"})
 
 
