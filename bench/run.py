@@ -415,6 +415,13 @@ def judge(result: dict, target: dict | None) -> None:
     result["pass"] = bool(ok and not result.get("failures"))
 
 
+def native_timestamps(environ) -> str:
+    """``DATABASE_NATIVE_TIMESTAMPS`` for the platform under test: as the environment says, else
+    the production layout's setting on PostgreSQL (README, "Running at scale"; ADR 0011)."""
+    default = str(environ.get("DATABASE_URL", "").startswith("postgres")).lower()
+    return environ.get("DATABASE_NATIVE_TIMESTAMPS") or default
+
+
 def database_ready(database_url: str) -> str | None:
     """Create the PostgreSQL database named by ``database_url`` if it does not exist yet (through
     the server's ``postgres`` database). Returns None when it is there, else what to do, in one
@@ -482,10 +489,7 @@ def main() -> int:
         "PYTHONPATH": str(ROOT / "src"),
         "RATE_LIMITS_ENABLED": "false",
     }
-    if env.get("DATABASE_URL", "").startswith("postgres"):
-        # The production layout's setting (README, "Running at scale"; ADR 0011), unless the
-        # environment says otherwise (DATABASE_NATIVE_TIMESTAMPS=false measures without it).
-        env.setdefault("DATABASE_NATIVE_TIMESTAMPS", "true")
+    env["DATABASE_NATIVE_TIMESTAMPS"] = native_timestamps(env)
     problem = database_ready(env.get("DATABASE_URL", ""))
     if problem:
         print(f"make bench: {problem}", file=sys.stderr)
@@ -672,8 +676,7 @@ def report(args, volumes, seeding, results, load_before) -> int:
         # sessions and cache: Redis (as in production with several servers) or each process's
         # memory and the database (the embedded default)
         "cache": "redis" if os.environ.get("REDIS_URL") else "per-process memory, sessions in db",
-        "database_native_timestamps": os.environ.get("DATABASE_NATIVE_TIMESTAMPS")
-        or str(os.environ.get("DATABASE_URL", "").startswith("postgres")).lower(),
+        "database_native_timestamps": native_timestamps(os.environ),
         "scale": args.scale,
         "volumes": volumes,
         "gunicorn_workers": 2,
