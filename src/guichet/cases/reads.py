@@ -8,8 +8,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from guichet.cases.selectors import agent_scope
 from guichet.core.access import AccessDoor, access_record, request_query
+from guichet.territory.selectors import agent_scope
 
 __all__ = ["AccessDoor", "record_attachment", "record_case", "record_list", "record_person"]
 

@@ -24,17 +24,9 @@ from guichet.cases.models import (
     citizen_label_text,
 )
 from guichet.cases.policies import case_policy, draft_policy
-
-# agent_scope: the one reading of an agent's powers (second factor included), re-exported for
-# the cases views that import it from here.
 from guichet.core.fast.fixedsql import FixedQuery
 from guichet.territory.models import Team
-from guichet.territory.selectors import (  # noqa: F401
-    agent_scope,
-    organisation_ids_of,
-    team_choices,
-    team_choices_of,
-)
+from guichet.territory.selectors import agent_scope, organisation_ids_of
 
 QUEUES = ("mine", "team", "unassigned", "overdue", "all", "closed")
 SORTS = {
@@ -286,18 +278,6 @@ def reroute_teams() -> QuerySet[Team]:
         .select_related("organisation")
         .order_by("organisation__name", "name")
     )
-
-
-def reroute_team_choices() -> list[tuple[int, str]]:
-    """``reroute_teams`` as the choices of the re-routing form, ``(pk, "organisation — team")``:
-    reference data, from the cache (``territory.selectors.team_choices``)."""
-    return team_choices()
-
-
-def assignment_team_choices(case: Case) -> list[tuple[int, str]]:
-    """The teams of the organisation in charge of ``case`` as the choices of the assignment
-    form, ``(pk, name)``, from the cache."""
-    return team_choices_of(case.organisation_id)
 
 
 def reroute_team_get(pk) -> Team | None:

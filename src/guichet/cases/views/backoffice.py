@@ -55,7 +55,6 @@ from guichet.cases.saved_filters import saved_filter_create
 from guichet.cases.selectors import (
     COUNT_CAP,
     CaseFilters,
-    assignment_team_choices,
     attachment_get_for_agent,
     capped_count,
     case_get_for_agent,
@@ -65,7 +64,6 @@ from guichet.cases.selectors import (
     colleagues_for,
     queue_counts,
     queue_for_agent,
-    reroute_team_choices,
     reroute_team_get,
     saved_filters_for,
     services_for_agent_filing,
@@ -80,7 +78,7 @@ from guichet.catalogue.schema import iter_fields, transition_leaves
 from guichet.catalogue.selectors import catalogue_for_channel, service_communes
 from guichet.core.exports import csv_cell
 from guichet.core.idempotency import IdempotencyKeyError, new_idempotency_key
-from guichet.territory.selectors import communes
+from guichet.territory.selectors import communes, team_choices, team_choices_of
 
 PAGE_SIZE = 50
 #: What a row of the queue page shows (reading every column of six joined tables for 50 rows
@@ -327,8 +325,8 @@ def _render_case(request, case, *, transition_form=None, status=200):
             "transitions": available_transitions(case, request.user),
             "transition_form": transition_form,
             "members": members,
-            "teams": assignment_team_choices(case),
-            "reroute_teams": reroute_team_choices(),
+            "teams": team_choices_of(case.organisation_id),
+            "reroute_teams": team_choices(),
             "note_form": NoteForm(),
             "extra_templates": case_templates(case.definition.key),
             "audience": "agent",
