@@ -1,11 +1,12 @@
-"""The duplicates list reads whether a report is open from its case: closed reports, however
-near and however many, never crowd the open ones out of the ``limit`` shown."""
+"""The duplicates list shows open reports only: closed ones (closed by the engine's transition,
+which the report's copy follows), however near and however many, never crowd the open ones out
+of the ``limit`` shown."""
 
 import pytest
 
-from guichet.cases.models import Case
-from guichet.publicspace.models import State
+from guichet.cases.handling import case_transition
 from guichet.publicspace.selectors import NEARBY_LIMIT, reports_nearby
+from tests.factories.accounts import agent_of
 from tests.factories.publicspace import filed_report, report_service
 from tests.factories.territory import territory
 
@@ -29,9 +30,9 @@ def place(db):
 def test_closed_reports_nearer_do_not_hide_open_ones(place, closed_near, open_far, shown):
     lat, lon = place.point
     closed = [filed_report(point=(lat + 0.0001, lon)) for _ in range(closed_near)]  # ~11 m
-    Case.objects.filter(pk__in=[r.case_id for r in closed]).update(
-        is_closed=True, status=State.FIXED
-    )
+    for report in closed:
+        agent = agent_of(report.case.team)
+        case_transition(actor=agent, case=report.case, transition="fix", comment="Réparé.")
     open_ones = [filed_report(point=(lat + 0.0005, lon)) for _ in range(open_far)]  # ~55 m
     category = open_ones[0].category if open_ones else closed[0].category
 

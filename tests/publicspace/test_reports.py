@@ -10,12 +10,17 @@ from PIL import Image
 
 from guichet.cases.errors import CaseInputError
 from guichet.cases.handling import case_reroute, case_transition
-from guichet.cases.models import Case, CaseAttachment, CaseEvent
+from guichet.cases.models import CaseAttachment, CaseEvent
 from guichet.core.policies import PolicyDenied
 from guichet.notifications.models import Notification
 from guichet.publicspace import services
 from guichet.publicspace.models import Report, ReportSubscription, ReportUpdate, State
-from guichet.publicspace.selectors import reports_for_agent, reports_nearby
+from guichet.publicspace.selectors import (
+    Open311Query,
+    open311_requests,
+    reports_for_agent,
+    reports_nearby,
+)
 from tests.publicspace.conftest import OULLINS, jpeg_bytes
 
 
@@ -123,7 +128,7 @@ def test_nearby_open_reports_of_the_category_nearest_then_newest(demo, users):
     file_pothole(camille, at=(lat + 0.004, lon))  # ~445 m: too far
     file_pothole(camille, category="corbeille-pleine", answers={}, at=(lat, lon))  # other cat
     closed = file_pothole(camille, at=(lat, lon + 0.0001)).case.report
-    Case.objects.filter(pk=closed.case_id).update(is_closed=True, status=State.FIXED)
+    case_transition(actor=users["agent.voirie"], case=closed.case, transition="fix", comment="Ok")
     found = reports_nearby(category=near.category, lat=lat, lon=lon)
     assert [r.pk for r, _d in found] == [nearer.pk, near.pk]
     assert 40 < found[1][1] < 70
@@ -201,8 +206,15 @@ def test_reroute_with_a_reason_is_kept_in_history(demo, users):
     case_reroute(
         actor=users["agent.voirie"], case=report.case, team=oullins_team, reason="Voie communale"
     )
+    report.refresh_from_db()
     report.case.refresh_from_db()
     assert report.case.team == oullins_team and report.case.organisation == demo["oullins"]
+    assert report.organisation == demo["oullins"]  # the copy Open311 lists (ADR 0024)
+    [row] = open311_requests(Open311Query(references=(report.reference,)))
+    assert row[12] == demo["oullins"].name
+    assert open311_requests(Open311Query(organisation_id=demo["oullins"].pk))[0][1] == (
+        report.reference
+    )
     event = report.case.events.filter(kind=CaseEvent.Kind.ROUTED).last()
     assert event.data["reason"] == "Voie communale"
     assert reports_for_agent(actor=users["agent.oullins"]).filter(pk=report.pk).exists()

@@ -10,6 +10,9 @@ class PublicspaceConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
+        from django.db.models.signals import post_save
+
+        from guichet.cases.models import Case
         from guichet.catalogue.registry import ServiceManifest, register_manifest
         from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
@@ -27,6 +30,7 @@ class PublicspaceConfig(AppConfig):
                 filing_url="publicspace:start",
             )
         )
+        post_save.connect(services.report_case_follow, sender=Case, dispatch_uid="report_case")
         register_gdpr_part("publicspace", export=gdpr.export, erase=gdpr.erase)
         both = frozenset({Channel.EMAIL, Channel.PUSH})
         register_topic(Topic("publicspace.update", _("Suivi de mes signalements"), both))

@@ -96,6 +96,17 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="reports_located",
     )
+    # Copies of three facts of the case for the indexes of the public lists (Open311, the
+    # reports nearby), kept equal to the case in the same transaction by
+    # ``services.report_case_follow`` (ADR 0024); the case stays the truth.
+    organisation = models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("organisation en charge"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_open = models.BooleanField(_("ouvert"), default=True)
+    is_public = models.BooleanField(_("visible du public"), default=True)
     public_description = models.TextField(_("texte public (modéré)"), blank=True)
     status_notes = models.TextField(_("dernier message public"), blank=True)
     answers = models.JSONField(_("réponses aux questions"), default=dict, blank=True)
@@ -119,12 +130,14 @@ class Report(models.Model):
         verbose_name = _("signalement")
         verbose_name_plural = _("signalements")
         indexes = [
-            # nearby reports of a category: bounding box on latitude then longitude
-            models.Index(fields=["category", "latitude", "longitude"], name="report_near_idx"),
+            # open reports of a category nearby: bounding box on latitude then longitude
+            models.Index(
+                fields=["category", "is_open", "latitude", "longitude"], name="report_near_idx"
+            ),
             models.Index(fields=["created_at"], name="report_created_idx"),
-            # Open311 lists filtered by service code, newest first (the open/closed filter is
-            # the case's: walking one category's reports spares probing every other's case)
+            # Open311 lists filtered by service code or by organisation, newest first
             models.Index(fields=["category", "created_at"], name="report_category_created_idx"),
+            models.Index(fields=["organisation", "created_at"], name="report_org_idx"),
             models.Index(fields=["updated_at"], name="report_updated_idx"),
             models.Index(fields=["commune", "created_at"], name="report_commune_idx"),
             models.Index(fields=["latitude", "longitude"], name="report_latlon_idx"),
@@ -146,18 +159,6 @@ class Report(models.Model):
     @property
     def state_label(self) -> str:
         return State(self.case.status).label
-
-    @property
-    def is_open(self) -> bool:
-        return not self.case.is_closed
-
-    @property
-    def organisation(self):
-        return self.case.organisation
-
-    @property
-    def is_public(self) -> bool:
-        return self.case.status != State.HIDDEN
 
 
 def photo_thumbnail_path(instance: "ReportPhoto", filename: str) -> str:

@@ -77,29 +77,20 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
 # map pin, and building the ORM query and model instances cost several times the query itself.
 # d2 = squared planar distance in m² (exact enough at 250 m); the order is by 10 m steps of
 # distance (SQRT and FLOOR: built in on PostgreSQL, registered by Django on SQLite), then newest.
-# Whether a report is open is its case's (``cases_case.is_closed``): the candidates of the
-# bounding box are ordered first (the subquery, kept as such by ``{fence}``: ``OFFSET 0`` on
-# PostgreSQL), and the cases are then probed in that order until ``limit`` open ones are found,
-# instead of probing the case of every candidate, open or closed, before sorting.
+# Whether a report is open is read from its copy of its case's state (``Report.is_open``, in
+# the index with the bounding box, ADR 0024).
 NEARBY_SQL = """
-SELECT c.id, c.reference, c.created_at, c.latitude, c.longitude,
-  (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = c.id AND p.hidden = %s
+SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude,
+  (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id
-FROM (
-  SELECT r.id, r.reference, r.created_at, r.latitude, r.longitude, r.case_id,
-    FLOOR(SQRT(
-      (r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s
-    ) / %s) AS step
-  FROM publicspace_report r
-  WHERE r.category_id = %s
-    AND r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s
-    AND ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
-      <= %s
-  ORDER BY step, r.created_at DESC, r.id DESC{fence}
-) c
-JOIN cases_case k ON k.id = c.case_id
-WHERE k.is_closed = %s
-ORDER BY c.step, c.created_at DESC, c.id DESC
+FROM publicspace_report r
+WHERE r.category_id = %s AND r.is_open = %s
+  AND r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s
+  AND ((r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s)
+    <= %s
+ORDER BY FLOOR(SQRT(
+  (r.latitude - %s) * (r.latitude - %s) * %s + (r.longitude - %s) * (r.longitude - %s) * %s
+) / %s), r.created_at DESC, r.id DESC
 LIMIT %s
 """
 NEARBY_STEP_M = 10
@@ -131,31 +122,27 @@ def reports_nearby(
     10 m) then newest, with their distance in metres: the candidates shown before filing a
     duplicate, each with the id of its first visible photo (``photo_id``).
 
-    One query: the bounding box uses the index ``(category, latitude, longitude)``, the planar
-    distance filters and orders the candidates, then their cases (by primary key, in that
-    order, until ``limit`` are found) say which are open."""
+    One query: the bounding box uses the index ``(category, is_open, latitude, longitude)``;
+    the planar distance filters, orders and limits in SQL."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
     k_lon = (METRES_PER_DEGREE * math.cos(math.radians(lat))) ** 2
     d2_params = [lat, lat, K_LAT, lon, lon, k_lon]
     params = [
         False,
-        *d2_params,
-        NEARBY_STEP_M,
         category.pk,
+        True,
         min_lat,
         max_lat,
         min_lon,
         max_lon,
         *d2_params,
         radius_m * radius_m,
-        False,
+        *d2_params,
+        NEARBY_STEP_M,
         limit,
     ]
-    # OFFSET 0 keeps PostgreSQL from flattening the subquery (it would probe every candidate's
-    # case before sorting); SQLite refuses OFFSET without LIMIT and needs no fence.
-    fence = "\n  OFFSET 0" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
-        cursor.execute(NEARBY_SQL.format(fence=fence), params)
+        cursor.execute(NEARBY_SQL, params)
         rows = cursor.fetchall()
     found = []
     for pk, reference, created_at, r_lat, r_lon, photo_id in rows:
@@ -323,19 +310,20 @@ def report_for_citizen(*, actor, reference: str) -> Report | None:
 # Open311 service requests
 # --------------------------------------------------------------------------------------------
 
-# One query on a plain cursor: the report row has everything but the category's and the
-# organisation's names (small tables joined on their primary key) and the first visible photo
-# (correlated subquery, the ReportPhoto index on report). No model instances, no converters.
+# One query on a plain cursor: the report row has everything (its copies of the case's state
+# and organisation included, ADR 0024) but the category's and the organisation's names (small
+# tables joined on their primary key) and the first visible photo (correlated subquery, the
+# ReportPhoto index on report). No model instances, no converters. A partner key's scope
+# joins the case (the key that filed it).
 OPEN311_REQUESTS_SQL = """
-SELECT r.id, r.reference, k.is_closed, r.status_notes, r.public_description, {created},
+SELECT r.id, r.reference, NOT r.is_open, r.status_notes, r.public_description, {created},
   {updated}, r.address, r.latitude, r.longitude, c.name, c.code, o.name,
   (SELECT p.id FROM publicspace_reportphoto p WHERE p.report_id = r.id AND p.hidden = %s
    ORDER BY p."order", p.id LIMIT 1) AS photo_id, r.address_id
-FROM publicspace_report r
-JOIN cases_case k ON k.id = r.case_id
+FROM publicspace_report r{case_join}
 JOIN publicspace_category c ON c.id = r.category_id
-JOIN territory_organisation o ON o.id = k.organisation_id
-WHERE k.status <> %s{where}
+JOIN territory_organisation o ON o.id = r.organisation_id
+WHERE r.is_public = %s{where}
 ORDER BY r.created_at DESC
 LIMIT %s
 """
@@ -375,7 +363,7 @@ def _pg_local_iso(column: str) -> str:
 
 def open311_requests(query: Open311Query) -> list[tuple]:
     """Public reports (never hidden) for Open311, newest first, as rows: (id, reference,
-    is_closed (the case's), status_notes, public_description, requested, updated, address, latitude,
+    is_closed, status_notes, public_description, requested, updated, address, latitude,
     longitude, category name, category code, organisation name, first visible photo id, BAN
     id of the address or "").
     ``requested`` and ``updated`` are ISO 8601 strings in the current time zone with their
@@ -384,17 +372,17 @@ def open311_requests(query: Open311Query) -> list[tuple]:
     tz_name = timezone.get_current_timezone_name()
     in_database = connection.vendor == "postgresql"
     params: list = [tz_name] * 8 if in_database else []
-    params += [False, State.HIDDEN]
+    params += [False, True]
 
     def among(column: str, values) -> None:
         where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
         params.extend(values)
 
     if query.organisation_id is not None:
-        where.append("k.organisation_id = %s")
+        where.append("r.organisation_id = %s")
         params.append(query.organisation_id)
     if query.key_scope is not None:
-        where.append("(k.organisation_id = %s OR k.partner_key_id = %s)")
+        where.append("(r.organisation_id = %s OR k.partner_key_id = %s)")
         params.extend(query.key_scope)
     if query.references:
         among("r.reference", query.references)
@@ -414,10 +402,11 @@ def open311_requests(query: Open311Query) -> list[tuple]:
             return []
         among("r.category_id", category_ids)
     if query.is_open is not None:
-        where.append("k.is_closed = %s")
-        params.append(not query.is_open)
+        where.append("r.is_open = %s")
+        params.append(query.is_open)
     params.append(query.limit)
     sql = OPEN311_REQUESTS_SQL.format(
+        case_join="\nJOIN cases_case k ON k.id = r.case_id" if query.key_scope else "",
         where="".join(f" AND {w}" for w in where),
         created=_pg_local_iso("r.created_at") if in_database else "r.created_at",
         updated=_pg_local_iso("r.updated_at") if in_database else "r.updated_at",
