@@ -148,22 +148,27 @@ class CaseFilters:
     sort: str = "-created"
 
 
+def _queue_tab(qs: QuerySet[Case], *, actor, queue: str) -> QuerySet[Case]:
+    """``qs`` (already scoped to the agent) narrowed to one work queue."""
+    _org_ids, team_ids = agent_scope(actor)
+    if queue == "mine":
+        return qs.filter(assignee=actor, is_closed=False)
+    if queue == "team":
+        return qs.filter(team_id__in=team_ids, is_closed=False)
+    if queue == "unassigned":
+        return qs.filter(team_id__in=team_ids, assignee__isnull=True, is_closed=False)
+    if queue == "overdue":
+        return qs.filter(is_closed=False, deadline__lt=timezone.now())
+    if queue == "closed":
+        return qs.filter(is_closed=True)
+    return qs
+
+
 def queue_for_agent(*, actor, filters: CaseFilters) -> QuerySet[Case]:
     """The filtered, sorted queue of an agent (scoped to their organisations)."""
     case_policy.require_back_office(actor)
-    _org_ids, team_ids = agent_scope(actor)
     qs = case_policy.scope(actor, _list_base(), role="agent")
-    now = timezone.now()
-    if filters.queue == "mine":
-        qs = qs.filter(assignee=actor, is_closed=False)
-    elif filters.queue == "team":
-        qs = qs.filter(team_id__in=team_ids, is_closed=False)
-    elif filters.queue == "unassigned":
-        qs = qs.filter(team_id__in=team_ids, assignee__isnull=True, is_closed=False)
-    elif filters.queue == "overdue":
-        qs = qs.filter(is_closed=False, deadline__lt=now)
-    elif filters.queue == "closed":
-        qs = qs.filter(is_closed=True)
+    qs = _queue_tab(qs, actor=actor, queue=filters.queue)
     if filters.service:
         qs = qs.filter(definition__key=filters.service)
     if filters.status:
@@ -204,10 +209,11 @@ def queue_counts(*, actor, cap: int = COUNT_CAP) -> dict[str, int]:
     names = ("mine", "team", "unassigned", "overdue")
     parts: list[str] = []
     params: list[Any] = []
+    case_policy.require_back_office(actor)
+    scoped = case_policy.scope(actor, Case.objects.all(), role="agent")  # once for the four
     for name in names:
-        qs = queue_for_agent(actor=actor, filters=CaseFilters(queue=name))
-        if name not in ORDERED_COUNTS:
-            qs = qs.order_by()
+        qs = _queue_tab(scoped, actor=actor, queue=name)
+        qs = qs.order_by(*(("-created_at", "-id") if name in ORDERED_COUNTS else ()))
         sql, sql_params = qs.values("pk")[: cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS q_{name})")  # noqa: S608 - ORM SQL, values bound
         params.extend(sql_params)
