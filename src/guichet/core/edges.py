@@ -1,8 +1,9 @@
 """Where requests come in: input no door may pass on, rate limits, and errors in each door's shape.
 
-Three doors answer in three shapes: pages (HTML), the JSON API under ``/api/`` (``{"code",
-"message", "detail"?}``) and Open311 under ``/open311/`` (the spec's error list, JSON or XML
-by the URL's suffix). ``door_error`` builds a refusal in the shape of the door a request came
+Doors answer in their own shapes: pages (HTML), the JSON API under ``/api/`` (``{"code",
+"message", "detail"?}``) and the doors an app registers under a prefix (``register_door``:
+Open311 under ``/open311/``, the spec's error list, registered by ``publicspace``).
+``door_error`` builds a refusal in the shape of the door a request came
 in by, so a rule enforced once here answers each client in the form it reads.
 
 - ``RequestEdgeMiddleware`` refuses a NUL byte anywhere in the path, the query string, a header,
@@ -27,6 +28,7 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from allauth.core.exceptions import RateLimited
@@ -50,7 +52,8 @@ NUL = "\x00"
 # Query integers beyond this answer 422 (offset + limit must stay within 64 bits).
 QUERY_INT_BOUND = 10**12
 _JSON_NUL = re.compile(rb"\\u0000")
-_OPEN311_FORMAT = re.compile(r"\.(json|xml)/?$")
+# Doors of their own, registered by their app: path prefix -> error(request, status, message)
+_DOOR_ERRORS: dict[str, Callable[[HttpRequest, int, str], HttpResponse]] = {}
 
 
 _API_STATUS_CODES = {
@@ -84,14 +87,18 @@ def rate_limit(request: HttpRequest, action: str, *, key: str | None = None) -> 
         raise GuichetRateLimited(math.ceil(max(rate.duration for rate in rates)))
 
 
+def register_door(prefix: str, error: Callable[[HttpRequest, int, str], HttpResponse]) -> None:
+    """Refusals of the requests under ``prefix`` take the shape ``error(request, status,
+    message)`` gives (an app's ``ready``)."""
+    _DOOR_ERRORS[prefix] = error
+
+
 def door_of(request: HttpRequest) -> str:
-    """``api``, ``open311`` or ``page``: the shape a refusal of this request takes."""
+    """``api``, a registered door's prefix or ``page``: the shape a refusal of it takes."""
     path = request.path_info
     if path.startswith("/api/"):
         return "api"
-    if path.startswith("/open311/"):
-        return "open311"
-    return "page"
+    return next((prefix for prefix in _DOOR_ERRORS if path.startswith(prefix)), "page")
 
 
 def door_error(
@@ -104,11 +111,8 @@ def door_error(
         if detail is not None:
             body["detail"] = detail
         return JsonResponse(body, status=status)
-    if door == "open311":
-        from guichet.publicspace import open311_format
-
-        match = _OPEN311_FORMAT.search(request.path_info)
-        return open311_format.error(match.group(1) if match else "json", status, message)
+    if door in _DOOR_ERRORS:
+        return _DOOR_ERRORS[door](request, status, message)
     return render(
         request,
         "edge_error.html",

@@ -14,11 +14,17 @@ class PublicspaceConfig(AppConfig):
 
         from guichet.cases.models import Case
         from guichet.catalogue.registry import ServiceManifest, register_manifest
+        from guichet.core.edges import register_door
         from guichet.core.gdpr import register_gdpr_part
         from guichet.core.periodic import register_periodic
         from guichet.notifications.models import Channel
         from guichet.notifications.topics import Topic, register_topic
-        from guichet.publicspace import actions, gdpr, services  # noqa: F401 - actions register
+        from guichet.publicspace import (  # noqa: F401 - actions register
+            actions,
+            gdpr,
+            open311_format,
+            services,
+        )
 
         register_manifest(
             ServiceManifest(
@@ -30,6 +36,7 @@ class PublicspaceConfig(AppConfig):
                 filing_url="publicspace:start",
             )
         )
+        register_door("/open311/", open311_format.door_error)
         post_save.connect(services.report_case_follow, sender=Case, dispatch_uid="report_case")
         register_gdpr_part("publicspace", export=gdpr.export, erase=gdpr.erase)
         both = frozenset({Channel.EMAIL, Channel.PUSH})

@@ -10,7 +10,7 @@ import json
 import re
 from datetime import datetime
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -86,6 +86,16 @@ def respond(fmt: str, root: str, payload, status: int = 200) -> HttpResponse:
     response = HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+_SUFFIX = re.compile(r"\.(json|xml)/?$")
+
+
+def door_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """A refusal at the Open311 door (``core.edges.register_door``): the spec's error list, in
+    the format the URL's suffix names (JSON when it names none)."""
+    match = _SUFFIX.search(request.path_info)
+    return error(match.group(1) if match else "json", status, message)
 
 
 def error(fmt: str, status: int, *descriptions: str, allow: str = "") -> HttpResponse:
