@@ -318,17 +318,22 @@ def report_input(*, data: dict, files: dict, location, requester) -> ServiceInpu
 CASE_FIELDS_COPIED = frozenset({"status", "is_closed", "organisation"})
 
 
+def _case_copies(case: Case) -> dict[str, Any]:
+    """The report's copies of its case (ADR 0024): organisation in charge, open, not hidden."""
+    return {
+        "organisation_id": case.organisation_id,
+        "is_open": not case.is_closed,
+        "is_public": case.status != State.HIDDEN,
+    }
+
+
 @system_only("a signal: a case of any service saved (its transition, its re-routing)")
 def report_case_follow(sender, instance: Case, created=False, update_fields=None, **kwargs):
-    """Keep the report's copies of its case's organisation, open state and visibility equal
-    to the case's, in the transaction that saved the case (ADR 0024)."""
+    """Keep the report's copies of its case equal to it, in the transaction that saved the
+    case (ADR 0024)."""
     if created or (update_fields is not None and not CASE_FIELDS_COPIED & set(update_fields)):
         return
-    Report.objects.filter(case_id=instance.pk).update(
-        organisation_id=instance.organisation_id,
-        is_open=not instance.is_closed,
-        is_public=instance.status != State.HIDDEN,
-    )
+    Report.objects.filter(case_id=instance.pk).update(**_case_copies(instance))
 
 
 @checked_by_caller(
@@ -355,9 +360,7 @@ def report_record(*, case: Case, prepared: ServiceInput) -> Report:
         address=case.address,
         address_id=given.address_id,
         commune=case.commune,
-        organisation_id=case.organisation_id,
-        is_open=not case.is_closed,
-        is_public=case.status != State.HIDDEN,
+        **_case_copies(case),
         public_description=given.description,
         answers=given.answers,
         show_name=bool(public_name),
