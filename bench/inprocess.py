@@ -1,4 +1,4 @@
-"""In-process profile of the cases scenarios: per request, the queries (count and SQL), the
+"""In-process profile of the signed-in scenarios: per request, the queries (count and SQL), the
 wall and CPU time of the whole Django stack (WSGI handler, middleware, view), and optionally
 a cProfile summary. It is what to look at before a locust run: the CPU a request costs in the
 server is what bounds the throughput of two workers on two shared cores.
@@ -6,6 +6,10 @@ server is what bounds the throughput of two workers on two shared cores.
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario submit -n 200 [--profile]
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario queue,case,mine --rollback
     DATABASE_URL=... .venv/bin/python bench/inprocess.py --scenario dashboard --profile --rollback
+
+Scenarios: ``queue`` and ``case`` (an agent's queue and case page), ``mine`` and ``submit``
+(the citizen's API with a bearer token), ``dashboard``, ``mypage`` (the my-cases page),
+``userinfo`` (a partner's sign-in token) and ``hello`` (``/healthz``: the middleware alone).
 
 ``--rollback`` runs everything (the credentials it makes, and any write) in one transaction that
 is rolled back at the end: for a database that must be left as it is (guichet_bench). Settings
@@ -36,6 +40,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from bench.common import second_factor_give, signed_in_client  # noqa: E402
 from guichet.accounts.models import User  # noqa: E402
@@ -73,6 +78,11 @@ def _clients() -> dict:
     heavy = User.objects.filter(email=HEAVY_CITIZEN).first()
     dashboard_client = Client()
     dashboard_client.force_login(heavy or citizen, backend=settings.AUTHENTICATION_BACKENDS[0])
+    citizen_client = Client()
+    citizen_client.force_login(citizen, backend=settings.AUTHENTICATION_BACKENDS[0])
+    from prepare import _tokens
+
+    signin = {"HTTP_AUTHORIZATION": f"Bearer {_tokens(citizen, 1)[0]['access_token']}"}
     # One client each: a new Client loads the middleware again (whitenoise scans the files).
     api_client = Client()
     body = json.dumps(CONTACT)
@@ -84,10 +94,22 @@ def _clients() -> dict:
             "/api/v1/cases/mine", body, content_type="application/json", **submitter
         ),
         "dashboard": lambda: dashboard_client.get("/mon-espace/"),
+        "mypage": lambda: citizen_client.get("/demarches/mes-demandes/"),
+        "userinfo": lambda: api_client.get(reverse("idp:oidc:userinfo"), **signin),
+        "hello": lambda: api_client.get("/healthz"),
     }
 
 
-EXPECTED = {"queue": 200, "case": 200, "mine": 200, "submit": 201, "dashboard": 200}
+EXPECTED = {
+    "queue": 200,
+    "case": 200,
+    "mine": 200,
+    "submit": 201,
+    "dashboard": 200,
+    "mypage": 200,
+    "userinfo": 200,
+    "hello": 200,
+}
 
 
 def measure(
