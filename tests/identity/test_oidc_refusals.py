@@ -6,16 +6,9 @@ import pytest
 from allauth.idp.oidc.models import Token
 
 from guichet.core.models import AuditEntry
+from guichet.identity.demo import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
 from guichet.identity.models import ClaimConsent
-from tests.identity.conftest import (
-    AUTHORIZE,
-    DEMO_CLIENT_SECRET,
-    DEMO_REDIRECT_URI,
-    TOKEN,
-    USERINFO,
-    hidden_inputs,
-    pkce_pair,
-)
+from tests.identity.conftest import AUTHORIZE, TOKEN, USERINFO, hidden_inputs, pkce_pair
 
 
 def _authorize_params(client_id, redirect_uri, challenge=None, scope="openid email profile"):

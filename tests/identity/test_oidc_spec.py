@@ -11,16 +11,9 @@ import pytest
 from allauth.idp.oidc.models import Token
 
 from guichet.accounts.models import Profile
+from guichet.identity.demo import DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
 from tests.conftest import login_with_second_factor
-from tests.identity.conftest import (
-    AUTHORIZE,
-    DEMO_CLIENT_SECRET,
-    DEMO_REDIRECT_URI,
-    TOKEN,
-    USERINFO,
-    hidden_inputs,
-    pkce_pair,
-)
+from tests.identity.conftest import AUTHORIZE, TOKEN, USERINFO, hidden_inputs, pkce_pair
 
 DISCOVERY = "/.well-known/openid-configuration"
 

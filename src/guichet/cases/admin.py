@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from guichet.cases.models import Case, PartnerApiKey
+from guichet.core.admin import ReadOnlyAdmin
 
 #: What the platform admin sees of a case: technical fields only. Running the platform is not
 #: reading citizens' files: the form's answers, the requester, the messages, notes and
@@ -26,26 +27,17 @@ CASE_ADMIN_FIELDS = [
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Read-only and without content: cases change through the back-office and the API
-    (services, history); their content is read there, recorded."""
+    (services, history); their content is read there, recorded. Not deleted here either: the
+    confirmation page would list the case's messages, notes and attachments (by file name);
+    cases are erased through the GDPR services."""
 
     list_display = ["reference", "definition", "status", "organisation", "team", "created_at"]
     list_filter = ["channel", "is_closed", "organisation"]
     search_fields = ["reference"]
     fields = CASE_ADMIN_FIELDS
     readonly_fields = CASE_ADMIN_FIELDS
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The confirmation page lists the case's messages, notes and attachments (by file
-        # name); cases are erased through the GDPR services, not from here.
-        return False
 
 
 @admin.register(PartnerApiKey)

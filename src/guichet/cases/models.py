@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Dependant
 from guichet.core.models import TimeStampedModel
+from guichet.territory.models import commune_where, organisation_in_charge
 
 
 class Channel(models.TextChoices):
@@ -122,22 +123,9 @@ class Case(TimeStampedModel):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     address = models.CharField(_("adresse"), max_length=300, blank=True)
-    commune = models.ForeignKey(
-        "territory.Organisation",
-        verbose_name=_("commune"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="cases_located",
-    )
-    # Who handles it.
-    organisation = models.ForeignKey(
-        "territory.Organisation",
-        verbose_name=_("organisation en charge"),
-        on_delete=models.PROTECT,
-        related_name="cases",
-        db_index=False,  # case_org_created_idx starts with it
-    )
+    commune = commune_where("cases_located")
+    # Who handles it (no index of its own: case_org_created_idx starts with it).
+    organisation = organisation_in_charge("cases", db_index=False)
     team = models.ForeignKey(
         "territory.Team",
         verbose_name=_("équipe"),

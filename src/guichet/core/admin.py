@@ -1,4 +1,5 @@
-"""Administration of core's records: the access log, read-only.
+"""Administration of core's records: the access log, read-only; and `ReadOnlyAdmin`, the base
+of the admin pages that only show (the access log, the cases).
 
 The access records are reviewed by each organisation's auditor in the back-office
 (/backoffice/audit/); the platform admin sees them here for technical checks, and no one,
@@ -10,16 +11,8 @@ from django.contrib import admin
 from guichet.core.models import AccessRecord
 
 
-@admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_label", "door", "organisation_id", "case_reference"]
-    list_filter = ["door"]
-    search_fields = ["case_reference"]
-    date_hierarchy = "at"
-    show_full_result_count = False  # no COUNT(*) over millions of rows on every page
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A model the admin shows and never adds, changes or deletes (it changes elsewhere)."""
 
     def has_add_permission(self, request):
         return False
@@ -29,3 +22,15 @@ class AccessRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor_label", "door", "organisation_id", "case_reference"]
+    list_filter = ["door"]
+    search_fields = ["case_reference"]
+    date_hierarchy = "at"
+    show_full_result_count = False  # no COUNT(*) over millions of rows on every page
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

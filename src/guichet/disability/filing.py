@@ -177,19 +177,13 @@ def _filing_errors(draft: FilingDraft, today: date) -> dict[str, str]:
 def _wallet_pieces_errors(draft: FilingDraft, today: date) -> dict[str, str]:
     """A document picked from the wallet into a draft is checked again on the filing date (a
     draft may wait): an expired one is refused with its date and the rule."""
-    from guichet.wallet.types import document_validity
 
     errors = {}
     pieces = draft.pieces.filter(wallet_document__isnull=False).select_related("wallet_document")
     for piece in pieces:
         document = piece.wallet_document
         assert document is not None  # the filter
-        validity = document_validity(
-            document.document_type,
-            issued_on=document.issued_on,
-            expires_on=document.expires_on,
-            on=today,
-        )
+        validity = document.validity_on(today)
         if not validity.valid:
             errors[piece.kind] = (
                 validity.reason

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from guichet.core.api_shared import api_error, page_bounds
 from guichet.core.edges import QueryInt
+from guichet.localinfo.feeds import EventContent
 from guichet.localinfo.hours import is_open_at, local_zone
 from guichet.localinfo.models import Event, NewsItem, Place
 from guichet.localinfo.selectors import (
@@ -52,15 +53,8 @@ class NewsOut(Schema):
     publisher: Publisher
 
 
-class EventOut(Schema):
+class EventOut(EventContent):
     id: int
-    title: str
-    description: str
-    location: str
-    link: str
-    starts_at: datetime
-    ends_at: datetime | None
-    all_day: bool
     publisher: Publisher
 
 

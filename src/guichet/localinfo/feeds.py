@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from icalendar import Calendar
+from ninja import Schema
 
 from guichet.core.outbound import (
     OutboundError,
@@ -41,9 +42,9 @@ class ParsedNews:
     published_at: datetime
 
 
-@dataclass
-class ParsedEvent:
-    uid: str
+class EventContent(Schema):
+    """What an event says, as a feed gives it and as the API shows it (``api.EventOut``)."""
+
     title: str
     description: str
     location: str
@@ -51,6 +52,10 @@ class ParsedEvent:
     starts_at: datetime
     ends_at: datetime | None
     all_day: bool
+
+
+class ParsedEvent(EventContent):
+    uid: str
 
 
 @dataclass

@@ -45,16 +45,7 @@ def _store(feed: Feed, items: list) -> tuple[int, int]:
             was_created = Event.objects.update_or_create(
                 organisation_id=feed.organisation_id,
                 uid=item.uid,
-                defaults={
-                    "feed": feed,
-                    "title": item.title,
-                    "description": item.description,
-                    "location": item.location,
-                    "link": item.link,
-                    "starts_at": item.starts_at,
-                    "ends_at": item.ends_at,
-                    "all_day": item.all_day,
-                },
+                defaults={"feed": feed, **item.model_dump(exclude={"uid"})},
             )[1]
         created += was_created
         updated += not was_created

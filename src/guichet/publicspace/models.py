@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guichet.core.models import TimeStampedModel
+from guichet.territory.models import commune_where, organisation_in_charge
 
 
 class Category(TimeStampedModel):
@@ -88,23 +89,11 @@ class Report(models.Model):
     address = models.CharField(_("adresse"), max_length=300, blank=True)
     # BAN id of the address chosen from the index (territory.Address), when one was.
     address_id = models.CharField(_("identifiant BAN de l'adresse"), max_length=50, blank=True)
-    commune = models.ForeignKey(
-        "territory.Organisation",
-        verbose_name=_("commune"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="reports_located",
-    )
+    commune = commune_where("reports_located")
     # Copies of three facts of the case for the indexes of the public lists (Open311, the
     # reports nearby), kept equal to the case in the same transaction by
     # ``services.report_case_follow`` (ADR 0024); the case stays the truth.
-    organisation = models.ForeignKey(
-        "territory.Organisation",
-        verbose_name=_("organisation en charge"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    organisation = organisation_in_charge("+")
     is_open = models.BooleanField(_("ouvert"), default=True)
     is_public = models.BooleanField(_("visible du public"), default=True)
     public_description = models.TextField(_("texte public (modéré)"), blank=True)
@@ -242,14 +231,7 @@ class Alert(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_alerts"
     )
-    commune = models.ForeignKey(
-        "territory.Organisation",
-        verbose_name=_("commune"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="report_alerts",
-    )
+    commune = commune_where("report_alerts", on_delete=models.CASCADE)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     radius_m = models.PositiveIntegerField(_("rayon (m)"), null=True, blank=True)

@@ -58,9 +58,12 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 logger = logging.getLogger(__name__)
 
 
-def open311_endpoint(*methods: str):
+def open311_endpoint(*methods: str, jurisdiction: bool = True):
     """Answer any other method with the spec's error list (405 and ``Allow``), not Django's
-    empty HTML 405; CSRF does not apply (no cookies: POSTs carry an api_key)."""
+    empty HTML 405; CSRF does not apply (no cookies: POSTs carry an api_key). With
+    ``jurisdiction``, a read's ``jurisdiction_id`` is checked first (404 when unknown) and the
+    view gets its organisation (``organisation``, None for all of them); a POST's is checked
+    with its body, after its key."""
 
     allowed = (*methods, "HEAD") if "GET" in methods else methods  # HEAD: GET without body
 
@@ -79,6 +82,10 @@ def open311_endpoint(*methods: str):
             # A NUL byte or an unreadable body never gets here: core.edges refuses them for
             # every door, in the spec's error list for Open311.
             try:
+                if jurisdiction and request.method != "POST":
+                    kwargs["organisation"], error = _jurisdiction_or_error(request, fmt)
+                    if error:
+                        return error
                 return view(request, *args, fmt=fmt, **kwargs)
             except GuichetRateLimited:
                 raise  # 429 with Retry-After, in the spec's shape (core.edges middleware)
@@ -135,7 +142,7 @@ def service_document(category: Category) -> dict:
     }
 
 
-@open311_endpoint("GET")
+@open311_endpoint("GET", jurisdiction=False)
 @reads_from_replica
 def discovery(request, fmt):
     changed = Category.objects.aggregate(last=Max("updated_at"))["last"] or timezone.now()
@@ -160,10 +167,7 @@ def discovery(request, fmt):
 
 @open311_endpoint("GET")
 @reads_from_replica
-def services(request, fmt):
-    organisation, error = _jurisdiction_or_error(request, fmt)
-    if error:
-        return error
+def services(request, fmt, organisation):
     categories = list(reportable_categories())
     if organisation is not None:
         categories = categories_handled_by(organisation, categories)
@@ -172,10 +176,7 @@ def services(request, fmt):
 
 @open311_endpoint("GET")
 @reads_from_replica
-def service_definition(request, code, fmt):
-    _organisation, error = _jurisdiction_or_error(request, fmt)
-    if error:
-        return error
+def service_definition(request, code, fmt, organisation):
     category = category_by_code(code)
     if category is None or not category.is_reportable or category.children.exists():
         return fmt311.error(fmt, 404, _("service_code inconnu : %(c)s") % {"c": code})
@@ -361,12 +362,9 @@ def _requests_query(params, organisation) -> Open311Query:
 
 @open311_endpoint("GET", "POST")
 @reads_from_replica
-def requests(request, fmt):
+def requests(request, fmt, organisation=None):
     if request.method == "POST":
         return _post_request(request, fmt)
-    organisation, error = _jurisdiction_or_error(request, fmt)
-    if error:
-        return error
     key, error = _reading_key(request, fmt)
     if error:
         return error
@@ -380,10 +378,7 @@ def requests(request, fmt):
 
 @open311_endpoint("GET")
 @reads_from_replica
-def request_detail(request, rid, fmt):
-    organisation, error = _jurisdiction_or_error(request, fmt)
-    if error:
-        return error
+def request_detail(request, rid, fmt, organisation):
     key, error = _reading_key(request, fmt)
     if error:
         return error
@@ -397,10 +392,7 @@ def request_detail(request, rid, fmt):
 
 
 @open311_endpoint("GET")
-def token(request, token, fmt):
-    _organisation, error = _jurisdiction_or_error(request, fmt)
-    if error:
-        return error
+def token(request, token, fmt, organisation):
     case = Case.objects.filter(uuid=token).only("reference").first() if _is_uuid(token) else None
     if case is None or not hasattr(case, "report"):
         return fmt311.error(fmt, 404, _("token inconnu : %(t)s") % {"t": token})
@@ -419,14 +411,11 @@ def _is_uuid(value: str) -> bool:
 
 @open311_endpoint("GET")
 @reads_from_replica
-def service_request_updates(request, fmt):
+def service_request_updates(request, fmt, organisation):
     """FixMyStreet's extension: the public updates (state changes with their public comment)
     between start_date and end_date (default: the last 24 hours), oldest first, at most 1,000.
     Statuses are FixMyStreet's (open, investigating, in_progress, action_scheduled, fixed,
     not_councils_responsibility, duplicate, no_further_action)."""
-    organisation, error = _jurisdiction_or_error(request, fmt)
-    if error:
-        return error
     try:
         start = parse_w3c_datetime("start_date", request.GET.get("start_date", ""))
         end = parse_w3c_datetime("end_date", request.GET.get("end_date", ""))

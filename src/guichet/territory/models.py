@@ -6,6 +6,29 @@ from django.utils.translation import gettext_lazy as _
 from guichet.core.models import TimeStampedModel
 
 
+def commune_where(related_name: str, *, on_delete=models.PROTECT) -> models.ForeignKey:
+    """The optional commune a thing stands in (a case, a report, an alert's area)."""
+    return models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=on_delete,
+        related_name=related_name,
+    )
+
+
+def organisation_in_charge(related_name: str, **options) -> models.ForeignKey:
+    """The organisation in charge of a thing (a case; a report's copy of its case's)."""
+    return models.ForeignKey(
+        "territory.Organisation",
+        verbose_name=_("organisation en charge"),
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        **options,
+    )
+
+
 class Organisation(TimeStampedModel):
     """The metropolis, a commune, or another body (e.g. the disability house)."""
 

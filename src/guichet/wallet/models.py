@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guichet.cases.models import ScanState
-from guichet.wallet.types import document_type_choices
+from guichet.wallet.types import Validity, document_type_choices, document_validity
 
 
 def wallet_path(instance: WalletDocument, filename: str) -> str:
@@ -62,6 +62,12 @@ class WalletDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def validity_on(self, day) -> Validity:
+        """Whether the document is valid on ``day`` by its type's rule (with the reason)."""
+        return document_validity(
+            self.document_type, issued_on=self.issued_on, expires_on=self.expires_on, on=day
+        )
 
 
 class WalletDocumentUse(models.Model):

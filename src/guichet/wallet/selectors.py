@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from guichet.wallet.models import WalletDocument, WalletDocumentUse
 from guichet.wallet.policies import wallet_document_policy
-from guichet.wallet.types import DOCUMENT_TYPES, Validity, document_validity
+from guichet.wallet.types import DOCUMENT_TYPES, Validity
 
 
 def wallet_documents_for(*, actor) -> QuerySet[WalletDocument]:
@@ -49,15 +49,7 @@ class DocumentRow:
 
 def with_validity(documents, *, on: datetime.date | None = None) -> list[DocumentRow]:
     on = on or timezone.localdate()
-    return [
-        DocumentRow(
-            document=d,
-            validity=document_validity(
-                d.document_type, issued_on=d.issued_on, expires_on=d.expires_on, on=on
-            ),
-        )
-        for d in documents
-    ]
+    return [DocumentRow(document=d, validity=d.validity_on(on)) for d in documents]
 
 
 def wallet_choices_for_fields(*, actor, fields: list[dict]) -> dict[str, list[DocumentRow]]:

@@ -24,7 +24,7 @@ from guichet.wallet import crypto
 from guichet.wallet.models import WalletDocument, WalletDocumentUse
 from guichet.wallet.pieces import WalletCopy, WalletKeep, WalletPick
 from guichet.wallet.policies import wallet_document_policy
-from guichet.wallet.types import DOCUMENT_TYPES, document_validity
+from guichet.wallet.types import DOCUMENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -257,12 +257,7 @@ def _pick_checked(
                 "want": DOCUMENT_TYPES[document_type].label,
             }
         )
-    validity = document_validity(
-        document.document_type,
-        issued_on=document.issued_on,
-        expires_on=document.expires_on,
-        on=today,
-    )
+    validity = document.validity_on(today)
     if not validity.valid:
         raise _refused(
             validity.reason + " " + _("Choisissez un document valable ou joignez-en un nouveau.")

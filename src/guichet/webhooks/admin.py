@@ -32,14 +32,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_status",
     ]
     list_filter = ["state"]
-    fields = [
-        "case",
-        "endpoint",
-        "url",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "last_status",
-        "last_error",
-    ]
+    fields = [*list_display, "last_error"]
     readonly_fields = ["case", "endpoint", "url"]
