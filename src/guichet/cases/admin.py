@@ -37,7 +37,6 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ["channel", "is_closed", "organisation"]
     search_fields = ["reference"]
     fields = CASE_ADMIN_FIELDS
-    readonly_fields = CASE_ADMIN_FIELDS
 
 
 @admin.register(PartnerApiKey)

@@ -12,7 +12,8 @@ from guichet.core.models import AccessRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """A model the admin shows and never adds, changes or deletes (it changes elsewhere)."""
+    """A model the admin shows and never adds, changes or deletes (it changes elsewhere):
+    without the change permission Django shows every field read-only."""
 
     def has_add_permission(self, request):
         return False
@@ -31,6 +32,3 @@ class AccessRecordAdmin(ReadOnlyAdmin):
     search_fields = ["case_reference"]
     date_hierarchy = "at"
     show_full_result_count = False  # no COUNT(*) over millions of rows on every page
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
