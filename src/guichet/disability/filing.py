@@ -177,7 +177,6 @@ def _filing_errors(draft: FilingDraft, today: date) -> dict[str, str]:
 def _wallet_pieces_errors(draft: FilingDraft, today: date) -> dict[str, str]:
     """A document picked from the wallet into a draft is checked again on the filing date (a
     draft may wait): an expired one is refused with its date and the rule."""
-
     errors = {}
     pieces = draft.pieces.filter(wallet_document__isnull=False).select_related("wallet_document")
     for piece in pieces:

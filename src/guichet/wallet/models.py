@@ -3,6 +3,7 @@ record of which case used which document."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -63,7 +64,7 @@ class WalletDocument(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def validity_on(self, day) -> Validity:
+    def validity_on(self, day: datetime.date) -> Validity:
         """Whether the document is valid on ``day`` by its type's rule (with the reason)."""
         return document_validity(
             self.document_type, issued_on=self.issued_on, expires_on=self.expires_on, on=day
